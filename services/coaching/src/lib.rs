@@ -1,0 +1,1 @@
+//! fitvision-coaching

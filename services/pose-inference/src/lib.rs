@@ -1,0 +1,1 @@
+//! fitvision-pose-inference
