@@ -1,1 +1,18 @@
-//! fitvision-service-kit
+//! The service kit: what every fitvision service gets for free.
+//!
+//! - [`grpc::serve`]: a tonic server with gRPC health (NOT_SERVING until the
+//!   service says it is ready), server reflection, request timeout, concurrency
+//!   limit, load shedding, request ids, W3C trace-context extraction and
+//!   graceful shutdown that drains in-flight calls.
+//! - [`client::connect_lazy`]: channels whose calls carry the caller's trace context.
+//! - [`telemetry::init`]: structured logs, and OTLP traces + metrics when
+//!   `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+//! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
+//! - [`http`]: the same trace-context handling for axum/tower HTTP servers.
+
+pub mod client;
+pub mod grpc;
+pub mod http;
+pub mod shutdown;
+pub mod telemetry;
+pub mod trace_context;

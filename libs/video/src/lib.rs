@@ -1,1 +1,20 @@
-//! fitvision-video
+//! Streaming video decoding (and H.264 encoding) for fitvision.
+//!
+//! [`VideoDecoder`] yields one [`DecodedFrame`] at a time, so memory stays bounded by
+//! a single frame whatever the clip length. It fixes what real phone videos get wrong
+//! or leave implicit: rotation metadata is applied (frames come out as displayed),
+//! timestamps come from the decoder (variable frame rate), and the header's frame
+//! count is reported but never trusted.
+
+mod decode;
+mod encode;
+mod error;
+mod rotation;
+
+pub use decode::{DecodedFrame, SampledFrame, VideoDecoder, VideoMeta};
+pub use encode::{EncoderSettings, FrameWriter};
+pub use error::VideoError;
+pub use rotation::Rotation;
+
+/// Re-exported so callers use the same OpenCV types as the decoder.
+pub use opencv;

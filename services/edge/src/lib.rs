@@ -1,1 +1,195 @@
-//! fitvision-edge
+//! fitvision-edge: the public HTTP API.
+//!
+//! Every documented endpoint of the five seeds is served here and transcoded
+//! onto the SessionService gRPC API, forwarding the caller's credential as
+//! `authorization` metadata. Also: per-key rate limits, signed downloads with
+//! Range support, SSE progress, and OpenAPI docs rendered by embedded Swagger
+//! UI / ReDoc.
+
+pub mod auth;
+pub mod config;
+pub mod docs;
+pub mod downloads;
+pub mod error;
+pub mod progress;
+pub mod rate_limit;
+pub mod routes;
+pub mod signing;
+pub mod state;
+pub mod threads;
+pub mod upload;
+pub mod views;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+use tower_http::cors::{Any, CorsLayer};
+
+pub use config::Config;
+pub use state::AppState;
+
+use crate::error::{ApiError, Family};
+use crate::routes::{ai_move, guru, lifting, trainer};
+
+/// Builds the whole HTTP application over a session-service channel.
+pub fn router(state: AppState) -> Router {
+    let authed = |family: Family| from_fn_with_state((state.clone(), family), auth::authenticate);
+    let public = |family: Family| from_fn_with_state((state.clone(), family), auth::rate_limit_only);
+    let upload_limit = DefaultBodyLimit::max(
+        usize::try_from(state.config().max_upload_bytes).unwrap_or(usize::MAX),
+    );
+
+    let trainer_routes = Router::new()
+        .route("/session/create", post(trainer::create_session))
+        .route("/session/{session_id}/submit-exercise", post(trainer::submit_exercise))
+        .route("/session/{session_id}/status", get(trainer::session_status))
+        .route(
+            "/session/{session_id}/generate-ai-analysis",
+            post(trainer::generate_ai_analysis),
+        )
+        .route("/session/{session_id}/summary", get(trainer::session_summary))
+        .route("/session/{session_id}", axum::routing::delete(trainer::delete_session))
+        .route("/sessions", get(trainer::list_sessions))
+        .route_layer(authed(Family::Trainer));
+
+    let lifting_routes = Router::new()
+        .route("/weightlifting/sessions/", post(lifting::weightlifting_create))
+        .route("/weightlifting/sessions/{session_id}/", get(lifting::weightlifting_details))
+        .route("/weightlifting/sessions/{session_id}/export/", get(lifting::weightlifting_export))
+        .route(
+            "/weightlifting/sessions/{session_id}/lift-analysis/",
+            get(lifting::weightlifting_lift_analysis),
+        )
+        .route(
+            "/weightlifting/sessions/{session_id}/summary/",
+            get(lifting::weightlifting_summary).post(lifting::weightlifting_create_summary),
+        )
+        .route(
+            "/weightlifting/sessions/{session_id}/recommendation/",
+            post(lifting::weightlifting_recommendation),
+        )
+        .route("/jumping/sessions/", post(lifting::jumping_create))
+        .route("/jumping/sessions/{session_id}/", get(lifting::jumping_details))
+        .route("/jumping/sessions/{session_id}/export/", get(lifting::jumping_export))
+        .route(
+            "/jumping/sessions/{session_id}/summary/",
+            get(lifting::jumping_summary).post(lifting::jumping_create_summary),
+        )
+        .route("/running/sessions/", post(lifting::running_create))
+        .route("/running/sessions/{session_id}/", get(lifting::running_details))
+        .route("/running/sessions/{session_id}/export/", get(lifting::running_export))
+        .route(
+            "/running/sessions/{session_id}/summary/",
+            get(lifting::running_summary).post(lifting::running_create_summary),
+        )
+        .route("/sessions/{session_id}/analyzed-video/", get(lifting::analyzed_video_route))
+        .route(
+            "/session-management/sessions/{session_id}/analyzed-video/",
+            get(lifting::session_management_analyzed_video),
+        )
+        .route("/threads/{thread_id}", get(threads::get_thread_route))
+        .route_layer(authed(Family::Lifting));
+
+    let ai_move_routes = Router::new()
+        .route("/api/ai-move/exercises", get(ai_move::list_exercises))
+        .route("/api/ai-move/exercises/{exercise_id}", get(ai_move::get_exercise))
+        .route(
+            "/api/ai-move/sessions",
+            get(ai_move::list_sessions).post(ai_move::create_session),
+        )
+        .route(
+            "/api/ai-move/sessions/{session_id}",
+            get(ai_move::get_session).patch(ai_move::update_session),
+        )
+        .route("/api/ai-move/records", get(ai_move::records))
+        .route_layer(authed(Family::AiMove));
+
+    let guru_routes = Router::new()
+        .route("/videos", post(guru::create_video))
+        .route("/videos/{id}", get(guru::get_video).put(guru::update_video))
+        .route("/videos/{id}/analysis", get(guru::get_analysis))
+        .route("/videos/{id}/j2p", get(guru::get_j2p))
+        .route_layer(authed(Family::Guru));
+
+    let progress_routes = Router::new()
+        .route("/videos/{id}/events", get(progress::video_events))
+        .route_layer(authed(Family::Plain));
+
+    let public_routes = Router::new()
+        .route("/oauth2/token", post(guru::token))
+        .route("/videos/{id}/upload", post(guru::upload_video))
+        .route("/files/{*key}", get(downloads::download))
+        .route_layer(public(Family::Plain));
+
+    let mut docs_routes = Router::new()
+        .route("/api/status", get(docs::api_status))
+        .route("/openapi.json", get(docs::openapi_json))
+        .route("/docs", get(docs::swagger_ui))
+        .route("/docs/assets/{name}", get(docs::swagger_asset))
+        .route("/redoc", get(docs::redoc))
+        .route("/redoc/assets/{name}", get(docs::redoc_asset));
+    docs_routes = match &state.config().web_dir {
+        Some(dir) => docs_routes.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .fallback(tower::service_fn(|_req| async {
+                    Ok::<_, std::convert::Infallible>(not_found().await.into_response())
+                })),
+        ),
+        None => docs_routes.route("/", get(docs::landing)).fallback(not_found),
+    };
+
+    Router::new()
+        .merge(trainer_routes)
+        .merge(lifting_routes)
+        .merge(ai_move_routes)
+        .merge(guru_routes)
+        .merge(progress_routes)
+        .merge(public_routes)
+        .merge(docs_routes)
+        .layer(upload_limit)
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any)
+                .expose_headers([
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderName::from_static("x-request-id"),
+                ]),
+        )
+        .layer(fitvision_service_kit::http::layers())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found(Family::Plain, "Not Found")
+}
+
+/// Runs the edge until `shutdown` is cancelled.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let channel = fitvision_service_kit::client::connect_lazy(&config.session_url)?;
+    let addr = config.addr;
+    let state = AppState::new(config, channel)?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, "fitvision edge listening");
+    serve(listener, state, shutdown).await
+}
+
+/// Serves the edge on an already bound listener (tests bind port 0).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
+    Ok(())
+}

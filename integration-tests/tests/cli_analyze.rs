@@ -1,0 +1,43 @@
+//! The main job end to end: `fitvision analyze` uploads a real video to a
+//! running suite over gRPC, follows progress and prints the counted reps.
+
+use std::process::Command;
+
+use fitvision_integration_tests::{Suite, shared_video, workspace_binary};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analyze_command_counts_the_reps_of_a_real_squat_video() {
+    let Some(video) = shared_video("squat_side_3reps.mp4") else {
+        return;
+    };
+    let suite = Suite::start().await.expect("suite starts");
+    let output = tokio::task::spawn_blocking({
+        let server = Suite::grpc_url(suite.ports.session);
+        let key = suite.admin_key.clone();
+        move || {
+            Command::new(workspace_binary("fitvision"))
+                .arg("analyze")
+                .arg(&video)
+                .args(["--exercise", "squat", "--server", &server, "--api-key", &key])
+                .output()
+                .expect("fitvision analyze runs")
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "analyze failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nsuite logs:\n{}",
+        suite.logs()
+    );
+    assert!(stdout.contains("VIDEO_STATUS_COMPLETE"), "{stdout}");
+    let reps_line = stdout
+        .lines()
+        .find(|line| line.starts_with("reps "))
+        .unwrap_or_else(|| panic!("no reps line:\n{stdout}"));
+    let reps: u32 = reps_line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert_eq!(reps, 3, "ground truth: 3 squats\n{stdout}");
+    assert!(stderr.contains("uploaded as video"), "{stderr}");
+}

@@ -1,0 +1,148 @@
+//! Plane geometry in image coordinates (x right, y DOWN, as pixels are stored).
+
+/// A point in the image plane.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point2 {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Point2 {
+    pub const fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+
+    pub fn distance(self, other: Point2) -> f64 {
+        (self.x - other.x).hypot(self.y - other.y)
+    }
+
+    pub fn midpoint(self, other: Point2) -> Point2 {
+        Point2::new((self.x + other.x) / 2.0, (self.y + other.y) / 2.0)
+    }
+
+    pub fn is_finite(self) -> bool {
+        self.x.is_finite() && self.y.is_finite()
+    }
+}
+
+/// Interior angle at `vertex` between the rays to `a` and `c`, in degrees 0..=180.
+/// `None` when a ray has zero length (coincident points carry no direction).
+pub fn interior_angle_deg(a: Point2, vertex: Point2, c: Point2) -> Option<f64> {
+    let (ux, uy) = (a.x - vertex.x, a.y - vertex.y);
+    let (vx, vy) = (c.x - vertex.x, c.y - vertex.y);
+    let nu = ux.hypot(uy);
+    let nv = vx.hypot(vy);
+    if nu <= f64::EPSILON || nv <= f64::EPSILON {
+        return None;
+    }
+    // atan2 of cross and dot is exact near 0 and 180 degrees where acos loses precision.
+    let cross = ux * vy - uy * vx;
+    let dot = ux * vx + uy * vy;
+    Some(cross.abs().atan2(dot).to_degrees())
+}
+
+/// Unsigned angle between the segment `from -> to` and the vertical, 0..=90 degrees
+/// whichever way the segment points (a segment has no preferred end for inclination).
+pub fn inclination_from_vertical_deg(from: Point2, to: Point2) -> Option<f64> {
+    let dx = (to.x - from.x).abs();
+    let dy = (to.y - from.y).abs();
+    if dx.hypot(dy) <= f64::EPSILON {
+        return None;
+    }
+    Some(dx.atan2(dy).to_degrees())
+}
+
+/// Signed elevation of `to` above `from` relative to the horizontal, -90..=90 degrees:
+/// positive when `to` is higher in the scene (smaller image y) than `from`.
+pub fn elevation_deg(from: Point2, to: Point2) -> Option<f64> {
+    let dx = (to.x - from.x).abs();
+    let up = from.y - to.y;
+    if dx.hypot(up) <= f64::EPSILON {
+        return None;
+    }
+    Some(up.atan2(dx).to_degrees())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use proptest::prelude::*;
+
+    #[test]
+    fn right_angle_is_exactly_ninety() {
+        let a = interior_angle_deg(
+            Point2::new(0.0, -1.0),
+            Point2::new(0.0, 0.0),
+            Point2::new(2.0, 0.0),
+        );
+        assert_abs_diff_eq!(a.unwrap(), 90.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn straight_limb_is_180_and_folded_is_0() {
+        let o = Point2::new(1.0, 1.0);
+        let s = interior_angle_deg(Point2::new(1.0, 0.0), o, Point2::new(1.0, 5.0)).unwrap();
+        assert_abs_diff_eq!(s, 180.0, epsilon = 1e-12);
+        let f = interior_angle_deg(Point2::new(1.0, 0.0), o, Point2::new(1.0, -3.0)).unwrap();
+        assert_abs_diff_eq!(f, 0.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn equilateral_triangle_has_sixty_degree_corners() {
+        let a = Point2::new(0.0, 0.0);
+        let b = Point2::new(1.0, 0.0);
+        let c = Point2::new(0.5, 3f64.sqrt() / 2.0);
+        assert_abs_diff_eq!(interior_angle_deg(a, b, c).unwrap(), 60.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn coincident_points_have_no_angle() {
+        let p = Point2::new(3.0, 3.0);
+        assert!(interior_angle_deg(p, p, Point2::new(0.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn inclination_and_elevation_of_known_segments() {
+        let o = Point2::new(0.0, 0.0);
+        assert_abs_diff_eq!(
+            inclination_from_vertical_deg(o, Point2::new(0.0, -4.0)).unwrap(),
+            0.0
+        );
+        assert_abs_diff_eq!(
+            inclination_from_vertical_deg(o, Point2::new(1.0, 1.0)).unwrap(),
+            45.0,
+            epsilon = 1e-12
+        );
+        assert_abs_diff_eq!(
+            elevation_deg(o, Point2::new(-1.0, -1.0)).unwrap(),
+            45.0,
+            epsilon = 1e-12
+        );
+        assert_abs_diff_eq!(
+            elevation_deg(o, Point2::new(2.0, 0.0)).unwrap(),
+            0.0,
+            epsilon = 1e-12
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn angle_is_invariant_under_rotation_translation_and_scale(
+            ax in -100.0..100.0f64, ay in -100.0..100.0f64,
+            cx in -100.0..100.0f64, cy in -100.0..100.0f64,
+            theta in 0.0..std::f64::consts::TAU, k in 0.1..10.0f64, tx in -50.0..50.0f64,
+        ) {
+            let v = Point2::new(1.0, 2.0);
+            prop_assume!(Point2::new(ax, ay).distance(v) > 1e-3 && Point2::new(cx, cy).distance(v) > 1e-3);
+            let before = interior_angle_deg(Point2::new(ax, ay), v, Point2::new(cx, cy)).unwrap();
+            let tf = |p: Point2| {
+                let (s, c) = theta.sin_cos();
+                Point2::new(k * (c * p.x - s * p.y) + tx, k * (s * p.x + c * p.y) - tx)
+            };
+            let after = interior_angle_deg(tf(Point2::new(ax, ay)), tf(v), tf(Point2::new(cx, cy))).unwrap();
+            prop_assert!((before - after).abs() < 1e-6);
+            prop_assert!((0.0..=180.0).contains(&before));
+        }
+    }
+}

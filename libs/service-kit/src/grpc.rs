@@ -1,0 +1,160 @@
+//! The gRPC server every service runs: health, reflection, tower layers,
+//! trace-context extraction, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::{HealthReporter, HealthService};
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+/// Limits and timeouts shared by every gRPC server.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServerArgs {
+    /// Maximum duration of one call, streams included (seconds).
+    #[arg(long, env = "FITVISION_REQUEST_TIMEOUT_SECS", default_value_t = 900)]
+    pub request_timeout_secs: u64,
+    /// Calls served at once; more are shed with UNAVAILABLE instead of queueing without bound.
+    #[arg(long, env = "FITVISION_CONCURRENCY_LIMIT", default_value_t = 256)]
+    pub concurrency_limit: usize,
+    /// How long in-flight calls may take to finish after SIGTERM (seconds).
+    #[arg(long, env = "FITVISION_DRAIN_TIMEOUT_SECS", default_value_t = 20)]
+    pub drain_timeout_secs: u64,
+}
+
+impl Default for ServerArgs {
+    fn default() -> Self {
+        Self {
+            request_timeout_secs: 900,
+            concurrency_limit: 256,
+            drain_timeout_secs: 20,
+        }
+    }
+}
+
+/// Health of one service: NOT_SERVING from creation until [`Health::set_serving`].
+#[derive(Clone)]
+pub struct Health {
+    reporter: HealthReporter,
+    service_name: &'static str,
+}
+
+impl Health {
+    /// `service_name` is the fully qualified gRPC service name
+    /// (see `fitvision_proto::service_names`).
+    pub fn new(service_name: &'static str) -> Self {
+        let reporter = HealthReporter::new();
+        let health = Self {
+            reporter,
+            service_name,
+        };
+        // Both the named service and the server as a whole ("") start
+        // NOT_SERVING: a probe must not route traffic before models/DB are ready.
+        let reporter = health.reporter.clone();
+        tokio::spawn(async move {
+            reporter
+                .set_service_status(service_name, ServingStatus::NotServing)
+                .await;
+            reporter
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+        });
+        health
+    }
+
+    /// Marks the service (and the server) SERVING.
+    pub async fn set_serving(&self) {
+        self.set(ServingStatus::Serving).await;
+    }
+
+    /// Marks the service (and the server) NOT_SERVING, e.g. while draining.
+    pub async fn set_not_serving(&self) {
+        self.set(ServingStatus::NotServing).await;
+    }
+
+    async fn set(&self, status: ServingStatus) {
+        // Yield once so the initial NOT_SERVING task cannot overwrite us.
+        tokio::task::yield_now().await;
+        self.reporter
+            .set_service_status(self.service_name, status)
+            .await;
+        self.reporter.set_service_status("", status).await;
+    }
+
+    fn server(&self) -> HealthServer<HealthService> {
+        HealthServer::new(HealthService::from_health_reporter(self.reporter.clone()))
+    }
+}
+
+/// Serves `routes` on `addr` with health, reflection and the shared layers
+/// until `shutdown` fires, then drains in-flight calls for at most the drain timeout.
+pub async fn serve(
+    addr: SocketAddr,
+    args: &ServerArgs,
+    routes: Routes,
+    health: Health,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(fitvision_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(fitvision_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let routes = routes
+        .add_service(health.server())
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_grpc().make_span_with(
+            |request: &http::Request<_>| {
+                crate::trace_context::request_span("grpc", request.uri().path(), request.headers())
+            },
+        ))
+        .load_shed()
+        .concurrency_limit(args.concurrency_limit)
+        .into_inner();
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local_addr = listener.local_addr()?;
+    tracing::info!(service = health.service_name, %local_addr, "gRPC server listening");
+
+    let drain = Duration::from_secs(args.drain_timeout_secs);
+    let graceful_shutdown = shutdown.clone();
+    let health_on_shutdown = health.clone();
+    let server = tonic::transport::Server::builder()
+        .timeout(Duration::from_secs(args.request_timeout_secs))
+        .layer(layers)
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(
+            tokio_stream_incoming(listener),
+            async move {
+                graceful_shutdown.cancelled().await;
+                health_on_shutdown.set_not_serving().await;
+            },
+        );
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
+            tracing::warn!(service = health.service_name, "drain timeout reached; closing remaining calls");
+        }
+    }
+    tracing::info!(service = health.service_name, "gRPC server stopped");
+    Ok(())
+}
+
+fn tokio_stream_incoming(
+    listener: tokio::net::TcpListener,
+) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
+}

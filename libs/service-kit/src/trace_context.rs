@@ -1,0 +1,80 @@
+//! W3C trace-context (`traceparent`) across every hop.
+//!
+//! Servers extract the caller's context from request headers and make it the
+//! parent of the request span; clients inject the current span's context into
+//! outgoing metadata. The trace id is recorded on the request span as the
+//! `trace_id` field so it shows up in every log line of the request, in every
+//! service, whether or not an OTLP collector is configured.
+
+use opentelemetry::propagation::{Extractor, Injector};
+use opentelemetry::trace::TraceContextExt;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+struct HeaderInjector<'a>(&'a mut http::HeaderMap);
+
+impl Injector for HeaderInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(key.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+/// Creates the span for one incoming request: parented on the caller's
+/// `traceparent` when present, with `trace_id` recorded for the logs.
+pub fn request_span(kind: &'static str, method: &str, headers: &http::HeaderMap) -> tracing::Span {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let span = tracing::info_span!(
+        "request",
+        kind,
+        method = %method,
+        request_id = %request_id,
+        trace_id = tracing::field::Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(headers))
+    });
+    if parent.span().span_context().is_valid() {
+        let _ = span.set_parent(parent);
+    }
+    if let Some(trace_id) = trace_id_of(&span) {
+        span.record("trace_id", tracing::field::display(trace_id));
+    }
+    span
+}
+
+/// The trace id of `span` as 32 hex digits, when it has a valid context.
+pub fn trace_id_of(span: &tracing::Span) -> Option<String> {
+    let context = span.context();
+    let span_context = context.span().span_context().clone();
+    span_context
+        .is_valid()
+        .then(|| span_context.trace_id().to_string())
+}
+
+/// Writes the current span's context into outgoing HTTP/2 headers.
+pub fn inject_current(headers: &mut http::HeaderMap) {
+    let context = tracing::Span::current().context();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut HeaderInjector(headers));
+    });
+}

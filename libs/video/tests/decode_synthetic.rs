@@ -1,0 +1,233 @@
+//! Decoder behaviour on clips generated here with the ffmpeg CLI, so every expected
+//! value (rotation, timestamps, sizes) is known exactly and no shared video is needed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, ensure};
+use fitvision_video::opencv::core::{Mat, Vec3b};
+use fitvision_video::opencv::prelude::*;
+use fitvision_video::{EncoderSettings, FrameWriter, VideoDecoder, VideoError};
+
+fn ffmpeg(args: &[&str]) -> Result<()> {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .status()
+        .context("ffmpeg must be installed")?;
+    ensure!(status.success(), "ffmpeg {args:?} failed");
+    Ok(())
+}
+
+/// A 1 s test pattern with a moving element, so frames differ from one another.
+fn test_pattern(dir: &Path, name: &str, size: &str, extra: &[&str]) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let source = format!("testsrc2=size={size}:rate=30:duration=1");
+    let mut args = vec!["-f", "lavfi", "-i", &source];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    ffmpeg(&args)?;
+    Ok(path)
+}
+
+/// Frame 0 as ffmpeg itself displays it (ffmpeg applies rotation metadata by default).
+fn ffmpeg_first_frame_bgr(path: &Path) -> Result<Vec<u8>> {
+    let output = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"])
+        .output()?;
+    ensure!(output.status.success(), "ffmpeg raw decode failed");
+    Ok(output.stdout)
+}
+
+fn mean_abs_diff(image: &Mat, reference: &[u8]) -> Result<f64> {
+    let bytes = image.data_bytes()?;
+    ensure!(bytes.len() == reference.len(), "sizes differ: {} vs {}", bytes.len(), reference.len());
+    let total: u64 = bytes
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    Ok(total as f64 / bytes.len() as f64)
+}
+
+#[test]
+fn rotation_metadata_is_applied_like_ffmpeg_displays_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let coded = test_pattern(dir.path(), "coded.mp4", "320x240", &["-c:v", "libx264", "-pix_fmt", "yuv420p"])?;
+    for rotate in ["90", "180", "270"] {
+        let rotated = dir.path().join(format!("rotated_{rotate}.mp4"));
+        ffmpeg(&[
+            "-i",
+            coded.to_str().unwrap(),
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            &format!("rotate={rotate}"),
+            rotated.to_str().unwrap(),
+        ])?;
+        let mut decoder = VideoDecoder::open(&rotated)?;
+        let meta = decoder.meta().clone();
+        let transposed = rotate != "180";
+        let (width, height) = if transposed { (240, 320) } else { (320, 240) };
+        assert_eq!((meta.width, meta.height), (width, height), "rotate={rotate}");
+        assert_eq!(meta.rotation_deg, rotate.parse::<i32>()?, "rotate={rotate}");
+        let first = decoder.next().context("a frame")??;
+        assert_eq!((first.image.cols(), first.image.rows()), (width as i32, height as i32));
+        let difference = mean_abs_diff(&first.image, &ffmpeg_first_frame_bgr(&rotated)?)?;
+        // Same decoder underneath: only colour-conversion rounding may differ.
+        assert!(difference < 3.0, "rotate={rotate}: mean abs diff {difference}");
+    }
+    Ok(())
+}
+
+#[test]
+fn variable_frame_rate_uses_decoder_timestamps() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // 30 frames: the first 10 are 1/30 s apart, the rest 1/10 s apart.
+    let path = test_pattern(
+        dir.path(),
+        "vfr.mp4",
+        "160x120",
+        &[
+            "-vf",
+            "setpts='if(lt(N,10),N/30,10/30+(N-10)/10)/TB'",
+            "-fps_mode",
+            "passthrough",
+            "-frames:v",
+            "30",
+            "-c:v",
+            "libx264",
+            "-bf",
+            "0",
+            "-video_track_timescale",
+            "3000",
+        ],
+    )?;
+    let timestamps: Vec<f64> = VideoDecoder::open(&path)?
+        .map(|frame| frame.map(|frame| frame.timestamp_ms))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(timestamps.len(), 30);
+    for (index, &timestamp) in timestamps.iter().enumerate() {
+        let expected = if index < 10 {
+            index as f64 * 1000.0 / 30.0
+        } else {
+            10.0 * 1000.0 / 30.0 + (index - 10) as f64 * 100.0
+        };
+        assert!(
+            (timestamp - expected).abs() < 1.0,
+            "frame {index}: {timestamp} ms, expected {expected} ms"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn odd_sizes_decode_at_their_exact_size() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = test_pattern(dir.path(), "odd.mp4", "321x241", &["-c:v", "libx264", "-pix_fmt", "yuv444p"])?;
+    let decoder = VideoDecoder::open(&path)?;
+    assert_eq!((decoder.meta().width, decoder.meta().height), (321, 241));
+    let frames: Vec<_> = decoder.collect::<Result<_, _>>()?;
+    assert_eq!(frames.len(), 30);
+    assert!(frames.iter().all(|frame| frame.image.cols() == 321 && frame.image.rows() == 241));
+    assert!(frames.iter().enumerate().all(|(i, frame)| frame.index as usize == i));
+    Ok(())
+}
+
+#[test]
+fn bad_inputs_give_typed_errors() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let missing = dir.path().join("missing.mp4");
+    assert!(matches!(VideoDecoder::open(&missing), Err(VideoError::NotFound(_))));
+
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"")?;
+    assert!(matches!(VideoDecoder::open(&empty), Err(VideoError::Empty(_))));
+
+    let text = dir.path().join("notes.mp4");
+    std::fs::write(&text, "this is not a video at all, just some text\n".repeat(100))?;
+    assert!(matches!(VideoDecoder::open(&text), Err(VideoError::NotAVideo(_))));
+
+    let tiny = test_pattern(dir.path(), "tiny.mp4", "8x8", &["-c:v", "libx264", "-pix_fmt", "yuv444p"])?;
+    assert!(matches!(
+        VideoDecoder::open(&tiny),
+        Err(VideoError::AbsurdResolution { width: 8, height: 8, .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn truncated_upload_is_an_error_not_a_short_video() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // faststart puts the index first, so a cut file still opens and decodes its head.
+    let source = "testsrc2=size=320x240:rate=30:duration=4";
+    let full = dir.path().join("full.mp4");
+    ffmpeg(&["-f", "lavfi", "-i", source, "-c:v", "libx264", "-movflags", "+faststart", full.to_str().unwrap()])?;
+    let bytes = std::fs::read(&full)?;
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 10])?;
+    let outcome: Result<Vec<_>, VideoError> = match VideoDecoder::open(&cut) {
+        Ok(decoder) => decoder.collect(),
+        Err(error) => Err(error),
+    };
+    assert!(
+        matches!(outcome, Err(VideoError::Truncated { .. } | VideoError::NotAVideo(_) | VideoError::NoFrames(_))),
+        "a 30% prefix must not decode as a valid video: {:?}",
+        outcome.map(|frames| frames.len())
+    );
+    // The complete file decodes fully without error.
+    assert_eq!(VideoDecoder::open(&full)?.collect::<Result<Vec<_>, _>>()?.len(), 120);
+    Ok(())
+}
+
+#[test]
+fn sampling_skips_conversion_but_counts_every_frame() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = test_pattern(dir.path(), "sample.mp4", "160x120", &["-c:v", "libx264"])?;
+    let mut decoder = VideoDecoder::open(&path)?;
+    let (mut kept, mut skipped) = (Vec::new(), 0);
+    while let Some(frame) = decoder.next_sampled(|index, _| index % 3 == 0) {
+        match frame? {
+            fitvision_video::SampledFrame::Kept(frame) => kept.push(frame.index),
+            fitvision_video::SampledFrame::Skipped { .. } => skipped += 1,
+        }
+    }
+    assert_eq!(kept, (0..30).step_by(3).collect::<Vec<_>>());
+    assert_eq!(skipped, 20);
+    assert_eq!(decoder.frames_decoded(), 30);
+    Ok(())
+}
+
+#[test]
+fn frame_writer_produces_faststart_h264_that_decodes_back() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let output = dir.path().join("out.mp4");
+    let (width, height) = (101, 77);
+    let mut writer = FrameWriter::create(&output, EncoderSettings::new(width, height, 25.0))?;
+    for index in 0..25 {
+        let shade = (index * 10) as u8;
+        let frame = Mat::new_rows_cols_with_default(
+            height as i32,
+            width as i32,
+            fitvision_video::opencv::core::CV_8UC3,
+            Vec3b::from([shade, 128, 255 - shade]).into(),
+        )?;
+        writer.write(&frame)?;
+    }
+    let written = writer.finish()?;
+    let decoder = VideoDecoder::open(&written)?;
+    assert_eq!(decoder.meta().codec, "h264");
+    // Odd sides are padded by one pixel for yuv420p.
+    assert_eq!((decoder.meta().width, decoder.meta().height), (102, 78));
+    let timestamps: Vec<f64> = decoder
+        .map(|frame| frame.map(|frame| frame.timestamp_ms))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(timestamps.len(), 25);
+    assert!((timestamps[24] - 24.0 * 40.0).abs() < 1.0);
+    let bytes = std::fs::read(&written)?;
+    let find = |tag: &[u8]| bytes.windows(4).position(|window| window == tag);
+    assert!(find(b"moov").context("moov")? < find(b"mdat").context("mdat")?, "not faststart");
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! camera_consistency: is the video one continuous shot? Between camera samples ~100 ms
+//! apart, a continuous camera (even hand-held, panning or zooming) keeps most background
+//! features related by one similarity transform; a cut or splice breaks that relation and
+//! usually changes the picture's colours and structure at the same time.
+
+use super::{CAMERA_CONSISTENCY, CheckOutcome, evidence, secs};
+
+/// Relation between two consecutive camera samples (computed in `frames`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraPair {
+    pub from_frame: u32,
+    pub from_ms: f64,
+    pub to_frame: u32,
+    pub to_ms: f64,
+    /// Background ORB keypoints in the poorer of the two frames.
+    pub keypoints: usize,
+    /// Matches passing the ratio test.
+    pub good_matches: usize,
+    /// Matches consistent with one similarity transform (RANSAC).
+    pub inliers: usize,
+    /// Translation (px at sample width) and scale of that transform.
+    pub shift_px: f64,
+    pub zoom: f64,
+    /// Bhattacharyya distance of hue-saturation histograms, 0 (same) .. 1.
+    pub hist_distance: f64,
+    /// Mean absolute grey difference of the two samples, 0..255.
+    pub gray_diff: f64,
+    /// One of the frames is flat (fade, blank card): no geometry can be judged.
+    pub either_uniform: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CameraParams {
+    /// Fewer background keypoints than this: too little texture to judge geometry.
+    pub min_keypoints: usize,
+    /// A continuous camera keeps at least this many inliers ...
+    pub min_inliers: usize,
+    /// ... or this share of the keypoints as inliers.
+    pub min_inlier_share: f64,
+    /// A break in geometry is a cut only if the picture also changed this much (histogram
+    /// distance or grey difference): a motion-blurred frame breaks matching but not colour.
+    pub cut_hist_distance: f64,
+    pub cut_gray_diff: f64,
+    /// Without texture, only a strong photometric change counts.
+    pub flat_cut_hist_distance: f64,
+    /// Histogram distance above which a cut goes to a different place (scene change).
+    pub scene_change_hist_distance: f64,
+    /// Zoom factor between samples beyond which a still-matching pair is a zoom jump.
+    pub zoom_jump: f64,
+    /// Each cut multiplies the "continuous" belief by this: score = 100 (1 - keep^cuts).
+    pub keep_per_cut: f64,
+}
+
+impl Default for CameraParams {
+    fn default() -> Self {
+        Self {
+            min_keypoints: 40,
+            min_inliers: 15,
+            min_inlier_share: 0.12,
+            cut_hist_distance: 0.2,
+            cut_gray_diff: 14.0,
+            flat_cut_hist_distance: 0.45,
+            scene_change_hist_distance: 0.4,
+            zoom_jump: 1.35,
+            keep_per_cut: 0.65,
+        }
+    }
+}
+
+/// How a pair breaks continuity, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    /// Different place or subject framing: geometry and colours both jump.
+    SceneChange,
+    /// Same place, different camera position/angle: geometry jumps, colours similar.
+    AngleChange,
+    /// Same view, instantaneous zoom jump.
+    ZoomJump,
+}
+
+impl Break {
+    fn describe(self) -> &'static str {
+        match self {
+            Break::SceneChange => "cut to a different scene",
+            Break::AngleChange => "cut to a different camera angle",
+            Break::ZoomJump => "instant zoom jump (cut)",
+        }
+    }
+}
+
+/// Classifies one pair.
+pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
+    if pair.either_uniform {
+        return None;
+    }
+    let photometric = pair.hist_distance >= p.cut_hist_distance || pair.gray_diff >= p.cut_gray_diff;
+    if pair.keypoints < p.min_keypoints {
+        return (pair.hist_distance >= p.flat_cut_hist_distance && pair.gray_diff >= p.cut_gray_diff)
+            .then_some(Break::SceneChange);
+    }
+    let geometry_holds = pair.inliers >= p.min_inliers
+        && pair.inliers as f64 >= p.min_inlier_share * pair.keypoints as f64;
+    if geometry_holds {
+        let zoomed = pair.zoom >= p.zoom_jump || pair.zoom <= 1.0 / p.zoom_jump;
+        return (zoomed && photometric).then_some(Break::ZoomJump);
+    }
+    if !photometric {
+        return None;
+    }
+    Some(if pair.hist_distance >= p.scene_change_hist_distance {
+        Break::SceneChange
+    } else {
+        Break::AngleChange
+    })
+}
+
+pub fn check(pairs: &[CameraPair], p: &CameraParams) -> CheckOutcome {
+    if pairs.is_empty() {
+        return CheckOutcome::not_assessed(CAMERA_CONSISTENCY, "too few frames to compare");
+    }
+    // Consecutive breaking pairs (a dissolve, a flash) are one cut.
+    let mut cuts: Vec<(usize, usize, Break)> = Vec::new();
+    for (i, pair) in pairs.iter().enumerate() {
+        let Some(kind) = classify(pair, p) else { continue };
+        match cuts.last_mut() {
+            Some(last) if last.1 + 1 == i => last.1 = i,
+            _ => cuts.push((i, i, kind)),
+        }
+    }
+    let judged = pairs.iter().filter(|q| !q.either_uniform).count();
+    let score = 100.0 * (1.0 - p.keep_per_cut.powi(cuts.len() as i32));
+    let evidence = cuts
+        .iter()
+        .map(|&(a, b, kind)| {
+            let (from, to) = (&pairs[a], &pairs[b]);
+            evidence(
+                (from.from_frame, from.from_ms),
+                (to.to_frame, to.to_ms),
+                format!(
+                    "{} at {} (background matches {}/{}, colour change {:.2})",
+                    kind.describe(),
+                    secs(to.to_ms),
+                    from.inliers,
+                    from.keypoints,
+                    from.hist_distance
+                ),
+            )
+        })
+        .collect();
+    let reason = match cuts.len() {
+        0 if judged == 0 => "no frame pair could be judged (blank frames)".to_string(),
+        0 => "one continuous shot".to_string(),
+        n => {
+            let scenes = cuts.iter().filter(|c| c.2 == Break::SceneChange).count();
+            format!(
+                "{n} cut(s) / camera change(s), {scenes} to a different scene: not one continuous recording"
+            )
+        }
+    };
+    CheckOutcome::new(CAMERA_CONSISTENCY, score, reason, evidence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(i: u32, inliers: usize, hist: f64, gray: f64) -> CameraPair {
+        CameraPair {
+            from_frame: i * 3,
+            from_ms: f64::from(i) * 100.0,
+            to_frame: i * 3 + 3,
+            to_ms: f64::from(i + 1) * 100.0,
+            keypoints: 400,
+            good_matches: inliers.max(30),
+            inliers,
+            shift_px: 4.0,
+            zoom: 1.0,
+            hist_distance: hist,
+            gray_diff: gray,
+            either_uniform: false,
+        }
+    }
+
+    #[test]
+    fn continuous_pan_is_not_a_cut() {
+        // Hand-held pan: geometry holds with large shifts, colours drift a little.
+        let pairs: Vec<_> = (0..50)
+            .map(|i| CameraPair { shift_px: 25.0, ..pair(i, 120, 0.12, 10.0) })
+            .collect();
+        let out = check(&pairs, &CameraParams::default());
+        assert_eq!(out.score, 0.0);
+        assert_eq!(out.reason, "one continuous shot");
+    }
+
+    #[test]
+    fn two_cuts_score_by_formula_and_point_at_the_frames() {
+        let mut pairs: Vec<_> = (0..50).map(|i| pair(i, 150, 0.05, 4.0)).collect();
+        pairs[10] = pair(10, 3, 0.6, 40.0); // another place
+        pairs[30] = pair(30, 4, 0.25, 20.0); // same place, other angle
+        let out = check(&pairs, &CameraParams::default());
+        let expected = 100.0 * (1.0 - 0.65f64.powi(2));
+        assert!((out.score - expected).abs() < 1e-9);
+        assert!(out.flagged);
+        assert_eq!(out.evidence.len(), 2);
+        assert_eq!(out.evidence[0].start_frame_index, 30);
+        assert_eq!(out.evidence[0].end_frame_index, 33);
+        assert!(out.evidence[0].detail.contains("different scene"));
+        assert!(out.evidence[1].detail.contains("camera angle"));
+    }
+
+    #[test]
+    fn motion_blur_without_colour_change_is_not_a_cut() {
+        let mut pairs: Vec<_> = (0..20).map(|i| pair(i, 150, 0.05, 4.0)).collect();
+        pairs[5] = pair(5, 2, 0.08, 6.0);
+        assert_eq!(check(&pairs, &CameraParams::default()).score, 0.0);
+    }
+
+    #[test]
+    fn fades_are_not_judged_and_a_dissolve_is_one_cut() {
+        let mut pairs: Vec<_> = (0..20).map(|i| pair(i, 150, 0.05, 4.0)).collect();
+        pairs[3].either_uniform = true;
+        pairs[3].inliers = 0;
+        pairs[10] = pair(10, 5, 0.5, 30.0);
+        pairs[11] = pair(11, 5, 0.5, 30.0);
+        let out = check(&pairs, &CameraParams::default());
+        assert_eq!(out.evidence.len(), 1);
+        assert!((out.score - 35.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,517 @@
+//! manipulation: evidence that the footage was edited in time or is not a plain recording
+//! of a body: duplicated / frozen frames, looped segments, playback faster than a human
+//! can move for the exercise, and poses that break physics (joints that teleport).
+//!
+//! Each finding has its own sub-score; the check's score is the strongest one, because any
+//! one of them alone means the clip cannot be trusted for counting.
+
+use fitvision_proto::v1::{PersonPose, PoseTrack};
+
+use super::{CheckOutcome, MANIPULATION, evidence, secs};
+use crate::track::{self, coco, percentile, point};
+
+/// Per-decoded-frame pixel signal, from a tiny thumbnail of every frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameSignal {
+    pub frame_index: u32,
+    pub timestamp_ms: f64,
+    /// Mean absolute grey-level difference to the previous decoded frame's thumbnail
+    /// (None for the first frame).
+    pub diff_to_prev: Option<f32>,
+    /// The frame is (nearly) one flat colour: black/white fades and title cards, where
+    /// identical consecutive frames say nothing about editing.
+    pub uniform: bool,
+}
+
+/// Thresholds of the manipulation check.
+#[derive(Debug, Clone)]
+pub struct ManipulationParams {
+    /// Thumbnail difference below which two decoded frames are the same picture. Real
+    /// sensors never repeat a frame exactly; an encoder given a duplicate reproduces it.
+    pub duplicate_max_diff: f32,
+    /// Share of duplicated frame pairs that is normal (frame-rate conversions add some).
+    pub duplicate_share_normal: f64,
+    /// Share of duplicated frame pairs that scores 100.
+    pub duplicate_share_full: f64,
+    /// A frozen stretch of at least this long is reported.
+    pub freeze_min_ms: f64,
+    /// Pose distance (in torso lengths, mean over joints) under which two frames of the
+    /// main subject are the same moment replayed.
+    pub loop_max_distance: f64,
+    /// A replay must last this long ...
+    pub loop_min_ms: f64,
+    /// ... start at least this far after the original ...
+    pub loop_min_lag_ms: f64,
+    /// ... within this lag (bounds the pairwise search on long videos) ...
+    pub loop_max_lag_ms: f64,
+    /// ... and contain real movement (torso lengths covered within the segment), otherwise
+    /// it is someone holding still.
+    pub loop_min_motion: f64,
+    /// A joint moving more than this many torso lengths in one frame period teleported.
+    pub teleport_torso_lengths: f64,
+}
+
+impl Default for ManipulationParams {
+    fn default() -> Self {
+        Self {
+            duplicate_max_diff: 0.05,
+            duplicate_share_normal: 0.08,
+            duplicate_share_full: 0.3,
+            freeze_min_ms: 1000.0,
+            loop_max_distance: 0.012,
+            loop_min_ms: 700.0,
+            loop_min_lag_ms: 500.0,
+            loop_max_lag_ms: 30_000.0,
+            loop_min_motion: 0.25,
+            teleport_torso_lengths: 1.2,
+        }
+    }
+}
+
+/// Peak body speed a human reaches in an exercise, in torso lengths per second, as the 95th
+/// percentile over the clip of the second-fastest joint. Ballistic and unknown activities
+/// get a lenient ceiling; controlled strength moves a tight one.
+pub fn speed_limit_torso_per_s(exercise_id: &str) -> f64 {
+    match exercise_id {
+        "plank" | "sit_and_reach" | "downward_dog" => 2.5,
+        "push_up" | "pushup" | "squat" | "bodyweight_squat" | "sit_up" | "situp" | "chin_up"
+        | "pull_up" | "pullup" | "bench_press" | "deadlift" | "lunge" | "knee_to_chest" => 6.0,
+        _ => 14.0,
+    }
+}
+
+/// One sub-finding with its score and evidence.
+struct Finding {
+    score: f64,
+    summary: String,
+    evidence: Vec<fitvision_proto::v1::Evidence>,
+}
+
+pub fn check(
+    track: &PoseTrack,
+    frames: Option<&[FrameSignal]>,
+    exercise_id: &str,
+    params: &ManipulationParams,
+) -> CheckOutcome {
+    let subject = track::main_subject_series(track);
+    let scale = track::subject_scale_px(&subject);
+    let mut findings = Vec::new();
+    if let Some(frames) = frames {
+        findings.push(duplicated_frames(frames, params));
+    }
+    if let Some(scale) = scale {
+        findings.push(looped_segments(track, &subject, scale, params));
+        findings.push(playback_speed(track, &subject, scale, exercise_id));
+        findings.push(teleporting_joints(track, &subject, scale, params));
+    }
+    if findings.is_empty() {
+        return CheckOutcome::not_assessed(MANIPULATION, "no frames and no body to assess");
+    }
+    let score = findings.iter().map(|f| f.score).fold(0.0, f64::max);
+    let mut notable: Vec<&Finding> = findings.iter().filter(|f| f.score > 0.0).collect();
+    notable.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let reason = if notable.is_empty() {
+        "no duplicated frames, loops, impossible speed or teleporting joints".to_string()
+    } else {
+        notable.iter().map(|f| f.summary.as_str()).collect::<Vec<_>>().join("; ")
+    };
+    let evidence = findings.into_iter().flat_map(|f| f.evidence).collect();
+    CheckOutcome::new(MANIPULATION, score, reason, evidence)
+}
+
+fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Finding {
+    let mut pairs = 0usize;
+    let mut dups = 0usize;
+    let mut freezes = Vec::new();
+    let mut run_start: Option<usize> = None;
+    let close_run = |start: usize, end: usize, freezes: &mut Vec<(usize, usize)>| {
+        if frames[end].timestamp_ms - frames[start].timestamp_ms >= params.freeze_min_ms {
+            freezes.push((start, end));
+        }
+    };
+    for (i, f) in frames.iter().enumerate() {
+        let Some(diff) = f.diff_to_prev else { continue };
+        if f.uniform || (i > 0 && frames[i - 1].uniform) {
+            if let Some(s) = run_start.take() {
+                close_run(s, i - 1, &mut freezes);
+            }
+            continue;
+        }
+        pairs += 1;
+        if diff <= params.duplicate_max_diff {
+            dups += 1;
+            run_start.get_or_insert(i - 1);
+        } else if let Some(s) = run_start.take() {
+            close_run(s, i - 1, &mut freezes);
+        }
+    }
+    if let Some(s) = run_start {
+        close_run(s, frames.len() - 1, &mut freezes);
+    }
+    let share = if pairs == 0 { 0.0 } else { dups as f64 / pairs as f64 };
+    let share_score = 100.0
+        * ((share - params.duplicate_share_normal)
+            / (params.duplicate_share_full - params.duplicate_share_normal))
+            .clamp(0.0, 1.0);
+    let longest_freeze_ms = freezes
+        .iter()
+        .map(|&(a, b)| frames[b].timestamp_ms - frames[a].timestamp_ms)
+        .fold(0.0, f64::max);
+    // A frozen picture of 1 s scores 50, of 3 s or more 100.
+    let freeze_score = if longest_freeze_ms >= params.freeze_min_ms {
+        (50.0 + 25.0 * (longest_freeze_ms - params.freeze_min_ms) / 1000.0).min(100.0)
+    } else {
+        0.0
+    };
+    let mut evidence: Vec<_> = freezes
+        .iter()
+        .map(|&(a, b)| {
+            let (fa, fb) = (&frames[a], &frames[b]);
+            evidence(
+                (fa.frame_index, fa.timestamp_ms),
+                (fb.frame_index, fb.timestamp_ms),
+                format!("frozen picture for {}", secs(fb.timestamp_ms - fa.timestamp_ms)),
+            )
+        })
+        .collect();
+    if share_score > 0.0
+        && let (Some(first), Some(last)) = (frames.first(), frames.last())
+    {
+        evidence.push(evidence_all(
+            first,
+            last,
+            format!("{dups} of {pairs} consecutive frames are exact repeats ({:.0}%)", share * 100.0),
+        ));
+    }
+    let summary = if share_score >= freeze_score && share_score > 0.0 {
+        format!("{:.0}% of frames are duplicates of the previous one (frame duplication / padding)", share * 100.0)
+    } else if freeze_score > 0.0 {
+        format!("picture frozen for {}", secs(longest_freeze_ms))
+    } else {
+        String::new()
+    };
+    Finding {
+        score: share_score.max(freeze_score),
+        summary,
+        evidence,
+    }
+}
+
+fn evidence_all(first: &FrameSignal, last: &FrameSignal, detail: String) -> fitvision_proto::v1::Evidence {
+    evidence(
+        (first.frame_index, first.timestamp_ms),
+        (last.frame_index, last.timestamp_ms),
+        detail,
+    )
+}
+
+/// Mean distance over joints confident in both poses, in pixels (None if < 6 shared).
+fn pose_distance_px(a: &PersonPose, b: &PersonPose) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for j in 0..coco::COUNT {
+        if let (Some(pa), Some(pb)) = (point(a, j), point(b, j)) {
+            sum += ((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt();
+            n += 1;
+        }
+    }
+    (n >= 6).then(|| sum / n as f64)
+}
+
+/// A replayed segment: frames `first..=last` show again as `first+lag..=last+lag`.
+fn looped_segments(
+    track: &PoseTrack,
+    subject: &[Option<&PersonPose>],
+    scale: f64,
+    params: &ManipulationParams,
+) -> Finding {
+    let frames = &track.frames;
+    let n = frames.len();
+    let period = track::frame_period_ms(track);
+    let min_lag = (params.loop_min_lag_ms / period).ceil() as usize;
+    let min_len = (params.loop_min_ms / period).ceil() as usize;
+    let max_lag = ((params.loop_max_lag_ms / period).ceil() as usize).min(n);
+    let mut replays: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, lag)
+    for lag in min_lag.max(1)..max_lag {
+        let mut run_start: Option<usize> = None;
+        for i in 0..=(n - lag) {
+            let same = i + lag < n
+                && match (subject[i], subject[i + lag]) {
+                    (Some(a), Some(b)) => pose_distance_px(a, b).is_some_and(|d| d / scale <= params.loop_max_distance),
+                    _ => false,
+                };
+            if same {
+                run_start.get_or_insert(i);
+                continue;
+            }
+            if let Some(s) = run_start.take() {
+                let last = i - 1;
+                if last + 1 - s >= min_len && segment_motion(&subject[s..=last]) / scale >= params.loop_min_motion {
+                    replays.push((s, last, lag));
+                }
+            }
+        }
+    }
+    // Keep the longest replay per original start region (a loop repeated k times shows at
+    // lags L, 2L, ...; report each, but not overlapping duplicates of the same lag).
+    replays.sort_by_key(|&(s, l, _)| std::cmp::Reverse(l - s));
+    let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+    for r in replays {
+        let overlaps = kept
+            .iter()
+            .any(|k| r.0 + r.2 <= k.1 + k.2 && k.0 + k.2 <= r.1 + r.2 && r.0 <= k.1 && k.0 <= r.1);
+        if !overlaps {
+            kept.push(r);
+        }
+    }
+    let replay_ms: f64 = kept.iter().map(|&(s, l, _)| (l + 1 - s) as f64 * period).sum();
+    let score = if kept.is_empty() {
+        0.0
+    } else {
+        // One replay of the minimum length scores 60; two seconds of replay or more 100.
+        (60.0 + 40.0 * (replay_ms - params.loop_min_ms) / (2000.0 - params.loop_min_ms)).clamp(60.0, 100.0)
+    };
+    let evidence = kept
+        .iter()
+        .take(10)
+        .map(|&(s, l, lag)| {
+            evidence(
+                (frames[s + lag].frame_index, frames[s + lag].timestamp_ms),
+                (frames[l + lag].frame_index, frames[l + lag].timestamp_ms),
+                format!(
+                    "replays frames {}-{} (same poses, {} later)",
+                    frames[s].frame_index,
+                    frames[l].frame_index,
+                    secs(lag as f64 * period)
+                ),
+            )
+        })
+        .collect();
+    Finding {
+        score,
+        summary: if kept.is_empty() {
+            String::new()
+        } else {
+            format!("{} looped segment(s), {} of replayed movement", kept.len(), secs(replay_ms))
+        },
+        evidence,
+    }
+}
+
+/// Largest distance of any pose in the segment from its first pose, in pixels.
+fn segment_motion(segment: &[Option<&PersonPose>]) -> f64 {
+    let Some(Some(first)) = segment.first() else { return 0.0 };
+    segment
+        .iter()
+        .flatten()
+        .filter_map(|p| pose_distance_px(first, p))
+        .fold(0.0, f64::max)
+}
+
+/// Per-frame speed of the second-fastest joint in torso lengths per second (second-fastest
+/// so that one mis-detected joint does not count as speed).
+fn body_speeds(track: &PoseTrack, subject: &[Option<&PersonPose>], scale: f64) -> Vec<(usize, f64)> {
+    let frames = &track.frames;
+    let period = track::frame_period_ms(track);
+    let mut speeds = Vec::new();
+    for i in 1..frames.len() {
+        let (Some(a), Some(b)) = (subject[i - 1], subject[i]) else { continue };
+        let dt_ms = frames[i].timestamp_ms - frames[i - 1].timestamp_ms;
+        if dt_ms <= 0.0 || dt_ms > 3.5 * period {
+            continue;
+        }
+        let mut joint_speeds: Vec<f64> = (0..coco::COUNT)
+            .filter_map(|j| {
+                let (pa, pb) = (point(a, j)?, point(b, j)?);
+                Some(((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt() / scale / (dt_ms / 1000.0))
+            })
+            .collect();
+        if joint_speeds.len() < 6 {
+            continue;
+        }
+        joint_speeds.sort_by(|x, y| y.total_cmp(x));
+        speeds.push((i, joint_speeds[1]));
+    }
+    speeds
+}
+
+fn playback_speed(
+    track: &PoseTrack,
+    subject: &[Option<&PersonPose>],
+    scale: f64,
+    exercise_id: &str,
+) -> Finding {
+    let speeds = body_speeds(track, subject, scale);
+    let values: Vec<f64> = speeds.iter().map(|s| s.1).collect();
+    let Some(p95) = percentile(&values, 0.95) else {
+        return Finding { score: 0.0, summary: String::new(), evidence: Vec::new() };
+    };
+    let limit = speed_limit_torso_per_s(exercise_id);
+    let ratio = p95 / limit;
+    // At the limit: 50 (flagged); 1.5x the limit or more: 100.
+    let score = if ratio >= 1.0 { (50.0 + 100.0 * (ratio - 1.0)).min(100.0) } else { 0.0 };
+    let mut found = Vec::new();
+    if score > 0.0 {
+        let frames = &track.frames;
+        for &(i, v) in speeds.iter().filter(|s| s.1 >= limit).take(10) {
+            found.push(evidence(
+                (frames[i - 1].frame_index, frames[i - 1].timestamp_ms),
+                (frames[i].frame_index, frames[i].timestamp_ms),
+                format!("body moves {v:.1} torso lengths/s (limit {limit:.1} for {exercise_id})"),
+            ));
+        }
+    }
+    Finding {
+        score,
+        summary: if score > 0.0 {
+            format!(
+                "movement faster than humanly possible for {}: {p95:.1} torso lengths/s (limit {limit:.1}); sped-up playback or dropped frames",
+                if exercise_id.is_empty() { "this activity" } else { exercise_id }
+            )
+        } else {
+            String::new()
+        },
+        evidence: found,
+    }
+}
+
+/// Joints that jump across the body in one frame and land back: physically impossible.
+/// Real detectors also glitch (left/right swaps), so this sub-score stays below the flag
+/// line on its own and only corroborates.
+fn teleporting_joints(
+    track: &PoseTrack,
+    subject: &[Option<&PersonPose>],
+    scale: f64,
+    params: &ManipulationParams,
+) -> Finding {
+    let frames = &track.frames;
+    let mut events = Vec::new();
+    let mut observed = 0usize;
+    for i in 1..frames.len().saturating_sub(1) {
+        let (Some(a), Some(b), Some(c)) = (subject[i - 1], subject[i], subject[i + 1]) else { continue };
+        observed += 1;
+        let teleported = (0..coco::COUNT).any(|j| {
+            let (Some(pa), Some(pb), Some(pc)) = (point(a, j), point(b, j), point(c, j)) else {
+                return false;
+            };
+            let out = ((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt() / scale;
+            let back = ((pc.0 - pb.0).powi(2) + (pc.1 - pb.1).powi(2)).sqrt() / scale;
+            let direct = ((pa.0 - pc.0).powi(2) + (pa.1 - pc.1).powi(2)).sqrt() / scale;
+            out > params.teleport_torso_lengths && back > params.teleport_torso_lengths && direct < 0.3
+        });
+        if teleported {
+            events.push(i);
+        }
+    }
+    let rate = if observed == 0 { 0.0 } else { events.len() as f64 / observed as f64 };
+    // 5% of frames with a teleport scores the maximum of this corroborating signal (40).
+    let score = (rate / 0.05 * 40.0).min(40.0);
+    let evidence = events
+        .iter()
+        .take(5)
+        .map(|&i| {
+            evidence(
+                (frames[i].frame_index, frames[i].timestamp_ms),
+                (frames[i].frame_index, frames[i].timestamp_ms),
+                "a joint jumps away and back within one frame",
+            )
+        })
+        .collect();
+    Finding {
+        score,
+        summary: if events.is_empty() {
+            String::new()
+        } else {
+            format!("{} frame(s) with teleporting joints", events.len())
+        },
+        evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::track::testing::{stick_person, track};
+
+    fn signals(diffs: &[f32]) -> Vec<FrameSignal> {
+        diffs
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| FrameSignal {
+                frame_index: i as u32,
+                timestamp_ms: i as f64 * 1000.0 / 30.0,
+                diff_to_prev: (i > 0).then_some(d),
+                uniform: false,
+            })
+            .collect()
+    }
+
+    /// A person bobbing up and down with period `period` frames, amplitude 100 px.
+    fn bobbing(i: u32, period: f64) -> f32 {
+        (100.0 * (2.0 * std::f64::consts::PI * f64::from(i) / period).sin()) as f32
+    }
+
+    #[test]
+    fn every_other_frame_duplicated_scores_full() {
+        let diffs: Vec<f32> = (0..300).map(|i| if i % 2 == 0 { 0.0 } else { 3.0 }).collect();
+        let f = duplicated_frames(&signals(&diffs), &ManipulationParams::default());
+        assert_eq!(f.score, 100.0);
+        assert!(f.summary.contains("50%"), "{}", f.summary);
+    }
+
+    #[test]
+    fn a_frozen_two_seconds_is_reported_with_its_range() {
+        let diffs: Vec<f32> = (0..300).map(|i| if (100..160).contains(&i) { 0.0 } else { 2.0 }).collect();
+        let f = duplicated_frames(&signals(&diffs), &ManipulationParams::default());
+        assert!(f.score >= 70.0, "{}", f.score);
+        assert_eq!(f.evidence[0].start_frame_index, 99);
+        assert_eq!(f.evidence[0].end_frame_index, 159);
+    }
+
+    #[test]
+    fn fades_to_black_are_not_freezes() {
+        let mut s = signals(&vec![0.0; 120]);
+        for f in &mut s {
+            f.uniform = true;
+        }
+        assert_eq!(duplicated_frames(&s, &ManipulationParams::default()).score, 0.0);
+    }
+
+    #[test]
+    fn a_replayed_segment_is_found_and_natural_reps_are_not() {
+        // Natural: the same rep shape but each rep a few pixels off (~3% of the torso).
+        let natural = track(300, 30.0, |i| {
+            let drift = 4.0 * (i / 40) as f32;
+            vec![stick_person(1, 300.0 + drift, 200.0 + bobbing(i, 40.0), 300.0)]
+        });
+        let out = check(&natural, None, "squat", &ManipulationParams::default());
+        assert_eq!(out.score, 0.0, "{}", out.reason);
+
+        // Looped: frames 60..120 replayed exactly at 120..180 with 0.5 px of noise.
+        let looped = track(240, 30.0, |i| {
+            let src = if (120..180).contains(&i) { i - 60 } else { i };
+            let noise = if src == i { 0.0 } else { 0.5 };
+            vec![stick_person(1, 300.0 + noise + 0.37 * src as f32, 200.0 + bobbing(src, 47.0), 300.0)]
+        });
+        let out = check(&looped, None, "squat", &ManipulationParams::default());
+        assert!(out.score >= 60.0, "{}", out.reason);
+        assert!(out.reason.contains("looped"), "{}", out.reason);
+    }
+
+    #[test]
+    fn speed_over_the_exercise_limit_is_flagged() {
+        // Torso = mid-shoulder (kps 5,6) to mid-hip (11,12): 6/16 of 300 px = 112.5 px.
+        // Bobbing 100 px amplitude at a 10-frame period at 30 fps: peak speed
+        // 100 * 2pi / (10/30 s) = 1885 px/s = 16.8 torso/s, far over the squat limit.
+        let fast = track(150, 30.0, |i| vec![stick_person(1, 300.0, 200.0 + bobbing(i, 10.0), 300.0)]);
+        let out = check(&fast, None, "squat", &ManipulationParams::default());
+        assert_eq!(out.score, 100.0, "{}", out.reason);
+        assert!(out.reason.contains("faster"), "{}", out.reason);
+        // The same clip at a 60-frame period: 2.8 torso/s, fine.
+        // (drifting sideways so that the repeated reps are not mistaken for a replay).
+        let calm = track(150, 30.0, |i| {
+            vec![stick_person(1, 300.0 + 0.2 * i as f32, 200.0 + bobbing(i, 60.0), 300.0)]
+        });
+        assert_eq!(check(&calm, None, "squat", &ManipulationParams::default()).score, 0.0);
+    }
+}

@@ -1,0 +1,278 @@
+//! text_overlay: text drawn onto the video. Detected text regions on sampled frames are
+//! grouped by position across samples:
+//! - a region at the same place in most samples is an overlay (logo, watermark, title);
+//!   if its pixels change between samples it is a live counter or timer, the overlay that
+//!   fakes results;
+//! - large text that comes and goes is captions (edited social clips);
+//! - small text that moves or comes and goes is part of the scene (posters, plates).
+
+use fitvision_video::opencv::core::{self as cv, Mat, Rect};
+use fitvision_video::opencv::prelude::*;
+
+use super::{CheckOutcome, TEXT_OVERLAY, evidence};
+use crate::error::CheckError;
+use crate::ocr::TextBox;
+
+/// Text found on one sampled frame.
+pub struct TextObservation {
+    pub frame_index: u32,
+    pub timestamp_ms: f64,
+    /// Greyscale frame at detector size, to compare what the text shows across samples.
+    pub gray: Mat,
+    pub boxes: Vec<TextBox>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TextParams {
+    /// Boxes of the same overlay overlap at least this much across samples.
+    pub same_place_iou: f32,
+    /// A region present in at least this share of samples is an overlay.
+    pub static_presence: f64,
+    /// Mean grey difference inside an overlay between two samples above which it shows
+    /// something different (a counter ticked).
+    pub changed_mean_diff: f64,
+    /// Share of an overlay's sample pairs that must differ for it to be a live counter.
+    pub changing_share: f64,
+    /// Text at least this tall (share of frame height) and wide is a caption, not scenery.
+    pub caption_min_height: f32,
+    pub caption_min_width: f32,
+    /// Share of samples with captions that is flagged (60) ... and scores 100.
+    pub caption_share_flag: f64,
+    pub caption_share_full: f64,
+}
+
+impl Default for TextParams {
+    fn default() -> Self {
+        Self {
+            same_place_iou: 0.4,
+            static_presence: 0.5,
+            changed_mean_diff: 18.0,
+            changing_share: 0.25,
+            caption_min_height: 0.03,
+            caption_min_width: 0.12,
+            caption_share_flag: 0.25,
+            caption_share_full: 0.75,
+        }
+    }
+}
+
+/// Scores by finding (documented so that tenants know what "text" costs):
+const LIVE_COUNTER_SCORE: f64 = 90.0;
+const STATIC_OVERLAY_SCORE: f64 = 50.0;
+const SCENE_TEXT_SCORE: f64 = 15.0;
+
+/// A region tracked across samples: (sample index, box) members.
+struct Region {
+    members: Vec<(usize, TextBox)>,
+}
+
+impl Region {
+    fn anchor(&self) -> &TextBox {
+        &self.members[0].1
+    }
+}
+
+pub fn check(samples: &[TextObservation], p: &TextParams) -> Result<CheckOutcome, CheckError> {
+    if samples.is_empty() {
+        return Ok(CheckOutcome::not_assessed(TEXT_OVERLAY, "no frames sampled for text"));
+    }
+    let n = samples.len();
+    let mut regions: Vec<Region> = Vec::new();
+    for (s, sample) in samples.iter().enumerate() {
+        for b in &sample.boxes {
+            let found = regions.iter_mut().find(|r| {
+                r.members.last().is_some_and(|m| m.0 != s) && r.anchor().iou(b) >= p.same_place_iou
+            });
+            match found {
+                Some(r) => r.members.push((s, *b)),
+                None => regions.push(Region { members: vec![(s, *b)] }),
+            }
+        }
+    }
+    let presence = |r: &Region| r.members.len() as f64 / n as f64;
+    let is_static = |r: &Region| n >= 3 && presence(r) >= p.static_presence;
+
+    let mut live = Vec::new();
+    let mut overlays = Vec::new();
+    for r in regions.iter().filter(|r| is_static(r)) {
+        let share = changed_share(samples, r, p)?;
+        if share >= p.changing_share { live.push((r, share)) } else { overlays.push(r) }
+    }
+    let is_caption = |b: &TextBox| b.h >= p.caption_min_height && b.w >= p.caption_min_width;
+    let caption_samples: Vec<usize> = (0..n)
+        .filter(|&s| {
+            regions
+                .iter()
+                .filter(|r| !is_static(r))
+                .any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(b)))
+        })
+        .collect();
+    let caption_share = caption_samples.len() as f64 / n as f64;
+    let scene_text = regions.iter().any(|r| !is_static(r));
+
+    let caption_score = if n >= 3 && caption_share >= p.caption_share_flag {
+        60.0 + 40.0 * ((caption_share - p.caption_share_flag) / (p.caption_share_full - p.caption_share_flag)).min(1.0)
+    } else {
+        0.0
+    };
+    let score = [
+        if live.is_empty() { 0.0 } else { LIVE_COUNTER_SCORE },
+        caption_score,
+        if overlays.is_empty() { 0.0 } else { STATIC_OVERLAY_SCORE },
+        if scene_text { SCENE_TEXT_SCORE } else { 0.0 },
+    ]
+    .into_iter()
+    .fold(0.0, f64::max);
+
+    let span = |r: &Region, what: String| {
+        let (a, b) = (&samples[r.members[0].0], &samples[r.members[r.members.len() - 1].0]);
+        let bx = r.anchor();
+        evidence(
+            (a.frame_index, a.timestamp_ms),
+            (b.frame_index, b.timestamp_ms),
+            format!(
+                "{what} at x={:.0}% y={:.0}% ({:.0}x{:.0}% of frame), in {}/{n} samples",
+                bx.x * 100.0,
+                bx.y * 100.0,
+                bx.w * 100.0,
+                bx.h * 100.0,
+                r.members.len()
+            ),
+        )
+    };
+    let mut ev = Vec::new();
+    ev.extend(live.iter().map(|(r, share)| span(r, format!("overlay whose content changes ({:.0}% of samples)", share * 100.0))));
+    ev.extend(overlays.iter().map(|r| span(r, "static overlay (logo/watermark/title)".into())));
+    if let (Some(&first), Some(&last)) = (caption_samples.first(), caption_samples.last()) {
+        ev.push(evidence(
+            (samples[first].frame_index, samples[first].timestamp_ms),
+            (samples[last].frame_index, samples[last].timestamp_ms),
+            format!("captions in {}/{n} samples", caption_samples.len()),
+        ));
+    }
+
+    let mut parts = Vec::new();
+    if !live.is_empty() {
+        parts.push(format!("{} overlay(s) whose text changes in place (counter/timer)", live.len()));
+    }
+    if caption_score > 0.0 {
+        parts.push(format!("captions on {:.0}% of sampled frames", caption_share * 100.0));
+    }
+    if !overlays.is_empty() {
+        parts.push(format!("{} static overlay(s) (logo/watermark/title)", overlays.len()));
+    }
+    if parts.is_empty() && scene_text {
+        parts.push("only scene text (moves with the scene or appears briefly)".into());
+    }
+    let reason = if parts.is_empty() { "no text".to_string() } else { parts.join("; ") };
+    Ok(CheckOutcome::new(TEXT_OVERLAY, score, reason, ev))
+}
+
+/// Share of consecutive appearances of a static region whose pixels differ.
+fn changed_share(samples: &[TextObservation], region: &Region, p: &TextParams) -> Result<f64, CheckError> {
+    let b = region.anchor();
+    let mut changed = 0usize;
+    let mut pairs = 0usize;
+    for w in region.members.windows(2) {
+        let (a, c) = (&samples[w[0].0].gray, &samples[w[1].0].gray);
+        if a.size()? != c.size()? {
+            continue;
+        }
+        let size = a.size()?;
+        let rect = Rect::new(
+            (b.x * size.width as f32) as i32,
+            (b.y * size.height as f32) as i32,
+            ((b.w * size.width as f32).ceil() as i32).max(1),
+            ((b.h * size.height as f32).ceil() as i32).max(1),
+        ) & Rect::new(0, 0, size.width, size.height);
+        if rect.area() == 0 {
+            continue;
+        }
+        let (ra, rc) = (Mat::roi(a, rect)?, Mat::roi(c, rect)?);
+        let mut diff = Mat::default();
+        cv::absdiff(&ra, &rc, &mut diff)?;
+        pairs += 1;
+        if cv::mean_def(&diff)?[0] >= p.changed_mean_diff {
+            changed += 1;
+        }
+    }
+    Ok(if pairs == 0 { 0.0 } else { changed as f64 / pairs as f64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fitvision_video::opencv::core::Scalar;
+    use fitvision_video::opencv::imgproc;
+
+    fn frame(i: u32, boxes: Vec<TextBox>, digit_value: Option<u8>) -> TextObservation {
+        let mut gray = Mat::new_rows_cols_with_default(100, 200, cv::CV_8UC1, Scalar::all(90.0)).unwrap();
+        if let Some(v) = digit_value {
+            // A "counter" region at (10..50, 10..30) whose brightness encodes its value.
+            imgproc::rectangle(
+                &mut gray,
+                Rect::new(10, 10, 40, 20),
+                Scalar::all(f64::from(v)),
+                -1,
+                imgproc::LINE_8,
+                0,
+            )
+            .unwrap();
+        }
+        TextObservation { frame_index: i * 30, timestamp_ms: f64::from(i) * 1000.0, gray, boxes }
+    }
+
+    fn bx(x: f32, y: f32, w: f32, h: f32) -> TextBox {
+        TextBox { x, y, w, h, score: 0.9 }
+    }
+
+    #[test]
+    fn no_text_scores_zero() {
+        let s: Vec<_> = (0..6).map(|i| frame(i, vec![], None)).collect();
+        let out = check(&s, &TextParams::default()).unwrap();
+        assert_eq!(out.score, 0.0);
+        assert_eq!(out.reason, "no text");
+    }
+
+    #[test]
+    fn static_logo_is_flagged_but_scores_only_the_overlay_level() {
+        let s: Vec<_> = (0..6).map(|i| frame(i, vec![bx(0.7, 0.9, 0.25, 0.05)], None)).collect();
+        let out = check(&s, &TextParams::default()).unwrap();
+        assert_eq!(out.score, STATIC_OVERLAY_SCORE);
+        assert!(out.reason.contains("static overlay"), "{}", out.reason);
+        assert_eq!(out.evidence[0].start_frame_index, 0);
+        assert_eq!(out.evidence[0].end_frame_index, 150);
+    }
+
+    #[test]
+    fn overlay_that_changes_is_a_live_counter() {
+        let s: Vec<_> = (0..6)
+            .map(|i| frame(i, vec![bx(0.05, 0.1, 0.2, 0.2)], Some(if i % 2 == 0 { 250 } else { 20 })))
+            .collect();
+        let out = check(&s, &TextParams::default()).unwrap();
+        assert_eq!(out.score, LIVE_COUNTER_SCORE);
+        assert!(out.reason.contains("counter"), "{}", out.reason);
+    }
+
+    #[test]
+    fn large_text_that_comes_and_goes_is_captions() {
+        // Captions at changing places in 4 of 6 samples.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                let boxes = if i < 4 { vec![bx(0.1, 0.1 * i as f32 + 0.3, 0.6, 0.08)] } else { vec![] };
+                frame(i, boxes, None)
+            })
+            .collect();
+        let out = check(&s, &TextParams::default()).unwrap();
+        // share 4/6 = 0.667 -> 60 + 40 * (0.667 - 0.25) / 0.5 = 93.3
+        assert!((out.score - (60.0 + 40.0 * (4.0 / 6.0 - 0.25) / 0.5)).abs() < 1e-6, "{}", out.score);
+    }
+
+    #[test]
+    fn small_moving_text_is_scene_text() {
+        let s: Vec<_> = (0..6).map(|i| frame(i, vec![bx(0.1 * i as f32, 0.5, 0.05, 0.02)], None)).collect();
+        let out = check(&s, &TextParams::default()).unwrap();
+        assert_eq!(out.score, SCENE_TEXT_SCORE);
+        assert!(!out.flagged);
+    }
+}

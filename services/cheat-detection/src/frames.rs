@@ -1,0 +1,382 @@
+//! The one decoding pass over a video. Every frame is decoded once (H.264 cannot skip
+//! without decoding), but only cheap work happens per frame: a 64 px thumbnail for the
+//! duplicate-frame signal. Heavier work runs on a sparse sample: ORB features + RANSAC
+//! homography + colour histograms at ~10 Hz on 320 px greyscale for camera consistency,
+//! and a few frames (about one per 1.5 s) kept at detector size for text detection.
+
+use std::path::Path;
+
+use fitvision_proto::v1::PoseTrack;
+use fitvision_video::VideoDecoder;
+use fitvision_video::opencv::calib3d;
+use fitvision_video::opencv::core::{
+    self as cv, DMatch, KeyPoint, Mat, Point2f, Rect, Scalar, Size, Vector,
+};
+use fitvision_video::opencv::features2d::{BFMatcher, ORB, ORB_ScoreType};
+use fitvision_video::opencv::imgproc;
+use fitvision_video::opencv::prelude::*;
+
+use crate::checks::camera::CameraPair;
+use crate::checks::manipulation::FrameSignal;
+use crate::error::CheckError;
+
+/// What to sample, in time rather than frames so that 24, 30 and 60 fps clips are treated alike.
+#[derive(Debug, Clone)]
+pub struct SamplingPlan {
+    /// Camera-consistency sample period.
+    pub camera_interval_ms: f64,
+    /// Width of the greyscale image features are computed on.
+    pub camera_width_px: i32,
+    /// Text-detection sample period (stretched so that at most `text_max_samples` are taken).
+    pub text_interval_ms: f64,
+    pub text_min_samples: usize,
+    pub text_max_samples: usize,
+    /// Longest side of the image given to the text detector.
+    pub text_max_side_px: i32,
+}
+
+impl Default for SamplingPlan {
+    fn default() -> Self {
+        Self {
+            camera_interval_ms: 100.0,
+            camera_width_px: 320,
+            text_interval_ms: 1500.0,
+            text_min_samples: 4,
+            text_max_samples: 16,
+            text_max_side_px: 640,
+        }
+    }
+}
+
+/// A frame kept for text detection, already resized for the detector (BGR).
+pub struct TextSample {
+    pub frame_index: u32,
+    pub timestamp_ms: f64,
+    pub image: Mat,
+}
+
+/// Everything the checks need from the pixels.
+pub struct VideoSamples {
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub frame_count: u32,
+    pub duration_ms: f64,
+    pub signals: Vec<FrameSignal>,
+    pub camera_pairs: Vec<CameraPair>,
+    pub text_samples: Vec<TextSample>,
+}
+
+/// Per-camera-sample state kept until the next sample.
+struct CameraFrame {
+    frame_index: u32,
+    timestamp_ms: f64,
+    gray: Mat,
+    hist: Mat,
+    keypoints: Vector<KeyPoint>,
+    descriptors: Mat,
+    uniform: bool,
+}
+
+const THUMB_WIDTH: i32 = 64;
+/// Grey-level standard deviation under which a frame is one flat colour (fade, blank card).
+const UNIFORM_STD: f64 = 6.0;
+
+/// Decodes `path` once and collects the sampled signals. `track` (optional) supplies person
+/// boxes so that feature matching looks at the background, not the moving athlete.
+pub fn sample_video(
+    path: &Path,
+    track: Option<&PoseTrack>,
+    plan: &SamplingPlan,
+) -> Result<VideoSamples, CheckError> {
+    let mut decoder = VideoDecoder::open(path)?;
+    let meta = decoder.meta().clone();
+    let declared_ms = meta.declared_duration_ms().unwrap_or(10_000.0);
+    let text_interval = (declared_ms / plan.text_min_samples as f64)
+        .min(plan.text_interval_ms)
+        .max(declared_ms / plan.text_max_samples as f64);
+    let person_boxes = PersonBoxes::new(track);
+
+    let mut orb = ORB::create(500, 1.2, 8, 15, 0, 2, ORB_ScoreType::HARRIS_SCORE, 31, 12)?;
+    let matcher = BFMatcher::create(cv::NORM_HAMMING, false)?;
+
+    let mut signals = Vec::new();
+    let mut camera_pairs = Vec::new();
+    let mut text_samples = Vec::new();
+    let mut prev_thumb: Option<Mat> = None;
+    let mut prev_camera: Option<CameraFrame> = None;
+    let mut next_camera_ms = 0.0;
+    let mut next_text_ms = text_interval * 0.25;
+    let mut last_ts = 0.0;
+    let mut count = 0u32;
+
+    for frame in &mut decoder {
+        let frame = frame?;
+        count += 1;
+        last_ts = frame.timestamp_ms;
+        let (thumb, uniform) = thumbnail(&frame.image)?;
+        let diff_to_prev = match &prev_thumb {
+            Some(prev) => Some(mean_abs_diff(prev, &thumb)? as f32),
+            None => None,
+        };
+        signals.push(FrameSignal {
+            frame_index: frame.index,
+            timestamp_ms: frame.timestamp_ms,
+            diff_to_prev,
+            uniform,
+        });
+        prev_thumb = Some(thumb);
+
+        if frame.timestamp_ms >= next_camera_ms {
+            next_camera_ms = frame.timestamp_ms + plan.camera_interval_ms;
+            let current = camera_frame(
+                &frame.image,
+                frame.index,
+                frame.timestamp_ms,
+                plan.camera_width_px,
+                person_boxes.get(frame.index),
+                meta.width,
+                &mut orb,
+            )?;
+            if let Some(prev) = &prev_camera {
+                camera_pairs.push(compare(prev, &current, &matcher)?);
+            }
+            prev_camera = Some(current);
+        }
+        if frame.timestamp_ms >= next_text_ms && text_samples.len() < plan.text_max_samples {
+            next_text_ms = frame.timestamp_ms + text_interval;
+            text_samples.push(TextSample {
+                frame_index: frame.index,
+                timestamp_ms: frame.timestamp_ms,
+                image: resize_max_side(&frame.image, plan.text_max_side_px)?,
+            });
+        }
+    }
+    let duration_ms = if count >= 2 {
+        last_ts * f64::from(count) / f64::from(count - 1)
+    } else {
+        1000.0 / meta.header_fps.max(1.0)
+    };
+    let fps = if duration_ms > 0.0 { f64::from(count) * 1000.0 / duration_ms } else { meta.header_fps };
+    Ok(VideoSamples {
+        width: meta.width,
+        height: meta.height,
+        fps,
+        frame_count: count,
+        duration_ms,
+        signals,
+        camera_pairs,
+        text_samples,
+    })
+}
+
+/// 64 px wide grey thumbnail (f32) and whether the frame is flat.
+fn thumbnail(image: &Mat) -> Result<(Mat, bool), CheckError> {
+    let size = image.size()?;
+    let h = ((f64::from(size.height) * f64::from(THUMB_WIDTH) / f64::from(size.width.max(1))).round() as i32).max(8);
+    let mut small = Mat::default();
+    imgproc::resize(image, &mut small, Size::new(THUMB_WIDTH, h), 0.0, 0.0, imgproc::INTER_AREA)?;
+    let mut gray = Mat::default();
+    imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    let mut gray_f = Mat::default();
+    gray.convert_to_def(&mut gray_f, cv::CV_32F)?;
+    let (_, std) = mean_std(&gray)?;
+    Ok((gray_f, std < UNIFORM_STD))
+}
+
+fn mean_std(gray: &Mat) -> Result<(f64, f64), CheckError> {
+    let mut mean = Mat::default();
+    let mut std = Mat::default();
+    cv::mean_std_dev_def(gray, &mut mean, &mut std)?;
+    Ok((*mean.at::<f64>(0)?, *std.at::<f64>(0)?))
+}
+
+fn mean_abs_diff(a: &Mat, b: &Mat) -> Result<f64, CheckError> {
+    let mut diff = Mat::default();
+    cv::absdiff(a, b, &mut diff)?;
+    Ok(cv::mean_def(&diff)?[0])
+}
+
+fn resize_max_side(image: &Mat, max_side: i32) -> Result<Mat, CheckError> {
+    let size = image.size()?;
+    let scale = f64::from(max_side) / f64::from(size.width.max(size.height).max(1));
+    let target = Size::new(
+        ((f64::from(size.width) * scale).round() as i32).max(1),
+        ((f64::from(size.height) * scale).round() as i32).max(1),
+    );
+    let mut out = Mat::default();
+    let interp = if scale < 1.0 { imgproc::INTER_AREA } else { imgproc::INTER_LINEAR };
+    imgproc::resize(image, &mut out, target, 0.0, 0.0, interp)?;
+    Ok(out)
+}
+
+/// Person boxes per frame index, from the pose track.
+struct PersonBoxes<'a> {
+    track: Option<&'a PoseTrack>,
+}
+
+impl<'a> PersonBoxes<'a> {
+    fn new(track: Option<&'a PoseTrack>) -> Self {
+        Self { track }
+    }
+
+    /// Boxes (x, y, w, h in source pixels) of the frame, if the track analysed it.
+    fn get(&self, frame_index: u32) -> Vec<(f32, f32, f32, f32)> {
+        let Some(track) = self.track else { return Vec::new() };
+        let found = track
+            .frames
+            .binary_search_by_key(&frame_index, |f| f.frame_index)
+            .ok()
+            .map(|i| &track.frames[i]);
+        found
+            .map(|f| {
+                f.persons
+                    .iter()
+                    .filter_map(|p| p.r#box.as_ref())
+                    .map(|b| (b.x_px, b.y_px, b.width_px, b.height_px))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn camera_frame(
+    image: &Mat,
+    frame_index: u32,
+    timestamp_ms: f64,
+    width: i32,
+    boxes: Vec<(f32, f32, f32, f32)>,
+    source_width: u32,
+    orb: &mut cv::Ptr<ORB>,
+) -> Result<CameraFrame, CheckError> {
+    let small = {
+        let size = image.size()?;
+        let h = ((f64::from(size.height) * f64::from(width) / f64::from(size.width.max(1))).round() as i32).max(8);
+        let mut out = Mat::default();
+        imgproc::resize(image, &mut out, Size::new(width, h), 0.0, 0.0, imgproc::INTER_AREA)?;
+        out
+    };
+    let mut gray = Mat::default();
+    imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    let (_, std) = mean_std(&gray)?;
+
+    // Hue-saturation histogram: robust to the athlete moving, sensitive to a new place.
+    let mut hsv = Mat::default();
+    imgproc::cvt_color_def(&small, &mut hsv, imgproc::COLOR_BGR2HSV)?;
+    let mut hist = Mat::default();
+    let images: Vector<Mat> = Vector::from_iter([hsv]);
+    imgproc::calc_hist(
+        &images,
+        &Vector::from_slice(&[0, 1]),
+        &cv::no_array(),
+        &mut hist,
+        &Vector::from_slice(&[30, 32]),
+        &Vector::from_slice(&[0.0f32, 180.0, 0.0, 256.0]),
+        false,
+    )?;
+    let mut hist_norm = Mat::default();
+    cv::normalize(&hist, &mut hist_norm, 1.0, 0.0, cv::NORM_L1, -1, &cv::no_array())?;
+
+    // Mask out the people so features describe the background (the camera), unless the
+    // people cover most of the frame.
+    let size = gray.size()?;
+    let scale = f64::from(width) / f64::from(source_width.max(1));
+    let mut mask = Mat::new_size_with_default(size, cv::CV_8UC1, Scalar::all(255.0))?;
+    let mut covered = 0.0;
+    for (x, y, w, h) in boxes {
+        let r = Rect::new(
+            (f64::from(x) * scale) as i32,
+            (f64::from(y) * scale) as i32,
+            (f64::from(w) * scale).ceil() as i32,
+            (f64::from(h) * scale).ceil() as i32,
+        );
+        let r = r & Rect::new(0, 0, size.width, size.height);
+        covered += f64::from(r.area());
+        imgproc::rectangle(&mut mask, r, Scalar::all(0.0), -1, imgproc::LINE_8, 0)?;
+    }
+    let use_mask = covered < 0.6 * f64::from(size.area());
+    let mut keypoints = Vector::<KeyPoint>::new();
+    let mut descriptors = Mat::default();
+    if use_mask {
+        orb.detect_and_compute(&gray, &mask, &mut keypoints, &mut descriptors, false)?;
+    } else {
+        orb.detect_and_compute(&gray, &cv::no_array(), &mut keypoints, &mut descriptors, false)?;
+    }
+    Ok(CameraFrame {
+        frame_index,
+        timestamp_ms,
+        gray,
+        hist: hist_norm,
+        keypoints,
+        descriptors,
+        uniform: std < UNIFORM_STD,
+    })
+}
+
+/// Geometric and photometric relation between two camera samples.
+fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Result<CameraPair, CheckError> {
+    let hist_distance = imgproc::compare_hist(&a.hist, &b.hist, imgproc::HISTCMP_BHATTACHARYYA)?;
+    let gray_diff = {
+        let mut diff = Mat::default();
+        cv::absdiff(&a.gray, &b.gray, &mut diff)?;
+        cv::mean_def(&diff)?[0]
+    };
+    let mut good = 0usize;
+    let mut inliers = 0usize;
+    let mut shift_px = 0.0;
+    let mut zoom = 1.0;
+    if a.descriptors.rows() >= 8 && b.descriptors.rows() >= 8 {
+        let mut knn = Vector::<Vector<DMatch>>::new();
+        matcher.knn_train_match(&a.descriptors, &b.descriptors, &mut knn, 2, &cv::no_array(), false)?;
+        let mut src = Vector::<Point2f>::new();
+        let mut dst = Vector::<Point2f>::new();
+        for pair in knn.iter() {
+            if pair.len() < 2 {
+                continue;
+            }
+            let (m, n) = (pair.get(0)?, pair.get(1)?);
+            // Lowe's ratio test: keep only unambiguous matches.
+            if m.distance < 0.8 * n.distance {
+                src.push(a.keypoints.get(m.query_idx as usize)?.pt());
+                dst.push(b.keypoints.get(m.train_idx as usize)?.pt());
+            }
+        }
+        good = src.len();
+        if good >= 8 {
+            let mut inlier_mask = Mat::default();
+            // Similarity (shift, rotation, zoom) rather than a full homography: a camera that
+            // pans, tilts, zooms or shakes is explained by it; a different shot is not.
+            let model = calib3d::estimate_affine_partial_2d(
+                &src,
+                &dst,
+                &mut inlier_mask,
+                calib3d::RANSAC,
+                3.0,
+                2000,
+                0.99,
+                10,
+            )?;
+            if !model.empty() {
+                inliers = cv::count_non_zero(&inlier_mask)? as usize;
+                let (m00, m10) = (*model.at_2d::<f64>(0, 0)?, *model.at_2d::<f64>(1, 0)?);
+                let (tx, ty) = (*model.at_2d::<f64>(0, 2)?, *model.at_2d::<f64>(1, 2)?);
+                zoom = (m00 * m00 + m10 * m10).sqrt();
+                shift_px = (tx * tx + ty * ty).sqrt();
+            }
+        }
+    }
+    Ok(CameraPair {
+        from_frame: a.frame_index,
+        from_ms: a.timestamp_ms,
+        to_frame: b.frame_index,
+        to_ms: b.timestamp_ms,
+        keypoints: a.keypoints.len().min(b.keypoints.len()),
+        good_matches: good,
+        inliers,
+        shift_px,
+        zoom,
+        hist_distance,
+        gray_diff,
+        either_uniform: a.uniform || b.uniform,
+    })
+}

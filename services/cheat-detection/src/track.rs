@@ -1,0 +1,240 @@
+//! Read-only helpers over a stored `PoseTrack`: timing, the main subject, body scale.
+
+use std::collections::HashMap;
+
+use fitvision_proto::v1::{PersonPose, PoseTrack};
+
+/// COCO-17 keypoint indices used by the checks.
+pub mod coco {
+    pub const NOSE: usize = 0;
+    pub const LEFT_SHOULDER: usize = 5;
+    pub const RIGHT_SHOULDER: usize = 6;
+    pub const LEFT_ELBOW: usize = 7;
+    pub const RIGHT_ELBOW: usize = 8;
+    pub const LEFT_WRIST: usize = 9;
+    pub const RIGHT_WRIST: usize = 10;
+    pub const LEFT_HIP: usize = 11;
+    pub const RIGHT_HIP: usize = 12;
+    pub const LEFT_KNEE: usize = 13;
+    pub const RIGHT_KNEE: usize = 14;
+    pub const LEFT_ANKLE: usize = 15;
+    pub const RIGHT_ANKLE: usize = 16;
+    pub const COUNT: usize = 17;
+}
+
+/// Keypoints below this confidence are treated as missing.
+pub const KEYPOINT_MIN_SCORE: f32 = 0.5;
+
+/// Frame period in ms: from the decoder's fps, else from the timestamps, else 30 fps.
+pub fn frame_period_ms(track: &PoseTrack) -> f64 {
+    if let Some(video) = &track.video
+        && video.fps > 1.0
+    {
+        return 1000.0 / video.fps;
+    }
+    let frames = &track.frames;
+    if frames.len() >= 2 {
+        let first = &frames[0];
+        let last = &frames[frames.len() - 1];
+        let steps = f64::from(last.frame_index.saturating_sub(first.frame_index)).max(1.0);
+        let span = last.timestamp_ms - first.timestamp_ms;
+        if span > 0.0 {
+            return span / steps;
+        }
+    }
+    1000.0 / 30.0
+}
+
+/// Duration of the video in ms (decoder's figure, else the span of the track).
+pub fn duration_ms(track: &PoseTrack) -> f64 {
+    if let Some(video) = &track.video
+        && video.duration_ms > 0.0
+    {
+        return video.duration_ms;
+    }
+    match (track.frames.first(), track.frames.last()) {
+        (Some(first), Some(last)) => last.timestamp_ms - first.timestamp_ms + frame_period_ms(track),
+        _ => 0.0,
+    }
+}
+
+/// Number of keypoints of a person at or above [`KEYPOINT_MIN_SCORE`].
+pub fn confident_keypoints(person: &PersonPose) -> usize {
+    person
+        .keypoints
+        .iter()
+        .filter(|k| k.score >= KEYPOINT_MIN_SCORE)
+        .count()
+}
+
+/// The main subject's track id: the id with the largest summed box area over the video,
+/// so a long-present athlete wins over a brief, close passer-by.
+pub fn main_track_id(track: &PoseTrack) -> Option<u32> {
+    let mut presence: HashMap<u32, f64> = HashMap::new();
+    for frame in &track.frames {
+        for person in &frame.persons {
+            if let Some(b) = &person.r#box {
+                *presence.entry(person.track_id).or_default() +=
+                    f64::from(b.width_px.max(0.0)) * f64::from(b.height_px.max(0.0));
+            }
+        }
+    }
+    presence
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(id, _)| id)
+}
+
+/// Position of a confident keypoint.
+pub fn point(person: &PersonPose, index: usize) -> Option<(f64, f64)> {
+    let k = person.keypoints.get(index)?;
+    (k.score >= KEYPOINT_MIN_SCORE).then(|| (f64::from(k.x_px), f64::from(k.y_px)))
+}
+
+fn midpoint(person: &PersonPose, a: usize, b: usize) -> Option<(f64, f64)> {
+    let (ax, ay) = point(person, a)?;
+    let (bx, by) = point(person, b)?;
+    Some(((ax + bx) / 2.0, (ay + by) / 2.0))
+}
+
+/// Distance from mid-shoulder to mid-hip in pixels, when all four are confident.
+pub fn torso_length_px(person: &PersonPose) -> Option<f64> {
+    let (sx, sy) = midpoint(person, coco::LEFT_SHOULDER, coco::RIGHT_SHOULDER)?;
+    let (hx, hy) = midpoint(person, coco::LEFT_HIP, coco::RIGHT_HIP)?;
+    let d = ((sx - hx).powi(2) + (sy - hy).powi(2)).sqrt();
+    (d > 1.0).then_some(d)
+}
+
+/// Median of a slice (None when empty). Sorts a copy.
+pub fn median(values: &[f64]) -> Option<f64> {
+    percentile(values, 0.5)
+}
+
+/// Linear-interpolated percentile `q` in 0..1 (None when empty).
+pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
+}
+
+/// The main subject's pose in every frame of the track (None where absent).
+pub fn main_subject_series(track: &PoseTrack) -> Vec<Option<&PersonPose>> {
+    let Some(id) = main_track_id(track) else {
+        return vec![None; track.frames.len()];
+    };
+    track
+        .frames
+        .iter()
+        .map(|f| f.persons.iter().find(|p| p.track_id == id))
+        .collect()
+}
+
+/// Typical torso length of the main subject in pixels; falls back to 30% of the median
+/// box height when shoulders/hips are rarely confident.
+pub fn subject_scale_px(subject: &[Option<&PersonPose>]) -> Option<f64> {
+    let torsos: Vec<f64> = subject.iter().flatten().filter_map(|p| torso_length_px(p)).collect();
+    if torsos.len() >= 5 {
+        return median(&torsos);
+    }
+    let heights: Vec<f64> = subject
+        .iter()
+        .flatten()
+        .filter_map(|p| p.r#box.as_ref().map(|b| f64::from(b.height_px)))
+        .filter(|h| *h > 1.0)
+        .collect();
+    median(&heights).map(|h| h * 0.3)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Builders for synthetic pose tracks.
+    use fitvision_proto::v1::{
+        BoundingBox, Keypoint, KeypointSchema, PersonPose, PoseFrame, PoseTrack, VideoInfo,
+    };
+
+    /// A person whose 17 keypoints are laid out on a vertical stick figure of `height` px
+    /// with its top at (x, y), all confident.
+    pub fn stick_person(track_id: u32, x: f32, y: f32, height: f32) -> PersonPose {
+        let keypoints = (0..17)
+            .map(|i| {
+                let fy = y + height * (i as f32 / 16.0);
+                let fx = x + if i % 2 == 0 { 5.0 } else { -5.0 };
+                Keypoint {
+                    x_px: fx,
+                    y_px: fy,
+                    x_norm: 0.0,
+                    y_norm: 0.0,
+                    score: 0.9,
+                }
+            })
+            .collect();
+        PersonPose {
+            track_id,
+            r#box: Some(BoundingBox {
+                x_px: x - 20.0,
+                y_px: y,
+                width_px: 40.0,
+                height_px: height,
+            }),
+            confidence: 0.9,
+            keypoints,
+        }
+    }
+
+    /// A track of `n` frames at `fps` whose frame `i` holds `persons(i)`.
+    pub fn track(n: u32, fps: f64, persons: impl Fn(u32) -> Vec<PersonPose>) -> PoseTrack {
+        PoseTrack {
+            schema: KeypointSchema::Coco17 as i32,
+            video: Some(VideoInfo {
+                width_px: 1280,
+                height_px: 720,
+                fps,
+                frame_count: n,
+                header_frame_count: n,
+                duration_ms: f64::from(n) * 1000.0 / fps,
+                rotation_deg: 0,
+                codec: "h264".into(),
+            }),
+            model_id: "synthetic".into(),
+            frames: (0..n)
+                .map(|i| PoseFrame {
+                    frame_index: i,
+                    timestamp_ms: f64::from(i) * 1000.0 / fps,
+                    persons: persons(i),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn main_track_is_the_longest_present_person() {
+        let t = track(100, 30.0, |i| {
+            let mut v = vec![stick_person(1, 100.0, 100.0, 300.0)];
+            if i < 10 {
+                v.push(stick_person(2, 500.0, 50.0, 600.0));
+            }
+            v
+        });
+        assert_eq!(main_track_id(&t), Some(1));
+        assert!((frame_period_ms(&t) - 1000.0 / 30.0).abs() < 1e-9);
+        assert!((duration_ms(&t) - 100_000.0 / 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn percentile_interpolates() {
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! `coaching`: the coaching gRPC service.
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(version, about = "fitvision coaching service")]
+struct Cli {
+    #[command(flatten)]
+    config: fitvision_coaching::Config,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let _telemetry = fitvision_service_kit::telemetry::init("coaching")?;
+    let shutdown = fitvision_service_kit::shutdown::on_signals();
+    fitvision_coaching::run(cli.config, shutdown).await
+}

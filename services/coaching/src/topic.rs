@@ -1,0 +1,187 @@
+//! What a piece of feedback is about.
+
+use std::fmt;
+
+use crate::language::Language;
+
+/// One lift-analysis metric of seed 001's `recommendation/` endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LiftMetric {
+    PowerOutput,
+    GroundReactionForce,
+    BarbellVelocity,
+    HipVelocity,
+    ShinAngle,
+    HipHeight,
+    TorsoAngle,
+    HipAngle,
+    KneeAngle,
+    BarHeight,
+    BarbellTrajectory,
+    VerticalShoulderHeight,
+}
+
+impl LiftMetric {
+    /// Every metric, in the order seed 001 lists them.
+    pub const ALL: [Self; 12] = [
+        Self::PowerOutput,
+        Self::GroundReactionForce,
+        Self::BarbellVelocity,
+        Self::HipVelocity,
+        Self::ShinAngle,
+        Self::HipHeight,
+        Self::TorsoAngle,
+        Self::HipAngle,
+        Self::KneeAngle,
+        Self::BarHeight,
+        Self::BarbellTrajectory,
+        Self::VerticalShoulderHeight,
+    ];
+
+    /// The seed's identifier, also the topic string.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::PowerOutput => "power_output",
+            Self::GroundReactionForce => "ground_reaction_force",
+            Self::BarbellVelocity => "barbell_velocity",
+            Self::HipVelocity => "hip_velocity",
+            Self::ShinAngle => "shin_angle",
+            Self::HipHeight => "hip_height",
+            Self::TorsoAngle => "torso_angle",
+            Self::HipAngle => "hip_angle",
+            Self::KneeAngle => "knee_angle",
+            Self::BarHeight => "bar_height",
+            Self::BarbellTrajectory => "barbell_trajectory",
+            Self::VerticalShoulderHeight => "vertical_shoulder_height",
+        }
+    }
+
+    /// Series keys that may hold this metric in `AnalysisResult.series`, most
+    /// specific first. The seed's own name comes first; the others are the
+    /// names a metrics engine may reasonably use (side-specific joint angles,
+    /// `bar_velocity` as in the proto's example).
+    pub fn series_keys(self) -> &'static [&'static str] {
+        match self {
+            Self::PowerOutput => &["power_output", "power", "bar_power"],
+            Self::GroundReactionForce => &["ground_reaction_force", "grf"],
+            Self::BarbellVelocity => &["barbell_velocity", "bar_velocity", "bar_speed"],
+            Self::HipVelocity => &["hip_velocity", "hip_speed"],
+            Self::ShinAngle => &["shin_angle", "left_shin_angle", "right_shin_angle"],
+            Self::HipHeight => &["hip_height"],
+            Self::TorsoAngle => &["torso_angle", "trunk_angle"],
+            Self::HipAngle => &["hip_angle", "left_hip_angle", "right_hip_angle"],
+            Self::KneeAngle => &["knee_angle", "left_knee_angle", "right_knee_angle"],
+            Self::BarHeight => &["bar_height", "barbell_height"],
+            Self::BarbellTrajectory => &[
+                "barbell_trajectory",
+                "bar_trajectory",
+                "bar_trajectory_x",
+                "bar_x",
+            ],
+            Self::VerticalShoulderHeight => &["vertical_shoulder_height", "shoulder_height"],
+        }
+    }
+
+    /// Name in running text.
+    pub fn label(self, language: Language) -> &'static str {
+        let (english, chinese) = match self {
+            Self::PowerOutput => ("power output", "功率输出"),
+            Self::GroundReactionForce => ("ground reaction force", "地面反作用力"),
+            Self::BarbellVelocity => ("bar velocity", "杠铃速度"),
+            Self::HipVelocity => ("hip velocity", "髋部速度"),
+            Self::ShinAngle => ("shin angle", "小腿角度"),
+            Self::HipHeight => ("hip height", "髋部高度"),
+            Self::TorsoAngle => ("torso angle", "躯干角度"),
+            Self::HipAngle => ("hip angle", "髋关节角度"),
+            Self::KneeAngle => ("knee angle", "膝关节角度"),
+            Self::BarHeight => ("bar height", "杠铃高度"),
+            Self::BarbellTrajectory => ("horizontal bar path", "杠铃水平轨迹"),
+            Self::VerticalShoulderHeight => ("shoulder height", "肩部高度"),
+        };
+        language.pick(english, chinese)
+    }
+}
+
+/// A feedback topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Per-exercise coaching (seed 000's generate-ai-analysis).
+    Overall,
+    /// Seed 001 summary blocks.
+    Velocity,
+    Power,
+    Stability,
+    FinalSummary,
+    /// Seed 001 recommendation threads.
+    Lift(LiftMetric),
+}
+
+/// A topic string the coach does not know.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unknown feedback topic {0:?}: use overall, velocity, power, stability, final_summary or a lift metric ({metrics})",
+    metrics = LiftMetric::ALL.map(LiftMetric::id).join(", ")
+)]
+pub struct UnknownTopic(pub String);
+
+impl Topic {
+    pub fn parse(text: &str) -> Result<Self, UnknownTopic> {
+        let normalised = text.trim().to_ascii_lowercase().replace('-', "_");
+        let topic = match normalised.as_str() {
+            "" | "overall" => Self::Overall,
+            "velocity" => Self::Velocity,
+            "power" => Self::Power,
+            "stability" => Self::Stability,
+            "final_summary" => Self::FinalSummary,
+            other => LiftMetric::ALL
+                .into_iter()
+                .find(|metric| metric.id() == other)
+                .map(Self::Lift)
+                .ok_or_else(|| UnknownTopic(text.to_owned()))?,
+        };
+        Ok(topic)
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Overall => "overall",
+            Self::Velocity => "velocity",
+            Self::Power => "power",
+            Self::Stability => "stability",
+            Self::FinalSummary => "final_summary",
+            Self::Lift(metric) => metric.id(),
+        }
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_round_trips() {
+        let mut topics = vec![
+            Topic::Overall,
+            Topic::Velocity,
+            Topic::Power,
+            Topic::Stability,
+            Topic::FinalSummary,
+        ];
+        topics.extend(LiftMetric::ALL.map(Topic::Lift));
+        for topic in topics {
+            assert_eq!(Topic::parse(topic.id()).unwrap(), topic);
+        }
+    }
+
+    #[test]
+    fn unknown_topic_lists_the_known_ones() {
+        let error = Topic::parse("charisma").unwrap_err().to_string();
+        assert!(error.contains("charisma") && error.contains("barbell_trajectory"));
+    }
+}

@@ -1,0 +1,751 @@
+//! Seed 003, Guru: OAuth2 client-credentials tokens and the three-step video
+//! flow (create -> signed multipart upload -> poll analysis / joints).
+//! A Guru video id is the id of a `SESSION_KIND_VIDEO` session.
+
+use std::collections::HashMap;
+
+use axum::Extension;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use fitvision_proto::v1::stream_pose_track_response::Item;
+use fitvision_proto::v1::{
+    AnnotatedVideoFlavour, CreateSessionRequest, FailureCode, GetSessionRequest, IssueTokenRequest,
+    Opinion, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind, StreamPoseTrackRequest,
+    UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
+};
+use serde_json::{Map, Value, json};
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
+use crate::signing::{SignatureError, UploadPolicy, now_s};
+use crate::state::{AppState, percent_encode};
+use crate::upload::{UploadPlan, stream_form_upload};
+use crate::views::{iso_seconds, primary_video};
+
+const FAMILY: Family = Family::Guru;
+
+/// Accepted `domain` -> `activity` values.
+pub const DOMAINS: [(&str, &[&str]); 6] = [
+    ("weightlifting", &["bench_press", "clean_and_jerk", "deadlift", "snatch", "squat"]),
+    ("calisthenics", &["bodyweight_squat", "burpee", "chin_up", "lunge", "push_up", "sit_up"]),
+    ("martial_arts", &["punch", "front_kick"]),
+    ("mobility", &["knee_to_chest"]),
+    ("running", &["sprint"]),
+    ("yoga", &["downward_dog"]),
+];
+
+/// COCO-17 keypoints as Guru names them.
+const JOINT_NAMES: [&str; 17] = [
+    "nose", "leftEye", "rightEye", "leftEar", "rightEar", "leftShoulder", "rightShoulder",
+    "leftElbow", "rightElbow", "leftWrist", "rightWrist", "leftHip", "rightHip", "leftKnee",
+    "rightKnee", "leftAnkle", "rightAnkle",
+];
+
+fn domain_of(activity: &str) -> Option<&'static str> {
+    DOMAINS.iter().find(|(_, acts)| acts.contains(&activity)).map(|(d, _)| *d)
+}
+
+/// Validates a (domain, activity) pair; returns the domain to store.
+fn check_domain_activity(domain: Option<&str>, activity: Option<&str>) -> ApiResult<Option<String>> {
+    if let Some(domain) = domain
+        && !DOMAINS.iter().any(|(d, _)| *d == domain)
+    {
+        return Err(ApiError::bad_request(FAMILY, format!("unknown domain '{domain}'")));
+    }
+    match activity {
+        None => Ok(domain.map(str::to_owned)),
+        Some(activity) => {
+            let Some(owner) = domain_of(activity) else {
+                return Err(ApiError::bad_request(FAMILY, format!("unknown activity '{activity}'")));
+            };
+            if let Some(domain) = domain
+                && domain != owner
+            {
+                return Err(ApiError::bad_request(FAMILY, format!("activity '{activity}' does not belong to domain '{domain}'")));
+            }
+            Ok(Some(owner.to_owned()))
+        }
+    }
+}
+
+// ------------------------------------------------------------- OAuth2 token
+
+/// Decodes `application/x-www-form-urlencoded`.
+pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                        Ok(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `POST /oauth2/token`
+#[utoipa::path(post, path = "/oauth2/token", tag = "Guru",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object,
+        description = "grant_type=client_credentials, client_id, client_secret (or HTTP Basic), optional scope"),
+    responses((status = 200, description = "{access_token, expires_in, token_type}", body = Object),
+        (status = 400, description = "unsupported_grant_type / invalid_request"),
+        (status = 401, description = "invalid_client")))]
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let family = Family::OAuth;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let mut form: HashMap<String, String> = if is_json {
+        serde_json::from_slice::<HashMap<String, Value>>(&body)
+            .map_err(|e| ApiError::bad_request(family, format!("invalid JSON body: {e}")).with_detail(json!("invalid_request")))?
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .collect()
+    } else {
+        parse_form(&body)
+    };
+    // RFC 6749 2.3.1: client credentials may come as HTTP Basic.
+    if let Some(basic) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(basic.trim())
+        && let Ok(text) = String::from_utf8(decoded)
+        && let Some((id, secret)) = text.split_once(':')
+    {
+        form.entry("client_id".into()).or_insert_with(|| id.to_owned());
+        form.entry("client_secret".into()).or_insert_with(|| secret.to_owned());
+    }
+    match form.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => {}
+        None => {
+            return Err(ApiError::bad_request(family, "grant_type is required").with_detail(json!("invalid_request")));
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(family, format!("grant type '{other}' is not supported"))
+                .with_detail(json!("unsupported_grant_type")));
+        }
+    }
+    let client_id = form.get("client_id").cloned().unwrap_or_default();
+    let client_secret = form.get("client_secret").cloned().unwrap_or_default();
+    if client_id.is_empty() || client_secret.is_empty() {
+        return Err(ApiError::unauthorized(family, "client_id and client_secret are required"));
+    }
+    let issued = state
+        .session()
+        .issue_token(tonic::Request::new(IssueTokenRequest {
+            client_id,
+            client_secret,
+            scope: form.get("scope").cloned().unwrap_or_default(),
+        }))
+        .await
+        .map_err(|s| match s.code() {
+            tonic::Code::Unauthenticated | tonic::Code::NotFound | tonic::Code::PermissionDenied | tonic::Code::InvalidArgument => {
+                ApiError::unauthorized(family, "invalid client credentials")
+            }
+            _ => ApiError::from_status(family, &s),
+        })?
+        .into_inner();
+    let mut response = Json(json!({
+        "access_token": issued.access_token,
+        "expires_in": issued.expires_in_s,
+        "token_type": if issued.token_type.is_empty() { "Bearer".to_owned() } else { issued.token_type },
+    }))
+    .into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
+    Ok(response)
+}
+
+// ------------------------------------------------------------- loading
+
+async fn load_with(state: &AppState, request: tonic::Request<GetSessionRequest>) -> ApiResult<Session> {
+    let session = state
+        .session()
+        .get_session(request)
+        .await
+        .map_err(|s| match s.code() {
+            tonic::Code::NotFound | tonic::Code::PermissionDenied => ApiError::not_found(FAMILY, "Not Found"),
+            _ => ApiError::from_status(FAMILY, &s),
+        })?
+        .into_inner()
+        .session
+        .ok_or_else(|| ApiError::not_found(FAMILY, "Not Found"))?;
+    if session.kind() != SessionKind::Video {
+        return Err(ApiError::not_found(FAMILY, "Not Found"));
+    }
+    Ok(session)
+}
+
+async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {
+    load_with(state, caller.request(GetSessionRequest { session_id: id.to_owned() })).await
+}
+
+// ------------------------------------------------------------- create + upload
+
+/// `POST /videos`
+#[utoipa::path(post, path = "/videos", tag = "Guru",
+    request_body(content = Object, description = "{filename, size, source?, domain?, activity?, repCount?}"),
+    responses((status = 200, description = "{id, url, fields}: POST the fields plus `file` as multipart/form-data to url", body = Object),
+        (status = 400, description = "Invalid body"), (status = 401, description = "Unauthorized")),
+    security(("bearer" = [])))]
+pub async fn create_video(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let map: Map<String, Value> = match serde_json::from_slice(&body) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(ApiError::bad_request(FAMILY, "the body must be a JSON object")),
+        Err(e) => return Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+    };
+    let filename = map
+        .get("filename")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| ApiError::bad_request(FAMILY, "filename is required"))?
+        .to_owned();
+    let size = map
+        .get("size")
+        .and_then(Value::as_u64)
+        .filter(|s| *s > 0)
+        .ok_or_else(|| ApiError::bad_request(FAMILY, "size is required: the video size in bytes (> 0)"))?;
+    if size > state.config().max_upload_bytes {
+        return Err(ApiError::new(FAMILY, StatusCode::PAYLOAD_TOO_LARGE, format!("videos may be at most {} bytes", state.config().max_upload_bytes)));
+    }
+    let str_field = |name: &str| -> ApiResult<Option<String>> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            Some(_) => Err(ApiError::bad_request(FAMILY, format!("{name} must be a string"))),
+        }
+    };
+    let activity = str_field("activity")?;
+    let domain = check_domain_activity(str_field("domain")?.as_deref(), activity.as_deref())?;
+    let rep_count = match map.get("repCount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|n| *n <= 10_000).ok_or_else(|| ApiError::bad_request(FAMILY, "repCount must be a non-negative integer"))?),
+    };
+    let mut attributes = HashMap::from([
+        ("filename".to_owned(), filename.clone()),
+        ("declared_size".to_owned(), size.to_string()),
+    ]);
+    if let Some(domain) = &domain {
+        attributes.insert("domain".into(), domain.clone());
+    }
+    if let Some(source) = str_field("source")? {
+        attributes.insert("source".into(), source);
+    }
+    if let Some(reps) = rep_count {
+        attributes.insert("rep_count".into(), reps.to_string());
+    }
+    let session = state
+        .session()
+        .create_session(caller.request(CreateSessionRequest {
+            kind: SessionKind::Video as i32,
+            title: filename.clone(),
+            exercise_id: activity.unwrap_or_default(),
+            attributes,
+            ..Default::default()
+        }))
+        .await
+        .api(FAMILY)?
+        .session
+        .ok_or_else(|| ApiError::internal(FAMILY, "session service returned no session"))?;
+    let policy = UploadPolicy {
+        video_id: session.session_id.clone(),
+        size,
+        tenant_id: caller.principal.tenant_id.clone(),
+        user_id: caller.principal.user_id.clone(),
+        filename,
+        expires: now_s() + state.signer().ttl_s(),
+    };
+    let (encoded, signature) = state.signer().sign_policy(&policy);
+    Ok(Json(json!({
+        "id": session.session_id,
+        "url": format!("{}/videos/{}/upload", state.public_base(&headers), percent_encode(&session.session_id)),
+        "fields": {
+            "key": session.session_id,
+            "policy": encoded,
+            "x-fitvision-algorithm": "HMAC-SHA256",
+            "x-fitvision-signature": signature,
+            "x-fitvision-expires": policy.expires.to_string(),
+            "Content-Type": "video/*",
+        },
+    })))
+}
+
+/// `POST /videos/{id}/upload`: the signed multipart upload (no Authorization
+/// header needed: the policy authorises exactly this video and size).
+#[utoipa::path(post, path = "/videos/{id}/upload", tag = "Guru",
+    params(("id" = String, Path, description = "Video id from POST /videos")),
+    request_body(content_type = "multipart/form-data", content = Object, description = "Every field of `fields`, then `file`"),
+    responses((status = 204, description = "Uploaded; analysis queued"),
+        (status = 400, description = "Size differs from the declared size, or a field is missing"),
+        (status = 403, description = "Invalid or expired policy"), (status = 413, description = "Too large")))]
+pub async fn upload_video(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> ApiResult<Response> {
+    let authorization: AsciiMetadataValue = match crate::auth::credential(&headers)
+        .or_else(|| state.config().service_key.clone())
+    {
+        Some(credential) => MetadataValue::try_from(credential.as_str())
+            .map_err(|_| ApiError::unauthorized(FAMILY, "malformed credential"))?,
+        None => {
+            return Err(ApiError::new(
+                FAMILY,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "signed uploads need the edge's service key (FITVISION_ADMIN_KEY) or an Authorization header",
+            ));
+        }
+    };
+    let mut verified: Option<UploadPolicy> = None;
+    let plan = UploadPlan {
+        family: FAMILY,
+        file_fields: &["file", "video"],
+        required_before_file: &["policy", "x-fitvision-signature"],
+        authorization: authorization.clone(),
+        declared_size: None,
+    };
+    let form = stream_form_upload(&state, multipart, plan, async |fields| {
+        let policy = fields.get("policy").map(String::as_str).unwrap_or("");
+        let signature = fields.get("x-fitvision-signature").map(String::as_str).unwrap_or("");
+        let policy = state.signer().verify_policy(policy, signature, now_s()).map_err(|e| match e {
+            SignatureError::Expired => ApiError::forbidden(FAMILY, "the upload policy has expired: create the video again"),
+            _ => ApiError::forbidden(FAMILY, "invalid upload policy signature"),
+        })?;
+        if policy.video_id != id {
+            return Err(ApiError::forbidden(FAMILY, "the upload policy is for another video"));
+        }
+        let mut request = tonic::Request::new(GetSessionRequest { session_id: id.clone() });
+        request.metadata_mut().insert("authorization", authorization.clone());
+        let session = load_with(&state, request).await?;
+        if primary_video(&session).is_some_and(|v| v.status() != VideoStatus::AwaitingUpload) {
+            return Err(ApiError::new(FAMILY, StatusCode::CONFLICT, "this video has already been uploaded"));
+        }
+        let metadata = UploadMetadata {
+            session_id: id.clone(),
+            kind: SessionKind::Video as i32,
+            exercise_id: session.exercise_id.clone(),
+            filename: policy.filename.clone(),
+            declared_size_bytes: policy.size,
+            video_id: primary_video(&session).map(|v| v.video_id.clone()).unwrap_or_default(),
+            user_id: policy.user_id.clone(),
+            ..Default::default()
+        };
+        verified = Some(policy);
+        Ok(metadata)
+    })
+    .await?;
+    let Some(video) = form.video else {
+        return Err(ApiError::bad_request(FAMILY, "the `file` field is required"));
+    };
+    let policy = verified.ok_or_else(|| ApiError::internal(FAMILY, "upload without a verified policy"))?;
+    if form.received_bytes != policy.size {
+        return Err(ApiError::bad_request(
+            FAMILY,
+            format!("received {} bytes but {} were declared", form.received_bytes, policy.size),
+        ));
+    }
+    tracing::info!(video_id = %video.video_id, session_id = %id, bytes = form.received_bytes, "guru upload committed");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ------------------------------------------------------------- read models
+
+fn analysis_status(video: Option<&Video>) -> (&'static str, Option<String>) {
+    match video.map(|v| v.status()) {
+        Some(VideoStatus::Complete) => ("Complete", None),
+        Some(VideoStatus::Failed) | Some(VideoStatus::Blocked) => ("Failed", Some(reason(video.expect("matched Some")))),
+        _ => ("Pending", None),
+    }
+}
+
+fn reason(video: &Video) -> String {
+    match video.failure_code() {
+        FailureCode::LowQualityPoseEstimate => "LOW_QUALITY_POSE_ESTIMATE".into(),
+        FailureCode::UnreadableVideo => "UNREADABLE_VIDEO".into(),
+        FailureCode::BlockedByAuthenticity => "BLOCKED_BY_AUTHENTICITY".into(),
+        FailureCode::UnknownExercise => "UNKNOWN_ACTIVITY".into(),
+        _ if video.status() == VideoStatus::Blocked => "BLOCKED_BY_AUTHENTICITY".into(),
+        _ => "INTERNAL_ERROR".into(),
+    }
+}
+
+fn reps_json(video: Option<&Video>) -> Vec<Value> {
+    let Some(result) = video.and_then(|v| v.result.as_ref()) else { return Vec::new() };
+    result
+        .reps
+        .iter()
+        .map(|rep| {
+            json!({
+                "startTimestampMs": rep.start_timestamp_ms.round(),
+                "midTimestampMs": rep.mid_timestamp_ms.round(),
+                "endTimestampMs": rep.end_timestamp_ms.round(),
+                "analyses": rep.analyses.iter().map(|a| {
+                    let mut item = json!({ "analysisType": a.analysis_type, "analysisScalar": a.scalar });
+                    match a.opinion() {
+                        Opinion::Good => item["analysisOpinion"] = json!("good"),
+                        Opinion::Bad => item["analysisOpinion"] = json!("bad"),
+                        Opinion::Unspecified => {}
+                    }
+                    item
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+fn analysis_json(session: &Session) -> Value {
+    let video = primary_video(session);
+    let (status, reason) = analysis_status(video);
+    let mut out = json!({
+        "status": status,
+        "domain": session.attributes.get("domain").cloned().or_else(|| domain_of(&session.exercise_id).map(str::to_owned)),
+        "activity": (!session.exercise_id.is_empty()).then_some(&session.exercise_id),
+        "reps": reps_json(video),
+    });
+    if let Some(reason) = reason {
+        out["reason"] = json!(reason);
+    }
+    if let Some(result) = video.and_then(|v| v.result.as_ref())
+        && session.exercise_id == "sprint"
+        && let Some(distance) = result.series.get("distance_from_start_m")
+    {
+        let progress: Vec<Value> = distance
+            .values
+            .iter()
+            .zip(&result.series_timestamps_ms)
+            .enumerate()
+            .map(|(i, (d, t))| json!({ "distanceFromStart": d, "frameIndex": i, "timestamp": t.round() }))
+            .collect();
+        out["runnerProgress"] = json!(progress);
+    }
+    out
+}
+
+async fn pose_frames(state: &AppState, caller: &Caller, video_id: &str) -> ApiResult<(VideoInfo, Vec<PoseFrame>)> {
+    let mut stream = state
+        .session()
+        .stream_pose_track(caller.request(StreamPoseTrackRequest { video_id: video_id.to_owned() }))
+        .await
+        .api(FAMILY)?;
+    let mut info = VideoInfo::default();
+    let mut frames = Vec::new();
+    while let Some(item) = stream.message().await.map_err(|s| ApiError::from_status(FAMILY, &s))? {
+        match item.item {
+            Some(Item::Info(i)) => info = i,
+            Some(Item::Frame(f)) => frames.push(f),
+            None => {}
+        }
+    }
+    Ok((info, frames))
+}
+
+fn joint_to_points(frames: &[PoseFrame], track_id: Option<u32>) -> Map<String, Value> {
+    let mut joints: Vec<Vec<Value>> = vec![Vec::new(); JOINT_NAMES.len()];
+    for frame in frames {
+        let person = match track_id {
+            Some(id) => frame.persons.iter().find(|p| p.track_id == id),
+            None => frame.persons.first(),
+        };
+        let Some(person) = person else { continue };
+        for (k, keypoint) in person.keypoints.iter().enumerate().take(JOINT_NAMES.len()) {
+            joints[k].push(json!({
+                "frame_idx": frame.frame_index,
+                "part": JOINT_NAMES[k],
+                "position": { "x": keypoint.x_norm.clamp(0.0, 1.0), "y": keypoint.y_norm.clamp(0.0, 1.0) },
+                "score": keypoint.score.clamp(0.0, 1.0),
+                "timestamp": frame.timestamp_ms / 1000.0,
+            }));
+        }
+    }
+    JOINT_NAMES
+        .iter()
+        .zip(joints)
+        .map(|(name, points)| ((*name).to_owned(), Value::Array(points)))
+        .collect()
+}
+
+fn objects_json(frames: &[PoseFrame], info: &VideoInfo) -> Value {
+    let (w, h) = (f64::from(info.width_px.max(1)), f64::from(info.height_px.max(1)));
+    let mut tracks: std::collections::BTreeMap<u32, Vec<Value>> = Default::default();
+    for frame in frames {
+        for person in &frame.persons {
+            let Some(b) = &person.r#box else { continue };
+            tracks.entry(person.track_id).or_default().push(json!({
+                "frame_idx": frame.frame_index,
+                "timestamp": frame.timestamp_ms / 1000.0,
+                "x1": (f64::from(b.x_px) / w).clamp(0.0, 1.0),
+                "y1": (f64::from(b.y_px) / h).clamp(0.0, 1.0),
+                "x2": (f64::from(b.x_px + b.width_px) / w).clamp(0.0, 1.0),
+                "y2": (f64::from(b.y_px + b.height_px) / h).clamp(0.0, 1.0),
+                "score": person.confidence,
+            }));
+        }
+    }
+    json!(tracks.into_iter().map(|(id, boxes)| json!({ "objectType": "person", "trackId": id, "boundingBoxes": boxes })).collect::<Vec<_>>())
+}
+
+async fn j2p_json(state: &AppState, caller: &Caller, session: &Session) -> ApiResult<Value> {
+    let video = primary_video(session);
+    let (status, reason) = analysis_status(video);
+    let mut out = json!({ "status": status });
+    if let Some(reason) = reason {
+        out["reason"] = json!(reason);
+    }
+    if let Some(video) = video
+        && video.pose_track.is_some()
+    {
+        let (info, frames) = pose_frames(state, caller, &video.video_id).await?;
+        let info = if info.width_px > 0 { info } else { video.info.clone().unwrap_or_default() };
+        out["resolutionHeight"] = json!(info.height_px);
+        out["resolutionWidth"] = json!(info.width_px);
+        out["jointToPoints"] = json!(joint_to_points(&frames, video.result.as_ref().map(|r| r.subject_track_id)));
+    } else {
+        out["jointToPoints"] = json!({});
+    }
+    out["analysis"] = json!({ "reps": reps_json(video) });
+    Ok(out)
+}
+
+async fn overlays(state: &AppState, caller: &Caller, headers: &HeaderMap, video: Option<&Video>) -> ApiResult<Value> {
+    let mut out = Map::new();
+    for (name, artefact, flavour) in [
+        ("skeleton", "annotated_skeleton", AnnotatedVideoFlavour::Skeleton),
+        ("all", "annotated_all", AnnotatedVideoFlavour::All),
+    ] {
+        let entry = match video {
+            Some(v) if v.artefacts.contains_key(artefact) => {
+                json!({ "status": "Complete", "uri": state.download_url(headers, &v.artefacts[artefact].key) })
+            }
+            Some(v) if v.status() == VideoStatus::Complete => {
+                // Guru builds overlays after analysis: queue ours on first look.
+                let answer = state
+                    .session()
+                    .request_annotated_video(caller.request(RequestAnnotatedVideoRequest {
+                        video_id: v.video_id.clone(),
+                        flavour: flavour as i32,
+                    }))
+                    .await
+                    .api(FAMILY)?;
+                match (answer.status.as_str(), answer.video) {
+                    ("complete", Some(object)) => json!({ "status": "Complete", "uri": state.download_url(headers, &object.key) }),
+                    ("failed", _) => json!({ "status": "Failed", "reason": answer.reason }),
+                    _ => json!({ "status": "Pending" }),
+                }
+            }
+            Some(v) if matches!(v.status(), VideoStatus::Failed | VideoStatus::Blocked) => json!({ "status": "Failed" }),
+            _ => json!({ "status": "Pending" }),
+        };
+        out.insert(name.to_owned(), entry);
+    }
+    Ok(Value::Object(out))
+}
+
+/// `GET /videos/{id}?include=j2p,analysis,objects`
+#[utoipa::path(get, path = "/videos/{id}", tag = "Guru",
+    params(("id" = String, Path, description = "Video id"),
+        ("include" = Option<String>, Query, description = "Comma-separated: j2p, analysis, objects")),
+    responses((status = 200, description = "{id, status (Pending|Success|Failed), reason?, uri, overlays, fps, analysis?, j2p?, objects?}", body = Object),
+        (status = 400, description = "Unknown include value"),
+        (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
+    security(("bearer" = [])))]
+pub async fn get_video(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let includes: Vec<String> = query
+        .get("include")
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if let Some(bad) = includes.iter().find(|i| !["j2p", "analysis", "objects"].contains(&i.as_str())) {
+        return Err(ApiError::bad_request(FAMILY, format!("unknown include '{bad}': use j2p, analysis, objects")));
+    }
+    let session = load(&state, &caller, &id).await?;
+    let video = primary_video(&session);
+    let upload_status = match video.map(|v| v.status()) {
+        None | Some(VideoStatus::AwaitingUpload) | Some(VideoStatus::Unspecified) => "Pending",
+        Some(VideoStatus::Failed) | Some(VideoStatus::Blocked) => "Failed",
+        _ => "Success",
+    };
+    let mut out = json!({
+        "id": session.session_id,
+        "status": upload_status,
+        "uri": video.and_then(|v| v.original.as_ref()).map(|o| state.download_url(&headers, &o.key)),
+        "overlays": overlays(&state, &caller, &headers, video).await?,
+        "fps": video.and_then(|v| v.info.as_ref()).map(|i| i.fps),
+        "domain": session.attributes.get("domain"),
+        "activity": (!session.exercise_id.is_empty()).then_some(&session.exercise_id),
+        "repCount": video.map(|v| v.expected_rep_count).filter(|n| *n > 0)
+            .or_else(|| session.attributes.get("rep_count").and_then(|r| r.parse().ok())),
+        "source": session.attributes.get("source"),
+        "createdAt": iso_seconds(session.created_at.as_ref()),
+    });
+    if upload_status == "Failed"
+        && let Some(v) = video
+    {
+        out["reason"] = json!(reason(v));
+    }
+    if includes.iter().any(|i| i == "analysis") {
+        out["analysis"] = analysis_json(&session);
+    }
+    if includes.iter().any(|i| i == "j2p") {
+        out["j2p"] = j2p_json(&state, &caller, &session).await?;
+    }
+    if includes.iter().any(|i| i == "objects") {
+        out["objects"] = match video {
+            Some(v) if v.pose_track.is_some() => {
+                let (info, frames) = pose_frames(&state, &caller, &v.video_id).await?;
+                let info = if info.width_px > 0 { info } else { v.info.clone().unwrap_or_default() };
+                objects_json(&frames, &info)
+            }
+            _ => json!([]),
+        };
+    }
+    Ok(Json(out))
+}
+
+/// `PUT /videos/{id}`
+#[utoipa::path(put, path = "/videos/{id}", tag = "Guru",
+    params(("id" = String, Path, description = "Video id")),
+    request_body(content = Object, description = "{repCount?, domain?, activity?}"),
+    responses((status = 200, description = "{id}", body = Object),
+        (status = 400, description = "Invalid body"), (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
+    security(("bearer" = [])))]
+pub async fn update_video(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let map: Map<String, Value> = match serde_json::from_slice(&body) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(ApiError::bad_request(FAMILY, "the body must be a JSON object")),
+        Err(e) => return Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+    };
+    let text = |name: &str| -> ApiResult<Option<String>> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            Some(_) => Err(ApiError::bad_request(FAMILY, format!("{name} must be a string"))),
+        }
+    };
+    let activity = text("activity")?;
+    let domain = check_domain_activity(text("domain")?.as_deref(), activity.as_deref())?;
+    let rep_count = match map.get("repCount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|n| *n <= 10_000)
+                .ok_or_else(|| ApiError::bad_request(FAMILY, "repCount must be a non-negative integer"))? as u32,
+        ),
+    };
+    let session = load(&state, &caller, &id).await?;
+    let mut attributes = HashMap::new();
+    if let Some(domain) = domain {
+        attributes.insert("domain".to_owned(), domain);
+    }
+    if let Some(reps) = rep_count {
+        attributes.insert("rep_count".to_owned(), reps.to_string());
+    }
+    state
+        .session()
+        .update_session(caller.request(UpdateSessionRequest {
+            session_id: session.session_id.clone(),
+            exercise_id: activity,
+            attributes,
+            expected_rep_count: rep_count.filter(|_| primary_video(&session).is_some()),
+            ..Default::default()
+        }))
+        .await
+        .api(FAMILY)?;
+    Ok(Json(json!({ "id": session.session_id })))
+}
+
+/// `GET /videos/{id}/analysis`
+#[utoipa::path(get, path = "/videos/{id}/analysis", tag = "Guru",
+    params(("id" = String, Path, description = "Video id")),
+    responses((status = 200, description = "{status: Pending|Complete|Failed, reason?, domain, activity, reps[]}", body = Object),
+        (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
+    security(("bearer" = [])))]
+pub async fn get_analysis(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let session = load(&state, &caller, &id).await?;
+    Ok(Json(analysis_json(&session)))
+}
+
+/// `GET /videos/{id}/j2p`
+#[utoipa::path(get, path = "/videos/{id}/j2p", tag = "Guru",
+    params(("id" = String, Path, description = "Video id")),
+    responses((status = 200, description = "{status, reason?, resolutionHeight, resolutionWidth, jointToPoints, analysis}", body = Object),
+        (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
+    security(("bearer" = [])))]
+pub async fn get_j2p(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let session = load(&state, &caller, &id).await?;
+    Ok(Json(j2p_json(&state, &caller, &session).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_decoding_handles_escapes() {
+        let form = parse_form(b"grant_type=client_credentials&client_id=admin&client_secret=a%2Bb+c%3D&scope=");
+        assert_eq!(form["grant_type"], "client_credentials");
+        assert_eq!(form["client_secret"], "a+b c=");
+        assert_eq!(form["scope"], "");
+        assert_eq!(parse_form(b"x=%zz%")["x"], "%zz%");
+    }
+
+    #[test]
+    fn domain_activity_table_is_enforced() {
+        assert_eq!(check_domain_activity(None, Some("squat")).unwrap().as_deref(), Some("weightlifting"));
+        assert!(check_domain_activity(Some("yoga"), Some("squat")).is_err());
+        assert!(check_domain_activity(Some("dance"), None).is_err());
+        assert!(check_domain_activity(None, Some("moonwalk")).is_err());
+        assert_eq!(check_domain_activity(Some("running"), Some("sprint")).unwrap().as_deref(), Some("running"));
+    }
+}

@@ -1,0 +1,458 @@
+//! Seed 000, AI Exercise Trainer: workout sessions with several exercises,
+//! a synchronous submit (authenticity check first, 403 when blocked), AI
+//! coaching and a summary. FastAPI-style errors: `{"detail": ...}`.
+
+use std::time::Duration;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use fitvision_proto::v1::{
+    CreateSessionRequest, DeleteSessionRequest, FailureCode, GetSessionRequest,
+    ListSessionsRequest, MeasurementSystem, Session, SessionKind, UploadMetadata, Video,
+    VideoStatus,
+};
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
+use crate::progress::wait_for_video;
+use crate::state::AppState;
+use crate::threads::{create_threads, recorded_threads, thread_json, wait_for_thread};
+use crate::upload::{UploadPlan, stream_form_upload};
+use crate::views::{cheat_detection, iso_seconds, video_status_name};
+
+const FAMILY: Family = Family::Trainer;
+const AI_PURPOSE: &str = "trainer";
+const AI_TOPIC: &str = "overall";
+
+/// The eight documented exercise types and the catalog ids they analyse as.
+pub const EXERCISE_TYPES: [(&str, &str); 8] = [
+    ("pushup", "push_up"),
+    ("squat", "squat"),
+    ("situp", "sit_up"),
+    ("sit_and_reach", "sit_and_reach"),
+    ("skipping", "skipping"),
+    ("jumping_jacks", "jumping_jacks"),
+    ("vertical_jump", "vertical_jump"),
+    ("broad_jump", "broad_jump"),
+];
+
+/// Catalog id for a documented exercise type (aliases such as `push_up` accepted).
+pub fn catalog_exercise(exercise_type: &str) -> Option<&'static str> {
+    let normal = exercise_type.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    EXERCISE_TYPES
+        .iter()
+        .find(|(name, id)| *name == normal || *id == normal || name.replace('_', "") == normal.replace('_', ""))
+        .map(|(_, id)| *id)
+}
+
+fn exercise_type_of(catalog_id: &str) -> &str {
+    EXERCISE_TYPES
+        .iter()
+        .find(|(_, id)| *id == catalog_id)
+        .map(|(name, _)| *name)
+        .unwrap_or(catalog_id)
+}
+
+async fn load(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<Session> {
+    let session = state
+        .session()
+        .get_session(caller.request(GetSessionRequest {
+            session_id: session_id.to_owned(),
+        }))
+        .await
+        .map_err(|s| match s.code() {
+            tonic::Code::NotFound | tonic::Code::PermissionDenied => {
+                ApiError::not_found(FAMILY, "Session not found")
+            }
+            _ => ApiError::from_status(FAMILY, &s),
+        })?
+        .into_inner()
+        .session
+        .ok_or_else(|| ApiError::not_found(FAMILY, "Session not found"))?;
+    if session.kind() != SessionKind::Workout {
+        return Err(ApiError::not_found(FAMILY, "Session not found"));
+    }
+    Ok(session)
+}
+
+/// Metrics of one analysed video in seed 000's flat shape.
+fn metrics_json(video: &Video) -> Value {
+    let mut metrics = serde_json::Map::new();
+    if let Some(result) = &video.result {
+        let mut keys: Vec<_> = result.metrics.keys().collect();
+        keys.sort();
+        for key in keys {
+            metrics.insert(key.clone(), json!(result.metrics[key]));
+        }
+        metrics.insert("rep_count".into(), json!(result.rep_count));
+        metrics.insert("form_score".into(), json!(result.form_score));
+        metrics.insert("pose_accuracy".into(), json!(result.pose_accuracy));
+        metrics.insert("duration_s".into(), json!(result.duration_s));
+        metrics.insert("hold_time_s".into(), json!(result.hold_time_s));
+        metrics.insert("calories_kcal".into(), json!(result.calories_kcal));
+        metrics.insert("mode".into(), json!(result.mode));
+    }
+    Value::Object(metrics)
+}
+
+fn exercise_json(index: usize, video: &Video) -> Value {
+    let result = video.result.as_ref();
+    json!({
+        "exercise_number": index + 1,
+        "exercise_type": exercise_type_of(&video.exercise_id),
+        "video_id": video.video_id,
+        "status": video_status_name(video.status()),
+        "submitted_at": iso_seconds(video.created_at.as_ref()),
+        "completed_at": iso_seconds(video.completed_at.as_ref()),
+        "metrics": metrics_json(video),
+        "reps": result.map(|r| r.reps.iter().map(|rep| json!({
+            "index": rep.index,
+            "start_time_s": rep.start_timestamp_ms / 1000.0,
+            "mid_time_s": rep.mid_timestamp_ms / 1000.0,
+            "end_time_s": rep.end_timestamp_ms / 1000.0,
+            "range_of_motion": rep.range_of_motion,
+            "eccentric_s": rep.eccentric_s,
+            "concentric_s": rep.concentric_s,
+            "good_form": rep.good_form,
+        })).collect::<Vec<_>>()).unwrap_or_default(),
+        "form_violations": result.map(|r| r.form_violations.iter().map(|v| json!({
+            "key": v.key, "label": v.label, "weight": v.weight,
+            "total_checks": v.total_checks, "violation_count": v.violation_count,
+            "violation_rate": v.violation_rate,
+        })).collect::<Vec<_>>()).unwrap_or_default(),
+        "warnings": result.map(|r| r.warnings.clone()).unwrap_or_default(),
+        "cheat_detection": cheat_detection(video.authenticity.as_ref()),
+    })
+}
+
+fn completed(session: &Session) -> Vec<&Video> {
+    let mut videos: Vec<&Video> = session
+        .videos
+        .iter()
+        .filter(|v| v.status() == VideoStatus::Complete)
+        .collect();
+    videos.sort_by_key(|v| v.created_at.as_ref().map(|t| (t.seconds, t.nanos)));
+    videos
+}
+
+/// `POST /session/create`
+#[utoipa::path(post, path = "/session/create", tag = "AI Exercise Trainer",
+    responses((status = 200, description = "Session created: {session_id, status, created_at, message}", body = Object),
+        (status = 401, description = "Missing or invalid credentials")),
+    security(("api_key" = [])))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    let session = state
+        .session()
+        .create_session(caller.request(CreateSessionRequest {
+            kind: SessionKind::Workout as i32,
+            title: "Workout session".to_owned(),
+            ..Default::default()
+        }))
+        .await
+        .api(FAMILY)?
+        .session
+        .ok_or_else(|| ApiError::internal(FAMILY, "session service returned no session"))?;
+    Ok(Json(json!({
+        "session_id": session.session_id,
+        "status": "active",
+        "created_at": iso_seconds(session.created_at.as_ref()),
+        "message": "Session created successfully",
+    })))
+}
+
+/// `POST /session/{session_id}/submit-exercise`
+#[utoipa::path(post, path = "/session/{session_id}/submit-exercise", tag = "AI Exercise Trainer",
+    params(("session_id" = String, Path, description = "Workout session id")),
+    request_body(content_type = "multipart/form-data", description = "exercise_type (pushup, squat, situp, sit_and_reach, skipping, jumping_jacks, vertical_jump, broad_jump) and video (file)", content = Object),
+    responses((status = 200, description = "Analysed exercise: metrics.rep_count (+ jump_height_cm / jump_distance_cm for jumps) and cheat_detection {score, risk_level, blocked, checks[]}", body = Object),
+        (status = 400, description = "Missing field, unknown exercise type or unreadable video"),
+        (status = 401, description = "Missing or invalid credentials"),
+        (status = 403, description = "Cheat detection failed (video blocked): detail carries the report"),
+        (status = 404, description = "Session not found"),
+        (status = 413, description = "Video too large"),
+        (status = 422, description = "No confident pose found in the video"),
+        (status = 500, description = "Analysis error")),
+    security(("api_key" = [])))]
+pub async fn submit_exercise(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+    multipart: Multipart,
+) -> ApiResult<Json<Value>> {
+    let session = load(&state, &caller, &session_id).await?;
+    let plan = UploadPlan {
+        family: FAMILY,
+        file_fields: &["video", "file"],
+        required_before_file: &["exercise_type"],
+        authorization: caller.authorization.clone(),
+        declared_size: None,
+    };
+    let form = stream_form_upload(&state, multipart, plan, async |fields| {
+        let exercise_type = fields.get("exercise_type").map(String::as_str).unwrap_or("");
+        let exercise_id = catalog_exercise(exercise_type).ok_or_else(|| {
+            ApiError::bad_request(
+                FAMILY,
+                format!(
+                    "Invalid exercise_type '{exercise_type}'. Supported: {}",
+                    EXERCISE_TYPES.map(|(n, _)| n).join(", ")
+                ),
+            )
+        })?;
+        Ok(UploadMetadata {
+            session_id: session.session_id.clone(),
+            kind: SessionKind::Workout as i32,
+            exercise_id: exercise_id.to_owned(),
+            filename: fields.get("__filename").cloned().unwrap_or_else(|| "video.mp4".into()),
+            ..Default::default()
+        })
+    })
+    .await?;
+    if !form.fields.contains_key("exercise_type") {
+        return Err(ApiError::bad_request(FAMILY, "Field required: exercise_type"));
+    }
+    let Some(uploaded) = form.video else {
+        return Err(ApiError::bad_request(FAMILY, "Field required: video"));
+    };
+    let video = wait_for_video(
+        &state,
+        &caller,
+        FAMILY,
+        &uploaded.video_id,
+        Duration::from_secs(state.config().pipeline_timeout_s),
+    )
+    .await?;
+    let exercise_number = load(&state, &caller, &session_id)
+        .await
+        .map(|s| completed(&s).len())
+        .unwrap_or(1);
+    match video.status() {
+        VideoStatus::Blocked => Err(ApiError::forbidden(FAMILY, "Cheat detection failed").with_detail(json!({
+            "error": "Cheat detection failed",
+            "message": "Video blocked: authenticity score >= 40 or MEDIUM/HIGH risk",
+            "exercise_type": exercise_type_of(&video.exercise_id),
+            "video_id": video.video_id,
+            "cheat_detection": cheat_detection(video.authenticity.as_ref()),
+        }))),
+        VideoStatus::Failed => {
+            let (status, reason) = match video.failure_code() {
+                FailureCode::LowQualityPoseEstimate => (StatusCode::UNPROCESSABLE_ENTITY, "LOW_QUALITY_POSE_ESTIMATE"),
+                FailureCode::UnreadableVideo => (StatusCode::BAD_REQUEST, "UNREADABLE_VIDEO"),
+                FailureCode::UnknownExercise => (StatusCode::BAD_REQUEST, "UNKNOWN_EXERCISE"),
+                FailureCode::BlockedByAuthenticity => (StatusCode::FORBIDDEN, "BLOCKED_BY_AUTHENTICITY"),
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, "ANALYSIS_ERROR"),
+            };
+            Err(ApiError::new(FAMILY, status, "Analysis error").with_detail(json!({
+                "error": format!("Analysis error: {}", video.failure_reason),
+                "reason": reason,
+                "video_id": video.video_id,
+                "cheat_detection": cheat_detection(video.authenticity.as_ref()),
+            })))
+        }
+        _ => {
+            let mut body = exercise_json(exercise_number.saturating_sub(1), &video);
+            body["session_id"] = json!(session_id);
+            body["success"] = json!(true);
+            body["message"] = json!("Exercise analysed successfully");
+            Ok(Json(body))
+        }
+    }
+}
+
+/// `GET /session/{session_id}/status`
+#[utoipa::path(get, path = "/session/{session_id}/status", tag = "AI Exercise Trainer",
+    params(("session_id" = String, Path, description = "Workout session id")),
+    responses((status = 200, description = "Completed exercises of the session", body = Object),
+        (status = 401, description = "Missing or invalid credentials"), (status = 404, description = "Session not found")),
+    security(("api_key" = [])))]
+pub async fn session_status(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let session = load(&state, &caller, &session_id).await?;
+    let done = completed(&session);
+    Ok(Json(json!({
+        "session_id": session.session_id,
+        "status": session.status,
+        "created_at": iso_seconds(session.created_at.as_ref()),
+        "exercises_completed": done.len(),
+        "completed_exercises": done.iter().map(|v| exercise_type_of(&v.exercise_id)).collect::<Vec<_>>(),
+        "exercises": session.videos.iter().enumerate().map(|(i, v)| json!({
+            "exercise_number": i + 1,
+            "exercise_type": exercise_type_of(&v.exercise_id),
+            "video_id": v.video_id,
+            "status": video_status_name(v.status()),
+            "rep_count": v.result.as_ref().map(|r| r.rep_count),
+        })).collect::<Vec<_>>(),
+        "ai_analysis_generated": !recorded_threads(&session, AI_PURPOSE).is_empty(),
+        "can_generate_ai_analysis": !done.is_empty(),
+    })))
+}
+
+/// `POST /session/{session_id}/generate-ai-analysis`
+#[utoipa::path(post, path = "/session/{session_id}/generate-ai-analysis", tag = "AI Exercise Trainer",
+    params(("session_id" = String, Path, description = "Workout session id")),
+    responses((status = 200, description = "AI coaching feedback for the completed exercises", body = Object),
+        (status = 400, description = "No completed exercise yet"),
+        (status = 401, description = "Missing or invalid credentials"), (status = 404, description = "Session not found"),
+        (status = 500, description = "Analysis error")),
+    security(("api_key" = [])))]
+pub async fn generate_ai_analysis(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let session = load(&state, &caller, &session_id).await?;
+    let done = completed(&session);
+    if done.is_empty() {
+        return Err(ApiError::bad_request(
+            FAMILY,
+            "No completed exercises in this session. Submit at least one exercise first.",
+        ));
+    }
+    let threads = create_threads(
+        &state,
+        &caller,
+        FAMILY,
+        &session_id,
+        AI_PURPOSE,
+        &[AI_TOPIC],
+        MeasurementSystem::Metric,
+    )
+    .await?;
+    let thread_id = threads
+        .get(AI_TOPIC)
+        .ok_or_else(|| ApiError::internal(FAMILY, "no coaching thread was created"))?;
+    let thread = wait_for_thread(&state, &caller, FAMILY, thread_id, Duration::from_secs(120)).await?;
+    if thread.status == "failed" {
+        return Err(ApiError::internal(FAMILY, format!("AI analysis failed: {}", thread.error)));
+    }
+    Ok(Json(json!({
+        "session_id": session_id,
+        "status": thread.status,
+        "ai_analysis": thread.text,
+        "provider": thread.provider,
+        "thread_id": thread.thread_id,
+        "exercises_analyzed": done.len(),
+        "exercise_types": done.iter().map(|v| exercise_type_of(&v.exercise_id)).collect::<Vec<_>>(),
+        "generated_at": iso_seconds(thread.completed_at.as_ref()),
+    })))
+}
+
+/// `GET /session/{session_id}/summary`
+#[utoipa::path(get, path = "/session/{session_id}/summary", tag = "AI Exercise Trainer",
+    params(("session_id" = String, Path, description = "Workout session id")),
+    responses((status = 200, description = "Complete session data: exercises with metrics and cheat detection, AI analysis", body = Object),
+        (status = 401, description = "Missing or invalid credentials"), (status = 404, description = "Session not found")),
+    security(("api_key" = [])))]
+pub async fn session_summary(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let session = load(&state, &caller, &session_id).await?;
+    let mut ai_analysis = Value::Null;
+    if let Some(thread_id) = recorded_threads(&session, AI_PURPOSE).get(AI_TOPIC) {
+        let thread = crate::threads::get_thread(&state, &caller, FAMILY, thread_id).await?;
+        ai_analysis = thread_json(&thread);
+    }
+    let done = completed(&session);
+    let total_reps: u32 = done.iter().filter_map(|v| v.result.as_ref()).map(|r| r.rep_count).sum();
+    Ok(Json(json!({
+        "session_id": session.session_id,
+        "status": session.status,
+        "created_at": iso_seconds(session.created_at.as_ref()),
+        "total_exercises": done.len(),
+        "total_reps": total_reps,
+        "exercises": done.iter().enumerate().map(|(i, v)| exercise_json(i, v)).collect::<Vec<_>>(),
+        "ai_analysis": ai_analysis,
+    })))
+}
+
+/// `DELETE /session/{session_id}`
+#[utoipa::path(delete, path = "/session/{session_id}", tag = "AI Exercise Trainer",
+    params(("session_id" = String, Path, description = "Workout session id")),
+    responses((status = 200, description = "Deleted", body = Object),
+        (status = 401, description = "Missing or invalid credentials"), (status = 404, description = "Session not found")),
+    security(("api_key" = [])))]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    load(&state, &caller, &session_id).await?;
+    state
+        .session()
+        .delete_session(caller.request(DeleteSessionRequest {
+            session_id: session_id.clone(),
+        }))
+        .await
+        .api(FAMILY)?;
+    Ok(Json(json!({ "message": "Session deleted successfully", "session_id": session_id })))
+}
+
+/// `GET /sessions`
+#[utoipa::path(get, path = "/sessions", tag = "AI Exercise Trainer",
+    responses((status = 200, description = "The caller's workout sessions", body = Object),
+        (status = 401, description = "Missing or invalid credentials")),
+    security(("api_key" = [])))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    let mut sessions = Vec::new();
+    let mut cursor = String::new();
+    // Bounded walk: at most 10 pages of 100.
+    for _ in 0..10 {
+        let page = state
+            .session()
+            .list_sessions(caller.request(ListSessionsRequest {
+                kind: SessionKind::Workout as i32,
+                user_id: caller.principal.user_id.clone(),
+                limit: 100,
+                start_after: cursor.clone(),
+                newest_first: true,
+                ..Default::default()
+            }))
+            .await
+            .api(FAMILY)?;
+        sessions.extend(page.sessions);
+        if page.next_cursor.is_empty() {
+            break;
+        }
+        cursor = page.next_cursor;
+    }
+    let items: Vec<Value> = sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "session_id": s.session_id,
+                "status": s.status,
+                "created_at": iso_seconds(s.created_at.as_ref()),
+                "exercises_completed": completed(s).len(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "active_sessions": items.len(), "total": items.len(), "sessions": items })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exercise_types_and_aliases_map_to_catalog_ids() {
+        assert_eq!(catalog_exercise("pushup"), Some("push_up"));
+        assert_eq!(catalog_exercise("push_up"), Some("push_up"));
+        assert_eq!(catalog_exercise("Sit-Ups".trim_end_matches('s')), Some("sit_up"));
+        assert_eq!(catalog_exercise("vertical_jump"), Some("vertical_jump"));
+        assert_eq!(catalog_exercise("deadlift"), None);
+        assert_eq!(exercise_type_of("push_up"), "pushup");
+    }
+}

@@ -1,0 +1,138 @@
+//! Shared state of the edge: the session client, signer, limiter, caches.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use fitvision_proto::v1::session_service_client::SessionServiceClient;
+
+use crate::auth::PrincipalCache;
+use crate::config::Config;
+use crate::downloads::ObjectFiles;
+use crate::rate_limit::KeyedLimiter;
+use crate::signing::{Signer, now_s};
+
+/// Channel the edge reaches the session service through.
+pub type SessionChannel = fitvision_service_kit::client::TracedChannel;
+/// gRPC client of the session service.
+pub type SessionClient = SessionServiceClient<SessionChannel>;
+
+/// Cheap-to-clone handle on everything handlers need.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    channel: SessionChannel,
+    session: SessionClient,
+    signer: Signer,
+    limiter: KeyedLimiter,
+    principals: PrincipalCache,
+    files: ObjectFiles,
+}
+
+impl AppState {
+    pub fn new(config: Config, channel: SessionChannel) -> anyhow::Result<Self> {
+        let signer = match &config.url_signing_key {
+            Some(key) if !key.is_empty() => {
+                Signer::new(key.as_bytes().to_vec(), config.signed_url_ttl_s)
+            }
+            _ => Signer::random(config.signed_url_ttl_s),
+        };
+        let limiter = KeyedLimiter::new(config.rate_limit_per_s, config.rate_limit_burst);
+        let files = ObjectFiles::from_url(config.storage_url.as_deref())?;
+        let session = SessionServiceClient::new(channel.clone())
+            .max_decoding_message_size(256 << 20)
+            .max_encoding_message_size(64 << 20);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                channel,
+                session,
+                signer,
+                limiter,
+                principals: PrincipalCache::default(),
+                files,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The channel to the session service (health checks).
+    pub fn channel(&self) -> SessionChannel {
+        self.inner.channel.clone()
+    }
+
+    /// A fresh client handle (tonic clients are cheap clones of the channel).
+    pub fn session(&self) -> SessionClient {
+        self.inner.session.clone()
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    pub fn limiter(&self) -> &KeyedLimiter {
+        &self.inner.limiter
+    }
+
+    pub fn principals(&self) -> &PrincipalCache {
+        &self.inner.principals
+    }
+
+    pub fn files(&self) -> &ObjectFiles {
+        &self.inner.files
+    }
+
+    /// Base URL clients use to reach us: configured, else from the request.
+    pub fn public_base(&self, headers: &HeaderMap) -> String {
+        if let Some(url) = &self.inner.config.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let host = headers
+            .get("x-forwarded-host")
+            .or_else(|| headers.get(axum::http::header::HOST))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.inner.config.addr.to_string());
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .filter(|p| *p == "https" || *p == "http")
+            .unwrap_or("http");
+        format!("{scheme}://{host}")
+    }
+
+    /// Absolute signed download URL for a stored object.
+    pub fn download_url(&self, headers: &HeaderMap, key: &str) -> String {
+        let (expires, sig) = self.inner.signer.sign_download(key, now_s());
+        let encoded_key: String = key
+            .split('/')
+            .map(|segment| {
+                percent_encode(segment)
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        format!(
+            "{}/files/{encoded_key}?expires={expires}&sig={sig}",
+            self.public_base(headers)
+        )
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
