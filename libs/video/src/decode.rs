@@ -35,7 +35,7 @@ pub struct VideoMeta {
     pub header_fps: f64,
     /// Frame count the header claims; may be wrong.
     pub header_frame_count: u32,
-    /// Codec fourcc as lower-case text, e.g. "h264", "avc1", "vp09".
+    /// Codec name, e.g. "h264", "hevc", "vp9" (other fourccs as lower-case text).
     pub codec: String,
 }
 
@@ -315,6 +315,8 @@ fn sane_positive(value: f64) -> Option<f64> {
     (value.is_finite() && value > 0.0).then_some(value)
 }
 
+/// Codec name from the fourcc OpenCV reports; container tags for the same codec
+/// (`avc1`/`h264`, `hvc1`/`hev1`, ...) map to one name.
 fn fourcc_text(value: f64) -> String {
     let code = value.max(0.0) as u32;
     let text: String = code
@@ -323,10 +325,14 @@ fn fourcc_text(value: f64) -> String {
         .filter(|byte| byte.is_ascii_graphic())
         .map(|&byte| char::from(byte).to_ascii_lowercase())
         .collect();
-    if text.is_empty() {
-        "unknown".to_owned()
-    } else {
-        text
+    match text.as_str() {
+        "" => "unknown".to_owned(),
+        "avc1" | "avc3" | "h264" | "x264" => "h264".to_owned(),
+        "hvc1" | "hev1" | "hevc" | "h265" => "hevc".to_owned(),
+        "vp09" | "vp90" => "vp9".to_owned(),
+        "vp08" | "vp80" => "vp8".to_owned(),
+        "av01" => "av1".to_owned(),
+        _ => text,
     }
 }
 
@@ -354,8 +360,10 @@ mod tests {
 
     #[test]
     fn fourcc_decodes_little_endian_text() {
-        let avc1 = u32::from_le_bytes(*b"avc1");
-        assert_eq!(fourcc_text(f64::from(avc1)), "avc1");
+        let fourcc = |tag: &[u8; 4]| f64::from(u32::from_le_bytes(*tag));
+        assert_eq!(fourcc_text(fourcc(b"avc1")), "h264");
+        assert_eq!(fourcc_text(fourcc(b"vp09")), "vp9");
+        assert_eq!(fourcc_text(fourcc(b"mp4v")), "mp4v");
         assert_eq!(fourcc_text(0.0), "unknown");
     }
 }

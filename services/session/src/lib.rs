@@ -1,1 +1,152 @@
-//! fitvision-session
+//! fitvision session service: the source of truth (tenants, users, keys,
+//! catalog, sessions, videos, results, jobs, threads), chunked upload and the
+//! analysis pipeline that drives the other services.
+//!
+//! [`run`] serves it; [`start`] builds it without serving, for in-process use
+//! (tests, the all-in-one binary).
+
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod context;
+pub mod convert;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod library;
+pub mod pipeline;
+pub mod progress;
+pub mod service;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fitvision_proto::v1::session_service_server::SessionServiceServer;
+use fitvision_service_kit::grpc::{self, Health};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use service::SessionApi;
+
+use crate::context::{AppContext, Settings};
+use crate::jobs::{Backoff, JobQueue, WorkerSettings};
+
+/// Upload chunks are messages; allow generous ones.
+const MAX_MESSAGE_BYTES: usize = 32 << 20;
+/// Temporary upload objects older than this were abandoned by a crash.
+const STALE_UPLOAD_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// A built, ready service.
+pub struct Started {
+    pub service: SessionServiceServer<SessionApi>,
+    pub context: Arc<AppContext>,
+    pub workers: Vec<tokio::task::JoinHandle<()>>,
+    /// Set when no admin key was configured or stored: print it once.
+    pub generated_admin_key: Option<String>,
+}
+
+/// Connects and migrates the database, opens storage, seeds the default
+/// tenant and library, ensures the admin key and starts the workers.
+pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Result<Started> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = db::connect_and_migrate(&config.database_url()).await?;
+    let storage = config.storage.open_or_local(&config.data_dir.join("objects"))?;
+    let swept = storage.sweep_temporaries(STALE_UPLOAD_AGE).await?;
+    if swept > 0 {
+        tracing::info!(swept, "removed abandoned temporary uploads");
+    }
+    service::ensure_default_tenant(&db, &config.default_tenant).await?;
+    catalog::seed_library(&db, &config.default_tenant).await?;
+    let generated_admin_key =
+        auth::ensure_admin_key(&db, &config.default_tenant, config.admin_key.as_deref()).await?;
+    let auth = auth::Authenticator::new(
+        db.clone(),
+        config.default_tenant.clone(),
+        Duration::from_secs(config.token_ttl_secs.max(60)),
+        config.token_secret.clone(),
+    )
+    .await?;
+    let queue = JobQueue::new(
+        db.clone(),
+        Backoff {
+            base: Duration::from_millis(config.job_backoff_ms.max(1)),
+            max: Duration::from_secs(300),
+        },
+    );
+    let clients = pipeline::clients::Clients::connect(
+        &config.pose_inference_url,
+        &config.cheat_detection_url,
+        &config.exercise_metrics_url,
+        &config.coaching_url,
+    )?;
+    let wake = Arc::new(Notify::new());
+    let context = Arc::new(AppContext {
+        db,
+        storage,
+        auth,
+        queue: queue.clone(),
+        progress: progress::ProgressHub::default(),
+        wake: wake.clone(),
+        clients,
+        settings: Settings {
+            default_tenant: config.default_tenant.clone(),
+            max_upload_bytes: config.max_upload_bytes,
+            job_max_attempts: config.job_max_attempts.max(1),
+            pose_target_fps: config.pose_target_fps,
+            min_person_frame_ratio: config.min_person_frame_ratio,
+            auto_render: config.auto_render,
+        },
+    });
+    let workers = jobs::spawn_workers(
+        queue,
+        Arc::new(pipeline::Pipeline::new(context.clone())),
+        WorkerSettings {
+            workers: config.workers,
+            lease: Duration::from_secs(config.job_lease_secs.max(3)),
+            poll_interval: Duration::from_millis(500),
+            owner_prefix: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+        },
+        wake,
+        shutdown,
+    );
+    let service = SessionServiceServer::new(SessionApi::new(context.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    Ok(Started {
+        service,
+        context,
+        workers,
+        generated_admin_key,
+    })
+}
+
+/// Serves the session service until `shutdown` fires.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let health = Health::new(fitvision_proto::service_names::SESSION);
+    let started = start(&config, shutdown.clone()).await?;
+    if let Some(key) = &started.generated_admin_key {
+        // Printed once, on the first start without FITVISION_ADMIN_KEY; only its hash is stored.
+        println!("fitvision admin API key (shown once, store it now): {key}");
+    }
+    tracing::info!(
+        storage = started.context.storage.description(),
+        database = %redact(&config.database_url()),
+        "session service ready"
+    );
+    health.set_serving().await;
+    let routes = tonic::service::Routes::new(started.service);
+    grpc::serve(config.addr, &config.server, routes, health, shutdown).await?;
+    for worker in started.workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}
+
+/// Hides a password in a database url for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}

@@ -32,7 +32,8 @@ pub struct CheckOutcome {
 impl CheckOutcome {
     /// Builds an outcome, clamping the score and deriving `flagged` from [`FLAG_SCORE`].
     pub fn new(check: &'static str, score: f64, reason: String, evidence: Vec<Evidence>) -> Self {
-        let score = if score.is_finite() { score.clamp(0.0, 100.0) } else { 0.0 };
+        // Rounded to 1e-6 so that exact thresholds are not missed by float noise.
+        let score = if score.is_finite() { (score.clamp(0.0, 100.0) * 1e6).round() / 1e6 } else { 0.0 };
         Self {
             check,
             score,

@@ -14,7 +14,7 @@ use base64::Engine;
 use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
     AnnotatedVideoFlavour, CreateSessionRequest, FailureCode, GetSessionRequest, IssueTokenRequest,
-    Opinion, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind, StreamPoseTrackRequest,
+    Opinion, PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind, StreamPoseTrackRequest,
     UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
 };
 use serde_json::{Map, Value, json};
@@ -274,6 +274,13 @@ pub async fn create_video(
             title: filename.clone(),
             exercise_id: activity.unwrap_or_default(),
             attributes,
+            // Announce the video so GET /videos/{id} reports it Pending at once.
+            pending_video: Some(PendingVideo {
+                filename: filename.clone(),
+                declared_size_bytes: size,
+                expected_rep_count: rep_count.map(|n| n as u32).unwrap_or(0),
+                exercise_id: String::new(),
+            }),
             ..Default::default()
         }))
         .await
@@ -362,6 +369,11 @@ pub async fn upload_video(
             declared_size_bytes: policy.size,
             video_id: primary_video(&session).map(|v| v.video_id.clone()).unwrap_or_default(),
             user_id: policy.user_id.clone(),
+            expected_rep_count: session
+                .attributes
+                .get("rep_count")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0),
             ..Default::default()
         };
         verified = Some(policy);

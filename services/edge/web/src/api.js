@@ -1,3 +1,5 @@
+import { pick } from './fields.js';
+
 // The documented HTTP endpoints the page uses, with the stored API key.
 
 const KEY_STORAGE = 'fitvision.apiKey';
@@ -112,10 +114,29 @@ export class Api {
     return this.request('GET', `/videos/${encodeURIComponent(id)}?include=${include}`);
   }
 
-  /** The full stored result (transcoded GetVideo); null when the edge does not serve it. */
+  /**
+   * The full stored result: {video, session, coaching?} or null. Tries the
+   * page's report view, then the transcoded GetSession (a Guru video id is its
+   * session id), then the transcoded GetVideo.
+   */
   async getVideoDetail(id) {
+    const enc = encodeURIComponent(id);
+    for (const path of [`/videos/${enc}/report`, `/v1/sessions/${enc}`, `/v1/videos/${enc}`]) {
+      try {
+        const body = await this.request('GET', path);
+        const detail = detailFrom(body);
+        if (detail) return detail;
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+      }
+    }
+    return null;
+  }
+
+  /** A generated comment thread (seed 001 polling endpoint). */
+  async thread(threadId) {
     try {
-      return await this.request('GET', `/v1/videos/${encodeURIComponent(id)}`);
+      return await this.request('GET', `/threads/${encodeURIComponent(threadId)}`);
     } catch (e) {
       if (e instanceof ApiError) return null;
       throw e;
@@ -135,8 +156,8 @@ export class Api {
     }
   }
 
-  /** Seed 000: coaching for a session; null when unavailable for this session. */
-  async coaching(sessionId) {
+  /** Seed 000: coaching for a workout session; null when unavailable for this session. */
+  async trainerCoaching(sessionId) {
     if (!sessionId) return null;
     try {
       return await this.request('POST', `/session/${encodeURIComponent(sessionId)}/generate-ai-analysis`);
@@ -145,4 +166,23 @@ export class Api {
       throw e;
     }
   }
+}
+
+/** Newest completed video of a session (else the newest). */
+export function primaryVideo(session) {
+  const videos = pick(session, 'videos', []) ?? [];
+  const done = videos.filter((v) => /COMPLETE/i.test(String(pick(v, 'status', ''))));
+  const list = done.length ? done : videos;
+  return list[list.length - 1] ?? null;
+}
+
+/** Normalises {video, session?, coaching?} | {session} | Video into {video, session, coaching}. */
+export function detailFrom(body) {
+  if (!body || typeof body !== 'object') return null;
+  const session = pick(body, 'session', null);
+  let video = pick(body, 'video', null);
+  if (!video && session) video = primaryVideo(session);
+  if (!video && (pick(body, 'video_id') || pick(body, 'result'))) video = body;
+  if (!video) return null;
+  return { video, session, coaching: pick(body, 'coaching', null) };
 }

@@ -273,7 +273,7 @@ async function openVideo(id) {
     refreshSessions();
     if (model.state === 'pending') watchUntilDone(id).then(() => openVideo(id)).catch(() => {});
     else followOverlay(id, abort.signal);
-    loadCoaching(model);
+    loadCoaching(model, detail);
   } catch (e) {
     if (e.name === 'AbortError') return;
     $('results-subtitle').textContent = '';
@@ -576,17 +576,29 @@ function renderFaults(model) {
   box.append(list);
 }
 
-async function loadCoaching(model) {
+async function loadCoaching(model, detail) {
   const box = $('coaching');
   box.replaceChildren(h('p', { class: 'muted', text: 'Asking the coach…' }));
-  const response = await api.coaching(model.sessionId).catch(() => null);
-  const texts = coachingTexts(response);
+  const texts = [];
+  // 1. Feedback the report carries; 2. comment threads recorded on the session;
+  // 3. the trainer's on-demand analysis for workout sessions.
+  for (const item of pick(detail, 'coaching', []) ?? []) texts.push(...coachingTexts(item));
+  const attributes = pick(pick(detail, 'session', null), 'attributes', {}) ?? {};
+  const threadIds = Object.entries(attributes)
+    .filter(([k]) => k.startsWith('threads.'))
+    .map(([, v]) => v);
+  for (const threadId of threadIds.slice(0, 6)) {
+    const thread = await api.thread(threadId).catch(() => null);
+    if (thread && String(thread.status).toLowerCase() === 'complete') texts.push(...coachingTexts(thread.comment ?? thread.text));
+  }
+  if (!texts.length) texts.push(...coachingTexts((await api.trainerCoaching(model.sessionId).catch(() => null))?.ai_analysis));
   box.replaceChildren();
-  if (!texts.length) {
+  const unique = [...new Set(texts)];
+  if (!unique.length) {
     box.append(h('p', { class: 'muted', text: 'No coaching feedback is available for this video yet.' }));
     return;
   }
-  for (const t of texts) box.append(h('p', { text: t }));
+  for (const t of unique) box.append(h('p', { text: t }));
 }
 
 function download(name, text, type) {

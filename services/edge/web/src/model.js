@@ -146,7 +146,7 @@ export function buildViewModel(id, guru, detail) {
     })),
     warnings: pick(result, 'warnings', []) ?? [],
     authenticity: authenticityFrom(pick(video, 'authenticity', null) ?? guru?.authenticity ?? null),
-    sessionId: pick(video, 'session_id', '') || pick(pick(detail, 'session', null), 'session_id', ''),
+    sessionId: pick(video, 'session_id', '') || pick(pick(detail, 'session', null), 'session_id', '') || id,
     joints,
   };
 }

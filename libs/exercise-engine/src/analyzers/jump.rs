@@ -1,0 +1,295 @@
+//! Vertical and broad jumps: flight detection from the ankles, height from
+//! flight time (h = g t^2 / 8), distance from the feet's displacement.
+//!
+//! The ankle keypoint is already off the floor at toe-off (the heel rises while
+//! the foot plantar-flexes) and touches down toes first, so contact is taken as
+//! "ankle within [`CONTACT_RISE_BODY`] body units of its standing level": about
+//! 6% of stature, the ankle's rise on a plantar-flexed foot. Take-off and
+//! landing instants are interpolated linearly between the frames straddling
+//! that level (sub-frame timing; error bounded by g*dt^2/8 over the crossing).
+
+use fitvision_kinematics::schema::{Limb, Side};
+use fitvision_kinematics::{GRAVITY_M_S2, clean, stats};
+
+use crate::analyze::Context;
+use crate::form::round2;
+use crate::signals;
+
+/// Ankle rise at toe-off / touch-down, in body units (shoulder-ankle chain = 0.779 stature):
+/// 0.06 stature / 0.779.
+pub const CONTACT_RISE_BODY: f64 = 0.077;
+
+/// A rise this large (body units, ~12% of stature) is unambiguously airborne.
+pub const AIRBORNE_RISE_BODY: f64 = 0.15;
+
+/// One detected flight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Flight {
+    pub take_off_s: f64,
+    pub landing_s: f64,
+    /// Last contact frame before, first airborne frame, apex frame, first contact frame after.
+    pub last_contact: usize,
+    pub apex: usize,
+    pub first_contact: usize,
+}
+
+impl Flight {
+    pub fn flight_time_s(&self) -> f64 {
+        self.landing_s - self.take_off_s
+    }
+
+    /// Jump height of the centre of mass from flight time: h = g t^2 / 8.
+    pub fn height_m(&self) -> f64 {
+        GRAVITY_M_S2 * self.flight_time_s().powi(2) / 8.0
+    }
+}
+
+/// Mean image y of the confident ankles per frame, outliers removed and short gaps filled.
+pub fn ankle_y(ctx: &Context) -> Vec<Option<f64>> {
+    let s = &ctx.subject;
+    let raw: Vec<Option<f64>> = (0..s.len())
+        .map(|i| {
+            match (s.limb(i, Limb::Ankle, Side::Left), s.limb(i, Limb::Ankle, Side::Right)) {
+                (Some(a), Some(b)) => Some((a.y + b.y) / 2.0),
+                (a, b) => a.or(b).map(|p| p.y),
+            }
+        })
+        .collect();
+    let half = ((0.1 * s.sample_rate_hz).round() as usize).max(2);
+    let despiked = clean::hampel(&raw, half, 4.0, 1.0);
+    // A flight is short: only bridge a couple of missing frames.
+    clean::interpolate_gaps(&s.times_s, &despiked, 2)
+}
+
+/// Finds flights in the ankle trace: returns them with the standing-level baseline used.
+pub fn find_flights(times_s: &[f64], ankle_y: &[Option<f64>], body_unit_px: f64, sample_rate_hz: f64) -> Vec<Flight> {
+    let n = ankle_y.len();
+    let contact_px = CONTACT_RISE_BODY * body_unit_px;
+    let airborne_px = AIRBORNE_RISE_BODY * body_unit_px;
+    // The standing level moves with a handheld camera: take it locally, as the
+    // lowest the ankles get (largest y) within a window longer than any flight.
+    let half = (1.0 * sample_rate_hz).round() as usize;
+    let level: Vec<Option<f64>> = (0..n)
+        .map(|i| {
+            let w: Vec<f64> = ankle_y[i.saturating_sub(half)..(i + half + 1).min(n)]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
+            stats::percentile(&w, 90.0)
+        })
+        .collect();
+    let rise = |i: usize, base: f64| ankle_y[i].map(|y| base - y);
+
+    let mut flights = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let (Some(y), Some(l)) = (ankle_y[i], level[i]) else {
+            i += 1;
+            continue;
+        };
+        if l - y < airborne_px {
+            i += 1;
+            continue;
+        }
+        // Extent of this airborne stretch.
+        let mut j = i;
+        while j + 1 < n && ankle_y[j + 1].zip(level[j + 1]).is_some_and(|(y, l)| l - y >= airborne_px) {
+            j += 1;
+        }
+        let apex = (i..=j)
+            .filter(|&k| ankle_y[k].is_some())
+            .min_by(|&a, &b| ankle_y[a].unwrap_or(f64::MAX).total_cmp(&ankle_y[b].unwrap_or(f64::MAX)))
+            .unwrap_or(i);
+        // Standing levels just before and after (the contact phases).
+        let window = (0.5 * sample_rate_hz).round() as usize;
+        let before = baseline(ankle_y, i.saturating_sub(window + 2), i.saturating_sub(2));
+        let after = baseline(ankle_y, (j + 3).min(n), (j + 3 + window).min(n));
+        let (Some(before), Some(after)) = (before.or(after), after.or(before)) else {
+            i = j + 1;
+            continue;
+        };
+        // Walk out to the contact level on each side.
+        let mut a = i;
+        while a > 0 && rise(a, before).is_some_and(|r| r > contact_px) {
+            a -= 1;
+        }
+        let mut b = j;
+        while b + 1 < n && rise(b, after).is_some_and(|r| r > contact_px) {
+            b += 1;
+        }
+        let take_off = crossing(times_s, |k| rise(k, before), a, a + 1, contact_px);
+        let landing = crossing(times_s, |k| rise(k, after), b - 1, b, contact_px);
+        if let (Some(take_off_s), Some(landing_s)) = (take_off, landing)
+            && landing_s > take_off_s
+        {
+            flights.push(Flight {
+                take_off_s,
+                landing_s,
+                last_contact: a,
+                apex,
+                first_contact: b,
+            });
+        }
+        i = b.max(j) + 1;
+    }
+    flights
+}
+
+fn baseline(y: &[Option<f64>], from: usize, to: usize) -> Option<f64> {
+    if from >= to {
+        return None;
+    }
+    let w: Vec<f64> = y[from..to].iter().flatten().copied().collect();
+    stats::median(&w)
+}
+
+/// Time where `value` crosses `level` between frames `a` and `b`, linearly interpolated.
+fn crossing(times_s: &[f64], value: impl Fn(usize) -> Option<f64>, a: usize, b: usize, level: f64) -> Option<f64> {
+    let (va, vb) = (value(a)?, value(b)?);
+    if (va - vb).abs() < 1e-12 {
+        return Some((times_s[a] + times_s[b]) / 2.0);
+    }
+    let f = ((level - va) / (vb - va)).clamp(0.0, 1.0);
+    Some(times_s[a] + f * (times_s[b] - times_s[a]))
+}
+
+/// Runs the jump analysis; `broad` adds the horizontal distance.
+pub fn analyze(ctx: &mut Context, broad: bool) {
+    let Some(unit) = ctx.subject.body_unit_px() else {
+        ctx.warn("legs never visible: cannot detect jumps");
+        return;
+    };
+    let ankles = ankle_y(ctx);
+    let flights = find_flights(&ctx.subject.times_s, &ankles, unit, ctx.subject.sample_rate_hz);
+    let ppm = if broad { super::scale_or_assumed(ctx) } else { None };
+    let ankle_x: Vec<Option<f64>> = (0..ctx.subject.len())
+        .map(|i| ctx.subject.limb_mid(i, Limb::Ankle).map(|p| p.x))
+        .collect();
+
+    let mut reps = Vec::new();
+    let mut best_height: Option<f64> = None;
+    let mut best_distance: Option<f64> = None;
+    for (k, f) in flights.iter().enumerate() {
+        let mut rep = ctx.rep(k, f.last_contact, f.apex, f.first_contact);
+        rep.start_timestamp_ms = round2(f.take_off_s * 1000.0);
+        rep.end_timestamp_ms = round2(f.landing_s * 1000.0);
+        let height_cm = f.height_m() * 100.0;
+        rep.range_of_motion = round2(height_cm);
+        rep.analyses.push(analysis("FLIGHT_TIME_MS", f.flight_time_s() * 1000.0));
+        rep.analyses.push(analysis("JUMP_HEIGHT_CM", height_cm));
+        best_height = Some(best_height.map_or(height_cm, |b: f64| b.max(height_cm)));
+        if broad && let Some(ppm) = ppm {
+            let n = ctx.subject.len();
+            let w = (0.3 * ctx.subject.sample_rate_hz).round() as usize;
+            let before = baseline(&ankle_x, f.last_contact.saturating_sub(w), f.last_contact + 1);
+            let settle = f.first_contact + (0.2 * ctx.subject.sample_rate_hz).round() as usize;
+            let after = baseline(&ankle_x, settle.min(n), (settle + w).min(n));
+            if let (Some(a), Some(b)) = (before, after) {
+                let cm = (b - a).abs() / ppm * 100.0;
+                rep.analyses.push(analysis("JUMP_DISTANCE_CM", cm));
+                best_distance = Some(best_distance.map_or(cm, |d: f64| d.max(cm)));
+            }
+        }
+        ctx.phase("flight", f.last_contact, f.first_contact);
+        reps.push(rep);
+    }
+    ctx.result.rep_count = reps.len() as u32;
+    ctx.result.reps = reps;
+    ctx.result.form_score = if flights.is_empty() { 0.0 } else { 1.0 };
+    if let Some(best) = flights.iter().max_by(|a, b| a.flight_time_s().total_cmp(&b.flight_time_s())) {
+        ctx.metric("jump_height_cm", best_height.unwrap_or(0.0));
+        ctx.metric("flight_time_ms", best.flight_time_s() * 1000.0);
+        ctx.metric("takeoff_velocity_m_s", GRAVITY_M_S2 * best.flight_time_s() / 2.0);
+        ctx.metric("takeoff_timestamp_ms", best.take_off_s * 1000.0);
+        ctx.metric("landing_timestamp_ms", best.landing_s * 1000.0);
+    } else {
+        ctx.warn("no flight phase found: the feet never left the ground clearly");
+    }
+    ctx.metric("jump_count", flights.len() as f64);
+    if let Some(d) = best_distance {
+        ctx.metric("jump_distance_cm", d);
+    }
+    let rise: Vec<Option<f64>> = {
+        let ground = signals::ground_y(&ctx.subject);
+        ankles.iter().map(|y| y.map(|y| (ground - y) / unit)).collect()
+    };
+    ctx.series("ankle_height", "body", &rise);
+}
+
+fn analysis(kind: &str, v: f64) -> fitvision_proto::v1::RepAnalysis {
+    fitvision_proto::v1::RepAnalysis {
+        analysis_type: kind.into(),
+        scalar: Some(round2(v)),
+        opinion: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ankle trace of a jump: standing, a push-off that accelerates the ankle
+    /// uniformly up to the take-off velocity as it reaches the contact level
+    /// (velocity is continuous at toe-off), ballistic flight, and the mirror
+    /// image on landing.
+    fn trace(fs: f64, t_flight: f64, phase: f64, ppm: f64, unit_px: f64) -> (Vec<f64>, Vec<Option<f64>>) {
+        let ground = 800.0;
+        let c = CONTACT_RISE_BODY * unit_px;
+        let t0 = 1.0 + phase / fs;
+        let v0 = GRAVITY_M_S2 * t_flight / 2.0 * ppm;
+        let push = 2.0 * c / v0;
+        let t1 = t0 + t_flight;
+        let times: Vec<f64> = (0..(3.5 * fs) as usize).map(|i| i as f64 / fs).collect();
+        let y = times
+            .iter()
+            .map(|&t| {
+                let r = if t < t0 - push || t > t1 + push {
+                    0.0
+                } else if t < t0 {
+                    v0 * (t - (t0 - push)).powi(2) / (2.0 * push)
+                } else if t <= t1 {
+                    let tau = t - t0;
+                    c + v0 * tau - GRAVITY_M_S2 * ppm * tau * tau / 2.0
+                } else {
+                    v0 * ((t1 + push) - t).powi(2) / (2.0 * push)
+                };
+                Some(ground - r)
+            })
+            .collect();
+        (times, y)
+    }
+
+    #[test]
+    fn ballistic_flight_gives_height_within_a_millimetre_at_60fps() {
+        for phase in [0.0, 0.13, 0.5, 0.77] {
+            for t in [0.35, 0.5, 0.78] {
+                let (times, y) = trace(60.0, t, phase, 400.0, 1100.0);
+                let flights = find_flights(&times, &y, 1100.0, 60.0);
+                assert_eq!(flights.len(), 1, "t={t} phase={phase}");
+                let expected = GRAVITY_M_S2 * t * t / 8.0;
+                let err = (flights[0].height_m() - expected).abs();
+                assert!(err < 0.001, "t={t} phase={phase} err={err}");
+            }
+        }
+    }
+
+    #[test]
+    fn at_30fps_the_error_stays_within_the_interpolation_bound() {
+        // Linear sub-frame interpolation over a concave flight: at most g*dt^2/8 in
+        // height per crossing, i.e. a few millimetres of jump height at 30 fps.
+        for phase in [0.0, 0.3, 0.6, 0.9] {
+            let (times, y) = trace(30.0, 0.78, phase, 400.0, 1100.0);
+            let f = find_flights(&times, &y, 1100.0, 30.0);
+            let expected = GRAVITY_M_S2 * 0.78f64.powi(2) / 8.0;
+            assert!((f[0].height_m() - expected).abs() < 0.003);
+        }
+    }
+
+    #[test]
+    fn standing_still_is_no_flight() {
+        let times: Vec<f64> = (0..90).map(|i| i as f64 / 30.0).collect();
+        let y: Vec<Option<f64>> = (0..90).map(|i| Some(800.0 + (i % 3) as f64)).collect();
+        assert!(find_flights(&times, &y, 600.0, 30.0).is_empty());
+    }
+}

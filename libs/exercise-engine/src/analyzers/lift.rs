@@ -1,0 +1,177 @@
+//! Olympic lifts (snatch, clean, clean and jerk): bar path, velocity, power,
+//! ground reaction force, body positions and phases.
+//!
+//! The bar is taken at the hands (mean of the wrists). Heights are metres above
+//! the floor (the ankles' lowest level), scaled by a 450 mm plate when one was
+//! measured, else by the subject's stature.
+//!
+//! Physics (vertical): bar power P = m_bar (g + a) v; ground reaction force
+//! GRF = (m_bar + m_body)(g + a), with a and v the bar's vertical acceleration
+//! and velocity (the lifter's centre of mass is assumed to follow the bar's
+//! acceleration, the usual single-body approximation).
+//!
+//! Phases from the bar and the body: setup (until the bar leaves the floor),
+//! first_pull (until the bar passes the knees), transition (until the knees
+//! re-bend most: the double knee bend), second_pull (until peak bar speed),
+//! turnover (until the bar's highest point), catch (until the hips are lowest),
+//! recovery (until the hips are back near standing height), and for the clean
+//! and jerk: jerk (until the bar's highest point overhead) and jerk_recovery.
+
+use fitvision_kinematics::derivative::{acceleration, velocity};
+use fitvision_kinematics::schema::Limb;
+use fitvision_kinematics::{GRAVITY_M_S2, stats};
+
+use crate::analyze::Context;
+use crate::definition::{SideChoice, SignalSpec};
+use crate::form::round2;
+use crate::signals;
+
+/// Barbell mass when none is given (seed 001's documented default).
+pub const DEFAULT_BARBELL_MASS_KG: f64 = 100.0;
+/// Body mass assumed for forces when unknown.
+pub const DEFAULT_BODY_MASS_KG: f64 = 75.0;
+/// Low-pass for bar and hip paths: lifts have content up to ~6 Hz.
+const PATH_CUTOFF_HZ: f64 = 6.0;
+/// Lift-off: the bar has risen this far above its starting height (m).
+const LIFT_OFF_RISE_M: f64 = 0.03;
+
+fn mid_of(ctx: &Context, limb: Limb) -> Vec<Option<(f64, f64)>> {
+    (0..ctx.subject.len())
+        .map(|i| ctx.subject.limb_mid(i, limb).map(|p| (p.x, p.y)))
+        .collect()
+}
+
+fn clean(ctx: &Context, raw: Vec<Option<f64>>) -> Vec<Option<f64>> {
+    signals::clean_signal(&ctx.subject, &raw, PATH_CUTOFF_HZ)
+}
+
+fn argmax(v: &[Option<f64>], from: usize, to: usize) -> Option<usize> {
+    (from..to.min(v.len())).filter(|&i| v[i].is_some()).max_by(|&a, &b| v[a].unwrap_or(f64::MIN).total_cmp(&v[b].unwrap_or(f64::MIN)))
+}
+
+fn argmin(v: &[Option<f64>], from: usize, to: usize) -> Option<usize> {
+    (from..to.min(v.len())).filter(|&i| v[i].is_some()).min_by(|&a, &b| v[a].unwrap_or(f64::MAX).total_cmp(&v[b].unwrap_or(f64::MAX)))
+}
+
+pub fn analyze(ctx: &mut Context) {
+    let Some(ppm) = super::scale_or_assumed(ctx) else {
+        ctx.warn("body never fully visible: no scale, bar metrics not measured");
+        return;
+    };
+    let m_bar = if ctx.params.barbell_mass_kg > 0.0 {
+        ctx.params.barbell_mass_kg
+    } else {
+        ctx.warn(format!("barbell mass unknown: assumed {DEFAULT_BARBELL_MASS_KG} kg"));
+        DEFAULT_BARBELL_MASS_KG
+    };
+    let m_body = if ctx.params.body_mass_kg > 0.0 {
+        ctx.params.body_mass_kg
+    } else {
+        DEFAULT_BODY_MASS_KG
+    };
+    let ground = signals::ground_y(&ctx.subject);
+    let n = ctx.subject.len();
+    let times = ctx.subject.times_s.clone();
+
+    let bar = mid_of(ctx, Limb::Wrist);
+    let bar_h = clean(ctx, bar.iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let x0 = bar.iter().flatten().next().map(|p| p.0).unwrap_or(0.0);
+    let bar_x = clean(ctx, bar.iter().map(|p| p.map(|(x, _)| (x - x0) / ppm)).collect());
+    let v = velocity(&times, &bar_h);
+    let vx = velocity(&times, &bar_x);
+    let a = acceleration(&times, &bar_h);
+    let speed: Vec<Option<f64>> = v.iter().zip(&vx).map(|(v, h)| Some(v.as_ref()?.hypot(h.unwrap_or(0.0)))).collect();
+    let power: Vec<Option<f64>> = v.iter().zip(&a).map(|(v, a)| Some(m_bar * (GRAVITY_M_S2 + (*a)?) * (*v)?)).collect();
+    let grf: Vec<Option<f64>> = a.iter().map(|a| Some((m_bar + m_body) * (GRAVITY_M_S2 + (*a)?))).collect();
+    let hip_h = clean(ctx, mid_of(ctx, Limb::Hip).iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let hip_v = velocity(&times, &hip_h);
+    let shoulder_h = clean(ctx, mid_of(ctx, Limb::Shoulder).iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let knee_h = clean(ctx, mid_of(ctx, Limb::Knee).iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let angle = |spec: SignalSpec| signals::followed_signal(&ctx.subject, &spec, PATH_CUTOFF_HZ);
+    let knee_angle = angle(SignalSpec::JointAngle { joint: "knee".into(), side: SideChoice::Auto });
+    let hip_angle = angle(SignalSpec::JointAngle { joint: "hip".into(), side: SideChoice::Auto });
+    let torso = angle(SignalSpec::SegmentAngle { segment: "trunk".into(), side: SideChoice::Auto });
+    let shin = angle(SignalSpec::SegmentAngle { segment: "shin".into(), side: SideChoice::Auto });
+
+    ctx.series("bar_height", "m", &bar_h);
+    ctx.series("barbell_trajectory_x", "m", &bar_x);
+    ctx.series("barbell_trajectory_y", "m", &bar_h);
+    ctx.series("bar_velocity", "m/s", &v);
+    ctx.series("bar_speed", "m/s", &speed);
+    ctx.series("power_output", "W", &power);
+    ctx.series("ground_reaction_force", "N", &grf);
+    ctx.series("hip_height", "m", &hip_h);
+    ctx.series("hip_velocity", "m/s", &hip_v);
+    ctx.series("vertical_shoulder_height", "m", &shoulder_h);
+    ctx.series("knee_angle", "deg", &knee_angle);
+    ctx.series("hip_angle", "deg", &hip_angle);
+    ctx.series("torso_angle", "deg", &torso);
+    ctx.series("shin_angle", "deg", &shin);
+
+    let max_of = |s: &[Option<f64>]| s.iter().flatten().copied().fold(f64::NAN, f64::max);
+    ctx.metric("max_bar_speed_m_s", max_of(&speed));
+    ctx.metric("max_bar_velocity_m_s", max_of(&v));
+    ctx.metric("max_bar_height_m", max_of(&bar_h));
+    ctx.metric("max_power_w", max_of(&power));
+    ctx.metric("max_grf_n", max_of(&grf));
+    ctx.metric("max_hip_velocity_m_s", max_of(&hip_v));
+    let xs: Vec<f64> = bar_x.iter().flatten().copied().collect();
+    if !xs.is_empty() {
+        let span = xs.iter().copied().fold(f64::MIN, f64::max) - xs.iter().copied().fold(f64::MAX, f64::min);
+        ctx.metric("bar_horizontal_displacement_m", span);
+    }
+    ctx.metric("barbell_mass_kg", m_bar);
+
+    // Phases.
+    let start_h = {
+        let w = ((0.3 * ctx.subject.sample_rate_hz) as usize).max(1);
+        let first: Vec<f64> = bar_h.iter().flatten().take(w).copied().collect();
+        stats::median(&first)
+    };
+    let Some(start_h) = start_h else {
+        ctx.warn("the hands were never visible: no bar path");
+        return;
+    };
+    let Some(lift_off) = (0..n).find(|&i| bar_h[i].is_some_and(|h| h > start_h + LIFT_OFF_RISE_M)) else {
+        ctx.warn("the bar never left its starting height: no lift found");
+        return;
+    };
+    // The first lift ends where the bar is highest within the pull (before it is
+    // lowered or jerked): search up to 2.5 s after lift-off.
+    let pull_window = lift_off + (2.5 * ctx.subject.sample_rate_hz) as usize;
+    let Some(top) = argmax(&bar_h, lift_off, pull_window) else { return };
+    let peak_v = argmax(&v, lift_off, top + 1).unwrap_or(top);
+    let knee_at_lift = knee_h[lift_off].unwrap_or(start_h);
+    let past_knee = (lift_off..=peak_v).find(|&i| bar_h[i].is_some_and(|h| h >= knee_at_lift)).unwrap_or(lift_off);
+    let rebend = argmin(&knee_angle, past_knee, peak_v + 1).unwrap_or(past_knee).max(past_knee);
+    let catch_window = top + (1.5 * ctx.subject.sample_rate_hz) as usize;
+    let catch_low = argmin(&hip_h, top, catch_window).unwrap_or(top);
+    let standing = stats::percentile_opt(&hip_h, 90.0).unwrap_or(0.0);
+    let recovered = (catch_low..n).find(|&i| hip_h[i].is_some_and(|h| h >= 0.95 * standing)).unwrap_or(n - 1);
+
+    ctx.phase("setup", 0, lift_off);
+    ctx.phase("first_pull", lift_off, past_knee);
+    ctx.phase("transition", past_knee, rebend);
+    ctx.phase("second_pull", rebend, peak_v);
+    ctx.phase("turnover", peak_v, top);
+    ctx.phase("catch", top, catch_low);
+    ctx.phase("recovery", catch_low, recovered);
+    let mut end = recovered;
+    if ctx.def.id == "clean_and_jerk" && recovered + 2 < n {
+        let jerk_top = argmax(&bar_h, recovered, n).unwrap_or(recovered);
+        if bar_h[jerk_top].zip(bar_h[top]).is_some_and(|(j, t)| j > t + 0.1) {
+            ctx.phase("jerk", recovered, jerk_top);
+            ctx.phase("jerk_recovery", jerk_top, n - 1);
+            end = n - 1;
+        } else {
+            ctx.warn("no jerk found after the clean: the bar never went clearly higher");
+        }
+    }
+    let mut rep = ctx.rep(0, lift_off, top, end);
+    rep.range_of_motion = round2(bar_h[top].unwrap_or(0.0) - start_h);
+    ctx.result.reps = vec![rep];
+    ctx.result.rep_count = 1;
+    ctx.result.form_score = 1.0;
+    ctx.metric("lift_duration_s", times[end] - times[lift_off]);
+    ctx.metric("peak_bar_velocity_timestamp_ms", ctx.subject.timestamps_ms[peak_v]);
+}

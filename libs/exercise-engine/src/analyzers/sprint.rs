@@ -1,0 +1,157 @@
+//! Sprint: one rep per stride (Guru semantics). A stride begins at toe-off of a
+//! foot and ends when the same foot touches down. A foot is in contact while its
+//! ankle is within a small rise of the local floor level (the lowest the ankles
+//! get around that moment).
+//!
+//! Per stride: IS_LEFT_LEG, STRIDE_AIR_TIME_MS = touch-down of the opposite foot
+//! (end of the previous stride) - this toe-off; STRIDE_GROUND_TIME_MS = next
+//! stride's toe-off - that touch-down (both absent for the first stride, and the
+//! ground time for the last), peak hip flexion (minimum interior hip angle) and
+//! extension (maximum) with their timestamps; mid = peak hip flexion.
+
+use fitvision_kinematics::angles::{JointAngle, joint_angle_deg};
+use fitvision_kinematics::schema::{Limb, Side};
+use fitvision_kinematics::{clean, stats};
+use fitvision_proto::v1::RepAnalysis;
+
+use crate::analyze::Context;
+use crate::form::round2;
+
+/// Ankle rise (body units) below which a foot counts as on the ground.
+const CONTACT_RISE_BODY: f64 = 0.06;
+
+/// Shortest swing accepted as a stride (seconds).
+const MIN_SWING_S: f64 = 0.08;
+
+#[derive(Debug, Clone, Copy)]
+struct Stride {
+    side: Side,
+    toe_off: usize,
+    touch_down: usize,
+}
+
+fn contacts(ctx: &Context, side: Side, unit: f64) -> Vec<Option<bool>> {
+    let s = &ctx.subject;
+    let n = s.len();
+    let y: Vec<Option<f64>> = (0..n).map(|i| s.limb(i, Limb::Ankle, side).map(|p| p.y)).collect();
+    let y = clean::interpolate_gaps(&s.times_s, &y, 2);
+    let all: Vec<Option<f64>> = (0..n)
+        .map(|i| {
+            let l = s.limb(i, Limb::Ankle, Side::Left).map(|p| p.y);
+            let r = s.limb(i, Limb::Ankle, Side::Right).map(|p| p.y);
+            match (l, r) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            }
+        })
+        .collect();
+    let half = (0.5 * s.sample_rate_hz).round() as usize;
+    (0..n)
+        .map(|i| {
+            let w: Vec<f64> = all[i.saturating_sub(half)..(i + half + 1).min(n)]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
+            let floor = stats::percentile(&w, 90.0)?;
+            Some(floor - y[i]? <= CONTACT_RISE_BODY * unit)
+        })
+        .collect()
+}
+
+fn strides_of(ctx: &Context, side: Side, unit: f64) -> Vec<Stride> {
+    let c = contacts(ctx, side, unit);
+    let times = &ctx.subject.times_s;
+    let mut out = Vec::new();
+    let mut toe_off: Option<usize> = None;
+    for i in 1..c.len() {
+        match (c[i - 1], c[i]) {
+            (Some(true), Some(false)) => toe_off = Some(i),
+            (Some(false), Some(true)) => {
+                if let Some(t) = toe_off.take()
+                    && times[i] - times[t] >= MIN_SWING_S
+                {
+                    out.push(Stride {
+                        side,
+                        toe_off: t,
+                        touch_down: i,
+                    });
+                }
+            }
+            (_, None) => toe_off = None,
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn analyze(ctx: &mut Context) {
+    let Some(unit) = ctx.subject.body_unit_px() else {
+        ctx.warn("legs never visible: cannot find strides");
+        return;
+    };
+    let mut strides = strides_of(ctx, Side::Left, unit);
+    strides.extend(strides_of(ctx, Side::Right, unit));
+    strides.sort_by_key(|s| s.toe_off);
+    let ts = ctx.subject.timestamps_ms.clone();
+    let mut reps = Vec::with_capacity(strides.len());
+    for (k, st) in strides.iter().enumerate() {
+        let hip: Vec<(usize, f64)> = (st.toe_off..=st.touch_down)
+            .filter_map(|i| {
+                joint_angle_deg(JointAngle::Hip, st.side, |l, s| ctx.subject.limb(i, l, s)).map(|a| (i, a))
+            })
+            .collect();
+        let flex = hip.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+        let ext = hip.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
+        let mid = flex.map(|f| f.0).unwrap_or((st.toe_off + st.touch_down) / 2);
+        let mut rep = ctx.rep(k, st.toe_off, mid, st.touch_down);
+        let prev = k.checked_sub(1).map(|p| strides[p]);
+        let next = strides.get(k + 1);
+        let air = prev.map(|p| ts[p.touch_down] - ts[st.toe_off]);
+        let ground = prev.zip(next).map(|(p, nx)| ts[nx.toe_off] - ts[p.touch_down]);
+        let mut push = |kind: &str, v: Option<f64>| {
+            rep.analyses.push(RepAnalysis {
+                analysis_type: kind.into(),
+                scalar: v.map(round2),
+                opinion: 0,
+            })
+        };
+        push("IS_LEFT_LEG", Some(if st.side == Side::Left { 1.0 } else { 0.0 }));
+        push("STRIDE_AIR_TIME_MS", air);
+        push("STRIDE_GROUND_TIME_MS", ground);
+        push("STRIDE_PEAK_FLEXION_ANGLE", flex.map(|f| f.1));
+        push("STRIDE_PEAK_FLEXION_ANGLE_TIMESTAMP", flex.map(|f| ts[f.0]));
+        push("STRIDE_PEAK_EXTENSION_ANGLE", ext.map(|e| e.1));
+        push("STRIDE_PEAK_EXTENSION_ANGLE_TIMESTAMP", ext.map(|e| ts[e.0]));
+        reps.push(rep);
+    }
+    ctx.result.rep_count = reps.len() as u32;
+    ctx.result.reps = reps;
+    ctx.result.form_score = if strides.is_empty() { 0.0 } else { 1.0 };
+    ctx.metric("stride_count", strides.len() as f64);
+    if strides.len() >= 2 {
+        let span_s = (ts[strides[strides.len() - 1].toe_off] - ts[strides[0].toe_off]) / 1000.0;
+        if span_s > 0.0 {
+            ctx.metric("cadence_per_min", (strides.len() - 1) as f64 / span_s * 60.0);
+        }
+    }
+    // runnerProgress: distance along the direction of travel, when a scale is known.
+    if let Some(ppm) = ctx.pixels_per_metre() {
+        let x: Vec<Option<f64>> = (0..ctx.subject.len())
+            .map(|i| ctx.subject.limb_mid(i, Limb::Hip).map(|p| p.x))
+            .collect();
+        if let (Some(first), Some(last)) = (x.iter().flatten().next().copied(), x.iter().flatten().last().copied()) {
+            let dir = (last - first).signum();
+            let dist: Vec<Option<f64>> = x.iter().map(|v| v.map(|v| (v - first) * dir / ppm)).collect();
+            let total = (last - first).abs() / ppm;
+            ctx.metric("distance_m", total);
+            let dur = ctx.subject.duration_s();
+            if dur > 0.0 {
+                ctx.metric("average_speed_m_s", total / dur);
+            }
+            ctx.series("runner_distance_m", "m", &dist);
+        }
+    } else {
+        ctx.warn("no scale (subject height unknown): runner progress not measured");
+    }
+}

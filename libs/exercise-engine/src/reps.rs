@@ -1,0 +1,228 @@
+//! Generic rep segmentation on one cleaned signal.
+//!
+//! A rep is a *full excursion*: the signal must be at the start position, leave
+//! it past the `enter` threshold, and come back past the `exit` threshold
+//! (hysteresis, so noise around one threshold cannot count twice). Thresholds
+//! are fractions of the signal's robust range (2nd..98th percentile), oriented so
+//! that 1 is the start position. Every candidate must then pass:
+//! - an absolute minimum range (a dead hang or a fidget is not a rep),
+//! - a minimum range relative to the set's median rep (a set-up bend is not a rep),
+//! - minimum and maximum durations.
+//!
+//! A clip that begins away from the start position (e.g. mid-rep) only counts
+//! from the first time the start position is reached: the start-position gate.
+//! A gap in the signal longer than half the maximum rep duration resets the gate.
+
+use fitvision_kinematics::stats;
+
+use crate::definition::{RepRules, StartPosition};
+
+/// One segmented repetition, as frame indices into the signal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepSpan {
+    pub start: usize,
+    pub mid: usize,
+    pub end: usize,
+    /// Excursion in the signal's unit (the smaller of the way out and the way back).
+    pub range: f64,
+}
+
+/// Share of the range within which samples count as "at the top plateau".
+const PLATEAU_TOLERANCE: f64 = 0.05;
+
+struct Plateau {
+    first: usize,
+    /// Index where the plateau began (first sample above `exit`).
+    from: usize,
+}
+
+/// Segments reps; `times_s` and `signal` have one entry per frame.
+pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -> Vec<RepSpan> {
+    let present: Vec<f64> = signal.iter().flatten().copied().collect();
+    let (Some(lo), Some(hi)) = (stats::percentile(&present, 2.0), stats::percentile(&present, 98.0)) else {
+        return Vec::new();
+    };
+    let range = hi - lo;
+    if !(range >= rules.min_range) || range <= 0.0 {
+        return Vec::new();
+    }
+    // Oriented value: larger = closer to the start position.
+    let orient = |v: f64| match rules.start {
+        StartPosition::High => v,
+        StartPosition::Low => -v,
+    };
+    let norm = |v: f64| match rules.start {
+        StartPosition::High => (v - lo) / range,
+        StartPosition::Low => (hi - v) / range,
+    };
+    let o = |i: usize| orient(signal[i].unwrap_or(f64::NAN));
+
+    // Last and first index of the plateau near the maximum within idx range.
+    let plateau_bounds = |from: usize, to: usize| -> (usize, usize) {
+        let max = (from..=to)
+            .filter(|&i| signal[i].is_some())
+            .map(o)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let near = |i: &usize| signal[*i].is_some() && o(*i) >= max - PLATEAU_TOLERANCE * range;
+        let first = (from..=to).find(near).unwrap_or(from);
+        let last = (from..=to).rev().find(near).unwrap_or(to);
+        (first, last)
+    };
+
+    enum State {
+        Unknown,
+        AtStart(Plateau),
+        Away { start: usize, bottom: usize },
+    }
+    let mut state = State::Unknown;
+    let mut pending: Option<(usize, usize)> = None;
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    let mut last_present: Option<usize> = None;
+    let max_gap_s = rules.max_duration_s / 2.0;
+
+    for i in 0..signal.len() {
+        let Some(v) = signal[i] else { continue };
+        if let Some(p) = last_present
+            && times_s[i] - times_s[p] > max_gap_s
+        {
+            // The subject vanished for too long: what happened meanwhile is unknown.
+            if let (State::AtStart(pl), Some((s, b))) = (&state, pending.take()) {
+                let (first, _) = plateau_bounds(pl.from, p);
+                candidates.push((s, b, first.max(pl.first)));
+            }
+            state = State::Unknown;
+            pending = None;
+        }
+        last_present = Some(i);
+        let n = norm(v);
+        state = match state {
+            State::Unknown if n >= rules.exit => State::AtStart(Plateau { first: i, from: i }),
+            State::Unknown => State::Unknown,
+            State::AtStart(pl) if n < rules.enter => {
+                let (first, last) = plateau_bounds(pl.from, i);
+                if let Some((s, b)) = pending.take() {
+                    candidates.push((s, b, first));
+                }
+                State::Away { start: last, bottom: i }
+            }
+            State::AtStart(pl) => State::AtStart(pl),
+            State::Away { start, bottom } if n >= rules.exit => {
+                pending = Some((start, bottom));
+                State::AtStart(Plateau { first: i, from: i })
+            }
+            State::Away { start, bottom } => State::Away {
+                start,
+                bottom: if orient(v) < o(bottom) { i } else { bottom },
+            },
+        };
+    }
+    if let (State::AtStart(pl), Some((s, b))) = (&state, pending)
+        && let Some(end) = last_present
+    {
+        let (first, _) = plateau_bounds(pl.from, end);
+        candidates.push((s, b, first));
+    }
+
+    let mut reps: Vec<RepSpan> = candidates
+        .into_iter()
+        .filter_map(|(start, mid, end)| {
+            let out = o(start) - o(mid);
+            let back = o(end) - o(mid);
+            let span = RepSpan {
+                start,
+                mid,
+                end,
+                range: out.min(back),
+            };
+            let duration = times_s[end] - times_s[start];
+            (span.range >= rules.min_range
+                && duration >= rules.min_duration_s
+                && duration <= rules.max_duration_s)
+                .then_some(span)
+        })
+        .collect();
+    let ranges: Vec<f64> = reps.iter().map(|r| r.range).collect();
+    if let Some(median) = stats::median(&ranges) {
+        reps.retain(|r| r.range >= rules.min_relative_range * median);
+    }
+    reps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(start: StartPosition) -> RepRules {
+        RepRules {
+            start,
+            enter: 0.35,
+            exit: 0.65,
+            min_range: 30.0,
+            min_relative_range: 0.5,
+            min_duration_s: 0.3,
+            max_duration_s: 10.0,
+            detrend_s: 0.0,
+            first_half_concentric: false,
+        }
+    }
+
+    fn times(n: usize) -> Vec<f64> {
+        (0..n).map(|i| i as f64 / 30.0).collect()
+    }
+
+    #[test]
+    fn three_clean_reps() {
+        // 160 deg at the top, 80 at the bottom, 2 s per rep.
+        let n = 180;
+        let s: Vec<Option<f64>> = (0..n)
+            .map(|i| {
+                let ph = i as f64 / 60.0 * std::f64::consts::TAU;
+                Some(120.0 + 40.0 * ph.cos())
+            })
+            .collect();
+        let reps = segment_reps(&times(n), &s, &rules(StartPosition::High));
+        // The clip ends at the top after 3 full cycles: 3 reps.
+        assert_eq!(reps.len(), 3);
+        assert_eq!(reps[0].mid, 30);
+        assert!((reps[0].range - 80.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn small_motion_is_not_a_rep() {
+        let s: Vec<Option<f64>> = (0..200)
+            .map(|i| Some(170.0 + 5.0 * (i as f64 / 10.0).sin()))
+            .collect();
+        assert!(segment_reps(&times(200), &s, &rules(StartPosition::High)).is_empty());
+    }
+
+    #[test]
+    fn a_half_bend_among_full_reps_is_rejected() {
+        // Full reps of 80 deg plus one 35 deg bend: above minRange, below half the median.
+        let mut s = Vec::new();
+        for depth in [80.0, 80.0, 35.0, 80.0] {
+            for i in 0..60 {
+                let ph = i as f64 / 60.0 * std::f64::consts::TAU;
+                s.push(Some(170.0 - depth * (1.0 - ph.cos()) / 2.0));
+            }
+        }
+        let mut r = rules(StartPosition::High);
+        // Thresholds low enough that the bend crosses them: only the relative gate can reject it.
+        r.enter = 0.6;
+        r.exit = 0.9;
+        let reps = segment_reps(&times(s.len()), &s, &r);
+        assert_eq!(reps.len(), 3);
+    }
+
+    #[test]
+    fn starting_mid_rep_is_not_counted() {
+        // Starts at the far end (low for a start-high exercise), then 2 full reps.
+        let s: Vec<Option<f64>> = (0..150)
+            .map(|i| {
+                let ph = (i as f64 / 60.0 + 0.5) * std::f64::consts::TAU;
+                Some(120.0 + 40.0 * ph.cos())
+            })
+            .collect();
+        let reps = segment_reps(&times(150), &s, &rules(StartPosition::High));
+        assert_eq!(reps.len(), 2);
+    }
+}

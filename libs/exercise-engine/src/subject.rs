@@ -1,0 +1,270 @@
+//! The person to follow, pulled out of a multi-person pose track.
+//!
+//! The subject is the dominant track: the one covering the most frames with the
+//! largest box (summed box area ranks both at once). Trackers lose identities
+//! on occlusion, so frames where that id is missing are filled with the person
+//! whose box overlaps the subject's last known box.
+
+use fitvision_kinematics::schema::{Joint, KeypointSchema, Limb, Side};
+use fitvision_kinematics::{Point2, stats};
+use fitvision_proto::v1::{BoundingBox, PersonPose, PoseTrack};
+
+/// Keypoints below this confidence are treated as not seen.
+pub const DEFAULT_MIN_SCORE: f64 = 0.3;
+
+/// Minimum box overlap for a different track id to be taken as the same person.
+const STITCH_MIN_IOU: f64 = 0.3;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Keypoint {
+    pub x: f64,
+    pub y: f64,
+    pub score: f64,
+}
+
+/// One person's keypoints over every analysed frame of a track.
+#[derive(Debug, Clone)]
+pub struct SubjectTrack {
+    pub schema: KeypointSchema,
+    pub track_id: u32,
+    pub frame_indices: Vec<u32>,
+    pub timestamps_ms: Vec<f64>,
+    pub times_s: Vec<f64>,
+    /// Median sampling rate of the analysed frames.
+    pub sample_rate_hz: f64,
+    pub min_score: f64,
+    poses: Vec<Option<Vec<Keypoint>>>,
+}
+
+fn iou(a: &BoundingBox, b: &BoundingBox) -> f64 {
+    let (ax2, ay2) = (a.x_px + a.width_px, a.y_px + a.height_px);
+    let (bx2, by2) = (b.x_px + b.width_px, b.y_px + b.height_px);
+    let iw = (ax2.min(bx2) - a.x_px.max(b.x_px)).max(0.0) as f64;
+    let ih = (ay2.min(by2) - a.y_px.max(b.y_px)).max(0.0) as f64;
+    let inter = iw * ih;
+    let union = (a.width_px * a.height_px + b.width_px * b.height_px) as f64 - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
+}
+
+fn area(p: &PersonPose) -> f64 {
+    p.r#box
+        .as_ref()
+        .map(|b| (b.width_px.max(0.0) * b.height_px.max(0.0)) as f64)
+        .unwrap_or(0.0)
+}
+
+/// The keypoint schema a track declares, or the one its keypoint count implies.
+pub fn schema_of(track: &PoseTrack) -> KeypointSchema {
+    match track.schema {
+        2 => KeypointSchema::BlazePose33,
+        1 => KeypointSchema::Coco17,
+        _ => {
+            let n = track
+                .frames
+                .iter()
+                .flat_map(|f| f.persons.first())
+                .map(|p| p.keypoints.len())
+                .next()
+                .unwrap_or(17);
+            if n >= 33 {
+                KeypointSchema::BlazePose33
+            } else {
+                KeypointSchema::Coco17
+            }
+        }
+    }
+}
+
+/// Picks the dominant person; `None` when nobody was ever detected.
+pub fn dominant_track_id(track: &PoseTrack) -> Option<u32> {
+    let mut totals: std::collections::HashMap<u32, f64> = Default::default();
+    for f in &track.frames {
+        for p in &f.persons {
+            // A detection without a box still counts as presence.
+            *totals.entry(p.track_id).or_default() += area(p).max(1.0);
+        }
+    }
+    totals
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(id, _)| id)
+}
+
+impl SubjectTrack {
+    /// Extracts the dominant person. `None` when the track has no person at all.
+    pub fn from_track(track: &PoseTrack, min_score: f64) -> Option<Self> {
+        let schema = schema_of(track);
+        let id = dominant_track_id(track)?;
+        let n = track.frames.len();
+        let fps = track
+            .video
+            .as_ref()
+            .map(|v| v.fps)
+            .filter(|f| *f > 0.0)
+            .unwrap_or(30.0);
+        let mut timestamps_ms: Vec<f64> = track.frames.iter().map(|f| f.timestamp_ms).collect();
+        let monotonic = timestamps_ms.windows(2).all(|w| w[1] > w[0]);
+        if !monotonic {
+            // Missing or broken decoder timestamps: fall back on the frame index and rate.
+            timestamps_ms = track
+                .frames
+                .iter()
+                .map(|f| f.frame_index as f64 * 1000.0 / fps)
+                .collect();
+        }
+        let times_s: Vec<f64> = timestamps_ms.iter().map(|t| t / 1000.0).collect();
+        let dts: Vec<f64> = times_s.windows(2).map(|w| w[1] - w[0]).collect();
+        let sample_rate_hz = stats::median(&dts)
+            .filter(|d| *d > 0.0)
+            .map(|d| 1.0 / d)
+            .unwrap_or(fps);
+
+        let mut poses = Vec::with_capacity(n);
+        let mut last_box: Option<BoundingBox> = None;
+        for f in &track.frames {
+            let chosen = f.persons.iter().find(|p| p.track_id == id).or_else(|| {
+                let lb = last_box.as_ref()?;
+                f.persons
+                    .iter()
+                    .filter_map(|p| p.r#box.as_ref().map(|b| (p, iou(lb, b))))
+                    .filter(|(_, o)| *o >= STITCH_MIN_IOU)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(p, _)| p)
+            });
+            match chosen {
+                Some(p) if p.keypoints.len() >= schema.len() => {
+                    if let Some(b) = &p.r#box {
+                        last_box = Some(*b);
+                    }
+                    poses.push(Some(
+                        p.keypoints
+                            .iter()
+                            .map(|k| Keypoint {
+                                x: k.x_px as f64,
+                                y: k.y_px as f64,
+                                score: k.score as f64,
+                            })
+                            .collect(),
+                    ));
+                }
+                _ => poses.push(None),
+            }
+        }
+        Some(Self {
+            schema,
+            track_id: id,
+            frame_indices: track.frames.iter().map(|f| f.frame_index).collect(),
+            timestamps_ms,
+            times_s,
+            sample_rate_hz,
+            min_score,
+            poses,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.poses.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.poses.is_empty()
+    }
+
+    pub fn is_present(&self, i: usize) -> bool {
+        self.poses[i].is_some()
+    }
+
+    /// Raw keypoint regardless of confidence.
+    pub fn keypoint(&self, i: usize, joint: Joint) -> Option<Keypoint> {
+        let idx = self.schema.index_of(joint)?;
+        self.poses[i].as_ref()?.get(idx).copied()
+    }
+
+    /// Confident keypoint position.
+    pub fn point(&self, i: usize, joint: Joint) -> Option<Point2> {
+        self.keypoint(i, joint)
+            .filter(|k| k.score >= self.min_score && k.x.is_finite() && k.y.is_finite())
+            .map(|k| Point2::new(k.x, k.y))
+    }
+
+    pub fn limb(&self, i: usize, limb: Limb, side: Side) -> Option<Point2> {
+        self.point(i, limb.on(side))
+    }
+
+    /// Midpoint of a limb pair, or the one side seen when the other is not.
+    pub fn limb_mid(&self, i: usize, limb: Limb) -> Option<Point2> {
+        match (self.limb(i, limb, Side::Left), self.limb(i, limb, Side::Right)) {
+            (Some(a), Some(b)) => Some(a.midpoint(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn score(&self, i: usize, joint: Joint) -> f64 {
+        self.keypoint(i, joint).map(|k| k.score).unwrap_or(0.0)
+    }
+
+    /// Mean confidence of the 12 body keypoints (shoulders to ankles); 0 when absent.
+    pub fn body_confidence(&self, i: usize) -> f64 {
+        const BODY: [Limb; 6] = [
+            Limb::Shoulder,
+            Limb::Elbow,
+            Limb::Wrist,
+            Limb::Hip,
+            Limb::Knee,
+            Limb::Ankle,
+        ];
+        if !self.is_present(i) {
+            return 0.0;
+        }
+        let sum: f64 = BODY
+            .iter()
+            .flat_map(|l| [l.on(Side::Left), l.on(Side::Right)])
+            .map(|j| self.score(i, j))
+            .sum();
+        sum / 12.0
+    }
+
+    /// Shoulder-hip-knee-ankle chain length in pixels on the better side of frame `i`.
+    pub fn chain_length_px(&self, i: usize) -> Option<f64> {
+        let chain = |side: Side| {
+            let s = self.limb(i, Limb::Shoulder, side)?;
+            let h = self.limb(i, Limb::Hip, side)?;
+            let k = self.limb(i, Limb::Knee, side)?;
+            let a = self.limb(i, Limb::Ankle, side)?;
+            Some(s.distance(h) + h.distance(k) + k.distance(a))
+        };
+        match (chain(Side::Left), chain(Side::Right)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Robust body length unit in pixels: 90th percentile of the chain length
+    /// (foreshortened frames are shorter, never longer). Falls back on the trunk
+    /// (shoulder-hip) scaled by its share of the chain when legs are never seen.
+    pub fn body_unit_px(&self) -> Option<f64> {
+        let chains: Vec<f64> = (0..self.len()).filter_map(|i| self.chain_length_px(i)).collect();
+        if chains.len() >= 3 {
+            return stats::percentile(&chains, 90.0).filter(|v| *v > 0.0);
+        }
+        let trunks: Vec<f64> = (0..self.len())
+            .filter_map(|i| {
+                let s = self.limb_mid(i, Limb::Shoulder)?;
+                let h = self.limb_mid(i, Limb::Hip)?;
+                Some(s.distance(h))
+            })
+            .collect();
+        // Trunk is 0.288 / 0.779 of the chain (Drillis & Contini).
+        stats::percentile(&trunks, 90.0)
+            .filter(|v| *v > 0.0)
+            .map(|t| t * 0.779 / 0.288)
+    }
+
+    /// Seconds from the first to the last analysed frame plus one frame period.
+    pub fn duration_s(&self) -> f64 {
+        match (self.times_s.first(), self.times_s.last()) {
+            (Some(a), Some(b)) => b - a + 1.0 / self.sample_rate_hz.max(1e-6),
+            _ => 0.0,
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! In-process pose extraction: the registry plus the pipeline, for the service, tests,
+//! benches and other crates (e.g. evaluation) that want poses without gRPC.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use fitvision_proto::v1::{PoseSummary, PoseTrack};
+use fitvision_video::VideoDecoder;
+
+use crate::pipeline::{Flow, PoseEvent, PoseOptions, collect_pose_track, stream_poses};
+use crate::registry::{ModelRegistry, RegistryConfig};
+use crate::{PoseError, SessionOptions};
+
+/// The model used when nothing else is configured.
+pub const DEFAULT_MODEL_ID: &str = "yolo11n-pose-dynamic";
+/// Default ONNX Runtime intra-op threads: the suite targets 2-core machines.
+pub const DEFAULT_INTRA_OP_THREADS: usize = 2;
+/// Default long side of the input of dynamic-shape models.
+pub const DEFAULT_INPUT_LONG_SIDE: u32 = 640;
+
+/// Loaded models and the way to run them on a video file.
+pub struct PoseEngine {
+    registry: ModelRegistry,
+}
+
+impl PoseEngine {
+    pub fn load(config: &RegistryConfig) -> Result<Self, PoseError> {
+        Ok(Self {
+            registry: ModelRegistry::load(config)?,
+        })
+    }
+
+    /// One engine per process, configured from the environment (see
+    /// [`RegistryConfig::from_env`]); loaded on first use.
+    pub fn shared() -> Result<&'static PoseEngine, PoseError> {
+        static SHARED: OnceLock<Result<PoseEngine, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| PoseEngine::load(&RegistryConfig::from_env()).map_err(|error| error.to_string()))
+            .as_ref()
+            .map_err(|reason| PoseError::ModelLoad {
+                model_id: "default".to_owned(),
+                reason: reason.clone(),
+            })
+    }
+
+    pub fn registry(&self) -> &ModelRegistry {
+        &self.registry
+    }
+
+    /// Streams events for the video at `path` (blocking; run it off the async runtime).
+    pub fn stream(
+        &self,
+        path: &Path,
+        options: &PoseOptions,
+        emit: &mut dyn FnMut(PoseEvent) -> Flow,
+    ) -> Result<PoseSummary, PoseError> {
+        options.validate()?;
+        let model = self.registry.get(options.model_id.as_deref())?;
+        let decoder = VideoDecoder::open(path)?;
+        stream_poses(model.as_ref(), decoder, options, emit)
+    }
+
+    /// The whole track of the video at `path`, plus the run's summary.
+    pub fn extract(&self, path: &Path, options: &PoseOptions) -> Result<(PoseTrack, PoseSummary), PoseError> {
+        options.validate()?;
+        let model = self.registry.get(options.model_id.as_deref())?;
+        let decoder = VideoDecoder::open(path)?;
+        collect_pose_track(model.as_ref(), decoder, options)
+    }
+}
+
+/// The pose track of a video file, with the process-wide engine ([`PoseEngine::shared`]).
+pub fn extract_pose_track(path: &Path, options: &PoseOptions) -> Result<PoseTrack, PoseError> {
+    PoseEngine::shared()?.extract(path, options).map(|(track, _)| track)
+}
+
+impl RegistryConfig {
+    /// `FITVISION_MODELS_DIR` (else [`default_models_dir`]), `FITVISION_POSE_MODEL`,
+    /// `FITVISION_ORT_THREADS`, `FITVISION_POSE_INPUT_SIZE`, `ORT_DYLIB_PATH`.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Self {
+            models_dir: var("FITVISION_MODELS_DIR").map(PathBuf::from).unwrap_or_else(default_models_dir),
+            default_model: var("FITVISION_POSE_MODEL").unwrap_or_else(|| DEFAULT_MODEL_ID.to_owned()),
+            only: Vec::new(),
+            session: SessionOptions {
+                intra_op_threads: var("FITVISION_ORT_THREADS")
+                    .and_then(|value| value.parse().ok())
+                    .unwrap_or(DEFAULT_INTRA_OP_THREADS),
+                use_cuda: false,
+                dynamic_long_side: var("FITVISION_POSE_INPUT_SIZE")
+                    .and_then(|value| value.parse().ok())
+                    .unwrap_or(DEFAULT_INPUT_LONG_SIDE),
+            },
+            ort_dylib: None,
+        }
+    }
+}
+
+/// `./models` when run from the repository (or an image that ships it there), else the
+/// repository's `models/` as seen from this crate at build time.
+pub fn default_models_dir() -> PathBuf {
+    let local = PathBuf::from("models");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}

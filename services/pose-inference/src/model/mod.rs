@@ -1,0 +1,55 @@
+//! Pose models behind one trait, so the pipeline, the service and the registry never
+//! know which family (YOLO pose, a 33-landmark model, ...) produced a detection.
+
+mod yolo;
+
+use fitvision_proto::v1::KeypointSchema;
+use fitvision_video::opencv::core::Mat;
+
+pub use yolo::{SessionOptions, YoloPose};
+
+use crate::{Detection, PoseError, letterbox::Letterbox};
+
+/// What the registry knows about a loaded model (from its manifest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    pub id: String,
+    pub family: String,
+    pub schema: KeypointSchema,
+    pub keypoint_count: usize,
+    pub input_width: u32,
+    pub input_height: u32,
+    pub dynamic_shape: bool,
+    pub licence: String,
+    pub sha256_hex: String,
+}
+
+/// A frame turned into model input, plus what is needed to map outputs back.
+pub struct PreparedInput {
+    pub tensor: Vec<f32>,
+    pub letterbox: Letterbox,
+    pub frame_width: u32,
+    pub frame_height: u32,
+}
+
+/// Detections of one frame and how long the two halves of `infer` took.
+pub struct InferenceOutput {
+    pub detections: Vec<Detection>,
+    pub inference_ms: f64,
+    pub postprocess_ms: f64,
+}
+
+/// A pose model. `prepare` runs on the decode thread and `infer` on the inference
+/// thread, so preprocessing of frame n+1 overlaps inference of frame n.
+pub trait PoseModel: Send + Sync {
+    fn info(&self) -> &ModelInfo;
+
+    /// Letterboxes/normalises one BGR frame into the model's input tensor.
+    fn prepare(&self, frame: &Mat) -> Result<PreparedInput, PoseError>;
+
+    /// Runs the network and decodes persons (frame pixels) scoring at least `min_confidence`.
+    fn infer(&self, input: PreparedInput, min_confidence: f32) -> Result<InferenceOutput, PoseError>;
+
+    /// Confidence used when a request does not set one.
+    fn default_confidence(&self) -> f32;
+}

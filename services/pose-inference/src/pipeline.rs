@@ -1,0 +1,399 @@
+//! From an opened video to pose frames: decode + preprocess on one thread, inference +
+//! decoding + tracking on the caller's thread, joined by a small bounded queue. The
+//! queue overlaps the two halves (the decoder prepares frame n+1 while the model runs
+//! on frame n) and gives backpressure: a slow consumer stalls inference, which stalls
+//! decoding, so memory stays bounded by the queue depth whatever the video length.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Instant;
+
+use fitvision_proto::v1::{
+    BoundingBox, Keypoint, PersonPose, PoseFrame, PoseSummary, PoseTrack, VideoInfo,
+};
+use fitvision_video::{SampledFrame, VideoDecoder, VideoMeta};
+
+use crate::model::{PoseModel, PreparedInput};
+use crate::tracker::{Tracker, TrackerConfig};
+use crate::{Detection, PoseError};
+
+/// Frames prepared ahead of inference. Two is enough to keep both threads busy;
+/// more only costs memory (one 640x640 input is ~5 MB).
+const QUEUE_DEPTH: usize = 2;
+
+/// What to extract, per request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoseOptions {
+    /// Registry model id; `None` or empty = the default model.
+    pub model_id: Option<String>,
+    /// Analyse at most this many frames per second (0 = every frame).
+    pub target_fps: f64,
+    /// Keep at most this many persons per frame, the most prominent (0 = all).
+    pub max_persons: u32,
+    /// Drop detections below this confidence (0 = the model's default).
+    pub min_confidence: f32,
+}
+
+impl PoseOptions {
+    pub fn validate(&self) -> Result<(), PoseError> {
+        if !self.target_fps.is_finite() || self.target_fps < 0.0 {
+            return Err(PoseError::InvalidOptions(format!(
+                "sampling.target_fps must be >= 0, got {}",
+                self.target_fps
+            )));
+        }
+        if !self.min_confidence.is_finite() || !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err(PoseError::InvalidOptions(format!(
+                "min_confidence must be within 0..1, got {}",
+                self.min_confidence
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One streamed event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PoseEvent {
+    /// First: what the container says (frame count and duration are header estimates;
+    /// the summary carries the decoded truth).
+    Video(VideoInfo),
+    Frame(PoseFrame),
+}
+
+/// Whether the consumer wants more events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Streams pose events for `decoder` to `emit`; returns the summary (with the final
+/// video info). `Flow::Stop` from `emit` ends the run early with `PoseError::Pipeline`.
+/// Fails with `PoseError::NoPerson` if no analysed frame had a person.
+pub fn stream_poses(
+    model: &dyn PoseModel,
+    decoder: VideoDecoder,
+    options: &PoseOptions,
+    emit: &mut dyn FnMut(PoseEvent) -> Flow,
+) -> Result<PoseSummary, PoseError> {
+    options.validate()?;
+    let meta = decoder.meta().clone();
+    if emit(PoseEvent::Video(header_video_info(&meta))) == Flow::Stop {
+        return Err(PoseError::Pipeline("consumer went away".to_owned()));
+    }
+    let min_confidence = if options.min_confidence > 0.0 {
+        options.min_confidence
+    } else {
+        model.default_confidence()
+    };
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    let mut totals = StageTotals::default();
+    let (sender, receiver) = sync_channel::<PreparedFrame>(QUEUE_DEPTH);
+
+    let decoded = std::thread::scope(|scope| {
+        let producer = scope.spawn(|| decode_and_prepare(decoder, model, options.target_fps, sender));
+        let consumed = consume(
+            model,
+            receiver,
+            min_confidence,
+            options.max_persons,
+            &meta,
+            &mut tracker,
+            &mut totals,
+            emit,
+        );
+        // The receiver is gone once `consume` returns, so the producer ends promptly.
+        let produced = producer
+            .join()
+            .map_err(|_| PoseError::Pipeline("decoder thread panicked".to_owned()))?;
+        consumed?;
+        produced
+    })?;
+
+    if totals.frames_with_person == 0 {
+        return Err(PoseError::NoPerson {
+            analysed_frames: totals.frames_analysed,
+        });
+    }
+    let per_frame = |total_ms: f64| total_ms / f64::from(totals.frames_analysed.max(1));
+    Ok(PoseSummary {
+        frames_decoded: decoded.frames_decoded,
+        frames_analysed: totals.frames_analysed,
+        frames_with_person: totals.frames_with_person,
+        max_persons_in_frame: totals.max_persons_in_frame,
+        model_id: model.info().id.clone(),
+        schema: model.info().schema.into(),
+        decode_ms_per_frame: per_frame(decoded.decode_ms),
+        preprocess_ms_per_frame: per_frame(decoded.preprocess_ms),
+        inference_ms_per_frame: per_frame(totals.inference_ms),
+        postprocess_ms_per_frame: per_frame(totals.postprocess_ms),
+        video: Some(decoded_video_info(&meta, &decoded)),
+    })
+}
+
+/// Runs [`stream_poses`] and collects a [`PoseTrack`].
+pub fn collect_pose_track(
+    model: &dyn PoseModel,
+    decoder: VideoDecoder,
+    options: &PoseOptions,
+) -> Result<(PoseTrack, PoseSummary), PoseError> {
+    let mut frames = Vec::new();
+    let summary = stream_poses(model, decoder, options, &mut |event| {
+        if let PoseEvent::Frame(frame) = event {
+            frames.push(frame);
+        }
+        Flow::Continue
+    })?;
+    let track = PoseTrack {
+        schema: model.info().schema.into(),
+        video: summary.video.clone(),
+        model_id: model.info().id.clone(),
+        frames,
+    };
+    Ok((track, summary))
+}
+
+struct PreparedFrame {
+    index: u32,
+    timestamp_ms: f64,
+    input: PreparedInput,
+}
+
+#[derive(Debug, Default)]
+struct DecodeTotals {
+    frames_decoded: u32,
+    first_timestamp_ms: Option<f64>,
+    last_timestamp_ms: Option<f64>,
+    nominal_period_ms: f64,
+    decode_ms: f64,
+    preprocess_ms: f64,
+}
+
+#[derive(Debug, Default)]
+struct StageTotals {
+    frames_analysed: u32,
+    frames_with_person: u32,
+    max_persons_in_frame: u32,
+    inference_ms: f64,
+    postprocess_ms: f64,
+}
+
+/// Chooses frames by their decoder timestamps (not by index), so variable frame
+/// rate video is sampled evenly in time.
+struct Sampler {
+    period_ms: f64,
+    next_due_ms: Option<f64>,
+}
+
+impl Sampler {
+    fn new(target_fps: f64) -> Self {
+        Self {
+            period_ms: if target_fps > 0.0 { 1000.0 / target_fps } else { 0.0 },
+            next_due_ms: None,
+        }
+    }
+
+    fn keep(&mut self, timestamp_ms: f64) -> bool {
+        // Half a millisecond of slack absorbs timestamp rounding in containers.
+        const SLACK_MS: f64 = 0.5;
+        if self.period_ms == 0.0 {
+            return true;
+        }
+        match self.next_due_ms {
+            Some(due) if timestamp_ms + SLACK_MS < due => false,
+            Some(due) => {
+                let next = due + self.period_ms;
+                self.next_due_ms = Some(if next <= timestamp_ms { timestamp_ms + self.period_ms } else { next });
+                true
+            }
+            None => {
+                self.next_due_ms = Some(timestamp_ms + self.period_ms);
+                true
+            }
+        }
+    }
+}
+
+fn decode_and_prepare(
+    mut decoder: VideoDecoder,
+    model: &dyn PoseModel,
+    target_fps: f64,
+    sender: SyncSender<PreparedFrame>,
+) -> Result<DecodeTotals, PoseError> {
+    let mut sampler = Sampler::new(target_fps);
+    let mut totals = DecodeTotals {
+        nominal_period_ms: decoder.nominal_period_ms(),
+        ..DecodeTotals::default()
+    };
+    loop {
+        let started = Instant::now();
+        let Some(next) = decoder.next_sampled(|_, timestamp_ms| sampler.keep(timestamp_ms)) else {
+            break;
+        };
+        totals.decode_ms += started.elapsed().as_secs_f64() * 1000.0;
+        let (index, timestamp_ms, image) = match next? {
+            SampledFrame::Kept(frame) => (frame.index, frame.timestamp_ms, Some(frame.image)),
+            SampledFrame::Skipped { index, timestamp_ms } => (index, timestamp_ms, None),
+        };
+        totals.frames_decoded = index + 1;
+        totals.first_timestamp_ms.get_or_insert(timestamp_ms);
+        totals.last_timestamp_ms = Some(timestamp_ms);
+        let Some(image) = image else { continue };
+        let started = Instant::now();
+        let input = model.prepare(&image)?;
+        totals.preprocess_ms += started.elapsed().as_secs_f64() * 1000.0;
+        if sender
+            .send(PreparedFrame {
+                index,
+                timestamp_ms,
+                input,
+            })
+            .is_err()
+        {
+            // The consumer stopped (client gone or inference failed): stop decoding.
+            break;
+        }
+    }
+    Ok(totals)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn consume(
+    model: &dyn PoseModel,
+    receiver: Receiver<PreparedFrame>,
+    min_confidence: f32,
+    max_persons: u32,
+    meta: &VideoMeta,
+    tracker: &mut Tracker,
+    totals: &mut StageTotals,
+    emit: &mut dyn FnMut(PoseEvent) -> Flow,
+) -> Result<(), PoseError> {
+    for prepared in receiver {
+        let output = model.infer(prepared.input, min_confidence)?;
+        let started = Instant::now();
+        let mut tracked = tracker.update(prepared.timestamp_ms, output.detections);
+        if max_persons > 0 && tracked.len() > max_persons as usize {
+            // The most prominent people: large and confidently seen.
+            tracked.sort_by(|a, b| prominence(&b.1).total_cmp(&prominence(&a.1)));
+            tracked.truncate(max_persons as usize);
+            tracked.sort_by_key(|(id, _)| *id);
+        }
+        let persons: Vec<PersonPose> = tracked
+            .into_iter()
+            .map(|(track_id, detection)| person_pose(track_id, &detection, meta))
+            .collect();
+        totals.frames_analysed += 1;
+        totals.frames_with_person += u32::from(!persons.is_empty());
+        totals.max_persons_in_frame = totals.max_persons_in_frame.max(persons.len() as u32);
+        totals.inference_ms += output.inference_ms;
+        totals.postprocess_ms += output.postprocess_ms + started.elapsed().as_secs_f64() * 1000.0;
+        let frame = PoseFrame {
+            frame_index: prepared.index,
+            timestamp_ms: prepared.timestamp_ms,
+            persons,
+        };
+        if emit(PoseEvent::Frame(frame)) == Flow::Stop {
+            return Err(PoseError::Pipeline("consumer went away".to_owned()));
+        }
+    }
+    Ok(())
+}
+
+fn prominence(detection: &Detection) -> f32 {
+    detection.bbox.area() * detection.score
+}
+
+fn person_pose(track_id: u32, detection: &Detection, meta: &VideoMeta) -> PersonPose {
+    let (width, height) = (meta.width.max(1) as f32, meta.height.max(1) as f32);
+    PersonPose {
+        track_id,
+        r#box: Some(BoundingBox {
+            x_px: detection.bbox.x1,
+            y_px: detection.bbox.y1,
+            width_px: detection.bbox.width(),
+            height_px: detection.bbox.height(),
+        }),
+        confidence: detection.score,
+        keypoints: detection
+            .keypoints
+            .iter()
+            .map(|keypoint| Keypoint {
+                x_px: keypoint.x,
+                y_px: keypoint.y,
+                x_norm: (keypoint.x / width).clamp(0.0, 1.0),
+                y_norm: (keypoint.y / height).clamp(0.0, 1.0),
+                score: keypoint.score,
+            })
+            .collect(),
+    }
+}
+
+/// Container view before decoding: frame count 0 means "not known yet".
+fn header_video_info(meta: &VideoMeta) -> VideoInfo {
+    VideoInfo {
+        width_px: meta.width,
+        height_px: meta.height,
+        fps: meta.header_fps,
+        frame_count: 0,
+        header_frame_count: meta.header_frame_count,
+        duration_ms: meta.declared_duration_ms().unwrap_or_default(),
+        rotation_deg: meta.rotation_deg,
+        codec: meta.codec.clone(),
+    }
+}
+
+/// Decoded truth: frames counted, rate and duration from decoder timestamps.
+fn decoded_video_info(meta: &VideoMeta, decoded: &DecodeTotals) -> VideoInfo {
+    let span_ms = match (decoded.first_timestamp_ms, decoded.last_timestamp_ms) {
+        (Some(first), Some(last)) => last - first,
+        _ => 0.0,
+    };
+    let period_ms = if decoded.frames_decoded > 1 && span_ms > 0.0 {
+        span_ms / f64::from(decoded.frames_decoded - 1)
+    } else {
+        decoded.nominal_period_ms
+    };
+    VideoInfo {
+        width_px: meta.width,
+        height_px: meta.height,
+        fps: if period_ms > 0.0 { 1000.0 / period_ms } else { meta.header_fps },
+        frame_count: decoded.frames_decoded,
+        header_frame_count: meta.header_frame_count,
+        duration_ms: span_ms + period_ms,
+        rotation_deg: meta.rotation_deg,
+        codec: meta.codec.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampler_keeps_every_frame_without_a_target() {
+        let mut sampler = Sampler::new(0.0);
+        assert!((0..10).all(|i| sampler.keep(f64::from(i) * 33.3)));
+    }
+
+    #[test]
+    fn sampler_follows_time_not_index() {
+        // 30 fps source sampled at 10 fps keeps every third frame.
+        let mut sampler = Sampler::new(10.0);
+        let kept: Vec<u32> = (0..30).filter(|&i| sampler.keep(f64::from(i) * 1000.0 / 30.0)).collect();
+        assert_eq!(kept, (0..30).step_by(3).collect::<Vec<_>>());
+        // A variable-rate stretch (frames 100 ms apart) keeps every frame.
+        let mut sampler = Sampler::new(10.0);
+        let timestamps = [0.0, 33.3, 66.7, 100.0, 200.0, 300.0, 400.0];
+        let kept: Vec<f64> = timestamps.into_iter().filter(|&t| sampler.keep(t)).collect();
+        assert_eq!(kept, vec![0.0, 100.0, 200.0, 300.0, 400.0]);
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let bad_fps = PoseOptions { target_fps: -1.0, ..PoseOptions::default() };
+        assert!(matches!(bad_fps.validate(), Err(PoseError::InvalidOptions(_))));
+        let bad_confidence = PoseOptions { min_confidence: 1.5, ..PoseOptions::default() };
+        assert!(matches!(bad_confidence.validate(), Err(PoseError::InvalidOptions(_))));
+        assert!(PoseOptions::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,175 @@
+//! The gRPC surface: `PoseInferenceService`.
+
+use std::sync::Arc;
+
+use fitvision_proto::v1::pose_inference_service_server::PoseInferenceService;
+use fitvision_proto::v1::stream_poses_response::Event;
+use fitvision_proto::v1::{
+    ListModelsRequest, ListModelsResponse, ObjectRef, ProbeVideoRequest, ProbeVideoResponse,
+    RenderAnnotatedVideoRequest, RenderAnnotatedVideoResponse, StreamPosesRequest,
+    StreamPosesResponse, VideoInfo,
+};
+use fitvision_storage::{Storage, StorageError};
+use fitvision_video::{SampledFrame, VideoDecoder};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use crate::engine::PoseEngine;
+use crate::error::reason;
+use crate::pipeline::{Flow, PoseEvent, PoseOptions, stream_poses};
+
+/// Messages buffered towards a slow client before inference waits for it.
+const STREAM_BUFFER: usize = 16;
+/// ProbeVideo decodes at most this many frames.
+const PROBE_FRAMES: u32 = 60;
+
+pub struct PoseInferenceApi {
+    engine: Arc<PoseEngine>,
+    storage: Storage,
+}
+
+impl PoseInferenceApi {
+    pub fn new(engine: Arc<PoseEngine>, storage: Storage) -> Self {
+        Self { engine, storage }
+    }
+
+    async fn local_video(&self, video: Option<&ObjectRef>) -> Result<fitvision_storage::LocalCopy, Status> {
+        let key = video
+            .map(|video| video.key.trim())
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| Status::invalid_argument(format!("{}: video.key is required", reason::INVALID_OPTIONS)))?;
+        self.storage.local_copy(key).await.map_err(|error| match error {
+            StorageError::NotFound { .. } => Status::not_found(format!("{}: {error}", reason::VIDEO_NOT_FOUND)),
+            StorageError::InvalidKey { .. } => Status::invalid_argument(error.to_string()),
+            other => Status::unavailable(format!("object storage: {other}")),
+        })
+    }
+}
+
+type PoseStream = ReceiverStream<Result<StreamPosesResponse, Status>>;
+
+#[tonic::async_trait]
+impl PoseInferenceService for PoseInferenceApi {
+    type StreamPosesStream = PoseStream;
+
+    async fn stream_poses(
+        &self,
+        request: Request<StreamPosesRequest>,
+    ) -> Result<Response<Self::StreamPosesStream>, Status> {
+        let request = request.into_inner();
+        let options = PoseOptions {
+            model_id: Some(request.model_id.clone()).filter(|id| !id.is_empty()),
+            target_fps: request.sampling.map(|sampling| sampling.target_fps).unwrap_or_default(),
+            max_persons: request.max_persons,
+            min_confidence: request.min_confidence,
+        };
+        options.validate()?;
+        let model = self.engine.registry().get(options.model_id.as_deref())?;
+        let video = self.local_video(request.video.as_ref()).await?;
+        // Open before answering, so unreadable videos fail the call itself, not the stream.
+        let (video, decoder) = tokio::task::spawn_blocking(move || {
+            let decoder = VideoDecoder::open(video.as_ref());
+            (video, decoder)
+        })
+        .await
+        .map_err(|error| Status::internal(format!("decoder task: {error}")))?;
+        let decoder = decoder.map_err(crate::PoseError::from)?;
+
+        let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        tokio::task::spawn_blocking(move || {
+            // The local copy (maybe a temp file) lives until the run is over.
+            let _video = video;
+            let mut emit = |event: PoseEvent| {
+                let event = match event {
+                    PoseEvent::Video(info) => Event::Video(info),
+                    PoseEvent::Frame(frame) => Event::Frame(frame),
+                };
+                // Blocking send is the backpressure: a slow client pauses inference.
+                match sender.blocking_send(Ok(StreamPosesResponse { event: Some(event) })) {
+                    Ok(()) => Flow::Continue,
+                    Err(_) => Flow::Stop,
+                }
+            };
+            let outcome = stream_poses(model.as_ref(), decoder, &options, &mut emit);
+            let last = match outcome {
+                Ok(summary) => Ok(StreamPosesResponse {
+                    event: Some(Event::Summary(summary)),
+                }),
+                Err(error) => {
+                    tracing::info!(%error, "pose stream ended with an error");
+                    Err(Status::from(error))
+                }
+            };
+            let _ = sender.blocking_send(last);
+        });
+        Ok(Response::new(ReceiverStream::new(receiver)))
+    }
+
+    async fn list_models(&self, _request: Request<ListModelsRequest>) -> Result<Response<ListModelsResponse>, Status> {
+        Ok(Response::new(ListModelsResponse {
+            models: self.engine.registry().descriptors(),
+            default_model_id: self.engine.registry().default_id().to_owned(),
+        }))
+    }
+
+    async fn probe_video(&self, request: Request<ProbeVideoRequest>) -> Result<Response<ProbeVideoResponse>, Status> {
+        let video = self.local_video(request.get_ref().video.as_ref()).await?;
+        let info = tokio::task::spawn_blocking(move || probe(video.as_ref()))
+            .await
+            .map_err(|error| Status::internal(format!("probe task: {error}")))??;
+        Ok(Response::new(ProbeVideoResponse { video: Some(info) }))
+    }
+
+    async fn render_annotated_video(
+        &self,
+        request: Request<RenderAnnotatedVideoRequest>,
+    ) -> Result<Response<RenderAnnotatedVideoResponse>, Status> {
+        let response = crate::render::render_annotated_video(&self.storage, request.into_inner()).await?;
+        Ok(Response::new(response))
+    }
+}
+
+/// Container metadata plus a short decode: frame rate from the first frames'
+/// timestamps; the exact frame count only when the whole clip fits in the probe.
+fn probe(path: &std::path::Path) -> Result<VideoInfo, Status> {
+    let mut decoder = VideoDecoder::open(path).map_err(crate::PoseError::from)?;
+    let meta = decoder.meta().clone();
+    let mut timestamps = Vec::new();
+    let mut reached_end = true;
+    while let Some(frame) = decoder.next_sampled(|_, _| false) {
+        match frame.map_err(crate::PoseError::from)? {
+            SampledFrame::Kept(frame) => timestamps.push(frame.timestamp_ms),
+            SampledFrame::Skipped { timestamp_ms, .. } => timestamps.push(timestamp_ms),
+        }
+        if timestamps.len() as u32 >= PROBE_FRAMES {
+            reached_end = false;
+            break;
+        }
+    }
+    let span = match (timestamps.first(), timestamps.last()) {
+        (Some(first), Some(last)) if timestamps.len() > 1 => last - first,
+        _ => 0.0,
+    };
+    let fps = if span > 0.0 {
+        (timestamps.len() - 1) as f64 * 1000.0 / span
+    } else {
+        meta.header_fps
+    };
+    let frame_count = if reached_end { timestamps.len() as u32 } else { meta.header_frame_count };
+    let duration_ms = if reached_end && fps > 0.0 {
+        span + 1000.0 / fps
+    } else {
+        meta.declared_duration_ms().unwrap_or_default()
+    };
+    Ok(VideoInfo {
+        width_px: meta.width,
+        height_px: meta.height,
+        fps,
+        frame_count,
+        header_frame_count: meta.header_frame_count,
+        duration_ms,
+        rotation_deg: meta.rotation_deg,
+        codec: meta.codec,
+    })
+}

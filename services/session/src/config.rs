@@ -1,0 +1,105 @@
+//! Session service configuration (flags and FITVISION_* environment variables).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use fitvision_service_kit::grpc::ServerArgs;
+use fitvision_storage::StorageArgs;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Config {
+    /// gRPC listen address.
+    #[arg(long = "addr", env = "FITVISION_SESSION_ADDR", default_value = "127.0.0.1:50051")]
+    pub addr: SocketAddr,
+    /// Embedded data directory: SQLite file `session.db` and `objects/` live here.
+    #[arg(long, env = "FITVISION_DATA_DIR", default_value = "./fitvision-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL (or SQLite) url; default: SQLite under --data-dir.
+    #[arg(long, env = "FITVISION_DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Makes this string a valid admin API key of the default tenant.
+    #[arg(long, env = "FITVISION_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+    /// Secret signing access tokens; default: generated once and kept in the database.
+    #[arg(long, env = "FITVISION_TOKEN_SECRET", hide_env_values = true)]
+    pub token_secret: Option<String>,
+    /// Lifetime of issued access tokens (seconds).
+    #[arg(long, env = "FITVISION_TOKEN_TTL_SECS", default_value_t = 3600)]
+    pub token_ttl_secs: u64,
+    /// The default tenant (owner of the exercise library and of the admin key).
+    #[arg(long, env = "FITVISION_DEFAULT_TENANT", default_value = "gofa")]
+    pub default_tenant: String,
+    /// Largest accepted upload in bytes.
+    #[arg(long, env = "FITVISION_MAX_UPLOAD_BYTES", default_value_t = 1 << 30)]
+    pub max_upload_bytes: u64,
+    /// Pipeline workers in this process (0 = only serve RPCs).
+    #[arg(long, env = "FITVISION_SESSION_WORKERS", default_value_t = 4)]
+    pub workers: usize,
+    /// Job lease; a worker that stops heart-beating loses its job after this (seconds).
+    #[arg(long, env = "FITVISION_JOB_LEASE_SECS", default_value_t = 30)]
+    pub job_lease_secs: u64,
+    /// Attempts before a job is dead-lettered.
+    #[arg(long, env = "FITVISION_JOB_MAX_ATTEMPTS", default_value_t = 5)]
+    pub job_max_attempts: i32,
+    /// First retry delay; doubles per attempt (milliseconds).
+    #[arg(long, env = "FITVISION_JOB_BACKOFF_MS", default_value_t = 2000)]
+    pub job_backoff_ms: u64,
+    #[arg(long, env = "FITVISION_POSE_INFERENCE_URL", default_value = "http://127.0.0.1:50052")]
+    pub pose_inference_url: String,
+    #[arg(long, env = "FITVISION_CHEAT_DETECTION_URL", default_value = "http://127.0.0.1:50053")]
+    pub cheat_detection_url: String,
+    #[arg(long, env = "FITVISION_EXERCISE_METRICS_URL", default_value = "http://127.0.0.1:50054")]
+    pub exercise_metrics_url: String,
+    #[arg(long, env = "FITVISION_COACHING_URL", default_value = "http://127.0.0.1:50055")]
+    pub coaching_url: String,
+    /// Frames analysed per second of video (0 = every frame).
+    #[arg(long, env = "FITVISION_POSE_TARGET_FPS", default_value_t = 0.0)]
+    pub pose_target_fps: f64,
+    /// Below this share of analysed frames with a person the video fails
+    /// with LOW_QUALITY_POSE_ESTIMATE.
+    #[arg(long, env = "FITVISION_MIN_PERSON_FRAME_RATIO", default_value_t = 0.3)]
+    pub min_person_frame_ratio: f64,
+    /// Render the "all" annotated video as soon as a video completes.
+    #[arg(long, env = "FITVISION_AUTO_RENDER", default_value_t = false)]
+    pub auto_render: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+impl Config {
+    /// Defaults for an embedded instance under `data_dir` (tests, all-in-one).
+    pub fn embedded(data_dir: PathBuf) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            data_dir,
+            database_url: None,
+            storage: StorageArgs::default(),
+            admin_key: None,
+            token_secret: None,
+            token_ttl_secs: 3600,
+            default_tenant: "gofa".to_owned(),
+            max_upload_bytes: 1 << 30,
+            workers: 4,
+            job_lease_secs: 30,
+            job_max_attempts: 5,
+            job_backoff_ms: 2000,
+            pose_inference_url: "http://127.0.0.1:50052".to_owned(),
+            cheat_detection_url: "http://127.0.0.1:50053".to_owned(),
+            exercise_metrics_url: "http://127.0.0.1:50054".to_owned(),
+            coaching_url: "http://127.0.0.1:50055".to_owned(),
+            pose_target_fps: 0.0,
+            min_person_frame_ratio: 0.3,
+            auto_render: false,
+            server: ServerArgs::default(),
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        match self.database_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => url.to_owned(),
+            None => crate::db::sqlite_url(&self.data_dir.join("session.db")),
+        }
+    }
+}

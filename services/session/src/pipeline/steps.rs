@@ -1,0 +1,466 @@
+//! The video pipeline: poses -> authenticity -> metrics, each step stored
+//! under (video, step) before the next one starts.
+
+use std::time::{Duration, Instant};
+
+use fitvision_proto::v1 as pb;
+use prost::Message;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use tokio_stream::StreamExt;
+
+use super::{load_video, is_transient};
+use crate::context::AppContext;
+use crate::convert::{
+    PosesOutcome, STEP_AUTHENTICITY, STEP_METRICS, STEP_POSES, subject_from_json, video_original,
+    video_to_proto,
+};
+use crate::db::entity::{artefact, session, step_result, user, video};
+use crate::db::{is_unique_violation, now_ms};
+use crate::jobs::JobFailure;
+
+/// How a step ended when it did not produce its output.
+enum StepError {
+    /// Retry the job later (a dependency is down).
+    Transient(String),
+    /// The video cannot be analysed; it is marked failed and the job ends.
+    VideoFailed(pb::FailureCode, String),
+    /// The video was deleted while the job ran.
+    Gone,
+}
+
+impl From<sea_orm::DbErr> for StepError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        StepError::Transient(format!("database: {error}"))
+    }
+}
+
+fn status_error(service: &str, status: tonic::Status, permanent_code: pb::FailureCode) -> StepError {
+    if status.message().contains("LOW_QUALITY_POSE_ESTIMATE") {
+        return StepError::VideoFailed(
+            pb::FailureCode::LowQualityPoseEstimate,
+            status.message().to_owned(),
+        );
+    }
+    let message = format!("{service}: {}: {}", status.code(), status.message());
+    if is_transient(&status) {
+        StepError::Transient(message)
+    } else {
+        StepError::VideoFailed(permanent_code, message)
+    }
+}
+
+const VIDEO_STATUS_TERMINAL: [pb::VideoStatus; 3] = [
+    pb::VideoStatus::Complete,
+    pb::VideoStatus::Failed,
+    pb::VideoStatus::Blocked,
+];
+
+pub async fn run_video(ctx: &AppContext, video_id: &str) -> Result<(), JobFailure> {
+    let Some(model) = load_video(ctx, video_id).await? else {
+        return Ok(());
+    };
+    if VIDEO_STATUS_TERMINAL.iter().any(|s| *s as i32 == model.status) {
+        return Ok(());
+    }
+    match run_steps(ctx, &model).await {
+        Ok(()) | Err(StepError::Gone) => Ok(()),
+        Err(StepError::Transient(message)) => Err(JobFailure::transient(message)),
+        Err(StepError::VideoFailed(code, reason)) => {
+            fail_video(ctx, video_id, code, &reason)
+                .await
+                .map_err(|e| JobFailure::transient(format!("database: {e}")))?;
+            Ok(())
+        }
+    }
+}
+
+async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepError> {
+    let session = session::Entity::find_by_id(model.session_id.clone())
+        .one(&ctx.db)
+        .await?
+        .ok_or(StepError::Gone)?;
+    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::Decoding, 0.0, "processing").await?;
+
+    let poses = match load_step(ctx, &model.id, STEP_POSES).await? {
+        Some(bytes) => PosesOutcome::decode(bytes.as_slice())
+            .map_err(|e| StepError::Transient(format!("stored poses unreadable: {e}")))?,
+        None => compute_poses(ctx, model).await?,
+    };
+    check_pose_quality(ctx, &poses)?;
+    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::PosesDone, 60.0, "poses done").await?;
+
+    let track = poses.track.clone().ok_or_else(|| StepError::Transient("poses step without a track".into()))?;
+    let original = video_original(model).ok_or_else(|| {
+        StepError::VideoFailed(pb::FailureCode::Internal, "the video has no stored original".into())
+    })?;
+
+    let report = match load_step(ctx, &model.id, STEP_AUTHENTICITY).await? {
+        Some(bytes) => pb::AuthenticityReport::decode(bytes.as_slice())
+            .map_err(|e| StepError::Transient(format!("stored report unreadable: {e}")))?,
+        None => {
+            let request = pb::CheckVideoRequest {
+                video: Some(original.clone()),
+                pose_track: Some(track.clone()),
+                exercise_id: model.exercise_id.clone(),
+                policy: None,
+            };
+            let response = ctx
+                .clients
+                .cheat
+                .clone()
+                .check_video(request)
+                .await
+                .map_err(|s| status_error("cheat-detection", s, pb::FailureCode::Internal))?;
+            let report = response.into_inner().report.unwrap_or_default();
+            store_step(ctx, &model.id, STEP_AUTHENTICITY, report.encode_to_vec()).await?;
+            report
+        }
+    };
+    let verdict = format!(
+        "authenticity score {:.0}, risk {}, {}",
+        report.score,
+        pb::RiskLevel::try_from(report.risk_level)
+            .map(|r| r.as_str_name().trim_start_matches("RISK_LEVEL_").to_owned())
+            .unwrap_or_default(),
+        if report.blocked { "blocked" } else { "passed" }
+    );
+    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::Authenticity, 75.0, &verdict).await?;
+    if report.blocked {
+        let reason = if report.summary.is_empty() { verdict } else { report.summary.clone() };
+        finish_video(ctx, &model.id, pb::VideoStatus::Blocked, pb::FailureCode::BlockedByAuthenticity, &reason).await?;
+        return Ok(());
+    }
+
+    if load_step(ctx, &model.id, STEP_METRICS).await?.is_none() {
+        let exercise = crate::catalog::resolve(&ctx.db, &model.tenant_id, ctx.library_tenant(), &model.exercise_id)
+            .await?
+            .ok_or_else(|| {
+                StepError::VideoFailed(
+                    pb::FailureCode::UnknownExercise,
+                    format!("unknown exercise '{}'", model.exercise_id),
+                )
+            })?;
+        let exercise_choice = if exercise.is_library {
+            pb::analyze_request::Exercise::ExerciseId(exercise.id.clone())
+        } else {
+            pb::analyze_request::Exercise::DefinitionJson(exercise.definition_json.clone())
+        };
+        let track_bytes = ctx
+            .storage
+            .get_bytes(&track.key)
+            .await
+            .map_err(|e| StepError::Transient(format!("reading the pose track: {e}")))?;
+        let pose_track = pb::PoseTrack::decode(track_bytes)
+            .map_err(|e| StepError::VideoFailed(pb::FailureCode::Internal, format!("stored pose track unreadable: {e}")))?;
+        let subject = subject_for(ctx, &session).await?;
+        let request = pb::AnalyzeRequest {
+            exercise: Some(exercise_choice),
+            track: Some(pose_track),
+            subject: Some(subject),
+        };
+        let response = ctx
+            .clients
+            .metrics
+            .clone()
+            .analyze(request)
+            .await
+            .map_err(|s| status_error("exercise-metrics", s, pb::FailureCode::Internal))?;
+        let result = response.into_inner().result.unwrap_or_default();
+        store_step(ctx, &model.id, STEP_METRICS, result.encode_to_vec()).await?;
+    }
+    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::MetricsDone, 95.0, "metrics done").await?;
+    finish_video(ctx, &model.id, pb::VideoStatus::Complete, pb::FailureCode::Unspecified, "").await?;
+    if ctx.settings.auto_render {
+        let job = super::render_job(&model.id, pb::AnnotatedVideoFlavour::All, ctx.settings.job_max_attempts);
+        ctx.queue.enqueue(job, false).await?;
+        ctx.wake.notify_waiters();
+    }
+    Ok(())
+}
+
+/// Streams poses, reporting decoding progress, and stores the track.
+async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOutcome, StepError> {
+    let original = video_original(model).ok_or_else(|| {
+        StepError::VideoFailed(pb::FailureCode::Internal, "the video has no stored original".into())
+    })?;
+    let request = pb::StreamPosesRequest {
+        video: Some(original),
+        model_id: String::new(),
+        sampling: Some(pb::Sampling {
+            target_fps: ctx.settings.pose_target_fps,
+        }),
+        max_persons: 0,
+        min_confidence: 0.0,
+    };
+    let mut stream = ctx
+        .clients
+        .pose
+        .clone()
+        .stream_poses(request)
+        .await
+        .map_err(|s| status_error("pose-inference", s, pb::FailureCode::UnreadableVideo))?
+        .into_inner();
+    let mut track = pb::PoseTrack::default();
+    let mut summary = None;
+    let mut last_report = Instant::now();
+    while let Some(message) = stream.next().await {
+        let message = message.map_err(|s| status_error("pose-inference", s, pb::FailureCode::UnreadableVideo))?;
+        match message.event {
+            Some(pb::stream_poses_response::Event::Video(info)) => track.video = Some(info),
+            Some(pb::stream_poses_response::Event::Frame(frame)) => {
+                let index = frame.frame_index;
+                track.frames.push(frame);
+                if last_report.elapsed() >= Duration::from_millis(500) {
+                    last_report = Instant::now();
+                    let expected = track
+                        .video
+                        .as_ref()
+                        .map(|v| v.header_frame_count.max(v.frame_count))
+                        .unwrap_or(0);
+                    let percent = if expected > 0 {
+                        (f64::from(index + 1) / f64::from(expected) * 100.0).min(99.0)
+                    } else {
+                        0.0
+                    };
+                    let message = format!("decoding {percent:.0}%");
+                    // Overall progress: decoding is the first 60%.
+                    set_progress_raw(ctx, &model.id, pb::ProgressStage::Decoding, percent * 0.6, percent, &message).await?;
+                }
+            }
+            Some(pb::stream_poses_response::Event::Summary(done)) => summary = Some(done),
+            None => {}
+        }
+    }
+    let summary = summary.ok_or_else(|| StepError::Transient("pose stream ended without a summary".into()))?;
+    track.schema = summary.schema;
+    track.model_id = summary.model_id.clone();
+    if let Some(info) = track.video.as_mut()
+        && info.frame_count == 0
+    {
+        info.frame_count = summary.frames_decoded;
+    }
+    let frames_with_person = if summary.frames_with_person > 0 {
+        summary.frames_with_person
+    } else {
+        track.frames.iter().filter(|f| !f.persons.is_empty()).count() as u32
+    };
+    let key = format!("videos/{}/pose_track.pb", model.id);
+    let stored = ctx
+        .storage
+        .put_bytes(&key, track.encode_to_vec())
+        .await
+        .map_err(|e| StepError::Transient(format!("storing the pose track: {e}")))?;
+    let outcome = PosesOutcome {
+        track: Some(pb::ObjectRef {
+            content_type: "application/x-protobuf; messageType=fitvision.v1.PoseTrack".into(),
+            ..stored
+        }),
+        info: track.video.clone(),
+        frames_analysed: summary.frames_analysed.max(track.frames.len() as u32),
+        frames_with_person,
+    };
+    if load_video(ctx, &model.id).await.map_err(|f| StepError::Transient(f.message))?.is_none() {
+        // Deleted while we decoded: do not leave the track behind.
+        let _ = ctx.storage.delete(&key).await;
+        return Err(StepError::Gone);
+    }
+    store_step(ctx, &model.id, STEP_POSES, outcome.encode_to_vec()).await?;
+    Ok(outcome)
+}
+
+fn check_pose_quality(ctx: &AppContext, poses: &PosesOutcome) -> Result<(), StepError> {
+    let ratio = if poses.frames_analysed == 0 {
+        0.0
+    } else {
+        f64::from(poses.frames_with_person) / f64::from(poses.frames_analysed)
+    };
+    if ratio < ctx.settings.min_person_frame_ratio {
+        return Err(StepError::VideoFailed(
+            pb::FailureCode::LowQualityPoseEstimate,
+            format!(
+                "a person was found in {} of {} analysed frames ({:.0}%, need {:.0}%)",
+                poses.frames_with_person,
+                poses.frames_analysed,
+                ratio * 100.0,
+                ctx.settings.min_person_frame_ratio * 100.0
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The session's subject, completed from the user's profile where unknown.
+async fn subject_for(ctx: &AppContext, session: &session::Model) -> Result<pb::Subject, StepError> {
+    let mut subject = subject_from_json(&session.subject);
+    if subject.height_m > 0.0 && subject.body_mass_kg > 0.0 && subject.age_years > 0 {
+        return Ok(subject);
+    }
+    if let Some(profile) = user::Entity::find_by_id((session.tenant_id.clone(), session.user_id.clone()))
+        .one(&ctx.db)
+        .await?
+    {
+        if subject.height_m <= 0.0 && profile.height_cm > 0.0 {
+            subject.height_m = profile.height_cm / 100.0;
+        }
+        if subject.body_mass_kg <= 0.0 && profile.weight_kg > 0.0 {
+            subject.body_mass_kg = profile.weight_kg;
+        }
+        if subject.age_years == 0 && profile.age_years > 0 {
+            subject.age_years = profile.age_years as u32;
+        }
+    }
+    Ok(subject)
+}
+
+async fn load_step(ctx: &AppContext, video_id: &str, step: &str) -> Result<Option<Vec<u8>>, StepError> {
+    Ok(step_result::Entity::find_by_id((video_id.to_owned(), step.to_owned()))
+        .one(&ctx.db)
+        .await?
+        .map(|s| s.payload))
+}
+
+/// Stores a step's output once; a concurrent duplicate insert is ignored.
+async fn store_step(ctx: &AppContext, video_id: &str, step: &str, payload: Vec<u8>) -> Result<(), StepError> {
+    let inserted = step_result::ActiveModel {
+        video_id: Set(video_id.to_owned()),
+        step: Set(step.to_owned()),
+        payload: Set(payload),
+        created_at: Set(now_ms()),
+    }
+    .insert(&ctx.db)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn set_progress(
+    ctx: &AppContext,
+    video_id: &str,
+    status: pb::VideoStatus,
+    stage: pb::ProgressStage,
+    percent: f64,
+    message: &str,
+) -> Result<(), StepError> {
+    let updated = video::Entity::update_many()
+        .col_expr(video::Column::Status, (status as i32).into())
+        .col_expr(video::Column::Stage, (stage as i32).into())
+        .col_expr(video::Column::ProgressPercent, percent.into())
+        .col_expr(video::Column::UpdatedAt, now_ms().into())
+        .filter(video::Column::Id.eq(video_id))
+        .exec(&ctx.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(StepError::Gone);
+    }
+    ctx.progress.publish(pb::WatchVideoResponse {
+        video_id: video_id.to_owned(),
+        stage: stage as i32,
+        percent,
+        message: message.to_owned(),
+        video: None,
+    });
+    Ok(())
+}
+
+/// Decoding progress: the event carries the decoding percent, the row the overall percent.
+async fn set_progress_raw(
+    ctx: &AppContext,
+    video_id: &str,
+    stage: pb::ProgressStage,
+    overall: f64,
+    stage_percent: f64,
+    message: &str,
+) -> Result<(), StepError> {
+    video::Entity::update_many()
+        .col_expr(video::Column::Stage, (stage as i32).into())
+        .col_expr(video::Column::ProgressPercent, overall.into())
+        .filter(video::Column::Id.eq(video_id))
+        .exec(&ctx.db)
+        .await?;
+    ctx.progress.publish(pb::WatchVideoResponse {
+        video_id: video_id.to_owned(),
+        stage: stage as i32,
+        percent: stage_percent,
+        message: message.to_owned(),
+        video: None,
+    });
+    Ok(())
+}
+
+async fn finish_video(
+    ctx: &AppContext,
+    video_id: &str,
+    status: pb::VideoStatus,
+    code: pb::FailureCode,
+    reason: &str,
+) -> Result<(), StepError> {
+    let stage = if status == pb::VideoStatus::Complete {
+        pb::ProgressStage::Completed
+    } else {
+        pb::ProgressStage::Failed
+    };
+    let now = now_ms();
+    let updated = video::Entity::update_many()
+        .col_expr(video::Column::Status, (status as i32).into())
+        .col_expr(video::Column::Stage, (stage as i32).into())
+        .col_expr(video::Column::ProgressPercent, 100.0.into())
+        .col_expr(video::Column::FailureCode, (code as i32).into())
+        .col_expr(video::Column::FailureReason, reason.into())
+        .col_expr(video::Column::CompletedAt, Some(now).into())
+        .col_expr(video::Column::UpdatedAt, now.into())
+        .filter(video::Column::Id.eq(video_id))
+        .exec(&ctx.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(StepError::Gone);
+    }
+    publish_final(ctx, video_id, stage, reason).await?;
+    Ok(())
+}
+
+/// Publishes the terminal event carrying the whole video.
+async fn publish_final(ctx: &AppContext, video_id: &str, stage: pb::ProgressStage, reason: &str) -> Result<(), StepError> {
+    let video = full_video(ctx, video_id).await?;
+    ctx.progress.publish(pb::WatchVideoResponse {
+        video_id: video_id.to_owned(),
+        stage: stage as i32,
+        percent: 100.0,
+        message: if reason.is_empty() { "completed".to_owned() } else { reason.to_owned() },
+        video,
+    });
+    Ok(())
+}
+
+/// A video with its steps and artefacts.
+pub async fn full_video(ctx: &AppContext, video_id: &str) -> Result<Option<pb::Video>, sea_orm::DbErr> {
+    let Some(model) = video::Entity::find_by_id(video_id.to_owned()).one(&ctx.db).await? else {
+        return Ok(None);
+    };
+    let steps = step_result::Entity::find()
+        .filter(step_result::Column::VideoId.eq(video_id))
+        .all(&ctx.db)
+        .await?;
+    let artefacts = artefact::Entity::find()
+        .filter(artefact::Column::VideoId.eq(video_id))
+        .all(&ctx.db)
+        .await?;
+    Ok(Some(video_to_proto(&model, &steps, &artefacts)))
+}
+
+/// Marks a video failed (used for permanent errors and dead-lettered jobs).
+pub async fn fail_video(
+    ctx: &AppContext,
+    video_id: &str,
+    code: pb::FailureCode,
+    reason: &str,
+) -> Result<(), sea_orm::DbErr> {
+    match finish_video(ctx, video_id, pb::VideoStatus::Failed, code, reason).await {
+        Ok(()) | Err(StepError::Gone) => Ok(()),
+        Err(StepError::Transient(message)) | Err(StepError::VideoFailed(_, message)) => {
+            Err(sea_orm::DbErr::Custom(message))
+        }
+    }
+}

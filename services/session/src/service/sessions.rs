@@ -1,0 +1,649 @@
+//! Session CRUD, listing with cursor pagination, client-reported results and
+//! per-user statistics.
+
+use std::collections::HashMap;
+
+use fitvision_proto::v1 as pb;
+use prost::Message;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use tonic::Status;
+
+use super::admin::{ensure_tenant, ensure_user};
+use crate::auth::Principal;
+use crate::context::AppContext;
+use crate::convert::{session_to_proto, stats_to_proto, subject_to_json, video_to_proto};
+use crate::db::entity::{artefact, session, step_result, thread, user, user_stat, video};
+use crate::db::{new_id, now_ms};
+use crate::error::{db_status, storage_status};
+
+pub const SESSION_STATUSES: [&str; 5] = ["created", "in-progress", "completed", "failed", "abandoned"];
+
+/// Module that must be enabled for a session kind.
+pub fn module_of(kind: pb::SessionKind) -> Option<&'static str> {
+    match kind {
+        pb::SessionKind::Workout => Some("workout"),
+        pb::SessionKind::Weightlifting => Some("weightlifting"),
+        pb::SessionKind::Jumping => Some("jumping"),
+        pb::SessionKind::Running => Some("running"),
+        pb::SessionKind::AiMove => Some("ai_move"),
+        pb::SessionKind::Video => Some("guru"),
+        pb::SessionKind::Unspecified => None,
+    }
+}
+
+fn default_title(kind: pb::SessionKind, exercise_id: &str) -> String {
+    let family = match kind {
+        pb::SessionKind::Workout => "Workout",
+        pb::SessionKind::Weightlifting => "Weightlifting",
+        pb::SessionKind::Jumping => "Jumping",
+        pb::SessionKind::Running => "Running",
+        pb::SessionKind::AiMove => "AI Move",
+        _ => "Video",
+    };
+    if exercise_id.is_empty() {
+        format!("{family} session")
+    } else {
+        format!("{family} session: {exercise_id}")
+    }
+}
+
+/// Checks and prepares what a new session needs. Shared by CreateSession
+/// and by uploads that create their session.
+pub struct NewSession {
+    pub model: session::ActiveModel,
+    pub id: String,
+}
+
+pub async fn prepare_session<C: ConnectionTrait>(
+    ctx: &AppContext,
+    db: &C,
+    principal: &Principal,
+    kind: pb::SessionKind,
+    user_id: &str,
+    title: &str,
+    exercise_id: &str,
+    subject: Option<&pb::Subject>,
+    client_results: Option<&pb::ClientResults>,
+    attributes: &HashMap<String, String>,
+) -> Result<NewSession, Status> {
+    let module = module_of(kind).ok_or_else(|| Status::invalid_argument("session kind is required"))?;
+    principal.require_module(module)?;
+    let user_id = if user_id.is_empty() { principal.user_id.clone() } else { user_id.to_owned() };
+    if user_id != principal.user_id {
+        principal
+            .require_manager()
+            .map_err(|_| Status::permission_denied("only admins and sub-admins create sessions for other users"))?;
+    }
+    if !exercise_id.is_empty() {
+        let known = crate::catalog::resolve(db, &principal.tenant_id, ctx.library_tenant(), exercise_id)
+            .await
+            .map_err(db_status)?;
+        if known.is_none() {
+            return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+        }
+    }
+    if let Some(results) = client_results {
+        validate_client_results(results)?;
+    }
+    if let Some(subject) = subject {
+        validate_subject(subject)?;
+    }
+    let now = now_ms();
+    let id = new_id();
+    let model = session::ActiveModel {
+        id: Set(id.clone()),
+        tenant_id: Set(principal.tenant_id.clone()),
+        user_id: Set(user_id),
+        kind: Set(kind as i32),
+        title: Set(if title.is_empty() { default_title(kind, exercise_id) } else { title.to_owned() }),
+        exercise_id: Set(exercise_id.to_owned()),
+        status: Set("created".into()),
+        subject: Set(subject_to_json(&subject.cloned().unwrap_or_default())),
+        client_results: Set(client_results.cloned().unwrap_or_default().encode_to_vec()),
+        attributes: Set(serde_json::to_string(attributes).unwrap_or_else(|_| "{}".into())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        completed_at: Set(None),
+    };
+    Ok(NewSession { model, id })
+}
+
+fn validate_subject(subject: &pb::Subject) -> Result<(), Status> {
+    let ok = (0.0..=3.0).contains(&subject.height_m)
+        && (0.0..=500.0).contains(&subject.body_mass_kg)
+        && (0.0..=1000.0).contains(&subject.barbell_mass_kg)
+        && subject.age_years <= 150;
+    if ok {
+        Ok(())
+    } else {
+        Err(Status::invalid_argument(
+            "subject out of range (height 0-3 m, body mass 0-500 kg, barbell 0-1000 kg, age 0-150)",
+        ))
+    }
+}
+
+fn validate_client_results(results: &pb::ClientResults) -> Result<(), Status> {
+    let unit = |name: &str, value: f64| {
+        if (0.0..=1.0).contains(&value) {
+            Ok(())
+        } else {
+            Err(Status::invalid_argument(format!("{name} must be between 0 and 1")))
+        }
+    };
+    let non_negative = |name: &str, value: f64| {
+        if value >= 0.0 && value.is_finite() {
+            Ok(())
+        } else {
+            Err(Status::invalid_argument(format!("{name} must be at least 0")))
+        }
+    };
+    if !matches!(results.exercise_type.as_str(), "" | "rep" | "timer") {
+        return Err(Status::invalid_argument("exerciseType must be 'rep' or 'timer'"));
+    }
+    unit("poseAccuracy", results.pose_accuracy)?;
+    if let Some(score) = results.form_score {
+        unit("formScore", score)?;
+    }
+    non_negative("durationSeconds", results.duration_s)?;
+    non_negative("caloriesBurned", results.calories_burned_kcal)?;
+    non_negative("holdTimeSeconds", results.hold_time_s)?;
+    if let Some(outcome) = &results.completion_outcome
+        && !matches!(outcome.as_str(), "success" | "failed")
+    {
+        return Err(Status::invalid_argument("completionOutcome must be 'success' or 'failed'"));
+    }
+    for violation in &results.form_violations {
+        if violation.key.is_empty() {
+            return Err(Status::invalid_argument("form violation key is required"));
+        }
+        unit("violationRate", violation.violation_rate)?;
+        non_negative("weight", violation.weight)?;
+    }
+    Ok(())
+}
+
+pub async fn create(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::CreateSessionRequest,
+) -> Result<pb::CreateSessionResponse, Status> {
+    let kind = pb::SessionKind::try_from(request.kind).unwrap_or(pb::SessionKind::Unspecified);
+    if kind == pb::SessionKind::AiMove {
+        let results = request.client_results.clone().unwrap_or_default();
+        if request.exercise_id.is_empty() {
+            return Err(Status::invalid_argument("exerciseId is required"));
+        }
+        if !matches!(results.exercise_type.as_str(), "rep" | "timer") {
+            return Err(Status::invalid_argument("exerciseType must be 'rep' or 'timer'"));
+        }
+    }
+    let prepared = prepare_session(
+        ctx,
+        &ctx.db,
+        principal,
+        kind,
+        &request.user_id,
+        &request.title,
+        &request.exercise_id,
+        request.subject.as_ref(),
+        request.client_results.as_ref(),
+        &request.attributes,
+    )
+    .await?;
+    let txn = ctx.db.begin().await.map_err(db_status)?;
+    ensure_tenant(&txn, &principal.tenant_id).await.map_err(db_status)?;
+    let owner = prepared.model.user_id.clone().unwrap();
+    ensure_user(&txn, &principal.tenant_id, &owner).await.map_err(db_status)?;
+    let saved = prepared.model.insert(&txn).await.map_err(db_status)?;
+    if let Some(pending) = &request.pending_video {
+        let exercise_id = if pending.exercise_id.is_empty() { saved.exercise_id.clone() } else { pending.exercise_id.clone() };
+        if exercise_id.is_empty() {
+            return Err(Status::invalid_argument("an exercise (activity) is required for a video"));
+        }
+        if crate::catalog::resolve(&txn, &principal.tenant_id, ctx.library_tenant(), &exercise_id)
+            .await
+            .map_err(db_status)?
+            .is_none()
+        {
+            return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+        }
+        if pending.declared_size_bytes > ctx.settings.max_upload_bytes {
+            return Err(Status::resource_exhausted(format!(
+                "declared size {} exceeds the maximum of {} bytes",
+                pending.declared_size_bytes, ctx.settings.max_upload_bytes
+            )));
+        }
+        let now = now_ms();
+        video::ActiveModel {
+            id: Set(new_id()),
+            session_id: Set(saved.id.clone()),
+            tenant_id: Set(saved.tenant_id.clone()),
+            exercise_id: Set(exercise_id),
+            status: Set(pb::VideoStatus::AwaitingUpload as i32),
+            stage: Set(pb::ProgressStage::Unspecified as i32),
+            progress_percent: Set(0.0),
+            failure_code: Set(0),
+            failure_reason: Set(String::new()),
+            filename: Set(pending.filename.clone()),
+            declared_size_bytes: Set(pending.declared_size_bytes as i64),
+            expected_rep_count: Set(pending.expected_rep_count as i32),
+            object_key: Set(None),
+            size_bytes: Set(0),
+            sha256_hex: Set(String::new()),
+            content_type: Set(String::new()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            completed_at: Set(None),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_status)?;
+    }
+    txn.commit().await.map_err(db_status)?;
+    let session = load_session_proto(ctx, &saved).await?;
+    Ok(pb::CreateSessionResponse {
+        session: Some(session),
+    })
+}
+
+/// Loads a session the principal may see.
+pub async fn load_authorized(
+    ctx: &AppContext,
+    principal: &Principal,
+    session_id: &str,
+) -> Result<session::Model, Status> {
+    let model = session::Entity::find_by_id(session_id.to_owned())
+        .one(&ctx.db)
+        .await
+        .map_err(db_status)?
+        .ok_or_else(|| Status::not_found(format!("session '{session_id}' not found")))?;
+    principal.check_owner(&model.tenant_id, &model.user_id, "session", session_id)?;
+    Ok(model)
+}
+
+pub async fn get(ctx: &AppContext, principal: &Principal, session_id: &str) -> Result<pb::Session, Status> {
+    let model = load_authorized(ctx, principal, session_id).await?;
+    load_session_proto(ctx, &model).await
+}
+
+pub async fn load_session_proto(ctx: &AppContext, model: &session::Model) -> Result<pb::Session, Status> {
+    let mut sessions = to_protos(ctx, std::slice::from_ref(model)).await?;
+    Ok(sessions.remove(0))
+}
+
+/// Sessions with their videos, results and users, in four queries.
+async fn to_protos(ctx: &AppContext, models: &[session::Model]) -> Result<Vec<pb::Session>, Status> {
+    let ids: Vec<String> = models.iter().map(|m| m.id.clone()).collect();
+    let videos = video::Entity::find()
+        .filter(video::Column::SessionId.is_in(ids.clone()))
+        .order_by_asc(video::Column::Id)
+        .all(&ctx.db)
+        .await
+        .map_err(db_status)?;
+    let video_ids: Vec<String> = videos.iter().map(|v| v.id.clone()).collect();
+    let (steps, artefacts) = if video_ids.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let steps = step_result::Entity::find()
+            .filter(step_result::Column::VideoId.is_in(video_ids.clone()))
+            .all(&ctx.db)
+            .await
+            .map_err(db_status)?;
+        let artefacts = artefact::Entity::find()
+            .filter(artefact::Column::VideoId.is_in(video_ids))
+            .all(&ctx.db)
+            .await
+            .map_err(db_status)?;
+        (steps, artefacts)
+    };
+    let mut users: Vec<user::Model> = Vec::new();
+    for model in models {
+        if users.iter().any(|u| u.tenant_id == model.tenant_id && u.id == model.user_id) {
+            continue;
+        }
+        if let Some(found) = user::Entity::find_by_id((model.tenant_id.clone(), model.user_id.clone()))
+            .one(&ctx.db)
+            .await
+            .map_err(db_status)?
+        {
+            users.push(found);
+        }
+    }
+    Ok(models
+        .iter()
+        .map(|model| {
+            let own_videos = videos
+                .iter()
+                .filter(|v| v.session_id == model.id)
+                .map(|v| video_to_proto(v, &steps, &artefacts))
+                .collect();
+            let owner = users.iter().find(|u| u.tenant_id == model.tenant_id && u.id == model.user_id);
+            session_to_proto(model, own_videos, owner)
+        })
+        .collect())
+}
+
+pub async fn list(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::ListSessionsRequest,
+) -> Result<pb::ListSessionsResponse, Status> {
+    let tenant_id = if request.tenant_id.is_empty() { principal.tenant_id.clone() } else { request.tenant_id.clone() };
+    if tenant_id != principal.tenant_id && !principal.platform_admin {
+        return Err(Status::permission_denied("only platform admins list other tenants"));
+    }
+    let user_filter = if principal.is_manager() {
+        (!request.user_id.is_empty()).then(|| request.user_id.clone())
+    } else if request.user_id.is_empty() || request.user_id == principal.user_id {
+        Some(principal.user_id.clone())
+    } else {
+        return Err(Status::permission_denied("users list only their own sessions"));
+    };
+    let limit = match request.limit {
+        0 => 20,
+        n => n.min(500),
+    } as u64;
+    let mut query = session::Entity::find().filter(session::Column::TenantId.eq(tenant_id));
+    if let Some(user_id) = user_filter {
+        query = query.filter(session::Column::UserId.eq(user_id));
+    }
+    if request.kind != 0 {
+        query = query.filter(session::Column::Kind.eq(request.kind));
+    }
+    if !request.status.is_empty() {
+        query = query.filter(session::Column::Status.eq(request.status.clone()));
+    }
+    if !request.start_after.is_empty() {
+        query = if request.newest_first {
+            query.filter(session::Column::Id.lt(request.start_after.clone()))
+        } else {
+            query.filter(session::Column::Id.gt(request.start_after.clone()))
+        };
+    }
+    query = if request.newest_first {
+        query.order_by_desc(session::Column::Id)
+    } else {
+        query.order_by_asc(session::Column::Id)
+    };
+    let mut models = query.limit(limit + 1).all(&ctx.db).await.map_err(db_status)?;
+    let more = models.len() as u64 > limit;
+    models.truncate(limit as usize);
+    let next_cursor = if more { models.last().map(|m| m.id.clone()).unwrap_or_default() } else { String::new() };
+    Ok(pb::ListSessionsResponse {
+        sessions: to_protos(ctx, &models).await?,
+        next_cursor,
+    })
+}
+
+/// Canonical ClientResults field name for a mask entry (proto or seed 002 camelCase).
+fn canonical_field(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "exercise_type" | "exerciseType" => "exercise_type",
+        "target_reps" | "targetReps" => "target_reps",
+        "target_duration_s" | "targetDurationSeconds" => "target_duration_s",
+        "reps_completed" | "repsCompleted" => "reps_completed",
+        "duration_s" | "durationSeconds" => "duration_s",
+        "calories_burned_kcal" | "caloriesBurned" => "calories_burned_kcal",
+        "pose_accuracy" | "poseAccuracy" => "pose_accuracy",
+        "form_score" | "formScore" => "form_score",
+        "hold_time_s" | "holdTimeSeconds" => "hold_time_s",
+        "retry_count_remaining" | "retryCountRemaining" => "retry_count_remaining",
+        "retry_count_used" | "retryCountUsed" => "retry_count_used",
+        "failure_reason" | "failureReason" => "failure_reason",
+        "form_violations" | "formViolations" => "form_violations",
+        "completion_outcome" | "completionOutcome" => "completion_outcome",
+        _ => return None,
+    })
+}
+
+/// Applies the fields named in `mask` (all non-default ones when empty).
+fn merge_results(current: &mut pb::ClientResults, patch: &pb::ClientResults, mask: &[String]) -> Result<(), Status> {
+    let fields: Vec<&'static str> = if mask.is_empty() {
+        let mut present = Vec::new();
+        let defaults = pb::ClientResults::default();
+        if patch.exercise_type != defaults.exercise_type { present.push("exercise_type"); }
+        if patch.target_reps != 0 { present.push("target_reps"); }
+        if patch.target_duration_s != 0 { present.push("target_duration_s"); }
+        if patch.reps_completed != 0 { present.push("reps_completed"); }
+        if patch.duration_s != 0.0 { present.push("duration_s"); }
+        if patch.calories_burned_kcal != 0.0 { present.push("calories_burned_kcal"); }
+        if patch.pose_accuracy != 0.0 { present.push("pose_accuracy"); }
+        if patch.form_score.is_some() { present.push("form_score"); }
+        if patch.hold_time_s != 0.0 { present.push("hold_time_s"); }
+        if patch.retry_count_remaining.is_some() { present.push("retry_count_remaining"); }
+        if patch.retry_count_used != 0 { present.push("retry_count_used"); }
+        if patch.failure_reason.is_some() { present.push("failure_reason"); }
+        if !patch.form_violations.is_empty() { present.push("form_violations"); }
+        if patch.completion_outcome.is_some() { present.push("completion_outcome"); }
+        present
+    } else {
+        mask.iter()
+            .map(|name| canonical_field(name).ok_or_else(|| Status::invalid_argument(format!("unknown result field '{name}'"))))
+            .collect::<Result<_, _>>()?
+    };
+    for field in fields {
+        match field {
+            "exercise_type" => current.exercise_type = patch.exercise_type.clone(),
+            "target_reps" => current.target_reps = patch.target_reps,
+            "target_duration_s" => current.target_duration_s = patch.target_duration_s,
+            "reps_completed" => current.reps_completed = patch.reps_completed,
+            "duration_s" => current.duration_s = patch.duration_s,
+            "calories_burned_kcal" => current.calories_burned_kcal = patch.calories_burned_kcal,
+            "pose_accuracy" => current.pose_accuracy = patch.pose_accuracy,
+            "form_score" => current.form_score = patch.form_score,
+            "hold_time_s" => current.hold_time_s = patch.hold_time_s,
+            "retry_count_remaining" => current.retry_count_remaining = patch.retry_count_remaining,
+            "retry_count_used" => current.retry_count_used = patch.retry_count_used,
+            "failure_reason" => current.failure_reason = patch.failure_reason.clone(),
+            "form_violations" => current.form_violations = patch.form_violations.clone(),
+            "completion_outcome" => current.completion_outcome = patch.completion_outcome.clone(),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn update(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::UpdateSessionRequest,
+) -> Result<pb::UpdateSessionResponse, Status> {
+    let model = load_authorized(ctx, principal, &request.session_id).await?;
+    if let Some(status) = &request.status
+        && !SESSION_STATUSES.contains(&status.as_str())
+    {
+        return Err(Status::invalid_argument(format!(
+            "status must be one of {}",
+            SESSION_STATUSES.join(", ")
+        )));
+    }
+    let mut results = pb::ClientResults::decode(model.client_results.as_slice()).unwrap_or_default();
+    if let Some(patch) = &request.client_results {
+        validate_client_results(patch)?;
+        merge_results(&mut results, patch, &request.client_result_fields)?;
+    } else if !request.client_result_fields.is_empty() {
+        return Err(Status::invalid_argument("client_result_fields given without client_results"));
+    }
+    if let Some(exercise_id) = &request.exercise_id
+        && crate::catalog::resolve(&ctx.db, &model.tenant_id, ctx.library_tenant(), exercise_id)
+            .await
+            .map_err(db_status)?
+            .is_none()
+    {
+        return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+    }
+    let now = now_ms();
+    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let mut attributes = crate::convert::attributes_from_json(&model.attributes);
+    attributes.extend(request.attributes.clone());
+    let mut active: session::ActiveModel = model.clone().into();
+    active.client_results = Set(results.encode_to_vec());
+    active.attributes = Set(serde_json::to_string(&attributes).unwrap_or_else(|_| "{}".into()));
+    active.updated_at = Set(now);
+    if let Some(title) = &request.title {
+        active.title = Set(title.clone());
+    }
+    if let Some(exercise_id) = &request.exercise_id {
+        active.exercise_id = Set(exercise_id.clone());
+    }
+    let completing = request.status.as_deref() == Some("completed");
+    if let Some(status) = &request.status
+        && !completing
+    {
+        active.status = Set(status.clone());
+    }
+    let saved = active.update(&txn).await.map_err(db_status)?;
+    if completing {
+        // Conditional update: only the first completion counts toward the stats.
+        let transitioned = session::Entity::update_many()
+            .col_expr(session::Column::Status, Expr::value("completed"))
+            .col_expr(session::Column::CompletedAt, Expr::value(Some(now)))
+            .filter(session::Column::Id.eq(saved.id.as_str()))
+            .filter(session::Column::Status.ne("completed"))
+            .exec(&txn)
+            .await
+            .map_err(db_status)?
+            .rows_affected
+            == 1;
+        if transitioned {
+            add_to_stats(&txn, &saved, &results, now).await.map_err(db_status)?;
+        }
+    }
+    if let Some(expected) = request.expected_rep_count {
+        video::Entity::update_many()
+            .col_expr(video::Column::ExpectedRepCount, Expr::value(expected as i32))
+            .filter(video::Column::SessionId.eq(saved.id.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_status)?;
+    }
+    txn.commit().await.map_err(db_status)?;
+    let reloaded = session::Entity::find_by_id(saved.id.clone())
+        .one(&ctx.db)
+        .await
+        .map_err(db_status)?
+        .ok_or_else(|| Status::not_found("session deleted meanwhile"))?;
+    Ok(pb::UpdateSessionResponse {
+        session: Some(load_session_proto(ctx, &reloaded).await?),
+    })
+}
+
+async fn add_to_stats<C: ConnectionTrait>(
+    db: &C,
+    session: &session::Model,
+    results: &pb::ClientResults,
+    now: i64,
+) -> Result<(), sea_orm::DbErr> {
+    let key = (session.tenant_id.clone(), session.user_id.clone(), session.exercise_id.clone());
+    let form = results.form_score.unwrap_or(0.0);
+    match user_stat::Entity::find_by_id(key).one(db).await? {
+        Some(found) => {
+            let best = found.best_form_score.max(form);
+            let mut active: user_stat::ActiveModel = found.clone().into();
+            active.sessions_completed = Set(found.sessions_completed + 1);
+            active.total_reps = Set(found.total_reps + i64::from(results.reps_completed));
+            active.total_duration_s = Set(found.total_duration_s + results.duration_s);
+            active.total_calories_kcal = Set(found.total_calories_kcal + results.calories_burned_kcal);
+            active.best_form_score = Set(best);
+            active.last_completed_at = Set(now);
+            active.update(db).await?;
+        }
+        None => {
+            user_stat::ActiveModel {
+                tenant_id: Set(session.tenant_id.clone()),
+                user_id: Set(session.user_id.clone()),
+                exercise_id: Set(session.exercise_id.clone()),
+                sessions_completed: Set(1),
+                total_reps: Set(i64::from(results.reps_completed)),
+                total_duration_s: Set(results.duration_s),
+                total_calories_kcal: Set(results.calories_burned_kcal),
+                best_form_score: Set(form),
+                last_completed_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the session's objects first (so a failure leaves rows that a
+/// retry can use to finish), then every row that belongs to it.
+pub async fn delete(ctx: &AppContext, principal: &Principal, session_id: &str) -> Result<(), Status> {
+    let model = load_authorized(ctx, principal, session_id).await?;
+    let videos = video::Entity::find()
+        .filter(video::Column::SessionId.eq(session_id))
+        .all(&ctx.db)
+        .await
+        .map_err(db_status)?;
+    for video in &videos {
+        ctx.storage
+            .delete_prefix(&format!("videos/{}/", video.id))
+            .await
+            .map_err(storage_status)?;
+    }
+    let video_ids: Vec<String> = videos.iter().map(|v| v.id.clone()).collect();
+    let txn = ctx.db.begin().await.map_err(db_status)?;
+    if !video_ids.is_empty() {
+        step_result::Entity::delete_many()
+            .filter(step_result::Column::VideoId.is_in(video_ids.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_status)?;
+        artefact::Entity::delete_many()
+            .filter(artefact::Column::VideoId.is_in(video_ids.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_status)?;
+        video::Entity::delete_many()
+            .filter(video::Column::Id.is_in(video_ids.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_status)?;
+    }
+    thread::Entity::delete_many()
+        .filter(thread::Column::SessionId.eq(session_id))
+        .exec(&txn)
+        .await
+        .map_err(db_status)?;
+    session::Entity::delete_by_id(model.id.clone())
+        .exec(&txn)
+        .await
+        .map_err(db_status)?;
+    txn.commit().await.map_err(db_status)?;
+    for video_id in &video_ids {
+        for prefix in [format!("pipeline:{video_id}"), format!("render:{video_id}:")] {
+            ctx.queue.delete_by_key_prefix(&prefix).await.map_err(db_status)?;
+        }
+    }
+    ctx.queue
+        .delete_by_key_prefix(&format!("threads:{session_id}:"))
+        .await
+        .map_err(db_status)?;
+    Ok(())
+}
+
+pub async fn user_stats(
+    ctx: &AppContext,
+    principal: &Principal,
+    user_id: &str,
+) -> Result<pb::GetUserStatsResponse, Status> {
+    let user_id = if user_id.is_empty() { principal.user_id.as_str() } else { user_id };
+    if user_id != principal.user_id {
+        principal.require_manager()?;
+    }
+    let stats = user_stat::Entity::find()
+        .filter(user_stat::Column::TenantId.eq(principal.tenant_id.as_str()))
+        .filter(user_stat::Column::UserId.eq(user_id))
+        .order_by_asc(user_stat::Column::ExerciseId)
+        .all(&ctx.db)
+        .await
+        .map_err(db_status)?;
+    Ok(pb::GetUserStatsResponse {
+        stats: stats.iter().map(stats_to_proto).collect(),
+    })
+}

@@ -1,0 +1,266 @@
+//! Client-streaming upload: metadata, then chunks streamed straight into
+//! object storage. Every check that can fail runs before the database is
+//! touched, and a refused upload leaves neither object nor row.
+
+use bytes::Bytes;
+use fitvision_proto::v1 as pb;
+use fitvision_storage::UploadOptions;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use tokio_stream::StreamExt;
+use tonic::{Status, Streaming};
+
+use super::admin::{ensure_tenant, ensure_user};
+use super::sessions::{load_authorized, prepare_session};
+use crate::auth::Principal;
+use crate::context::AppContext;
+use crate::db::entity::video;
+use crate::db::{new_id, now_ms};
+use crate::error::{db_status, upload_status};
+use crate::pipeline::pipeline_job;
+
+/// Where the upload goes: an existing session, an announced video, or a new session.
+enum Target {
+    Existing { session_id: String, tenant_id: String },
+    Pending(Box<video::Model>),
+    NewSession(Box<super::sessions::NewSession>),
+}
+
+fn extension_of(filename: &str) -> &'static str {
+    let lower = filename.to_ascii_lowercase();
+    ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
+        .into_iter()
+        .find(|ext| lower.ends_with(&format!(".{ext}")))
+        .unwrap_or("mp4")
+}
+
+pub async fn upload(
+    ctx: &AppContext,
+    principal: &Principal,
+    mut stream: Streaming<pb::UploadVideoRequest>,
+) -> Result<pb::UploadVideoResponse, Status> {
+    let first = stream
+        .next()
+        .await
+        .ok_or_else(|| Status::invalid_argument("empty upload stream: metadata expected first"))??;
+    let Some(pb::upload_video_request::Payload::Metadata(metadata)) = first.payload else {
+        return Err(Status::invalid_argument("the first message must carry the upload metadata"));
+    };
+    let max = ctx.settings.max_upload_bytes;
+    if metadata.declared_size_bytes > max {
+        return Err(Status::resource_exhausted(format!(
+            "declared size {} exceeds the maximum of {max} bytes",
+            metadata.declared_size_bytes
+        )));
+    }
+    let (target, exercise_id) = resolve_target(ctx, principal, &metadata).await?;
+    let video_id = match &target {
+        Target::Pending(pending) => pending.id.clone(),
+        _ => new_id(),
+    };
+    let declared = match (&target, metadata.declared_size_bytes) {
+        (_, size) if size > 0 => Some(size),
+        (Target::Pending(pending), _) if pending.declared_size_bytes > 0 => Some(pending.declared_size_bytes as u64),
+        _ => None,
+    };
+    let key = format!("videos/{video_id}/original.{}", extension_of(&metadata.filename));
+    let mut options = UploadOptions::video(max, declared);
+    if !metadata.sha256_hex.is_empty() {
+        options.expected_sha256_hex = Some(metadata.sha256_hex.to_ascii_lowercase());
+    }
+    let mut upload = ctx.storage.begin_upload(&key, options).map_err(upload_status)?;
+    while let Some(message) = stream.next().await {
+        let message = match message {
+            Ok(message) => message,
+            Err(status) => {
+                upload.abort().await;
+                return Err(Status::cancelled(format!("upload stream broke: {}", status.message())));
+            }
+        };
+        match message.payload {
+            Some(pb::upload_video_request::Payload::Chunk(chunk)) => {
+                upload.write(Bytes::from(chunk)).await.map_err(upload_status)?;
+            }
+            Some(pb::upload_video_request::Payload::Metadata(_)) => {
+                upload.abort().await;
+                return Err(Status::invalid_argument("metadata may only be sent once, first"));
+            }
+            None => {}
+        }
+    }
+    let object = upload.commit().await.map_err(upload_status)?;
+    match record(ctx, principal, target, &video_id, &exercise_id, &metadata, &object).await {
+        Ok(()) => {}
+        Err(status) => {
+            // The rows were not written: do not keep the bytes either.
+            let _ = ctx.storage.delete(&object.key).await;
+            return Err(status);
+        }
+    }
+    ctx.wake.notify_waiters();
+    ctx.progress.publish(pb::WatchVideoResponse {
+        video_id: video_id.clone(),
+        stage: pb::ProgressStage::Queued as i32,
+        percent: 0.0,
+        message: "queued".to_owned(),
+        video: None,
+    });
+    let video = crate::pipeline::full_video(ctx, &video_id)
+        .await
+        .map_err(db_status)?
+        .ok_or_else(|| Status::internal("the uploaded video vanished"))?;
+    Ok(pb::UploadVideoResponse { video: Some(video) })
+}
+
+async fn resolve_target(
+    ctx: &AppContext,
+    principal: &Principal,
+    metadata: &pb::UploadMetadata,
+) -> Result<(Target, String), Status> {
+    if !metadata.video_id.is_empty() {
+        let pending = video::Entity::find_by_id(metadata.video_id.clone())
+            .one(&ctx.db)
+            .await
+            .map_err(db_status)?
+            .ok_or_else(|| Status::not_found(format!("video '{}' not found", metadata.video_id)))?;
+        let session = load_authorized(ctx, principal, &pending.session_id).await?;
+        if !metadata.session_id.is_empty() && metadata.session_id != session.id {
+            return Err(Status::invalid_argument("video_id belongs to another session"));
+        }
+        if pending.status != pb::VideoStatus::AwaitingUpload as i32 {
+            return Err(Status::failed_precondition(format!(
+                "video '{}' already has its bytes",
+                pending.id
+            )));
+        }
+        let exercise_id = if metadata.exercise_id.is_empty() { pending.exercise_id.clone() } else { metadata.exercise_id.clone() };
+        check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
+        return Ok((Target::Pending(Box::new(pending)), exercise_id));
+    }
+    if !metadata.session_id.is_empty() {
+        let session = load_authorized(ctx, principal, &metadata.session_id).await?;
+        let kind = pb::SessionKind::try_from(session.kind).unwrap_or(pb::SessionKind::Unspecified);
+        if let Some(module) = super::sessions::module_of(kind) {
+            principal.require_module(module)?;
+        }
+        let exercise_id = if metadata.exercise_id.is_empty() { session.exercise_id.clone() } else { metadata.exercise_id.clone() };
+        check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
+        return Ok((
+            Target::Existing {
+                session_id: session.id,
+                tenant_id: session.tenant_id,
+            },
+            exercise_id,
+        ));
+    }
+    let kind = match pb::SessionKind::try_from(metadata.kind).unwrap_or(pb::SessionKind::Unspecified) {
+        pb::SessionKind::Unspecified => pb::SessionKind::Video,
+        other => other,
+    };
+    check_exercise(ctx, &principal.tenant_id, &metadata.exercise_id).await?;
+    let prepared = prepare_session(
+        ctx,
+        &ctx.db,
+        principal,
+        kind,
+        &metadata.user_id,
+        &metadata.title,
+        &metadata.exercise_id,
+        metadata.subject.as_ref(),
+        None,
+        &Default::default(),
+    )
+    .await?;
+    Ok((Target::NewSession(Box::new(prepared)), metadata.exercise_id.clone()))
+}
+
+async fn check_exercise(ctx: &AppContext, tenant_id: &str, exercise_id: &str) -> Result<(), Status> {
+    if exercise_id.trim().is_empty() {
+        return Err(Status::invalid_argument("exercise_id is required to analyse a video"));
+    }
+    let known = crate::catalog::resolve(&ctx.db, tenant_id, ctx.library_tenant(), exercise_id)
+        .await
+        .map_err(db_status)?;
+    if known.is_none() {
+        return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+    }
+    Ok(())
+}
+
+/// Writes the session (when new), the video row and its pipeline job in one transaction.
+async fn record(
+    ctx: &AppContext,
+    principal: &Principal,
+    target: Target,
+    video_id: &str,
+    exercise_id: &str,
+    metadata: &pb::UploadMetadata,
+    object: &pb::ObjectRef,
+) -> Result<(), Status> {
+    let now = now_ms();
+    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let (session_id, tenant_id, pending) = match target {
+        Target::Existing { session_id, tenant_id } => (session_id, tenant_id, None),
+        Target::Pending(pending) => (pending.session_id.clone(), pending.tenant_id.clone(), Some(*pending)),
+        Target::NewSession(prepared) => {
+            ensure_tenant(&txn, &principal.tenant_id).await.map_err(db_status)?;
+            let owner = prepared.model.user_id.clone().unwrap();
+            ensure_user(&txn, &principal.tenant_id, &owner).await.map_err(db_status)?;
+            prepared.model.insert(&txn).await.map_err(db_status)?;
+            (prepared.id, principal.tenant_id.clone(), None)
+        }
+    };
+    let filled = |mut active: video::ActiveModel| {
+        active.exercise_id = Set(exercise_id.to_owned());
+        active.status = Set(pb::VideoStatus::Queued as i32);
+        active.stage = Set(pb::ProgressStage::Queued as i32);
+        active.object_key = Set(Some(object.key.clone()));
+        active.size_bytes = Set(object.size_bytes as i64);
+        active.sha256_hex = Set(object.sha256_hex.clone());
+        active.content_type = Set(object.content_type.clone());
+        active.updated_at = Set(now);
+        active
+    };
+    match pending {
+        Some(pending) => {
+            let mut active: video::ActiveModel = pending.clone().into();
+            if !metadata.filename.is_empty() {
+                active.filename = Set(metadata.filename.clone());
+            }
+            if metadata.expected_rep_count > 0 {
+                active.expected_rep_count = Set(metadata.expected_rep_count as i32);
+            }
+            filled(active).update(&txn).await.map_err(db_status)?;
+        }
+        None => {
+            let active = video::ActiveModel {
+                id: Set(video_id.to_owned()),
+                session_id: Set(session_id.clone()),
+                tenant_id: Set(tenant_id),
+                progress_percent: Set(0.0),
+                failure_code: Set(0),
+                failure_reason: Set(String::new()),
+                filename: Set(metadata.filename.clone()),
+                declared_size_bytes: Set(metadata.declared_size_bytes as i64),
+                expected_rep_count: Set(metadata.expected_rep_count as i32),
+                created_at: Set(now),
+                completed_at: Set(None),
+                ..Default::default()
+            };
+            filled(active).insert(&txn).await.map_err(db_status)?;
+        }
+    }
+    crate::db::entity::session::Entity::update_many()
+        .col_expr(crate::db::entity::session::Column::Status, "in-progress".into())
+        .col_expr(crate::db::entity::session::Column::UpdatedAt, now.into())
+        .filter(sea_orm::ColumnTrait::eq(&crate::db::entity::session::Column::Id, session_id.as_str()))
+        .filter(sea_orm::ColumnTrait::eq(&crate::db::entity::session::Column::Status, "created"))
+        .exec(&txn)
+        .await
+        .map_err(db_status)?;
+    // The job commits with the video: never a video without its job or a job without its video.
+    crate::jobs::queue::enqueue_in(&txn, pipeline_job(video_id, ctx.settings.job_max_attempts))
+        .await
+        .map_err(db_status)?;
+    txn.commit().await.map_err(db_status)?;
+    Ok(())
+}
