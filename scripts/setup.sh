@@ -17,7 +17,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 apt_packages=(
   libopencv-dev clang libclang-dev pkg-config ffmpeg
-  postgresql python3-venv unzip ca-certificates curl
+  postgresql python3-venv unzip ca-certificates curl chromium
 )
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -57,8 +57,8 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     };
     let o = |i: usize| orient(signal[i].unwrap_or(f64::NAN));
 
-    // Last and first index of the plateau near the maximum within idx range.
-    let plateau_bounds = |from: usize, to: usize| -> (usize, usize) {
+    // First and last index of the plateau near the maximum within from..=to, and that maximum.
+    let plateau_bounds = |from: usize, to: usize| -> (usize, usize, f64) {
         let max = (from..=to)
             .filter(|&i| signal[i].is_some())
             .map(o)
@@ -66,17 +66,17 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
         let near = |i: &usize| signal[*i].is_some() && o(*i) >= max - PLATEAU_TOLERANCE * range;
         let first = (from..=to).find(near).unwrap_or(from);
         let last = (from..=to).rev().find(near).unwrap_or(to);
-        (first, last)
+        (first, last, max)
     };
 
     enum State {
         Unknown,
         AtStart(Plateau),
-        Away { start: usize, bottom: usize },
+        Away { start: usize, top: f64, bottom: usize },
     }
     let mut state = State::Unknown;
-    let mut pending: Option<(usize, usize)> = None;
-    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    let mut pending: Option<(usize, f64, usize)> = None;
+    let mut candidates: Vec<(usize, f64, usize, usize, f64)> = Vec::new();
     let mut last_present: Option<usize> = None;
     let max_gap_s = rules.max_duration_s / 2.0;
 
@@ -86,9 +86,9 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
             && times_s[i] - times_s[p] > max_gap_s
         {
             // The subject vanished for too long: what happened meanwhile is unknown.
-            if let (State::AtStart(pl), Some((s, b))) = (&state, pending.take()) {
-                let (first, _) = plateau_bounds(pl.from, p);
-                candidates.push((s, b, first.max(pl.first)));
+            if let (State::AtStart(pl), Some((s, top, b))) = (&state, pending.take()) {
+                let (first, _, max) = plateau_bounds(pl.from, p);
+                candidates.push((s, top, b, first.max(pl.first), max));
             }
             state = State::Unknown;
             pending = None;
@@ -99,35 +99,40 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
             State::Unknown if n >= rules.exit => State::AtStart(Plateau { first: i, from: i }),
             State::Unknown => State::Unknown,
             State::AtStart(pl) if n < rules.enter => {
-                let (first, last) = plateau_bounds(pl.from, i);
-                if let Some((s, b)) = pending.take() {
-                    candidates.push((s, b, first));
+                let (first, last, max) = plateau_bounds(pl.from, i);
+                if let Some((s, top, b)) = pending.take() {
+                    candidates.push((s, top, b, first, max));
                 }
-                State::Away { start: last, bottom: i }
+                State::Away {
+                    start: last,
+                    top: max,
+                    bottom: i,
+                }
             }
             State::AtStart(pl) => State::AtStart(pl),
-            State::Away { start, bottom } if n >= rules.exit => {
-                pending = Some((start, bottom));
+            State::Away { start, top, bottom } if n >= rules.exit => {
+                pending = Some((start, top, bottom));
                 State::AtStart(Plateau { first: i, from: i })
             }
-            State::Away { start, bottom } => State::Away {
+            State::Away { start, top, bottom } => State::Away {
                 start,
+                top,
                 bottom: if orient(v) < o(bottom) { i } else { bottom },
             },
         };
     }
-    if let (State::AtStart(pl), Some((s, b))) = (&state, pending)
+    if let (State::AtStart(pl), Some((s, top, b))) = (&state, pending)
         && let Some(end) = last_present
     {
-        let (first, _) = plateau_bounds(pl.from, end);
-        candidates.push((s, b, first));
+        let (first, _, max) = plateau_bounds(pl.from, end);
+        candidates.push((s, top, b, first, max));
     }
 
     let mut reps: Vec<RepSpan> = candidates
         .into_iter()
-        .filter_map(|(start, mid, end)| {
-            let out = o(start) - o(mid);
-            let back = o(end) - o(mid);
+        .filter_map(|(start, top_before, mid, end, top_after)| {
+            let out = top_before - o(mid);
+            let back = top_after - o(mid);
             let span = RepSpan {
                 start,
                 mid,

@@ -24,8 +24,6 @@ pub enum VideoError {
         "video is truncated: decoding stopped at {decoded_ms:.0} ms of a declared {declared_ms:.0} ms"
     )]
     Truncated { decoded_ms: f64, declared_ms: f64 },
-    #[error("frame {index} changed size to {width}x{height} mid-stream")]
-    FrameSizeChanged { index: u32, width: u32, height: u32 },
     #[error("encoder failed: {0}")]
     Encoder(String),
     #[error("opencv: {0}")]

@@ -3,7 +3,9 @@
 //! image -> text probability map -> connected regions -> boxes.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
+
+use fitvision_pose_inference::ort_runtime;
 
 use fitvision_video::opencv::core::{self as cv, Mat, Point, Size};
 use fitvision_video::opencv::imgproc;
@@ -14,8 +16,6 @@ use serde::Deserialize;
 
 use crate::error::CheckError;
 
-/// Default ONNX Runtime shared library (see the team brief / scripts/setup.sh).
-pub const DEFAULT_ORT_DYLIB: &str = "/usr/local/lib/fitvision/libonnxruntime.so.1.31.1";
 /// Manifest of the vendored detector, relative to the models directory.
 pub const DETECTOR_MANIFEST: &str = "ppocr-v4/ppocr-v4-det.toml";
 
@@ -88,21 +88,6 @@ pub struct TextDetector {
     pub model_id: String,
 }
 
-/// The process-wide ONNX Runtime environment (ort allows one per process).
-fn environment() -> Result<&'static ort::environment::Environment, String> {
-    static ENV: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let path = std::env::var("ORT_DYLIB_PATH").unwrap_or_else(|_| DEFAULT_ORT_DYLIB.to_string());
-        ort::init_from(&path)
-            .map_err(|e| format!("loading ONNX Runtime from {path}: {e}"))?
-            .with_name("fitvision-cheat-detection")
-            .build()
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(Clone::clone)
-}
-
 impl TextDetector {
     /// Loads the detector described by `models_dir/ppocr-v4/ppocr-v4-det.toml`, verifying
     /// the model file's sha256 against the manifest.
@@ -120,7 +105,10 @@ impl TextDetector {
                 format!("sha256 {digest} does not match the manifest's {}", manifest.sha256),
             ));
         }
-        let env = environment().map_err(|e| model_err(&model_path, e))?;
+        // One ONNX Runtime environment per process (an ort rule): share pose-inference's, so
+        // both services can live in the all-in-one binary.
+        let env = ort_runtime::environment(&ort_runtime::dylib_path(None))
+            .map_err(|e| model_err(&model_path, e.to_string()))?;
         let ort_err = |e: &dyn std::fmt::Display| model_err(&model_path, e.to_string());
         let mut builder = Session::builder(env)
             .map_err(|e| ort_err(&e))?

@@ -11,6 +11,7 @@ use crate::builtin;
 use crate::language::{Language, UnsupportedLanguage};
 use crate::llm::LlmClient;
 use crate::prompt;
+use crate::script::ChineseScript;
 use crate::topic::{Topic, UnknownTopic};
 use crate::units::UnitSystem;
 use crate::verify::AllowedNumbers;
@@ -43,6 +44,8 @@ struct Plan<'a> {
     subject: Subject,
     system: UnitSystem,
     language: Language,
+    /// Script of Chinese text; `None` for English.
+    script: Option<ChineseScript>,
     items: Vec<Item<'a>>,
 }
 
@@ -52,6 +55,8 @@ impl<'a> Plan<'a> {
             return Err(CoachError::NoCompletedExercise);
         }
         let language = Language::from_tag(&request.language)?;
+        let script = (language == Language::Chinese)
+            .then(|| ChineseScript::from_tag(&request.language));
         let subject = request.subject.clone().unwrap_or_default();
         let system = UnitSystem::from_proto(subject.measurement_system);
         let mut topics: Vec<Topic> = Vec::new();
@@ -86,12 +91,21 @@ impl<'a> Plan<'a> {
             subject,
             system,
             language,
+            script,
             items,
         })
     }
 
+    /// Chinese text in the requested script (labels may arrive in either).
+    fn in_script(&self, text: String) -> String {
+        match self.script {
+            Some(script) => script.convert(&text),
+            None => text,
+        }
+    }
+
     fn builtin_text(&self, item: &Item) -> String {
-        match item.exercise {
+        let text = match item.exercise {
             Some(result) => builtin::overall(result, &self.subject, self.system, self.language),
             None => builtin::session_topic(
                 item.topic,
@@ -100,7 +114,8 @@ impl<'a> Plan<'a> {
                 self.system,
                 self.language,
             ),
-        }
+        };
+        self.in_script(text)
     }
 
     fn covered(&self, item: &Item<'a>) -> Vec<&'a AnalysisResult> {
@@ -184,7 +199,7 @@ impl Coach {
                 );
                 match allowed.first_unverified(&text) {
                     None => {
-                        feedback.text = text;
+                        feedback.text = plan.in_script(text);
                         feedback.provider = format!("llm:{}", llm.model());
                     }
                     Some(number) => {

@@ -107,8 +107,8 @@ impl<'a> ExerciseDigest<'a> {
             .filter(|check| check.total_checks > 0 && check.violation_count == 0)
             .collect();
 
-        // A zero form score with no checks at all means "not scored", not "all wrong".
-        let form_score = (!result.form_violations.is_empty() || result.form_score > 0.0)
+        // Without form checks the engine's score is a placeholder, not a measurement.
+        let form_score = (!result.form_violations.is_empty())
             .then(|| Measure::percent_of_share(result.form_score));
 
         Self {
@@ -140,7 +140,18 @@ impl<'a> ExerciseDigest<'a> {
     }
 }
 
+/// Series holding the signal reps were counted on; its unit is the unit of
+/// `Rep.range_of_motion`.
+const FOLLOWED_SIGNAL: &str = "followed_signal";
+
+/// Range of motion per rep, when it is an angle. Other followed signals are in
+/// body-relative units (or metres of bar travel for lifts) that mean little
+/// to an athlete, so they are left out rather than mislabelled.
 fn range_of_motion(result: &AnalysisResult) -> Option<(Measure, Measure)> {
+    let unit = result.series.get(FOLLOWED_SIGNAL).map(|series| SourceUnit::parse(&series.unit));
+    if unit != Some(SourceUnit::Degree) {
+        return None;
+    }
     let values: Vec<f64> = result
         .reps
         .iter()
@@ -172,6 +183,14 @@ fn tempo(result: &AnalysisResult) -> Option<(Measure, Measure)> {
 /// Chinese names of the scalar metrics the engine is known to report.
 const METRIC_NAMES_ZH: &[(&str, &str)] = &[
     ("jump_height", "跳跃高度"),
+    ("takeoff_velocity", "起跳速度"),
+    ("max_bar_velocity", "杠铃最大上升速度"),
+    ("max_hip_velocity", "髋部最大速度"),
+    ("bar_horizontal_displacement", "杠铃水平位移"),
+    ("lift_duration", "动作用时"),
+    ("runner_distance", "跑动距离"),
+    ("average_speed", "平均速度"),
+    ("distance", "距离"),
     ("jump_distance", "跳远距离"),
     ("reach_distance", "前伸距离"),
     ("cadence", "频率"),
@@ -230,7 +249,12 @@ fn named_metrics(
     let mut metrics: Vec<NamedMeasure> = result
         .metrics
         .iter()
-        .filter(|(key, value)| value.is_finite() && !DUPLICATED_KEYS.contains(&key.as_str()))
+        .filter(|(key, value)| {
+            // Timestamps locate events for charts; they are not achievements.
+            value.is_finite()
+                && !DUPLICATED_KEYS.contains(&key.as_str())
+                && !key.contains("timestamp")
+        })
         .map(|(key, value)| {
             let (base, unit) = SourceUnit::split_metric_key(key);
             NamedMeasure {
@@ -297,14 +321,19 @@ pub fn digest_series(
     system: UnitSystem,
 ) -> Option<SeriesDigest> {
     let (key, series) = find_series(result, keys)?;
-    let unit = SourceUnit::parse(&series.unit);
-    let finite: Vec<(usize, f64)> = series
+    let mut unit = SourceUnit::parse(&series.unit);
+    let mut finite: Vec<(usize, f64)> = series
         .values
         .iter()
         .copied()
         .enumerate()
         .filter(|(_, value)| value.is_finite())
         .collect();
+    // Sub-metre travel (bar path, hip height) reads better in cm (in).
+    if unit == SourceUnit::Metre && finite.iter().all(|(_, value)| value.abs() < 1.0) {
+        unit = SourceUnit::Centimetre;
+        finite.iter_mut().for_each(|(_, value)| *value *= 100.0);
+    }
     let (first_index, first) = *finite.first()?;
     let (_, last) = *finite.last()?;
     let (max_index, max) = finite

@@ -14,6 +14,7 @@ pub mod digest;
 pub mod language;
 pub mod llm;
 pub mod prompt;
+pub mod script;
 pub mod service;
 pub mod topic;
 pub mod units;

@@ -56,15 +56,14 @@ impl LiftMetric {
         }
     }
 
-    /// Series keys that may hold this metric in `AnalysisResult.series`, most
-    /// specific first. The seed's own name comes first; the others are the
-    /// names a metrics engine may reasonably use (side-specific joint angles,
-    /// `bar_velocity` as in the proto's example).
+    /// Series keys that may hold this metric in `AnalysisResult.series`, the
+    /// exercise engine's name first (its lift analyser writes `bar_velocity`
+    /// and `barbell_trajectory_x`), then the seed's and other reasonable names.
     pub fn series_keys(self) -> &'static [&'static str] {
         match self {
             Self::PowerOutput => &["power_output", "power", "bar_power"],
             Self::GroundReactionForce => &["ground_reaction_force", "grf"],
-            Self::BarbellVelocity => &["barbell_velocity", "bar_velocity", "bar_speed"],
+            Self::BarbellVelocity => &["bar_velocity", "barbell_velocity", "bar_speed"],
             Self::HipVelocity => &["hip_velocity", "hip_speed"],
             Self::ShinAngle => &["shin_angle", "left_shin_angle", "right_shin_angle"],
             Self::HipHeight => &["hip_height"],
@@ -73,8 +72,8 @@ impl LiftMetric {
             Self::KneeAngle => &["knee_angle", "left_knee_angle", "right_knee_angle"],
             Self::BarHeight => &["bar_height", "barbell_height"],
             Self::BarbellTrajectory => &[
+                "barbell_trajectory_x",
                 "barbell_trajectory",
-                "bar_trajectory",
                 "bar_trajectory_x",
                 "bar_x",
             ],

@@ -17,6 +17,7 @@ pub mod routes;
 pub mod signing;
 pub mod state;
 pub mod threads;
+pub mod transcode;
 pub mod upload;
 pub mod views;
 
@@ -120,6 +121,21 @@ pub fn router(state: AppState) -> Router {
         .route("/videos/{id}/events", get(progress::video_events))
         .route_layer(authed(Family::Plain));
 
+    // google.api.http transcoding of the unary RPCs.
+    let transcoded_routes = Router::new()
+        .route("/v1/sessions", post(transcode::create_session).get(transcode::list_sessions))
+        .route(
+            "/v1/sessions/{session_id}",
+            get(transcode::get_session)
+                .patch(transcode::update_session)
+                .delete(transcode::delete_session),
+        )
+        .route("/v1/videos/{video_id}", get(transcode::get_video))
+        .route("/v1/threads/{thread_id}", get(transcode::get_thread))
+        .route("/v1/catalog/exercises", get(transcode::list_catalog_exercises))
+        .route("/v1/catalog/exercises/{exercise_id}", get(transcode::get_catalog_exercise))
+        .route_layer(authed(Family::Plain));
+
     let public_routes = Router::new()
         .route("/oauth2/token", post(guru::token))
         .route("/videos/{id}/upload", post(guru::upload_video))
@@ -150,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ai_move_routes)
         .merge(guru_routes)
         .merge(progress_routes)
+        .merge(transcoded_routes)
         .merge(public_routes)
         .merge(docs_routes)
         .layer(upload_limit)

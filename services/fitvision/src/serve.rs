@@ -88,9 +88,9 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result
     session.addr = at(args.session_port);
     session.data_dir = data_dir.clone();
     session.storage.storage_url = Some(storage_url.clone());
-    session.pose_url = url(args.pose_port);
-    session.cheat_url = url(args.cheat_port);
-    session.metrics_url = url(args.metrics_port);
+    session.pose_inference_url = url(args.pose_port);
+    session.cheat_detection_url = url(args.cheat_port);
+    session.exercise_metrics_url = url(args.metrics_port);
     session.coaching_url = url(args.coaching_port);
 
     let mut edge: fitvision_edge::Config = defaults()?;

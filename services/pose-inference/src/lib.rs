@@ -13,7 +13,7 @@ mod execution;
 pub mod geometry;
 pub mod letterbox;
 pub mod model;
-mod ort_runtime;
+pub mod ort_runtime;
 pub mod pipeline;
 pub mod registry;
 pub mod render;

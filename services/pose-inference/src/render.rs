@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use fitvision_proto::v1::{
-    AnalysisResult, AuthenticityReport, ObjectRef, OverlayKind, PoseTrack, RenderAnnotatedVideoRequest,
-    RenderAnnotatedVideoResponse,
+    AnalysisResult, AuthenticityReport, ObjectRef, OverlayKind, PoseTrack,
+    RenderAnnotatedVideoRequest, RenderAnnotatedVideoResponse,
 };
 use fitvision_storage::{Storage, StorageError, UploadError};
 use fitvision_video::opencv::core::{Mat, Vector};
@@ -65,11 +65,12 @@ impl From<RenderError> for Status {
                 | VideoError::NotAVideo(_)
                 | VideoError::NoFrames(_)
                 | VideoError::AbsurdResolution { .. }
-                | VideoError::Truncated { .. }
-                | VideoError::FrameSizeChanged { .. },
+                | VideoError::Truncated { .. },
             ) => Status::failed_precondition(message),
             RenderError::Storage(StorageError::NotFound { .. }) => Status::not_found(message),
-            RenderError::Storage(StorageError::InvalidKey { .. }) => Status::invalid_argument(message),
+            RenderError::Storage(StorageError::InvalidKey { .. }) => {
+                Status::invalid_argument(message)
+            }
             RenderError::Video(_)
             | RenderError::Draw(_)
             | RenderError::Storage(_)
@@ -119,13 +120,20 @@ async fn render_stored(
     let video_key = required_key(request.video.as_ref(), "video")?;
     let track_key = required_key(request.pose_track.as_ref(), "pose_track")?;
     if request.output_key.trim().is_empty() {
-        return Err(RenderError::InvalidRequest("output_key is required".to_owned()));
+        return Err(RenderError::InvalidRequest(
+            "output_key is required".to_owned(),
+        ));
     }
     let flavour = match OverlayKind::try_from(request.overlay) {
         Ok(OverlayKind::Skeleton) => Flavour::Skeleton,
         // Unspecified means the full overlay, which is what people ask for.
         Ok(OverlayKind::All | OverlayKind::Unspecified) => Flavour::All,
-        Err(_) => return Err(RenderError::InvalidRequest(format!("unknown overlay {}", request.overlay))),
+        Err(_) => {
+            return Err(RenderError::InvalidRequest(format!(
+                "unknown overlay {}",
+                request.overlay
+            )));
+        }
     };
     let track_bytes = storage.get_bytes(&track_key).await?;
     let track = PoseTrack::decode(track_bytes).map_err(|e| RenderError::BadTrack(e.to_string()))?;
@@ -154,7 +162,9 @@ async fn render_stored(
         .map_err(|e| RenderError::Task(e.to_string()))??
     };
 
-    let mut stored = storage.put_file(&request.output_key, &rendered.video_path).await?;
+    let mut stored = storage
+        .put_file(&request.output_key, &rendered.video_path)
+        .await?;
     if stored.content_type.is_empty() {
         stored.content_type = "video/mp4".to_owned();
     }
@@ -209,7 +219,11 @@ pub fn render_to_file(job: &RenderJob<'_>) -> Result<RenderOutput, RenderError> 
     let plan = OverlayPlan::new(job.result, job.authenticity);
     let mut overlay = Overlay::new(&plan, job.flavour, width as i32, height as i32);
     let mut cursor = TrackCursor::new(job.track);
-    let mut pending_snapshots = if job.with_snapshots { plan.snapshot_moments() } else { Vec::new() };
+    let mut pending_snapshots = if job.with_snapshots {
+        plan.snapshot_moments()
+    } else {
+        Vec::new()
+    };
     pending_snapshots.sort_by(|a, b| a.1.total_cmp(&b.1));
     let mut snapshots = Vec::new();
     let mut last_frame: Option<Mat> = None;
@@ -217,10 +231,18 @@ pub fn render_to_file(job: &RenderJob<'_>) -> Result<RenderOutput, RenderError> 
     for decoded in decoder {
         let decoded = decoded?;
         let mut image = decoded.image;
-        overlay.draw(&mut image, decoded.index, decoded.timestamp_ms, cursor.at(decoded.index))?;
+        overlay.draw(
+            &mut image,
+            decoded.index,
+            decoded.timestamp_ms,
+            cursor.at(decoded.index),
+        )?;
         writer.write(&image)?;
         // Snapshots are due on the first frame at or after their moment.
-        while pending_snapshots.first().is_some_and(|(_, t)| *t <= decoded.timestamp_ms + 0.5) {
+        while pending_snapshots
+            .first()
+            .is_some_and(|(_, t)| *t <= decoded.timestamp_ms + 0.5)
+        {
             let (name, _) = pending_snapshots.remove(0);
             snapshots.push((name, jpeg(&image)?));
         }
@@ -285,7 +307,8 @@ mod tests {
     fn statuses_say_whose_fault_it_is() {
         let status: Status = RenderError::InvalidRequest("video.key is required".into()).into();
         assert_eq!(status.code(), tonic::Code::InvalidArgument);
-        let status: Status = RenderError::Storage(StorageError::NotFound { key: "k".into() }).into();
+        let status: Status =
+            RenderError::Storage(StorageError::NotFound { key: "k".into() }).into();
         assert_eq!(status.code(), tonic::Code::NotFound);
         let status: Status = RenderError::Video(VideoError::NoFrames("x".into())).into();
         assert_eq!(status.code(), tonic::Code::FailedPrecondition);

@@ -12,8 +12,8 @@ use std::process::Command;
 
 use fitvision_pose_inference::render::{Flavour, RenderJob, render_to_file};
 use fitvision_proto::v1::{
-    AnalysisResult, AuthenticityCheck, AuthenticityReport, BoundingBox, Evidence, Keypoint, PersonPose, Phase,
-    PoseFrame, PoseTrack, Rep, RiskLevel, Series, VideoInfo,
+    AnalysisResult, AuthenticityCheck, AuthenticityReport, BoundingBox, Evidence, Keypoint,
+    PersonPose, Phase, PoseFrame, PoseTrack, Rep, RiskLevel, Series, VideoInfo,
 };
 use fitvision_video::VideoDecoder;
 
@@ -25,7 +25,10 @@ fn shared_video(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)", path.display());
+        eprintln!(
+            "SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)",
+            path.display()
+        );
         None
     }
 }
@@ -187,12 +190,19 @@ struct Probe {
 fn ffprobe(path: &Path) -> Probe {
     let output = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-count_packets"])
-        .args(["-show_entries", "stream=codec_name,pix_fmt,width,height,duration,nb_read_packets"])
+        .args([
+            "-show_entries",
+            "stream=codec_name,pix_fmt,width,height,duration,nb_read_packets",
+        ])
         .args(["-of", "default=noprint_wrappers=1"])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(output.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout).expect("utf8");
     let field = |name: &str| -> String {
         text.lines()
@@ -216,7 +226,8 @@ fn top_level_boxes(path: &Path) -> Vec<String> {
     let mut boxes = Vec::new();
     let mut offset = 0usize;
     while offset + 8 <= bytes.len() {
-        let size32 = u32::from_be_bytes(bytes[offset..offset + 4].try_into().expect("4 bytes")) as u64;
+        let size32 =
+            u32::from_be_bytes(bytes[offset..offset + 4].try_into().expect("4 bytes")) as u64;
         let kind = String::from_utf8_lossy(&bytes[offset + 4..offset + 8]).into_owned();
         let size = match size32 {
             0 => (bytes.len() - offset) as u64,
@@ -234,25 +245,52 @@ fn top_level_boxes(path: &Path) -> Vec<String> {
 
 fn source_video_duration_s(path: &Path) -> f64 {
     let output = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=duration"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=duration",
+        ])
         .args(["-of", "default=noprint_wrappers=1:nokey=1"])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    String::from_utf8_lossy(&output.stdout).trim().parse().expect("source duration")
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("source duration")
 }
 
-fn assert_browser_playable(source: &Path, output: &Path, expected_frames: usize, fps: f64, w: u32, h: u32) {
+fn assert_browser_playable(
+    source: &Path,
+    output: &Path,
+    expected_frames: usize,
+    fps: f64,
+    w: u32,
+    h: u32,
+) {
     let probe = ffprobe(output);
     assert_eq!(probe.codec, "h264", "{probe:?}");
     assert_eq!(probe.pix_fmt, "yuv420p", "{probe:?}");
     // Odd sides are padded by one pixel for yuv420p.
-    assert_eq!((probe.width, probe.height), (w + w % 2, h + h % 2), "{probe:?}");
-    assert_eq!(probe.frames as usize, expected_frames, "every decoded frame is written once");
+    assert_eq!(
+        (probe.width, probe.height),
+        (w + w % 2, h + h % 2),
+        "{probe:?}"
+    );
+    assert_eq!(
+        probe.frames as usize, expected_frames,
+        "every decoded frame is written once"
+    );
     let boxes = top_level_boxes(output);
     let moov = boxes.iter().position(|b| b == "moov").expect("moov box");
     let mdat = boxes.iter().position(|b| b == "mdat").expect("mdat box");
-    assert!(moov < mdat, "faststart: moov must precede mdat, got {boxes:?}");
+    assert!(
+        moov < mdat,
+        "faststart: moov must precede mdat, got {boxes:?}"
+    );
     let source_s = source_video_duration_s(source);
     let frame_s = 1.0 / fps;
     assert!(
@@ -289,7 +327,15 @@ fn render_synthetic(name: &str, flavour: Flavour, snapshots: bool) {
     assert_browser_playable(&source, &output, times.len(), rendered.fps, w, h);
     if snapshots {
         let names: Vec<&str> = rendered.snapshots.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["start_of_lifting", "setup_end", "first_pull_end", "flight_end"]);
+        assert_eq!(
+            names,
+            [
+                "start_of_lifting",
+                "setup_end",
+                "first_pull_end",
+                "flight_end"
+            ]
+        );
         for (name, jpeg) in &rendered.snapshots {
             assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]), "{name} is a JPEG");
         }
@@ -301,7 +347,8 @@ fn render_synthetic(name: &str, flavour: Flavour, snapshots: bool) {
         std::fs::create_dir_all(&keep).expect("keep dir");
         std::fs::copy(&output, keep.join(format!("synthetic-{name}"))).expect("keep copy");
         for (snapshot, jpeg) in &rendered.snapshots {
-            std::fs::write(keep.join(format!("{name}-{snapshot}.jpg")), jpeg).expect("keep snapshot");
+            std::fs::write(keep.join(format!("{name}-{snapshot}.jpg")), jpeg)
+                .expect("keep snapshot");
         }
     }
 }
@@ -376,4 +423,130 @@ fn a_track_from_another_video_is_refused() {
     .expect_err("size mismatch");
     let status: tonic::Status = error.into();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+}
+
+#[tokio::test]
+async fn the_rpc_stores_the_video_and_phase_snapshots() {
+    use fitvision_pose_inference::render::render_annotated_video;
+    use fitvision_proto::v1::{ObjectRef, OverlayKind, RenderAnnotatedVideoRequest};
+    use prost::Message;
+
+    let Some(source) = shared_video("jumpingjack_black_bg.mp4") else {
+        return;
+    };
+    let (times, w, h) = probe_with_decoder(&source);
+    let track = synthetic_track(&times, w, h, 1000.0);
+    let result = synthetic_result(&times, 1000.0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = fitvision_storage::Storage::local(dir.path()).expect("storage");
+    storage
+        .put_bytes(
+            "videos/v1/original.mp4",
+            std::fs::read(&source).expect("read"),
+        )
+        .await
+        .expect("put video");
+    storage
+        .put_bytes("videos/v1/pose_track.pb", track.encode_to_vec())
+        .await
+        .expect("put track");
+    let key = |k: &str| {
+        Some(ObjectRef {
+            key: k.to_owned(),
+            ..Default::default()
+        })
+    };
+    let response = render_annotated_video(
+        &storage,
+        RenderAnnotatedVideoRequest {
+            video: key("videos/v1/original.mp4"),
+            pose_track: key("videos/v1/pose_track.pb"),
+            result: Some(result),
+            authenticity: None,
+            overlay: OverlayKind::All as i32,
+            output_key: "videos/v1/annotated_all.mp4".to_owned(),
+            snapshot_key_prefix: "videos/v1/phases/".to_owned(),
+        },
+    )
+    .await
+    .expect("render");
+    let video = response.video.expect("video ref");
+    assert_eq!(video.key, "videos/v1/annotated_all.mp4");
+    assert_eq!(video.content_type, "video/mp4");
+    let stored = storage.local_copy(&video.key).await.expect("stored");
+    assert_eq!(
+        std::fs::metadata(stored.as_ref()).expect("meta").len(),
+        video.size_bytes
+    );
+    assert_browser_playable(
+        &source,
+        stored.as_ref(),
+        times.len(),
+        track.video.as_ref().expect("info").fps,
+        w,
+        h,
+    );
+    let mut names: Vec<&str> = response
+        .phase_snapshots
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "first_pull_end",
+            "flight_end",
+            "setup_end",
+            "start_of_lifting"
+        ]
+    );
+    let snapshot = &response.phase_snapshots["flight_end"];
+    assert_eq!(snapshot.key, "videos/v1/phases/flight_end.jpg");
+    let jpeg = storage
+        .get_bytes(&snapshot.key)
+        .await
+        .expect("snapshot stored");
+    assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+
+    // Bad requests are refused with a status that says why.
+    let missing = render_annotated_video(
+        &storage,
+        RenderAnnotatedVideoRequest {
+            video: key("videos/v1/original.mp4"),
+            pose_track: key("videos/none/pose_track.pb"),
+            output_key: "videos/v1/x.mp4".to_owned(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("missing track");
+    assert_eq!(missing.code(), tonic::Code::NotFound, "{missing:?}");
+    let no_output = render_annotated_video(
+        &storage,
+        RenderAnnotatedVideoRequest {
+            video: key("videos/v1/original.mp4"),
+            pose_track: key("videos/v1/pose_track.pb"),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("no output key");
+    assert_eq!(no_output.code(), tonic::Code::InvalidArgument);
+    storage
+        .put_bytes("videos/v1/garbage.pb", b"\xff\xff\xff not a track".to_vec())
+        .await
+        .expect("put");
+    let garbage = render_annotated_video(
+        &storage,
+        RenderAnnotatedVideoRequest {
+            video: key("videos/v1/original.mp4"),
+            pose_track: key("videos/v1/garbage.pb"),
+            output_key: "videos/v1/x.mp4".to_owned(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("garbage track");
+    assert_eq!(garbage.code(), tonic::Code::FailedPrecondition);
 }

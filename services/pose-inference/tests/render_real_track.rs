@@ -23,7 +23,10 @@ fn shared_video(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)", path.display());
+        eprintln!(
+            "SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)",
+            path.display()
+        );
         None
     }
 }
@@ -62,11 +65,20 @@ fn ffprobe_field(path: &Path, entries: &str, count_packets: bool) -> String {
         command.arg("-count_packets");
     }
     let output = command
-        .args(["-show_entries", entries, "-of", "default=noprint_wrappers=1:nokey=1"])
+        .args([
+            "-show_entries",
+            entries,
+            "-of",
+            "default=noprint_wrappers=1:nokey=1",
+        ])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
@@ -115,8 +127,15 @@ fn check(name: &str, flavour: Flavour) {
     })
     .expect("render");
 
-    assert_eq!(rendered.frames_written, info.frame_count, "one output frame per decoded frame");
-    let streams = ffprobe_field(&output, "stream=codec_name,pix_fmt,width,height,nb_read_packets", true);
+    assert_eq!(
+        rendered.frames_written, info.frame_count,
+        "one output frame per decoded frame"
+    );
+    let streams = ffprobe_field(
+        &output,
+        "stream=codec_name,pix_fmt,width,height,nb_read_packets",
+        true,
+    );
     let fields: Vec<&str> = streams.lines().collect();
     assert_eq!(fields[0], "h264");
     assert_eq!(fields[3], "yuv420p");
@@ -125,9 +144,16 @@ fn check(name: &str, flavour: Flavour) {
     assert_eq!(fields[2].parse::<u32>().expect("h"), h + h % 2);
     assert_eq!(fields[4].parse::<u32>().expect("packets"), info.frame_count);
     let (moov, mdat) = moov_and_mdat(&output);
-    assert!(moov < mdat, "faststart: moov at {moov} must precede mdat at {mdat}");
-    let source_s: f64 = ffprobe_field(&source, "stream=duration", false).parse().expect("source duration");
-    let output_s: f64 = ffprobe_field(&output, "stream=duration", false).parse().expect("output duration");
+    assert!(
+        moov < mdat,
+        "faststart: moov at {moov} must precede mdat at {mdat}"
+    );
+    let source_s: f64 = ffprobe_field(&source, "stream=duration", false)
+        .parse()
+        .expect("source duration");
+    let output_s: f64 = ffprobe_field(&output, "stream=duration", false)
+        .parse()
+        .expect("output duration");
     let frame_s = 1.0 / rendered.fps;
     assert!(
         (output_s - source_s).abs() <= frame_s + 1e-6,

@@ -305,7 +305,11 @@ fn power_cue(language: Language) -> String {
     ).to_owned()
 }
 
+/// The engine's lift duration (lift-off to recovery), else the clip's.
 fn lift_duration(result: &AnalysisResult) -> Option<Measure> {
+    if let Some(seconds) = result.metrics.get("lift_duration_s").filter(|s| s.is_finite() && **s > 0.0) {
+        return Some(Measure::seconds(*seconds));
+    }
     if result.duration_s > 0.0 {
         return Some(Measure::seconds(result.duration_s));
     }

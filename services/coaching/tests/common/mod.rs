@@ -51,6 +51,11 @@ pub fn push_up() -> AnalysisResult {
         pose_accuracy: 0.94,
         duration_s: 31.4,
         calories_kcal: 4.2,
+        // Reps were counted on the elbow angle: range of motion is in degrees.
+        series: HashMap::from([(
+            "followed_signal".to_owned(),
+            series("deg", &[165.0, 120.0, 84.0, 126.0, 166.0]),
+        )]),
         ..Default::default()
     }
 }
@@ -108,7 +113,7 @@ pub fn snatch() -> AnalysisResult {
             ("hip_angle".to_owned(), series("deg", &[60.0, 75.0, 110.0, 140.0, 165.0, 172.0, 90.0, 70.0])),
             ("knee_angle".to_owned(), series("deg", &[80.0, 110.0, 140.0, 128.0, 155.0, 168.0, 85.0, 60.0])),
             ("bar_height".to_owned(), series("m", &[0.22, 0.35, 0.52, 0.75, 0.98, 1.21, 1.38, 1.30])),
-            ("barbell_trajectory".to_owned(), series("m", &[0.0, -0.03, -0.05, -0.02, 0.04, 0.09, 0.06, 0.05])),
+            ("barbell_trajectory_x".to_owned(), series("m", &[0.0, -0.03, -0.05, -0.02, 0.04, 0.09, 0.06, 0.05])),
             ("torso_angle".to_owned(), series("deg", &[40.0, 38.5, 36.8, 20.0, 5.0, 2.0, 10.0, 15.0])),
         ]),
         series_timestamps_ms: timestamps,
@@ -119,6 +124,12 @@ pub fn snatch() -> AnalysisResult {
             phase("turnover", 550.0, 650.0),
             phase("catch", 650.0, 700.0),
         ],
+        metrics: HashMap::from([
+            ("max_bar_speed_m_s".to_owned(), 2.05),
+            ("barbell_mass_kg".to_owned(), 60.0),
+            ("lift_duration_s".to_owned(), 1.9),
+            ("peak_bar_velocity_timestamp_ms".to_owned(), 500.0),
+        ]),
         warnings: vec!["Shin angle and hip velocity need a side view of the lower legs".into()],
         ..Default::default()
     }

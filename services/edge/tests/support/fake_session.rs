@@ -452,6 +452,7 @@ impl SessionService for FakeSession {
             completed_at: Some(now()),
             progress_percent: 100.0,
             expected_rep_count: meta.expected_rep_count,
+            ..Default::default()
         };
         self.with_session(&session.session_id, |s| {
             s.videos.retain(|v| v.video_id != video_id);

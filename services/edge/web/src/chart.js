@@ -2,7 +2,7 @@
 // phase labels, and a playhead that follows the video.
 
 const SVG = 'http://www.w3.org/2000/svg';
-const WIDTH = 800;
+const DEFAULT_WIDTH = 800;
 const HEIGHT = 220;
 const PAD = { left: 44, right: 12, top: 14, bottom: 26 };
 export const PALETTE = ['#0b6bcb', '#d4461c', '#2e8540', '#8a3ffc', '#b28600'];
@@ -46,6 +46,8 @@ export function linePath(xs, ys) {
  */
 export function drawChart(container, { title, timesMs, lines, reps = [], phases = [], durationMs = 0, onSeek }) {
   container.replaceChildren();
+  // One SVG unit per CSS pixel: labels keep their shape on any screen width.
+  const WIDTH = Math.max(280, Math.round(container.clientWidth || DEFAULT_WIDTH));
   const t0 = 0;
   const t1 = Math.max(durationMs || 0, timesMs.length ? timesMs[timesMs.length - 1] : 0, 1);
   let lo = Infinity;
@@ -76,9 +78,10 @@ export function drawChart(container, { title, timesMs, lines, reps = [], phases 
   const svg = el('svg', {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     class: 'chart-svg',
+    width: WIDTH,
+    height: HEIGHT,
     role: 'img',
     'aria-label': `${title}: ${lines.map((l) => l.name).join(', ')} over time, ${reps.length} reps shaded`,
-    preserveAspectRatio: 'none',
   });
   el('title', {}, svg).textContent = title;
 
@@ -89,7 +92,8 @@ export function drawChart(container, { title, timesMs, lines, reps = [], phases 
     const band = el(
       'rect',
       {
-        class: 'rep-band',
+        // Alternate shades so back-to-back reps stay distinct.
+        class: rep.index % 2 ? 'rep-band' : 'rep-band rep-band-alt',
         'data-rep': rep.index,
         x: xa.toFixed(1),
         y: PAD.top,
@@ -116,7 +120,7 @@ export function drawChart(container, { title, timesMs, lines, reps = [], phases 
     const label = el('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, grid);
     label.textContent = `${Math.round(v * 100) / 100}`;
   }
-  const xStep = niceStep((t1 - t0) / 1000, 8);
+  const xStep = niceStep((t1 - t0) / 1000, Math.max(3, Math.floor(WIDTH / 90)));
   for (let s = 0; s * 1000 <= t1; s += xStep) {
     const label = el('text', { x: x(s * 1000), y: HEIGHT - 8, 'text-anchor': 'middle' }, grid);
     label.textContent = `${Math.round(s * 10) / 10}s`;

@@ -626,6 +626,21 @@ function renderDownloads(model) {
   if (!list.children.length) list.append(h('li', { class: 'muted', text: 'Nothing to download yet.' }));
 }
 
+let resizeTimer = null;
+let lastChartWidth = 0;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    const width = $('charts').clientWidth;
+    // Charts are drawn at their pixel width; redraw when it changes.
+    if (current?.model && width !== lastChartWidth) {
+      lastChartWidth = width;
+      renderCharts(current.model);
+      current.charts.forEach((c) => c.setTime($('result-video').currentTime * 1000));
+    }
+  }, 150);
+});
+
 // ---------------------------------------------------------------- sessions
 
 async function refreshSessions() {

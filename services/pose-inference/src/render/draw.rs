@@ -1,10 +1,10 @@
 //! Drawing primitives on BGR frames, sized to the frame so text stays legible
 //! from a 202x360 phone crop to a 1080x1920 export.
 
+use fitvision_video::opencv::Result;
 use fitvision_video::opencv::core::{Mat, Point, Rect, Scalar, Size};
 use fitvision_video::opencv::imgproc::{self, FONT_HERSHEY_SIMPLEX, LINE_AA};
 use fitvision_video::opencv::prelude::*;
-use fitvision_video::opencv::Result;
 
 pub const WHITE: (u8, u8, u8) = (255, 255, 255);
 pub const BLACK: (u8, u8, u8) = (0, 0, 0);
@@ -29,7 +29,11 @@ pub struct Pen {
 impl Pen {
     pub fn for_frame(width: i32, height: i32) -> Self {
         let unit = (f64::from(width.min(height)) / 540.0).clamp(0.35, 4.0);
-        Self { unit, width, height }
+        Self {
+            unit,
+            width,
+            height,
+        }
     }
 
     /// A length of `units` in pixels, at least 1.
@@ -59,11 +63,38 @@ impl Pen {
 
     /// Text with a dark outline, readable on any background. `origin` is the
     /// bottom-left of the text.
-    pub fn text(&self, frame: &mut Mat, text: &str, origin: Point, size: f64, colour: (u8, u8, u8)) -> Result<()> {
+    pub fn text(
+        &self,
+        frame: &mut Mat,
+        text: &str,
+        origin: Point,
+        size: f64,
+        colour: (u8, u8, u8),
+    ) -> Result<()> {
         let scale = self.font_scale(size);
         let thickness = self.font_thickness(size);
-        imgproc::put_text(frame, text, origin, FONT_HERSHEY_SIMPLEX, scale, bgr(BLACK), thickness + 2 * self.px(1.0), LINE_AA, false)?;
-        imgproc::put_text(frame, text, origin, FONT_HERSHEY_SIMPLEX, scale, bgr(colour), thickness, LINE_AA, false)
+        imgproc::put_text(
+            frame,
+            text,
+            origin,
+            FONT_HERSHEY_SIMPLEX,
+            scale,
+            bgr(BLACK),
+            thickness + 2 * self.px(1.0),
+            LINE_AA,
+            false,
+        )?;
+        imgproc::put_text(
+            frame,
+            text,
+            origin,
+            FONT_HERSHEY_SIMPLEX,
+            scale,
+            bgr(colour),
+            thickness,
+            LINE_AA,
+            false,
+        )
     }
 
     /// Darkens a rectangle (clipped to the frame) so text on it stands out.
@@ -78,11 +109,25 @@ impl Pen {
         darker.copy_to(&mut roi)
     }
 
-    pub fn line(&self, frame: &mut Mat, a: Point, b: Point, colour: (u8, u8, u8), units: f64) -> Result<()> {
+    pub fn line(
+        &self,
+        frame: &mut Mat,
+        a: Point,
+        b: Point,
+        colour: (u8, u8, u8),
+        units: f64,
+    ) -> Result<()> {
         imgproc::line(frame, a, b, bgr(colour), self.px(units), LINE_AA, 0)
     }
 
-    pub fn dashed_line(&self, frame: &mut Mat, a: Point, b: Point, colour: (u8, u8, u8), units: f64) -> Result<()> {
+    pub fn dashed_line(
+        &self,
+        frame: &mut Mat,
+        a: Point,
+        b: Point,
+        colour: (u8, u8, u8),
+        units: f64,
+    ) -> Result<()> {
         let (dx, dy) = (f64::from(b.x - a.x), f64::from(b.y - a.y));
         let length = dx.hypot(dy);
         let dash = f64::from(self.px(10.0));
@@ -97,28 +142,92 @@ impl Pen {
         Ok(())
     }
 
-    pub fn arrow(&self, frame: &mut Mat, from: Point, to: Point, colour: (u8, u8, u8), units: f64) -> Result<()> {
-        imgproc::arrowed_line(frame, from, to, bgr(colour), self.px(units), LINE_AA, 0, 0.15)
+    pub fn arrow(
+        &self,
+        frame: &mut Mat,
+        from: Point,
+        to: Point,
+        colour: (u8, u8, u8),
+        units: f64,
+    ) -> Result<()> {
+        imgproc::arrowed_line(
+            frame,
+            from,
+            to,
+            bgr(colour),
+            self.px(units),
+            LINE_AA,
+            0,
+            0.15,
+        )
     }
 
-    pub fn dot(&self, frame: &mut Mat, centre: Point, units: f64, colour: (u8, u8, u8)) -> Result<()> {
+    pub fn dot(
+        &self,
+        frame: &mut Mat,
+        centre: Point,
+        units: f64,
+        colour: (u8, u8, u8),
+    ) -> Result<()> {
         imgproc::circle(frame, centre, self.px(units), bgr(colour), -1, LINE_AA, 0)
     }
 
-    pub fn ring(&self, frame: &mut Mat, centre: Point, units: f64, colour: (u8, u8, u8), thickness: f64) -> Result<()> {
-        imgproc::circle(frame, centre, self.px(units), bgr(colour), self.px(thickness), LINE_AA, 0)
+    pub fn ring(
+        &self,
+        frame: &mut Mat,
+        centre: Point,
+        units: f64,
+        colour: (u8, u8, u8),
+        thickness: f64,
+    ) -> Result<()> {
+        imgproc::circle(
+            frame,
+            centre,
+            self.px(units),
+            bgr(colour),
+            self.px(thickness),
+            LINE_AA,
+            0,
+        )
     }
 
     /// A value with a degree sign: Hershey fonts are ASCII only, so the sign is a ring.
-    pub fn degrees(&self, frame: &mut Mat, label: &str, value: f64, origin: Point, size: f64, colour: (u8, u8, u8)) -> Result<i32> {
+    pub fn degrees(
+        &self,
+        frame: &mut Mat,
+        label: &str,
+        value: f64,
+        origin: Point,
+        size: f64,
+        colour: (u8, u8, u8),
+    ) -> Result<i32> {
         let text = format!("{label} {value:.0}");
         self.text(frame, &text, origin, size, colour)?;
         let extent = self.text_size(&text, size)?;
         let radius = (f64::from(extent.height) * 0.18).max(1.5);
-        let centre = Point::new(origin.x + extent.width + radius as i32 + self.px(2.0), origin.y - extent.height + radius as i32);
+        let centre = Point::new(
+            origin.x + extent.width + radius as i32 + self.px(2.0),
+            origin.y - extent.height + radius as i32,
+        );
         let thickness = (self.font_thickness(size) as f64 * 0.7).max(1.0) as i32;
-        imgproc::circle(frame, centre, radius as i32 + thickness + 1, bgr(BLACK), thickness + 2, LINE_AA, 0)?;
-        imgproc::circle(frame, centre, radius as i32, bgr(colour), thickness, LINE_AA, 0)?;
+        imgproc::circle(
+            frame,
+            centre,
+            radius as i32 + thickness + 1,
+            bgr(BLACK),
+            thickness + 2,
+            LINE_AA,
+            0,
+        )?;
+        imgproc::circle(
+            frame,
+            centre,
+            radius as i32,
+            bgr(colour),
+            thickness,
+            LINE_AA,
+            0,
+        )?;
         Ok(extent.width + 2 * radius as i32 + self.px(4.0))
     }
 }

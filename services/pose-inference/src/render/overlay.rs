@@ -2,14 +2,14 @@
 //! the jump flight marker, angle labels, the rep/phase panel and the flags.
 
 use fitvision_proto::v1::{PersonPose, PoseFrame};
-use fitvision_video::opencv::core::{Mat, Point, Rect};
 use fitvision_video::opencv::Result;
+use fitvision_video::opencv::core::{Mat, Point, Rect};
 
 use super::draw::{AMBER, CYAN, GREEN, MAGENTA, Pen, RED, WHITE};
 use super::plan::{BarAnchor, OverlayPlan, Severity};
 use super::skeleton::{
-    BONES, BodySide, LEFT_ANKLE, LEFT_SHOULDER, LEFT_WRIST, MIN_KEYPOINT_SCORE, RIGHT_ANKLE, RIGHT_SHOULDER,
-    RIGHT_WRIST, track_colour,
+    BONES, BodySide, LEFT_ANKLE, LEFT_SHOULDER, LEFT_WRIST, MIN_KEYPOINT_SCORE, RIGHT_ANKLE,
+    RIGHT_SHOULDER, RIGHT_WRIST, track_colour,
 };
 
 /// What to draw: the two Guru overlay flavours.
@@ -46,7 +46,13 @@ impl<'a> Overlay<'a> {
 
     /// Draws on `frame` (decoded frame `index` at `t_ms`), with the pose frame
     /// chosen for it, if any.
-    pub fn draw(&mut self, frame: &mut Mat, index: u32, t_ms: f64, poses: Option<&PoseFrame>) -> Result<()> {
+    pub fn draw(
+        &mut self,
+        frame: &mut Mat,
+        index: u32,
+        t_ms: f64,
+        poses: Option<&PoseFrame>,
+    ) -> Result<()> {
         let subject = poses.and_then(|p| self.subject(p));
         if self.flavour == Flavour::All {
             self.update_bar_trail(index, subject);
@@ -104,7 +110,10 @@ impl<'a> Overlay<'a> {
             && b.width_px > 0.0
         {
             let label = format!("#{}", person.track_id);
-            let origin = Point::new(b.x_px.max(0.0) as i32, (b.y_px as i32 - self.pen.px(6.0)).max(self.pen.px(16.0)));
+            let origin = Point::new(
+                b.x_px.max(0.0) as i32,
+                (b.y_px as i32 - self.pen.px(6.0)).max(self.pen.px(16.0)),
+            );
             self.pen.text(frame, &label, origin, 0.8, colour)?;
         }
         Ok(())
@@ -140,7 +149,12 @@ impl<'a> Overlay<'a> {
     }
 
     /// During a flight: the take-off level, an arrow up to the feet and the height.
-    fn draw_flight(&mut self, frame: &mut Mat, t_ms: f64, subject: Option<&PersonPose>) -> Result<()> {
+    fn draw_flight(
+        &mut self,
+        frame: &mut Mat,
+        t_ms: f64,
+        subject: Option<&PersonPose>,
+    ) -> Result<()> {
         let Some((start_ms, _)) = self.plan.flight_at(t_ms) else {
             return Ok(());
         };
@@ -155,18 +169,30 @@ impl<'a> Overlay<'a> {
         };
         let x_mid = feet.map_or(self.pen.width / 2, |p| p.x);
         let half = self.pen.px(90.0);
-        self.pen
-            .dashed_line(frame, Point::new(x_mid - half, ground_y), Point::new(x_mid + half, ground_y), MAGENTA, 2.5)?;
+        self.pen.dashed_line(
+            frame,
+            Point::new(x_mid - half, ground_y),
+            Point::new(x_mid + half, ground_y),
+            MAGENTA,
+            2.5,
+        )?;
         if let Some(feet) = feet
             && ground_y - feet.y > self.pen.px(6.0)
         {
-            self.pen.arrow(frame, Point::new(x_mid, ground_y), Point::new(x_mid, feet.y), MAGENTA, 3.0)?;
+            self.pen.arrow(
+                frame,
+                Point::new(x_mid, ground_y),
+                Point::new(x_mid, feet.y),
+                MAGENTA,
+                3.0,
+            )?;
         }
         let label = match self.plan.jump_height_cm {
             Some(cm) => format!("FLIGHT  {cm:.0} cm"),
             None => "FLIGHT".to_owned(),
         };
-        let origin = Point::new(x_mid + self.pen.px(12.0), ground_y - self.pen.px(12.0));
+        // Beside the take-off line's right end, clear of the legs.
+        let origin = Point::new(x_mid + half + self.pen.px(8.0), ground_y + self.pen.px(6.0));
         self.pen.text(frame, &label, origin, 1.2, MAGENTA)
     }
 
@@ -194,7 +220,10 @@ impl<'a> Overlay<'a> {
             };
             lines.push(PanelLine::big(format!("HOLD {held_s:.1} s"), GREEN));
         } else {
-            lines.push(PanelLine::big(format!("REPS {}", plan.reps_done_at(t_ms)), GREEN));
+            lines.push(PanelLine::big(
+                format!("REPS {}", plan.reps_done_at(t_ms)),
+                GREEN,
+            ));
         }
         for (track, value) in plan.angles_at(t_ms) {
             lines.push(PanelLine::angle(track.label.clone(), value));
@@ -202,14 +231,20 @@ impl<'a> Overlay<'a> {
         if let Some((name, _)) = phase
             && name != "hold"
         {
-            lines.push(PanelLine::text(format!("Phase: {}", name.replace('_', " ")), AMBER));
+            lines.push(PanelLine::text(
+                format!("Phase: {}", name.replace('_', " ")),
+                AMBER,
+            ));
         }
         if plan.has_flights() && plan.landed_by(t_ms) {
             if let Some(cm) = plan.jump_height_cm {
                 lines.push(PanelLine::text(format!("Jump height {cm:.0} cm"), MAGENTA));
             }
             if let Some(cm) = plan.jump_distance_cm {
-                lines.push(PanelLine::text(format!("Jump distance {cm:.0} cm"), MAGENTA));
+                lines.push(PanelLine::text(
+                    format!("Jump distance {cm:.0} cm"),
+                    MAGENTA,
+                ));
             }
         }
         let pen = self.pen;
@@ -222,14 +257,25 @@ impl<'a> Overlay<'a> {
             width = width.max(size.width + if line.degrees { pen.px(14.0) } else { 0 });
             height += size.height + gap;
         }
-        pen.shade(frame, Rect::new(margin, margin, width + 2 * margin, height + margin - gap), 0.55)?;
+        pen.shade(
+            frame,
+            Rect::new(margin, margin, width + 2 * margin, height + margin - gap),
+            0.55,
+        )?;
         let mut y = 2 * margin;
         for line in &lines {
             let size = pen.text_size(&line.text, line.size)?;
             y += size.height;
             let origin = Point::new(2 * margin, y);
             if line.degrees {
-                pen.degrees(frame, &line.label, line.value, origin, line.size, line.colour)?;
+                pen.degrees(
+                    frame,
+                    &line.label,
+                    line.value,
+                    origin,
+                    line.size,
+                    line.colour,
+                )?;
             } else {
                 pen.text(frame, &line.text, origin, line.size, line.colour)?;
             }
@@ -258,7 +304,11 @@ impl<'a> Overlay<'a> {
         for (text, colour) in &lines {
             let size = pen.text_size(text, 0.8)?;
             let x = (pen.width - size.width - 2 * margin).max(margin);
-            pen.shade(frame, Rect::new(x - margin / 2, y, size.width + margin, size.height + margin), 0.55)?;
+            pen.shade(
+                frame,
+                Rect::new(x - margin / 2, y, size.width + margin, size.height + margin),
+                0.55,
+            )?;
             y += size.height + margin / 2;
             pen.text(frame, text, Point::new(x, y), 0.8, *colour)?;
             y += margin;
@@ -278,15 +328,36 @@ struct PanelLine {
 
 impl PanelLine {
     fn big(text: String, colour: (u8, u8, u8)) -> Self {
-        Self { label: String::new(), value: 0.0, text, size: 2.0, colour, degrees: false }
+        Self {
+            label: String::new(),
+            value: 0.0,
+            text,
+            size: 2.0,
+            colour,
+            degrees: false,
+        }
     }
 
     fn text(text: String, colour: (u8, u8, u8)) -> Self {
-        Self { label: String::new(), value: 0.0, text, size: 1.0, colour, degrees: false }
+        Self {
+            label: String::new(),
+            value: 0.0,
+            text,
+            size: 1.0,
+            colour,
+            degrees: false,
+        }
     }
 
     fn angle(label: String, value: f64) -> Self {
-        Self { text: format!("{label} {value:.0}"), label, value, size: 1.0, colour: WHITE, degrees: true }
+        Self {
+            text: format!("{label} {value:.0}"),
+            label,
+            value,
+            size: 1.0,
+            colour: WHITE,
+            degrees: true,
+        }
     }
 }
 

@@ -111,8 +111,13 @@ impl OverlayPlan {
             }
             self.phases.push(span);
         }
-        self.phases.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
-        self.jump_height_cm = result.metrics.get("jump_height_cm").copied().filter(|v| v.is_finite());
+        self.phases
+            .sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+        self.jump_height_cm = result
+            .metrics
+            .get("jump_height_cm")
+            .copied()
+            .filter(|v| v.is_finite());
         self.jump_distance_cm = result
             .metrics
             .get("jump_distance_cm")
@@ -152,7 +157,10 @@ impl OverlayPlan {
         };
         let blocked = if report.blocked { ", blocked" } else { "" };
         self.verdict = Some(Verdict {
-            text: format!("Authenticity: {word} risk ({:.0}/100{blocked})", report.score),
+            text: format!(
+                "Authenticity: {word} risk ({:.0}/100{blocked})",
+                report.score
+            ),
             severity,
         });
     }
@@ -175,7 +183,10 @@ impl OverlayPlan {
 
     /// The flight (take-off, landing) containing `t_ms`.
     pub fn flight_at(&self, t_ms: f64) -> Option<(f64, f64)> {
-        self.flights.iter().copied().find(|&(start, end)| start <= t_ms && t_ms < end)
+        self.flights
+            .iter()
+            .copied()
+            .find(|&(start, end)| start <= t_ms && t_ms < end)
     }
 
     /// Whether a flight has finished by `t_ms` (the height is then known on screen).
@@ -266,7 +277,11 @@ fn key_angles(result: &AnalysisResult) -> Vec<AngleTrack> {
                 AngleTrack {
                     label: angle_label(name),
                     joint: joint_of_series(name),
-                    unit: if series.unit.is_empty() { "deg".to_owned() } else { series.unit.clone() },
+                    unit: if series.unit.is_empty() {
+                        "deg".to_owned()
+                    } else {
+                        series.unit.clone()
+                    },
                     values: series.values.clone(),
                 },
             ))
@@ -274,12 +289,19 @@ fn key_angles(result: &AnalysisResult) -> Vec<AngleTrack> {
         .collect();
     // Largest movement first; the name breaks ties so output is deterministic.
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
-    candidates.into_iter().take(MAX_ANGLES).map(|(_, track)| track).collect()
+    candidates
+        .into_iter()
+        .take(MAX_ANGLES)
+        .map(|(_, track)| track)
+        .collect()
 }
 
 /// "left_knee_angle" -> "L knee"; "trunk_angle" -> "Trunk".
 fn angle_label(name: &str) -> String {
-    let mut words: Vec<&str> = name.split('_').filter(|w| !w.is_empty() && *w != "angle" && *w != "deg").collect();
+    let mut words: Vec<&str> = name
+        .split('_')
+        .filter(|w| !w.is_empty() && *w != "angle" && *w != "deg")
+        .collect();
     let side = match words.first() {
         Some(&"left") => Some("L"),
         Some(&"right") => Some("R"),
@@ -304,7 +326,9 @@ fn angle_label(name: &str) -> String {
 /// The vertex joint a series such as "left_knee_angle" is measured at.
 fn joint_of_series(name: &str) -> Option<usize> {
     let words: Vec<&str> = name.split('_').collect();
-    words.windows(2).find_map(|pair| joint_index(pair[0], pair[1]))
+    words
+        .windows(2)
+        .find_map(|pair| joint_index(pair[0], pair[1]))
 }
 
 /// 95th minus 5th percentile of the finite values; None when too few.
@@ -319,7 +343,11 @@ fn robust_range(values: &[f64]) -> Option<f64> {
 }
 
 fn median_step(times: &[f64]) -> Option<f64> {
-    let mut steps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).collect();
+    let mut steps: Vec<f64> = times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .collect();
     if steps.is_empty() {
         return None;
     }
@@ -339,7 +367,11 @@ fn nearest_index(times: &[f64], t: f64) -> Option<usize> {
     if after == times.len() {
         return Some(times.len() - 1);
     }
-    Some(if times[after] - t < t - times[after - 1] { after } else { after - 1 })
+    Some(if times[after] - t < t - times[after - 1] {
+        after
+    } else {
+        after - 1
+    })
 }
 
 #[cfg(test)]
@@ -378,7 +410,11 @@ mod tests {
             ..Default::default()
         };
         let result = AnalysisResult {
-            phases: vec![phase("flight", 900.0, 1700.0), phase("setup", 0.0, 500.0), phase("first_pull", 500.0, 900.0)],
+            phases: vec![
+                phase("flight", 900.0, 1700.0),
+                phase("setup", 0.0, 500.0),
+                phase("first_pull", 500.0, 900.0),
+            ],
             metrics: [("jump_height_cm".to_owned(), 74.0)].into(),
             ..Default::default()
         };
@@ -393,8 +429,20 @@ mod tests {
         assert!(!plan.landed_by(1699.0));
         assert!(plan.landed_by(1700.0));
         assert_eq!(plan.jump_height_cm, Some(74.0));
-        let names: Vec<String> = plan.snapshot_moments().into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["start_of_lifting", "setup_end", "first_pull_end", "flight_end"]);
+        let names: Vec<String> = plan
+            .snapshot_moments()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "start_of_lifting",
+                "setup_end",
+                "first_pull_end",
+                "flight_end"
+            ]
+        );
     }
 
     #[test]
@@ -407,10 +455,22 @@ mod tests {
         let result = AnalysisResult {
             series_timestamps_ms: times,
             series: [
-                ("left_knee_angle".to_owned(), series((0..10).map(|i| 90.0 + 10.0 * f64::from(i)).collect())),
+                (
+                    "left_knee_angle".to_owned(),
+                    series((0..10).map(|i| 90.0 + 10.0 * f64::from(i)).collect()),
+                ),
                 ("trunk_angle".to_owned(), series(vec![10.0; 10])),
-                ("right_elbow_angle".to_owned(), series((0..10).map(|i| 100.0 + 2.0 * f64::from(i)).collect())),
-                ("bar_velocity".to_owned(), Series { unit: "m/s".to_owned(), values: vec![1.0; 10] }),
+                (
+                    "right_elbow_angle".to_owned(),
+                    series((0..10).map(|i| 100.0 + 2.0 * f64::from(i)).collect()),
+                ),
+                (
+                    "bar_velocity".to_owned(),
+                    Series {
+                        unit: "m/s".to_owned(),
+                        values: vec![1.0; 10],
+                    },
+                ),
             ]
             .into(),
             ..Default::default()
@@ -459,7 +519,10 @@ mod tests {
         };
         let plan = OverlayPlan::new(None, Some(&report));
         assert_eq!(plan.flags_at(0.0).collect::<Vec<_>>(), ["Text overlay"]);
-        assert_eq!(plan.flags_at(1100.0).collect::<Vec<_>>(), ["Text overlay", "Camera consistency"]);
+        assert_eq!(
+            plan.flags_at(1100.0).collect::<Vec<_>>(),
+            ["Text overlay", "Camera consistency"]
+        );
         let verdict = plan.verdict.expect("verdict");
         assert_eq!(verdict.text, "Authenticity: HIGH risk (62/100, blocked)");
         assert_eq!(verdict.severity, Severity::Bad);

@@ -93,7 +93,11 @@ impl<'a> TrackCursor<'a> {
             .filter(|&step| step > 0)
             .collect();
         steps.sort_unstable();
-        let hold_frames = steps.get(steps.len() / 2).copied().unwrap_or(1).saturating_sub(1);
+        let hold_frames = steps
+            .get(steps.len() / 2)
+            .copied()
+            .unwrap_or(1)
+            .saturating_sub(1);
         Self {
             frames: &track.frames,
             next: 0,
@@ -132,7 +136,9 @@ mod tests {
     fn every_frame_track_maps_one_to_one() {
         let t = track(&[0, 1, 2, 4]);
         let mut cursor = TrackCursor::new(&t);
-        let got: Vec<Option<u32>> = (0..6).map(|i| cursor.at(i).map(|f| f.frame_index)).collect();
+        let got: Vec<Option<u32>> = (0..6)
+            .map(|i| cursor.at(i).map(|f| f.frame_index))
+            .collect();
         // Frame 3 is missing and the sampling step is 1: nothing is held over it.
         assert_eq!(got, [Some(0), Some(1), Some(2), None, Some(4), None]);
     }
@@ -141,10 +147,23 @@ mod tests {
     fn sampled_track_holds_each_pose_for_one_step() {
         let t = track(&[0, 3, 6]);
         let mut cursor = TrackCursor::new(&t);
-        let got: Vec<Option<u32>> = (0..10).map(|i| cursor.at(i).map(|f| f.frame_index)).collect();
+        let got: Vec<Option<u32>> = (0..10)
+            .map(|i| cursor.at(i).map(|f| f.frame_index))
+            .collect();
         assert_eq!(
             got,
-            [Some(0), Some(0), Some(0), Some(3), Some(3), Some(3), Some(6), Some(6), Some(6), None]
+            [
+                Some(0),
+                Some(0),
+                Some(0),
+                Some(3),
+                Some(3),
+                Some(3),
+                Some(6),
+                Some(6),
+                Some(6),
+                None
+            ]
         );
     }
 

@@ -7,6 +7,8 @@ mod render;
 mod steps;
 mod threads;
 
+pub use steps::full_video;
+
 use std::sync::Arc;
 
 use fitvision_proto::v1 as pb;

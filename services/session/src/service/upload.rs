@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use fitvision_proto::v1 as pb;
 use fitvision_storage::UploadOptions;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use tokio_stream::StreamExt;
 use tonic::{Status, Streaming};
 
@@ -252,8 +252,8 @@ async fn record(
     crate::db::entity::session::Entity::update_many()
         .col_expr(crate::db::entity::session::Column::Status, "in-progress".into())
         .col_expr(crate::db::entity::session::Column::UpdatedAt, now.into())
-        .filter(sea_orm::ColumnTrait::eq(&crate::db::entity::session::Column::Id, session_id.as_str()))
-        .filter(sea_orm::ColumnTrait::eq(&crate::db::entity::session::Column::Status, "created"))
+        .filter(crate::db::entity::session::Column::Id.eq(session_id.as_str()))
+        .filter(crate::db::entity::session::Column::Status.eq("created"))
         .exec(&txn)
         .await
         .map_err(db_status)?;

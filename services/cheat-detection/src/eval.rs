@@ -1,0 +1,267 @@
+//! Evaluation support shared by the evaluation test, the `cheat-eval` binary and the
+//! benchmark: the labelled case list (tamper set + the manifest's real clips), cached pose
+//! tracks, and the confusion table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fitvision_proto::v1::{AuthenticityReport, PoseTrack};
+use prost::Message;
+use serde::Deserialize;
+
+use crate::checks::{CAMERA_CONSISTENCY, MANIPULATION, MULTIPLE_PEOPLE, TEXT_OVERLAY};
+
+/// The shared test videos: `FITVISION_VIDEOS`, else `../shared/videos` from the repo root.
+pub fn videos_dir() -> PathBuf {
+    std::env::var_os("FITVISION_VIDEOS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos"))
+}
+
+/// Where the tamper set is built: `FITVISION_TAMPER_DIR`, else /var/tmp/fitvision-tamper.
+pub fn tamper_dir() -> PathBuf {
+    std::env::var_os("FITVISION_TAMPER_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tamper"))
+}
+
+/// Pose-track cache: `FITVISION_TRACK_CACHE`, else /var/tmp/fitvision-tracks.
+pub fn track_cache_dir() -> PathBuf {
+    std::env::var_os("FITVISION_TRACK_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks"))
+}
+
+/// Runs scripts/make-tamper-set.sh (idempotent) into [`tamper_dir`].
+pub fn build_tamper_set(videos: &Path) -> anyhow::Result<PathBuf> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-tamper-set.sh");
+    let out = tamper_dir();
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(videos)
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "{} failed: {status}", script.display());
+    Ok(out)
+}
+
+/// What a case should produce.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Expect {
+    /// Clean single-person clip with H / M-H counts: must not be blocked.
+    Clean,
+    /// Must be flagged by this check (and, for the tamper set, blocked).
+    Flag { check: &'static str, must_block: bool },
+    /// Robustness only: no expectation beyond not failing.
+    Observe,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub path: PathBuf,
+    pub exercise_id: String,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+struct TruthEntry {
+    file: String,
+    exercise: Option<String>,
+    confidence: String,
+    people: u32,
+}
+
+/// Tamper edits and the check that must catch each.
+pub const TAMPER_EDITS: [(&str, &str); 6] = [
+    ("text", TEXT_OVERLAY),
+    ("splice", CAMERA_CONSISTENCY),
+    ("sidebyside", MULTIPLE_PEOPLE),
+    ("loop", MANIPULATION),
+    ("speedup2x", MANIPULATION),
+    ("duplicate", MANIPULATION),
+];
+
+/// Real clips that the manifest says a given check must flag.
+const REAL_BAD: [(&str, &str); 7] = [
+    ("pushup_multishot_field.mp4", CAMERA_CONSISTENCY),
+    ("pullup_tutorial_multishot.mp4", CAMERA_CONSISTENCY),
+    ("bench_social_overlay.mp4", TEXT_OVERLAY),
+    ("pushup_social_textoverlay.mp4", TEXT_OVERLAY),
+    ("backflip_walk_2people_sports2d.mp4", MULTIPLE_PEOPLE),
+    ("multiperson_pose2sim_cam01.mp4", MULTIPLE_PEOPLE),
+    ("running_2people_occlusion.mp4", MULTIPLE_PEOPLE),
+];
+
+/// Every manifest clip (clean / real-bad / observe) plus every tamper variant found in
+/// `tamper` (tamper cases inherit the base clip's exercise).
+pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> {
+    let truth: Vec<TruthEntry> = serde_json::from_slice(&std::fs::read(videos.join("ground_truth.json"))?)?;
+    let mut exercise_of = BTreeMap::new();
+    let mut out = Vec::new();
+    for t in &truth {
+        let exercise_id = t.exercise.clone().unwrap_or_default();
+        exercise_of.insert(t.file.trim_end_matches(".mp4").to_string(), exercise_id.clone());
+        let expect = if let Some((_, check)) = REAL_BAD.iter().find(|(f, _)| *f == t.file) {
+            Expect::Flag { check, must_block: false }
+        } else if t.people == 1 && (t.confidence == "H" || t.confidence == "M-H") {
+            Expect::Clean
+        } else {
+            Expect::Observe
+        };
+        out.push(Case {
+            name: t.file.clone(),
+            path: videos.join(&t.file),
+            exercise_id,
+            expect,
+        });
+    }
+    if let Some(dir) = tamper {
+        let mut files: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "mp4") && !p.to_string_lossy().ends_with(".tmp.mp4"))
+            .collect();
+        files.sort();
+        for path in files {
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+            let Some((base, edit)) = stem.split_once("__") else { continue };
+            let Some((_, check)) = TAMPER_EDITS.iter().find(|(e, _)| *e == edit) else { continue };
+            out.push(Case {
+                name: format!("{stem}.mp4"),
+                exercise_id: exercise_of.get(base).cloned().unwrap_or_default(),
+                path,
+                expect: Expect::Flag { check, must_block: true },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The pose track of `video`, from the cache or computed in-process (and cached).
+/// Returns the track and the pose-inference time (zero when cached).
+pub fn pose_track(video: &Path) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
+    let bytes = std::fs::read(video)?;
+    let digest = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&bytes))
+    };
+    let stem = video.file_stem().unwrap_or_default().to_string_lossy();
+    let cache = track_cache_dir().join(format!("{stem}.{}.posetrack.pb", &digest[..16]));
+    if let Ok(cached) = std::fs::read(&cache)
+        && let Ok(track) = PoseTrack::decode(cached.as_slice())
+    {
+        return Ok((track, None));
+    }
+    let (track, took) = time_pose(video)?;
+    std::fs::create_dir_all(track_cache_dir())?;
+    let tmp = cache.with_extension("tmp");
+    std::fs::write(&tmp, track.encode_to_vec())?;
+    std::fs::rename(&tmp, &cache)?;
+    Ok((track, Some(took)))
+}
+
+/// Runs pose inference on `video` with the default options and times it.
+pub fn time_pose(video: &Path) -> anyhow::Result<(PoseTrack, Duration)> {
+    let started = Instant::now();
+    let track = fitvision_pose_inference::extract_pose_track(video, &fitvision_pose_inference::PoseOptions::default())?;
+    Ok((track, started.elapsed()))
+}
+
+/// One evaluated case.
+pub struct Outcome {
+    pub case: Case,
+    pub report: AuthenticityReport,
+    pub check_time: Duration,
+}
+
+impl Outcome {
+    pub fn flagged(&self, check: &str) -> bool {
+        self.report.checks.iter().any(|c| c.check == check && c.flagged)
+    }
+
+    fn score(&self, check: &str) -> f64 {
+        self.report.checks.iter().find(|c| c.check == check).map_or(0.0, |c| c.score)
+    }
+
+    /// Whether the case meets its expectation.
+    pub fn passes(&self) -> bool {
+        match &self.case.expect {
+            Expect::Clean => !self.report.blocked,
+            Expect::Flag { check, must_block } => self.flagged(check) && (!must_block || self.report.blocked),
+            Expect::Observe => true,
+        }
+    }
+}
+
+const CHECKS: [&str; 4] = [CAMERA_CONSISTENCY, TEXT_OVERLAY, MULTIPLE_PEOPLE, MANIPULATION];
+const SHORT: [&str; 4] = ["camera", "text", "people", "manip"];
+
+fn expect_label(e: &Expect) -> String {
+    match e {
+        Expect::Clean => "clean".into(),
+        Expect::Flag { check, must_block: true } => format!("tamper:{}", short(check)),
+        Expect::Flag { check, must_block: false } => format!("real:{}", short(check)),
+        Expect::Observe => "observe".into(),
+    }
+}
+
+fn short(check: &str) -> &'static str {
+    CHECKS.iter().position(|c| *c == check).map_or("?", |i| SHORT[i])
+}
+
+/// Per-case lines and the confusion table (expected class x flagged check / blocked).
+pub fn render(outcomes: &[Outcome]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<46} {:<14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>4} {:>7} {:>7}  ok",
+        "case", "expect", "camera", "text", "people", "manip", "score", "blk", "check_s", ""
+    );
+    for o in outcomes {
+        let flag = |c: &str| if o.flagged(c) { "*" } else { " " };
+        let _ = writeln!(
+            s,
+            "{:<46} {:<14} {:>5.0}{} {:>5.0}{} {:>5.0}{} {:>5.0}{} {:>6.1} {:>4} {:>7.2} {:>7}  {}",
+            o.case.name,
+            expect_label(&o.case.expect),
+            o.score(CAMERA_CONSISTENCY),
+            flag(CAMERA_CONSISTENCY),
+            o.score(TEXT_OVERLAY),
+            flag(TEXT_OVERLAY),
+            o.score(MULTIPLE_PEOPLE),
+            flag(MULTIPLE_PEOPLE),
+            o.score(MANIPULATION),
+            flag(MANIPULATION),
+            o.report.score,
+            if o.report.blocked { "yes" } else { "no" },
+            o.check_time.as_secs_f64(),
+            "",
+            if o.passes() { "ok" } else { "FAIL" }
+        );
+    }
+    let _ = writeln!(s, "\nconfusion (rows: expected class; columns: cases where the check flagged, and blocked):");
+    let _ = writeln!(s, "{:<16} {:>3} {:>7} {:>5} {:>7} {:>6} {:>8} {:>5}", "expected", "n", "camera", "text", "people", "manip", "blocked", "pass");
+    let mut classes: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
+    for o in outcomes {
+        classes.entry(expect_label(&o.case.expect)).or_default().push(o);
+    }
+    for (label, group) in &classes {
+        let count = |f: &dyn Fn(&Outcome) -> bool| group.iter().filter(|o| f(o)).count();
+        let _ = writeln!(
+            s,
+            "{:<16} {:>3} {:>7} {:>5} {:>7} {:>6} {:>8} {:>5}",
+            label,
+            group.len(),
+            count(&|o| o.flagged(CAMERA_CONSISTENCY)),
+            count(&|o| o.flagged(TEXT_OVERLAY)),
+            count(&|o| o.flagged(MULTIPLE_PEOPLE)),
+            count(&|o| o.flagged(MANIPULATION)),
+            count(&|o| o.report.blocked),
+            count(&|o| o.passes()),
+        );
+    }
+    s
+}

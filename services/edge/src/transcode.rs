@@ -1,0 +1,237 @@
+//! JSON transcoding of the unary SessionService RPCs that carry
+//! `google.api.http` annotations (`/v1/...`): the request message is built from
+//! path parameters, query parameters and the JSON body; the response is the
+//! canonical proto3 JSON mapping of the reply (via the descriptor set).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::Extension;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use fitvision_proto::v1::{
+    CreateSessionRequest, DeleteSessionRequest, GetCatalogExerciseRequest, GetSessionRequest,
+    GetThreadRequest, GetVideoRequest, ListCatalogExercisesRequest, ListSessionsRequest,
+    UpdateSessionRequest,
+};
+use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor};
+use serde_json::{Map, Value};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
+use crate::state::AppState;
+
+const FAMILY: Family = Family::Plain;
+
+static POOL: LazyLock<Option<DescriptorPool>> =
+    LazyLock::new(|| DescriptorPool::decode(fitvision_proto::FILE_DESCRIPTOR_SET).ok());
+
+fn descriptor(name: &str) -> ApiResult<MessageDescriptor> {
+    POOL.as_ref()
+        .and_then(|pool| pool.get_message_by_name(&format!("fitvision.v1.{name}")))
+        .ok_or_else(|| ApiError::internal(FAMILY, format!("no descriptor for {name}")))
+}
+
+/// Converts a query-string value to the JSON type of the field it names.
+fn typed_query_value(desc: &MessageDescriptor, key: &str, raw: &str) -> ApiResult<(String, Value)> {
+    let field = desc
+        .get_field_by_name(key)
+        .or_else(|| desc.get_field_by_json_name(key))
+        .ok_or_else(|| ApiError::bad_request(FAMILY, format!("unknown query parameter '{key}'")))?;
+    let bad = || ApiError::bad_request(FAMILY, format!("invalid value '{raw}' for '{key}'"));
+    let value = match field.kind() {
+        Kind::Bool => Value::Bool(match raw {
+            "true" | "1" => true,
+            "false" | "0" | "" => false,
+            _ => return Err(bad()),
+        }),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+            Value::from(raw.parse::<i64>().map_err(|_| bad())?)
+        }
+        Kind::Uint32 | Kind::Fixed32 | Kind::Uint64 | Kind::Fixed64 => {
+            Value::from(raw.parse::<u64>().map_err(|_| bad())?)
+        }
+        Kind::Double | Kind::Float => Value::from(raw.parse::<f64>().map_err(|_| bad())?),
+        _ => Value::String(raw.to_owned()),
+    };
+    Ok((field.name().to_owned(), value))
+}
+
+/// Builds a request message from JSON body fields, query and path parameters.
+fn request_message<T: prost::Message + Default>(
+    name: &str,
+    body: &Bytes,
+    query: &HashMap<String, String>,
+    path: &[(&str, String)],
+) -> ApiResult<T> {
+    let desc = descriptor(name)?;
+    let mut fields: Map<String, Value> = if body.is_empty() {
+        Map::new()
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(ApiError::bad_request(FAMILY, "the body must be a JSON object")),
+            Err(e) => return Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+        }
+    };
+    for (key, raw) in query {
+        let (name, value) = typed_query_value(&desc, key, raw)?;
+        fields.insert(name, value);
+    }
+    for (key, value) in path {
+        fields.insert((*key).to_owned(), Value::String(value.clone()));
+    }
+    let dynamic = DynamicMessage::deserialize(desc, Value::Object(fields))
+        .map_err(|e| ApiError::bad_request(FAMILY, format!("invalid {name}: {e}")))?;
+    T::decode(prost::Message::encode_to_vec(&dynamic).as_slice())
+        .map_err(|e| ApiError::internal(FAMILY, format!("cannot build {name}: {e}")))
+}
+
+/// Canonical proto3 JSON of a reply.
+fn reply_json<T: prost::Message>(name: &str, reply: &T) -> ApiResult<Json<Value>> {
+    let desc = descriptor(name)?;
+    let dynamic = DynamicMessage::decode(desc, reply.encode_to_vec().as_slice())
+        .map_err(|e| ApiError::internal(FAMILY, format!("cannot decode {name}: {e}")))?;
+    serde_json::to_value(&dynamic)
+        .map(Json)
+        .map_err(|e| ApiError::internal(FAMILY, format!("cannot encode {name}: {e}")))
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let request: CreateSessionRequest = request_message("CreateSessionRequest", &body, &query, &[])?;
+    let reply = state.session().create_session(caller.request(request)).await.api(FAMILY)?;
+    reply_json("CreateSessionResponse", &reply)
+}
+
+pub async fn get_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let request: GetSessionRequest =
+        request_message("GetSessionRequest", &Bytes::new(), &query, &[("session_id", session_id)])?;
+    let reply = state.session().get_session(caller.request(request)).await.api(FAMILY)?;
+    reply_json("GetSessionResponse", &reply)
+}
+
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let request: ListSessionsRequest = request_message("ListSessionsRequest", &Bytes::new(), &query, &[])?;
+    let reply = state.session().list_sessions(caller.request(request)).await.api(FAMILY)?;
+    reply_json("ListSessionsResponse", &reply)
+}
+
+pub async fn update_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let request: UpdateSessionRequest =
+        request_message("UpdateSessionRequest", &body, &query, &[("session_id", session_id)])?;
+    let reply = state.session().update_session(caller.request(request)).await.api(FAMILY)?;
+    reply_json("UpdateSessionResponse", &reply)
+}
+
+pub async fn delete_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let request = DeleteSessionRequest { session_id };
+    let reply = state.session().delete_session(caller.request(request)).await.api(FAMILY)?;
+    reply_json("DeleteSessionResponse", &reply)
+}
+
+pub async fn get_video(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(video_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let reply = state.session().get_video(caller.request(GetVideoRequest { video_id })).await.api(FAMILY)?;
+    reply_json("GetVideoResponse", &reply)
+}
+
+pub async fn get_thread(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(thread_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let reply = state.session().get_thread(caller.request(GetThreadRequest { thread_id })).await.api(FAMILY)?;
+    reply_json("GetThreadResponse", &reply)
+}
+
+pub async fn list_catalog_exercises(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    let reply = state
+        .session()
+        .list_catalog_exercises(caller.request(ListCatalogExercisesRequest {}))
+        .await
+        .api(FAMILY)?;
+    reply_json("ListCatalogExercisesResponse", &reply)
+}
+
+pub async fn get_catalog_exercise(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(exercise_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let reply = state
+        .session()
+        .get_catalog_exercise(caller.request(GetCatalogExerciseRequest { exercise_id }))
+        .await
+        .api(FAMILY)?;
+    reply_json("GetCatalogExerciseResponse", &reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_take_their_field_types() {
+        let query = HashMap::from([
+            ("limit".to_owned(), "20".to_owned()),
+            ("newest_first".to_owned(), "true".to_owned()),
+            ("startAfter".to_owned(), "0123".to_owned()),
+            ("kind".to_owned(), "SESSION_KIND_VIDEO".to_owned()),
+        ]);
+        let request: ListSessionsRequest = request_message("ListSessionsRequest", &Bytes::new(), &query, &[]).unwrap();
+        assert_eq!(request.limit, 20);
+        assert!(request.newest_first);
+        assert_eq!(request.start_after, "0123");
+        assert_eq!(request.kind(), fitvision_proto::v1::SessionKind::Video);
+        let bad = HashMap::from([("limit".to_owned(), "many".to_owned())]);
+        assert!(request_message::<ListSessionsRequest>("ListSessionsRequest", &Bytes::new(), &bad, &[]).is_err());
+        let unknown = HashMap::from([("bogus".to_owned(), "1".to_owned())]);
+        assert!(request_message::<ListSessionsRequest>("ListSessionsRequest", &Bytes::new(), &unknown, &[]).is_err());
+    }
+
+    #[test]
+    fn body_and_path_build_the_request_and_replies_use_proto_json() {
+        let body = Bytes::from_static(br#"{"status": "completed", "attributes": {"a": "b"}}"#);
+        let request: UpdateSessionRequest =
+            request_message("UpdateSessionRequest", &body, &HashMap::new(), &[("session_id", "s1".into())]).unwrap();
+        assert_eq!(request.session_id, "s1");
+        assert_eq!(request.status.as_deref(), Some("completed"));
+        assert_eq!(request.attributes["a"], "b");
+        let reply = fitvision_proto::v1::GetThreadResponse {
+            thread: Some(fitvision_proto::v1::Thread { thread_id: "t1".into(), status: "complete".into(), ..Default::default() }),
+        };
+        let Json(json) = reply_json("GetThreadResponse", &reply).unwrap();
+        assert_eq!(json["thread"]["threadId"], "t1");
+    }
+}
