@@ -31,6 +31,13 @@ pub fn exercise_name(exercise_id: &str, language: Language) -> String {
         .unwrap_or_else(|| humanise(exercise_id))
 }
 
+/// The catalog id of an id or alias (`pushup` -> `push_up`); unknown ids as given.
+pub fn canonical_id(exercise_id: &str) -> String {
+    catalog()
+        .and_then(|catalog| catalog.get(exercise_id))
+        .map_or_else(|| exercise_id.trim().to_owned(), |definition| definition.id.clone())
+}
+
 /// Whether the exercise is an Olympic lift with a barbell (seed 001's family).
 pub fn is_weightlifting(exercise_id: &str) -> bool {
     catalog()

@@ -48,6 +48,8 @@ pub struct NamedMeasure {
 #[derive(Clone, Debug)]
 pub struct ExerciseDigest<'a> {
     pub result: &'a AnalysisResult,
+    /// Catalog id (aliases resolved).
+    pub exercise_id: String,
     pub name: String,
     pub timed: bool,
     pub duration: Option<Measure>,
@@ -113,6 +115,7 @@ impl<'a> ExerciseDigest<'a> {
 
         Self {
             result,
+            exercise_id: catalog::canonical_id(&result.exercise_id),
             name: catalog::exercise_name(&result.exercise_id, language),
             timed: result.mode.eq_ignore_ascii_case("timer"),
             duration: positive(result.duration_s).map(Measure::seconds),
@@ -383,13 +386,15 @@ fn phase_at(phases: &[Phase], timestamp_ms: f64) -> Option<&Phase> {
 /// Name of a movement phase in running text.
 pub fn phase_label(phase: &str, language: Language) -> String {
     let names: &[(&str, &str, &str)] = &[
-        ("setup", "set-up", "预备姿势"),
+        ("setup", "set-up", "预备"),
         ("first_pull", "first pull", "第一次提拉"),
-        ("transition", "transition", "过渡阶段"),
+        ("transition", "transition", "过渡"),
         ("second_pull", "second pull", "第二次提拉"),
-        ("turnover", "turnover", "翻转阶段"),
+        ("turnover", "turnover", "翻杠"),
         ("catch", "catch", "接杠"),
-        ("recovery", "recovery", "站起"),
+        ("recovery", "recovery", "起立"),
+        ("jerk", "jerk", "上挺"),
+        ("jerk_recovery", "jerk recovery", "上挺后起立"),
         ("dip", "dip", "预蹲"),
         ("drive", "drive", "上挺发力"),
         ("jerk_dip", "jerk dip", "上挺预蹲"),

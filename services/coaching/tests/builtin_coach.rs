@@ -30,7 +30,7 @@ async fn overall_states_the_rep_count_and_the_heaviest_fault_with_its_rate() {
     // Hips sagging weighs 0.40 > elbows 0.25: listed first, with 5 of 12 = 42%.
     assert!(text.contains("1. Hips sagging: failed 5 of 12 checks (42%)"), "{text}");
     assert!(text.contains("2. Elbows flaring: failed 2 of 12 checks (17%)"), "{text}");
-    assert!(text.contains("no faults at all on full lockout"), "{text}");
+    assert!(text.contains("no misses on \"Full lockout\""), "{text}");
     assert!(text.contains("6 of 12 reps passed every form check"), "{text}");
     assert!(text.contains("glutes"), "the top fault gets a cue: {text}");
     // The heaviest fault is frequent (42% >= 30%): regress to the clean reps.
@@ -152,6 +152,7 @@ async fn traditional_chinese_for_hant_regions_without_mixing_scripts() {
     assert!(simplified.contains("1. 保持身体成一直线：12次检查中有5次未达标（42%）。"), "{simplified}");
     assert!(traditional.starts_with("俯臥撐：共完成12次，用時31.4秒。"), "{traditional}");
     assert!(traditional.contains("1. 保持身體成一直線：12次檢查中有5次未達標（42%）。"), "{traditional}");
+    assert!(traditional.contains("「手臂完全伸直」全程沒有出錯"), "{traditional}");
 }
 
 #[tokio::test]
@@ -171,13 +172,13 @@ async fn seed_001_summary_blocks_use_the_lift_series() {
         panic!("four blocks expected");
     };
     assert!(
-        velocity.text.contains("peaked at 2.02 m/s at 0.5 s, during the second pull"),
+        velocity.text.contains("Bar velocity peaked at 2.02 m/s at 0.5 s, during the second pull."),
         "{}",
         velocity.text
     );
     // 1600 N / ((75 + 60) kg * 9.80665) = 1.2 times the weight.
     assert!(power.text.contains("1.2 times the weight"), "{}", power.text);
-    assert!(stability.text.contains("within 14.0 cm and finished 5.0 cm from where it started"), "{}", stability.text);
+    assert!(stability.text.contains("within 14.0 cm and finished 5.0 cm from where it started. That is a tight"), "{}", stability.text);
     assert!(summary.text.contains("1 rep counted, form score 50%"), "{}", summary.text);
     assert!(stability.text.starts_with("The lift took 1.9 s."), "{}", stability.text);
     assert!(
@@ -253,4 +254,27 @@ async fn the_text_is_deterministic() {
     let first = feedback(make()).await;
     let second = feedback(make()).await;
     assert_eq!(first, second);
+}
+
+#[tokio::test]
+async fn seed_001_threads_in_chinese() {
+    let topics = ["velocity", "power", "stability", "final_summary", "knee_angle", "torso_angle", "hip_height"];
+    let feedback = feedback(request(
+        vec![snatch()],
+        lifter(MeasurementSystem::Metric),
+        "zh",
+        &topics,
+    ))
+    .await;
+    for piece in &feedback {
+        println!("[{}] {}\n", piece.topic, piece.text);
+    }
+    assert!(
+        feedback[0].text.starts_with("杠铃速度在0.5秒时（第二次提拉阶段）达到峰值2.02 m/s"),
+        "{}",
+        feedback[0].text
+    );
+    assert!(feedback[1].text.contains("约为人和杠铃总重量的1.2倍"), "{}", feedback[1].text);
+    assert!(feedback[3].text.starts_with("抓举：共完成1次，动作评分50%。"), "{}", feedback[3].text);
+    assert!(feedback[6].text.starts_with("本次动作没有测量到髋部高度。"), "{}", feedback[6].text);
 }

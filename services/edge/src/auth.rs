@@ -125,11 +125,7 @@ pub fn rate_key(request: &Request, credential: Option<&str>) -> String {
 }
 
 /// Applies the per-key rate limit; `Err` is the 429 response.
-pub fn enforce_rate_limit(
-    state: &AppState,
-    family: Family,
-    key: &str,
-) -> Result<(), ApiError> {
+pub fn enforce_rate_limit(state: &AppState, family: Family, key: &str) -> Result<(), ApiError> {
     state.limiter().check(key).map_err(|retry_after_s| {
         let mut error = ApiError::new(
             family,
@@ -183,7 +179,10 @@ pub async fn resolve(
         }
     };
     let Some(principal) = principal else {
-        return Err(ApiError::unauthorized(family, "invalid or expired credentials"));
+        return Err(ApiError::unauthorized(
+            family,
+            "invalid or expired credentials",
+        ));
     };
     state.principals().put(key, principal.clone());
     Ok(Caller {

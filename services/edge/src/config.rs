@@ -7,7 +7,11 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address the HTTP server binds.
-    #[arg(long = "addr", env = "FITVISION_EDGE_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long = "addr",
+        env = "FITVISION_EDGE_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub addr: SocketAddr,
     /// gRPC endpoint of the SessionService.
     #[arg(
@@ -29,17 +33,29 @@ pub struct Config {
     #[arg(long = "url-signing-key", env = "FITVISION_URL_SIGNING_KEY")]
     pub url_signing_key: Option<String>,
     /// Lifetime of signed download URLs and upload policies, seconds.
-    #[arg(long = "signed-url-ttl-s", env = "FITVISION_SIGNED_URL_TTL_S", default_value_t = 3600)]
+    #[arg(
+        long = "signed-url-ttl-s",
+        env = "FITVISION_SIGNED_URL_TTL_S",
+        default_value_t = 3600
+    )]
     pub signed_url_ttl_s: u64,
     /// Credential the edge uses for Guru-style uploads, which are authorised by
     /// a signed policy rather than the caller's header (an admin key).
     #[arg(long = "edge-service-key", env = "FITVISION_ADMIN_KEY")]
     pub service_key: Option<String>,
     /// Sustained requests per second allowed per credential (or client IP).
-    #[arg(long = "rate-limit-per-s", env = "FITVISION_RATE_LIMIT_PER_S", default_value_t = 50)]
+    #[arg(
+        long = "rate-limit-per-s",
+        env = "FITVISION_RATE_LIMIT_PER_S",
+        default_value_t = 50
+    )]
     pub rate_limit_per_s: u32,
     /// Burst size of the per-credential rate limit.
-    #[arg(long = "rate-limit-burst", env = "FITVISION_RATE_LIMIT_BURST", default_value_t = 200)]
+    #[arg(
+        long = "rate-limit-burst",
+        env = "FITVISION_RATE_LIMIT_BURST",
+        default_value_t = 200
+    )]
     pub rate_limit_burst: u32,
     /// Largest accepted upload, bytes (larger bodies get 413).
     #[arg(
@@ -49,13 +65,18 @@ pub struct Config {
     )]
     pub max_upload_bytes: u64,
     /// How long a synchronous submit (seed 000) waits for the pipeline, seconds.
-    #[arg(long = "pipeline-timeout-s", env = "FITVISION_PIPELINE_TIMEOUT_S", default_value_t = 600)]
+    #[arg(
+        long = "pipeline-timeout-s",
+        env = "FITVISION_PIPELINE_TIMEOUT_S",
+        default_value_t = 600
+    )]
     pub pipeline_timeout_s: u64,
     /// Demo sessions per activity, e.g. `weightlifting=ID,jumping=ID`. Without an
     /// entry, `demo=true` serves the tenant's oldest completed session of that activity.
     #[arg(long = "demo-sessions", env = "FITVISION_DEMO_SESSIONS")]
     pub demo_sessions: Option<String>,
-    /// Directory with a static web app to serve at `/` instead of the landing page.
+    /// Directory of the browser page served at `/` (default: `web/dist` of the
+    /// checkout when built; otherwise a plain landing page).
     #[arg(long = "web-dir", env = "FITVISION_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
 }

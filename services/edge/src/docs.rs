@@ -34,7 +34,9 @@ impl Modify for SecuritySchemes {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A token from POST /oauth2/token, a Firebase-compatible JWT or an API key"))
+                    .description(Some(
+                        "A token from POST /oauth2/token, a Firebase-compatible JWT or an API key",
+                    ))
                     .build(),
             ),
         );
@@ -84,9 +86,10 @@ pub struct ApiDoc;
 /// `GET /openapi.json`
 pub async fn openapi_json() -> Response {
     let mut response = Json(ApiDoc::openapi()).into_response();
-    response
-        .headers_mut()
-        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }
 
@@ -112,7 +115,11 @@ pub async fn api_status(State(state): State<AppState>) -> Response {
         "exercises": crate::routes::trainer::EXERCISE_TYPES.map(|(name, _)| name),
         "cheat_detection": "mandatory",
     });
-    let status = if serving { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if serving {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
@@ -157,13 +164,22 @@ fn asset(content_type: &'static str, bytes: &'static [u8]) -> Response {
 /// Embedded documentation assets (npm swagger-ui-dist 5.35.0, redoc 2.5.4).
 pub async fn swagger_asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
     match name.as_str() {
-        "swagger-ui.css" => asset("text/css", include_bytes!("../assets/swagger-ui/swagger-ui.css")),
-        "swagger-ui-bundle.js" => asset("application/javascript", include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js")),
+        "swagger-ui.css" => asset(
+            "text/css",
+            include_bytes!("../assets/swagger-ui/swagger-ui.css"),
+        ),
+        "swagger-ui-bundle.js" => asset(
+            "application/javascript",
+            include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js"),
+        ),
         "swagger-ui-standalone-preset.js" => asset(
             "application/javascript",
             include_bytes!("../assets/swagger-ui/swagger-ui-standalone-preset.js"),
         ),
-        "favicon-32x32.png" => asset("image/png", include_bytes!("../assets/swagger-ui/favicon-32x32.png")),
+        "favicon-32x32.png" => asset(
+            "image/png",
+            include_bytes!("../assets/swagger-ui/favicon-32x32.png"),
+        ),
         "swagger-init.js" => asset("application/javascript", SWAGGER_INIT.as_bytes()),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
@@ -171,7 +187,10 @@ pub async fn swagger_asset(axum::extract::Path(name): axum::extract::Path<String
 
 pub async fn redoc_asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
     match name.as_str() {
-        "redoc.standalone.js" => asset("application/javascript", include_bytes!("../assets/redoc/redoc.standalone.js")),
+        "redoc.standalone.js" => asset(
+            "application/javascript",
+            include_bytes!("../assets/redoc/redoc.standalone.js"),
+        ),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -97,9 +97,8 @@ pub async fn download(
             );
             response
         }
-        Err(error) => {
-            ApiError::internal(family, format!("could not read the object: {error}")).into_response()
-        }
+        Err(error) => ApiError::internal(family, format!("could not read the object: {error}"))
+            .into_response(),
     }
 }
 

@@ -123,7 +123,9 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = match self.family {
-            Family::Trainer => json!({ "detail": self.detail.unwrap_or(Value::String(self.message)) }),
+            Family::Trainer => {
+                json!({ "detail": self.detail.unwrap_or(Value::String(self.message)) })
+            }
             Family::Guru => match self.detail {
                 Some(detail) => json!({ "message": self.message, "detail": detail }),
                 None => json!({ "message": self.message }),
@@ -148,9 +150,10 @@ impl IntoResponse for ApiError {
                 Family::OAuth => "Basic realm=\"fitvision\"",
                 _ => "Bearer realm=\"fitvision\"",
             };
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response
     }

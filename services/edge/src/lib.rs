@@ -40,28 +40,47 @@ use crate::routes::{ai_move, guru, lifting, trainer};
 /// Builds the whole HTTP application over a session-service channel.
 pub fn router(state: AppState) -> Router {
     let authed = |family: Family| from_fn_with_state((state.clone(), family), auth::authenticate);
-    let public = |family: Family| from_fn_with_state((state.clone(), family), auth::rate_limit_only);
+    let public =
+        |family: Family| from_fn_with_state((state.clone(), family), auth::rate_limit_only);
     let upload_limit = DefaultBodyLimit::max(
         usize::try_from(state.config().max_upload_bytes).unwrap_or(usize::MAX),
     );
 
     let trainer_routes = Router::new()
         .route("/session/create", post(trainer::create_session))
-        .route("/session/{session_id}/submit-exercise", post(trainer::submit_exercise))
+        .route(
+            "/session/{session_id}/submit-exercise",
+            post(trainer::submit_exercise),
+        )
         .route("/session/{session_id}/status", get(trainer::session_status))
         .route(
             "/session/{session_id}/generate-ai-analysis",
             post(trainer::generate_ai_analysis),
         )
-        .route("/session/{session_id}/summary", get(trainer::session_summary))
-        .route("/session/{session_id}", axum::routing::delete(trainer::delete_session))
+        .route(
+            "/session/{session_id}/summary",
+            get(trainer::session_summary),
+        )
+        .route(
+            "/session/{session_id}",
+            axum::routing::delete(trainer::delete_session),
+        )
         .route("/sessions", get(trainer::list_sessions))
         .route_layer(authed(Family::Trainer));
 
     let lifting_routes = Router::new()
-        .route("/weightlifting/sessions/", post(lifting::weightlifting_create))
-        .route("/weightlifting/sessions/{session_id}/", get(lifting::weightlifting_details))
-        .route("/weightlifting/sessions/{session_id}/export/", get(lifting::weightlifting_export))
+        .route(
+            "/weightlifting/sessions/",
+            post(lifting::weightlifting_create),
+        )
+        .route(
+            "/weightlifting/sessions/{session_id}/",
+            get(lifting::weightlifting_details),
+        )
+        .route(
+            "/weightlifting/sessions/{session_id}/export/",
+            get(lifting::weightlifting_export),
+        )
         .route(
             "/weightlifting/sessions/{session_id}/lift-analysis/",
             get(lifting::weightlifting_lift_analysis),
@@ -75,20 +94,35 @@ pub fn router(state: AppState) -> Router {
             post(lifting::weightlifting_recommendation),
         )
         .route("/jumping/sessions/", post(lifting::jumping_create))
-        .route("/jumping/sessions/{session_id}/", get(lifting::jumping_details))
-        .route("/jumping/sessions/{session_id}/export/", get(lifting::jumping_export))
+        .route(
+            "/jumping/sessions/{session_id}/",
+            get(lifting::jumping_details),
+        )
+        .route(
+            "/jumping/sessions/{session_id}/export/",
+            get(lifting::jumping_export),
+        )
         .route(
             "/jumping/sessions/{session_id}/summary/",
             get(lifting::jumping_summary).post(lifting::jumping_create_summary),
         )
         .route("/running/sessions/", post(lifting::running_create))
-        .route("/running/sessions/{session_id}/", get(lifting::running_details))
-        .route("/running/sessions/{session_id}/export/", get(lifting::running_export))
+        .route(
+            "/running/sessions/{session_id}/",
+            get(lifting::running_details),
+        )
+        .route(
+            "/running/sessions/{session_id}/export/",
+            get(lifting::running_export),
+        )
         .route(
             "/running/sessions/{session_id}/summary/",
             get(lifting::running_summary).post(lifting::running_create_summary),
         )
-        .route("/sessions/{session_id}/analyzed-video/", get(lifting::analyzed_video_route))
+        .route(
+            "/sessions/{session_id}/analyzed-video/",
+            get(lifting::analyzed_video_route),
+        )
         .route(
             "/session-management/sessions/{session_id}/analyzed-video/",
             get(lifting::session_management_analyzed_video),
@@ -98,7 +132,10 @@ pub fn router(state: AppState) -> Router {
 
     let ai_move_routes = Router::new()
         .route("/api/ai-move/exercises", get(ai_move::list_exercises))
-        .route("/api/ai-move/exercises/{exercise_id}", get(ai_move::get_exercise))
+        .route(
+            "/api/ai-move/exercises/{exercise_id}",
+            get(ai_move::get_exercise),
+        )
         .route(
             "/api/ai-move/sessions",
             get(ai_move::list_sessions).post(ai_move::create_session),
@@ -123,7 +160,10 @@ pub fn router(state: AppState) -> Router {
 
     // google.api.http transcoding of the unary RPCs.
     let transcoded_routes = Router::new()
-        .route("/v1/sessions", post(transcode::create_session).get(transcode::list_sessions))
+        .route(
+            "/v1/sessions",
+            post(transcode::create_session).get(transcode::list_sessions),
+        )
         .route(
             "/v1/sessions/{session_id}",
             get(transcode::get_session)
@@ -132,8 +172,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/videos/{video_id}", get(transcode::get_video))
         .route("/v1/threads/{thread_id}", get(transcode::get_thread))
-        .route("/v1/catalog/exercises", get(transcode::list_catalog_exercises))
-        .route("/v1/catalog/exercises/{exercise_id}", get(transcode::get_catalog_exercise))
+        .route(
+            "/v1/catalog/exercises",
+            get(transcode::list_catalog_exercises),
+        )
+        .route(
+            "/v1/catalog/exercises/{exercise_id}",
+            get(transcode::get_catalog_exercise),
+        )
         .route_layer(authed(Family::Plain));
 
     let public_routes = Router::new()
@@ -149,15 +195,19 @@ pub fn router(state: AppState) -> Router {
         .route("/docs/assets/{name}", get(docs::swagger_asset))
         .route("/redoc", get(docs::redoc))
         .route("/redoc/assets/{name}", get(docs::redoc_asset));
-    docs_routes = match &state.config().web_dir {
+    docs_routes = docs_routes.route("/landing", get(docs::landing));
+    docs_routes = match web_dir(state.config()) {
+        // The browser page (built by services/edge/web) at `/`; its index links the docs.
         Some(dir) => docs_routes.fallback_service(
             tower_http::services::ServeDir::new(dir)
                 .append_index_html_on_directories(true)
-                .fallback(tower::service_fn(|_req| async {
+                .fallback(tower::service_fn(|_request| async {
                     Ok::<_, std::convert::Infallible>(not_found().await.into_response())
                 })),
         ),
-        None => docs_routes.route("/", get(docs::landing)).fallback(not_found),
+        None => docs_routes
+            .route("/", get(docs::landing))
+            .fallback(not_found),
     };
 
     Router::new()
@@ -182,6 +232,16 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(fitvision_service_kit::http::layers())
         .with_state(state)
+}
+
+/// The web page's directory: configured, else `web/dist` of this crate's
+/// checkout when it has been built; `None` serves the plain landing page.
+fn web_dir(config: &Config) -> Option<std::path::PathBuf> {
+    let dir = config
+        .web_dir
+        .clone()
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist"));
+    dir.join("index.html").is_file().then_some(dir)
 }
 
 async fn not_found() -> ApiError {

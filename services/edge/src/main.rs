@@ -3,7 +3,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "edge", about = "fitvision public HTTP API (REST families, docs, downloads)")]
+#[command(
+    name = "edge",
+    about = "fitvision public HTTP API (REST families, docs, downloads)"
+)]
 struct Cli {
     #[command(flatten)]
     config: fitvision_edge::Config,

@@ -49,7 +49,9 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(limiter.check("a"), Ok(()));
         }
-        let retry = limiter.check("a").expect_err("fourth request within a second is limited");
+        let retry = limiter
+            .check("a")
+            .expect_err("fourth request within a second is limited");
         assert!(retry >= 1);
         // Other keys have their own bucket.
         assert_eq!(limiter.check("b"), Ok(()));

@@ -46,9 +46,12 @@ fn typed_query_value(desc: &MessageDescriptor, key: &str, raw: &str) -> ApiResul
             "false" | "0" | "" => false,
             _ => return Err(bad()),
         }),
-        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
-            Value::from(raw.parse::<i64>().map_err(|_| bad())?)
-        }
+        Kind::Int32
+        | Kind::Sint32
+        | Kind::Sfixed32
+        | Kind::Int64
+        | Kind::Sint64
+        | Kind::Sfixed64 => Value::from(raw.parse::<i64>().map_err(|_| bad())?),
         Kind::Uint32 | Kind::Fixed32 | Kind::Uint64 | Kind::Fixed64 => {
             Value::from(raw.parse::<u64>().map_err(|_| bad())?)
         }
@@ -71,8 +74,18 @@ fn request_message<T: prost::Message + Default>(
     } else {
         match serde_json::from_slice(body) {
             Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(ApiError::bad_request(FAMILY, "the body must be a JSON object")),
-            Err(e) => return Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+            Ok(_) => {
+                return Err(ApiError::bad_request(
+                    FAMILY,
+                    "the body must be a JSON object",
+                ));
+            }
+            Err(e) => {
+                return Err(ApiError::bad_request(
+                    FAMILY,
+                    format!("invalid JSON body: {e}"),
+                ));
+            }
         }
     };
     for (key, raw) in query {
@@ -104,8 +117,13 @@ pub async fn create_session(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let request: CreateSessionRequest = request_message("CreateSessionRequest", &body, &query, &[])?;
-    let reply = state.session().create_session(caller.request(request)).await.api(FAMILY)?;
+    let request: CreateSessionRequest =
+        request_message("CreateSessionRequest", &body, &query, &[])?;
+    let reply = state
+        .session()
+        .create_session(caller.request(request))
+        .await
+        .api(FAMILY)?;
     reply_json("CreateSessionResponse", &reply)
 }
 
@@ -115,9 +133,17 @@ pub async fn get_session(
     Path(session_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let request: GetSessionRequest =
-        request_message("GetSessionRequest", &Bytes::new(), &query, &[("session_id", session_id)])?;
-    let reply = state.session().get_session(caller.request(request)).await.api(FAMILY)?;
+    let request: GetSessionRequest = request_message(
+        "GetSessionRequest",
+        &Bytes::new(),
+        &query,
+        &[("session_id", session_id)],
+    )?;
+    let reply = state
+        .session()
+        .get_session(caller.request(request))
+        .await
+        .api(FAMILY)?;
     reply_json("GetSessionResponse", &reply)
 }
 
@@ -126,8 +152,13 @@ pub async fn list_sessions(
     Extension(caller): Extension<Caller>,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let request: ListSessionsRequest = request_message("ListSessionsRequest", &Bytes::new(), &query, &[])?;
-    let reply = state.session().list_sessions(caller.request(request)).await.api(FAMILY)?;
+    let request: ListSessionsRequest =
+        request_message("ListSessionsRequest", &Bytes::new(), &query, &[])?;
+    let reply = state
+        .session()
+        .list_sessions(caller.request(request))
+        .await
+        .api(FAMILY)?;
     reply_json("ListSessionsResponse", &reply)
 }
 
@@ -138,9 +169,17 @@ pub async fn update_session(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let request: UpdateSessionRequest =
-        request_message("UpdateSessionRequest", &body, &query, &[("session_id", session_id)])?;
-    let reply = state.session().update_session(caller.request(request)).await.api(FAMILY)?;
+    let request: UpdateSessionRequest = request_message(
+        "UpdateSessionRequest",
+        &body,
+        &query,
+        &[("session_id", session_id)],
+    )?;
+    let reply = state
+        .session()
+        .update_session(caller.request(request))
+        .await
+        .api(FAMILY)?;
     reply_json("UpdateSessionResponse", &reply)
 }
 
@@ -150,7 +189,11 @@ pub async fn delete_session(
     Path(session_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let request = DeleteSessionRequest { session_id };
-    let reply = state.session().delete_session(caller.request(request)).await.api(FAMILY)?;
+    let reply = state
+        .session()
+        .delete_session(caller.request(request))
+        .await
+        .api(FAMILY)?;
     reply_json("DeleteSessionResponse", &reply)
 }
 
@@ -159,7 +202,11 @@ pub async fn get_video(
     Extension(caller): Extension<Caller>,
     Path(video_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let reply = state.session().get_video(caller.request(GetVideoRequest { video_id })).await.api(FAMILY)?;
+    let reply = state
+        .session()
+        .get_video(caller.request(GetVideoRequest { video_id }))
+        .await
+        .api(FAMILY)?;
     reply_json("GetVideoResponse", &reply)
 }
 
@@ -168,7 +215,11 @@ pub async fn get_thread(
     Extension(caller): Extension<Caller>,
     Path(thread_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let reply = state.session().get_thread(caller.request(GetThreadRequest { thread_id })).await.api(FAMILY)?;
+    let reply = state
+        .session()
+        .get_thread(caller.request(GetThreadRequest { thread_id }))
+        .await
+        .api(FAMILY)?;
     reply_json("GetThreadResponse", &reply)
 }
 
@@ -209,27 +260,48 @@ mod tests {
             ("startAfter".to_owned(), "0123".to_owned()),
             ("kind".to_owned(), "SESSION_KIND_VIDEO".to_owned()),
         ]);
-        let request: ListSessionsRequest = request_message("ListSessionsRequest", &Bytes::new(), &query, &[]).unwrap();
+        let request: ListSessionsRequest =
+            request_message("ListSessionsRequest", &Bytes::new(), &query, &[]).unwrap();
         assert_eq!(request.limit, 20);
         assert!(request.newest_first);
         assert_eq!(request.start_after, "0123");
         assert_eq!(request.kind(), fitvision_proto::v1::SessionKind::Video);
         let bad = HashMap::from([("limit".to_owned(), "many".to_owned())]);
-        assert!(request_message::<ListSessionsRequest>("ListSessionsRequest", &Bytes::new(), &bad, &[]).is_err());
+        assert!(
+            request_message::<ListSessionsRequest>("ListSessionsRequest", &Bytes::new(), &bad, &[])
+                .is_err()
+        );
         let unknown = HashMap::from([("bogus".to_owned(), "1".to_owned())]);
-        assert!(request_message::<ListSessionsRequest>("ListSessionsRequest", &Bytes::new(), &unknown, &[]).is_err());
+        assert!(
+            request_message::<ListSessionsRequest>(
+                "ListSessionsRequest",
+                &Bytes::new(),
+                &unknown,
+                &[]
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn body_and_path_build_the_request_and_replies_use_proto_json() {
         let body = Bytes::from_static(br#"{"status": "completed", "attributes": {"a": "b"}}"#);
-        let request: UpdateSessionRequest =
-            request_message("UpdateSessionRequest", &body, &HashMap::new(), &[("session_id", "s1".into())]).unwrap();
+        let request: UpdateSessionRequest = request_message(
+            "UpdateSessionRequest",
+            &body,
+            &HashMap::new(),
+            &[("session_id", "s1".into())],
+        )
+        .unwrap();
         assert_eq!(request.session_id, "s1");
         assert_eq!(request.status.as_deref(), Some("completed"));
         assert_eq!(request.attributes["a"], "b");
         let reply = fitvision_proto::v1::GetThreadResponse {
-            thread: Some(fitvision_proto::v1::Thread { thread_id: "t1".into(), status: "complete".into(), ..Default::default() }),
+            thread: Some(fitvision_proto::v1::Thread {
+                thread_id: "t1".into(),
+                status: "complete".into(),
+                ..Default::default()
+            }),
         };
         let Json(json) = reply_json("GetThreadResponse", &reply).unwrap();
         assert_eq!(json["thread"]["threadId"], "t1");

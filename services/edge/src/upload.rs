@@ -54,7 +54,11 @@ fn multipart_error(family: Family, error: MultipartError) -> ApiError {
     } else {
         StatusCode::BAD_REQUEST
     };
-    ApiError::new(family, status, format!("invalid multipart body: {}", error.body_text()))
+    ApiError::new(
+        family,
+        status,
+        format!("invalid multipart body: {}", error.body_text()),
+    )
 }
 
 /// Reads the whole form, streaming the file into `UploadVideo` with the metadata
@@ -84,7 +88,10 @@ pub async fn stream_form_upload(
             continue;
         }
         if video.is_some() || spooled.is_some() {
-            return Err(ApiError::bad_request(family, format!("more than one `{name}` file")));
+            return Err(ApiError::bad_request(
+                family,
+                format!("more than one `{name}` file"),
+            ));
         }
         if let Some(filename) = field.file_name() {
             fields
@@ -100,7 +107,11 @@ pub async fn stream_form_upload(
             let metadata = build(&fields).await?;
             let (tx, call) = start_upload(state, &plan, metadata);
             let mut sent_ok = true;
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(family, e))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(family, e))?
+            {
                 received_bytes += chunk.len() as u64;
                 check_declared(&plan, received_bytes)?;
                 if sent_ok && !send_chunks(&tx, chunk).await {
@@ -113,11 +124,15 @@ pub async fn stream_form_upload(
         } else {
             let file = tempfile::NamedTempFile::new()
                 .map_err(|e| ApiError::internal(family, format!("cannot spool upload: {e}")))?;
-            let mut writer = tokio::fs::File::from_std(
-                file.reopen()
-                    .map_err(|e| ApiError::internal(family, format!("cannot spool upload: {e}")))?,
-            );
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(family, e))? {
+            let mut writer =
+                tokio::fs::File::from_std(file.reopen().map_err(|e| {
+                    ApiError::internal(family, format!("cannot spool upload: {e}"))
+                })?);
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(family, e))?
+            {
                 received_bytes += chunk.len() as u64;
                 check_declared(&plan, received_bytes)?;
                 writer
@@ -142,10 +157,9 @@ pub async fn stream_form_upload(
             .map_err(|e| ApiError::internal(family, format!("cannot read spooled upload: {e}")))?;
         let mut buffer = vec![0u8; CHUNK_BYTES];
         loop {
-            let n = reader
-                .read(&mut buffer)
-                .await
-                .map_err(|e| ApiError::internal(family, format!("cannot read spooled upload: {e}")))?;
+            let n = reader.read(&mut buffer).await.map_err(|e| {
+                ApiError::internal(family, format!("cannot read spooled upload: {e}"))
+            })?;
             if n == 0 || !send_chunks(&tx, Bytes::copy_from_slice(&buffer[..n])).await {
                 break;
             }
@@ -217,6 +231,9 @@ async fn finish_upload(family: Family, call: UploadCall) -> Result<Video, ApiErr
     match call.await {
         Ok(Ok(video)) => Ok(video),
         Ok(Err(status)) => Err(ApiError::from_status(family, &status)),
-        Err(join) => Err(ApiError::internal(family, format!("upload task failed: {join}"))),
+        Err(join) => Err(ApiError::internal(
+            family,
+            format!("upload task failed: {join}"),
+        )),
     }
 }

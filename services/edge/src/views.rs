@@ -30,7 +30,10 @@ pub fn created_at_parts(ts: Option<&prost_types::Timestamp>) -> Value {
 
 /// `DD/MM/YYYY` (UTC).
 pub fn date_dmy(ts: Option<&prost_types::Timestamp>) -> String {
-    to_datetime(ts).unwrap_or_default().format("%d/%m/%Y").to_string()
+    to_datetime(ts)
+        .unwrap_or_default()
+        .format("%d/%m/%Y")
+        .to_string()
 }
 
 pub fn risk_level_name(level: RiskLevel) -> &'static str {
@@ -106,7 +109,11 @@ pub enum Activity {
 }
 
 impl Activity {
-    pub const ALL: [Activity; 3] = [Activity::Weightlifting, Activity::Jumping, Activity::Running];
+    pub const ALL: [Activity; 3] = [
+        Activity::Weightlifting,
+        Activity::Jumping,
+        Activity::Running,
+    ];
 
     pub fn path(self) -> &'static str {
         match self {
@@ -141,7 +148,13 @@ impl Activity {
     pub fn exercises(self) -> &'static [&'static str] {
         match self {
             Activity::Weightlifting => &["snatch", "clean", "clean_and_jerk"],
-            Activity::Jumping => &["vertical_jump", "broad_jump", "countermovement_jump", "squat_jump", "drop_jump"],
+            Activity::Jumping => &[
+                "vertical_jump",
+                "broad_jump",
+                "countermovement_jump",
+                "squat_jump",
+                "drop_jump",
+            ],
             Activity::Running => &["sprint", "run"],
         }
     }
@@ -169,8 +182,14 @@ mod tests {
     #[test]
     fn created_at_uses_documented_formats() {
         // 2025-02-05T18:00:00Z
-        let ts = prost_types::Timestamp { seconds: 1_738_778_400, nanos: 0 };
-        assert_eq!(created_at_parts(Some(&ts)), json!({"date": "05/02/2025", "time": "06:00 PM"}));
+        let ts = prost_types::Timestamp {
+            seconds: 1_738_778_400,
+            nanos: 0,
+        };
+        assert_eq!(
+            created_at_parts(Some(&ts)),
+            json!({"date": "05/02/2025", "time": "06:00 PM"})
+        );
         assert_eq!(iso_seconds(Some(&ts)).unwrap(), "2025-02-05T18:00:00Z");
         assert_eq!(iso_millis(Some(&ts)).unwrap(), "2025-02-05T18:00:00.000Z");
     }

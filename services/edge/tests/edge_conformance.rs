@@ -16,13 +16,17 @@ const USER2: &str = "Bearer user2-key";
 async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.unwrap();
-    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, value)
 }
 
 fn is_dmy(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10 && b[2] == b'/' && b[5] == b'/' && s.chars().filter(char::is_ascii_digit).count() == 8
+    b.len() == 10
+        && b[2] == b'/'
+        && b[5] == b'/'
+        && s.chars().filter(char::is_ascii_digit).count() == 8
 }
 
 fn is_hm_ampm(s: &str) -> bool {
@@ -33,13 +37,23 @@ fn is_hm_ampm(s: &str) -> bool {
 // ------------------------------------------------------------------ seed 000
 
 async fn create_workout(h: &Harness, auth: &str) -> String {
-    let (status, body) = json_of(h.client.post(h.url("/session/create")).header("authorization", auth).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .post(h.url("/session/create"))
+            .header("authorization", auth)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body["session_id"].as_str().unwrap().to_owned()
 }
 
 async fn submit(h: &Harness, session: &str, exercise: &str, file: &str) -> (StatusCode, Value) {
-    let form = Form::new().text("exercise_type", exercise.to_owned()).part("video", video_part(file));
+    let form = Form::new()
+        .text("exercise_type", exercise.to_owned())
+        .part("video", video_part(file));
     json_of(
         h.client
             .post(h.url(&format!("/session/{session}/submit-exercise")))
@@ -58,7 +72,15 @@ async fn trainer_workflow_matches_seed_000() {
     let session = create_workout(&h, USER).await;
 
     // AI analysis needs at least one completed exercise.
-    let (status, body) = json_of(h.client.post(h.url(&format!("/session/{session}/generate-ai-analysis"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .post(h.url(&format!("/session/{session}/generate-ai-analysis")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body["detail"].is_string(), "{body}");
 
@@ -72,7 +94,11 @@ async fn trainer_workflow_matches_seed_000() {
     let checks = cheat["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 4);
     for check in checks {
-        assert!(check["check"].is_string() && check["score"].is_number() && check["flagged"].is_boolean());
+        assert!(
+            check["check"].is_string()
+                && check["score"].is_number()
+                && check["flagged"].is_boolean()
+        );
     }
 
     let (status, body) = submit(&h, &session, "vertical_jump", "jump.mp4").await;
@@ -110,44 +136,122 @@ async fn trainer_workflow_matches_seed_000() {
     assert!(body["detail"].as_str().unwrap().contains("video"));
 
     // The file before the text field still works (spooled to disk).
-    let form = Form::new().part("video", video_part("squat.mp4")).text("exercise_type", "squat");
-    let response = h.client.post(h.url(&format!("/session/{session}/submit-exercise"))).header("authorization", USER).multipart(form).send().await.unwrap();
+    let form = Form::new()
+        .part("video", video_part("squat.mp4"))
+        .text("exercise_type", "squat");
+    let response = h
+        .client
+        .post(h.url(&format!("/session/{session}/submit-exercise")))
+        .header("authorization", USER)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/session/{session}/status"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/session/{session}/status")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercises_completed"], json!(3));
 
-    let (status, body) = json_of(h.client.post(h.url(&format!("/session/{session}/generate-ai-analysis"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .post(h.url(&format!("/session/{session}/generate-ai-analysis")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["ai_analysis"].as_str().unwrap().len() > 5);
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/session/{session}/summary"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/session/{session}/summary")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["total_exercises"], json!(3));
     assert_eq!(body["exercises"].as_array().unwrap().len(), 3);
     assert_eq!(body["ai_analysis"]["status"], "complete");
 
-    let (status, body) = json_of(h.client.get(h.url("/sessions")).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url("/sessions"))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert!(body["sessions"].as_array().unwrap().iter().any(|s| s["session_id"] == session.as_str()));
+    assert!(
+        body["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["session_id"] == session.as_str())
+    );
 
-    let (status, _) = json_of(h.client.delete(h.url(&format!("/session/{session}"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        h.client
+            .delete(h.url(&format!("/session/{session}")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, body) = json_of(h.client.get(h.url(&format!("/session/{session}/status"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/session/{session}/status")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(body["detail"], "Session not found");
 }
 
 // ------------------------------------------------------------------ seeds 001/004
 
-async fn create_lift(h: &Harness, auth: &str, path: &str, exercise: &str, user: &str) -> (StatusCode, Value) {
+async fn create_lift(
+    h: &Harness,
+    auth: &str,
+    path: &str,
+    exercise: &str,
+    user: &str,
+) -> (StatusCode, Value) {
     let form = Form::new()
         .text("user_id", user.to_owned())
         .text("exercise_name", exercise.to_owned())
         .text("body_joint_angles", "knee,hip")
         .part("video", video_part("lift.mp4"));
-    json_of(h.client.post(h.url(path)).header("authorization", auth).multipart(form).send().await.unwrap()).await
+    json_of(
+        h.client
+            .post(h.url(path))
+            .header("authorization", auth)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -165,59 +269,157 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     let (status, body) = create_lift(&h, ADMIN, "/weightlifting/sessions/", "bench", "u1").await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("snatch"));
-    let form = Form::new().text("user_id", "u1").text("exercise_name", "clean");
-    let (status, body) = json_of(h.client.post(h.url("/weightlifting/sessions/")).header("authorization", ADMIN).multipart(form).send().await.unwrap()).await;
+    let form = Form::new()
+        .text("user_id", "u1")
+        .text("exercise_name", "clean");
+    let (status, body) = json_of(
+        h.client
+            .post(h.url("/weightlifting/sessions/"))
+            .header("authorization", ADMIN)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "video is required");
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/weightlifting/sessions/{id}/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    for field in ["analyzed_video_url", "video_url", "created_at", "exercise", "user_name", "activity", "title", "metrics", "angles", "report_metrics", "all_timestamps"] {
+    for field in [
+        "analyzed_video_url",
+        "video_url",
+        "created_at",
+        "exercise",
+        "user_name",
+        "activity",
+        "title",
+        "metrics",
+        "angles",
+        "report_metrics",
+        "all_timestamps",
+    ] {
         assert!(body.get(field).is_some(), "missing {field}: {body}");
     }
     assert!(body["video_url"].as_str().unwrap().starts_with("http"));
-    assert!(is_dmy(body["created_at"]["date"].as_str().unwrap()), "{body}");
-    assert!(is_hm_ampm(body["created_at"]["time"].as_str().unwrap()), "{body}");
+    assert!(
+        is_dmy(body["created_at"]["date"].as_str().unwrap()),
+        "{body}"
+    );
+    assert!(
+        is_hm_ampm(body["created_at"]["time"].as_str().unwrap()),
+        "{body}"
+    );
     assert_eq!(body["activity"], "Weightlifting");
     assert_eq!(body["exercise"], "snatch");
     assert_eq!(body["metrics"]["max_bar_speed_m_s"], json!(1.8));
     // body_joint_angles=knee,hip filters the elbow out.
     assert_eq!(body["angles"]["lkne_angle"], json!([170.0, 90.0, 170.0]));
     assert!(body["angles"].get("lelb_angle").is_none());
-    assert_eq!(body["report_metrics"]["bar_velocity"], json!([0.0, 1.8, 0.2]));
+    assert_eq!(
+        body["report_metrics"]["bar_velocity"],
+        json!([0.0, 1.8, 0.2])
+    );
     assert_eq!(body["all_timestamps"], json!([0.0, 0.5, 1.0]));
 
     // Wrong activity: 404.
-    let (status, body) = json_of(h.client.get(h.url(&format!("/jumping/sessions/{id}/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/jumping/sessions/{id}/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/weightlifting/sessions/{id}/export/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/export/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["activity"], "Weightlifting");
     assert_eq!(body["keypoints"]["lknex"].as_array().unwrap().len(), 2);
     assert!(body["keypoints"]["lknev"][0].is_number());
-    assert!(body["angles"].is_object() && body["metrics"].is_object() && body["all_timestamps"].is_array());
+    assert!(
+        body["angles"].is_object()
+            && body["metrics"].is_object()
+            && body["all_timestamps"].is_array()
+    );
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/weightlifting/sessions/{id}/lift-analysis/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/lift-analysis/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercise"], "snatch");
-    assert_eq!(body["key_metrics"]["barbell_velocity"], json!([0.0, 1.8, 0.2]));
-    assert_eq!(body["key_metrics"]["power_output"], json!([100.0, 2400.0, 300.0]));
-    assert!(body["phase_data"]["first_pull"]["image_url"].as_str().unwrap().contains("/files/"));
+    assert_eq!(
+        body["key_metrics"]["barbell_velocity"],
+        json!([0.0, 1.8, 0.2])
+    );
+    assert_eq!(
+        body["key_metrics"]["power_output"],
+        json!([100.0, 2400.0, 300.0])
+    );
+    assert!(
+        body["phase_data"]["first_pull"]["image_url"]
+            .as_str()
+            .unwrap()
+            .contains("/files/")
+    );
     assert_eq!(body["phase_data"]["second_pull"]["image_url"], Value::Null);
-    assert_eq!(body["chart_data"]["first_pull"], json!({"start": 0.0, "end": 536.0}));
+    assert_eq!(
+        body["chart_data"]["first_pull"],
+        json!({"start": 0.0, "end": 536.0})
+    );
     assert_eq!(body["user_information"]["display_name"], "User u1");
     assert!(is_dmy(body["session_date"].as_str().unwrap()));
     assert_eq!(body["comments"], json!({}));
 
     // Summary threads, then the summary carries their text.
-    let (status, threads) = json_of(h.client.post(h.url(&format!("/weightlifting/sessions/{id}/summary/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, threads) = json_of(
+        h.client
+            .post(h.url(&format!("/weightlifting/sessions/{id}/summary/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     for topic in ["velocity", "power", "stability", "final_summary"] {
         assert!(threads[topic].is_string(), "{threads}");
     }
-    let (status, body) = json_of(h.client.get(h.url(&format!("/weightlifting/sessions/{id}/summary/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/summary/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercise_type"], "Snatch");
     assert_eq!(body["velocity"]["bar_velocity"]["max"], json!(1.8));
@@ -227,49 +429,147 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     assert!(body["stability"]["bar_trajectory"]["yAxis"].is_array());
     assert_eq!(body["summary_text"]["power"], "Coaching about power.");
 
-    let (status, threads) = json_of(h.client.post(h.url(&format!("/weightlifting/sessions/{id}/recommendation/?measurement_system=imperial"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, threads) = json_of(
+        h.client
+            .post(h.url(&format!(
+                "/weightlifting/sessions/{id}/recommendation/?measurement_system=imperial"
+            )))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(threads.as_object().unwrap().len(), 12);
     let thread_id = threads["knee_angle"].as_str().unwrap();
-    let (status, thread) = json_of(h.client.get(h.url(&format!("/threads/{thread_id}"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, thread) = json_of(
+        h.client
+            .get(h.url(&format!("/threads/{thread_id}")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(thread["status"], "complete");
     assert_eq!(thread["measurement_system"], "imperial");
     assert!(thread["comment"].is_string());
-    let (status, body) = json_of(h.client.get(h.url(&format!("/weightlifting/sessions/{id}/lift-analysis/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/lift-analysis/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["comments"].as_object().unwrap().len(), 12);
 
-    let (status, body) = json_of(h.client.post(h.url(&format!("/weightlifting/sessions/{id}/recommendation/?measurement_system=cubits"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .post(h.url(&format!(
+                "/weightlifting/sessions/{id}/recommendation/?measurement_system=cubits"
+            )))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body["error"].is_string());
 
     // demo=true serves a real analysed session.
-    let (status, body) = json_of(h.client.get(h.url("/weightlifting/sessions/anything/?demo=true")).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url("/weightlifting/sessions/anything/?demo=true"))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["session_id"], id.as_str());
-    let (status, body) = json_of(h.client.get(h.url("/running/sessions/anything/?demo=true")).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url("/running/sessions/anything/?demo=true"))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(body["error"].as_str().unwrap().contains("demo"));
 
     // Analysed video: generated on demand, then a signed URL with Range support.
-    let response = h.client.get(h.url(&format!("/sessions/{id}/analyzed-video/"))).header("authorization", ADMIN).send().await.unwrap();
+    let response = h
+        .client
+        .get(h.url(&format!("/sessions/{id}/analyzed-video/")))
+        .header("authorization", ADMIN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 202);
-    let (status, body) = json_of(h.client.get(h.url(&format!("/session-management/sessions/{id}/analyzed-video/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!(
+                "/session-management/sessions/{id}/analyzed-video/"
+            )))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let url = body["analyzed_video_url"].as_str().unwrap().to_owned();
     let full = h.client.get(&url).send().await.unwrap();
     assert_eq!(full.status(), 200);
-    assert_eq!(full.bytes().await.unwrap().len(), support::video_bytes().len());
-    let part = h.client.get(&url).header("range", "bytes=100-199").send().await.unwrap();
+    assert_eq!(
+        full.bytes().await.unwrap().len(),
+        support::video_bytes().len()
+    );
+    let part = h
+        .client
+        .get(&url)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(part.status(), 206);
-    assert!(part.headers()["content-range"].to_str().unwrap().starts_with("bytes 100-199/"));
-    assert_eq!(part.bytes().await.unwrap().as_ref(), &support::video_bytes()[100..200]);
+    assert!(
+        part.headers()["content-range"]
+            .to_str()
+            .unwrap()
+            .starts_with("bytes 100-199/")
+    );
+    assert_eq!(
+        part.bytes().await.unwrap().as_ref(),
+        &support::video_bytes()[100..200]
+    );
     let tampered = url.replace("sig=", "sig=x");
     assert_eq!(h.client.get(&tampered).send().await.unwrap().status(), 403);
-    let (status, body) = json_of(h.client.get(h.url(&format!("/weightlifting/sessions/{id}/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert!(body["analyzed_video_url"].as_str().unwrap().starts_with("http"));
+    assert!(
+        body["analyzed_video_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http")
+    );
 }
 
 #[tokio::test]
@@ -278,16 +578,40 @@ async fn jumping_and_running_sessions_are_created_and_read() {
     let (status, body) = create_lift(&h, ADMIN, "/jumping/sessions/", "vertical_jump", "u1").await;
     assert_eq!(status, 200, "{body}");
     let id = body["session_id"].as_str().unwrap().to_owned();
-    let (status, body) = json_of(h.client.get(h.url(&format!("/jumping/sessions/{id}/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/jumping/sessions/{id}/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["activity"], "Jumping");
     assert_eq!(body["metrics"]["jump_height_cm"], json!(41.5));
-    let (status, _) = json_of(h.client.get(h.url(&format!("/jumping/sessions/{id}/export/"))).header("authorization", ADMIN).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        h.client
+            .get(h.url(&format!("/jumping/sessions/{id}/export/")))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, body) = create_lift(&h, USER, "/running/sessions/", "sprint", "u1").await;
     assert_eq!(status, 200, "{body}");
     let id = body["session_id"].as_str().unwrap().to_owned();
-    let (status, body) = json_of(h.client.get(h.url(&format!("/running/sessions/{id}/"))).header("authorization", USER).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/running/sessions/{id}/")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["activity"], "Running");
 }
@@ -297,29 +621,78 @@ async fn jumping_and_running_sessions_are_created_and_read() {
 #[tokio::test]
 async fn ai_move_matches_seed_002() {
     let h = Harness::start().await;
-    let get = |path: &str, auth: &str| h.client.get(h.url(path)).header("authorization", auth.to_owned());
+    let get = |path: &str, auth: &str| {
+        h.client
+            .get(h.url(path))
+            .header("authorization", auth.to_owned())
+    };
 
-    let (status, body) = json_of(get("/api/ai-move/exercises", "Bearer user-key").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        get("/api/ai-move/exercises", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     let first = &body["exercises"][0];
-    for field in ["exerciseId", "clientId", "name", "type", "targetValue", "category", "difficulty", "enabled", "sortOrder"] {
+    for field in [
+        "exerciseId",
+        "clientId",
+        "name",
+        "type",
+        "targetValue",
+        "category",
+        "difficulty",
+        "enabled",
+        "sortOrder",
+    ] {
         assert!(first.get(field).is_some(), "missing {field}");
     }
-    let (status, body) = json_of(get("/api/ai-move/exercises/squat-basic", "Bearer user-key").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        get("/api/ai-move/exercises/squat-basic", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercise"]["algorithm"], json!({"mode": "rule"}));
     assert_eq!(body["exercise"]["nameZh"], "基礎深蹲");
-    let (status, body) = json_of(get("/api/ai-move/exercises/nope", "Bearer user-key").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        get("/api/ai-move/exercises/nope", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(body["error"], "Exercise not found");
 
     // Module not enabled for the client.
-    let (status, body) = json_of(get("/api/ai-move/exercises", "Bearer other-key").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        get("/api/ai-move/exercises", "Bearer other-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 403);
     assert!(body["error"].as_str().unwrap().contains("not enabled"));
 
-    let post = |body: Value| h.client.post(h.url("/api/ai-move/sessions")).header("authorization", "Bearer user-key").json(&body);
-    let (status, created) = json_of(post(json!({"exerciseId": "squat-basic", "exerciseType": "rep", "targetReps": 10})).send().await.unwrap()).await;
+    let post = |body: Value| {
+        h.client
+            .post(h.url("/api/ai-move/sessions"))
+            .header("authorization", "Bearer user-key")
+            .json(&body)
+    };
+    let (status, created) = json_of(
+        post(json!({"exerciseId": "squat-basic", "exerciseType": "rep", "targetReps": 10}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["status"], "created");
     assert_eq!(created["targetReps"], json!(10));
@@ -342,51 +715,147 @@ async fn ai_move_matches_seed_002() {
     assert_eq!(status, 201);
 
     // Cursor pagination, newest first.
-    let (status, page) = json_of(get("/api/ai-move/sessions?limit=1", "Bearer user-key").send().await.unwrap()).await;
+    let (status, page) = json_of(
+        get("/api/ai-move/sessions?limit=1", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(page["sessions"].as_array().unwrap().len(), 1);
     let cursor = page["sessions"][0]["sessionId"].as_str().unwrap();
-    let (_, next) = json_of(get(&format!("/api/ai-move/sessions?limit=1&startAfter={cursor}"), "Bearer user-key").send().await.unwrap()).await;
+    let (_, next) = json_of(
+        get(
+            &format!("/api/ai-move/sessions?limit=1&startAfter={cursor}"),
+            "Bearer user-key",
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
     assert_eq!(next["sessions"][0]["sessionId"], id.as_str());
-    let (status, _) = json_of(get("/api/ai-move/sessions?limit=101", "Bearer user-key").send().await.unwrap()).await;
+    let (status, _) = json_of(
+        get("/api/ai-move/sessions?limit=101", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
 
-    let (status, body) = json_of(get(&format!("/api/ai-move/sessions/{id}"), "Bearer user-key").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        get(&format!("/api/ai-move/sessions/{id}"), "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["session"]["sessionId"], id.as_str());
-    let (status, _) = json_of(get(&format!("/api/ai-move/sessions/{id}"), USER2).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        get(&format!("/api/ai-move/sessions/{id}"), USER2)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 403);
-    let (status, _) = json_of(get("/api/ai-move/sessions/missing", "Bearer user-key").send().await.unwrap()).await;
+    let (status, _) = json_of(
+        get("/api/ai-move/sessions/missing", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
 
-    let patch = |auth: &str, body: Value| h.client.patch(h.url(&format!("/api/ai-move/sessions/{id}"))).header("authorization", auth.to_owned()).json(&body);
+    let patch = |auth: &str, body: Value| {
+        h.client
+            .patch(h.url(&format!("/api/ai-move/sessions/{id}")))
+            .header("authorization", auth.to_owned())
+            .json(&body)
+    };
     let done = json!({"status": "completed", "completionOutcome": "success", "repsCompleted": 10, "durationSeconds": 45, "caloriesBurned": 8, "poseAccuracy": 0.92, "formScore": 0.88});
-    let (status, body) = json_of(patch("Bearer user-key", done.clone()).send().await.unwrap()).await;
+    let (status, body) =
+        json_of(patch("Bearer user-key", done.clone()).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"success": true}));
-    let (_, body) = json_of(get(&format!("/api/ai-move/sessions/{id}"), "Bearer user-key").send().await.unwrap()).await;
+    let (_, body) = json_of(
+        get(&format!("/api/ai-move/sessions/{id}"), "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(body["session"]["status"], "completed");
     assert_eq!(body["session"]["repsCompleted"], json!(10));
     assert_eq!(body["session"]["formScore"], json!(0.88));
     assert_eq!(body["session"]["completionOutcome"], "success");
-    let (status, _) = json_of(patch("Bearer user-key", json!({"poseAccuracy": 1.5})).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        patch("Bearer user-key", json!({"poseAccuracy": 1.5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
-    let (status, _) = json_of(patch("Bearer user-key", json!({"status": "paused"})).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        patch("Bearer user-key", json!({"status": "paused"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     let (status, _) = json_of(patch(USER2, done).send().await.unwrap()).await;
     assert_eq!(status, 403);
 
-    let (status, body) = json_of(get("/api/ai-move/records?limit=5", "Bearer admin-key").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        get("/api/ai-move/records?limit=5", "Bearer admin-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["count"], json!(2));
     let record = &body["data"][0];
-    for field in ["id", "clientId", "userId", "exerciseId", "exerciseType", "status", "repsCompleted", "durationSeconds", "caloriesBurned", "createdAt", "completedAt"] {
+    for field in [
+        "id",
+        "clientId",
+        "userId",
+        "exerciseId",
+        "exerciseType",
+        "status",
+        "repsCompleted",
+        "durationSeconds",
+        "caloriesBurned",
+        "createdAt",
+        "completedAt",
+    ] {
         assert!(record.get(field).is_some(), "missing {field}");
     }
-    assert!(record["createdAt"].as_str().unwrap().ends_with(".000Z") || record["createdAt"].as_str().unwrap().len() == 24);
-    let (status, _) = json_of(get("/api/ai-move/records", "Bearer user-key").send().await.unwrap()).await;
+    assert!(
+        record["createdAt"].as_str().unwrap().ends_with(".000Z")
+            || record["createdAt"].as_str().unwrap().len() == 24
+    );
+    let (status, _) = json_of(
+        get("/api/ai-move/records", "Bearer user-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 401);
-    let (status, _) = json_of(get("/api/ai-move/records?limit=501", "Bearer admin-key").send().await.unwrap()).await;
+    let (status, _) = json_of(
+        get("/api/ai-move/records?limit=501", "Bearer admin-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
 }
 
@@ -423,13 +892,26 @@ async fn guru_create(h: &Harness, token: &str, size: usize) -> Value {
     body
 }
 
-async fn guru_upload(h: &Harness, created: &Value, bytes: Vec<u8>, name: &str) -> reqwest::Response {
+async fn guru_upload(
+    h: &Harness,
+    created: &Value,
+    bytes: Vec<u8>,
+    name: &str,
+) -> reqwest::Response {
     let mut form = Form::new();
     for (key, value) in created["fields"].as_object().unwrap() {
         form = form.text(key.clone(), value.as_str().unwrap().to_owned());
     }
-    form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-    h.client.post(created["url"].as_str().unwrap()).multipart(form).send().await.unwrap()
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    h.client
+        .post(created["url"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -438,11 +920,27 @@ async fn guru_flow_matches_seed_003() {
     let token = guru_token(&h).await;
 
     // Token errors in RFC 6749 shape.
-    let bad = h.client.post(h.url("/oauth2/token")).form(&[("grant_type", "client_credentials"), ("client_id", "admin"), ("client_secret", "nope")]).send().await.unwrap();
+    let bad = h
+        .client
+        .post(h.url("/oauth2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "admin"),
+            ("client_secret", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
     let (status, body) = json_of(bad).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "invalid_client");
-    let bad = h.client.post(h.url("/oauth2/token")).form(&[("grant_type", "password")]).send().await.unwrap();
+    let bad = h
+        .client
+        .post(h.url("/oauth2/token"))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
     let (status, body) = json_of(bad).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "unsupported_grant_type");
@@ -454,7 +952,15 @@ async fn guru_flow_matches_seed_003() {
     assert!(created["fields"]["policy"].is_string());
 
     // Bare token (Guru style) works; before upload the video is Pending.
-    let (status, body) = json_of(h.client.get(h.url(&format!("/videos/{id}"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{id}")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "Pending");
 
@@ -464,14 +970,23 @@ async fn guru_flow_matches_seed_003() {
     // A forged policy is refused.
     let mut forged = created.clone();
     forged["fields"]["x-fitvision-signature"] = json!("AAAA");
-    let (status, body) = json_of(guru_upload(&h, &forged, bytes.clone(), "workout.mp4").await).await;
+    let (status, body) =
+        json_of(guru_upload(&h, &forged, bytes.clone(), "workout.mp4").await).await;
     assert_eq!(status, 403);
     assert!(body["message"].is_string());
 
     let response = guru_upload(&h, &created, bytes.clone(), "workout.mp4").await;
     assert_eq!(response.status(), 204);
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/videos/{id}?include=j2p,analysis,objects"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{id}?include=j2p,analysis,objects")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "Success");
     assert_eq!(body["fps"], json!(30.0));
@@ -483,7 +998,12 @@ async fn guru_flow_matches_seed_003() {
     assert_eq!(body["analysis"]["status"], "Complete");
     assert_eq!(body["analysis"]["reps"].as_array().unwrap().len(), 3);
     let rep = &body["analysis"]["reps"][0];
-    for field in ["startTimestampMs", "midTimestampMs", "endTimestampMs", "analyses"] {
+    for field in [
+        "startTimestampMs",
+        "midTimestampMs",
+        "endTimestampMs",
+        "analyses",
+    ] {
         assert!(rep.get(field).is_some());
     }
     assert_eq!(rep["analyses"][0]["analysisType"], "HIP_KNEE_ANGLE_DEGREES");
@@ -495,46 +1015,143 @@ async fn guru_flow_matches_seed_003() {
     let x = ankle["position"]["x"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&x));
     assert_eq!(body["j2p"]["resolutionWidth"], json!(640));
-    assert_eq!(body["objects"][0]["boundingBoxes"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        body["objects"][0]["boundingBoxes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // Second look: overlays have been built.
-    let (_, body) = json_of(h.client.get(h.url(&format!("/videos/{id}"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (_, body) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{id}")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(body["overlays"]["skeleton"]["status"], "Complete");
-    assert!(body["overlays"]["all"]["uri"].as_str().unwrap().starts_with("http"));
+    assert!(
+        body["overlays"]["all"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("http")
+    );
 
-    let (status, body) = json_of(h.client.get(h.url(&format!("/videos/{id}/analysis"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{id}/analysis")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["domain"], "calisthenics");
     assert_eq!(body["activity"], "push_up");
-    let (status, body) = json_of(h.client.get(h.url(&format!("/videos/{id}/j2p"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{id}/j2p")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "Complete");
     assert_eq!(body["jointToPoints"].as_object().unwrap().len(), 17);
     assert!(body["analysis"]["reps"].is_array());
 
-    let (status, body) = json_of(h.client.put(h.url(&format!("/videos/{id}"))).header("authorization", token.clone()).json(&json!({"repCount": 10})).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .put(h.url(&format!("/videos/{id}")))
+            .header("authorization", token.clone())
+            .json(&json!({"repCount": 10}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"id": id}));
-    let (status, _) = json_of(h.client.put(h.url(&format!("/videos/{id}"))).header("authorization", token.clone()).json(&json!({"activity": "moonwalk"})).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        h.client
+            .put(h.url(&format!("/videos/{id}")))
+            .header("authorization", token.clone())
+            .json(&json!({"activity": "moonwalk"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
-    let (status, body) = json_of(h.client.get(h.url("/videos/unknown")).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url("/videos/unknown"))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string());
-    let (status, _) = json_of(h.client.get(h.url(&format!("/videos/{id}?include=bogus"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (status, _) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{id}?include=bogus")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
 
     // A failed analysis reports Failed + LOW_QUALITY_POSE_ESTIMATE.
     // The fake fails files named *lowpose*: the policy's filename is what counts.
-    let lowpose = h.client.post(h.url("/videos")).header("authorization", token.clone())
-        .json(&json!({"filename": "lowpose.mp4", "size": bytes.len()})).send().await.unwrap();
+    let lowpose = h
+        .client
+        .post(h.url("/videos"))
+        .header("authorization", token.clone())
+        .json(&json!({"filename": "lowpose.mp4", "size": bytes.len()}))
+        .send()
+        .await
+        .unwrap();
     let (_, lowpose) = json_of(lowpose).await;
-    assert_eq!(guru_upload(&h, &lowpose, bytes.clone(), "lowpose.mp4").await.status(), 204);
+    assert_eq!(
+        guru_upload(&h, &lowpose, bytes.clone(), "lowpose.mp4")
+            .await
+            .status(),
+        204
+    );
     let lid = lowpose["id"].as_str().unwrap();
-    let (_, body) = json_of(h.client.get(h.url(&format!("/videos/{lid}/analysis"))).header("authorization", token.clone()).send().await.unwrap()).await;
+    let (_, body) = json_of(
+        h.client
+            .get(h.url(&format!("/videos/{lid}/analysis")))
+            .header("authorization", token.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(body["status"], "Failed");
     assert_eq!(body["reason"], "LOW_QUALITY_POSE_ESTIMATE");
 
     // Progress as server-sent events.
-    let text = h.client.get(h.url(&format!("/videos/{id}/events"))).header("authorization", token).send().await.unwrap().text().await.unwrap();
+    let text = h
+        .client
+        .get(h.url(&format!("/videos/{id}/events")))
+        .header("authorization", token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("event: queued"), "{text}");
     assert!(text.contains("event: completed"), "{text}");
 }
@@ -544,9 +1161,20 @@ async fn guru_flow_matches_seed_003() {
 #[tokio::test]
 async fn docs_and_info_endpoints_are_served_locally() {
     let h = Harness::start().await;
-    let landing = h.client.get(h.url("/")).send().await.unwrap().text().await.unwrap();
+    let landing = h
+        .client
+        .get(h.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for link in ["/docs", "/redoc", "/api/status"] {
-        assert!(landing.contains(&format!("href=\"{link}\"")), "landing lacks {link}");
+        assert!(
+            landing.contains(&format!("href=\"{link}\"")),
+            "landing lacks {link}"
+        );
     }
     let (status, body) = json_of(h.client.get(h.url("/api/status")).send().await.unwrap()).await;
     assert_eq!(status, 200);
@@ -557,22 +1185,62 @@ async fn docs_and_info_endpoints_are_served_locally() {
     assert!(spec["openapi"].as_str().unwrap().starts_with('3'));
     let paths = spec["paths"].as_object().unwrap();
     for path in [
-        "/session/create", "/session/{session_id}/submit-exercise", "/sessions", "/api/status",
-        "/weightlifting/sessions/", "/weightlifting/sessions/{session_id}/lift-analysis/", "/jumping/sessions/{session_id}/export/",
-        "/running/sessions/{session_id}/", "/sessions/{session_id}/analyzed-video/", "/threads/{thread_id}",
-        "/api/ai-move/records", "/api/ai-move/sessions/{session_id}", "/oauth2/token", "/videos/{id}/j2p", "/videos/{id}/events",
+        "/session/create",
+        "/session/{session_id}/submit-exercise",
+        "/sessions",
+        "/api/status",
+        "/weightlifting/sessions/",
+        "/weightlifting/sessions/{session_id}/lift-analysis/",
+        "/jumping/sessions/{session_id}/export/",
+        "/running/sessions/{session_id}/",
+        "/sessions/{session_id}/analyzed-video/",
+        "/threads/{thread_id}",
+        "/api/ai-move/records",
+        "/api/ai-move/sessions/{session_id}",
+        "/oauth2/token",
+        "/videos/{id}/j2p",
+        "/videos/{id}/events",
     ] {
         assert!(paths.contains_key(path), "openapi lacks {path}");
     }
 
-    let docs = h.client.get(h.url("/docs")).send().await.unwrap().text().await.unwrap();
+    let docs = h
+        .client
+        .get(h.url("/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(docs.contains("/docs/assets/swagger-ui-bundle.js") && !docs.contains("cdn"));
-    let bundle = h.client.get(h.url("/docs/assets/swagger-ui-bundle.js")).send().await.unwrap();
+    let bundle = h
+        .client
+        .get(h.url("/docs/assets/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bundle.status(), 200);
     assert!(bundle.bytes().await.unwrap().len() > 100_000);
-    let redoc = h.client.get(h.url("/redoc")).send().await.unwrap().text().await.unwrap();
+    let redoc = h
+        .client
+        .get(h.url("/redoc"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(redoc.contains("/redoc/assets/redoc.standalone.js"));
-    assert_eq!(h.client.get(h.url("/redoc/assets/redoc.standalone.js")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        h.client
+            .get(h.url("/redoc/assets/redoc.standalone.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // Unknown paths: JSON 404, request id echoed.
     let response = h.client.get(h.url("/nope")).send().await.unwrap();
@@ -589,17 +1257,35 @@ async fn rate_limit_answers_429_with_retry_after() {
         c.rate_limit_burst = 2;
     })
     .await;
-    let call = || h.client.get(h.url("/sessions")).header("authorization", USER).send();
+    let call = || {
+        h.client
+            .get(h.url("/sessions"))
+            .header("authorization", USER)
+            .send()
+    };
     assert_eq!(call().await.unwrap().status(), 200);
     assert_eq!(call().await.unwrap().status(), 200);
     let limited = call().await.unwrap();
     assert_eq!(limited.status(), 429);
-    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 1);
     let (_, body) = json_of(limited).await;
     assert!(body["detail"].is_string());
     // Another key has its own budget.
-    assert_eq!(h.client.get(h.url("/sessions")).header("authorization", ADMIN).send().await.unwrap().status(), 200);
+    assert_eq!(
+        h.client
+            .get(h.url("/sessions"))
+            .header("authorization", ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -609,4 +1295,75 @@ async fn oversized_uploads_get_413() {
     let (status, body) = submit(&h, &session, "squat", "big.mp4").await;
     assert_eq!(status, 413, "{body}");
     assert!(body["detail"].is_string());
+}
+
+#[tokio::test]
+async fn annotated_rpcs_are_transcoded_to_json() {
+    let h = Harness::start().await;
+    let session = create_workout(&h, USER).await;
+    let (status, body) = json_of(
+        h.client
+            .get(h.url("/v1/sessions?newest_first=true&limit=20&kind=SESSION_KIND_WORKOUT"))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sessions"][0]["sessionId"], session.as_str());
+    assert_eq!(body["sessions"][0]["kind"], "SESSION_KIND_WORKOUT");
+    let (status, body) = json_of(
+        h.client
+            .get(h.url(&format!("/v1/sessions/{session}")))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["session"]["userId"], "u1");
+    let (status, body) = json_of(
+        h.client
+            .patch(h.url(&format!("/v1/sessions/{session}")))
+            .header("authorization", USER)
+            .json(&json!({"attributes": {"note": "x"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["session"]["attributes"]["note"], "x");
+    let (status, body) = json_of(
+        h.client
+            .get(h.url("/v1/sessions?limit=lots"))
+            .header("authorization", USER)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].is_string());
+    let (status, _) = json_of(
+        h.client
+            .get(h.url(&format!("/v1/sessions/{session}")))
+            .header("authorization", USER2)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = json_of(
+        h.client
+            .get(h.url("/v1/catalog/exercises"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401);
 }

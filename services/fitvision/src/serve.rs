@@ -70,7 +70,7 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result
 
     let mut pose: fitvision_pose_inference::Config = defaults()?;
     pose.addr = at(args.pose_port);
-    pose.models_dir = models_dir.clone();
+    pose.models_dir = Some(models_dir.clone());
     pose.storage.storage_url = Some(storage_url.clone());
 
     let mut cheat: fitvision_cheat_detection::Config = defaults()?;

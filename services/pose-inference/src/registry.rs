@@ -29,18 +29,24 @@ pub struct ModelManifest {
 }
 
 impl ModelManifest {
-    pub fn read(path: &Path) -> Result<Self, PoseError> {
+    /// Reads a manifest; `Ok(None)` for manifests of other kinds of models (e.g. the
+    /// OCR models next to ours), recognised by having no `keypoint_schema`.
+    pub fn read(path: &Path) -> Result<Option<Self>, PoseError> {
         let manifest_error = |reason: String| PoseError::Manifest {
             path: path.display().to_string(),
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|error| manifest_error(error.to_string()))?;
-        let manifest: Self = toml::from_str(&text).map_err(|error| manifest_error(error.to_string()))?;
+        let table: toml::Table = toml::from_str(&text).map_err(|error| manifest_error(error.to_string()))?;
+        if !table.contains_key("keypoint_schema") {
+            return Ok(None);
+        }
+        let manifest: Self = table.try_into().map_err(|error: toml::de::Error| manifest_error(error.to_string()))?;
         if manifest.id.trim().is_empty() || manifest.input_width == 0 || manifest.input_height == 0 {
             return Err(manifest_error("id and input size are required".to_owned()));
         }
         schema_of(&manifest.keypoint_schema).map_err(manifest_error)?;
-        Ok(manifest)
+        Ok(Some(manifest))
     }
 }
 
@@ -85,7 +91,10 @@ impl ModelRegistry {
         ))?;
         let mut entries = BTreeMap::new();
         for manifest_path in manifest_paths(&config.models_dir)? {
-            let manifest = ModelManifest::read(&manifest_path)?;
+            let Some(manifest) = ModelManifest::read(&manifest_path)? else {
+                tracing::debug!(path = %manifest_path.display(), "not a pose model manifest; skipped");
+                continue;
+            };
             if !config.only.is_empty() && !config.only.contains(&manifest.id) {
                 continue;
             }

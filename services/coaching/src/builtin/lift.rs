@@ -170,17 +170,14 @@ fn velocity(result: &AnalysisResult, scope: Scope) -> String {
     )
 }
 
+/// Peak only: a mean over the clip would mix in the set-up and the catch.
 fn describe_velocity(digest: &SeriesDigest, language: Language) -> String {
-    let (max, mean) = (digest.max.format(language), digest.mean.format(language));
+    let max = digest.max.format(language);
     match language {
-        Language::English => format!(
-            "Bar velocity peaked at {max}{}; the average over the lift was {mean}.",
-            when_max(digest, language)
-        ),
-        Language::Chinese => format!(
-            "杠铃速度{}达到峰值{max}，全程平均速度为{mean}。",
-            when_max(digest, language)
-        ),
+        Language::English => {
+            format!("Bar velocity peaked at {max}{}.", when_max(digest, language))
+        }
+        Language::Chinese => format!("杠铃速度{}达到峰值{max}。", when_max(digest, language)),
     }
 }
 
@@ -262,16 +259,12 @@ fn power(result: &AnalysisResult, scope: Scope) -> String {
 }
 
 fn describe_power(digest: &SeriesDigest, language: Language) -> String {
-    let (max, mean) = (digest.max.format(language), digest.mean.format(language));
+    let max = digest.max.format(language);
     match language {
-        Language::English => format!(
-            "Power output peaked at {max}{}, averaging {mean} over the lift.",
-            when_max(digest, language)
-        ),
-        Language::Chinese => format!(
-            "功率输出{}达到峰值{max}，全程平均{mean}。",
-            when_max(digest, language)
-        ),
+        Language::English => {
+            format!("Power output peaked at {max}{}.", when_max(digest, language))
+        }
+        Language::Chinese => format!("功率输出{}达到峰值{max}。", when_max(digest, language)),
     }
 }
 
@@ -357,9 +350,7 @@ fn stability(result: &AnalysisResult, scope: Scope) -> String {
         return sentences(&parts, language);
     };
     parts.push(describe_bar_path(&path, language));
-    // Judge the path only when both travels are in the same unit.
-    if let Some(height) = height.filter(|height| height.span().unit == path.span().unit) {
-        let tight = path.span().value <= TIGHT_BAR_PATH_RATIO * height.span().value;
+    if let Some(tight) = is_bar_path_tight(result) {
         parts.push(if tight {
             language
                 .pick(
@@ -379,6 +370,23 @@ fn stability(result: &AnalysisResult, scope: Scope) -> String {
         });
     }
     sentences(&parts, language)
+}
+
+/// Whether the bar's horizontal travel is small next to its vertical travel;
+/// `None` when either is missing or they are in different units.
+fn is_bar_path_tight(result: &AnalysisResult) -> Option<bool> {
+    let (_, height) = find_series(result, LiftMetric::BarHeight.series_keys())?;
+    let (_, path) = find_series(result, LiftMetric::BarbellTrajectory.series_keys())?;
+    if SourceUnit::parse(&height.unit) != SourceUnit::parse(&path.unit) {
+        return None;
+    }
+    let span = |values: &[f64]| {
+        let finite = values.iter().copied().filter(|value| value.is_finite());
+        let max = finite.clone().fold(f64::NEG_INFINITY, f64::max);
+        let min = finite.fold(f64::INFINITY, f64::min);
+        max - min
+    };
+    Some(span(&path.values) <= TIGHT_BAR_PATH_RATIO * span(&height.values))
 }
 
 fn describe_bar_path(path: &SeriesDigest, language: Language) -> String {
@@ -473,7 +481,7 @@ fn final_summary(result: &AnalysisResult, scope: Scope) -> String {
             parts.push(format!(
                 "{}{}",
                 language.pick("Key cue: ", "关键提示："),
-                cue_for(fault.check, language)
+                cue_for(fault.check, &digest.exercise_id, language)
             ));
         }
         None if !result.form_violations.is_empty() => parts.push(

@@ -77,6 +77,14 @@ fn headline(digest: &ExerciseDigest, language: Language) -> String {
     }
 }
 
+/// A label in running text: "label" / “label”.
+fn quoted(label: &str, language: Language) -> String {
+    match language {
+        Language::English => format!("\"{label}\""),
+        Language::Chinese => format!("“{label}”"),
+    }
+}
+
 fn rep_phrase(reps: u32) -> String {
     if reps == 1 {
         "1 rep".to_owned()
@@ -113,13 +121,13 @@ fn went_well(digest: &ExerciseDigest, language: Language) -> Option<String> {
         .clean_checks
         .iter()
         .take(PRAISED_CHECKS)
-        .map(|check| check_label(check, language))
+        .map(|check| quoted(&check_label(check, language), language))
         .collect();
     if !clean.is_empty() {
         let checks = join_list(&clean, language);
         points.push(match language {
-            Language::English => format!("no faults at all on {}", checks.to_lowercase()),
-            Language::Chinese => format!("“{checks}”全程没有出错"),
+            Language::English => format!("no misses on {checks}"),
+            Language::Chinese => format!("{checks}全程没有出错"),
         });
     }
     if let Some(clean_reps) = digest.clean_reps.filter(|clean| *clean > 0 && reps > 0) {
@@ -223,7 +231,7 @@ fn cues(digest: &ExerciseDigest, language: Language) -> Option<String> {
         .faults
         .iter()
         .take(CUED_FAULTS)
-        .map(|fault| cue_for(fault.check, language))
+        .map(|fault| cue_for(fault.check, &digest.exercise_id, language))
         .collect();
     if cues.is_empty() {
         return None;
@@ -296,19 +304,17 @@ pub fn progression(
         (true, _) => regress(digest, loaded, bar.as_deref(), top_label.as_deref(), language),
         (false, Some(label)) => match (loaded, &bar, language) {
             (true, Some(bar), Language::English) => format!(
-                "Next session: keep the bar at {bar} and work on \"{}\"; add load once it is gone.",
-                label.to_lowercase()
+                "Next session: keep the bar at {bar} and work on \"{label}\"; add load once that is fixed."
             ),
             (true, Some(bar), Language::Chinese) => {
-                format!("下次训练：杠铃重量保持{bar}，重点改善“{label}”，问题消除后再加重量。")
+                format!("下次训练：杠铃重量保持{bar}，重点改善“{label}”，做到之后再加重量。")
             }
             (_, _, Language::English) => format!(
-                "Next session: repeat {} and work on \"{}\"; add reps once it is gone.",
-                rep_phrase(reps),
-                label.to_lowercase()
+                "Next session: repeat {} and work on \"{label}\"; add reps once that is fixed.",
+                rep_phrase(reps)
             ),
             (_, _, Language::Chinese) => {
-                format!("下次训练：保持{reps}次，重点改善“{label}”，问题消除后再增加次数。")
+                format!("下次训练：仍做{reps}次，重点改善“{label}”，做到之后再增加次数。")
             }
         },
         (false, None) => match (loaded, &bar, language) {
@@ -347,11 +353,10 @@ fn regress(
     if loaded && let Some(bar) = bar {
         return match language {
             Language::English => format!(
-                "Next session: stay at {bar} or go lighter, and get rid of \"{}\" before adding load.",
-                focus.to_lowercase()
+                "Next session: stay at {bar} or go lighter, and fix \"{focus}\" before adding load."
             ),
             Language::Chinese => {
-                format!("下次训练：重量不超过{bar}（也可以减轻），先解决“{focus}”，再考虑加重。")
+                format!("下次训练：重量不超过{bar}（也可以减轻），先改善“{focus}”，再考虑加重。")
             }
         };
     }
@@ -360,7 +365,7 @@ fn regress(
             "Next session: do sets of {clean} (your clean reps today) and add a rep only when every rep is clean."
         ),
         (Some(clean), Language::Chinese) if clean > 0 => {
-            format!("下次训练：每组做{clean}次（今天做标准的次数），每一次都标准后再加次数。")
+            format!("下次训练：每组先做{clean}次（今天动作标准的次数），等每一次都做标准了再加次数。")
         }
         (_, Language::English) => "Next session: switch to an easier variation or a lighter load and rebuild with clean reps.".to_owned(),
         (_, Language::Chinese) => "下次训练：换成更简单的变式或减轻负重，先用标准动作重新打好基础。".to_owned(),

@@ -34,14 +34,36 @@ impl ChineseScript {
         }
     }
 
-    /// `text` with every character of the other script converted.
+    /// `text` with every character of the other script converted, and
+    /// quotation marks in the script's convention (“” / 「」).
     pub fn convert(self, text: &str) -> String {
-        let table = match self {
-            Self::Simplified => table(&TO_SIMPLIFIED, tables::TRADITIONAL_TO_SIMPLIFIED_FROM, tables::TRADITIONAL_TO_SIMPLIFIED_TO),
-            Self::Traditional => table(&TO_TRADITIONAL, tables::SIMPLIFIED_TO_TRADITIONAL_FROM, tables::SIMPLIFIED_TO_TRADITIONAL_TO),
+        let (table, quotes) = match self {
+            Self::Simplified => (
+                table(
+                    &TO_SIMPLIFIED,
+                    tables::TRADITIONAL_TO_SIMPLIFIED_FROM,
+                    tables::TRADITIONAL_TO_SIMPLIFIED_TO,
+                ),
+                [('「', '“'), ('」', '”')],
+            ),
+            Self::Traditional => (
+                table(
+                    &TO_TRADITIONAL,
+                    tables::SIMPLIFIED_TO_TRADITIONAL_FROM,
+                    tables::SIMPLIFIED_TO_TRADITIONAL_TO,
+                ),
+                [('“', '「'), ('”', '」')],
+            ),
         };
         text.chars()
-            .map(|c| table.get(&c).copied().unwrap_or(c))
+            .map(|c| {
+                quotes
+                    .iter()
+                    .find(|(from, _)| *from == c)
+                    .map(|(_, to)| *to)
+                    .or_else(|| table.get(&c).copied())
+                    .unwrap_or(c)
+            })
             .collect()
     }
 }

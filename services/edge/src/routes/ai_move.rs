@@ -31,7 +31,10 @@ fn require_module(caller: &Caller) -> ApiResult<()> {
     if caller.has_module(MODULE) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(FAMILY, "AI Move module not enabled for this client"))
+        Err(ApiError::forbidden(
+            FAMILY,
+            "AI Move module not enabled for this client",
+        ))
     }
 }
 
@@ -53,7 +56,8 @@ fn exercise_full(e: &CatalogExercise) -> Value {
     let algorithm: Value = if e.algorithm_json.trim().is_empty() {
         json!({})
     } else {
-        serde_json::from_str(&e.algorithm_json).unwrap_or_else(|_| json!({ "raw": e.algorithm_json }))
+        serde_json::from_str(&e.algorithm_json)
+            .unwrap_or_else(|_| json!({ "raw": e.algorithm_json }))
     };
     json!({
         "exerciseId": e.exercise_id,
@@ -144,8 +148,14 @@ fn parse_body(body: &Bytes) -> ApiResult<Map<String, Value>> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::bad_request(FAMILY, "the request body must be a JSON object")),
-        Err(e) => Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+        Ok(_) => Err(ApiError::bad_request(
+            FAMILY,
+            "the request body must be a JSON object",
+        )),
+        Err(e) => Err(ApiError::bad_request(
+            FAMILY,
+            format!("invalid JSON body: {e}"),
+        )),
     }
 }
 
@@ -157,12 +167,21 @@ fn number(map: &Map<String, Value>, field: &str, min: f64, max: f64) -> ApiResul
             if v.is_finite() && v >= min && v <= max {
                 Ok(Some(v))
             } else if max.is_finite() {
-                Err(ApiError::bad_request(FAMILY, format!("{field} must be between {min} and {max}")))
+                Err(ApiError::bad_request(
+                    FAMILY,
+                    format!("{field} must be between {min} and {max}"),
+                ))
             } else {
-                Err(ApiError::bad_request(FAMILY, format!("{field} must be a number >= {min}")))
+                Err(ApiError::bad_request(
+                    FAMILY,
+                    format!("{field} must be a number >= {min}"),
+                ))
             }
         }
-        Some(_) => Err(ApiError::bad_request(FAMILY, format!("{field} must be a number"))),
+        Some(_) => Err(ApiError::bad_request(
+            FAMILY,
+            format!("{field} must be a number"),
+        )),
     }
 }
 
@@ -170,7 +189,10 @@ fn integer(map: &Map<String, Value>, field: &str, min: u32) -> ApiResult<Option<
     match number(map, field, f64::from(min), f64::INFINITY)? {
         None => Ok(None),
         Some(v) if v.fract() == 0.0 && v <= f64::from(u32::MAX) => Ok(Some(v as u32)),
-        Some(_) => Err(ApiError::bad_request(FAMILY, format!("{field} must be an integer >= {min}"))),
+        Some(_) => Err(ApiError::bad_request(
+            FAMILY,
+            format!("{field} must be an integer >= {min}"),
+        )),
     }
 }
 
@@ -178,27 +200,42 @@ fn text<'a>(map: &'a Map<String, Value>, field: &str) -> ApiResult<Option<&'a st
     match map.get(field) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::bad_request(FAMILY, format!("{field} must be a string"))),
+        Some(_) => Err(ApiError::bad_request(
+            FAMILY,
+            format!("{field} must be a string"),
+        )),
     }
 }
 
 fn violations(map: &Map<String, Value>) -> ApiResult<Option<Vec<FormViolation>>> {
-    let Some(value) = map.get("formViolations") else { return Ok(None) };
+    let Some(value) = map.get("formViolations") else {
+        return Ok(None);
+    };
     let Value::Array(items) = value else {
-        return Err(ApiError::bad_request(FAMILY, "formViolations must be an array"));
+        return Err(ApiError::bad_request(
+            FAMILY,
+            "formViolations must be an array",
+        ));
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Value::Object(record) = item else {
-            return Err(ApiError::bad_request(FAMILY, format!("formViolations[{i}] must be an object")));
+            return Err(ApiError::bad_request(
+                FAMILY,
+                format!("formViolations[{i}] must be an object"),
+            ));
         };
-        let key = text(record, "key")?
-            .ok_or_else(|| ApiError::bad_request(FAMILY, format!("formViolations[{i}].key is required")))?;
+        let key = text(record, "key")?.ok_or_else(|| {
+            ApiError::bad_request(FAMILY, format!("formViolations[{i}].key is required"))
+        })?;
         let label = text(record, "label")?.unwrap_or(key);
         let total = integer(record, "totalChecks", 0)?.unwrap_or(0);
         let count = integer(record, "violationCount", 0)?.unwrap_or(0);
         if count > total && record.contains_key("totalChecks") {
-            return Err(ApiError::bad_request(FAMILY, format!("formViolations[{i}].violationCount exceeds totalChecks")));
+            return Err(ApiError::bad_request(
+                FAMILY,
+                format!("formViolations[{i}].violationCount exceeds totalChecks"),
+            ));
         }
         out.push(FormViolation {
             key: key.to_owned(),
@@ -216,7 +253,9 @@ fn violations(map: &Map<String, Value>) -> ApiResult<Option<Vec<FormViolation>>>
 async fn load_owned(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<Session> {
     let session = state
         .session()
-        .get_session(caller.request(GetSessionRequest { session_id: session_id.to_owned() }))
+        .get_session(caller.request(GetSessionRequest {
+            session_id: session_id.to_owned(),
+        }))
         .await
         .api(FAMILY)?
         .session
@@ -225,7 +264,10 @@ async fn load_owned(state: &AppState, caller: &Caller, session_id: &str) -> ApiR
         return Err(ApiError::not_found(FAMILY, "Session not found"));
     }
     if session.user_id != caller.principal.user_id {
-        return Err(ApiError::forbidden(FAMILY, "User does not own this session"));
+        return Err(ApiError::forbidden(
+            FAMILY,
+            "User does not own this session",
+        ));
     }
     Ok(session)
 }
@@ -245,7 +287,12 @@ pub async fn list_exercises(
         .list_catalog_exercises(caller.request(ListCatalogExercisesRequest {}))
         .await
         .api(FAMILY)?;
-    let exercises: Vec<Value> = list.exercises.iter().filter(|e| e.enabled).map(exercise_summary).collect();
+    let exercises: Vec<Value> = list
+        .exercises
+        .iter()
+        .filter(|e| e.enabled)
+        .map(exercise_summary)
+        .collect();
     Ok(Json(json!({ "exercises": exercises })))
 }
 
@@ -267,7 +314,9 @@ pub async fn get_exercise(
         .get_catalog_exercise(caller.request(GetCatalogExerciseRequest { exercise_id }))
         .await
         .map_err(|s| match s.code() {
-            tonic::Code::NotFound | tonic::Code::PermissionDenied => ApiError::not_found(FAMILY, "Exercise not found"),
+            tonic::Code::NotFound | tonic::Code::PermissionDenied => {
+                ApiError::not_found(FAMILY, "Exercise not found")
+            }
             _ => ApiError::from_status(FAMILY, &s),
         })?
         .into_inner()
@@ -298,16 +347,23 @@ pub async fn create_session(
     let exercise_type = text(&map, "exerciseType")?
         .ok_or_else(|| ApiError::bad_request(FAMILY, "exerciseType is required"))?;
     if exercise_type != "rep" && exercise_type != "timer" {
-        return Err(ApiError::bad_request(FAMILY, "exerciseType must be 'rep' or 'timer'"));
+        return Err(ApiError::bad_request(
+            FAMILY,
+            "exerciseType must be 'rep' or 'timer'",
+        ));
     }
     let target_reps = integer(&map, "targetReps", 1)?;
     let target_duration = integer(&map, "targetDurationSeconds", 1)?;
     let exercise = state
         .session()
-        .get_catalog_exercise(caller.request(GetCatalogExerciseRequest { exercise_id: exercise_id.to_owned() }))
+        .get_catalog_exercise(caller.request(GetCatalogExerciseRequest {
+            exercise_id: exercise_id.to_owned(),
+        }))
         .await
         .map_err(|s| match s.code() {
-            tonic::Code::NotFound | tonic::Code::PermissionDenied => ApiError::not_found(FAMILY, "Exercise not found"),
+            tonic::Code::NotFound | tonic::Code::PermissionDenied => {
+                ApiError::not_found(FAMILY, "Exercise not found")
+            }
             _ => ApiError::from_status(FAMILY, &s),
         })?
         .into_inner()
@@ -316,8 +372,16 @@ pub async fn create_session(
         .ok_or_else(|| ApiError::not_found(FAMILY, "Exercise not found"))?;
     let results = ClientResults {
         exercise_type: exercise_type.to_owned(),
-        target_reps: target_reps.unwrap_or(if exercise_type == "rep" { exercise.target_value } else { 0 }),
-        target_duration_s: target_duration.unwrap_or(if exercise_type == "timer" { exercise.target_value } else { 0 }),
+        target_reps: target_reps.unwrap_or(if exercise_type == "rep" {
+            exercise.target_value
+        } else {
+            0
+        }),
+        target_duration_s: target_duration.unwrap_or(if exercise_type == "timer" {
+            exercise.target_value
+        } else {
+            0
+        }),
         ..Default::default()
     };
     let session = state
@@ -374,7 +438,10 @@ fn parse_limit(raw: Option<&String>, default: u32, max: u32) -> ApiResult<u32> {
         None => Ok(default),
         Some(raw) => match raw.trim().parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::bad_request(FAMILY, format!("limit must be an integer between 1 and {max}"))),
+            _ => Err(ApiError::bad_request(
+                FAMILY,
+                format!("limit must be an integer between 1 and {max}"),
+            )),
         },
     }
 }
@@ -417,7 +484,10 @@ pub async fn update_session(
     let status = match text(&map, "status")? {
         Some(s) if STATUSES.contains(&s) => Some(s.to_owned()),
         Some(s) => {
-            return Err(ApiError::bad_request(FAMILY, format!("status '{s}' must be one of {}", STATUSES.join(", "))));
+            return Err(ApiError::bad_request(
+                FAMILY,
+                format!("status '{s}' must be one of {}", STATUSES.join(", ")),
+            ));
         }
         None => None,
     };
@@ -439,17 +509,33 @@ pub async fn update_session(
 /// (ClientResults field names) of what was present.
 pub fn build_update(map: &Map<String, Value>) -> ApiResult<(ClientResults, Vec<String>)> {
     let known = [
-        "status", "completionOutcome", "repsCompleted", "durationSeconds", "caloriesBurned", "poseAccuracy",
-        "formScore", "holdTimeSeconds", "retryCountRemaining", "retryCountUsed", "failureReason", "formViolations",
+        "status",
+        "completionOutcome",
+        "repsCompleted",
+        "durationSeconds",
+        "caloriesBurned",
+        "poseAccuracy",
+        "formScore",
+        "holdTimeSeconds",
+        "retryCountRemaining",
+        "retryCountUsed",
+        "failureReason",
+        "formViolations",
     ];
     if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(FAMILY, format!("unknown field '{unknown}'")));
+        return Err(ApiError::bad_request(
+            FAMILY,
+            format!("unknown field '{unknown}'"),
+        ));
     }
     let mut results = ClientResults::default();
     let mut mask = Vec::new();
     if let Some(outcome) = text(map, "completionOutcome")? {
         if outcome != "success" && outcome != "failed" {
-            return Err(ApiError::bad_request(FAMILY, "completionOutcome must be 'success' or 'failed'"));
+            return Err(ApiError::bad_request(
+                FAMILY,
+                "completionOutcome must be 'success' or 'failed'",
+            ));
         }
         results.completion_outcome = Some(outcome.to_owned());
         mask.push("completion_outcome".to_owned());
@@ -512,7 +598,10 @@ pub async fn records(
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     if !caller.is_admin() {
-        return Err(ApiError::unauthorized(FAMILY, "Unauthorized - admin authentication required"));
+        return Err(ApiError::unauthorized(
+            FAMILY,
+            "Unauthorized - admin authentication required",
+        ));
     }
     let limit = parse_limit(query.get("limit"), 50, 500)?;
     let client_id = query
@@ -534,7 +623,9 @@ pub async fn records(
         }))
         .await
         .map_err(|s| match s.code() {
-            tonic::Code::FailedPrecondition => ApiError::forbidden(FAMILY, "AI Move module not enabled for this client"),
+            tonic::Code::FailedPrecondition => {
+                ApiError::forbidden(FAMILY, "AI Move module not enabled for this client")
+            }
             _ => ApiError::from_status(FAMILY, &s),
         })?
         .into_inner();
@@ -582,7 +673,10 @@ mod tests {
             json!({"formViolations": [{"key": "k", "violationRate": 2}]}),
             json!({"bogus": 1}),
         ] {
-            assert!(build_update(&body(bad.clone())).is_err(), "{bad} should be rejected");
+            assert!(
+                build_update(&body(bad.clone())).is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 
@@ -595,7 +689,16 @@ mod tests {
         .unwrap();
         assert_eq!(results.reps_completed, 10);
         assert_eq!(results.form_score, Some(0.88));
-        assert_eq!(mask, ["completion_outcome", "reps_completed", "duration_s", "pose_accuracy", "form_score"]);
+        assert_eq!(
+            mask,
+            [
+                "completion_outcome",
+                "reps_completed",
+                "duration_s",
+                "pose_accuracy",
+                "form_score"
+            ]
+        );
     }
 
     #[test]

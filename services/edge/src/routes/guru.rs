@@ -14,8 +14,8 @@ use base64::Engine;
 use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
     AnnotatedVideoFlavour, CreateSessionRequest, FailureCode, GetSessionRequest, IssueTokenRequest,
-    Opinion, PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind, StreamPoseTrackRequest,
-    UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
+    Opinion, PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind,
+    StreamPoseTrackRequest, UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
 };
 use serde_json::{Map, Value, json};
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
@@ -31,8 +31,27 @@ const FAMILY: Family = Family::Guru;
 
 /// Accepted `domain` -> `activity` values.
 pub const DOMAINS: [(&str, &[&str]); 6] = [
-    ("weightlifting", &["bench_press", "clean_and_jerk", "deadlift", "snatch", "squat"]),
-    ("calisthenics", &["bodyweight_squat", "burpee", "chin_up", "lunge", "push_up", "sit_up"]),
+    (
+        "weightlifting",
+        &[
+            "bench_press",
+            "clean_and_jerk",
+            "deadlift",
+            "snatch",
+            "squat",
+        ],
+    ),
+    (
+        "calisthenics",
+        &[
+            "bodyweight_squat",
+            "burpee",
+            "chin_up",
+            "lunge",
+            "push_up",
+            "sit_up",
+        ],
+    ),
     ("martial_arts", &["punch", "front_kick"]),
     ("mobility", &["knee_to_chest"]),
     ("running", &["sprint"]),
@@ -41,32 +60,61 @@ pub const DOMAINS: [(&str, &[&str]); 6] = [
 
 /// COCO-17 keypoints as Guru names them.
 const JOINT_NAMES: [&str; 17] = [
-    "nose", "leftEye", "rightEye", "leftEar", "rightEar", "leftShoulder", "rightShoulder",
-    "leftElbow", "rightElbow", "leftWrist", "rightWrist", "leftHip", "rightHip", "leftKnee",
-    "rightKnee", "leftAnkle", "rightAnkle",
+    "nose",
+    "leftEye",
+    "rightEye",
+    "leftEar",
+    "rightEar",
+    "leftShoulder",
+    "rightShoulder",
+    "leftElbow",
+    "rightElbow",
+    "leftWrist",
+    "rightWrist",
+    "leftHip",
+    "rightHip",
+    "leftKnee",
+    "rightKnee",
+    "leftAnkle",
+    "rightAnkle",
 ];
 
 fn domain_of(activity: &str) -> Option<&'static str> {
-    DOMAINS.iter().find(|(_, acts)| acts.contains(&activity)).map(|(d, _)| *d)
+    DOMAINS
+        .iter()
+        .find(|(_, acts)| acts.contains(&activity))
+        .map(|(d, _)| *d)
 }
 
 /// Validates a (domain, activity) pair; returns the domain to store.
-fn check_domain_activity(domain: Option<&str>, activity: Option<&str>) -> ApiResult<Option<String>> {
+fn check_domain_activity(
+    domain: Option<&str>,
+    activity: Option<&str>,
+) -> ApiResult<Option<String>> {
     if let Some(domain) = domain
         && !DOMAINS.iter().any(|(d, _)| *d == domain)
     {
-        return Err(ApiError::bad_request(FAMILY, format!("unknown domain '{domain}'")));
+        return Err(ApiError::bad_request(
+            FAMILY,
+            format!("unknown domain '{domain}'"),
+        ));
     }
     match activity {
         None => Ok(domain.map(str::to_owned)),
         Some(activity) => {
             let Some(owner) = domain_of(activity) else {
-                return Err(ApiError::bad_request(FAMILY, format!("unknown activity '{activity}'")));
+                return Err(ApiError::bad_request(
+                    FAMILY,
+                    format!("unknown activity '{activity}'"),
+                ));
             };
             if let Some(domain) = domain
                 && domain != owner
             {
-                return Err(ApiError::bad_request(FAMILY, format!("activity '{activity}' does not belong to domain '{domain}'")));
+                return Err(ApiError::bad_request(
+                    FAMILY,
+                    format!("activity '{activity}' does not belong to domain '{domain}'"),
+                ));
             }
             Ok(Some(owner.to_owned()))
         }
@@ -85,7 +133,10 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
             match bytes[i] {
                 b'+' => out.push(b' '),
                 b'%' if i + 2 < bytes.len() => {
-                    match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    match u8::from_str_radix(
+                        std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                        16,
+                    ) {
                         Ok(b) => {
                             out.push(b);
                             i += 2;
@@ -116,7 +167,11 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
     responses((status = 200, description = "{access_token, expires_in, token_type}", body = Object),
         (status = 400, description = "unsupported_grant_type / invalid_request"),
         (status = 401, description = "invalid_client")))]
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let family = Family::OAuth;
     let is_json = headers
         .get(header::CONTENT_TYPE)
@@ -124,9 +179,19 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
         .is_some_and(|v| v.starts_with("application/json"));
     let mut form: HashMap<String, String> = if is_json {
         serde_json::from_slice::<HashMap<String, Value>>(&body)
-            .map_err(|e| ApiError::bad_request(family, format!("invalid JSON body: {e}")).with_detail(json!("invalid_request")))?
+            .map_err(|e| {
+                ApiError::bad_request(family, format!("invalid JSON body: {e}"))
+                    .with_detail(json!("invalid_request"))
+            })?
             .into_iter()
-            .map(|(k, v)| (k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                (
+                    k,
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
             .collect()
     } else {
         parse_form(&body)
@@ -140,23 +205,32 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
         && let Ok(text) = String::from_utf8(decoded)
         && let Some((id, secret)) = text.split_once(':')
     {
-        form.entry("client_id".into()).or_insert_with(|| id.to_owned());
-        form.entry("client_secret".into()).or_insert_with(|| secret.to_owned());
+        form.entry("client_id".into())
+            .or_insert_with(|| id.to_owned());
+        form.entry("client_secret".into())
+            .or_insert_with(|| secret.to_owned());
     }
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {}
         None => {
-            return Err(ApiError::bad_request(family, "grant_type is required").with_detail(json!("invalid_request")));
+            return Err(ApiError::bad_request(family, "grant_type is required")
+                .with_detail(json!("invalid_request")));
         }
         Some(other) => {
-            return Err(ApiError::bad_request(family, format!("grant type '{other}' is not supported"))
-                .with_detail(json!("unsupported_grant_type")));
+            return Err(ApiError::bad_request(
+                family,
+                format!("grant type '{other}' is not supported"),
+            )
+            .with_detail(json!("unsupported_grant_type")));
         }
     }
     let client_id = form.get("client_id").cloned().unwrap_or_default();
     let client_secret = form.get("client_secret").cloned().unwrap_or_default();
     if client_id.is_empty() || client_secret.is_empty() {
-        return Err(ApiError::unauthorized(family, "client_id and client_secret are required"));
+        return Err(ApiError::unauthorized(
+            family,
+            "client_id and client_secret are required",
+        ));
     }
     let issued = state
         .session()
@@ -167,7 +241,10 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
         }))
         .await
         .map_err(|s| match s.code() {
-            tonic::Code::Unauthenticated | tonic::Code::NotFound | tonic::Code::PermissionDenied | tonic::Code::InvalidArgument => {
+            tonic::Code::Unauthenticated
+            | tonic::Code::NotFound
+            | tonic::Code::PermissionDenied
+            | tonic::Code::InvalidArgument => {
                 ApiError::unauthorized(family, "invalid client credentials")
             }
             _ => ApiError::from_status(family, &s),
@@ -179,19 +256,27 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
         "token_type": if issued.token_type.is_empty() { "Bearer".to_owned() } else { issued.token_type },
     }))
     .into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static header"),
+    );
     Ok(response)
 }
 
 // ------------------------------------------------------------- loading
 
-async fn load_with(state: &AppState, request: tonic::Request<GetSessionRequest>) -> ApiResult<Session> {
+async fn load_with(
+    state: &AppState,
+    request: tonic::Request<GetSessionRequest>,
+) -> ApiResult<Session> {
     let session = state
         .session()
         .get_session(request)
         .await
         .map_err(|s| match s.code() {
-            tonic::Code::NotFound | tonic::Code::PermissionDenied => ApiError::not_found(FAMILY, "Not Found"),
+            tonic::Code::NotFound | tonic::Code::PermissionDenied => {
+                ApiError::not_found(FAMILY, "Not Found")
+            }
             _ => ApiError::from_status(FAMILY, &s),
         })?
         .into_inner()
@@ -204,7 +289,13 @@ async fn load_with(state: &AppState, request: tonic::Request<GetSessionRequest>)
 }
 
 async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {
-    load_with(state, caller.request(GetSessionRequest { session_id: id.to_owned() })).await
+    load_with(
+        state,
+        caller.request(GetSessionRequest {
+            session_id: id.to_owned(),
+        }),
+    )
+    .await
 }
 
 // ------------------------------------------------------------- create + upload
@@ -223,8 +314,18 @@ pub async fn create_video(
 ) -> ApiResult<Json<Value>> {
     let map: Map<String, Value> = match serde_json::from_slice(&body) {
         Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(ApiError::bad_request(FAMILY, "the body must be a JSON object")),
-        Err(e) => return Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+        Ok(_) => {
+            return Err(ApiError::bad_request(
+                FAMILY,
+                "the body must be a JSON object",
+            ));
+        }
+        Err(e) => {
+            return Err(ApiError::bad_request(
+                FAMILY,
+                format!("invalid JSON body: {e}"),
+            ));
+        }
     };
     let filename = map
         .get("filename")
@@ -237,22 +338,36 @@ pub async fn create_video(
         .get("size")
         .and_then(Value::as_u64)
         .filter(|s| *s > 0)
-        .ok_or_else(|| ApiError::bad_request(FAMILY, "size is required: the video size in bytes (> 0)"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(FAMILY, "size is required: the video size in bytes (> 0)")
+        })?;
     if size > state.config().max_upload_bytes {
-        return Err(ApiError::new(FAMILY, StatusCode::PAYLOAD_TOO_LARGE, format!("videos may be at most {} bytes", state.config().max_upload_bytes)));
+        return Err(ApiError::new(
+            FAMILY,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "videos may be at most {} bytes",
+                state.config().max_upload_bytes
+            ),
+        ));
     }
     let str_field = |name: &str| -> ApiResult<Option<String>> {
         match map.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(_) => Err(ApiError::bad_request(FAMILY, format!("{name} must be a string"))),
+            Some(_) => Err(ApiError::bad_request(
+                FAMILY,
+                format!("{name} must be a string"),
+            )),
         }
     };
     let activity = str_field("activity")?;
     let domain = check_domain_activity(str_field("domain")?.as_deref(), activity.as_deref())?;
     let rep_count = match map.get("repCount") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|n| *n <= 10_000).ok_or_else(|| ApiError::bad_request(FAMILY, "repCount must be a non-negative integer"))?),
+        Some(v) => Some(v.as_u64().filter(|n| *n <= 10_000).ok_or_else(|| {
+            ApiError::bad_request(FAMILY, "repCount must be a non-negative integer")
+        })?),
     };
     let mut attributes = HashMap::from([
         ("filename".to_owned(), filename.clone()),
@@ -347,19 +462,39 @@ pub async fn upload_video(
     };
     let form = stream_form_upload(&state, multipart, plan, async |fields| {
         let policy = fields.get("policy").map(String::as_str).unwrap_or("");
-        let signature = fields.get("x-fitvision-signature").map(String::as_str).unwrap_or("");
-        let policy = state.signer().verify_policy(policy, signature, now_s()).map_err(|e| match e {
-            SignatureError::Expired => ApiError::forbidden(FAMILY, "the upload policy has expired: create the video again"),
-            _ => ApiError::forbidden(FAMILY, "invalid upload policy signature"),
-        })?;
+        let signature = fields
+            .get("x-fitvision-signature")
+            .map(String::as_str)
+            .unwrap_or("");
+        let policy = state
+            .signer()
+            .verify_policy(policy, signature, now_s())
+            .map_err(|e| match e {
+                SignatureError::Expired => ApiError::forbidden(
+                    FAMILY,
+                    "the upload policy has expired: create the video again",
+                ),
+                _ => ApiError::forbidden(FAMILY, "invalid upload policy signature"),
+            })?;
         if policy.video_id != id {
-            return Err(ApiError::forbidden(FAMILY, "the upload policy is for another video"));
+            return Err(ApiError::forbidden(
+                FAMILY,
+                "the upload policy is for another video",
+            ));
         }
-        let mut request = tonic::Request::new(GetSessionRequest { session_id: id.clone() });
-        request.metadata_mut().insert("authorization", authorization.clone());
+        let mut request = tonic::Request::new(GetSessionRequest {
+            session_id: id.clone(),
+        });
+        request
+            .metadata_mut()
+            .insert("authorization", authorization.clone());
         let session = load_with(&state, request).await?;
         if primary_video(&session).is_some_and(|v| v.status() != VideoStatus::AwaitingUpload) {
-            return Err(ApiError::new(FAMILY, StatusCode::CONFLICT, "this video has already been uploaded"));
+            return Err(ApiError::new(
+                FAMILY,
+                StatusCode::CONFLICT,
+                "this video has already been uploaded",
+            ));
         }
         let metadata = UploadMetadata {
             session_id: id.clone(),
@@ -367,7 +502,9 @@ pub async fn upload_video(
             exercise_id: session.exercise_id.clone(),
             filename: policy.filename.clone(),
             declared_size_bytes: policy.size,
-            video_id: primary_video(&session).map(|v| v.video_id.clone()).unwrap_or_default(),
+            video_id: primary_video(&session)
+                .map(|v| v.video_id.clone())
+                .unwrap_or_default(),
             user_id: policy.user_id.clone(),
             expected_rep_count: session
                 .attributes
@@ -381,13 +518,20 @@ pub async fn upload_video(
     })
     .await?;
     let Some(video) = form.video else {
-        return Err(ApiError::bad_request(FAMILY, "the `file` field is required"));
+        return Err(ApiError::bad_request(
+            FAMILY,
+            "the `file` field is required",
+        ));
     };
-    let policy = verified.ok_or_else(|| ApiError::internal(FAMILY, "upload without a verified policy"))?;
+    let policy =
+        verified.ok_or_else(|| ApiError::internal(FAMILY, "upload without a verified policy"))?;
     if form.received_bytes != policy.size {
         return Err(ApiError::bad_request(
             FAMILY,
-            format!("received {} bytes but {} were declared", form.received_bytes, policy.size),
+            format!(
+                "received {} bytes but {} were declared",
+                form.received_bytes, policy.size
+            ),
         ));
     }
     tracing::info!(video_id = %video.video_id, session_id = %id, bytes = form.received_bytes, "guru upload committed");
@@ -399,7 +543,9 @@ pub async fn upload_video(
 fn analysis_status(video: Option<&Video>) -> (&'static str, Option<String>) {
     match video.map(|v| v.status()) {
         Some(VideoStatus::Complete) => ("Complete", None),
-        Some(VideoStatus::Failed) | Some(VideoStatus::Blocked) => ("Failed", Some(reason(video.expect("matched Some")))),
+        Some(VideoStatus::Failed) | Some(VideoStatus::Blocked) => {
+            ("Failed", Some(reason(video.expect("matched Some"))))
+        }
         _ => ("Pending", None),
     }
 }
@@ -416,7 +562,9 @@ fn reason(video: &Video) -> String {
 }
 
 fn reps_json(video: Option<&Video>) -> Vec<Value> {
-    let Some(result) = video.and_then(|v| v.result.as_ref()) else { return Vec::new() };
+    let Some(result) = video.and_then(|v| v.result.as_ref()) else {
+        return Vec::new();
+    };
     result
         .reps
         .iter()
@@ -467,15 +615,25 @@ fn analysis_json(session: &Session) -> Value {
     out
 }
 
-async fn pose_frames(state: &AppState, caller: &Caller, video_id: &str) -> ApiResult<(VideoInfo, Vec<PoseFrame>)> {
+async fn pose_frames(
+    state: &AppState,
+    caller: &Caller,
+    video_id: &str,
+) -> ApiResult<(VideoInfo, Vec<PoseFrame>)> {
     let mut stream = state
         .session()
-        .stream_pose_track(caller.request(StreamPoseTrackRequest { video_id: video_id.to_owned() }))
+        .stream_pose_track(caller.request(StreamPoseTrackRequest {
+            video_id: video_id.to_owned(),
+        }))
         .await
         .api(FAMILY)?;
     let mut info = VideoInfo::default();
     let mut frames = Vec::new();
-    while let Some(item) = stream.message().await.map_err(|s| ApiError::from_status(FAMILY, &s))? {
+    while let Some(item) = stream
+        .message()
+        .await
+        .map_err(|s| ApiError::from_status(FAMILY, &s))?
+    {
         match item.item {
             Some(Item::Info(i)) => info = i,
             Some(Item::Frame(f)) => frames.push(f),
@@ -511,7 +669,10 @@ fn joint_to_points(frames: &[PoseFrame], track_id: Option<u32>) -> Map<String, V
 }
 
 fn objects_json(frames: &[PoseFrame], info: &VideoInfo) -> Value {
-    let (w, h) = (f64::from(info.width_px.max(1)), f64::from(info.height_px.max(1)));
+    let (w, h) = (
+        f64::from(info.width_px.max(1)),
+        f64::from(info.height_px.max(1)),
+    );
     let mut tracks: std::collections::BTreeMap<u32, Vec<Value>> = Default::default();
     for frame in frames {
         for person in &frame.persons {
@@ -541,10 +702,17 @@ async fn j2p_json(state: &AppState, caller: &Caller, session: &Session) -> ApiRe
         && video.pose_track.is_some()
     {
         let (info, frames) = pose_frames(state, caller, &video.video_id).await?;
-        let info = if info.width_px > 0 { info } else { video.info.clone().unwrap_or_default() };
+        let info = if info.width_px > 0 {
+            info
+        } else {
+            video.info.clone().unwrap_or_default()
+        };
         out["resolutionHeight"] = json!(info.height_px);
         out["resolutionWidth"] = json!(info.width_px);
-        out["jointToPoints"] = json!(joint_to_points(&frames, video.result.as_ref().map(|r| r.subject_track_id)));
+        out["jointToPoints"] = json!(joint_to_points(
+            &frames,
+            video.result.as_ref().map(|r| r.subject_track_id)
+        ));
     } else {
         out["jointToPoints"] = json!({});
     }
@@ -552,10 +720,19 @@ async fn j2p_json(state: &AppState, caller: &Caller, session: &Session) -> ApiRe
     Ok(out)
 }
 
-async fn overlays(state: &AppState, caller: &Caller, headers: &HeaderMap, video: Option<&Video>) -> ApiResult<Value> {
+async fn overlays(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    video: Option<&Video>,
+) -> ApiResult<Value> {
     let mut out = Map::new();
     for (name, artefact, flavour) in [
-        ("skeleton", "annotated_skeleton", AnnotatedVideoFlavour::Skeleton),
+        (
+            "skeleton",
+            "annotated_skeleton",
+            AnnotatedVideoFlavour::Skeleton,
+        ),
         ("all", "annotated_all", AnnotatedVideoFlavour::All),
     ] {
         let entry = match video {
@@ -573,12 +750,16 @@ async fn overlays(state: &AppState, caller: &Caller, headers: &HeaderMap, video:
                     .await
                     .api(FAMILY)?;
                 match (answer.status.as_str(), answer.video) {
-                    ("complete", Some(object)) => json!({ "status": "Complete", "uri": state.download_url(headers, &object.key) }),
+                    ("complete", Some(object)) => {
+                        json!({ "status": "Complete", "uri": state.download_url(headers, &object.key) })
+                    }
                     ("failed", _) => json!({ "status": "Failed", "reason": answer.reason }),
                     _ => json!({ "status": "Pending" }),
                 }
             }
-            Some(v) if matches!(v.status(), VideoStatus::Failed | VideoStatus::Blocked) => json!({ "status": "Failed" }),
+            Some(v) if matches!(v.status(), VideoStatus::Failed | VideoStatus::Blocked) => {
+                json!({ "status": "Failed" })
+            }
             _ => json!({ "status": "Pending" }),
         };
         out.insert(name.to_owned(), entry);
@@ -603,10 +784,21 @@ pub async fn get_video(
 ) -> ApiResult<Json<Value>> {
     let includes: Vec<String> = query
         .get("include")
-        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
-    if let Some(bad) = includes.iter().find(|i| !["j2p", "analysis", "objects"].contains(&i.as_str())) {
-        return Err(ApiError::bad_request(FAMILY, format!("unknown include '{bad}': use j2p, analysis, objects")));
+    if let Some(bad) = includes
+        .iter()
+        .find(|i| !["j2p", "analysis", "objects"].contains(&i.as_str()))
+    {
+        return Err(ApiError::bad_request(
+            FAMILY,
+            format!("unknown include '{bad}': use j2p, analysis, objects"),
+        ));
     }
     let session = load(&state, &caller, &id).await?;
     let video = primary_video(&session);
@@ -643,7 +835,11 @@ pub async fn get_video(
         out["objects"] = match video {
             Some(v) if v.pose_track.is_some() => {
                 let (info, frames) = pose_frames(&state, &caller, &v.video_id).await?;
-                let info = if info.width_px > 0 { info } else { v.info.clone().unwrap_or_default() };
+                let info = if info.width_px > 0 {
+                    info
+                } else {
+                    v.info.clone().unwrap_or_default()
+                };
                 objects_json(&frames, &info)
             }
             _ => json!([]),
@@ -667,25 +863,36 @@ pub async fn update_video(
 ) -> ApiResult<Json<Value>> {
     let map: Map<String, Value> = match serde_json::from_slice(&body) {
         Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(ApiError::bad_request(FAMILY, "the body must be a JSON object")),
-        Err(e) => return Err(ApiError::bad_request(FAMILY, format!("invalid JSON body: {e}"))),
+        Ok(_) => {
+            return Err(ApiError::bad_request(
+                FAMILY,
+                "the body must be a JSON object",
+            ));
+        }
+        Err(e) => {
+            return Err(ApiError::bad_request(
+                FAMILY,
+                format!("invalid JSON body: {e}"),
+            ));
+        }
     };
     let text = |name: &str| -> ApiResult<Option<String>> {
         match map.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(_) => Err(ApiError::bad_request(FAMILY, format!("{name} must be a string"))),
+            Some(_) => Err(ApiError::bad_request(
+                FAMILY,
+                format!("{name} must be a string"),
+            )),
         }
     };
     let activity = text("activity")?;
     let domain = check_domain_activity(text("domain")?.as_deref(), activity.as_deref())?;
     let rep_count = match map.get("repCount") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .filter(|n| *n <= 10_000)
-                .ok_or_else(|| ApiError::bad_request(FAMILY, "repCount must be a non-negative integer"))? as u32,
-        ),
+        Some(v) => Some(v.as_u64().filter(|n| *n <= 10_000).ok_or_else(|| {
+            ApiError::bad_request(FAMILY, "repCount must be a non-negative integer")
+        })? as u32),
     };
     let session = load(&state, &caller, &id).await?;
     let mut attributes = HashMap::new();
@@ -745,7 +952,9 @@ mod tests {
 
     #[test]
     fn form_decoding_handles_escapes() {
-        let form = parse_form(b"grant_type=client_credentials&client_id=admin&client_secret=a%2Bb+c%3D&scope=");
+        let form = parse_form(
+            b"grant_type=client_credentials&client_id=admin&client_secret=a%2Bb+c%3D&scope=",
+        );
         assert_eq!(form["grant_type"], "client_credentials");
         assert_eq!(form["client_secret"], "a+b c=");
         assert_eq!(form["scope"], "");
@@ -754,10 +963,20 @@ mod tests {
 
     #[test]
     fn domain_activity_table_is_enforced() {
-        assert_eq!(check_domain_activity(None, Some("squat")).unwrap().as_deref(), Some("weightlifting"));
+        assert_eq!(
+            check_domain_activity(None, Some("squat"))
+                .unwrap()
+                .as_deref(),
+            Some("weightlifting")
+        );
         assert!(check_domain_activity(Some("yoga"), Some("squat")).is_err());
         assert!(check_domain_activity(Some("dance"), None).is_err());
         assert!(check_domain_activity(None, Some("moonwalk")).is_err());
-        assert_eq!(check_domain_activity(Some("running"), Some("sprint")).unwrap().as_deref(), Some("running"));
+        assert_eq!(
+            check_domain_activity(Some("running"), Some("sprint"))
+                .unwrap()
+                .as_deref(),
+            Some("running")
+        );
     }
 }

@@ -22,7 +22,9 @@ use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::state::AppState;
 use crate::threads::{completed_texts, create_threads};
 use crate::upload::{UploadPlan, stream_form_upload};
-use crate::views::{Activity, created_at_parts, date_dmy, primary_video, title_case, video_status_name};
+use crate::views::{
+    Activity, created_at_parts, date_dmy, primary_video, title_case, video_status_name,
+};
 
 const FAMILY: Family = Family::Lifting;
 const POUNDS_PER_KG: f64 = 2.204_622_621_8;
@@ -62,12 +64,19 @@ fn demo_flag(query: &HashMap<String, String>) -> ApiResult<bool> {
         None => Ok(false),
         Some(v) if v == "true" || v == "1" => Ok(true),
         Some(v) if v == "false" || v == "0" || v.is_empty() => Ok(false),
-        Some(v) => Err(ApiError::bad_request(FAMILY, format!("invalid demo value '{v}': use true or false"))),
+        Some(v) => Err(ApiError::bad_request(
+            FAMILY,
+            format!("invalid demo value '{v}': use true or false"),
+        )),
     }
 }
 
 pub fn measurement_system(query: &HashMap<String, String>) -> ApiResult<MeasurementSystem> {
-    match query.get("measurement_system").map(|v| v.to_ascii_lowercase()).as_deref() {
+    match query
+        .get("measurement_system")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
         None | Some("") | Some("metric") => Ok(MeasurementSystem::Metric),
         Some("imperial") => Ok(MeasurementSystem::Imperial),
         Some(other) => Err(ApiError::bad_request(
@@ -104,7 +113,10 @@ async fn load(
     if session.kind() != activity.kind() {
         return Err(ApiError::not_found(
             FAMILY,
-            format!("Session not found or the activity is not {}", activity.title()),
+            format!(
+                "Session not found or the activity is not {}",
+                activity.title()
+            ),
         ));
     }
     Ok(session)
@@ -130,7 +142,8 @@ async fn demo_session(state: &AppState, caller: &Caller, activity: Activity) -> 
         .api(FAMILY)?;
     for candidate in page.sessions {
         let complete = |s: &Session| {
-            primary_video(s).is_some_and(|v| v.status() == VideoStatus::Complete && v.result.is_some())
+            primary_video(s)
+                .is_some_and(|v| v.status() == VideoStatus::Complete && v.result.is_some())
         };
         if complete(&candidate) {
             return Ok(candidate);
@@ -145,7 +158,10 @@ async fn demo_session(state: &AppState, caller: &Caller, activity: Activity) -> 
     }
     Err(ApiError::not_found(
         FAMILY,
-        format!("No demo {} session is available yet: analyse one first", activity.path()),
+        format!(
+            "No demo {} session is available yet: analyse one first",
+            activity.path()
+        ),
     ))
 }
 
@@ -163,7 +179,14 @@ fn artefact_url(state: &AppState, headers: &HeaderMap, video: &Video, names: &[&
 
 /// Short angle name of the export/details (`left_knee_angle` -> `lkne_angle`).
 fn short_angle_name(name: &str) -> String {
-    let joint_short = [("ankle", "ank"), ("knee", "kne"), ("hip", "hip"), ("elbow", "elb"), ("shoulder", "sho"), ("wrist", "wri")];
+    let joint_short = [
+        ("ankle", "ank"),
+        ("knee", "kne"),
+        ("hip", "hip"),
+        ("elbow", "elb"),
+        ("shoulder", "sho"),
+        ("wrist", "wri"),
+    ];
     for (side, s) in [("left_", "l"), ("right_", "r")] {
         if let Some(rest) = name.strip_prefix(side)
             && let Some(joint) = rest.strip_suffix("_angle")
@@ -180,8 +203,15 @@ fn joint_of(name: &str) -> Option<&'static str> {
 }
 
 fn selected_joints(session: &Session) -> Vec<String> {
-    let raw = session.attributes.get("body_joint_angles").map(String::as_str).unwrap_or("all");
-    raw.split(',').map(|j| j.trim().to_ascii_lowercase()).filter(|j| !j.is_empty()).collect()
+    let raw = session
+        .attributes
+        .get("body_joint_angles")
+        .map(String::as_str)
+        .unwrap_or("all");
+    raw.split(',')
+        .map(|j| j.trim().to_ascii_lowercase())
+        .filter(|j| !j.is_empty())
+        .collect()
 }
 
 /// Angle series (unit deg), filtered by the session's `body_joint_angles`.
@@ -241,15 +271,28 @@ fn scalar_metrics(result: Option<&AnalysisResult>) -> Map<String, Value> {
 
 fn timestamps_s(result: Option<&AnalysisResult>) -> Vec<f64> {
     result
-        .map(|r| r.series_timestamps_ms.iter().map(|ms| ms / 1000.0).collect())
+        .map(|r| {
+            r.series_timestamps_ms
+                .iter()
+                .map(|ms| ms / 1000.0)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn user_information(session: &Session) -> Value {
     let user = session.user.clone().unwrap_or_default();
     let subject = session.subject.clone().unwrap_or_default();
-    let weight = if user.weight_kg > 0.0 { user.weight_kg } else { subject.body_mass_kg };
-    let height = if user.height_cm > 0.0 { user.height_cm } else { subject.height_m * 100.0 };
+    let weight = if user.weight_kg > 0.0 {
+        user.weight_kg
+    } else {
+        subject.body_mass_kg
+    };
+    let height = if user.height_cm > 0.0 {
+        user.height_cm
+    } else {
+        subject.height_m * 100.0
+    };
     json!({
         "user_id": session.user_id,
         "display_name": if user.display_name.is_empty() { session.user_id.clone() } else { user.display_name },
@@ -313,15 +356,30 @@ pub async fn create(
         }
         let barbell_kg = match activity {
             Activity::Weightlifting => {
-                let default = if units == MeasurementSystem::Imperial { 220.0 } else { 100.0 };
-                let raw = fields.get("barbell_mass").map(|s| s.trim()).filter(|s| !s.is_empty());
+                let default = if units == MeasurementSystem::Imperial {
+                    220.0
+                } else {
+                    100.0
+                };
+                let raw = fields
+                    .get("barbell_mass")
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty());
                 let mass = match raw {
                     None => default,
-                    Some(raw) => raw.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0 && *m < 1000.0).ok_or_else(|| {
-                        ApiError::bad_request(FAMILY, "barbell_mass must be a positive number")
-                    })?,
+                    Some(raw) => raw
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|m| m.is_finite() && *m > 0.0 && *m < 1000.0)
+                        .ok_or_else(|| {
+                            ApiError::bad_request(FAMILY, "barbell_mass must be a positive number")
+                        })?,
                 };
-                if units == MeasurementSystem::Imperial { mass / POUNDS_PER_KG } else { mass }
+                if units == MeasurementSystem::Imperial {
+                    mass / POUNDS_PER_KG
+                } else {
+                    mass
+                }
             }
             _ => 0.0,
         };
@@ -334,7 +392,10 @@ pub async fn create(
             if joint != "all" && !JOINTS.contains(&joint.as_str()) {
                 return Err(ApiError::bad_request(
                     FAMILY,
-                    format!("unknown joint '{joint}' in body_joint_angles: use {}", JOINTS.join(", ")),
+                    format!(
+                        "unknown joint '{joint}' in body_joint_angles: use {}",
+                        JOINTS.join(", ")
+                    ),
                 ));
             }
         }
@@ -356,7 +417,10 @@ pub async fn create(
                 title: title.clone(),
                 exercise_id: exercise.clone(),
                 subject: Some(subject.clone()),
-                attributes: HashMap::from([("body_joint_angles".to_owned(), joints.to_ascii_lowercase())]),
+                attributes: HashMap::from([(
+                    "body_joint_angles".to_owned(),
+                    joints.to_ascii_lowercase(),
+                )]),
                 ..Default::default()
             }))
             .await
@@ -367,7 +431,10 @@ pub async fn create(
             session_id: session.session_id.clone(),
             kind: activity.kind() as i32,
             exercise_id: exercise,
-            filename: fields.get("__filename").cloned().unwrap_or_else(|| "video.mp4".into()),
+            filename: fields
+                .get("__filename")
+                .cloned()
+                .unwrap_or_else(|| "video.mp4".into()),
             subject: Some(subject),
             user_id: user_id.to_owned(),
             title,
@@ -381,7 +448,9 @@ pub async fn create(
         return Err(ApiError::bad_request(FAMILY, "video is required"));
     }
     let session = created.ok_or_else(|| ApiError::internal(FAMILY, "no session was created"))?;
-    Ok(Json(json!({ "session_id": session.session_id, "title": session.title })))
+    Ok(Json(
+        json!({ "session_id": session.session_id, "title": session.title }),
+    ))
 }
 
 // ---------------------------------------------------------------- details
@@ -429,7 +498,13 @@ pub async fn export(
     let result = result_of(&session);
     let keypoints = match primary_video(&session) {
         Some(video) if video.pose_track.is_some() => {
-            keypoints(&state, &caller, &video.video_id, result.map(|r| r.subject_track_id)).await?
+            keypoints(
+                &state,
+                &caller,
+                &video.video_id,
+                result.map(|r| r.subject_track_id),
+            )
+            .await?
         }
         _ => Map::new(),
     };
@@ -461,14 +536,26 @@ async fn keypoints(
         .api(FAMILY)?;
     let mut columns: Vec<Vec<Value>> = vec![Vec::new(); COCO_SHORT.len() * 3];
     let mut timestamps = Vec::new();
-    while let Some(item) = stream.message().await.map_err(|s| ApiError::from_status(FAMILY, &s))? {
-        let Some(Item::Frame(frame)) = item.item else { continue };
+    while let Some(item) = stream
+        .message()
+        .await
+        .map_err(|s| ApiError::from_status(FAMILY, &s))?
+    {
+        let Some(Item::Frame(frame)) = item.item else {
+            continue;
+        };
         timestamps.push(json!(frame.timestamp_ms / 1000.0));
         let person = frame
             .persons
             .iter()
             .find(|p| Some(p.track_id) == track_id)
-            .or_else(|| if track_id.is_none() { frame.persons.first() } else { None });
+            .or_else(|| {
+                if track_id.is_none() {
+                    frame.persons.first()
+                } else {
+                    None
+                }
+            });
         for (k, _) in COCO_SHORT.iter().enumerate() {
             let keypoint = person.and_then(|p| p.keypoints.get(k));
             columns[k * 3].push(keypoint.map(|kp| json!(kp.x_norm)).unwrap_or(Value::Null));
@@ -479,7 +566,10 @@ async fn keypoints(
     let mut out = Map::new();
     for (k, short) in COCO_SHORT.iter().enumerate() {
         for (offset, suffix) in ["x", "y", "v"].iter().enumerate() {
-            out.insert(format!("{short}{suffix}"), Value::Array(std::mem::take(&mut columns[k * 3 + offset])));
+            out.insert(
+                format!("{short}{suffix}"),
+                Value::Array(std::mem::take(&mut columns[k * 3 + offset])),
+            );
         }
     }
     out.insert("timestamps".into(), Value::Array(timestamps));
@@ -500,7 +590,12 @@ const POWER: &[&str] = &["power", "power_output", "bar_power"];
 const GRF: &[&str] = &["ground_reaction_force", "grf"];
 const BAR_VELOCITY: &[&str] = &["bar_velocity", "barbell_velocity", "bar_speed"];
 const BAR_HEIGHT: &[&str] = &["bar_height", "barbell_height"];
-const BAR_X: &[&str] = &["bar_trajectory", "barbell_trajectory", "bar_horizontal", "bar_x"];
+const BAR_X: &[&str] = &[
+    "bar_trajectory",
+    "barbell_trajectory",
+    "bar_horizontal",
+    "bar_x",
+];
 
 /// `GET /weightlifting/sessions/{id}/lift-analysis/`
 pub async fn lift_analysis(
@@ -510,7 +605,14 @@ pub async fn lift_analysis(
     query: HashMap<String, String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let session = load(&state, &caller, Activity::Weightlifting, &session_id, &query).await?;
+    let session = load(
+        &state,
+        &caller,
+        Activity::Weightlifting,
+        &session_id,
+        &query,
+    )
+    .await?;
     let video = primary_video(&session);
     let result = result_of(&session);
     let mut phase_data = Map::new();
@@ -529,7 +631,8 @@ pub async fn lift_analysis(
             );
         }
     }
-    let comments = completed_texts(&state, &caller, FAMILY, &session, RECOMMENDATION_PURPOSE).await?;
+    let comments =
+        completed_texts(&state, &caller, FAMILY, &session, RECOMMENDATION_PURPOSE).await?;
     Ok(Json(json!({
         "session_id": session.session_id,
         "exercise": session.exercise_id,
@@ -620,7 +723,16 @@ pub async fn create_summary(
 ) -> ApiResult<Json<Value>> {
     let units = measurement_system(&query)?;
     let session = load(&state, &caller, activity, &session_id, &HashMap::new()).await?;
-    let threads = create_threads(&state, &caller, FAMILY, &session.session_id, SUMMARY_PURPOSE, &SUMMARY_TOPICS, units).await?;
+    let threads = create_threads(
+        &state,
+        &caller,
+        FAMILY,
+        &session.session_id,
+        SUMMARY_PURPOSE,
+        &SUMMARY_TOPICS,
+        units,
+    )
+    .await?;
     Ok(Json(json!(threads)))
 }
 
@@ -632,8 +744,24 @@ pub async fn recommendation(
     query: HashMap<String, String>,
 ) -> ApiResult<Json<Value>> {
     let units = measurement_system(&query)?;
-    let session = load(&state, &caller, Activity::Weightlifting, &session_id, &HashMap::new()).await?;
-    let threads = create_threads(&state, &caller, FAMILY, &session.session_id, RECOMMENDATION_PURPOSE, &RECOMMENDATION_TOPICS, units).await?;
+    let session = load(
+        &state,
+        &caller,
+        Activity::Weightlifting,
+        &session_id,
+        &HashMap::new(),
+    )
+    .await?;
+    let threads = create_threads(
+        &state,
+        &caller,
+        FAMILY,
+        &session.session_id,
+        RECOMMENDATION_PURPOSE,
+        &RECOMMENDATION_TOPICS,
+        units,
+    )
+    .await?;
     Ok(Json(json!(threads)))
 }
 
@@ -648,8 +776,9 @@ pub async fn analyzed_video(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let session = get_session(&state, &caller, &session_id).await?;
-    let video = primary_video(&session)
-        .ok_or_else(|| ApiError::not_found(FAMILY, "no video has been uploaded for this session"))?;
+    let video = primary_video(&session).ok_or_else(|| {
+        ApiError::not_found(FAMILY, "no video has been uploaded for this session")
+    })?;
     let answer = state
         .session()
         .request_annotated_video(caller.request(RequestAnnotatedVideoRequest {
@@ -674,7 +803,10 @@ pub async fn analyzed_video(
         "failed" => Err(ApiError::new(
             FAMILY,
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the analysed video could not be generated: {}", answer.reason),
+            format!(
+                "the analysed video could not be generated: {}",
+                answer.reason
+            ),
         )),
         _ => Ok((
             StatusCode::ACCEPTED,
@@ -780,15 +912,45 @@ macro_rules! activity_handlers {
     };
 }
 
-activity_handlers!(Activity::Weightlifting, "Weightlifting", "/weightlifting/sessions/", "/weightlifting/sessions/{session_id}/",
-    "/weightlifting/sessions/{session_id}/export/", "/weightlifting/sessions/{session_id}/summary/",
-    weightlifting_create, weightlifting_details, weightlifting_export, weightlifting_summary, weightlifting_create_summary);
-activity_handlers!(Activity::Jumping, "Jumping", "/jumping/sessions/", "/jumping/sessions/{session_id}/",
-    "/jumping/sessions/{session_id}/export/", "/jumping/sessions/{session_id}/summary/",
-    jumping_create, jumping_details, jumping_export, jumping_summary, jumping_create_summary);
-activity_handlers!(Activity::Running, "Running", "/running/sessions/", "/running/sessions/{session_id}/",
-    "/running/sessions/{session_id}/export/", "/running/sessions/{session_id}/summary/",
-    running_create, running_details, running_export, running_summary, running_create_summary);
+activity_handlers!(
+    Activity::Weightlifting,
+    "Weightlifting",
+    "/weightlifting/sessions/",
+    "/weightlifting/sessions/{session_id}/",
+    "/weightlifting/sessions/{session_id}/export/",
+    "/weightlifting/sessions/{session_id}/summary/",
+    weightlifting_create,
+    weightlifting_details,
+    weightlifting_export,
+    weightlifting_summary,
+    weightlifting_create_summary
+);
+activity_handlers!(
+    Activity::Jumping,
+    "Jumping",
+    "/jumping/sessions/",
+    "/jumping/sessions/{session_id}/",
+    "/jumping/sessions/{session_id}/export/",
+    "/jumping/sessions/{session_id}/summary/",
+    jumping_create,
+    jumping_details,
+    jumping_export,
+    jumping_summary,
+    jumping_create_summary
+);
+activity_handlers!(
+    Activity::Running,
+    "Running",
+    "/running/sessions/",
+    "/running/sessions/{session_id}/",
+    "/running/sessions/{session_id}/export/",
+    "/running/sessions/{session_id}/summary/",
+    running_create,
+    running_details,
+    running_export,
+    running_summary,
+    running_create_summary
+);
 
 /// `GET /weightlifting/sessions/{session_id}/lift-analysis/`
 #[utoipa::path(get, path = "/weightlifting/sessions/{session_id}/lift-analysis/", tag = "Weightlifting",

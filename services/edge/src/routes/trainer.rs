@@ -41,10 +41,15 @@ pub const EXERCISE_TYPES: [(&str, &str); 8] = [
 
 /// Catalog id for a documented exercise type (aliases such as `push_up` accepted).
 pub fn catalog_exercise(exercise_type: &str) -> Option<&'static str> {
-    let normal = exercise_type.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    let normal = exercise_type
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_");
     EXERCISE_TYPES
         .iter()
-        .find(|(name, id)| *name == normal || *id == normal || name.replace('_', "") == normal.replace('_', ""))
+        .find(|(name, id)| {
+            *name == normal || *id == normal || name.replace('_', "") == normal.replace('_', "")
+        })
         .map(|(_, id)| *id)
 }
 
@@ -194,7 +199,10 @@ pub async fn submit_exercise(
         declared_size: None,
     };
     let form = stream_form_upload(&state, multipart, plan, async |fields| {
-        let exercise_type = fields.get("exercise_type").map(String::as_str).unwrap_or("");
+        let exercise_type = fields
+            .get("exercise_type")
+            .map(String::as_str)
+            .unwrap_or("");
         let exercise_id = catalog_exercise(exercise_type).ok_or_else(|| {
             ApiError::bad_request(
                 FAMILY,
@@ -208,13 +216,19 @@ pub async fn submit_exercise(
             session_id: session.session_id.clone(),
             kind: SessionKind::Workout as i32,
             exercise_id: exercise_id.to_owned(),
-            filename: fields.get("__filename").cloned().unwrap_or_else(|| "video.mp4".into()),
+            filename: fields
+                .get("__filename")
+                .cloned()
+                .unwrap_or_else(|| "video.mp4".into()),
             ..Default::default()
         })
     })
     .await?;
     if !form.fields.contains_key("exercise_type") {
-        return Err(ApiError::bad_request(FAMILY, "Field required: exercise_type"));
+        return Err(ApiError::bad_request(
+            FAMILY,
+            "Field required: exercise_type",
+        ));
     }
     let Some(uploaded) = form.video else {
         return Err(ApiError::bad_request(FAMILY, "Field required: video"));
@@ -232,27 +246,35 @@ pub async fn submit_exercise(
         .map(|s| completed(&s).len())
         .unwrap_or(1);
     match video.status() {
-        VideoStatus::Blocked => Err(ApiError::forbidden(FAMILY, "Cheat detection failed").with_detail(json!({
-            "error": "Cheat detection failed",
-            "message": "Video blocked: authenticity score >= 40 or MEDIUM/HIGH risk",
-            "exercise_type": exercise_type_of(&video.exercise_id),
-            "video_id": video.video_id,
-            "cheat_detection": cheat_detection(video.authenticity.as_ref()),
-        }))),
-        VideoStatus::Failed => {
-            let (status, reason) = match video.failure_code() {
-                FailureCode::LowQualityPoseEstimate => (StatusCode::UNPROCESSABLE_ENTITY, "LOW_QUALITY_POSE_ESTIMATE"),
-                FailureCode::UnreadableVideo => (StatusCode::BAD_REQUEST, "UNREADABLE_VIDEO"),
-                FailureCode::UnknownExercise => (StatusCode::BAD_REQUEST, "UNKNOWN_EXERCISE"),
-                FailureCode::BlockedByAuthenticity => (StatusCode::FORBIDDEN, "BLOCKED_BY_AUTHENTICITY"),
-                _ => (StatusCode::INTERNAL_SERVER_ERROR, "ANALYSIS_ERROR"),
-            };
-            Err(ApiError::new(FAMILY, status, "Analysis error").with_detail(json!({
-                "error": format!("Analysis error: {}", video.failure_reason),
-                "reason": reason,
+        VideoStatus::Blocked => Err(ApiError::forbidden(FAMILY, "Cheat detection failed")
+            .with_detail(json!({
+                "error": "Cheat detection failed",
+                "message": "Video blocked: authenticity score >= 40 or MEDIUM/HIGH risk",
+                "exercise_type": exercise_type_of(&video.exercise_id),
                 "video_id": video.video_id,
                 "cheat_detection": cheat_detection(video.authenticity.as_ref()),
-            })))
+            }))),
+        VideoStatus::Failed => {
+            let (status, reason) = match video.failure_code() {
+                FailureCode::LowQualityPoseEstimate => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "LOW_QUALITY_POSE_ESTIMATE",
+                ),
+                FailureCode::UnreadableVideo => (StatusCode::BAD_REQUEST, "UNREADABLE_VIDEO"),
+                FailureCode::UnknownExercise => (StatusCode::BAD_REQUEST, "UNKNOWN_EXERCISE"),
+                FailureCode::BlockedByAuthenticity => {
+                    (StatusCode::FORBIDDEN, "BLOCKED_BY_AUTHENTICITY")
+                }
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, "ANALYSIS_ERROR"),
+            };
+            Err(
+                ApiError::new(FAMILY, status, "Analysis error").with_detail(json!({
+                    "error": format!("Analysis error: {}", video.failure_reason),
+                    "reason": reason,
+                    "video_id": video.video_id,
+                    "cheat_detection": cheat_detection(video.authenticity.as_ref()),
+                })),
+            )
         }
         _ => {
             let mut body = exercise_json(exercise_number.saturating_sub(1), &video);
@@ -329,9 +351,13 @@ pub async fn generate_ai_analysis(
     let thread_id = threads
         .get(AI_TOPIC)
         .ok_or_else(|| ApiError::internal(FAMILY, "no coaching thread was created"))?;
-    let thread = wait_for_thread(&state, &caller, FAMILY, thread_id, Duration::from_secs(120)).await?;
+    let thread =
+        wait_for_thread(&state, &caller, FAMILY, thread_id, Duration::from_secs(120)).await?;
     if thread.status == "failed" {
-        return Err(ApiError::internal(FAMILY, format!("AI analysis failed: {}", thread.error)));
+        return Err(ApiError::internal(
+            FAMILY,
+            format!("AI analysis failed: {}", thread.error),
+        ));
     }
     Ok(Json(json!({
         "session_id": session_id,
@@ -363,7 +389,11 @@ pub async fn session_summary(
         ai_analysis = thread_json(&thread);
     }
     let done = completed(&session);
-    let total_reps: u32 = done.iter().filter_map(|v| v.result.as_ref()).map(|r| r.rep_count).sum();
+    let total_reps: u32 = done
+        .iter()
+        .filter_map(|v| v.result.as_ref())
+        .map(|r| r.rep_count)
+        .sum();
     Ok(Json(json!({
         "session_id": session.session_id,
         "status": session.status,
@@ -394,7 +424,9 @@ pub async fn delete_session(
         }))
         .await
         .api(FAMILY)?;
-    Ok(Json(json!({ "message": "Session deleted successfully", "session_id": session_id })))
+    Ok(Json(
+        json!({ "message": "Session deleted successfully", "session_id": session_id }),
+    ))
 }
 
 /// `GET /sessions`
@@ -439,7 +471,9 @@ pub async fn list_sessions(
             })
         })
         .collect();
-    Ok(Json(json!({ "active_sessions": items.len(), "total": items.len(), "sessions": items })))
+    Ok(Json(
+        json!({ "active_sessions": items.len(), "total": items.len(), "sessions": items }),
+    ))
 }
 
 #[cfg(test)]
@@ -450,7 +484,10 @@ mod tests {
     fn exercise_types_and_aliases_map_to_catalog_ids() {
         assert_eq!(catalog_exercise("pushup"), Some("push_up"));
         assert_eq!(catalog_exercise("push_up"), Some("push_up"));
-        assert_eq!(catalog_exercise("Sit-Ups".trim_end_matches('s')), Some("sit_up"));
+        assert_eq!(
+            catalog_exercise("Sit-Ups".trim_end_matches('s')),
+            Some("sit_up")
+        );
         assert_eq!(catalog_exercise("vertical_jump"), Some("vertical_jump"));
         assert_eq!(catalog_exercise("deadlift"), None);
         assert_eq!(exercise_type_of("push_up"), "pushup");

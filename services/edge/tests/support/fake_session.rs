@@ -43,9 +43,24 @@ pub struct FakeSession {
 fn principal_for(credential: &str) -> Option<Principal> {
     let secret = fitvision_edge::auth::strip_scheme(credential);
     let (tenant, user, role, modules): (&str, &str, Role, &[&str]) = match secret {
-        "admin-key" | "tok-admin" => ("gofa", "admin", Role::Admin, &["ai_move", "workout", "weightlifting"]),
-        "user-key" => ("gofa", "u1", Role::User, &["ai_move", "workout", "weightlifting"]),
-        "user2-key" => ("gofa", "u2", Role::User, &["ai_move", "workout", "weightlifting"]),
+        "admin-key" | "tok-admin" => (
+            "gofa",
+            "admin",
+            Role::Admin,
+            &["ai_move", "workout", "weightlifting"],
+        ),
+        "user-key" => (
+            "gofa",
+            "u1",
+            Role::User,
+            &["ai_move", "workout", "weightlifting"],
+        ),
+        "user2-key" => (
+            "gofa",
+            "u2",
+            Role::User,
+            &["ai_move", "workout", "weightlifting"],
+        ),
         "other-key" => ("acme", "acme-admin", Role::Admin, &["workout"]),
         _ => return None,
     };
@@ -68,8 +83,13 @@ fn caller<T>(request: &Request<T>) -> Result<Principal, Status> {
 }
 
 fn now() -> prost_types::Timestamp {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    prost_types::Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 }
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    prost_types::Timestamp {
+        seconds: d.as_secs() as i64,
+        nanos: d.subsec_nanos() as i32,
+    }
 }
 
 fn is_manager(p: &Principal) -> bool {
@@ -134,7 +154,10 @@ fn analysis(exercise_id: &str) -> AnalysisResult {
             ..Default::default()
         })
         .collect();
-    let series = |unit: &str, values: Vec<f64>| Series { unit: unit.into(), values };
+    let series = |unit: &str, values: Vec<f64>| Series {
+        unit: unit.into(),
+        values,
+    };
     AnalysisResult {
         exercise_id: exercise_id.into(),
         mode: "rep".into(),
@@ -144,18 +167,37 @@ fn analysis(exercise_id: &str) -> AnalysisResult {
         pose_accuracy: 0.95,
         duration_s: 3.0,
         calories_kcal: 1.5,
-        metrics: HashMap::from([("jump_height_cm".into(), 41.5), ("max_bar_speed_m_s".into(), 1.8)]),
+        metrics: HashMap::from([
+            ("jump_height_cm".into(), 41.5),
+            ("max_bar_speed_m_s".into(), 1.8),
+        ]),
         series: HashMap::from([
-            ("left_knee_angle".into(), series("deg", vec![170.0, 90.0, 170.0])),
-            ("left_elbow_angle".into(), series("deg", vec![160.0, 150.0, 160.0])),
+            (
+                "left_knee_angle".into(),
+                series("deg", vec![170.0, 90.0, 170.0]),
+            ),
+            (
+                "left_elbow_angle".into(),
+                series("deg", vec![160.0, 150.0, 160.0]),
+            ),
             ("bar_velocity".into(), series("m/s", vec![0.0, 1.8, 0.2])),
             ("bar_height".into(), series("m", vec![0.2, 0.9, 1.4])),
             ("power".into(), series("W", vec![100.0, 2400.0, 300.0])),
         ]),
         series_timestamps_ms: vec![0.0, 500.0, 1000.0],
         phases: vec![
-            Phase { name: "first_pull".into(), start_timestamp_ms: 0.0, end_timestamp_ms: 536.0, ..Default::default() },
-            Phase { name: "second_pull".into(), start_timestamp_ms: 536.0, end_timestamp_ms: 952.0, ..Default::default() },
+            Phase {
+                name: "first_pull".into(),
+                start_timestamp_ms: 0.0,
+                end_timestamp_ms: 536.0,
+                ..Default::default()
+            },
+            Phase {
+                name: "second_pull".into(),
+                start_timestamp_ms: 536.0,
+                end_timestamp_ms: 952.0,
+                ..Default::default()
+            },
         ],
         subject_track_id: 1,
         ..Default::default()
@@ -167,13 +209,21 @@ fn report(blocked: bool) -> AuthenticityReport {
         check: name.into(),
         score,
         flagged,
-        reason: if flagged { "suspicious".into() } else { "ok".into() },
+        reason: if flagged {
+            "suspicious".into()
+        } else {
+            "ok".into()
+        },
         weight: 0.25,
         ..Default::default()
     };
     AuthenticityReport {
         score: if blocked { 72.0 } else { 8.0 },
-        risk_level: if blocked { RiskLevel::High } else { RiskLevel::Low } as i32,
+        risk_level: if blocked {
+            RiskLevel::High
+        } else {
+            RiskLevel::Low
+        } as i32,
         blocked,
         checks: vec![
             check("camera_consistency", 5.0, false),
@@ -181,13 +231,20 @@ fn report(blocked: bool) -> AuthenticityReport {
             check("multiple_people", 0.0, false),
             check("manipulation", 10.0, false),
         ],
-        summary: if blocked { "blocked".into() } else { "authentic".into() },
+        summary: if blocked {
+            "blocked".into()
+        } else {
+            "authentic".into()
+        },
     }
 }
 
 impl FakeSession {
     pub fn new(storage_root: PathBuf) -> Self {
-        Self { store: Arc::new(Mutex::new(Store::default())), storage_root }
+        Self {
+            store: Arc::new(Mutex::new(Store::default())),
+            storage_root,
+        }
     }
 
     fn id(&self, prefix: &str) -> String {
@@ -220,7 +277,11 @@ impl FakeSession {
 
     fn with_session<R>(&self, id: &str, f: impl FnOnce(&mut Session) -> R) -> Option<R> {
         let mut store = self.store.lock().unwrap();
-        store.sessions.iter_mut().find(|s| s.session_id == id).map(f)
+        store
+            .sessions
+            .iter_mut()
+            .find(|s| s.session_id == id)
+            .map(f)
     }
 
     /// Binds a port, serves, returns the URL.
@@ -230,7 +291,10 @@ impl FakeSession {
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         let (reporter, health) = tonic_health::server::health_reporter();
         reporter
-            .set_service_status(fitvision_proto::service_names::SESSION, tonic_health::ServingStatus::Serving)
+            .set_service_status(
+                fitvision_proto::service_names::SESSION,
+                tonic_health::ServingStatus::Serving,
+            )
             .await;
         tokio::spawn(async move {
             tonic::transport::Server::builder()
@@ -249,14 +313,21 @@ type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 #[tonic::async_trait]
 impl SessionService for FakeSession {
     async fn authenticate(&self, r: Request<AuthenticateRequest>) -> Res<AuthenticateResponse> {
-        let principal = principal_for(&r.get_ref().credential).ok_or_else(|| Status::unauthenticated("bad credential"))?;
-        Ok(Response::new(AuthenticateResponse { principal: Some(principal) }))
+        let principal = principal_for(&r.get_ref().credential)
+            .ok_or_else(|| Status::unauthenticated("bad credential"))?;
+        Ok(Response::new(AuthenticateResponse {
+            principal: Some(principal),
+        }))
     }
 
     async fn issue_token(&self, r: Request<IssueTokenRequest>) -> Res<IssueTokenResponse> {
         let r = r.into_inner();
         if r.client_id == "admin" && r.client_secret == "admin-key" {
-            Ok(Response::new(IssueTokenResponse { access_token: "tok-admin".into(), token_type: "Bearer".into(), expires_in_s: 3600 }))
+            Ok(Response::new(IssueTokenResponse {
+                access_token: "tok-admin".into(),
+                token_type: "Bearer".into(),
+                expires_in_s: 3600,
+            }))
         } else {
             Err(Status::unauthenticated("invalid client"))
         }
@@ -274,16 +345,25 @@ impl SessionService for FakeSession {
     async fn upsert_tenant(&self, _: Request<UpsertTenantRequest>) -> Res<UpsertTenantResponse> {
         Err(Status::unimplemented("not in the fake"))
     }
-    async fn upsert_catalog_exercise(&self, _: Request<UpsertCatalogExerciseRequest>) -> Res<UpsertCatalogExerciseResponse> {
+    async fn upsert_catalog_exercise(
+        &self,
+        _: Request<UpsertCatalogExerciseRequest>,
+    ) -> Res<UpsertCatalogExerciseResponse> {
         Err(Status::unimplemented("not in the fake"))
     }
 
     async fn create_session(&self, r: Request<CreateSessionRequest>) -> Res<CreateSessionResponse> {
         let p = caller(&r)?;
         let r = r.into_inner();
-        let user_id = if r.user_id.is_empty() { p.user_id.clone() } else { r.user_id.clone() };
+        let user_id = if r.user_id.is_empty() {
+            p.user_id.clone()
+        } else {
+            r.user_id.clone()
+        };
         if user_id != p.user_id && !is_manager(&p) {
-            return Err(Status::permission_denied("admin or sub-admin role required"));
+            return Err(Status::permission_denied(
+                "admin or sub-admin role required",
+            ));
         }
         if r.kind() == SessionKind::AiMove && !p.enabled_modules.iter().any(|m| m == "ai_move") {
             return Err(Status::permission_denied("ai_move not enabled"));
@@ -314,22 +394,37 @@ impl SessionService for FakeSession {
             client_results: r.client_results,
             attributes: r.attributes,
             videos,
-            user: Some(UserProfile { user_id: user_id.clone(), display_name: format!("User {user_id}"), age_years: 28, weight_kg: 75.0, height_cm: 178.0, role: Role::User as i32 }),
+            user: Some(UserProfile {
+                user_id: user_id.clone(),
+                display_name: format!("User {user_id}"),
+                age_years: 28,
+                weight_kg: 75.0,
+                height_cm: 178.0,
+                role: Role::User as i32,
+            }),
             ..Default::default()
         };
         self.store.lock().unwrap().sessions.push(session.clone());
-        Ok(Response::new(CreateSessionResponse { session: Some(session) }))
+        Ok(Response::new(CreateSessionResponse {
+            session: Some(session),
+        }))
     }
 
     async fn get_session(&self, r: Request<GetSessionRequest>) -> Res<GetSessionResponse> {
         let p = caller(&r)?;
-        Ok(Response::new(GetSessionResponse { session: Some(self.find(&p, &r.get_ref().session_id)?) }))
+        Ok(Response::new(GetSessionResponse {
+            session: Some(self.find(&p, &r.get_ref().session_id)?),
+        }))
     }
 
     async fn list_sessions(&self, r: Request<ListSessionsRequest>) -> Res<ListSessionsResponse> {
         let p = caller(&r)?;
         let r = r.into_inner();
-        let tenant = if r.tenant_id.is_empty() { p.tenant_id.clone() } else { r.tenant_id.clone() };
+        let tenant = if r.tenant_id.is_empty() {
+            p.tenant_id.clone()
+        } else {
+            r.tenant_id.clone()
+        };
         if tenant != p.tenant_id {
             return Err(Status::permission_denied("other tenant"));
         }
@@ -338,7 +433,13 @@ impl SessionService for FakeSession {
             .sessions
             .iter()
             .filter(|s| s.tenant_id == tenant && s.kind == r.kind)
-            .filter(|s| if is_manager(&p) { r.user_id.is_empty() || s.user_id == r.user_id } else { s.user_id == p.user_id })
+            .filter(|s| {
+                if is_manager(&p) {
+                    r.user_id.is_empty() || s.user_id == r.user_id
+                } else {
+                    s.user_id == p.user_id
+                }
+            })
             .cloned()
             .collect();
         if r.newest_first {
@@ -350,9 +451,16 @@ impl SessionService for FakeSession {
             items.drain(..=pos);
         }
         let limit = if r.limit == 0 { 20 } else { r.limit as usize };
-        let next_cursor = if items.len() > limit { items[limit - 1].session_id.clone() } else { String::new() };
+        let next_cursor = if items.len() > limit {
+            items[limit - 1].session_id.clone()
+        } else {
+            String::new()
+        };
         items.truncate(limit);
-        Ok(Response::new(ListSessionsResponse { sessions: items, next_cursor }))
+        Ok(Response::new(ListSessionsResponse {
+            sessions: items,
+            next_cursor,
+        }))
     }
 
     async fn update_session(&self, r: Request<UpdateSessionRequest>) -> Res<UpdateSessionResponse> {
@@ -379,8 +487,12 @@ impl SessionService for FakeSession {
                             "duration_s" => current.duration_s = update.duration_s,
                             "pose_accuracy" => current.pose_accuracy = update.pose_accuracy,
                             "form_score" => current.form_score = update.form_score,
-                            "completion_outcome" => current.completion_outcome = update.completion_outcome.clone(),
-                            "calories_burned_kcal" => current.calories_burned_kcal = update.calories_burned_kcal,
+                            "completion_outcome" => {
+                                current.completion_outcome = update.completion_outcome.clone()
+                            }
+                            "calories_burned_kcal" => {
+                                current.calories_burned_kcal = update.calories_burned_kcal
+                            }
                             _ => {}
                         }
                     }
@@ -393,22 +505,35 @@ impl SessionService for FakeSession {
                 s.clone()
             })
             .unwrap();
-        Ok(Response::new(UpdateSessionResponse { session: Some(session) }))
+        Ok(Response::new(UpdateSessionResponse {
+            session: Some(session),
+        }))
     }
 
     async fn delete_session(&self, r: Request<DeleteSessionRequest>) -> Res<DeleteSessionResponse> {
         let p = caller(&r)?;
         let id = r.get_ref().session_id.clone();
         self.find(&p, &id)?;
-        self.store.lock().unwrap().sessions.retain(|s| s.session_id != id);
+        self.store
+            .lock()
+            .unwrap()
+            .sessions
+            .retain(|s| s.session_id != id);
         Ok(Response::new(DeleteSessionResponse {}))
     }
 
-    async fn upload_video(&self, r: Request<tonic::Streaming<UploadVideoRequest>>) -> Res<UploadVideoResponse> {
+    async fn upload_video(
+        &self,
+        r: Request<tonic::Streaming<UploadVideoRequest>>,
+    ) -> Res<UploadVideoResponse> {
         let p = caller(&r)?;
         let mut stream = r.into_inner();
-        let Some(first) = stream.message().await? else { return Err(Status::invalid_argument("empty upload")) };
-        let Some(Payload::Metadata(meta)) = first.payload else { return Err(Status::invalid_argument("metadata first")) };
+        let Some(first) = stream.message().await? else {
+            return Err(Status::invalid_argument("empty upload"));
+        };
+        let Some(Payload::Metadata(meta)) = first.payload else {
+            return Err(Status::invalid_argument("metadata first"));
+        };
         let session = self.find(&p, &meta.session_id)?;
         let mut bytes = Vec::new();
         while let Some(message) = stream.message().await? {
@@ -417,36 +542,78 @@ impl SessionService for FakeSession {
             }
         }
         if meta.declared_size_bytes > 0 && meta.declared_size_bytes != bytes.len() as u64 {
-            return Err(Status::invalid_argument("size differs from the declared size"));
+            return Err(Status::invalid_argument(
+                "size differs from the declared size",
+            ));
         }
         if bytes.is_empty() {
             return Err(Status::invalid_argument("empty video"));
         }
-        let video_id = if meta.video_id.is_empty() { self.id("v") } else { meta.video_id.clone() };
+        let video_id = if meta.video_id.is_empty() {
+            self.id("v")
+        } else {
+            meta.video_id.clone()
+        };
         let key = format!("videos/{video_id}/original.mp4");
         let path = self.storage_root.join(&key);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &bytes).unwrap();
-        let exercise = if meta.exercise_id.is_empty() { session.exercise_id.clone() } else { meta.exercise_id.clone() };
+        let exercise = if meta.exercise_id.is_empty() {
+            session.exercise_id.clone()
+        } else {
+            meta.exercise_id.clone()
+        };
         let blocked = meta.filename.contains("blocked");
         let low_pose = meta.filename.contains("lowpose");
-        let status = if blocked { VideoStatus::Blocked } else if low_pose { VideoStatus::Failed } else { VideoStatus::Complete };
+        let status = if blocked {
+            VideoStatus::Blocked
+        } else if low_pose {
+            VideoStatus::Failed
+        } else {
+            VideoStatus::Complete
+        };
         let video = Video {
             video_id: video_id.clone(),
             session_id: session.session_id.clone(),
             exercise_id: exercise.clone(),
             status: status as i32,
-            failure_code: if low_pose { FailureCode::LowQualityPoseEstimate as i32 } else if blocked { FailureCode::BlockedByAuthenticity as i32 } else { 0 },
-            failure_reason: if low_pose { "no confident person".into() } else { String::new() },
+            failure_code: if low_pose {
+                FailureCode::LowQualityPoseEstimate as i32
+            } else if blocked {
+                FailureCode::BlockedByAuthenticity as i32
+            } else {
+                0
+            },
+            failure_reason: if low_pose {
+                "no confident person".into()
+            } else {
+                String::new()
+            },
             filename: meta.filename.clone(),
-            original: Some(ObjectRef { key, size_bytes: bytes.len() as u64, ..Default::default() }),
-            pose_track: (!low_pose).then(|| ObjectRef { key: format!("videos/{video_id}/pose.pb"), ..Default::default() }),
-            info: Some(VideoInfo { width_px: 640, height_px: 480, fps: 30.0, frame_count: 2, ..Default::default() }),
+            original: Some(ObjectRef {
+                key,
+                size_bytes: bytes.len() as u64,
+                ..Default::default()
+            }),
+            pose_track: (!low_pose).then(|| ObjectRef {
+                key: format!("videos/{video_id}/pose.pb"),
+                ..Default::default()
+            }),
+            info: Some(VideoInfo {
+                width_px: 640,
+                height_px: 480,
+                fps: 30.0,
+                frame_count: 2,
+                ..Default::default()
+            }),
             authenticity: Some(report(blocked)),
             result: (status == VideoStatus::Complete).then(|| analysis(&exercise)),
             artefacts: HashMap::from([(
                 "snapshot_first_pull".to_owned(),
-                ObjectRef { key: format!("videos/{video_id}/snapshot_first_pull.jpg"), ..Default::default() },
+                ObjectRef {
+                    key: format!("videos/{video_id}/snapshot_first_pull.jpg"),
+                    ..Default::default()
+                },
             )]),
             created_at: Some(now()),
             completed_at: Some(now()),
@@ -469,10 +636,20 @@ impl SessionService for FakeSession {
         let p = caller(&r)?;
         let (_, video) = self.find_video(&p, &r.get_ref().video_id)?;
         let events = vec![
-            Ok(WatchVideoResponse { video_id: video.video_id.clone(), stage: ProgressStage::Queued as i32, percent: 0.0, message: "queued".into(), video: None }),
             Ok(WatchVideoResponse {
                 video_id: video.video_id.clone(),
-                stage: if video.status() == VideoStatus::Complete { ProgressStage::Completed } else { ProgressStage::Failed } as i32,
+                stage: ProgressStage::Queued as i32,
+                percent: 0.0,
+                message: "queued".into(),
+                video: None,
+            }),
+            Ok(WatchVideoResponse {
+                video_id: video.video_id.clone(),
+                stage: if video.status() == VideoStatus::Complete {
+                    ProgressStage::Completed
+                } else {
+                    ProgressStage::Failed
+                } as i32,
                 percent: 100.0,
                 message: "done".into(),
                 video: Some(video),
@@ -484,18 +661,32 @@ impl SessionService for FakeSession {
     async fn get_video(&self, r: Request<GetVideoRequest>) -> Res<GetVideoResponse> {
         let p = caller(&r)?;
         let (session, video) = self.find_video(&p, &r.get_ref().video_id)?;
-        Ok(Response::new(GetVideoResponse { video: Some(video), session: Some(session) }))
+        Ok(Response::new(GetVideoResponse {
+            video: Some(video),
+            session: Some(session),
+        }))
     }
 
     type StreamPoseTrackStream = BoxStream<StreamPoseTrackResponse>;
-    async fn stream_pose_track(&self, r: Request<StreamPoseTrackRequest>) -> Res<Self::StreamPoseTrackStream> {
+    async fn stream_pose_track(
+        &self,
+        r: Request<StreamPoseTrackRequest>,
+    ) -> Res<Self::StreamPoseTrackStream> {
         use fitvision_proto::v1::stream_pose_track_response::Item;
         let p = caller(&r)?;
         let (_, video) = self.find_video(&p, &r.get_ref().video_id)?;
         let keypoints: Vec<Keypoint> = (0..17)
-            .map(|k| Keypoint { x_px: 320.0, y_px: 10.0 * k as f32, x_norm: 0.5, y_norm: k as f32 / 20.0, score: 0.9 })
+            .map(|k| Keypoint {
+                x_px: 320.0,
+                y_px: 10.0 * k as f32,
+                x_norm: 0.5,
+                y_norm: k as f32 / 20.0,
+                score: 0.9,
+            })
             .collect();
-        let mut items = vec![Ok(StreamPoseTrackResponse { item: Some(Item::Info(video.info.clone().unwrap_or_default())) })];
+        let mut items = vec![Ok(StreamPoseTrackResponse {
+            item: Some(Item::Info(video.info.clone().unwrap_or_default())),
+        })];
         for i in 0..2u32 {
             items.push(Ok(StreamPoseTrackResponse {
                 item: Some(Item::Frame(PoseFrame {
@@ -503,7 +694,12 @@ impl SessionService for FakeSession {
                     timestamp_ms: f64::from(i) * 100.0,
                     persons: vec![PersonPose {
                         track_id: 1,
-                        r#box: Some(BoundingBox { x_px: 64.0, y_px: 48.0, width_px: 320.0, height_px: 240.0 }),
+                        r#box: Some(BoundingBox {
+                            x_px: 64.0,
+                            y_px: 48.0,
+                            width_px: 320.0,
+                            height_px: 240.0,
+                        }),
                         confidence: 0.9,
                         keypoints: keypoints.clone(),
                     }],
@@ -513,32 +709,54 @@ impl SessionService for FakeSession {
         Ok(Response::new(Box::pin(futures::stream::iter(items))))
     }
 
-    async fn request_annotated_video(&self, r: Request<RequestAnnotatedVideoRequest>) -> Res<RequestAnnotatedVideoResponse> {
+    async fn request_annotated_video(
+        &self,
+        r: Request<RequestAnnotatedVideoRequest>,
+    ) -> Res<RequestAnnotatedVideoResponse> {
         let p = caller(&r)?;
         let r = r.into_inner();
         let (_, video) = self.find_video(&p, &r.video_id)?;
-        let name = if r.flavour() == AnnotatedVideoFlavour::Skeleton { "annotated_skeleton" } else { "annotated_all" };
+        let name = if r.flavour() == AnnotatedVideoFlavour::Skeleton {
+            "annotated_skeleton"
+        } else {
+            "annotated_all"
+        };
         // First request queues, the next finds it done.
         let count = {
             let mut store = self.store.lock().unwrap();
-            let count = store.annotated_requests.entry(format!("{}:{name}", video.video_id)).or_default();
+            let count = store
+                .annotated_requests
+                .entry(format!("{}:{name}", video.video_id))
+                .or_default();
             *count += 1;
             *count
         };
         if count == 1 {
-            return Ok(Response::new(RequestAnnotatedVideoResponse { status: "pending".into(), ..Default::default() }));
+            return Ok(Response::new(RequestAnnotatedVideoResponse {
+                status: "pending".into(),
+                ..Default::default()
+            }));
         }
         let key = format!("videos/{}/{name}.mp4", video.video_id);
-        let original = self.storage_root.join(video.original.as_ref().unwrap().key.clone());
+        let original = self
+            .storage_root
+            .join(video.original.as_ref().unwrap().key.clone());
         let target = self.storage_root.join(&key);
         std::fs::copy(original, &target).unwrap();
-        let object = ObjectRef { key, ..Default::default() };
+        let object = ObjectRef {
+            key,
+            ..Default::default()
+        };
         self.with_session(&video.session_id, |s| {
             if let Some(v) = s.videos.iter_mut().find(|v| v.video_id == video.video_id) {
                 v.artefacts.insert(name.to_owned(), object.clone());
             }
         });
-        Ok(Response::new(RequestAnnotatedVideoResponse { status: "complete".into(), video: Some(object), reason: String::new() }))
+        Ok(Response::new(RequestAnnotatedVideoResponse {
+            status: "complete".into(),
+            video: Some(object),
+            reason: String::new(),
+        }))
     }
 
     async fn create_threads(&self, r: Request<CreateThreadsRequest>) -> Res<CreateThreadsResponse> {
@@ -571,20 +789,42 @@ impl SessionService for FakeSession {
 
     async fn get_thread(&self, r: Request<GetThreadRequest>) -> Res<GetThreadResponse> {
         let p = caller(&r)?;
-        let thread = self.store.lock().unwrap().threads.get(&r.get_ref().thread_id).cloned().ok_or_else(|| Status::not_found("thread not found"))?;
+        let thread = self
+            .store
+            .lock()
+            .unwrap()
+            .threads
+            .get(&r.get_ref().thread_id)
+            .cloned()
+            .ok_or_else(|| Status::not_found("thread not found"))?;
         self.find(&p, &thread.session_id)?;
-        Ok(Response::new(GetThreadResponse { thread: Some(thread) }))
+        Ok(Response::new(GetThreadResponse {
+            thread: Some(thread),
+        }))
     }
 
-    async fn list_catalog_exercises(&self, r: Request<ListCatalogExercisesRequest>) -> Res<ListCatalogExercisesResponse> {
+    async fn list_catalog_exercises(
+        &self,
+        r: Request<ListCatalogExercisesRequest>,
+    ) -> Res<ListCatalogExercisesResponse> {
         caller(&r)?;
-        Ok(Response::new(ListCatalogExercisesResponse { exercises: catalog() }))
+        Ok(Response::new(ListCatalogExercisesResponse {
+            exercises: catalog(),
+        }))
     }
 
-    async fn get_catalog_exercise(&self, r: Request<GetCatalogExerciseRequest>) -> Res<GetCatalogExerciseResponse> {
+    async fn get_catalog_exercise(
+        &self,
+        r: Request<GetCatalogExerciseRequest>,
+    ) -> Res<GetCatalogExerciseResponse> {
         caller(&r)?;
-        let exercise = catalog().into_iter().find(|e| e.exercise_id == r.get_ref().exercise_id).ok_or_else(|| Status::not_found("exercise not found"))?;
-        Ok(Response::new(GetCatalogExerciseResponse { exercise: Some(exercise) }))
+        let exercise = catalog()
+            .into_iter()
+            .find(|e| e.exercise_id == r.get_ref().exercise_id)
+            .ok_or_else(|| Status::not_found("exercise not found"))?;
+        Ok(Response::new(GetCatalogExerciseResponse {
+            exercise: Some(exercise),
+        }))
     }
 
     async fn get_user_stats(&self, r: Request<GetUserStatsRequest>) -> Res<GetUserStatsResponse> {

@@ -29,7 +29,9 @@ impl Harness {
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let storage = tempfile::tempdir().unwrap();
-        let session_url = fake_session::FakeSession::new(PathBuf::from(storage.path())).spawn().await;
+        let session_url = fake_session::FakeSession::new(PathBuf::from(storage.path()))
+            .spawn()
+            .await;
         let mut config = Config::new(session_url.clone());
         config.storage_url = Some(format!("file://{}", storage.path().display()));
         config.url_signing_key = Some("test-signing-key".into());
@@ -41,7 +43,12 @@ impl Harness {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
         tokio::spawn(fitvision_edge::serve(listener, state, shutdown.clone()));
-        Harness { base, storage, client: reqwest::Client::new(), shutdown }
+        Harness {
+            base,
+            storage,
+            client: reqwest::Client::new(),
+            shutdown,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -55,5 +62,8 @@ pub fn video_bytes() -> Vec<u8> {
 }
 
 pub fn video_part(name: &str) -> reqwest::multipart::Part {
-    reqwest::multipart::Part::bytes(video_bytes()).file_name(name.to_owned()).mime_str("video/mp4").unwrap()
+    reqwest::multipart::Part::bytes(video_bytes())
+        .file_name(name.to_owned())
+        .mime_str("video/mp4")
+        .unwrap()
 }

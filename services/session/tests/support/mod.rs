@@ -68,7 +68,10 @@ fn postgres_server() -> Option<String> {
                 return Some(trimmed);
             }
             match start_local_postgres() {
-                Ok(url) => Some(url),
+                Ok(url) => {
+                    eprintln!("started a local PostgreSQL for the tests at {url}");
+                    Some(url)
+                }
                 Err(why) => {
                     eprintln!("\n!!! PostgreSQL tests SKIPPED: {why} (set FITVISION_TEST_POSTGRES_URL) !!!\n");
                     None

@@ -1,0 +1,66 @@
+//! Runs on a fresh machine without ../shared: the sports2d demo clip (PyPI wheel,
+//! BSD-3-Clause) fetched by scripts/fetch-fixtures.sh.
+
+mod common;
+
+use fitvision_pose_inference::PoseOptions;
+use fitvision_proto::v1::KeypointSchema;
+
+#[test]
+fn two_people_tracked_on_the_sports2d_demo_with_consistent_output() {
+    let video = common::sports2d_fixture();
+    let (track, summary) = common::engine()
+        .extract(&video, &PoseOptions::default())
+        .expect("pose extraction");
+    let info = track.video.clone().expect("video info");
+    assert_eq!((info.width_px, info.height_px), (1768, 994));
+    assert_eq!(info.frame_count, 230);
+    assert!((info.fps - 30.0).abs() < 0.1, "fps {}", info.fps);
+    assert_eq!(track.schema, KeypointSchema::Coco17 as i32);
+    assert_eq!(track.frames.len(), 230);
+    assert_eq!(summary.frames_analysed, 230);
+
+    // Every frame: timestamps increase, keypoints are 17 with consistent px/normalised values.
+    for pair in track.frames.windows(2) {
+        assert!(pair[1].timestamp_ms > pair[0].timestamp_ms);
+        assert_eq!(pair[1].frame_index, pair[0].frame_index + 1);
+    }
+    for frame in &track.frames {
+        for person in &frame.persons {
+            assert_eq!(person.keypoints.len(), 17);
+            for keypoint in &person.keypoints {
+                assert!((keypoint.x_norm - keypoint.x_px / 1768.0).abs() < 1e-4);
+                assert!((keypoint.y_norm - keypoint.y_px / 994.0).abs() < 1e-4);
+                assert!((0.0..=1.0).contains(&keypoint.score));
+            }
+        }
+    }
+
+    // Someone is in every frame; two people in most (the flipper is airborne/partly
+    // out of frame in a few).
+    let with_person = track.frames.iter().filter(|frame| !frame.persons.is_empty()).count();
+    assert_eq!(with_person, 230);
+    let with_two = track.frames.iter().filter(|frame| frame.persons.len() >= 2).count();
+    assert!(with_two * 100 >= 230 * 80, "two persons in only {with_two}/230 frames");
+
+    // Ids: the two people keep theirs (few ids in total, no id jumps across people).
+    let jump = common::worst_id_jump(&track);
+    assert!(jump < 0.5, "a track id jumped {jump:.2} box heights between frames");
+}
+
+#[test]
+fn max_persons_and_sampling_are_honoured() {
+    let video = common::sports2d_fixture();
+    let options = PoseOptions {
+        target_fps: 10.0,
+        max_persons: 1,
+        ..PoseOptions::default()
+    };
+    let (track, summary) = common::engine().extract(&video, &options).expect("pose extraction");
+    // 230 frames at 30 fps sampled at 10 fps: every third frame.
+    assert_eq!(summary.frames_decoded, 230);
+    assert_eq!(track.frames.len(), 77);
+    assert!(track.frames.iter().all(|frame| frame.frame_index % 3 == 0));
+    assert!(track.frames.iter().all(|frame| frame.persons.len() <= 1));
+    assert_eq!(summary.max_persons_in_frame, 1);
+}
