@@ -91,12 +91,15 @@ pub enum SignalSpec {
         #[serde(default)]
         side: SideChoice,
     },
-    /// Height of a landmark above the lowest ankle position, in body units
-    /// (shoulder-hip-knee-ankle chain lengths), upward positive.
+    /// Height of a landmark above the floor (the ankles' lowest level) or, with
+    /// `relativeTo`, above another landmark, in body units (shoulder-hip-knee-ankle
+    /// chain lengths), upward positive.
     Height {
         joint: String,
         #[serde(default = "both")]
         side: SideChoice,
+        #[serde(default, rename = "relativeTo", skip_serializing_if = "Option::is_none")]
+        relative_to: Option<String>,
     },
     /// Distance between two landmarks (e.g. "left_wrist", "right_wrist") in body units.
     Distance { from: String, to: String },
@@ -139,6 +142,10 @@ pub struct RepRules {
     /// Removes slow drift (handheld camera) with a rolling median of this length; 0 = off.
     #[serde(default)]
     pub detrend_s: f64,
+    /// Half-width of the window over which the signal's range is measured, so a
+    /// zoom or camera change mid-set re-normalises instead of hiding reps.
+    #[serde(default = "default_window")]
+    pub range_window_s: f64,
     /// The move away from the start position is the concentric half (pull-ups,
     /// sit-ups, jacks); otherwise it is the eccentric half (push-ups, squats).
     #[serde(default)]
@@ -159,6 +166,9 @@ fn default_min_duration() -> f64 {
 }
 fn default_max_duration() -> f64 {
     15.0
+}
+fn default_window() -> f64 {
+    6.0
 }
 
 /// A bound on a signal; either side may be open.
@@ -433,6 +443,9 @@ fn check_rep_rules(r: &RepRules, errors: &mut Vec<String>) {
     if !(r.min_duration_s >= 0.0 && r.max_duration_s > r.min_duration_s) {
         errors.push("reps.minDurationS must be >= 0 and below reps.maxDurationS".into());
     }
+    if !(r.range_window_s > 0.0) {
+        errors.push("reps.rangeWindowS must be positive".into());
+    }
     if r.detrend_s < 0.0 {
         errors.push("reps.detrendS must be >= 0".into());
     }
@@ -470,9 +483,11 @@ fn check_signal(at: &str, s: &SignalSpec, errors: &mut Vec<String>) {
                 ));
             }
         }
-        SignalSpec::Height { joint, .. } => {
-            if joint != "nose" && Limb::parse(joint).is_none() {
-                errors.push(format!("{at}: unknown landmark {joint:?} for a height"));
+        SignalSpec::Height { joint, relative_to, .. } => {
+            for j in std::iter::once(joint).chain(relative_to) {
+                if j != "nose" && Limb::parse(j).is_none() {
+                    errors.push(format!("{at}: unknown landmark {j:?} for a height (e.g. hip, shoulder, wrist)"));
+                }
             }
         }
         SignalSpec::Distance { from, to } => {

@@ -3,8 +3,9 @@
 //! A rep is a *full excursion*: the signal must be at the start position, leave
 //! it past the `enter` threshold, and come back past the `exit` threshold
 //! (hysteresis, so noise around one threshold cannot count twice). Thresholds
-//! are fractions of the signal's robust range (2nd..98th percentile), oriented so
-//! that 1 is the start position. Every candidate must then pass:
+//! are fractions of the signal's robust range (2nd..98th percentile within a
+//! sliding window, so a zoom or camera change re-normalises), oriented so that 1
+//! is the start position. Every candidate must then pass:
 //! - an absolute minimum range (a dead hang or a fidget is not a rep),
 //! - a minimum range relative to the set's median rep (a set-up bend is not a rep),
 //! - minimum and maximum durations.
@@ -46,14 +47,24 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     if !(range >= rules.min_range) || range <= 0.0 {
         return Vec::new();
     }
+    let local = local_ranges(times_s, signal, rules.range_window_s);
     // Oriented value: larger = closer to the start position.
     let orient = |v: f64| match rules.start {
         StartPosition::High => v,
         StartPosition::Low => -v,
     };
-    let norm = |v: f64| match rules.start {
-        StartPosition::High => (v - lo) / range,
-        StartPosition::Low => (hi - v) / range,
+    // Position within the local range, 1 = start end. A window whose range is
+    // below the minimum holds no rep: it reads as "at the start" (no excursion).
+    let norm = |i: usize, v: f64| {
+        let Some((lo, hi)) = local[i] else { return 1.0 };
+        let range = hi - lo;
+        if range < rules.min_range {
+            return 1.0;
+        }
+        match rules.start {
+            StartPosition::High => (v - lo) / range,
+            StartPosition::Low => (hi - v) / range,
+        }
     };
     let o = |i: usize| orient(signal[i].unwrap_or(f64::NAN));
 
@@ -94,7 +105,7 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
             pending = None;
         }
         last_present = Some(i);
-        let n = norm(v);
+        let n = norm(i, v);
         state = match state {
             State::Unknown if n >= rules.exit => State::AtStart(Plateau { first: i, from: i }),
             State::Unknown => State::Unknown,
@@ -153,6 +164,24 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     reps
 }
 
+/// Robust (2nd..98th percentile) range of the signal within +-`half_window_s` of each frame.
+fn local_ranges(times_s: &[f64], signal: &[Option<f64>], half_window_s: f64) -> Vec<Option<(f64, f64)>> {
+    let n = signal.len();
+    let (mut from, mut to) = (0usize, 0usize);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        while times_s[i] - times_s[from] > half_window_s {
+            from += 1;
+        }
+        while to < n && times_s[to] - times_s[i] <= half_window_s {
+            to += 1;
+        }
+        let w: Vec<f64> = signal[from..to].iter().flatten().copied().collect();
+        out.push(stats::percentile(&w, 2.0).zip(stats::percentile(&w, 98.0)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +196,7 @@ mod tests {
             min_duration_s: 0.3,
             max_duration_s: 10.0,
             detrend_s: 0.0,
+            range_window_s: 6.0,
             first_half_concentric: false,
         }
     }

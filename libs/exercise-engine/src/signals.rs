@@ -29,7 +29,10 @@ fn signal_limbs(spec: &SignalSpec) -> Vec<Limb> {
                 vec![a, b]
             })
             .unwrap_or_default(),
-        SignalSpec::Height { joint, .. } => Limb::parse(joint).into_iter().collect(),
+        SignalSpec::Height { joint, relative_to, .. } => std::iter::once(joint)
+            .chain(relative_to)
+            .filter_map(|j| Limb::parse(j))
+            .collect(),
         SignalSpec::Distance { .. } => Vec::new(),
     }
 }
@@ -87,18 +90,25 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
                 .map(|i| per_side(side, |s| segment_angle_deg(seg, s, |l, sd| subject.limb(i, l, sd))))
                 .collect()
         }
-        SignalSpec::Height { joint, side } => {
+        SignalSpec::Height { joint, side, relative_to } => {
             let ground = ground_y(subject);
             let side = side_of(*side, subject, spec);
+            let y_of = |i: usize, name: &str| {
+                if name == "nose" {
+                    subject.point(i, Joint::Nose).map(|p| p.y)
+                } else {
+                    let limb = Limb::parse(name)?;
+                    per_side(side, |s| subject.limb(i, limb, s).map(|p| p.y))
+                }
+            };
             (0..n)
                 .map(|i| {
-                    let y = if joint == "nose" {
-                        subject.point(i, Joint::Nose).map(|p| p.y)
-                    } else {
-                        let limb = Limb::parse(joint)?;
-                        per_side(side, |s| subject.limb(i, limb, s).map(|p| p.y))
-                    }?;
-                    Some((ground - y) / unit)
+                    let y = y_of(i, joint)?;
+                    let base = match relative_to {
+                        Some(r) => y_of(i, r)?,
+                        None => ground,
+                    };
+                    Some((base - y) / unit)
                 })
                 .collect()
         }

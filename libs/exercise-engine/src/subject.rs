@@ -119,37 +119,56 @@ impl SubjectTrack {
             .map(|d| 1.0 / d)
             .unwrap_or(fps);
 
-        let mut poses = Vec::with_capacity(n);
-        let mut last_box: Option<BoundingBox> = None;
-        for f in &track.frames {
-            let chosen = f.persons.iter().find(|p| p.track_id == id).or_else(|| {
-                let lb = last_box.as_ref()?;
-                f.persons
-                    .iter()
-                    .filter_map(|p| p.r#box.as_ref().map(|b| (p, iou(lb, b))))
-                    .filter(|(_, o)| *o >= STITCH_MIN_IOU)
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(p, _)| p)
-            });
-            match chosen {
-                Some(p) if p.keypoints.len() >= schema.len() => {
-                    if let Some(b) = &p.r#box {
-                        last_box = Some(*b);
-                    }
-                    poses.push(Some(
-                        p.keypoints
-                            .iter()
-                            .map(|k| Keypoint {
-                                x: k.x_px as f64,
-                                y: k.y_px as f64,
-                                score: k.score as f64,
-                            })
-                            .collect(),
-                    ));
+        // Which person of each frame is the subject: the dominant id, else (the
+        // tracker lost the identity) whoever overlaps the subject's nearest known
+        // box, first looking back in time, then forward.
+        let mut chosen: Vec<Option<usize>> = track
+            .frames
+            .iter()
+            .map(|f| f.persons.iter().position(|p| p.track_id == id))
+            .collect();
+        let stitch = |f: &fitvision_proto::v1::PoseFrame, reference: &BoundingBox| {
+            f.persons
+                .iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.r#box.as_ref().map(|b| (k, iou(reference, b))))
+                .filter(|(_, o)| *o >= STITCH_MIN_IOU)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(k, _)| k)
+        };
+        for order in [false, true] {
+            let mut reference: Option<BoundingBox> = None;
+            let indices: Vec<usize> = if order { (0..n).rev().collect() } else { (0..n).collect() };
+            for i in indices {
+                let f = &track.frames[i];
+                if chosen[i].is_none()
+                    && let Some(r) = &reference
+                {
+                    chosen[i] = stitch(f, r);
                 }
-                _ => poses.push(None),
+                if let Some(b) = chosen[i].and_then(|k| f.persons[k].r#box) {
+                    reference = Some(b);
+                }
             }
         }
+        let poses: Vec<Option<Vec<Keypoint>>> = track
+            .frames
+            .iter()
+            .zip(&chosen)
+            .map(|(f, k)| {
+                let p = &f.persons[(*k)?];
+                (p.keypoints.len() >= schema.len()).then(|| {
+                    p.keypoints
+                        .iter()
+                        .map(|k| Keypoint {
+                            x: k.x_px as f64,
+                            y: k.y_px as f64,
+                            score: k.score as f64,
+                        })
+                        .collect()
+                })
+            })
+            .collect();
         Some(Self {
             schema,
             track_id: id,

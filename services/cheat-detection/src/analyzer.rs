@@ -79,7 +79,11 @@ impl Analyzer {
         let track_started = Instant::now();
         let outcomes = vec![
             camera::check(&samples.camera_pairs, &self.params.camera),
-            text::check(&observations, &self.params.text)?,
+            text::check(
+                &observations,
+                &camera::CameraPath::from_pairs(&samples.camera_pairs, &self.params.camera),
+                &self.params.text,
+            )?,
             match track {
                 Some(t) => people::check(t, &self.params.people),
                 None => CheckOutcome::not_assessed(MULTIPLE_PEOPLE, "no pose track supplied"),

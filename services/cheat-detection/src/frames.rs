@@ -75,6 +75,8 @@ struct CameraFrame {
     hist: Mat,
     keypoints: Vector<KeyPoint>,
     descriptors: Mat,
+    /// Background mask (people removed) when the people leave enough background.
+    background: Option<Mat>,
     uniform: bool,
 }
 
@@ -309,6 +311,7 @@ fn camera_frame(
         hist: hist_norm,
         keypoints,
         descriptors,
+        background: use_mask.then_some(mask),
         uniform: std < UNIFORM_STD,
     })
 }
@@ -316,14 +319,29 @@ fn camera_frame(
 /// Geometric and photometric relation between two camera samples.
 fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Result<CameraPair, CheckError> {
     let hist_distance = imgproc::compare_hist(&a.hist, &b.hist, imgproc::HISTCMP_BHATTACHARYYA)?;
+    // Grey change of the background only: an athlete swinging their arms changes many
+    // pixels without any change of camera.
     let gray_diff = {
         let mut diff = Mat::default();
         cv::absdiff(&a.gray, &b.gray, &mut diff)?;
-        cv::mean_def(&diff)?[0]
+        let both = match (&a.background, &b.background) {
+            (Some(ma), Some(mb)) => {
+                let mut m = Mat::default();
+                cv::bitwise_and(ma, mb, &mut m, &cv::no_array())?;
+                let enough = f64::from(cv::count_non_zero(&m)?) >= 0.2 * f64::from(m.size()?.area());
+                enough.then_some(m)
+            }
+            _ => None,
+        };
+        match both {
+            Some(mask) => cv::mean(&diff, &mask)?[0],
+            None => cv::mean_def(&diff)?[0],
+        }
     };
     let mut good = 0usize;
     let mut inliers = 0usize;
     let mut shift_px = 0.0;
+    let (mut shift_x, mut shift_y) = (0.0, 0.0);
     let mut zoom = 1.0;
     if a.descriptors.rows() >= 8 && b.descriptors.rows() >= 8 {
         let mut knn = Vector::<Vector<DMatch>>::new();
@@ -362,6 +380,9 @@ fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Re
                 let (tx, ty) = (*model.at_2d::<f64>(0, 2)?, *model.at_2d::<f64>(1, 2)?);
                 zoom = (m00 * m00 + m10 * m10).sqrt();
                 shift_px = (tx * tx + ty * ty).sqrt();
+                let size = a.gray.size()?;
+                shift_x = tx / f64::from(size.width.max(1));
+                shift_y = ty / f64::from(size.height.max(1));
             }
         }
     }
@@ -374,6 +395,8 @@ fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Re
         good_matches: good,
         inliers,
         shift_px,
+        shift_x,
+        shift_y,
         zoom,
         hist_distance,
         gray_diff,

@@ -67,6 +67,10 @@ pub struct DetectorParams {
     pub unclip_ratio: f32,
     /// Regions thinner than this many detector pixels are noise.
     pub min_side_px: i32,
+    /// Regions taller than this share of the image are not a text line.
+    pub max_height_share: f64,
+    /// Regions narrower than this times their height are not horizontal text.
+    pub min_aspect: f64,
 }
 
 impl Default for DetectorParams {
@@ -76,6 +80,8 @@ impl Default for DetectorParams {
             box_threshold: 0.5,
             unclip_ratio: 1.6,
             min_side_px: 4,
+            max_height_share: 0.25,
+            min_aspect: 0.3,
         }
     }
 }
@@ -197,7 +203,12 @@ pub fn boxes_from_probability(
         let y = *stats.at_2d::<i32>(label, imgproc::CC_STAT_TOP)?;
         let bw = *stats.at_2d::<i32>(label, imgproc::CC_STAT_WIDTH)?;
         let bh = *stats.at_2d::<i32>(label, imgproc::CC_STAT_HEIGHT)?;
-        if bw.min(bh) < params.min_side_px {
+        // Too thin, taller than any text line, or a vertical strip: not text we care about
+        // (DB fires on striped clothing and railings).
+        if bw.min(bh) < params.min_side_px
+            || f64::from(bh) > params.max_height_share * f64::from(h)
+            || f64::from(bw) < params.min_aspect * f64::from(bh)
+        {
             continue;
         }
         let mut sum = 0.0f32;

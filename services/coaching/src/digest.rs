@@ -17,6 +17,11 @@ pub struct Fault<'a> {
 }
 
 impl Fault<'_> {
+    /// Weight times the share of checks failed.
+    pub fn impact(&self) -> f64 {
+        self.check.weight * self.rate.value / 100.0
+    }
+
     pub fn label(&self, language: Language) -> String {
         check_label(self.check, language)
     }
@@ -138,8 +143,17 @@ impl<'a> ExerciseDigest<'a> {
         self.result.rep_count
     }
 
+    /// The heaviest fault (the list's first).
     pub fn top_fault(&self) -> Option<&Fault<'a>> {
         self.faults.first()
+    }
+
+    /// Faults by what they cost the form score (weight x share failed), most
+    /// first: what to work on, even when a lighter check fails on every rep.
+    pub fn faults_by_impact(&self) -> Vec<&Fault<'a>> {
+        let mut faults: Vec<&Fault<'a>> = self.faults.iter().collect();
+        faults.sort_by(|a, b| b.impact().total_cmp(&a.impact()));
+        faults
     }
 }
 

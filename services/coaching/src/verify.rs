@@ -76,20 +76,25 @@ impl StatedNumber {
         0.5 * 10f64.powi(-self.decimals) + 1e-9
     }
 
-    /// Whether `self` is a rounding (or unit conversion) of `given`.
+    /// Whether `self` and `given` can be roundings of the same value, directly
+    /// or after converting `given` into `self`'s unit: their rounding
+    /// intervals overlap ("13%" given, "12.5%" stated; "2.02" given, "2" stated).
     fn matches(&self, given: &StatedNumber) -> bool {
-        let close = |target: f64| {
+        let close = |target: f64, target_tolerance: f64| {
             (self.value - target).abs()
-                <= self.rounding_tolerance() + RELATIVE_TOLERANCE * target.abs()
+                <= self.rounding_tolerance()
+                    + target_tolerance
+                    + RELATIVE_TOLERANCE * target.abs()
         };
-        if close(given.value) {
+        if close(given.value, given.rounding_tolerance()) {
             return true;
         }
         match (self.unit, given.unit) {
             (Some((dimension, size)), Some((given_dimension, given_size)))
                 if dimension == given_dimension =>
             {
-                close(given.value * given_size / size)
+                let factor = given_size / size;
+                close(given.value * factor, given.rounding_tolerance() * factor)
             }
             _ => false,
         }
@@ -253,6 +258,9 @@ mod tests {
         assert_eq!(invented.text, "2.5");
         assert!(allowed.first_unverified("lift 230 lb").is_some());
         assert!(allowed.first_unverified("do 3 sets").is_some());
+        // "42%" stands for 41.5..42.5: a finer rounding inside is the same fact.
+        assert_eq!(allowed.first_unverified("41.7% of reps"), None);
+        assert!(allowed.first_unverified("43.5% of reps").is_some());
     }
 
     #[test]

@@ -30,7 +30,7 @@ async fn overall_states_the_rep_count_and_the_heaviest_fault_with_its_rate() {
     // Hips sagging weighs 0.40 > elbows 0.25: listed first, with 5 of 12 = 42%.
     assert!(text.contains("1. Hips sagging: failed 5 of 12 checks (42%)"), "{text}");
     assert!(text.contains("2. Elbows flaring: failed 2 of 12 checks (17%)"), "{text}");
-    assert!(text.contains("no misses on \"Full lockout\""), "{text}");
+    assert!(text.contains("the \"Full lockout\" check passed on every rep"), "{text}");
     assert!(text.contains("6 of 12 reps passed every form check"), "{text}");
     assert!(text.contains("glutes"), "the top fault gets a cue: {text}");
     // The heaviest fault is frequent (42% >= 30%): regress to the clean reps.
@@ -152,7 +152,7 @@ async fn traditional_chinese_for_hant_regions_without_mixing_scripts() {
     assert!(simplified.contains("1. 保持身体成一直线：12次检查中有5次未达标（42%）。"), "{simplified}");
     assert!(traditional.starts_with("俯臥撐：共完成12次，用時31.4秒。"), "{traditional}");
     assert!(traditional.contains("1. 保持身體成一直線：12次檢查中有5次未達標（42%）。"), "{traditional}");
-    assert!(traditional.contains("「手臂完全伸直」全程沒有出錯"), "{traditional}");
+    assert!(traditional.contains("「手臂完全伸直」這項檢查每次都通過"), "{traditional}");
 }
 
 #[tokio::test]

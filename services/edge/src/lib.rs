@@ -11,6 +11,7 @@ pub mod config;
 pub mod docs;
 pub mod downloads;
 pub mod error;
+pub mod grpc_web;
 pub mod progress;
 pub mod rate_limit;
 pub mod routes;
@@ -182,7 +183,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(authed(Family::Plain));
 
+    let grpc_web = tower::Layer::layer(
+        &tonic_web::GrpcWebLayer::new(),
+        grpc_web::SessionProxy::new(state.channel()),
+    );
     let public_routes = Router::new()
+        .route_service("/fitvision.v1.SessionService/{method}", grpc_web)
         .route("/oauth2/token", post(guru::token))
         .route("/videos/{id}/upload", post(guru::upload_video))
         .route("/files/{*key}", get(downloads::download))
@@ -230,6 +236,8 @@ pub fn router(state: AppState) -> Router {
                     axum::http::HeaderName::from_static("x-request-id"),
                 ]),
         )
+        // A panic becomes a JSON 500, never a bare error page or a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(fitvision_service_kit::http::layers())
         .with_state(state)
 }
@@ -242,6 +250,11 @@ fn web_dir(config: &Config) -> Option<std::path::PathBuf> {
         .clone()
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist"));
     dir.join("index.html").is_file().then_some(dir)
+}
+
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("handler panicked");
+    ApiError::internal(Family::Plain, "internal error").into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -33,7 +33,8 @@ impl KeyedLimiter {
             Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
-                Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).map_err(|s: u64| s.max(1))
+                // Round up: a client retrying after the header's value must succeed.
+                Err((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
             }
         }
     }

@@ -112,7 +112,7 @@ impl AppState {
         let (expires, sig) = self.inner.signer.sign_download(key, now_s());
         let encoded_key: String = key
             .split('/')
-            .map(|segment| percent_encode(segment))
+            .map(percent_encode)
             .collect::<Vec<_>>()
             .join("/");
         format!(

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
-use axum::extract::multipart::MultipartError;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use fitvision_proto::v1::upload_video_request::Payload;
@@ -59,6 +59,19 @@ fn multipart_error(family: Family, error: MultipartError) -> ApiError {
         status,
         format!("invalid multipart body: {}", error.body_text()),
     )
+}
+
+/// The multipart body, or the family's 400 when the request is not multipart.
+pub fn multipart_body(
+    family: Family,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Multipart, ApiError> {
+    multipart.map_err(|rejection| {
+        ApiError::bad_request(
+            family,
+            format!("expected a multipart/form-data body: {}", rejection.body_text()),
+        )
+    })
 }
 
 /// Reads the whole form, streaming the file into `UploadVideo` with the metadata

@@ -1367,3 +1367,60 @@ async fn annotated_rpcs_are_transcoded_to_json() {
     .await;
     assert_eq!(status, 401);
 }
+
+/// Frames a protobuf message for grpc-web (flag 0, big-endian length).
+fn grpc_web_frame(message: &impl prost::Message) -> Vec<u8> {
+    let payload = message.encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&payload);
+    frame
+}
+
+#[tokio::test]
+async fn session_service_is_reachable_over_grpc_web() {
+    use fitvision_proto::v1::{ListCatalogExercisesRequest, ListCatalogExercisesResponse};
+    use prost::Message;
+    let h = Harness::start().await;
+    let call = |auth: Option<&str>| {
+        let mut request = h
+            .client
+            .post(h.url("/fitvision.v1.SessionService/ListCatalogExercises"))
+            .header("content-type", "application/grpc-web+proto")
+            .header("x-grpc-web", "1")
+            .header("origin", "http://example.test")
+            .body(grpc_web_frame(&ListCatalogExercisesRequest {}));
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth.to_owned());
+        }
+        request.send()
+    };
+    let response = call(Some(USER)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("access-control-allow-origin"));
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body[0], 0, "first frame carries the message");
+    let length = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+    let reply = ListCatalogExercisesResponse::decode(&body[5..5 + length]).unwrap();
+    assert_eq!(reply.exercises.len(), 2);
+    let trailers = String::from_utf8_lossy(&body[5 + length + 5..]).to_ascii_lowercase();
+    assert!(trailers.contains("grpc-status:0"), "{trailers}");
+
+    // Without a credential the session service answers UNAUTHENTICATED (16).
+    let body = call(None).await.unwrap();
+    let status = body.headers().get("grpc-status").map(|v| v.to_str().unwrap().to_owned());
+    let text = String::from_utf8_lossy(&body.bytes().await.unwrap()).to_ascii_lowercase();
+    assert!(status.as_deref() == Some("16") || text.contains("grpc-status:16"), "{status:?} {text}");
+}
+
+#[tokio::test]
+async fn non_multipart_uploads_get_the_family_error_shape() {
+    let h = Harness::start().await;
+    let session = create_workout(&h, USER).await;
+    let (status, body) = json_of(h.client.post(h.url(&format!("/session/{session}/submit-exercise"))).header("authorization", USER).json(&json!({"exercise_type": "squat"})).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(body["detail"].as_str().unwrap().contains("multipart"));
+    let (status, body) = json_of(h.client.post(h.url("/weightlifting/sessions/")).header("authorization", ADMIN).body("x").send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(body["error"].is_string());
+}

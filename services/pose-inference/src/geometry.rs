@@ -82,8 +82,38 @@ pub struct Detection {
     pub keypoints: Vec<PixelKeypoint>,
 }
 
+/// Share of `inner`'s area that lies inside `outer`.
+fn containment(inner: &PixelBox, outer: &PixelBox) -> f32 {
+    let overlap_width = (inner.x2.min(outer.x2) - inner.x1.max(outer.x1)).max(0.0);
+    let overlap_height = (inner.y2.min(outer.y2) - inner.y1.max(outer.y1)).max(0.0);
+    let area = inner.area();
+    if area <= 0.0 { 0.0 } else { overlap_width * overlap_height / area }
+}
+
+/// Whether `candidate` is a partial duplicate of `winner`: a box mostly inside the
+/// winner's whose confident keypoints sit on the winner's keypoints (half a person
+/// detected again). Two real people overlapping have different skeletons.
+fn is_partial_duplicate(candidate: &Detection, winner: &Detection) -> bool {
+    const CONTAINED: f32 = 0.85;
+    const SAME_POINT_SHARE: f32 = 0.7;
+    const VISIBLE: f32 = 0.5;
+    if containment(&candidate.bbox, &winner.bbox) < CONTAINED {
+        return false;
+    }
+    let tolerance = 0.05 * winner.bbox.diagonal().max(1.0);
+    let (mut shared, mut same) = (0_u32, 0_u32);
+    for (ours, theirs) in candidate.keypoints.iter().zip(&winner.keypoints) {
+        if ours.score >= VISIBLE && theirs.score >= VISIBLE {
+            shared += 1;
+            same += u32::from((ours.x - theirs.x).hypot(ours.y - theirs.y) <= tolerance);
+        }
+    }
+    shared >= 3 && same as f32 >= SAME_POINT_SHARE * shared as f32
+}
+
 /// Greedy NMS: keeps the best-scoring detection of every cluster overlapping by more
-/// than `iou_threshold`; at most `max_detections` survive, best first.
+/// than `iou_threshold`, and drops partial duplicates of a kept person (see
+/// [`is_partial_duplicate`]); at most `max_detections` survive, best first.
 pub fn non_maximum_suppression(
     mut detections: Vec<Detection>,
     iou_threshold: f32,
@@ -95,10 +125,10 @@ pub fn non_maximum_suppression(
         if kept.len() >= max_detections {
             break;
         }
-        if kept
-            .iter()
-            .all(|winner| winner.bbox.iou(&candidate.bbox) <= iou_threshold)
-        {
+        if kept.iter().all(|winner| {
+            winner.bbox.iou(&candidate.bbox) <= iou_threshold
+                && !is_partial_duplicate(&candidate, winner)
+        }) {
             kept.push(candidate);
         }
     }
@@ -115,6 +145,27 @@ mod tests {
             score,
             keypoints: Vec::new(),
         }
+    }
+
+    fn with_keypoints(mut detection: Detection, points: &[(f32, f32)]) -> Detection {
+        detection.keypoints = points
+            .iter()
+            .map(|&(x, y)| PixelKeypoint { x, y, score: 0.9 })
+            .collect();
+        detection
+    }
+
+    #[test]
+    fn nms_drops_half_person_duplicates_but_keeps_overlapping_people() {
+        let body = [(50.0, 20.0), (40.0, 40.0), (60.0, 40.0), (45.0, 70.0), (55.0, 70.0)];
+        let whole = with_keypoints(detection(0.0, 0.0, 100.0, 200.0, 0.9), &body);
+        // Upper half again, same keypoints: a duplicate.
+        let upper = with_keypoints(detection(10.0, 0.0, 90.0, 100.0, 0.5), &body);
+        // Someone standing in front, inside the box, with a different skeleton.
+        let other_body = [(30.0, 120.0), (20.0, 140.0), (40.0, 140.0), (25.0, 180.0), (35.0, 180.0)];
+        let in_front = with_keypoints(detection(5.0, 100.0, 60.0, 200.0, 0.6), &other_body);
+        let kept = non_maximum_suppression(vec![upper, whole.clone(), in_front.clone()], 0.7, 10);
+        assert_eq!(kept, vec![whole, in_front]);
     }
 
     #[test]

@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use fitvision_proto::v1 as pb;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tonic::Status;
@@ -86,7 +84,9 @@ impl Principal {
         if self.is_manager() {
             Ok(())
         } else {
-            Err(Status::permission_denied("admin or sub-admin role required"))
+            Err(Status::permission_denied(
+                "admin or sub-admin role required",
+            ))
         }
     }
 
@@ -198,7 +198,10 @@ impl Authenticator {
     }
 
     /// The principal of a request's `authorization` metadata.
-    pub async fn from_metadata(&self, metadata: &tonic::metadata::MetadataMap) -> Result<Principal, Status> {
+    pub async fn from_metadata(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+    ) -> Result<Principal, Status> {
         let value = metadata
             .get("authorization")
             .ok_or_else(|| Status::unauthenticated("missing authorization credential"))?;
@@ -267,7 +270,11 @@ impl Authenticator {
 
     /// OAuth2 client credentials: client id = key id (`admin` for the
     /// configured admin key), secret = the key.
-    pub async fn issue_token(&self, client_id: &str, secret: &str) -> Result<(String, Duration), Status> {
+    pub async fn issue_token(
+        &self,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<(String, Duration), Status> {
         let key = api_key::Entity::find_by_id(client_id.to_owned())
             .one(&self.db)
             .await
@@ -337,7 +344,9 @@ pub async fn ensure_admin_key(
     tenant_id: &str,
     configured: Option<&str>,
 ) -> Result<Option<String>, sea_orm::DbErr> {
-    let existing = api_key::Entity::find_by_id(ADMIN_KEY_ID.to_owned()).one(db).await?;
+    let existing = api_key::Entity::find_by_id(ADMIN_KEY_ID.to_owned())
+        .one(db)
+        .await?;
     match (configured.filter(|k| !k.is_empty()), existing) {
         (Some(key), Some(existing)) => {
             if existing.key_hash != hash_secret(key) || existing.revoked_at.is_some() {
@@ -349,13 +358,31 @@ pub async fn ensure_admin_key(
             Ok(None)
         }
         (Some(key), None) => {
-            store_key(db, ADMIN_KEY_ID, tenant_id, ADMIN_KEY_ID, pb::Role::Admin, &[], key).await?;
+            store_key(
+                db,
+                ADMIN_KEY_ID,
+                tenant_id,
+                ADMIN_KEY_ID,
+                pb::Role::Admin,
+                &[],
+                key,
+            )
+            .await?;
             Ok(None)
         }
         (None, Some(_)) => Ok(None),
         (None, None) => {
             let key = generate_secret();
-            store_key(db, ADMIN_KEY_ID, tenant_id, ADMIN_KEY_ID, pb::Role::Admin, &[], &key).await?;
+            store_key(
+                db,
+                ADMIN_KEY_ID,
+                tenant_id,
+                ADMIN_KEY_ID,
+                pb::Role::Admin,
+                &[],
+                &key,
+            )
+            .await?;
             Ok(Some(key))
         }
     }
@@ -379,11 +406,13 @@ async fn load_or_create_setting(
     match inserted {
         Ok(_) => Ok(value),
         // Another replica created it first: use theirs.
-        Err(error) if crate::db::is_unique_violation(&error) => setting::Entity::find_by_id(key.to_owned())
-            .one(db)
-            .await?
-            .map(|s| s.value)
-            .ok_or(error),
+        Err(error) if crate::db::is_unique_violation(&error) => {
+            setting::Entity::find_by_id(key.to_owned())
+                .one(db)
+                .await?
+                .map(|s| s.value)
+                .ok_or(error)
+        }
         Err(error) => Err(error),
     }
 }

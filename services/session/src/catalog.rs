@@ -11,7 +11,10 @@ use crate::db::{is_unique_violation, now_ms};
 use crate::library::{LIBRARY, normalise};
 
 /// Inserts library exercises that are missing; never overwrites edits.
-pub async fn seed_library<C: ConnectionTrait>(db: &C, library_tenant: &str) -> Result<usize, sea_orm::DbErr> {
+pub async fn seed_library<C: ConnectionTrait>(
+    db: &C,
+    library_tenant: &str,
+) -> Result<usize, sea_orm::DbErr> {
     let existing: Vec<String> = exercise::Entity::find()
         .filter(exercise::Column::TenantId.eq(library_tenant))
         .all(db)
@@ -38,7 +41,9 @@ pub async fn seed_library<C: ConnectionTrait>(db: &C, library_tenant: &str) -> R
             mode: Set(entry.mode.to_owned()),
             target_value: Set(entry.target_value),
             estimated_calories: Set(entry.estimated_calories),
-            definition_json: Set(serde_json::json!({"mode": "rule", "exercise": entry.id}).to_string()),
+            definition_json: Set(
+                serde_json::json!({"mode": "rule", "exercise": entry.id}).to_string()
+            ),
             aliases: Set(serde_json::to_string(entry.aliases).unwrap_or_else(|_| "[]".into())),
             domain: Set(entry.domain.to_owned()),
             enabled: Set(true),
@@ -107,7 +112,11 @@ pub async fn visible<C: ConnectionTrait>(
             visible.push(exercise_to_proto(entry, true, chosen.sort_order));
         }
     }
-    visible.sort_by(|a, b| a.sort_order.cmp(&b.sort_order).then(a.exercise_id.cmp(&b.exercise_id)));
+    visible.sort_by(|a, b| {
+        a.sort_order
+            .cmp(&b.sort_order)
+            .then(a.exercise_id.cmp(&b.exercise_id))
+    });
     Ok(visible)
 }
 
@@ -176,7 +185,11 @@ pub async fn upsert_custom<C: ConnectionTrait>(
         category: Set(input.category.clone()),
         difficulty: Set(input.difficulty.clone()),
         image_url: Set(input.image_url.clone()),
-        mode: Set(if input.r#type.is_empty() { "rep".into() } else { input.r#type.clone() }),
+        mode: Set(if input.r#type.is_empty() {
+            "rep".into()
+        } else {
+            input.r#type.clone()
+        }),
         target_value: Set(input.target_value as i32),
         estimated_calories: Set(input.estimated_calories),
         definition_json: Set(input.algorithm_json.clone()),

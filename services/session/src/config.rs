@@ -9,7 +9,11 @@ use fitvision_storage::StorageArgs;
 #[derive(clap::Args, Debug, Clone)]
 pub struct Config {
     /// gRPC listen address.
-    #[arg(long = "addr", env = "FITVISION_SESSION_ADDR", default_value = "127.0.0.1:50051")]
+    #[arg(
+        long = "addr",
+        env = "FITVISION_SESSION_ADDR",
+        default_value = "127.0.0.1:50051"
+    )]
     pub addr: SocketAddr,
     /// Embedded data directory: SQLite file `session.db` and `objects/` live here.
     #[arg(long, env = "FITVISION_DATA_DIR", default_value = "./fitvision-data")]
@@ -46,13 +50,29 @@ pub struct Config {
     /// First retry delay; doubles per attempt (milliseconds).
     #[arg(long, env = "FITVISION_JOB_BACKOFF_MS", default_value_t = 2000)]
     pub job_backoff_ms: u64,
-    #[arg(long, env = "FITVISION_POSE_INFERENCE_URL", default_value = "http://127.0.0.1:50052")]
+    #[arg(
+        long,
+        env = "FITVISION_POSE_INFERENCE_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
     pub pose_inference_url: String,
-    #[arg(long, env = "FITVISION_CHEAT_DETECTION_URL", default_value = "http://127.0.0.1:50053")]
+    #[arg(
+        long,
+        env = "FITVISION_CHEAT_DETECTION_URL",
+        default_value = "http://127.0.0.1:50053"
+    )]
     pub cheat_detection_url: String,
-    #[arg(long, env = "FITVISION_EXERCISE_METRICS_URL", default_value = "http://127.0.0.1:50054")]
+    #[arg(
+        long,
+        env = "FITVISION_EXERCISE_METRICS_URL",
+        default_value = "http://127.0.0.1:50054"
+    )]
     pub exercise_metrics_url: String,
-    #[arg(long, env = "FITVISION_COACHING_URL", default_value = "http://127.0.0.1:50055")]
+    #[arg(
+        long,
+        env = "FITVISION_COACHING_URL",
+        default_value = "http://127.0.0.1:50055"
+    )]
     pub coaching_url: String,
     /// Frames analysed per second of video (0 = every frame).
     #[arg(long, env = "FITVISION_POSE_TARGET_FPS", default_value_t = 0.0)]

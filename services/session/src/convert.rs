@@ -103,10 +103,14 @@ fn object_ref(key: &str, size: i64, sha: &str, content_type: &str) -> pb::Object
 }
 
 pub fn video_original(model: &video::Model) -> Option<pb::ObjectRef> {
-    model
-        .object_key
-        .as_deref()
-        .map(|key| object_ref(key, model.size_bytes, &model.sha256_hex, &model.content_type))
+    model.object_key.as_deref().map(|key| {
+        object_ref(
+            key,
+            model.size_bytes,
+            &model.sha256_hex,
+            &model.content_type,
+        )
+    })
 }
 
 pub fn artefact_ref(model: &artefact::Model) -> pb::ObjectRef {
@@ -172,7 +176,11 @@ pub fn thread_to_proto(model: &thread::Model) -> pb::Thread {
     }
 }
 
-pub fn exercise_to_proto(model: &exercise::Model, enabled: bool, sort_order: i32) -> pb::CatalogExercise {
+pub fn exercise_to_proto(
+    model: &exercise::Model,
+    enabled: bool,
+    sort_order: i32,
+) -> pb::CatalogExercise {
     pb::CatalogExercise {
         exercise_id: model.id.clone(),
         client_id: model.tenant_id.clone(),

@@ -51,7 +51,9 @@ pub struct Started {
 pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Result<Started> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = db::connect_and_migrate(&config.database_url()).await?;
-    let storage = config.storage.open_or_local(&config.data_dir.join("objects"))?;
+    let storage = config
+        .storage
+        .open_or_local(&config.data_dir.join("objects"))?;
     let swept = storage.sweep_temporaries(STALE_UPLOAD_AGE).await?;
     if swept > 0 {
         tracing::info!(swept, "removed abandoned temporary uploads");
@@ -146,7 +148,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
 /// Hides a password in a database url for logs.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
         _ => url.to_owned(),
     }
 }

@@ -12,19 +12,26 @@ use tonic::Code;
 async fn key_for(server: &mut TestServer, tenant: &str, user: &str, role: pb::Role) -> String {
     server
         .client
-        .create_api_key(authed(ADMIN_KEY, pb::CreateApiKeyRequest {
-            user_id: user.into(),
-            role: role as i32,
-            scopes: vec![],
-            tenant_id: tenant.into(),
-        }))
+        .create_api_key(authed(
+            ADMIN_KEY,
+            pb::CreateApiKeyRequest {
+                user_id: user.into(),
+                role: role as i32,
+                scopes: vec![],
+                tenant_id: tenant.into(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
         .api_key
 }
 
-async fn create(server: &mut TestServer, key: &str, request: pb::CreateSessionRequest) -> Result<pb::Session, tonic::Status> {
+async fn create(
+    server: &mut TestServer,
+    key: &str,
+    request: pb::CreateSessionRequest,
+) -> Result<pb::Session, tonic::Status> {
     server
         .client
         .create_session(authed(key, request))
@@ -50,7 +57,11 @@ async fn credentials_and_tokens() {
     for backend in support::backends() {
         let mut server = start_server(&backend, |_| {}).await;
         let name = backend.name();
-        let status = server.client.list_sessions(pb::ListSessionsRequest::default()).await.unwrap_err();
+        let status = server
+            .client
+            .list_sessions(pb::ListSessionsRequest::default())
+            .await
+            .unwrap_err();
         assert_eq!(status.code(), Code::Unauthenticated, "{name}");
         let status = server
             .client
@@ -58,7 +69,11 @@ async fn credentials_and_tokens() {
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::Unauthenticated, "{name}");
-        for credential in [format!("API-KEY {ADMIN_KEY}"), format!("Bearer {ADMIN_KEY}"), ADMIN_KEY.to_owned()] {
+        for credential in [
+            format!("API-KEY {ADMIN_KEY}"),
+            format!("Bearer {ADMIN_KEY}"),
+            ADMIN_KEY.to_owned(),
+        ] {
             let principal = server
                 .client
                 .authenticate(pb::AuthenticateRequest { credential })
@@ -83,9 +98,10 @@ async fn credentials_and_tokens() {
             .into_inner();
         assert_eq!(token.expires_in_s, 3600);
         let mut request = tonic::Request::new(pb::ListSessionsRequest::default());
-        request
-            .metadata_mut()
-            .insert("authorization", format!("Bearer {}", token.access_token).parse().unwrap());
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {}", token.access_token).parse().unwrap(),
+        );
         server.client.list_sessions(request).await.unwrap();
         let status = server
             .client
@@ -101,11 +117,14 @@ async fn credentials_and_tokens() {
         // Keys: client credentials with key id + key, then revocation ends both.
         let created = server
             .client
-            .create_api_key(authed(ADMIN_KEY, pb::CreateApiKeyRequest {
-                user_id: "u1".into(),
-                role: pb::Role::User as i32,
-                ..Default::default()
-            }))
+            .create_api_key(authed(
+                ADMIN_KEY,
+                pb::CreateApiKeyRequest {
+                    user_id: "u1".into(),
+                    role: pb::Role::User as i32,
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap()
             .into_inner();
@@ -122,11 +141,20 @@ async fn credentials_and_tokens() {
             .access_token;
         server
             .client
-            .revoke_api_key(authed(ADMIN_KEY, pb::RevokeApiKeyRequest { key_id: created.key_id }))
+            .revoke_api_key(authed(
+                ADMIN_KEY,
+                pb::RevokeApiKeyRequest {
+                    key_id: created.key_id,
+                },
+            ))
             .await
             .unwrap();
         for credential in [created.api_key, token] {
-            let status = server.client.authenticate(pb::AuthenticateRequest { credential }).await.unwrap_err();
+            let status = server
+                .client
+                .authenticate(pb::AuthenticateRequest { credential })
+                .await
+                .unwrap_err();
             assert_eq!(status.code(), Code::Unauthenticated, "{name}: revoked");
         }
     }
@@ -142,44 +170,101 @@ async fn tenancy_and_roles() {
         let coach = key_for(&mut server, "", "coach", pb::Role::SubAdmin).await;
         let other_tenant = key_for(&mut server, "acme", "mallory", pb::Role::Admin).await;
 
-        let session = create(&mut server, &alice, ai_move("squat-basic")).await.unwrap();
+        let session = create(&mut server, &alice, ai_move("squat-basic"))
+            .await
+            .unwrap();
         assert_eq!(session.user_id, "alice");
         assert_eq!(session.status, "created");
         let get = |key: String, id: String| {
             let mut client = server.client.clone();
-            async move { client.get_session(authed(&key, pb::GetSessionRequest { session_id: id })).await }
+            async move {
+                client
+                    .get_session(authed(&key, pb::GetSessionRequest { session_id: id }))
+                    .await
+            }
         };
-        get(alice.clone(), session.session_id.clone()).await.unwrap();
-        get(coach.clone(), session.session_id.clone()).await.unwrap();
-        assert_eq!(get(bob.clone(), session.session_id.clone()).await.unwrap_err().code(), Code::PermissionDenied, "{name}");
-        assert_eq!(get(other_tenant.clone(), session.session_id.clone()).await.unwrap_err().code(), Code::NotFound, "{name}");
-        assert_eq!(get(alice.clone(), "missing".into()).await.unwrap_err().code(), Code::NotFound);
+        get(alice.clone(), session.session_id.clone())
+            .await
+            .unwrap();
+        get(coach.clone(), session.session_id.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            get(bob.clone(), session.session_id.clone())
+                .await
+                .unwrap_err()
+                .code(),
+            Code::PermissionDenied,
+            "{name}"
+        );
+        assert_eq!(
+            get(other_tenant.clone(), session.session_id.clone())
+                .await
+                .unwrap_err()
+                .code(),
+            Code::NotFound,
+            "{name}"
+        );
+        assert_eq!(
+            get(alice.clone(), "missing".into())
+                .await
+                .unwrap_err()
+                .code(),
+            Code::NotFound
+        );
 
         // Users cannot create on behalf of others; sub-admins can (seed 001).
         let mut for_bob = ai_move("squat");
         for_bob.user_id = "bob".into();
-        assert_eq!(create(&mut server, &alice, for_bob.clone()).await.unwrap_err().code(), Code::PermissionDenied);
-        assert_eq!(create(&mut server, &coach, for_bob).await.unwrap().user_id, "bob");
-        // Unknown exercise and missing kind are refused.
-        assert_eq!(create(&mut server, &alice, ai_move("moonwalk")).await.unwrap_err().code(), Code::InvalidArgument);
         assert_eq!(
-            create(&mut server, &alice, pb::CreateSessionRequest::default()).await.unwrap_err().code(),
+            create(&mut server, &alice, for_bob.clone())
+                .await
+                .unwrap_err()
+                .code(),
+            Code::PermissionDenied
+        );
+        assert_eq!(
+            create(&mut server, &coach, for_bob).await.unwrap().user_id,
+            "bob"
+        );
+        // Unknown exercise and missing kind are refused.
+        assert_eq!(
+            create(&mut server, &alice, ai_move("moonwalk"))
+                .await
+                .unwrap_err()
+                .code(),
+            Code::InvalidArgument
+        );
+        assert_eq!(
+            create(&mut server, &alice, pb::CreateSessionRequest::default())
+                .await
+                .unwrap_err()
+                .code(),
             Code::InvalidArgument
         );
         // A tenant without the module gets PERMISSION_DENIED.
         server
             .client
-            .upsert_tenant(authed(ADMIN_KEY, pb::UpsertTenantRequest {
-                tenant: Some(pb::Tenant {
-                    tenant_id: "acme".into(),
-                    enabled_modules: vec!["weightlifting".into()],
-                    ..Default::default()
-                }),
-                replace_library_selection: false,
-            }))
+            .upsert_tenant(authed(
+                ADMIN_KEY,
+                pb::UpsertTenantRequest {
+                    tenant: Some(pb::Tenant {
+                        tenant_id: "acme".into(),
+                        enabled_modules: vec!["weightlifting".into()],
+                        ..Default::default()
+                    }),
+                    replace_library_selection: false,
+                },
+            ))
             .await
             .unwrap();
-        assert_eq!(create(&mut server, &other_tenant, ai_move("squat")).await.unwrap_err().code(), Code::PermissionDenied);
+        assert_eq!(
+            create(&mut server, &other_tenant, ai_move("squat"))
+                .await
+                .unwrap_err()
+                .code(),
+            Code::PermissionDenied
+        );
         // Only platform admins configure tenants.
         let status = server
             .client
@@ -198,7 +283,12 @@ async fn cursor_pagination_and_filters() {
         let bob = key_for(&mut server, "", "bob", pb::Role::User).await;
         let mut ids = Vec::new();
         for _ in 0..5 {
-            ids.push(create(&mut server, &alice, ai_move("squat")).await.unwrap().session_id);
+            ids.push(
+                create(&mut server, &alice, ai_move("squat"))
+                    .await
+                    .unwrap()
+                    .session_id,
+            );
         }
         create(&mut server, &bob, ai_move("squat")).await.unwrap();
         let mut seen = Vec::new();
@@ -206,11 +296,14 @@ async fn cursor_pagination_and_filters() {
         loop {
             let page = server
                 .client
-                .list_sessions(authed(&alice, pb::ListSessionsRequest {
-                    limit: 2,
-                    start_after: cursor.clone(),
-                    ..Default::default()
-                }))
+                .list_sessions(authed(
+                    &alice,
+                    pb::ListSessionsRequest {
+                        limit: 2,
+                        start_after: cursor.clone(),
+                        ..Default::default()
+                    },
+                ))
                 .await
                 .unwrap()
                 .into_inner();
@@ -221,28 +314,48 @@ async fn cursor_pagination_and_filters() {
             }
             cursor = page.next_cursor;
         }
-        assert_eq!(seen, ids, "{}: alice sees her five, oldest first", backend.name());
+        assert_eq!(
+            seen,
+            ids,
+            "{}: alice sees her five, oldest first",
+            backend.name()
+        );
         let newest = server
             .client
-            .list_sessions(authed(&alice, pb::ListSessionsRequest {
-                limit: 1,
-                newest_first: true,
-                ..Default::default()
-            }))
+            .list_sessions(authed(
+                &alice,
+                pb::ListSessionsRequest {
+                    limit: 1,
+                    newest_first: true,
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap()
             .into_inner();
         assert_eq!(newest.sessions[0].session_id, ids[4]);
         let everyone = server
             .client
-            .list_sessions(authed(ADMIN_KEY, pb::ListSessionsRequest { limit: 100, ..Default::default() }))
+            .list_sessions(authed(
+                ADMIN_KEY,
+                pb::ListSessionsRequest {
+                    limit: 100,
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap()
             .into_inner();
         assert_eq!(everyone.sessions.len(), 6);
         let status = server
             .client
-            .list_sessions(authed(&alice, pb::ListSessionsRequest { user_id: "bob".into(), ..Default::default() }))
+            .list_sessions(authed(
+                &alice,
+                pb::ListSessionsRequest {
+                    user_id: "bob".into(),
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::PermissionDenied);
@@ -260,42 +373,68 @@ async fn ai_move_results_and_statistics() {
             let mut client = client.clone();
             async move {
                 client
-                    .update_session(authed(&key, pb::UpdateSessionRequest {
-                        session_id: id,
-                        status: Some("completed".into()),
-                        client_results: Some(pb::ClientResults {
-                            reps_completed: reps,
-                            duration_s: 45.0,
-                            calories_burned_kcal: 8.0,
-                            pose_accuracy: 0.92,
-                            form_score: Some(form),
-                            completion_outcome: Some("success".into()),
+                    .update_session(authed(
+                        &key,
+                        pb::UpdateSessionRequest {
+                            session_id: id,
+                            status: Some("completed".into()),
+                            client_results: Some(pb::ClientResults {
+                                reps_completed: reps,
+                                duration_s: 45.0,
+                                calories_burned_kcal: 8.0,
+                                pose_accuracy: 0.92,
+                                form_score: Some(form),
+                                completion_outcome: Some("success".into()),
+                                ..Default::default()
+                            }),
+                            client_result_fields: vec![
+                                "repsCompleted".into(),
+                                "durationSeconds".into(),
+                                "caloriesBurned".into(),
+                                "poseAccuracy".into(),
+                                "formScore".into(),
+                                "completionOutcome".into(),
+                            ],
                             ..Default::default()
-                        }),
-                        client_result_fields: vec![
-                            "repsCompleted".into(),
-                            "durationSeconds".into(),
-                            "caloriesBurned".into(),
-                            "poseAccuracy".into(),
-                            "formScore".into(),
-                            "completionOutcome".into(),
-                        ],
-                        ..Default::default()
-                    }))
+                        },
+                    ))
                     .await
             }
         };
-        let first = create(&mut server, &alice, ai_move("squat")).await.unwrap().session_id;
-        let second = create(&mut server, &alice, ai_move("squat")).await.unwrap().session_id;
-        let updated = complete(alice.clone(), first.clone(), 10, 0.88).await.unwrap().into_inner().session.unwrap();
+        let first = create(&mut server, &alice, ai_move("squat"))
+            .await
+            .unwrap()
+            .session_id;
+        let second = create(&mut server, &alice, ai_move("squat"))
+            .await
+            .unwrap()
+            .session_id;
+        let updated = complete(alice.clone(), first.clone(), 10, 0.88)
+            .await
+            .unwrap()
+            .into_inner()
+            .session
+            .unwrap();
         assert_eq!(updated.status, "completed");
         assert!(updated.completed_at.is_some());
         let results = updated.client_results.unwrap();
-        assert_eq!((results.reps_completed, results.target_reps), (10, 10), "mask kept target_reps");
+        assert_eq!(
+            (results.reps_completed, results.target_reps),
+            (10, 10),
+            "mask kept target_reps"
+        );
         // Completing again does not count twice.
-        complete(alice.clone(), first.clone(), 10, 0.88).await.unwrap();
+        complete(alice.clone(), first.clone(), 10, 0.88)
+            .await
+            .unwrap();
         complete(alice.clone(), second, 7, 0.95).await.unwrap();
-        assert_eq!(complete(bob.clone(), first.clone(), 1, 0.1).await.unwrap_err().code(), Code::PermissionDenied);
+        assert_eq!(
+            complete(bob.clone(), first.clone(), 1, 0.1)
+                .await
+                .unwrap_err()
+                .code(),
+            Code::PermissionDenied
+        );
         let stats = server
             .client
             .get_user_stats(authed(&alice, pb::GetUserStatsRequest::default()))
@@ -312,22 +451,31 @@ async fn ai_move_results_and_statistics() {
         // Range validation.
         let status = server
             .client
-            .update_session(authed(&alice, pb::UpdateSessionRequest {
-                session_id: first.clone(),
-                client_results: Some(pb::ClientResults { pose_accuracy: 1.5, ..Default::default() }),
-                client_result_fields: vec!["poseAccuracy".into()],
-                ..Default::default()
-            }))
+            .update_session(authed(
+                &alice,
+                pb::UpdateSessionRequest {
+                    session_id: first.clone(),
+                    client_results: Some(pb::ClientResults {
+                        pose_accuracy: 1.5,
+                        ..Default::default()
+                    }),
+                    client_result_fields: vec!["poseAccuracy".into()],
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
         let status = server
             .client
-            .update_session(authed(&alice, pb::UpdateSessionRequest {
-                session_id: first,
-                status: Some("done".into()),
-                ..Default::default()
-            }))
+            .update_session(authed(
+                &alice,
+                pb::UpdateSessionRequest {
+                    session_id: first,
+                    status: Some("done".into()),
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
@@ -346,7 +494,11 @@ async fn tenant_aware_catalog() {
             .into_inner()
             .exercises;
         assert!(library.len() >= 20);
-        assert!(library.windows(2).all(|w| w[0].sort_order <= w[1].sort_order));
+        assert!(
+            library
+                .windows(2)
+                .all(|w| w[0].sort_order <= w[1].sort_order)
+        );
         let acme = key_for(&mut server, "acme", "acme-admin", pb::Role::Admin).await;
         let empty = server
             .client
@@ -358,33 +510,47 @@ async fn tenant_aware_catalog() {
         assert!(empty.is_empty(), "{}: nothing selected yet", backend.name());
         server
             .client
-            .upsert_tenant(authed(ADMIN_KEY, pb::UpsertTenantRequest {
-                tenant: Some(pb::Tenant {
-                    tenant_id: "acme".into(),
-                    enabled_modules: vec!["ai_move".into()],
-                    library_selection: vec![
-                        pb::LibrarySelection { exercise_id: "squat".into(), sort_order: 20, enabled: true },
-                        pb::LibrarySelection { exercise_id: "plank".into(), sort_order: 5, enabled: false },
-                    ],
-                    ..Default::default()
-                }),
-                replace_library_selection: true,
-            }))
+            .upsert_tenant(authed(
+                ADMIN_KEY,
+                pb::UpsertTenantRequest {
+                    tenant: Some(pb::Tenant {
+                        tenant_id: "acme".into(),
+                        enabled_modules: vec!["ai_move".into()],
+                        library_selection: vec![
+                            pb::LibrarySelection {
+                                exercise_id: "squat".into(),
+                                sort_order: 20,
+                                enabled: true,
+                            },
+                            pb::LibrarySelection {
+                                exercise_id: "plank".into(),
+                                sort_order: 5,
+                                enabled: false,
+                            },
+                        ],
+                        ..Default::default()
+                    }),
+                    replace_library_selection: true,
+                },
+            ))
             .await
             .unwrap();
         server
             .client
-            .upsert_catalog_exercise(authed(&acme, pb::UpsertCatalogExerciseRequest {
-                exercise: Some(pb::CatalogExercise {
-                    exercise_id: "wall-sit".into(),
-                    name: "Wall Sit".into(),
-                    r#type: "timer".into(),
-                    algorithm_json: "{\"mode\":\"rule\"}".into(),
-                    enabled: true,
-                    sort_order: 10,
-                    ..Default::default()
-                }),
-            }))
+            .upsert_catalog_exercise(authed(
+                &acme,
+                pb::UpsertCatalogExerciseRequest {
+                    exercise: Some(pb::CatalogExercise {
+                        exercise_id: "wall-sit".into(),
+                        name: "Wall Sit".into(),
+                        r#type: "timer".into(),
+                        algorithm_json: "{\"mode\":\"rule\"}".into(),
+                        enabled: true,
+                        sort_order: 10,
+                        ..Default::default()
+                    }),
+                },
+            ))
             .await
             .unwrap();
         let visible: Vec<String> = server
@@ -397,22 +563,38 @@ async fn tenant_aware_catalog() {
             .into_iter()
             .map(|e| format!("{}:{}", e.client_id, e.exercise_id))
             .collect();
-        assert_eq!(visible, vec!["acme:wall-sit".to_owned(), "gofa:squat".to_owned()]);
+        assert_eq!(
+            visible,
+            vec!["acme:wall-sit".to_owned(), "gofa:squat".to_owned()]
+        );
         let status = server
             .client
-            .get_catalog_exercise(authed(&acme, pb::GetCatalogExerciseRequest { exercise_id: "push_up".into() }))
+            .get_catalog_exercise(authed(
+                &acme,
+                pb::GetCatalogExerciseRequest {
+                    exercise_id: "push_up".into(),
+                },
+            ))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::NotFound, "not selected");
         let found = server
             .client
-            .get_catalog_exercise(authed(ADMIN_KEY, pb::GetCatalogExerciseRequest { exercise_id: "pushup".into() }))
+            .get_catalog_exercise(authed(
+                ADMIN_KEY,
+                pb::GetCatalogExerciseRequest {
+                    exercise_id: "pushup".into(),
+                },
+            ))
             .await
             .unwrap()
             .into_inner()
             .exercise
             .unwrap();
-        assert_eq!((found.exercise_id.as_str(), found.name_zh.as_str()), ("push_up", "俯卧撑"));
+        assert_eq!(
+            (found.exercise_id.as_str(), found.name_zh.as_str()),
+            ("push_up", "俯卧撑")
+        );
     }
 }
 
@@ -475,58 +657,158 @@ async fn uploads_are_verified_and_refusals_leave_nothing() {
             ..Default::default()
         };
 
-        let stored = upload(&mut server, &alice, meta("pushup", video.len() as u64), &video).await.unwrap();
+        let stored = upload(
+            &mut server,
+            &alice,
+            meta("pushup", video.len() as u64),
+            &video,
+        )
+        .await
+        .unwrap();
         assert_eq!(stored.status, pb::VideoStatus::Queued as i32, "{name}");
         let original = stored.original.clone().unwrap();
         assert_eq!(original.size_bytes, video.len() as u64);
         assert_eq!(original.content_type, "video/mp4");
-        assert_eq!(original.sha256_hex, hex::encode(sha2::Sha256::digest(&video)));
+        assert_eq!(
+            original.sha256_hex,
+            hex::encode(sha2::Sha256::digest(&video))
+        );
         let before = footprint(&server).await;
-        assert_eq!((before.0.len(), before.1, before.2, before.3), (1, 1, 1, 1), "{name}: one of each");
+        assert_eq!(
+            (before.0.len(), before.1, before.2, before.3),
+            (1, 1, 1, 1),
+            "{name}: one of each"
+        );
 
         let mut pdf = b"%PDF-1.5\n".to_vec();
         pdf.extend(std::iter::repeat_n(b'a', 200_000));
         let own_session = stored.session_id.clone();
         let cases: Vec<(&str, String, pb::UploadMetadata, Vec<u8>, Code)> = vec![
-            ("empty", alice.clone(), meta("pushup", 0), vec![], Code::InvalidArgument),
-            ("truncated mp4", alice.clone(), meta("pushup", 0), video[..video.len() / 2].to_vec(), Code::InvalidArgument),
-            ("pdf named .mp4", alice.clone(), meta("pushup", 0), pdf, Code::InvalidArgument),
-            ("declared size too big", alice.clone(), meta("pushup", video.len() as u64 + 10), video.clone(), Code::InvalidArgument),
-            ("declared size too small", alice.clone(), meta("pushup", 1000), video.clone(), Code::InvalidArgument),
-            ("over the limit", alice.clone(), meta("pushup", 0), synthetic_mp4(5 << 20), Code::ResourceExhausted),
-            ("declared over the limit", alice.clone(), meta("pushup", 5 << 20), video.clone(), Code::ResourceExhausted),
-            ("unknown exercise", alice.clone(), meta("moonwalk", 0), video.clone(), Code::InvalidArgument),
-            ("missing exercise", alice.clone(), meta("", 0), video.clone(), Code::InvalidArgument),
+            (
+                "empty",
+                alice.clone(),
+                meta("pushup", 0),
+                vec![],
+                Code::InvalidArgument,
+            ),
+            (
+                "truncated mp4",
+                alice.clone(),
+                meta("pushup", 0),
+                video[..video.len() / 2].to_vec(),
+                Code::InvalidArgument,
+            ),
+            (
+                "pdf named .mp4",
+                alice.clone(),
+                meta("pushup", 0),
+                pdf,
+                Code::InvalidArgument,
+            ),
+            (
+                "declared size too big",
+                alice.clone(),
+                meta("pushup", video.len() as u64 + 10),
+                video.clone(),
+                Code::InvalidArgument,
+            ),
+            (
+                "declared size too small",
+                alice.clone(),
+                meta("pushup", 1000),
+                video.clone(),
+                Code::InvalidArgument,
+            ),
+            (
+                "over the limit",
+                alice.clone(),
+                meta("pushup", 0),
+                synthetic_mp4(5 << 20),
+                Code::ResourceExhausted,
+            ),
+            (
+                "declared over the limit",
+                alice.clone(),
+                meta("pushup", 5 << 20),
+                video.clone(),
+                Code::ResourceExhausted,
+            ),
+            (
+                "unknown exercise",
+                alice.clone(),
+                meta("moonwalk", 0),
+                video.clone(),
+                Code::InvalidArgument,
+            ),
+            (
+                "missing exercise",
+                alice.clone(),
+                meta("", 0),
+                video.clone(),
+                Code::InvalidArgument,
+            ),
             (
                 "foreign tenant's session",
                 foreign.clone(),
-                pb::UploadMetadata { session_id: own_session.clone(), ..meta("pushup", 0) },
+                pb::UploadMetadata {
+                    session_id: own_session.clone(),
+                    ..meta("pushup", 0)
+                },
                 video.clone(),
                 Code::NotFound,
             ),
         ];
         for (case, key, metadata, bytes, expected) in cases {
-            let status = upload(&mut server, &key, metadata, &bytes).await.unwrap_err();
-            assert_eq!(status.code(), expected, "{name}: {case}: {}", status.message());
+            let status = upload(&mut server, &key, metadata, &bytes)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                status.code(),
+                expected,
+                "{name}: {case}: {}",
+                status.message()
+            );
             // Drop-spawned cleanups run on the server's runtime; give them a moment.
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            assert_eq!(footprint(&server).await, before, "{name}: {case} left something behind");
+            assert_eq!(
+                footprint(&server).await,
+                before,
+                "{name}: {case} left something behind"
+            );
         }
-        let status = upload(&mut server, &alice, pb::UploadMetadata {
-            sha256_hex: "ab".repeat(32),
-            ..meta("pushup", 0)
-        }, &video)
+        let status = upload(
+            &mut server,
+            &alice,
+            pb::UploadMetadata {
+                sha256_hex: "ab".repeat(32),
+                ..meta("pushup", 0)
+            },
+            &video,
+        )
         .await
         .unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument, "{name}: checksum");
 
         // A second video into the same session, then deletion removes everything.
-        upload(&mut server, &alice, pb::UploadMetadata { session_id: own_session.clone(), ..meta("squat", 0) }, &video)
-            .await
-            .unwrap();
+        upload(
+            &mut server,
+            &alice,
+            pb::UploadMetadata {
+                session_id: own_session.clone(),
+                ..meta("squat", 0)
+            },
+            &video,
+        )
+        .await
+        .unwrap();
         let session = server
             .client
-            .get_session(authed(&alice, pb::GetSessionRequest { session_id: own_session.clone() }))
+            .get_session(authed(
+                &alice,
+                pb::GetSessionRequest {
+                    session_id: own_session.clone(),
+                },
+            ))
             .await
             .unwrap()
             .into_inner()
@@ -536,10 +818,19 @@ async fn uploads_are_verified_and_refusals_leave_nothing() {
         assert_eq!(session.status, "in-progress");
         server
             .client
-            .delete_session(authed(&alice, pb::DeleteSessionRequest { session_id: own_session }))
+            .delete_session(authed(
+                &alice,
+                pb::DeleteSessionRequest {
+                    session_id: own_session,
+                },
+            ))
             .await
             .unwrap();
-        assert_eq!(footprint(&server).await, (vec![], 0, 0, 0), "{name}: delete left something");
+        assert_eq!(
+            footprint(&server).await,
+            (vec![], 0, 0, 0),
+            "{name}: delete left something"
+        );
     }
 }
 
@@ -548,34 +839,48 @@ async fn guru_create_then_upload() {
     for backend in support::backends() {
         let mut server = start_server(&backend, |_| {}).await;
         let video = synthetic_mp4(100_000);
-        let session = create(&mut server, ADMIN_KEY, pb::CreateSessionRequest {
-            kind: pb::SessionKind::Video as i32,
-            exercise_id: "squat".into(),
-            pending_video: Some(pb::PendingVideo {
-                filename: "workout.mp4".into(),
-                declared_size_bytes: video.len() as u64,
-                expected_rep_count: 12,
-                exercise_id: String::new(),
-            }),
-            ..Default::default()
-        })
+        let session = create(
+            &mut server,
+            ADMIN_KEY,
+            pb::CreateSessionRequest {
+                kind: pb::SessionKind::Video as i32,
+                exercise_id: "squat".into(),
+                pending_video: Some(pb::PendingVideo {
+                    filename: "workout.mp4".into(),
+                    declared_size_bytes: video.len() as u64,
+                    expected_rep_count: 12,
+                    exercise_id: String::new(),
+                }),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         let pending = &session.videos[0];
         assert_eq!(pending.status, pb::VideoStatus::AwaitingUpload as i32);
         assert_eq!(pending.expected_rep_count, 12);
-        let uploaded = upload(&mut server, ADMIN_KEY, pb::UploadMetadata {
-            video_id: pending.video_id.clone(),
-            ..Default::default()
-        }, &video)
+        let uploaded = upload(
+            &mut server,
+            ADMIN_KEY,
+            pb::UploadMetadata {
+                video_id: pending.video_id.clone(),
+                ..Default::default()
+            },
+            &video,
+        )
         .await
         .unwrap();
         assert_eq!(uploaded.video_id, pending.video_id, "{}", backend.name());
         assert_eq!(uploaded.status, pb::VideoStatus::Queued as i32);
-        let again = upload(&mut server, ADMIN_KEY, pb::UploadMetadata {
-            video_id: pending.video_id.clone(),
-            ..Default::default()
-        }, &video)
+        let again = upload(
+            &mut server,
+            ADMIN_KEY,
+            pb::UploadMetadata {
+                video_id: pending.video_id.clone(),
+                ..Default::default()
+            },
+            &video,
+        )
         .await
         .unwrap_err();
         assert_eq!(again.code(), Code::FailedPrecondition);

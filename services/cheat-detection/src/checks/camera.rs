@@ -20,6 +20,9 @@ pub struct CameraPair {
     pub inliers: usize,
     /// Translation (px at sample width) and scale of that transform.
     pub shift_px: f64,
+    /// The same translation as a signed fraction of the frame width and height.
+    pub shift_x: f64,
+    pub shift_y: f64,
     pub zoom: f64,
     /// Bhattacharyya distance of hue-saturation histograms, 0 (same) .. 1.
     pub hist_distance: f64,
@@ -98,6 +101,10 @@ pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
         return (pair.hist_distance >= p.flat_cut_hist_distance && pair.gray_diff >= p.cut_gray_diff)
             .then_some(Break::SceneChange);
     }
+    // Weak texture (few background features): colour must confirm, grey change alone is not enough.
+    if pair.keypoints < 2 * p.min_keypoints && pair.hist_distance < p.cut_hist_distance {
+        return None;
+    }
     let geometry_holds = pair.inliers >= p.min_inliers
         && pair.inliers as f64 >= p.min_inlier_share * pair.keypoints as f64;
     if geometry_holds {
@@ -112,6 +119,45 @@ pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
     } else {
         Break::AngleChange
     })
+}
+
+/// Cumulative camera translation over the video, to tell text fixed on the screen (an
+/// overlay) from text fixed in the scene (it moves with the camera).
+#[derive(Debug, Clone, Default)]
+pub struct CameraPath {
+    /// (frame index, cumulative x, cumulative y) in fractions of the frame size.
+    points: Vec<(u32, f64, f64)>,
+}
+
+impl CameraPath {
+    pub fn from_pairs(pairs: &[CameraPair], p: &CameraParams) -> Self {
+        let mut points = Vec::with_capacity(pairs.len() + 1);
+        let (mut x, mut y) = (0.0, 0.0);
+        if let Some(first) = pairs.first() {
+            points.push((first.from_frame, x, y));
+        }
+        for pair in pairs {
+            // Only transforms that explain the background move the path; across a cut the
+            // scene is new and the path simply continues.
+            if classify(pair, p).is_none() && pair.inliers >= p.min_inliers {
+                x += pair.shift_x;
+                y += pair.shift_y;
+            }
+            points.push((pair.to_frame, x, y));
+        }
+        Self { points }
+    }
+
+    fn at(&self, frame: u32) -> Option<(f64, f64)> {
+        let i = self.points.partition_point(|q| q.0 <= frame);
+        (i > 0).then(|| (self.points[i - 1].1, self.points[i - 1].2))
+    }
+
+    /// How far the scene moved in the picture between two frames (fractions of the frame).
+    pub fn displacement(&self, from: u32, to: u32) -> Option<(f64, f64)> {
+        let (a, b) = (self.at(from)?, self.at(to)?);
+        Some((b.0 - a.0, b.1 - a.1))
+    }
 }
 
 pub fn check(pairs: &[CameraPair], p: &CameraParams) -> CheckOutcome {
@@ -174,11 +220,25 @@ mod tests {
             good_matches: inliers.max(30),
             inliers,
             shift_px: 4.0,
+            shift_x: 0.01,
+            shift_y: 0.0,
             zoom: 1.0,
             hist_distance: hist,
             gray_diff: gray,
             either_uniform: false,
         }
+    }
+
+    #[test]
+    fn camera_path_accumulates_background_shifts_but_not_cuts() {
+        let mut pairs: Vec<_> = (0..10).map(|i| pair(i, 150, 0.05, 4.0)).collect();
+        pairs[4] = CameraPair { shift_x: 0.5, ..pair(4, 2, 0.6, 40.0) };
+        let path = CameraPath::from_pairs(&pairs, &CameraParams::default());
+        // Frames 0 -> 30: ten pairs of +0.01 except the cut.
+        let (dx, dy) = path.displacement(0, 30).unwrap();
+        assert!((dx - 0.09).abs() < 1e-9, "{dx}");
+        assert_eq!(dy, 0.0);
+        assert!((path.displacement(3, 9).unwrap().0 - 0.02).abs() < 1e-9);
     }
 
     #[test]

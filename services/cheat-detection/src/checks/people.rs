@@ -2,6 +2,8 @@
 //! the video. A passer-by for half a second, or a tiny figure far in the background, is
 //! not a second athlete; only sustained co-presence counts.
 
+use std::collections::HashMap;
+
 use fitvision_proto::v1::{PersonPose, PoseTrack};
 
 use super::{CheckOutcome, MULTIPLE_PEOPLE, evidence, secs};
@@ -23,6 +25,11 @@ pub struct PeopleParams {
     pub min_run_ms: f64,
     /// Share of the video with a second person that scores 100.
     pub full_score_share: f64,
+    /// A person counts only if they move: the median over joints of the standard deviation
+    /// of the joint's position over the video, in their own torso lengths, is at least this.
+    /// A coach or spectator standing still is not a second athlete; someone exercising,
+    /// walking or running is.
+    pub min_activity: f64,
 }
 
 impl Default for PeopleParams {
@@ -30,10 +37,11 @@ impl Default for PeopleParams {
         Self {
             min_confidence: 0.5,
             min_keypoints: 6,
-            min_relative_height: 0.4,
+            min_relative_height: 0.5,
             bridge_gap_ms: 400.0,
             min_run_ms: 1000.0,
             full_score_share: 0.3,
+            min_activity: 0.15,
         }
     }
 }
@@ -42,11 +50,60 @@ fn box_height(p: &PersonPose) -> f32 {
     p.r#box.as_ref().map_or(0.0, |b| b.height_px)
 }
 
-/// Number of comparable, well-detected people in one frame.
-pub fn people_in_frame(persons: &[PersonPose], params: &PeopleParams) -> usize {
+/// How much each tracked person moves over the video (see [`PeopleParams::min_activity`]).
+pub fn activity_by_track(track: &PoseTrack) -> HashMap<u32, f64> {
+    // Per track id: per joint, running sums of x, y, x^2, y^2 and counts; torso lengths.
+    #[derive(Default)]
+    struct Acc {
+        sums: Vec<[f64; 5]>,
+        torsos: Vec<f64>,
+        heights: Vec<f64>,
+    }
+    let mut accs: HashMap<u32, Acc> = HashMap::new();
+    for frame in &track.frames {
+        for p in &frame.persons {
+            let acc = accs.entry(p.track_id).or_default();
+            if acc.sums.len() < p.keypoints.len() {
+                acc.sums.resize(p.keypoints.len(), [0.0; 5]);
+            }
+            for (j, s) in acc.sums.iter_mut().enumerate() {
+                if let Some((x, y)) = track::point(p, j) {
+                    *s = [s[0] + x, s[1] + y, s[2] + x * x, s[3] + y * y, s[4] + 1.0];
+                }
+            }
+            if let Some(t) = track::torso_length_px(p) {
+                acc.torsos.push(t);
+            }
+            acc.heights.push(f64::from(box_height(p)));
+        }
+    }
+    accs.into_iter()
+        .map(|(id, acc)| {
+            let scale = track::median(&acc.torsos)
+                .or_else(|| track::median(&acc.heights).map(|h| h * 0.3))
+                .unwrap_or(1.0)
+                .max(1.0);
+            let stds: Vec<f64> = acc
+                .sums
+                .iter()
+                .filter(|s| s[4] >= 3.0)
+                .map(|s| {
+                    let n = s[4];
+                    let var = (s[2] / n - (s[0] / n).powi(2)).max(0.0) + (s[3] / n - (s[1] / n).powi(2)).max(0.0);
+                    var.sqrt() / scale
+                })
+                .collect();
+            (id, track::median(&stds).unwrap_or(0.0))
+        })
+        .collect()
+}
+
+/// Number of comparable, well-detected, moving people in one frame.
+pub fn people_in_frame(persons: &[PersonPose], activity: &HashMap<u32, f64>, params: &PeopleParams) -> usize {
     let real: Vec<&PersonPose> = persons
         .iter()
         .filter(|p| p.confidence >= params.min_confidence && confident_keypoints(p) >= params.min_keypoints)
+        .filter(|p| activity.get(&p.track_id).is_none_or(|a| *a >= params.min_activity))
         .collect();
     let tallest = real.iter().map(|p| box_height(p)).fold(0.0_f32, f32::max);
     if tallest <= 0.0 {
@@ -71,7 +128,8 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
         return CheckOutcome::not_assessed(MULTIPLE_PEOPLE, "no pose frames to count people in");
     }
     let period = track::frame_period_ms(track);
-    let counts: Vec<usize> = frames.iter().map(|f| people_in_frame(&f.persons, params)).collect();
+    let activity = activity_by_track(track);
+    let counts: Vec<usize> = frames.iter().map(|f| people_in_frame(&f.persons, &activity, params)).collect();
 
     // Group multi-person frames into runs, bridging short gaps.
     let mut runs: Vec<Run> = Vec::new();
@@ -128,11 +186,15 @@ mod tests {
     use super::*;
     use crate::track::testing::{stick_person, track};
 
+    /// A person exercising: bobbing 60 px with a 30-frame period.
+    fn active(id: u32, x: f32, height: f32, i: u32) -> PersonPose {
+        let bob = (60.0 * (2.0 * std::f64::consts::PI * f64::from(i) / 30.0).sin()) as f32;
+        stick_person(id, x, 100.0 + bob, height)
+    }
+
     #[test]
     fn second_athlete_all_video_scores_full() {
-        let t = track(90, 30.0, |_| {
-            vec![stick_person(1, 100.0, 100.0, 300.0), stick_person(2, 600.0, 120.0, 280.0)]
-        });
+        let t = track(90, 30.0, |i| vec![active(1, 100.0, 300.0, i), active(2, 600.0, 280.0, i)]);
         let out = check(&t, &PeopleParams::default());
         assert_eq!(out.score, 100.0);
         assert!(out.flagged);
@@ -146,9 +208,9 @@ mod tests {
     fn half_second_passer_by_is_ignored() {
         // 300 frames at 30 fps; another person for frames 100..115 (0.5 s).
         let t = track(300, 30.0, |i| {
-            let mut v = vec![stick_person(1, 100.0, 100.0, 300.0)];
+            let mut v = vec![active(1, 100.0, 300.0, i)];
             if (100..115).contains(&i) {
-                v.push(stick_person(2, 600.0, 100.0, 300.0));
+                v.push(active(2, 600.0, 300.0, i));
             }
             v
         });
@@ -160,19 +222,26 @@ mod tests {
 
     #[test]
     fn tiny_background_figure_is_not_a_second_athlete() {
-        let t = track(90, 30.0, |_| {
-            vec![stick_person(1, 100.0, 100.0, 400.0), stick_person(2, 900.0, 100.0, 60.0)]
-        });
+        let t = track(90, 30.0, |i| vec![active(1, 100.0, 400.0, i), active(2, 900.0, 60.0, i)]);
         assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
+    }
+
+    #[test]
+    fn a_bystander_standing_still_is_not_a_second_athlete() {
+        let t = track(90, 30.0, |i| vec![active(1, 100.0, 300.0, i), stick_person(2, 600.0, 100.0, 300.0)]);
+        assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
+        let moving = activity_by_track(&t);
+        assert!(moving[&1] > 0.3, "{moving:?}");
+        assert!(moving[&2] < 1e-6, "{moving:?}");
     }
 
     #[test]
     fn share_maps_linearly_to_score() {
         // Second person for 45 of 300 frames = 15% -> 50 with full score at 30%.
         let t = track(300, 30.0, |i| {
-            let mut v = vec![stick_person(1, 100.0, 100.0, 300.0)];
+            let mut v = vec![active(1, 100.0, 300.0, i)];
             if (200..245).contains(&i) {
-                v.push(stick_person(2, 600.0, 100.0, 300.0));
+                v.push(active(2, 600.0, 300.0, i));
             }
             v
         });

@@ -9,6 +9,7 @@
 use fitvision_video::opencv::core::{self as cv, Mat, Rect};
 use fitvision_video::opencv::prelude::*;
 
+use super::camera::CameraPath;
 use super::{CheckOutcome, TEXT_OVERLAY, evidence};
 use crate::error::CheckError;
 use crate::ocr::TextBox;
@@ -39,6 +40,9 @@ pub struct TextParams {
     /// Share of samples with captions that is flagged (60) ... and scores 100.
     pub caption_share_flag: f64,
     pub caption_share_full: f64,
+    /// Camera displacement (fraction of the frame) between two samples that is enough to
+    /// see whether a text region follows the scene or stays on the screen.
+    pub camera_moved: f64,
 }
 
 impl Default for TextParams {
@@ -52,6 +56,7 @@ impl Default for TextParams {
             caption_min_width: 0.12,
             caption_share_flag: 0.25,
             caption_share_full: 0.75,
+            camera_moved: 0.02,
         }
     }
 }
@@ -72,7 +77,49 @@ impl Region {
     }
 }
 
-pub fn check(samples: &[TextObservation], p: &TextParams) -> Result<CheckOutcome, CheckError> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RegionKind {
+    Overlay,
+    Scene,
+    Transient,
+}
+
+/// Whether a region stays put on the screen while the camera moves (an overlay), follows
+/// the scene (scene text), or cannot be told (camera still): votes over its appearances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchoring {
+    Screen,
+    Scene,
+    Unknown,
+}
+
+fn anchoring(samples: &[TextObservation], region: &Region, camera: &CameraPath, p: &TextParams) -> Anchoring {
+    let (mut screen, mut scene) = (0, 0);
+    for w in region.members.windows(2) {
+        let (a, b) = (&w[0].1, &w[1].1);
+        let Some((cx, cy)) = camera.displacement(samples[w[0].0].frame_index, samples[w[1].0].frame_index) else {
+            continue;
+        };
+        if cx.hypot(cy) < p.camera_moved {
+            continue;
+        }
+        let tx = f64::from((b.x + b.w / 2.0) - (a.x + a.w / 2.0));
+        let ty = f64::from((b.y + b.h / 2.0) - (a.y + a.h / 2.0));
+        // Closer to "moved with the scene" than to "stayed on the screen"?
+        if (tx - cx).hypot(ty - cy) < tx.hypot(ty) {
+            scene += 1;
+        } else {
+            screen += 1;
+        }
+    }
+    match (screen, scene) {
+        (0, 0) => Anchoring::Unknown,
+        (a, b) if b > a => Anchoring::Scene,
+        _ => Anchoring::Screen,
+    }
+}
+
+pub fn check(samples: &[TextObservation], camera: &CameraPath, p: &TextParams) -> Result<CheckOutcome, CheckError> {
     if samples.is_empty() {
         return Ok(CheckOutcome::not_assessed(TEXT_OVERLAY, "no frames sampled for text"));
     }
@@ -89,26 +136,37 @@ pub fn check(samples: &[TextObservation], p: &TextParams) -> Result<CheckOutcome
             }
         }
     }
-    let presence = |r: &Region| r.members.len() as f64 / n as f64;
-    let is_static = |r: &Region| n >= 3 && presence(r) >= p.static_presence;
+    // Each region is an overlay (same place in most samples and not moving with the
+    // scene), scene text (follows the camera), or transient (comes and goes).
+    let kinds: Vec<RegionKind> = regions
+        .iter()
+        .map(|r| {
+            let anchor = anchoring(samples, r, camera, p);
+            if anchor == Anchoring::Scene {
+                RegionKind::Scene
+            } else if n >= 3 && r.members.len() as f64 / n as f64 >= p.static_presence {
+                RegionKind::Overlay
+            } else {
+                RegionKind::Transient
+            }
+        })
+        .collect();
+    let of_kind = |k: RegionKind| regions.iter().zip(&kinds).filter(move |(_, kind)| **kind == k).map(|(r, _)| r);
 
     let mut live = Vec::new();
     let mut overlays = Vec::new();
-    for r in regions.iter().filter(|r| is_static(r)) {
+    for r in of_kind(RegionKind::Overlay) {
         let share = changed_share(samples, r, p)?;
         if share >= p.changing_share { live.push((r, share)) } else { overlays.push(r) }
     }
     let is_caption = |b: &TextBox| b.h >= p.caption_min_height && b.w >= p.caption_min_width;
     let caption_samples: Vec<usize> = (0..n)
         .filter(|&s| {
-            regions
-                .iter()
-                .filter(|r| !is_static(r))
-                .any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(b)))
+            of_kind(RegionKind::Transient).any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(b)))
         })
         .collect();
     let caption_share = caption_samples.len() as f64 / n as f64;
-    let scene_text = regions.iter().any(|r| !is_static(r));
+    let scene_text = kinds.iter().any(|k| *k != RegionKind::Overlay);
 
     let caption_score = if n >= 3 && caption_share >= p.caption_share_flag {
         60.0 + 40.0 * ((caption_share - p.caption_share_flag) / (p.caption_share_full - p.caption_share_flag)).min(1.0)
@@ -229,7 +287,7 @@ mod tests {
     #[test]
     fn no_text_scores_zero() {
         let s: Vec<_> = (0..6).map(|i| frame(i, vec![], None)).collect();
-        let out = check(&s, &TextParams::default()).unwrap();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, 0.0);
         assert_eq!(out.reason, "no text");
     }
@@ -237,7 +295,7 @@ mod tests {
     #[test]
     fn static_logo_is_flagged_but_scores_only_the_overlay_level() {
         let s: Vec<_> = (0..6).map(|i| frame(i, vec![bx(0.7, 0.9, 0.25, 0.05)], None)).collect();
-        let out = check(&s, &TextParams::default()).unwrap();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, STATIC_OVERLAY_SCORE);
         assert!(out.reason.contains("static overlay"), "{}", out.reason);
         assert_eq!(out.evidence[0].start_frame_index, 0);
@@ -249,7 +307,7 @@ mod tests {
         let s: Vec<_> = (0..6)
             .map(|i| frame(i, vec![bx(0.05, 0.1, 0.2, 0.2)], Some(if i % 2 == 0 { 250 } else { 20 })))
             .collect();
-        let out = check(&s, &TextParams::default()).unwrap();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, LIVE_COUNTER_SCORE);
         assert!(out.reason.contains("counter"), "{}", out.reason);
     }
@@ -263,15 +321,53 @@ mod tests {
                 frame(i, boxes, None)
             })
             .collect();
-        let out = check(&s, &TextParams::default()).unwrap();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         // share 4/6 = 0.667 -> 60 + 40 * (0.667 - 0.25) / 0.5 = 93.3
         assert!((out.score - (60.0 + 40.0 * (4.0 / 6.0 - 0.25) / 0.5)).abs() < 1e-6, "{}", out.score);
     }
 
     #[test]
+    fn text_that_follows_a_panning_camera_is_scene_text_not_an_overlay() {
+        use crate::checks::camera::{CameraPair, CameraParams};
+        // The camera pans right-to-left by 1% of the frame every 3 frames (10 Hz samples),
+        // so the scene moves +0.1 of the frame per text sample (30 frames).
+        let pairs: Vec<CameraPair> = (0..60u32)
+            .map(|i| CameraPair {
+                from_frame: i * 3,
+                from_ms: f64::from(i) * 100.0,
+                to_frame: i * 3 + 3,
+                to_ms: f64::from(i + 1) * 100.0,
+                keypoints: 300,
+                good_matches: 200,
+                inliers: 150,
+                shift_px: 3.2,
+                shift_x: 0.01,
+                shift_y: 0.0,
+                zoom: 1.0,
+                hist_distance: 0.05,
+                gray_diff: 3.0,
+                either_uniform: false,
+            })
+            .collect();
+        let path = CameraPath::from_pairs(&pairs, &CameraParams::default());
+        // A sign that moves with the scene (+0.02 per sample: overlaps enough to group) and
+        // changes content; and a logo that stays in place.
+        let s: Vec<_> = (0..5)
+            .map(|i| {
+                let sign = bx(0.2 + 0.1 * i as f32, 0.5, 0.3, 0.05);
+                let logo = bx(0.8, 0.05, 0.15, 0.04);
+                frame(i, vec![sign, logo], Some(if i % 2 == 0 { 250 } else { 20 }))
+            })
+            .collect();
+        let out = check(&s, &path, &TextParams::default()).unwrap();
+        assert_eq!(out.score, STATIC_OVERLAY_SCORE, "{}", out.reason);
+        assert!(out.reason.contains("1 static overlay"), "{}", out.reason);
+    }
+
+    #[test]
     fn small_moving_text_is_scene_text() {
         let s: Vec<_> = (0..6).map(|i| frame(i, vec![bx(0.1 * i as f32, 0.5, 0.05, 0.02)], None)).collect();
-        let out = check(&s, &TextParams::default()).unwrap();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, SCENE_TEXT_SCORE);
         assert!(!out.flagged);
     }

@@ -464,7 +464,8 @@ fn final_summary(result: &AnalysisResult, scope: Scope) -> String {
         (None, Some(power), Language::Chinese) => format!("峰值功率{}。", power.format(language)),
         (None, None, _) => String::new(),
     });
-    match digest.top_fault() {
+    // The fault costing the most form score, even if a heavier check failed less.
+    match digest.faults_by_impact().first() {
         Some(fault) => {
             let (label, rate) = (fault.label(language), fault.rate.format(language));
             let (count, total) = (fault.check.violation_count, fault.check.total_checks);

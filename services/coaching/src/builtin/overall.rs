@@ -125,9 +125,11 @@ fn went_well(digest: &ExerciseDigest, language: Language) -> Option<String> {
         .collect();
     if !clean.is_empty() {
         let checks = join_list(&clean, language);
-        points.push(match language {
-            Language::English => format!("no misses on {checks}"),
-            Language::Chinese => format!("{checks}全程没有出错"),
+        points.push(match (clean.len(), language) {
+            (1, Language::English) => format!("the {checks} check passed on every rep"),
+            (_, Language::English) => format!("the {checks} checks passed on every rep"),
+            (1, Language::Chinese) => format!("{checks}这项检查每次都通过"),
+            (_, Language::Chinese) => format!("{checks}这几项检查每次都通过"),
         });
     }
     if let Some(clean_reps) = digest.clean_reps.filter(|clean| *clean > 0 && reps > 0) {
@@ -228,8 +230,8 @@ fn faults(digest: &ExerciseDigest, language: Language) -> Vec<String> {
 
 fn cues(digest: &ExerciseDigest, language: Language) -> Option<String> {
     let cues: Vec<String> = digest
-        .faults
-        .iter()
+        .faults_by_impact()
+        .into_iter()
         .take(CUED_FAULTS)
         .map(|fault| cue_for(fault.check, &digest.exercise_id, language))
         .collect();
@@ -257,12 +259,19 @@ pub fn progression(
     language: Language,
 ) -> String {
     let reps = digest.rep_count();
-    let top_share = digest.top_fault().map_or(0.0, |fault| fault.rate.value / 100.0);
-    let severe = top_share >= SEVERE_FAULT_SHARE
+    let worst_share = digest
+        .faults
+        .iter()
+        .map(|fault| fault.rate.value / 100.0)
+        .fold(0.0, f64::max);
+    let severe = worst_share >= SEVERE_FAULT_SHARE
         || digest
             .form_score
             .is_some_and(|score| score.value < LOW_FORM_SCORE_PERCENT);
-    let top_label = digest.top_fault().map(|fault| fault.label(language));
+    let top_label = digest
+        .faults_by_impact()
+        .first()
+        .map(|fault| fault.label(language));
     let loaded = catalog::is_weightlifting(&digest.result.exercise_id)
         || subject.barbell_mass_kg > 0.0;
     let bar = barbell(subject, system, language);

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +25,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::signing::{SignatureError, UploadPolicy, now_s};
 use crate::state::{AppState, percent_encode};
-use crate::upload::{UploadPlan, stream_form_upload};
+use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{iso_seconds, primary_video};
 
 const FAMILY: Family = Family::Guru;
@@ -437,7 +438,7 @@ pub async fn upload_video(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
     let authorization: AsciiMetadataValue = match crate::auth::credential(&headers)
         .or_else(|| state.config().service_key.clone())
@@ -460,7 +461,7 @@ pub async fn upload_video(
         authorization: authorization.clone(),
         declared_size: None,
     };
-    let form = stream_form_upload(&state, multipart, plan, async |fields| {
+    let form = stream_form_upload(&state, multipart_body(FAMILY, multipart)?, plan, async |fields| {
         let policy = fields.get("policy").map(String::as_str).unwrap_or("");
         let signature = fields
             .get("x-fitvision-signature")

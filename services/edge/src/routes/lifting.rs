@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use axum::Extension;
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +22,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::state::AppState;
 use crate::threads::{completed_texts, create_threads};
-use crate::upload::{UploadPlan, stream_form_upload};
+use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{
     Activity, created_at_parts, date_dmy, primary_video, title_case, video_status_name,
 };
@@ -282,7 +283,7 @@ fn timestamps_s(result: Option<&AnalysisResult>) -> Vec<f64> {
 
 fn user_information(session: &Session) -> Value {
     let user = session.user.clone().unwrap_or_default();
-    let subject = session.subject.clone().unwrap_or_default();
+    let subject = session.subject.unwrap_or_default();
     let weight = if user.weight_kg > 0.0 {
         user.weight_kg
     } else {
@@ -319,7 +320,7 @@ pub async fn create(
     caller: Caller,
     activity: Activity,
     query: HashMap<String, String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
     let units = measurement_system(&query)?;
     let mut created: Option<Session> = None;
@@ -330,7 +331,7 @@ pub async fn create(
         authorization: caller.authorization.clone(),
         declared_size: None,
     };
-    let form = stream_form_upload(&state, multipart, plan, async |fields| {
+    let form = stream_form_upload(&state, multipart_body(FAMILY, multipart)?, plan, async |fields| {
         let user_id = fields.get("user_id").map(|s| s.trim()).unwrap_or("");
         if user_id.is_empty() {
             return Err(ApiError::bad_request(FAMILY, "user_id is required"));
@@ -416,7 +417,7 @@ pub async fn create(
                 user_id: user_id.to_owned(),
                 title: title.clone(),
                 exercise_id: exercise.clone(),
-                subject: Some(subject.clone()),
+                subject: Some(subject),
                 attributes: HashMap::from([(
                     "body_joint_angles".to_owned(),
                     joints.to_ascii_lowercase(),
@@ -840,7 +841,7 @@ macro_rules! activity_handlers {
             State(state): State<AppState>,
             Extension(caller): Extension<Caller>,
             Query(query): Query<HashMap<String, String>>,
-            multipart: Multipart,
+            multipart: Result<Multipart, MultipartRejection>,
         ) -> ApiResult<Json<Value>> {
             create(state, caller, $activity, query, multipart).await
         }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::Extension;
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use fitvision_proto::v1::{
@@ -20,7 +21,7 @@ use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::progress::wait_for_video;
 use crate::state::AppState;
 use crate::threads::{create_threads, recorded_threads, thread_json, wait_for_thread};
-use crate::upload::{UploadPlan, stream_form_upload};
+use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{cheat_detection, iso_seconds, video_status_name};
 
 const FAMILY: Family = Family::Trainer;
@@ -188,7 +189,7 @@ pub async fn submit_exercise(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(session_id): Path<String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
     let session = load(&state, &caller, &session_id).await?;
     let plan = UploadPlan {
@@ -198,7 +199,7 @@ pub async fn submit_exercise(
         authorization: caller.authorization.clone(),
         declared_size: None,
     };
-    let form = stream_form_upload(&state, multipart, plan, async |fields| {
+    let form = stream_form_upload(&state, multipart_body(FAMILY, multipart)?, plan, async |fields| {
         let exercise_type = fields
             .get("exercise_type")
             .map(String::as_str)

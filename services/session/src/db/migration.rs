@@ -128,7 +128,12 @@ impl MigrationTrait for InitialSchema {
         let tables = vec![
             table(
                 "tenants",
-                vec![string("id"), text("name"), text("enabled_modules"), millis("created_at")],
+                vec![
+                    string("id"),
+                    text("name"),
+                    text("enabled_modules"),
+                    millis("created_at"),
+                ],
                 &["id"],
             ),
             table(
@@ -325,7 +330,12 @@ impl MigrationTrait for InitialSchema {
             index("ux_api_keys_hash", "api_keys", &["key_hash"], true),
             index("ux_jobs_dedupe", "jobs", &["dedupe_key"], true),
             index("ix_jobs_claim", "jobs", &["state", "run_after"], false),
-            index("ix_sessions_owner", "sessions", &["tenant_id", "user_id", "id"], false),
+            index(
+                "ix_sessions_owner",
+                "sessions",
+                &["tenant_id", "user_id", "id"],
+                false,
+            ),
             index("ix_videos_session", "videos", &["session_id"], false),
             index("ix_threads_session", "threads", &["session_id"], false),
         ];
@@ -338,7 +348,12 @@ impl MigrationTrait for InitialSchema {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in TABLES.iter().rev() {
             manager
-                .drop_table(Table::drop().table(Alias::new(*name)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(*name))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -166,10 +166,19 @@ impl JobQueue {
         );
         let values: Vec<sea_orm::Value> = match backend {
             DbBackend::Postgres => vec![owner.into(), expires.into(), now.into()],
-            _ => vec![owner.into(), expires.into(), now.into(), now.into(), now.into()],
+            _ => vec![
+                owner.into(),
+                expires.into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ],
         };
         let statement = Statement::from_sql_and_values(backend, sql, values);
-        let Some(row) = ClaimedRow::find_by_statement(statement).one(&self.db).await? else {
+        let Some(row) = ClaimedRow::find_by_statement(statement)
+            .one(&self.db)
+            .await?
+        else {
             return Ok(None);
         };
         let claimed = job::Entity::find_by_id(row.id).one(&self.db).await?;

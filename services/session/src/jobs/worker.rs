@@ -107,7 +107,8 @@ impl Worker {
     }
 
     async fn run_job(&self, job: job::Model, shutdown: &CancellationToken) {
-        let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+        let span =
+            tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
         let _entered = span.enter();
         drop(_entered);
         let lease_lost = CancellationToken::new();

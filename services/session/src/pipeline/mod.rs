@@ -68,7 +68,10 @@ pub fn render_job(video_id: &str, flavour: pb::AnnotatedVideoFlavour, max_attemp
 }
 
 pub fn threads_job(session_id: &str, thread_ids: Vec<String>, max_attempts: i32) -> NewJob {
-    let key = format!("threads:{session_id}:{}", thread_ids.first().cloned().unwrap_or_default());
+    let key = format!(
+        "threads:{session_id}:{}",
+        thread_ids.first().cloned().unwrap_or_default()
+    );
     NewJob {
         kind: JOB_THREADS.to_owned(),
         payload: serde_json::to_value(ThreadsPayload {
@@ -105,7 +108,8 @@ impl Pipeline {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(payload: &str) -> Result<T, JobFailure> {
-    serde_json::from_str(payload).map_err(|e| JobFailure::permanent(format!("bad job payload: {e}")))
+    serde_json::from_str(payload)
+        .map_err(|e| JobFailure::permanent(format!("bad job payload: {e}")))
 }
 
 #[async_trait::async_trait]
@@ -153,8 +157,14 @@ impl JobHandler for Pipeline {
     }
 }
 
-pub(crate) async fn mark_thread_failed(ctx: &AppContext, id: &str, reason: &str) -> Result<(), sea_orm::DbErr> {
-    if let Some(found) = thread::Entity::find_by_id(id.to_owned()).one(&ctx.db).await?
+pub(crate) async fn mark_thread_failed(
+    ctx: &AppContext,
+    id: &str,
+    reason: &str,
+) -> Result<(), sea_orm::DbErr> {
+    if let Some(found) = thread::Entity::find_by_id(id.to_owned())
+        .one(&ctx.db)
+        .await?
         && found.status == "pending"
     {
         let mut active: thread::ActiveModel = found.into();
@@ -167,7 +177,10 @@ pub(crate) async fn mark_thread_failed(ctx: &AppContext, id: &str, reason: &str)
 }
 
 /// Loads a video row; `None` when it was deleted meanwhile.
-pub(crate) async fn load_video(ctx: &AppContext, id: &str) -> Result<Option<video::Model>, JobFailure> {
+pub(crate) async fn load_video(
+    ctx: &AppContext,
+    id: &str,
+) -> Result<Option<video::Model>, JobFailure> {
     video::Entity::find_by_id(id.to_owned())
         .one(&ctx.db)
         .await

@@ -16,7 +16,8 @@ fn db_failure(error: sea_orm::DbErr) -> JobFailure {
 }
 
 pub async fn run(ctx: &AppContext, payload: &RenderPayload) -> Result<(), JobFailure> {
-    let flavour = pb::AnnotatedVideoFlavour::try_from(payload.flavour).unwrap_or(pb::AnnotatedVideoFlavour::All);
+    let flavour = pb::AnnotatedVideoFlavour::try_from(payload.flavour)
+        .unwrap_or(pb::AnnotatedVideoFlavour::All);
     let Some(model) = load_video(ctx, &payload.video_id).await? else {
         return Ok(());
     };
@@ -25,7 +26,12 @@ pub async fn run(ctx: &AppContext, payload: &RenderPayload) -> Result<(), JobFai
         .all(&ctx.db)
         .await
         .map_err(db_failure)?;
-    let step = |name: &str| steps.iter().find(|s| s.step == name).map(|s| s.payload.as_slice());
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s.step == name)
+            .map(|s| s.payload.as_slice())
+    };
     let Some(poses) = step(STEP_POSES).and_then(|b| PosesOutcome::decode(b).ok()) else {
         let finished = model.status == pb::VideoStatus::Failed as i32;
         return Err(if finished {
@@ -38,7 +44,11 @@ pub async fn run(ctx: &AppContext, payload: &RenderPayload) -> Result<(), JobFai
         pb::AnnotatedVideoFlavour::Skeleton => pb::OverlayKind::Skeleton,
         _ => pb::OverlayKind::All,
     };
-    let output_key = format!("videos/{}/annotated_{}.mp4", model.id, flavour_name(flavour));
+    let output_key = format!(
+        "videos/{}/annotated_{}.mp4",
+        model.id,
+        flavour_name(flavour)
+    );
     let snapshot_prefix = if overlay == pb::OverlayKind::All {
         format!("videos/{}/snapshots/", model.id)
     } else {
@@ -60,7 +70,11 @@ pub async fn run(ctx: &AppContext, payload: &RenderPayload) -> Result<(), JobFai
         .render_annotated_video(request)
         .await
         .map_err(|status| {
-            let message = format!("pose-inference render: {}: {}", status.code(), status.message());
+            let message = format!(
+                "pose-inference render: {}: {}",
+                status.code(),
+                status.message()
+            );
             if is_transient(&status) {
                 JobFailure::transient(message)
             } else {

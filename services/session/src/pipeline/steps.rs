@@ -8,7 +8,7 @@ use prost::Message;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio_stream::StreamExt;
 
-use super::{load_video, is_transient};
+use super::{is_transient, load_video};
 use crate::context::AppContext;
 use crate::convert::{
     PosesOutcome, STEP_AUTHENTICITY, STEP_METRICS, STEP_POSES, subject_from_json, video_original,
@@ -34,7 +34,11 @@ impl From<sea_orm::DbErr> for StepError {
     }
 }
 
-fn status_error(service: &str, status: tonic::Status, permanent_code: pb::FailureCode) -> StepError {
+fn status_error(
+    service: &str,
+    status: tonic::Status,
+    permanent_code: pb::FailureCode,
+) -> StepError {
     if status.message().contains("LOW_QUALITY_POSE_ESTIMATE") {
         return StepError::VideoFailed(
             pb::FailureCode::LowQualityPoseEstimate,
@@ -59,7 +63,10 @@ pub async fn run_video(ctx: &AppContext, video_id: &str) -> Result<(), JobFailur
     let Some(model) = load_video(ctx, video_id).await? else {
         return Ok(());
     };
-    if VIDEO_STATUS_TERMINAL.iter().any(|s| *s as i32 == model.status) {
+    if VIDEO_STATUS_TERMINAL
+        .iter()
+        .any(|s| *s as i32 == model.status)
+    {
         return Ok(());
     }
     match run_steps(ctx, &model).await {
@@ -79,7 +86,15 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         .one(&ctx.db)
         .await?
         .ok_or(StepError::Gone)?;
-    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::Decoding, 0.0, "processing").await?;
+    set_progress(
+        ctx,
+        &model.id,
+        pb::VideoStatus::Processing,
+        pb::ProgressStage::Decoding,
+        0.0,
+        "processing",
+    )
+    .await?;
 
     let poses = match load_step(ctx, &model.id, STEP_POSES).await? {
         Some(bytes) => PosesOutcome::decode(bytes.as_slice())
@@ -87,11 +102,25 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         None => compute_poses(ctx, model).await?,
     };
     check_pose_quality(ctx, &poses)?;
-    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::PosesDone, 60.0, "poses done").await?;
+    set_progress(
+        ctx,
+        &model.id,
+        pb::VideoStatus::Processing,
+        pb::ProgressStage::PosesDone,
+        60.0,
+        "poses done",
+    )
+    .await?;
 
-    let track = poses.track.clone().ok_or_else(|| StepError::Transient("poses step without a track".into()))?;
+    let track = poses
+        .track
+        .clone()
+        .ok_or_else(|| StepError::Transient("poses step without a track".into()))?;
     let original = video_original(model).ok_or_else(|| {
-        StepError::VideoFailed(pb::FailureCode::Internal, "the video has no stored original".into())
+        StepError::VideoFailed(
+            pb::FailureCode::Internal,
+            "the video has no stored original".into(),
+        )
     })?;
 
     let report = match load_step(ctx, &model.id, STEP_AUTHENTICITY).await? {
@@ -124,22 +153,46 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
             .unwrap_or_default(),
         if report.blocked { "blocked" } else { "passed" }
     );
-    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::Authenticity, 75.0, &verdict).await?;
+    set_progress(
+        ctx,
+        &model.id,
+        pb::VideoStatus::Processing,
+        pb::ProgressStage::Authenticity,
+        75.0,
+        &verdict,
+    )
+    .await?;
     if report.blocked {
-        let reason = if report.summary.is_empty() { verdict } else { report.summary.clone() };
-        finish_video(ctx, &model.id, pb::VideoStatus::Blocked, pb::FailureCode::BlockedByAuthenticity, &reason).await?;
+        let reason = if report.summary.is_empty() {
+            verdict
+        } else {
+            report.summary.clone()
+        };
+        finish_video(
+            ctx,
+            &model.id,
+            pb::VideoStatus::Blocked,
+            pb::FailureCode::BlockedByAuthenticity,
+            &reason,
+        )
+        .await?;
         return Ok(());
     }
 
     if load_step(ctx, &model.id, STEP_METRICS).await?.is_none() {
-        let exercise = crate::catalog::resolve(&ctx.db, &model.tenant_id, ctx.library_tenant(), &model.exercise_id)
-            .await?
-            .ok_or_else(|| {
-                StepError::VideoFailed(
-                    pb::FailureCode::UnknownExercise,
-                    format!("unknown exercise '{}'", model.exercise_id),
-                )
-            })?;
+        let exercise = crate::catalog::resolve(
+            &ctx.db,
+            &model.tenant_id,
+            ctx.library_tenant(),
+            &model.exercise_id,
+        )
+        .await?
+        .ok_or_else(|| {
+            StepError::VideoFailed(
+                pb::FailureCode::UnknownExercise,
+                format!("unknown exercise '{}'", model.exercise_id),
+            )
+        })?;
         let exercise_choice = if exercise.is_library {
             pb::analyze_request::Exercise::ExerciseId(exercise.id.clone())
         } else {
@@ -150,8 +203,12 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
             .get_bytes(&track.key)
             .await
             .map_err(|e| StepError::Transient(format!("reading the pose track: {e}")))?;
-        let pose_track = pb::PoseTrack::decode(track_bytes)
-            .map_err(|e| StepError::VideoFailed(pb::FailureCode::Internal, format!("stored pose track unreadable: {e}")))?;
+        let pose_track = pb::PoseTrack::decode(track_bytes).map_err(|e| {
+            StepError::VideoFailed(
+                pb::FailureCode::Internal,
+                format!("stored pose track unreadable: {e}"),
+            )
+        })?;
         let subject = subject_for(ctx, &session).await?;
         let request = pb::AnalyzeRequest {
             exercise: Some(exercise_choice),
@@ -168,10 +225,29 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         let result = response.into_inner().result.unwrap_or_default();
         store_step(ctx, &model.id, STEP_METRICS, result.encode_to_vec()).await?;
     }
-    set_progress(ctx, &model.id, pb::VideoStatus::Processing, pb::ProgressStage::MetricsDone, 95.0, "metrics done").await?;
-    finish_video(ctx, &model.id, pb::VideoStatus::Complete, pb::FailureCode::Unspecified, "").await?;
+    set_progress(
+        ctx,
+        &model.id,
+        pb::VideoStatus::Processing,
+        pb::ProgressStage::MetricsDone,
+        95.0,
+        "metrics done",
+    )
+    .await?;
+    finish_video(
+        ctx,
+        &model.id,
+        pb::VideoStatus::Complete,
+        pb::FailureCode::Unspecified,
+        "",
+    )
+    .await?;
     if ctx.settings.auto_render {
-        let job = super::render_job(&model.id, pb::AnnotatedVideoFlavour::All, ctx.settings.job_max_attempts);
+        let job = super::render_job(
+            &model.id,
+            pb::AnnotatedVideoFlavour::All,
+            ctx.settings.job_max_attempts,
+        );
         ctx.queue.enqueue(job, false).await?;
         ctx.wake.notify_waiters();
     }
@@ -181,7 +257,10 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
 /// Streams poses, reporting decoding progress, and stores the track.
 async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOutcome, StepError> {
     let original = video_original(model).ok_or_else(|| {
-        StepError::VideoFailed(pb::FailureCode::Internal, "the video has no stored original".into())
+        StepError::VideoFailed(
+            pb::FailureCode::Internal,
+            "the video has no stored original".into(),
+        )
     })?;
     let request = pb::StreamPosesRequest {
         video: Some(original),
@@ -204,7 +283,8 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
     let mut summary = None;
     let mut last_report = Instant::now();
     while let Some(message) = stream.next().await {
-        let message = message.map_err(|s| status_error("pose-inference", s, pb::FailureCode::UnreadableVideo))?;
+        let message = message
+            .map_err(|s| status_error("pose-inference", s, pb::FailureCode::UnreadableVideo))?;
         match message.event {
             Some(pb::stream_poses_response::Event::Video(info)) => track.video = Some(info),
             Some(pb::stream_poses_response::Event::Frame(frame)) => {
@@ -224,14 +304,23 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
                     };
                     let message = format!("decoding {percent:.0}%");
                     // Overall progress: decoding is the first 60%.
-                    set_progress_raw(ctx, &model.id, pb::ProgressStage::Decoding, percent * 0.6, percent, &message).await?;
+                    set_progress_raw(
+                        ctx,
+                        &model.id,
+                        pb::ProgressStage::Decoding,
+                        percent * 0.6,
+                        percent,
+                        &message,
+                    )
+                    .await?;
                 }
             }
             Some(pb::stream_poses_response::Event::Summary(done)) => summary = Some(done),
             None => {}
         }
     }
-    let summary = summary.ok_or_else(|| StepError::Transient("pose stream ended without a summary".into()))?;
+    let summary = summary
+        .ok_or_else(|| StepError::Transient("pose stream ended without a summary".into()))?;
     track.schema = summary.schema;
     track.model_id = summary.model_id.clone();
     if let Some(info) = track.video.as_mut()
@@ -242,7 +331,11 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
     let frames_with_person = if summary.frames_with_person > 0 {
         summary.frames_with_person
     } else {
-        track.frames.iter().filter(|f| !f.persons.is_empty()).count() as u32
+        track
+            .frames
+            .iter()
+            .filter(|f| !f.persons.is_empty())
+            .count() as u32
     };
     let key = format!("videos/{}/pose_track.pb", model.id);
     let stored = ctx
@@ -259,7 +352,11 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
         frames_analysed: summary.frames_analysed.max(track.frames.len() as u32),
         frames_with_person,
     };
-    if load_video(ctx, &model.id).await.map_err(|f| StepError::Transient(f.message))?.is_none() {
+    if load_video(ctx, &model.id)
+        .await
+        .map_err(|f| StepError::Transient(f.message))?
+        .is_none()
+    {
         // Deleted while we decoded: do not leave the track behind.
         let _ = ctx.storage.delete(&key).await;
         return Err(StepError::Gone);
@@ -295,9 +392,10 @@ async fn subject_for(ctx: &AppContext, session: &session::Model) -> Result<pb::S
     if subject.height_m > 0.0 && subject.body_mass_kg > 0.0 && subject.age_years > 0 {
         return Ok(subject);
     }
-    if let Some(profile) = user::Entity::find_by_id((session.tenant_id.clone(), session.user_id.clone()))
-        .one(&ctx.db)
-        .await?
+    if let Some(profile) =
+        user::Entity::find_by_id((session.tenant_id.clone(), session.user_id.clone()))
+            .one(&ctx.db)
+            .await?
     {
         if subject.height_m <= 0.0 && profile.height_cm > 0.0 {
             subject.height_m = profile.height_cm / 100.0;
@@ -312,15 +410,26 @@ async fn subject_for(ctx: &AppContext, session: &session::Model) -> Result<pb::S
     Ok(subject)
 }
 
-async fn load_step(ctx: &AppContext, video_id: &str, step: &str) -> Result<Option<Vec<u8>>, StepError> {
-    Ok(step_result::Entity::find_by_id((video_id.to_owned(), step.to_owned()))
-        .one(&ctx.db)
-        .await?
-        .map(|s| s.payload))
+async fn load_step(
+    ctx: &AppContext,
+    video_id: &str,
+    step: &str,
+) -> Result<Option<Vec<u8>>, StepError> {
+    Ok(
+        step_result::Entity::find_by_id((video_id.to_owned(), step.to_owned()))
+            .one(&ctx.db)
+            .await?
+            .map(|s| s.payload),
+    )
 }
 
 /// Stores a step's output once; a concurrent duplicate insert is ignored.
-async fn store_step(ctx: &AppContext, video_id: &str, step: &str, payload: Vec<u8>) -> Result<(), StepError> {
+async fn store_step(
+    ctx: &AppContext,
+    video_id: &str,
+    step: &str,
+    payload: Vec<u8>,
+) -> Result<(), StepError> {
     let inserted = step_result::ActiveModel {
         video_id: Set(video_id.to_owned()),
         step: Set(step.to_owned()),
@@ -422,21 +531,36 @@ async fn finish_video(
 }
 
 /// Publishes the terminal event carrying the whole video.
-async fn publish_final(ctx: &AppContext, video_id: &str, stage: pb::ProgressStage, reason: &str) -> Result<(), StepError> {
+async fn publish_final(
+    ctx: &AppContext,
+    video_id: &str,
+    stage: pb::ProgressStage,
+    reason: &str,
+) -> Result<(), StepError> {
     let video = full_video(ctx, video_id).await?;
     ctx.progress.publish(pb::WatchVideoResponse {
         video_id: video_id.to_owned(),
         stage: stage as i32,
         percent: 100.0,
-        message: if reason.is_empty() { "completed".to_owned() } else { reason.to_owned() },
+        message: if reason.is_empty() {
+            "completed".to_owned()
+        } else {
+            reason.to_owned()
+        },
         video,
     });
     Ok(())
 }
 
 /// A video with its steps and artefacts.
-pub async fn full_video(ctx: &AppContext, video_id: &str) -> Result<Option<pb::Video>, sea_orm::DbErr> {
-    let Some(model) = video::Entity::find_by_id(video_id.to_owned()).one(&ctx.db).await? else {
+pub async fn full_video(
+    ctx: &AppContext,
+    video_id: &str,
+) -> Result<Option<pb::Video>, sea_orm::DbErr> {
+    let Some(model) = video::Entity::find_by_id(video_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(None);
     };
     let steps = step_result::Entity::find()

@@ -71,7 +71,9 @@ pub async fn run(ctx: &AppContext, payload: &ThreadsPayload) -> Result<(), JobFa
         language: first.language.clone(),
         topics: pending
             .iter()
-            .map(|t| pb::FeedbackTopic { topic: t.topic.clone() })
+            .map(|t| pb::FeedbackTopic {
+                topic: t.topic.clone(),
+            })
             .collect(),
     };
     let response = ctx

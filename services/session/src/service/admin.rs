@@ -2,8 +2,7 @@
 
 use fitvision_proto::v1 as pb;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use tonic::Status;
 
@@ -15,11 +14,24 @@ use crate::db::now_ms;
 use crate::error::db_status;
 
 /// Modules a tenant gets unless configured otherwise.
-pub const ALL_MODULES: [&str; 6] = ["workout", "weightlifting", "jumping", "running", "ai_move", "guru"];
+pub const ALL_MODULES: [&str; 6] = [
+    "workout",
+    "weightlifting",
+    "jumping",
+    "running",
+    "ai_move",
+    "guru",
+];
 
 /// Creates the tenant with every module enabled when missing.
-pub async fn ensure_tenant<C: ConnectionTrait>(db: &C, tenant_id: &str) -> Result<tenant::Model, sea_orm::DbErr> {
-    if let Some(found) = tenant::Entity::find_by_id(tenant_id.to_owned()).one(db).await? {
+pub async fn ensure_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+) -> Result<tenant::Model, sea_orm::DbErr> {
+    if let Some(found) = tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(db)
+        .await?
+    {
         return Ok(found);
     }
     let inserted = tenant::ActiveModel {
@@ -32,10 +44,12 @@ pub async fn ensure_tenant<C: ConnectionTrait>(db: &C, tenant_id: &str) -> Resul
     .await;
     match inserted {
         Ok(model) => Ok(model),
-        Err(error) if crate::db::is_unique_violation(&error) => tenant::Entity::find_by_id(tenant_id.to_owned())
-            .one(db)
-            .await?
-            .ok_or(error),
+        Err(error) if crate::db::is_unique_violation(&error) => {
+            tenant::Entity::find_by_id(tenant_id.to_owned())
+                .one(db)
+                .await?
+                .ok_or(error)
+        }
         Err(error) => Err(error),
     }
 }
@@ -47,7 +61,10 @@ pub async fn ensure_user<C: ConnectionTrait>(
     tenant_id: &str,
     user_id: &str,
 ) -> Result<user::Model, sea_orm::DbErr> {
-    if let Some(found) = user::Entity::find_by_id((tenant_id.to_owned(), user_id.to_owned())).one(db).await? {
+    if let Some(found) = user::Entity::find_by_id((tenant_id.to_owned(), user_id.to_owned()))
+        .one(db)
+        .await?
+    {
         return Ok(found);
     }
     let now = now_ms();
@@ -88,8 +105,13 @@ pub async fn upsert_user(
     if profile.user_id.trim().is_empty() {
         return Err(Status::invalid_argument("user.user_id is required"));
     }
-    if !(0.0..=500.0).contains(&profile.weight_kg) || !(0.0..=300.0).contains(&profile.height_cm) || profile.age_years > 150 {
-        return Err(Status::invalid_argument("user profile out of range (age 0-150, weight 0-500 kg, height 0-300 cm)"));
+    if !(0.0..=500.0).contains(&profile.weight_kg)
+        || !(0.0..=300.0).contains(&profile.height_cm)
+        || profile.age_years > 150
+    {
+        return Err(Status::invalid_argument(
+            "user profile out of range (age 0-150, weight 0-500 kg, height 0-300 cm)",
+        ));
     }
     let role = pb::Role::try_from(profile.role).unwrap_or(pb::Role::User);
     if role == pb::Role::Admin {
@@ -124,15 +146,25 @@ pub async fn create_api_key(
     } else if principal.platform_admin {
         request.tenant_id.clone()
     } else {
-        return Err(Status::permission_denied("only platform admins create keys in other tenants"));
+        return Err(Status::permission_denied(
+            "only platform admins create keys in other tenants",
+        ));
     };
     if request.user_id.trim().is_empty() {
         return Err(Status::invalid_argument("user_id is required"));
     }
     let role = pb::Role::try_from(request.role).unwrap_or(pb::Role::User);
-    let role = if role == pb::Role::Unspecified { pb::Role::User } else { role };
-    ensure_tenant(&ctx.db, &tenant_id).await.map_err(db_status)?;
-    let stored_user = ensure_user(&ctx.db, &tenant_id, &request.user_id).await.map_err(db_status)?;
+    let role = if role == pb::Role::Unspecified {
+        pb::Role::User
+    } else {
+        role
+    };
+    ensure_tenant(&ctx.db, &tenant_id)
+        .await
+        .map_err(db_status)?;
+    let stored_user = ensure_user(&ctx.db, &tenant_id, &request.user_id)
+        .await
+        .map_err(db_status)?;
     if stored_user.role != role_name(role) && role != pb::Role::User {
         let mut active: user::ActiveModel = stored_user.into();
         active.role = Set(role_name(role).to_owned());
@@ -180,19 +212,26 @@ pub async fn upsert_tenant(
     if input.tenant_id.trim().is_empty() {
         return Err(Status::invalid_argument("tenant.tenant_id is required"));
     }
-    if let Some(unknown) = input.enabled_modules.iter().find(|m| !ALL_MODULES.contains(&m.as_str())) {
+    if let Some(unknown) = input
+        .enabled_modules
+        .iter()
+        .find(|m| !ALL_MODULES.contains(&m.as_str()))
+    {
         return Err(Status::invalid_argument(format!(
             "unknown module '{unknown}' (known: {})",
             ALL_MODULES.join(", ")
         )));
     }
     let txn = ctx.db.begin().await.map_err(db_status)?;
-    let existing = ensure_tenant(&txn, &input.tenant_id).await.map_err(db_status)?;
+    let existing = ensure_tenant(&txn, &input.tenant_id)
+        .await
+        .map_err(db_status)?;
     let mut active: tenant::ActiveModel = existing.into();
     if !input.name.is_empty() {
         active.name = Set(input.name.clone());
     }
-    active.enabled_modules = Set(serde_json::to_string(&input.enabled_modules).unwrap_or_else(|_| "[]".into()));
+    active.enabled_modules =
+        Set(serde_json::to_string(&input.enabled_modules).unwrap_or_else(|_| "[]".into()));
     let saved = active.update(&txn).await.map_err(db_status)?;
     if request.replace_library_selection {
         library_selection::Entity::delete_many()

@@ -44,7 +44,11 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::AuthenticateRequest>,
     ) -> Result<Response<pb::AuthenticateResponse>, Status> {
-        let principal = self.ctx.auth.authenticate(&request.get_ref().credential).await?;
+        let principal = self
+            .ctx
+            .auth
+            .authenticate(&request.get_ref().credential)
+            .await?;
         Ok(Response::new(pb::AuthenticateResponse {
             principal: Some(principal.to_proto()),
         }))
@@ -55,7 +59,11 @@ impl SessionService for SessionApi {
         request: Request<pb::IssueTokenRequest>,
     ) -> Result<Response<pb::IssueTokenResponse>, Status> {
         let body = request.into_inner();
-        let (token, ttl) = self.ctx.auth.issue_token(&body.client_id, &body.client_secret).await?;
+        let (token, ttl) = self
+            .ctx
+            .auth
+            .issue_token(&body.client_id, &body.client_secret)
+            .await?;
         Ok(Response::new(pb::IssueTokenResponse {
             access_token: token,
             token_type: "Bearer".to_owned(),
@@ -68,7 +76,9 @@ impl SessionService for SessionApi {
         request: Request<pb::UpsertUserRequest>,
     ) -> Result<Response<pb::UpsertUserResponse>, Status> {
         let principal = self.principal(&request).await?;
-        admin::upsert_user(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        admin::upsert_user(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn create_api_key(
@@ -76,7 +86,9 @@ impl SessionService for SessionApi {
         request: Request<pb::CreateApiKeyRequest>,
     ) -> Result<Response<pb::CreateApiKeyResponse>, Status> {
         let principal = self.principal(&request).await?;
-        admin::create_api_key(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        admin::create_api_key(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn revoke_api_key(
@@ -84,7 +96,9 @@ impl SessionService for SessionApi {
         request: Request<pb::RevokeApiKeyRequest>,
     ) -> Result<Response<pb::RevokeApiKeyResponse>, Status> {
         let principal = self.principal(&request).await?;
-        admin::revoke_api_key(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        admin::revoke_api_key(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn upsert_tenant(
@@ -92,7 +106,9 @@ impl SessionService for SessionApi {
         request: Request<pb::UpsertTenantRequest>,
     ) -> Result<Response<pb::UpsertTenantResponse>, Status> {
         let principal = self.principal(&request).await?;
-        admin::upsert_tenant(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        admin::upsert_tenant(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn upsert_catalog_exercise(
@@ -100,7 +116,9 @@ impl SessionService for SessionApi {
         request: Request<pb::UpsertCatalogExerciseRequest>,
     ) -> Result<Response<pb::UpsertCatalogExerciseResponse>, Status> {
         let principal = self.principal(&request).await?;
-        catalog::upsert(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        catalog::upsert(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn create_session(
@@ -108,7 +126,9 @@ impl SessionService for SessionApi {
         request: Request<pb::CreateSessionRequest>,
     ) -> Result<Response<pb::CreateSessionResponse>, Status> {
         let principal = self.principal(&request).await?;
-        sessions::create(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        sessions::create(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn get_session(
@@ -127,7 +147,9 @@ impl SessionService for SessionApi {
         request: Request<pb::ListSessionsRequest>,
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
         let principal = self.principal(&request).await?;
-        sessions::list(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        sessions::list(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn update_session(
@@ -135,7 +157,9 @@ impl SessionService for SessionApi {
         request: Request<pb::UpdateSessionRequest>,
     ) -> Result<Response<pb::UpdateSessionResponse>, Status> {
         let principal = self.principal(&request).await?;
-        sessions::update(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        sessions::update(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn delete_session(
@@ -152,7 +176,9 @@ impl SessionService for SessionApi {
         request: Request<Streaming<pb::UploadVideoRequest>>,
     ) -> Result<Response<pb::UploadVideoResponse>, Status> {
         let principal = self.principal(&request).await?;
-        upload::upload(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        upload::upload(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     type WatchVideoStream = EventStream<pb::WatchVideoResponse>;
@@ -172,7 +198,9 @@ impl SessionService for SessionApi {
         request: Request<pb::GetVideoRequest>,
     ) -> Result<Response<pb::GetVideoResponse>, Status> {
         let principal = self.principal(&request).await?;
-        videos::get(&self.ctx, &principal, &request.get_ref().video_id).await.map(Response::new)
+        videos::get(&self.ctx, &principal, &request.get_ref().video_id)
+            .await
+            .map(Response::new)
     }
 
     type StreamPoseTrackStream = EventStream<pb::StreamPoseTrackResponse>;
@@ -202,7 +230,9 @@ impl SessionService for SessionApi {
         request: Request<pb::CreateThreadsRequest>,
     ) -> Result<Response<pb::CreateThreadsResponse>, Status> {
         let principal = self.principal(&request).await?;
-        threads::create(&self.ctx, &principal, request.into_inner()).await.map(Response::new)
+        threads::create(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn get_thread(
@@ -210,7 +240,9 @@ impl SessionService for SessionApi {
         request: Request<pb::GetThreadRequest>,
     ) -> Result<Response<pb::GetThreadResponse>, Status> {
         let principal = self.principal(&request).await?;
-        threads::get(&self.ctx, &principal, &request.get_ref().thread_id).await.map(Response::new)
+        threads::get(&self.ctx, &principal, &request.get_ref().thread_id)
+            .await
+            .map(Response::new)
     }
 
     async fn list_catalog_exercises(
@@ -218,7 +250,9 @@ impl SessionService for SessionApi {
         request: Request<pb::ListCatalogExercisesRequest>,
     ) -> Result<Response<pb::ListCatalogExercisesResponse>, Status> {
         let principal = self.principal(&request).await?;
-        catalog::list(&self.ctx, &principal).await.map(Response::new)
+        catalog::list(&self.ctx, &principal)
+            .await
+            .map(Response::new)
     }
 
     async fn get_catalog_exercise(
@@ -226,7 +260,9 @@ impl SessionService for SessionApi {
         request: Request<pb::GetCatalogExerciseRequest>,
     ) -> Result<Response<pb::GetCatalogExerciseResponse>, Status> {
         let principal = self.principal(&request).await?;
-        catalog::get(&self.ctx, &principal, &request.get_ref().exercise_id).await.map(Response::new)
+        catalog::get(&self.ctx, &principal, &request.get_ref().exercise_id)
+            .await
+            .map(Response::new)
     }
 
     async fn get_user_stats(
@@ -241,6 +277,9 @@ impl SessionService for SessionApi {
 }
 
 /// Creates the default tenant (every module enabled) on first start.
-pub async fn ensure_default_tenant(db: &sea_orm::DatabaseConnection, tenant_id: &str) -> Result<(), sea_orm::DbErr> {
+pub async fn ensure_default_tenant(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: &str,
+) -> Result<(), sea_orm::DbErr> {
     admin::ensure_tenant(db, tenant_id).await.map(|_| ())
 }

@@ -20,7 +20,8 @@ use crate::db::entity::{artefact, session, step_result, thread, user, user_stat,
 use crate::db::{new_id, now_ms};
 use crate::error::{db_status, storage_status};
 
-pub const SESSION_STATUSES: [&str; 5] = ["created", "in-progress", "completed", "failed", "abandoned"];
+pub const SESSION_STATUSES: [&str; 5] =
+    ["created", "in-progress", "completed", "failed", "abandoned"];
 
 /// Module that must be enabled for a session kind.
 pub fn module_of(kind: pb::SessionKind) -> Option<&'static str> {
@@ -70,20 +71,28 @@ pub async fn prepare_session<C: ConnectionTrait>(
     client_results: Option<&pb::ClientResults>,
     attributes: &HashMap<String, String>,
 ) -> Result<NewSession, Status> {
-    let module = module_of(kind).ok_or_else(|| Status::invalid_argument("session kind is required"))?;
+    let module =
+        module_of(kind).ok_or_else(|| Status::invalid_argument("session kind is required"))?;
     principal.require_module(module)?;
-    let user_id = if user_id.is_empty() { principal.user_id.clone() } else { user_id.to_owned() };
+    let user_id = if user_id.is_empty() {
+        principal.user_id.clone()
+    } else {
+        user_id.to_owned()
+    };
     if user_id != principal.user_id {
-        principal
-            .require_manager()
-            .map_err(|_| Status::permission_denied("only admins and sub-admins create sessions for other users"))?;
+        principal.require_manager().map_err(|_| {
+            Status::permission_denied("only admins and sub-admins create sessions for other users")
+        })?;
     }
     if !exercise_id.is_empty() {
-        let known = crate::catalog::resolve(db, &principal.tenant_id, ctx.library_tenant(), exercise_id)
-            .await
-            .map_err(db_status)?;
+        let known =
+            crate::catalog::resolve(db, &principal.tenant_id, ctx.library_tenant(), exercise_id)
+                .await
+                .map_err(db_status)?;
         if known.is_none() {
-            return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+            return Err(Status::invalid_argument(format!(
+                "unknown exercise '{exercise_id}'"
+            )));
         }
     }
     if let Some(results) = client_results {
@@ -99,7 +108,11 @@ pub async fn prepare_session<C: ConnectionTrait>(
         tenant_id: Set(principal.tenant_id.clone()),
         user_id: Set(user_id),
         kind: Set(kind as i32),
-        title: Set(if title.is_empty() { default_title(kind, exercise_id) } else { title.to_owned() }),
+        title: Set(if title.is_empty() {
+            default_title(kind, exercise_id)
+        } else {
+            title.to_owned()
+        }),
         exercise_id: Set(exercise_id.to_owned()),
         status: Set("created".into()),
         subject: Set(subject_to_json(&subject.cloned().unwrap_or_default())),
@@ -131,18 +144,24 @@ fn validate_client_results(results: &pb::ClientResults) -> Result<(), Status> {
         if (0.0..=1.0).contains(&value) {
             Ok(())
         } else {
-            Err(Status::invalid_argument(format!("{name} must be between 0 and 1")))
+            Err(Status::invalid_argument(format!(
+                "{name} must be between 0 and 1"
+            )))
         }
     };
     let non_negative = |name: &str, value: f64| {
         if value >= 0.0 && value.is_finite() {
             Ok(())
         } else {
-            Err(Status::invalid_argument(format!("{name} must be at least 0")))
+            Err(Status::invalid_argument(format!(
+                "{name} must be at least 0"
+            )))
         }
     };
     if !matches!(results.exercise_type.as_str(), "" | "rep" | "timer") {
-        return Err(Status::invalid_argument("exerciseType must be 'rep' or 'timer'"));
+        return Err(Status::invalid_argument(
+            "exerciseType must be 'rep' or 'timer'",
+        ));
     }
     unit("poseAccuracy", results.pose_accuracy)?;
     if let Some(score) = results.form_score {
@@ -154,7 +173,9 @@ fn validate_client_results(results: &pb::ClientResults) -> Result<(), Status> {
     if let Some(outcome) = &results.completion_outcome
         && !matches!(outcome.as_str(), "success" | "failed")
     {
-        return Err(Status::invalid_argument("completionOutcome must be 'success' or 'failed'"));
+        return Err(Status::invalid_argument(
+            "completionOutcome must be 'success' or 'failed'",
+        ));
     }
     for violation in &results.form_violations {
         if violation.key.is_empty() {
@@ -178,7 +199,9 @@ pub async fn create(
             return Err(Status::invalid_argument("exerciseId is required"));
         }
         if !matches!(results.exercise_type.as_str(), "rep" | "timer") {
-            return Err(Status::invalid_argument("exerciseType must be 'rep' or 'timer'"));
+            return Err(Status::invalid_argument(
+                "exerciseType must be 'rep' or 'timer'",
+            ));
         }
     }
     let prepared = prepare_session(
@@ -195,21 +218,38 @@ pub async fn create(
     )
     .await?;
     let txn = ctx.db.begin().await.map_err(db_status)?;
-    ensure_tenant(&txn, &principal.tenant_id).await.map_err(db_status)?;
+    ensure_tenant(&txn, &principal.tenant_id)
+        .await
+        .map_err(db_status)?;
     let owner = prepared.model.user_id.clone().unwrap();
-    ensure_user(&txn, &principal.tenant_id, &owner).await.map_err(db_status)?;
+    ensure_user(&txn, &principal.tenant_id, &owner)
+        .await
+        .map_err(db_status)?;
     let saved = prepared.model.insert(&txn).await.map_err(db_status)?;
     if let Some(pending) = &request.pending_video {
-        let exercise_id = if pending.exercise_id.is_empty() { saved.exercise_id.clone() } else { pending.exercise_id.clone() };
+        let exercise_id = if pending.exercise_id.is_empty() {
+            saved.exercise_id.clone()
+        } else {
+            pending.exercise_id.clone()
+        };
         if exercise_id.is_empty() {
-            return Err(Status::invalid_argument("an exercise (activity) is required for a video"));
+            return Err(Status::invalid_argument(
+                "an exercise (activity) is required for a video",
+            ));
         }
-        if crate::catalog::resolve(&txn, &principal.tenant_id, ctx.library_tenant(), &exercise_id)
-            .await
-            .map_err(db_status)?
-            .is_none()
+        if crate::catalog::resolve(
+            &txn,
+            &principal.tenant_id,
+            ctx.library_tenant(),
+            &exercise_id,
+        )
+        .await
+        .map_err(db_status)?
+        .is_none()
         {
-            return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+            return Err(Status::invalid_argument(format!(
+                "unknown exercise '{exercise_id}'"
+            )));
         }
         if pending.declared_size_bytes > ctx.settings.max_upload_bytes {
             return Err(Status::resource_exhausted(format!(
@@ -265,18 +305,28 @@ pub async fn load_authorized(
     Ok(model)
 }
 
-pub async fn get(ctx: &AppContext, principal: &Principal, session_id: &str) -> Result<pb::Session, Status> {
+pub async fn get(
+    ctx: &AppContext,
+    principal: &Principal,
+    session_id: &str,
+) -> Result<pb::Session, Status> {
     let model = load_authorized(ctx, principal, session_id).await?;
     load_session_proto(ctx, &model).await
 }
 
-pub async fn load_session_proto(ctx: &AppContext, model: &session::Model) -> Result<pb::Session, Status> {
+pub async fn load_session_proto(
+    ctx: &AppContext,
+    model: &session::Model,
+) -> Result<pb::Session, Status> {
     let mut sessions = to_protos(ctx, std::slice::from_ref(model)).await?;
     Ok(sessions.remove(0))
 }
 
 /// Sessions with their videos, results and users, in four queries.
-async fn to_protos(ctx: &AppContext, models: &[session::Model]) -> Result<Vec<pb::Session>, Status> {
+async fn to_protos(
+    ctx: &AppContext,
+    models: &[session::Model],
+) -> Result<Vec<pb::Session>, Status> {
     let ids: Vec<String> = models.iter().map(|m| m.id.clone()).collect();
     let videos = video::Entity::find()
         .filter(video::Column::SessionId.is_in(ids.clone()))
@@ -302,13 +352,17 @@ async fn to_protos(ctx: &AppContext, models: &[session::Model]) -> Result<Vec<pb
     };
     let mut users: Vec<user::Model> = Vec::new();
     for model in models {
-        if users.iter().any(|u| u.tenant_id == model.tenant_id && u.id == model.user_id) {
+        if users
+            .iter()
+            .any(|u| u.tenant_id == model.tenant_id && u.id == model.user_id)
+        {
             continue;
         }
-        if let Some(found) = user::Entity::find_by_id((model.tenant_id.clone(), model.user_id.clone()))
-            .one(&ctx.db)
-            .await
-            .map_err(db_status)?
+        if let Some(found) =
+            user::Entity::find_by_id((model.tenant_id.clone(), model.user_id.clone()))
+                .one(&ctx.db)
+                .await
+                .map_err(db_status)?
         {
             users.push(found);
         }
@@ -321,7 +375,9 @@ async fn to_protos(ctx: &AppContext, models: &[session::Model]) -> Result<Vec<pb
                 .filter(|v| v.session_id == model.id)
                 .map(|v| video_to_proto(v, &steps, &artefacts))
                 .collect();
-            let owner = users.iter().find(|u| u.tenant_id == model.tenant_id && u.id == model.user_id);
+            let owner = users
+                .iter()
+                .find(|u| u.tenant_id == model.tenant_id && u.id == model.user_id);
             session_to_proto(model, own_videos, owner)
         })
         .collect())
@@ -332,16 +388,24 @@ pub async fn list(
     principal: &Principal,
     request: pb::ListSessionsRequest,
 ) -> Result<pb::ListSessionsResponse, Status> {
-    let tenant_id = if request.tenant_id.is_empty() { principal.tenant_id.clone() } else { request.tenant_id.clone() };
+    let tenant_id = if request.tenant_id.is_empty() {
+        principal.tenant_id.clone()
+    } else {
+        request.tenant_id.clone()
+    };
     if tenant_id != principal.tenant_id && !principal.platform_admin {
-        return Err(Status::permission_denied("only platform admins list other tenants"));
+        return Err(Status::permission_denied(
+            "only platform admins list other tenants",
+        ));
     }
     let user_filter = if principal.is_manager() {
         (!request.user_id.is_empty()).then(|| request.user_id.clone())
     } else if request.user_id.is_empty() || request.user_id == principal.user_id {
         Some(principal.user_id.clone())
     } else {
-        return Err(Status::permission_denied("users list only their own sessions"));
+        return Err(Status::permission_denied(
+            "users list only their own sessions",
+        ));
     };
     let limit = match request.limit {
         0 => 20,
@@ -369,10 +433,18 @@ pub async fn list(
     } else {
         query.order_by_asc(session::Column::Id)
     };
-    let mut models = query.limit(limit + 1).all(&ctx.db).await.map_err(db_status)?;
+    let mut models = query
+        .limit(limit + 1)
+        .all(&ctx.db)
+        .await
+        .map_err(db_status)?;
     let more = models.len() as u64 > limit;
     models.truncate(limit as usize);
-    let next_cursor = if more { models.last().map(|m| m.id.clone()).unwrap_or_default() } else { String::new() };
+    let next_cursor = if more {
+        models.last().map(|m| m.id.clone()).unwrap_or_default()
+    } else {
+        String::new()
+    };
     Ok(pb::ListSessionsResponse {
         sessions: to_protos(ctx, &models).await?,
         next_cursor,
@@ -401,28 +473,64 @@ fn canonical_field(name: &str) -> Option<&'static str> {
 }
 
 /// Applies the fields named in `mask` (all non-default ones when empty).
-fn merge_results(current: &mut pb::ClientResults, patch: &pb::ClientResults, mask: &[String]) -> Result<(), Status> {
+fn merge_results(
+    current: &mut pb::ClientResults,
+    patch: &pb::ClientResults,
+    mask: &[String],
+) -> Result<(), Status> {
     let fields: Vec<&'static str> = if mask.is_empty() {
         let mut present = Vec::new();
         let defaults = pb::ClientResults::default();
-        if patch.exercise_type != defaults.exercise_type { present.push("exercise_type"); }
-        if patch.target_reps != 0 { present.push("target_reps"); }
-        if patch.target_duration_s != 0 { present.push("target_duration_s"); }
-        if patch.reps_completed != 0 { present.push("reps_completed"); }
-        if patch.duration_s != 0.0 { present.push("duration_s"); }
-        if patch.calories_burned_kcal != 0.0 { present.push("calories_burned_kcal"); }
-        if patch.pose_accuracy != 0.0 { present.push("pose_accuracy"); }
-        if patch.form_score.is_some() { present.push("form_score"); }
-        if patch.hold_time_s != 0.0 { present.push("hold_time_s"); }
-        if patch.retry_count_remaining.is_some() { present.push("retry_count_remaining"); }
-        if patch.retry_count_used != 0 { present.push("retry_count_used"); }
-        if patch.failure_reason.is_some() { present.push("failure_reason"); }
-        if !patch.form_violations.is_empty() { present.push("form_violations"); }
-        if patch.completion_outcome.is_some() { present.push("completion_outcome"); }
+        if patch.exercise_type != defaults.exercise_type {
+            present.push("exercise_type");
+        }
+        if patch.target_reps != 0 {
+            present.push("target_reps");
+        }
+        if patch.target_duration_s != 0 {
+            present.push("target_duration_s");
+        }
+        if patch.reps_completed != 0 {
+            present.push("reps_completed");
+        }
+        if patch.duration_s != 0.0 {
+            present.push("duration_s");
+        }
+        if patch.calories_burned_kcal != 0.0 {
+            present.push("calories_burned_kcal");
+        }
+        if patch.pose_accuracy != 0.0 {
+            present.push("pose_accuracy");
+        }
+        if patch.form_score.is_some() {
+            present.push("form_score");
+        }
+        if patch.hold_time_s != 0.0 {
+            present.push("hold_time_s");
+        }
+        if patch.retry_count_remaining.is_some() {
+            present.push("retry_count_remaining");
+        }
+        if patch.retry_count_used != 0 {
+            present.push("retry_count_used");
+        }
+        if patch.failure_reason.is_some() {
+            present.push("failure_reason");
+        }
+        if !patch.form_violations.is_empty() {
+            present.push("form_violations");
+        }
+        if patch.completion_outcome.is_some() {
+            present.push("completion_outcome");
+        }
         present
     } else {
         mask.iter()
-            .map(|name| canonical_field(name).ok_or_else(|| Status::invalid_argument(format!("unknown result field '{name}'"))))
+            .map(|name| {
+                canonical_field(name).ok_or_else(|| {
+                    Status::invalid_argument(format!("unknown result field '{name}'"))
+                })
+            })
             .collect::<Result<_, _>>()?
     };
     for field in fields {
@@ -461,12 +569,15 @@ pub async fn update(
             SESSION_STATUSES.join(", ")
         )));
     }
-    let mut results = pb::ClientResults::decode(model.client_results.as_slice()).unwrap_or_default();
+    let mut results =
+        pb::ClientResults::decode(model.client_results.as_slice()).unwrap_or_default();
     if let Some(patch) = &request.client_results {
         validate_client_results(patch)?;
         merge_results(&mut results, patch, &request.client_result_fields)?;
     } else if !request.client_result_fields.is_empty() {
-        return Err(Status::invalid_argument("client_result_fields given without client_results"));
+        return Err(Status::invalid_argument(
+            "client_result_fields given without client_results",
+        ));
     }
     if let Some(exercise_id) = &request.exercise_id
         && crate::catalog::resolve(&ctx.db, &model.tenant_id, ctx.library_tenant(), exercise_id)
@@ -474,7 +585,9 @@ pub async fn update(
             .map_err(db_status)?
             .is_none()
     {
-        return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+        return Err(Status::invalid_argument(format!(
+            "unknown exercise '{exercise_id}'"
+        )));
     }
     let now = now_ms();
     let txn = ctx.db.begin().await.map_err(db_status)?;
@@ -510,12 +623,17 @@ pub async fn update(
             .rows_affected
             == 1;
         if transitioned {
-            add_to_stats(&txn, &saved, &results, now).await.map_err(db_status)?;
+            add_to_stats(&txn, &saved, &results, now)
+                .await
+                .map_err(db_status)?;
         }
     }
     if let Some(expected) = request.expected_rep_count {
         video::Entity::update_many()
-            .col_expr(video::Column::ExpectedRepCount, Expr::value(expected as i32))
+            .col_expr(
+                video::Column::ExpectedRepCount,
+                Expr::value(expected as i32),
+            )
             .filter(video::Column::SessionId.eq(saved.id.as_str()))
             .exec(&txn)
             .await
@@ -538,7 +656,11 @@ async fn add_to_stats<C: ConnectionTrait>(
     results: &pb::ClientResults,
     now: i64,
 ) -> Result<(), sea_orm::DbErr> {
-    let key = (session.tenant_id.clone(), session.user_id.clone(), session.exercise_id.clone());
+    let key = (
+        session.tenant_id.clone(),
+        session.user_id.clone(),
+        session.exercise_id.clone(),
+    );
     let form = results.form_score.unwrap_or(0.0);
     match user_stat::Entity::find_by_id(key).one(db).await? {
         Some(found) => {
@@ -547,7 +669,8 @@ async fn add_to_stats<C: ConnectionTrait>(
             active.sessions_completed = Set(found.sessions_completed + 1);
             active.total_reps = Set(found.total_reps + i64::from(results.reps_completed));
             active.total_duration_s = Set(found.total_duration_s + results.duration_s);
-            active.total_calories_kcal = Set(found.total_calories_kcal + results.calories_burned_kcal);
+            active.total_calories_kcal =
+                Set(found.total_calories_kcal + results.calories_burned_kcal);
             active.best_form_score = Set(best);
             active.last_completed_at = Set(now);
             active.update(db).await?;
@@ -573,7 +696,11 @@ async fn add_to_stats<C: ConnectionTrait>(
 
 /// Deletes the session's objects first (so a failure leaves rows that a
 /// retry can use to finish), then every row that belongs to it.
-pub async fn delete(ctx: &AppContext, principal: &Principal, session_id: &str) -> Result<(), Status> {
+pub async fn delete(
+    ctx: &AppContext,
+    principal: &Principal,
+    session_id: &str,
+) -> Result<(), Status> {
     let model = load_authorized(ctx, principal, session_id).await?;
     let videos = video::Entity::find()
         .filter(video::Column::SessionId.eq(session_id))
@@ -616,8 +743,14 @@ pub async fn delete(ctx: &AppContext, principal: &Principal, session_id: &str) -
         .map_err(db_status)?;
     txn.commit().await.map_err(db_status)?;
     for video_id in &video_ids {
-        for prefix in [format!("pipeline:{video_id}"), format!("render:{video_id}:")] {
-            ctx.queue.delete_by_key_prefix(&prefix).await.map_err(db_status)?;
+        for prefix in [
+            format!("pipeline:{video_id}"),
+            format!("render:{video_id}:"),
+        ] {
+            ctx.queue
+                .delete_by_key_prefix(&prefix)
+                .await
+                .map_err(db_status)?;
         }
     }
     ctx.queue
@@ -632,7 +765,11 @@ pub async fn user_stats(
     principal: &Principal,
     user_id: &str,
 ) -> Result<pb::GetUserStatsResponse, Status> {
-    let user_id = if user_id.is_empty() { principal.user_id.as_str() } else { user_id };
+    let user_id = if user_id.is_empty() {
+        principal.user_id.as_str()
+    } else {
+        user_id
+    };
     if user_id != principal.user_id {
         principal.require_manager()?;
     }

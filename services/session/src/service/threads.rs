@@ -32,7 +32,11 @@ pub async fn create(
     if topics.is_empty() {
         return Err(Status::invalid_argument("no topics"));
     }
-    let language = if request.language.is_empty() { "en".to_owned() } else { request.language.clone() };
+    let language = if request.language.is_empty() {
+        "en".to_owned()
+    } else {
+        request.language.clone()
+    };
     let now = now_ms();
     let txn = ctx.db.begin().await.map_err(db_status)?;
     let mut ids = std::collections::HashMap::new();
@@ -59,15 +63,22 @@ pub async fn create(
         ids.insert(topic.clone(), id.clone());
         ordered.push(id);
     }
-    crate::jobs::queue::enqueue_in(&txn, threads_job(&session.id, ordered, ctx.settings.job_max_attempts))
-        .await
-        .map_err(db_status)?;
+    crate::jobs::queue::enqueue_in(
+        &txn,
+        threads_job(&session.id, ordered, ctx.settings.job_max_attempts),
+    )
+    .await
+    .map_err(db_status)?;
     txn.commit().await.map_err(db_status)?;
     ctx.wake.notify_waiters();
     Ok(pb::CreateThreadsResponse { thread_ids: ids })
 }
 
-pub async fn get(ctx: &AppContext, principal: &Principal, thread_id: &str) -> Result<pb::GetThreadResponse, Status> {
+pub async fn get(
+    ctx: &AppContext,
+    principal: &Principal,
+    thread_id: &str,
+) -> Result<pb::GetThreadResponse, Status> {
     let model = thread::Entity::find_by_id(thread_id.to_owned())
         .one(&ctx.db)
         .await

@@ -20,7 +20,10 @@ use crate::pipeline::pipeline_job;
 
 /// Where the upload goes: an existing session, an announced video, or a new session.
 enum Target {
-    Existing { session_id: String, tenant_id: String },
+    Existing {
+        session_id: String,
+        tenant_id: String,
+    },
     Pending(Box<video::Model>),
     NewSession(Box<super::sessions::NewSession>),
 }
@@ -38,12 +41,13 @@ pub async fn upload(
     principal: &Principal,
     mut stream: Streaming<pb::UploadVideoRequest>,
 ) -> Result<pb::UploadVideoResponse, Status> {
-    let first = stream
-        .next()
-        .await
-        .ok_or_else(|| Status::invalid_argument("empty upload stream: metadata expected first"))??;
+    let first = stream.next().await.ok_or_else(|| {
+        Status::invalid_argument("empty upload stream: metadata expected first")
+    })??;
     let Some(pb::upload_video_request::Payload::Metadata(metadata)) = first.payload else {
-        return Err(Status::invalid_argument("the first message must carry the upload metadata"));
+        return Err(Status::invalid_argument(
+            "the first message must carry the upload metadata",
+        ));
     };
     let max = ctx.settings.max_upload_bytes;
     if metadata.declared_size_bytes > max {
@@ -59,36 +63,62 @@ pub async fn upload(
     };
     let declared = match (&target, metadata.declared_size_bytes) {
         (_, size) if size > 0 => Some(size),
-        (Target::Pending(pending), _) if pending.declared_size_bytes > 0 => Some(pending.declared_size_bytes as u64),
+        (Target::Pending(pending), _) if pending.declared_size_bytes > 0 => {
+            Some(pending.declared_size_bytes as u64)
+        }
         _ => None,
     };
-    let key = format!("videos/{video_id}/original.{}", extension_of(&metadata.filename));
+    let key = format!(
+        "videos/{video_id}/original.{}",
+        extension_of(&metadata.filename)
+    );
     let mut options = UploadOptions::video(max, declared);
     if !metadata.sha256_hex.is_empty() {
         options.expected_sha256_hex = Some(metadata.sha256_hex.to_ascii_lowercase());
     }
-    let mut upload = ctx.storage.begin_upload(&key, options).map_err(upload_status)?;
+    let mut upload = ctx
+        .storage
+        .begin_upload(&key, options)
+        .map_err(upload_status)?;
     while let Some(message) = stream.next().await {
         let message = match message {
             Ok(message) => message,
             Err(status) => {
                 upload.abort().await;
-                return Err(Status::cancelled(format!("upload stream broke: {}", status.message())));
+                return Err(Status::cancelled(format!(
+                    "upload stream broke: {}",
+                    status.message()
+                )));
             }
         };
         match message.payload {
             Some(pb::upload_video_request::Payload::Chunk(chunk)) => {
-                upload.write(Bytes::from(chunk)).await.map_err(upload_status)?;
+                upload
+                    .write(Bytes::from(chunk))
+                    .await
+                    .map_err(upload_status)?;
             }
             Some(pb::upload_video_request::Payload::Metadata(_)) => {
                 upload.abort().await;
-                return Err(Status::invalid_argument("metadata may only be sent once, first"));
+                return Err(Status::invalid_argument(
+                    "metadata may only be sent once, first",
+                ));
             }
             None => {}
         }
     }
     let object = upload.commit().await.map_err(upload_status)?;
-    match record(ctx, principal, target, &video_id, &exercise_id, &metadata, &object).await {
+    match record(
+        ctx,
+        principal,
+        target,
+        &video_id,
+        &exercise_id,
+        &metadata,
+        &object,
+    )
+    .await
+    {
         Ok(()) => {}
         Err(status) => {
             // The rows were not written: do not keep the bytes either.
@@ -124,7 +154,9 @@ async fn resolve_target(
             .ok_or_else(|| Status::not_found(format!("video '{}' not found", metadata.video_id)))?;
         let session = load_authorized(ctx, principal, &pending.session_id).await?;
         if !metadata.session_id.is_empty() && metadata.session_id != session.id {
-            return Err(Status::invalid_argument("video_id belongs to another session"));
+            return Err(Status::invalid_argument(
+                "video_id belongs to another session",
+            ));
         }
         if pending.status != pb::VideoStatus::AwaitingUpload as i32 {
             return Err(Status::failed_precondition(format!(
@@ -132,7 +164,11 @@ async fn resolve_target(
                 pending.id
             )));
         }
-        let exercise_id = if metadata.exercise_id.is_empty() { pending.exercise_id.clone() } else { metadata.exercise_id.clone() };
+        let exercise_id = if metadata.exercise_id.is_empty() {
+            pending.exercise_id.clone()
+        } else {
+            metadata.exercise_id.clone()
+        };
         check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
         return Ok((Target::Pending(Box::new(pending)), exercise_id));
     }
@@ -142,7 +178,11 @@ async fn resolve_target(
         if let Some(module) = super::sessions::module_of(kind) {
             principal.require_module(module)?;
         }
-        let exercise_id = if metadata.exercise_id.is_empty() { session.exercise_id.clone() } else { metadata.exercise_id.clone() };
+        let exercise_id = if metadata.exercise_id.is_empty() {
+            session.exercise_id.clone()
+        } else {
+            metadata.exercise_id.clone()
+        };
         check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
         return Ok((
             Target::Existing {
@@ -152,10 +192,11 @@ async fn resolve_target(
             exercise_id,
         ));
     }
-    let kind = match pb::SessionKind::try_from(metadata.kind).unwrap_or(pb::SessionKind::Unspecified) {
-        pb::SessionKind::Unspecified => pb::SessionKind::Video,
-        other => other,
-    };
+    let kind =
+        match pb::SessionKind::try_from(metadata.kind).unwrap_or(pb::SessionKind::Unspecified) {
+            pb::SessionKind::Unspecified => pb::SessionKind::Video,
+            other => other,
+        };
     check_exercise(ctx, &principal.tenant_id, &metadata.exercise_id).await?;
     let prepared = prepare_session(
         ctx,
@@ -170,18 +211,29 @@ async fn resolve_target(
         &Default::default(),
     )
     .await?;
-    Ok((Target::NewSession(Box::new(prepared)), metadata.exercise_id.clone()))
+    Ok((
+        Target::NewSession(Box::new(prepared)),
+        metadata.exercise_id.clone(),
+    ))
 }
 
-async fn check_exercise(ctx: &AppContext, tenant_id: &str, exercise_id: &str) -> Result<(), Status> {
+async fn check_exercise(
+    ctx: &AppContext,
+    tenant_id: &str,
+    exercise_id: &str,
+) -> Result<(), Status> {
     if exercise_id.trim().is_empty() {
-        return Err(Status::invalid_argument("exercise_id is required to analyse a video"));
+        return Err(Status::invalid_argument(
+            "exercise_id is required to analyse a video",
+        ));
     }
     let known = crate::catalog::resolve(&ctx.db, tenant_id, ctx.library_tenant(), exercise_id)
         .await
         .map_err(db_status)?;
     if known.is_none() {
-        return Err(Status::invalid_argument(format!("unknown exercise '{exercise_id}'")));
+        return Err(Status::invalid_argument(format!(
+            "unknown exercise '{exercise_id}'"
+        )));
     }
     Ok(())
 }
@@ -199,12 +251,23 @@ async fn record(
     let now = now_ms();
     let txn = ctx.db.begin().await.map_err(db_status)?;
     let (session_id, tenant_id, pending) = match target {
-        Target::Existing { session_id, tenant_id } => (session_id, tenant_id, None),
-        Target::Pending(pending) => (pending.session_id.clone(), pending.tenant_id.clone(), Some(*pending)),
+        Target::Existing {
+            session_id,
+            tenant_id,
+        } => (session_id, tenant_id, None),
+        Target::Pending(pending) => (
+            pending.session_id.clone(),
+            pending.tenant_id.clone(),
+            Some(*pending),
+        ),
         Target::NewSession(prepared) => {
-            ensure_tenant(&txn, &principal.tenant_id).await.map_err(db_status)?;
+            ensure_tenant(&txn, &principal.tenant_id)
+                .await
+                .map_err(db_status)?;
             let owner = prepared.model.user_id.clone().unwrap();
-            ensure_user(&txn, &principal.tenant_id, &owner).await.map_err(db_status)?;
+            ensure_user(&txn, &principal.tenant_id, &owner)
+                .await
+                .map_err(db_status)?;
             prepared.model.insert(&txn).await.map_err(db_status)?;
             (prepared.id, principal.tenant_id.clone(), None)
         }
@@ -250,7 +313,10 @@ async fn record(
         }
     }
     crate::db::entity::session::Entity::update_many()
-        .col_expr(crate::db::entity::session::Column::Status, "in-progress".into())
+        .col_expr(
+            crate::db::entity::session::Column::Status,
+            "in-progress".into(),
+        )
         .col_expr(crate::db::entity::session::Column::UpdatedAt, now.into())
         .filter(crate::db::entity::session::Column::Id.eq(session_id.as_str()))
         .filter(crate::db::entity::session::Column::Status.eq("created"))

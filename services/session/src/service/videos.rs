@@ -38,7 +38,11 @@ async fn load_authorized_video(
     Ok((model, session))
 }
 
-pub async fn get(ctx: &AppContext, principal: &Principal, video_id: &str) -> Result<pb::GetVideoResponse, Status> {
+pub async fn get(
+    ctx: &AppContext,
+    principal: &Principal,
+    video_id: &str,
+) -> Result<pb::GetVideoResponse, Status> {
     let (_, session) = load_authorized_video(ctx, principal, video_id).await?;
     let video = full_video(ctx, video_id)
         .await
@@ -58,11 +62,20 @@ fn state_event(video: &pb::Video) -> pb::WatchVideoResponse {
         pb::VideoStatus::Failed | pb::VideoStatus::Blocked => {
             (pb::ProgressStage::Failed, video.failure_reason.clone())
         }
-        pb::VideoStatus::AwaitingUpload => (pb::ProgressStage::Unspecified, "awaiting upload".to_owned()),
+        pb::VideoStatus::AwaitingUpload => {
+            (pb::ProgressStage::Unspecified, "awaiting upload".to_owned())
+        }
         pb::VideoStatus::Queued => (pb::ProgressStage::Queued, "queued".to_owned()),
         _ => {
-            let stage = pb::ProgressStage::try_from(video.stage).unwrap_or(pb::ProgressStage::Queued);
-            (stage, stage.as_str_name().trim_start_matches("PROGRESS_STAGE_").to_ascii_lowercase())
+            let stage =
+                pb::ProgressStage::try_from(video.stage).unwrap_or(pb::ProgressStage::Queued);
+            (
+                stage,
+                stage
+                    .as_str_name()
+                    .trim_start_matches("PROGRESS_STAGE_")
+                    .to_ascii_lowercase(),
+            )
         }
     };
     let terminal = is_terminal_stage(stage as i32);
@@ -156,11 +169,13 @@ async fn forward_progress(
 }
 
 async fn load_poses(ctx: &AppContext, video_id: &str) -> Result<Option<PosesOutcome>, Status> {
-    Ok(step_result::Entity::find_by_id((video_id.to_owned(), STEP_POSES.to_owned()))
-        .one(&ctx.db)
-        .await
-        .map_err(db_status)?
-        .and_then(|s| PosesOutcome::decode(s.payload.as_slice()).ok()))
+    Ok(
+        step_result::Entity::find_by_id((video_id.to_owned(), STEP_POSES.to_owned()))
+            .one(&ctx.db)
+            .await
+            .map_err(db_status)?
+            .and_then(|s| PosesOutcome::decode(s.payload.as_slice()).ok()),
+    )
 }
 
 pub async fn stream_pose_track(
@@ -169,15 +184,16 @@ pub async fn stream_pose_track(
     video_id: &str,
 ) -> Result<EventStream<pb::StreamPoseTrackResponse>, Status> {
     load_authorized_video(ctx, principal, video_id).await?;
-    let poses = load_poses(ctx, video_id)
-        .await?
-        .ok_or_else(|| Status::failed_precondition(format!("video '{video_id}' has no pose track yet")))?;
+    let poses = load_poses(ctx, video_id).await?.ok_or_else(|| {
+        Status::failed_precondition(format!("video '{video_id}' has no pose track yet"))
+    })?;
     let key = poses
         .track
         .map(|t| t.key)
         .ok_or_else(|| Status::failed_precondition("pose track missing"))?;
     let bytes = ctx.storage.get_bytes(&key).await.map_err(storage_status)?;
-    let track = pb::PoseTrack::decode(bytes).map_err(|e| Status::internal(format!("stored pose track unreadable: {e}")))?;
+    let track = pb::PoseTrack::decode(bytes)
+        .map_err(|e| Status::internal(format!("stored pose track unreadable: {e}")))?;
     let mut items = Vec::with_capacity(track.frames.len() + 1);
     if let Some(info) = track.video {
         items.push(Ok(pb::StreamPoseTrackResponse {
@@ -213,7 +229,8 @@ pub async fn request_annotated(
             reason: String::new(),
         });
     }
-    let failed = video.status == pb::VideoStatus::Failed as i32 || video.status == pb::VideoStatus::AwaitingUpload as i32;
+    let failed = video.status == pb::VideoStatus::Failed as i32
+        || video.status == pb::VideoStatus::AwaitingUpload as i32;
     if failed && video.pose_track.is_none() {
         return Ok(pb::RequestAnnotatedVideoResponse {
             status: "failed".into(),
@@ -226,7 +243,10 @@ pub async fn request_annotated(
         });
     }
     ctx.queue
-        .enqueue(render_job(&model.id, flavour, ctx.settings.job_max_attempts), true)
+        .enqueue(
+            render_job(&model.id, flavour, ctx.settings.job_max_attempts),
+            true,
+        )
         .await
         .map_err(db_status)?;
     ctx.wake.notify_waiters();

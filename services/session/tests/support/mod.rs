@@ -43,7 +43,9 @@ pub async fn database_url(backend: &Backend, dir: &std::path::Path) -> String {
         Backend::Postgres => {
             let server = postgres_server().expect("postgres available");
             let name = format!("fv_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(format!("{server}/postgres")).await.expect("connect to postgres");
+            let admin = Database::connect(format!("{server}/postgres"))
+                .await
+                .expect("connect to postgres");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
@@ -102,7 +104,11 @@ fn start_local_postgres() -> Result<String, String> {
     if !bin.join("initdb").exists() {
         return Err("PostgreSQL 15 binaries not found in /usr/lib/postgresql/15/bin".into());
     }
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
     let dir = std::env::temp_dir().join(format!("fitvision-pg-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let as_db_user = |program: PathBuf| {
@@ -115,7 +121,9 @@ fn start_local_postgres() -> Result<String, String> {
         }
     };
     if is_root {
-        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir))?;
     }
     let data = dir.join("data");
     run(as_db_user(bin.join("initdb"))
@@ -138,7 +146,11 @@ fn start_local_postgres() -> Result<String, String> {
     let stop = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runuser}{pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
         pid = std::process::id(),
-        runuser = if is_root { "runuser -u postgres -- " } else { "" },
+        runuser = if is_root {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        },
         pg_ctl = bin.join("pg_ctl").display(),
         data = data.display(),
         dir = dir.display(),
@@ -170,7 +182,10 @@ impl Drop for TestServer {
 
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
 
-pub async fn start_server(backend: &Backend, adjust: impl FnOnce(&mut fitvision_session::Config)) -> TestServer {
+pub async fn start_server(
+    backend: &Backend,
+    adjust: impl FnOnce(&mut fitvision_session::Config),
+) -> TestServer {
     let data_dir = tempfile::tempdir().unwrap();
     let mut config = fitvision_session::Config::embedded(data_dir.path().to_path_buf());
     config.database_url = Some(database_url(backend, data_dir.path()).await);
@@ -178,7 +193,9 @@ pub async fn start_server(backend: &Backend, adjust: impl FnOnce(&mut fitvision_
     config.workers = 0;
     adjust(&mut config);
     let shutdown = CancellationToken::new();
-    let started = fitvision_session::start(&config, shutdown.clone()).await.expect("start session service");
+    let started = fitvision_session::start(&config, shutdown.clone())
+        .await
+        .expect("start session service");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);

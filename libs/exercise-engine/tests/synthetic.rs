@@ -1,0 +1,234 @@
+//! End-to-end engine tests on synthetic tracks with analytic answers.
+
+use std::f64::consts::TAU;
+
+use fitvision_exercise_engine::synthetic::{self, BodyPose, CHAIN_PX, GROUND_Y};
+use fitvision_exercise_engine::{AnalysisError, AnalyzeOptions, Catalog, analyze};
+use fitvision_kinematics::GRAVITY_M_S2;
+use fitvision_proto::v1::{PoseTrack, Subject};
+use proptest::prelude::*;
+
+fn catalog() -> Catalog {
+    Catalog::builtin().expect("built-in catalog")
+}
+
+fn run(exercise: &str, track: &PoseTrack, subject: Subject) -> fitvision_proto::v1::AnalysisResult {
+    let c = catalog();
+    analyze(c.get(exercise).expect("exercise"), track, &subject, &AnalyzeOptions::default()).expect("analysis")
+}
+
+/// Deterministic pseudo-random noise in [-1, 1] (no RNG dependency in the model).
+fn noise(i: usize, seed: u64) -> f64 {
+    let mut x = (i as u64).wrapping_mul(6_364_136_223_846_793_005).wrapping_add(seed);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    (x % 2001) as f64 / 1000.0 - 1.0
+}
+
+/// Squats: knee angle cos-modulated between 180 and 70, starting standing.
+fn squat_track(reps: usize, period_s: f64, fps: f64, phase: f64, noise_deg: f64, drop_every: usize, seed: u64) -> PoseTrack {
+    // Lead-in and lead-out standing so every rep is complete; the phase offset
+    // shifts where in the first second the reps start.
+    let lead = 1.0 + phase * period_s;
+    let frames = ((lead + reps as f64 * period_s + 1.0) * fps) as usize;
+    synthetic::track(fps, frames, move |t| {
+        let i = (t * fps).round() as usize;
+        if drop_every > 0 && i % drop_every == 0 {
+            return None;
+        }
+        let active = t - lead;
+        let knee = if active >= 0.0 && active <= reps as f64 * period_s {
+            125.0 + 55.0 * (active / period_s * TAU).cos()
+        } else {
+            180.0
+        };
+        Some(BodyPose {
+            knee_deg: knee + noise_deg * noise(i, seed),
+            ..Default::default()
+        })
+    })
+}
+
+#[test]
+fn three_squats_have_textbook_timestamps_and_depth() {
+    let track = squat_track(3, 2.0, 30.0, 0.0, 0.0, 0, 1);
+    let r = run("squat", &track, Subject::default());
+    assert_eq!(r.rep_count, 3);
+    assert_eq!(r.mode, "rep");
+    let rep = &r.reps[0];
+    // Bottom of the first rep at lead (1 s) + half a period (1 s).
+    assert!((rep.mid_timestamp_ms - 2000.0).abs() <= 34.0, "{}", rep.mid_timestamp_ms);
+    // Knee ROM 180 -> 70 = 110 degrees (filtered: within a couple of degrees).
+    assert!((rep.range_of_motion - 110.0).abs() < 3.0, "{}", rep.range_of_motion);
+    let knee = rep.analyses.iter().find(|a| a.analysis_type == "KNEE_ANGLE_DEGREES").unwrap();
+    assert!((knee.scalar.unwrap() - 70.0).abs() < 2.0);
+    // The figure keeps shank and thigh symmetric about the vertical, so at a 70
+    // degree knee the thigh rises (180 - 70) / 2 = 55 degrees from vertical:
+    // the hip sits 35 degrees above the knee, short of parallel -> depth fault.
+    let hip_knee = rep.analyses.iter().find(|a| a.analysis_type == "HIP_KNEE_ANGLE_DEGREES").unwrap();
+    assert!((hip_knee.scalar.unwrap() - 35.0).abs() < 1.0, "{:?}", hip_knee.scalar);
+    let depth = r.form_violations.iter().find(|v| v.key == "depth").unwrap();
+    assert_eq!((depth.total_checks, depth.violation_count), (3, 3));
+    assert!(r.series.contains_key("left_knee_angle"));
+    assert_eq!(r.series_timestamps_ms.len(), track.frames.len());
+}
+
+#[test]
+fn shallow_squats_are_flagged_by_the_depth_check() {
+    let frames = 200;
+    let track = synthetic::track(30.0, frames, |t| {
+        let k = if (1.0..5.0).contains(&t) { 150.0 + 30.0 * ((t - 1.0) / 2.0 * TAU).cos() } else { 180.0 };
+        Some(BodyPose { knee_deg: k, ..Default::default() })
+    });
+    let r = run("squat", &track, Subject::default());
+    assert_eq!(r.rep_count, 2);
+    let depth = r.form_violations.iter().find(|v| v.key == "depth").unwrap();
+    assert_eq!(depth.violation_count, 2);
+    assert!(r.form_score < 1.0);
+    assert!(r.reps.iter().all(|rep| !rep.good_form));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn n_sinusoidal_reps_count_exactly_n(
+        reps in 1usize..8,
+        period in 1.2f64..3.5,
+        phase in 0.0f64..1.0,
+        noise_deg in 0.0f64..4.0,
+        drop_every in prop_oneof![Just(0usize), 7usize..15],
+        seed in any::<u64>(),
+    ) {
+        let track = squat_track(reps, period, 30.0, phase, noise_deg, drop_every, seed);
+        let r = run("squat", &track, Subject::default());
+        prop_assert_eq!(r.rep_count as usize, reps);
+    }
+}
+
+#[test]
+fn a_ballistic_jump_gives_its_height_through_the_whole_engine() {
+    // 120 fps, 1.75 m athlete: chain = 0.779 * 1.75 m -> px/m = CHAIN_PX / (0.779 * 1.75).
+    let ppm = CHAIN_PX / (0.779 * 1.75);
+    let fps = 120.0;
+    let flight = 0.6;
+    let t0 = 1.2;
+    let c = fitvision_exercise_engine::analyzers::jump::CONTACT_RISE_BODY * CHAIN_PX;
+    let v0 = GRAVITY_M_S2 * flight / 2.0 * ppm;
+    let push = 2.0 * c / v0;
+    let track = synthetic::track(fps, (3.0 * fps) as usize, move |t| {
+        let t1 = t0 + flight;
+        let lift = if t < t0 - push || t > t1 + push {
+            0.0
+        } else if t < t0 {
+            v0 * (t - (t0 - push)).powi(2) / (2.0 * push)
+        } else if t <= t1 {
+            let tau = t - t0;
+            c + v0 * tau - GRAVITY_M_S2 * ppm * tau * tau / 2.0
+        } else {
+            v0 * ((t1 + push) - t).powi(2) / (2.0 * push)
+        };
+        Some(BodyPose { lift_px: lift, ..Default::default() })
+    });
+    let r = run("vertical_jump", &track, Subject::default());
+    assert_eq!(r.rep_count, 1);
+    let h = r.metrics["jump_height_cm"];
+    let expected = GRAVITY_M_S2 * flight * flight / 8.0 * 100.0;
+    assert!((h - expected).abs() < 0.1, "{h} vs {expected}");
+    assert_eq!(r.phases[0].name, "flight");
+}
+
+#[test]
+fn bar_power_matches_m_g_v_on_a_constant_velocity_pull_and_m_g_plus_a_v_when_accelerating() {
+    // Plate seen at 90 px -> exactly 200 px/m.
+    let ppm = 200.0;
+    let fps = 60.0;
+    let mass = 80.0;
+    let v = 1.2; // m/s during 1.0..2.0 s
+    let acc = 3.0; // m/s^2 during 2.0..2.5 s
+    let height = move |t: f64| -> f64 {
+        if t < 1.0 {
+            0.2
+        } else if t < 2.0 {
+            0.2 + v * (t - 1.0)
+        } else if t < 2.5 {
+            let tau = t - 2.0;
+            0.2 + v + v * tau + 0.5 * acc * tau * tau
+        } else {
+            0.2 + v + v * 0.5 + 0.5 * acc * 0.25
+        }
+    };
+    let track = synthetic::track(fps, (3.5 * fps) as usize, move |t| {
+        Some(BodyPose { wrists_at: Some((520.0, GROUND_Y - height(t) * ppm)), ..Default::default() })
+    });
+    let c = catalog();
+    let options = AnalyzeOptions { plate_diameter_px: Some(90.0), ..Default::default() };
+    let subject = Subject { barbell_mass_kg: mass, body_mass_kg: 70.0, ..Default::default() };
+    let r = analyze(c.get("snatch").unwrap(), &track, &subject, &options).unwrap();
+    let power = &r.series["power_output"].values;
+    let grf = &r.series["ground_reaction_force"].values;
+    // Middle of the constant-velocity stretch (away from the filter's corners).
+    for i in [90usize, 95, 100] {
+        let expected = mass * GRAVITY_M_S2 * v;
+        assert!((power[i] - expected).abs() / expected < 0.01, "frame {i}: {} vs {expected}", power[i]);
+        let expected_grf = (mass + 70.0) * GRAVITY_M_S2;
+        assert!((grf[i] - expected_grf).abs() / expected_grf < 0.01);
+    }
+    // Middle of the accelerating stretch: P = m (g + a) v(t).
+    let i = (2.25 * fps) as usize;
+    let v_t = v + acc * 0.25;
+    let expected = mass * (GRAVITY_M_S2 + acc) * v_t;
+    assert!((power[i] - expected).abs() / expected < 0.01, "{} vs {expected}", power[i]);
+    assert!(r.phases.iter().any(|p| p.name == "first_pull"));
+    assert!(r.metrics.contains_key("max_bar_speed_m_s"));
+}
+
+#[test]
+fn timer_hold_duration_is_exact() {
+    // The stick figure stands upright, so time a tenant-defined wall sit (knee
+    // bent to 90 degrees) whose hold is known to the frame.
+    let def = fitvision_exercise_engine::ExerciseDefinition::from_json(
+        r#"{"id": "wall_sit", "name": "Wall sit", "mode": "timer", "met": 4.0,
+            "hold": {"conditions": [{"signal": {"kind": "joint_angle", "joint": "knee"}, "max": 132.5}],
+                     "minSegmentS": 1.0, "maxGapS": 0.3}}"#,
+    )
+    .unwrap();
+    let fps = 30.0;
+    // Knee at 90 degrees from frame 45 to frame 344 inclusive: 300 frames = 10.0 s.
+    // The threshold sits mid-way between 90 and 175, where a zero-phase filter
+    // leaves the edges of a step in place.
+    let track = synthetic::track(fps, 420, |t| {
+        let i = (t * fps).round() as usize;
+        Some(BodyPose { knee_deg: if (45..=344).contains(&i) { 90.0 } else { 175.0 }, ..Default::default() })
+    });
+    let r = analyze(&def, &track, &Subject::default(), &AnalyzeOptions::default()).unwrap();
+    assert_eq!(r.mode, "timer");
+    assert!((r.hold_time_s - 10.0).abs() < 1e-9, "{}", r.hold_time_s);
+    assert_eq!(r.phases.len(), 1);
+    assert_eq!((r.phases[0].start_frame_index, r.phases[0].end_frame_index), (45, 344));
+}
+
+#[test]
+fn empty_and_personless_tracks_are_errors_not_panics() {
+    let c = catalog();
+    let def = c.get("push_up").unwrap();
+    let empty = PoseTrack::default();
+    assert_eq!(analyze(def, &empty, &Subject::default(), &AnalyzeOptions::default()), Err(AnalysisError::EmptyTrack));
+    let nobody = synthetic::track(30.0, 10, |_| None);
+    assert_eq!(
+        analyze(def, &nobody, &Subject::default(), &AnalyzeOptions::default()),
+        Err(AnalysisError::NoPerson { frames: 10 })
+    );
+}
+
+#[test]
+fn every_catalog_exercise_runs_on_a_squat_track_without_panicking() {
+    let track = squat_track(2, 2.0, 30.0, 0.3, 2.0, 9, 7);
+    let c = catalog();
+    for def in c.definitions() {
+        let r = analyze(def, &track, &Subject { height_m: 1.75, ..Default::default() }, &AnalyzeOptions::default());
+        let r = r.unwrap_or_else(|e| panic!("{}: {e}", def.id));
+        assert!((0.0..=1.0).contains(&r.form_score), "{}", def.id);
+        assert!((0.0..=1.0).contains(&r.pose_accuracy), "{}", def.id);
+    }
+}

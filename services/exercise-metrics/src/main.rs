@@ -1,0 +1,16 @@
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(name = "exercise-metrics", about = "fitvision exercise-metrics gRPC service")]
+struct Cli {
+    #[command(flatten)]
+    config: fitvision_exercise_metrics::Config,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let _telemetry = fitvision_service_kit::telemetry::init("exercise-metrics")?;
+    let shutdown = fitvision_service_kit::shutdown::on_signals();
+    fitvision_exercise_metrics::run(cli.config, shutdown).await
+}

@@ -1,0 +1,32 @@
+//! Prints a compact per-frame view of a video's pose track (person count, track ids,
+//! box centres): `cargo run --release -p fitvision-pose-inference --example pose_dump -- VIDEO [TARGET_FPS]`.
+
+use fitvision_pose_inference::{PoseEngine, PoseOptions};
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let video = args.next().ok_or_else(|| anyhow::anyhow!("usage: pose_dump VIDEO [TARGET_FPS]"))?;
+    let target_fps = args.next().map(|fps| fps.parse()).transpose()?.unwrap_or(0.0);
+    let options = PoseOptions { target_fps, ..PoseOptions::default() };
+    let (track, summary) = PoseEngine::shared()?.extract(video.as_ref(), &options)?;
+    for frame in &track.frames {
+        let persons: Vec<String> = frame
+            .persons
+            .iter()
+            .map(|person| {
+                let bbox = person.r#box.unwrap_or_default();
+                format!(
+                    "#{}@({:.0},{:.0} h{:.0} c{:.2})",
+                    person.track_id,
+                    bbox.x_px + bbox.width_px / 2.0,
+                    bbox.y_px + bbox.height_px / 2.0,
+                    bbox.height_px,
+                    person.confidence
+                )
+            })
+            .collect();
+        println!("{:4} {:8.1} {} {}", frame.frame_index, frame.timestamp_ms, frame.persons.len(), persons.join(" "));
+    }
+    println!("summary: {summary:?}");
+    Ok(())
+}
