@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use fitvision_proto::v1::session_service_client::SessionServiceClient;
 use fitvision_proto::v1::{UploadMetadata, UploadVideoRequest, Video, upload_video_request};
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 
 /// The workspace root (this crate lives one level below it).
 pub fn workspace_root() -> PathBuf {
@@ -31,7 +31,9 @@ pub fn videos_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(dir));
     }
     let candidate = workspace_root().join("../shared/videos");
-    candidate.is_dir().then(|| candidate.canonicalize().unwrap_or(candidate))
+    candidate
+        .is_dir()
+        .then(|| candidate.canonicalize().unwrap_or(candidate))
 }
 
 /// A video from the shared set, or `None` (after printing why) so the caller can skip.
@@ -146,7 +148,7 @@ impl Suite {
             .args(["--metrics-port", &ports.metrics.to_string()])
             .args(["--coaching-port", &ports.coaching.to_string()])
             .env("FITVISION_ADMIN_KEY", &admin_key)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "info,ort=warn")
             .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -170,8 +172,15 @@ impl Suite {
         let deadline = Instant::now() + timeout;
         for (port, _) in self.ports.grpc() {
             loop {
-                if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                    anyhow::bail!("fitvision serve exited early ({status}); logs:\n{}", self.logs());
+                if let Some(status) = self
+                    .child
+                    .as_mut()
+                    .and_then(|c| c.try_wait().ok().flatten())
+                {
+                    anyhow::bail!(
+                        "fitvision serve exited early ({status}); logs:\n{}",
+                        self.logs()
+                    );
                 }
                 if health_of(port, "").await == Some(ServingStatus::Serving) {
                     break;
@@ -184,7 +193,10 @@ impl Suite {
         }
         let status_url = format!("{}/api/status", self.edge_url());
         loop {
-            if reqwest::get(&status_url).await.is_ok_and(|r| r.status().is_success()) {
+            if reqwest::get(&status_url)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return Ok(());
             }
             if Instant::now() > deadline {

@@ -18,7 +18,14 @@ async fn analyze_command_counts_the_reps_of_a_real_squat_video() {
             Command::new(workspace_binary("fitvision"))
                 .arg("analyze")
                 .arg(&video)
-                .args(["--exercise", "squat", "--server", &server, "--api-key", &key])
+                .args([
+                    "--exercise",
+                    "squat",
+                    "--server",
+                    &server,
+                    "--api-key",
+                    &key,
+                ])
                 .output()
                 .expect("fitvision analyze runs")
         }
@@ -37,7 +44,12 @@ async fn analyze_command_counts_the_reps_of_a_real_squat_video() {
         .lines()
         .find(|line| line.starts_with("reps "))
         .unwrap_or_else(|| panic!("no reps line:\n{stdout}"));
-    let reps: u32 = reps_line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let reps: u32 = reps_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(reps, 3, "ground truth: 3 squats\n{stdout}");
     assert!(stderr.contains("uploaded as video"), "{stderr}");
 }

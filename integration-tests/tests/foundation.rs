@@ -5,8 +5,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use fitvision_integration_tests::{Suite, grpcurl, shared_video};
-use fitvision_proto::v1::pose_inference_service_client::PoseInferenceServiceClient;
 use fitvision_proto::v1::StreamPosesRequest;
+use fitvision_proto::v1::pose_inference_service_client::PoseInferenceServiceClient;
 use tokio_stream::StreamExt;
 
 fn grpcurl_output(args: &[&str]) -> String {
@@ -28,18 +28,33 @@ async fn grpcurl_lists_service_health_and_reflection_on_every_port() {
     for (port, service) in suite.ports.grpc() {
         let address = format!("127.0.0.1:{port}");
         let listed = grpcurl_output(&["-plaintext", &address, "list"]);
-        for expected in [
-            service,
-            "grpc.health.v1.Health",
-            "grpc.reflection.v1.ServerReflection",
-        ] {
+        let names: Vec<&str> = listed.lines().map(str::trim).collect();
+        for expected in [service, "grpc.health.v1.Health"] {
             assert!(
-                listed.lines().any(|line| line.trim() == expected),
+                names.contains(&expected),
                 "{address}: `grpcurl list` lacks {expected}:\n{listed}"
             );
         }
+        // grpcurl speaks the v1alpha reflection protocol; the server also serves v1.
+        assert!(
+            names
+                .iter()
+                .any(|name| name.starts_with("grpc.reflection.")),
+            "{address}: reflection is not listed:\n{listed}"
+        );
+        for (_, other) in suite.ports.grpc() {
+            if other != service {
+                assert!(
+                    !names.contains(&other),
+                    "{address} advertises {other}, which it does not serve:\n{listed}"
+                );
+            }
+        }
         let described = grpcurl_output(&["-plaintext", &address, "describe", service]);
-        assert!(described.contains("rpc "), "{address}: describe {service}:\n{described}");
+        assert!(
+            described.contains("rpc "),
+            "{address}: describe {service}:\n{described}"
+        );
         let health = grpcurl_output(&[
             "-plaintext",
             "-d",
@@ -62,17 +77,29 @@ async fn trace_id_of_an_edge_request_reaches_the_downstream_service_logs() {
         .send()
         .await
         .expect("edge answers");
-    assert!(response.status().is_success(), "status {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "status {}",
+        response.status()
+    );
     // Logs are flushed line by line; give the downstream span a moment to close.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let logs = suite.logs();
-    let traced: Vec<&str> = logs.lines().filter(|line| line.contains(trace_id)).collect();
+    let traced: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains(trace_id))
+        .collect();
     assert!(
-        traced.iter().any(|line| line.contains("kind=\"http\"") || line.contains("http")),
+        traced
+            .iter()
+            .any(|line| line.contains("kind=\"http\"") || line.contains("http")),
         "the edge's request span lacks the trace id:\n{logs}"
     );
     assert!(
-        traced.iter().any(|line| line.contains("kind=\"grpc\"") && line.contains("fitvision.v1.SessionService")),
+        traced
+            .iter()
+            .any(|line| line.contains("kind=\"grpc\"")
+                && line.contains("fitvision.v1.SessionService")),
         "the session service's request span lacks the edge's trace id:\n{}",
         traced.join("\n")
     );
@@ -124,5 +151,9 @@ async fn sigterm_during_a_pose_stream_drains_and_exits_zero() {
     eprintln!("stream after SIGTERM: {drained:?}");
     let (status, suite) = terminator.join().unwrap();
     let status = status.expect("process exited after SIGTERM");
-    assert!(status.success(), "exit status {status}; logs:\n{}", suite.logs());
+    assert!(
+        status.success(),
+        "exit status {status}; logs:\n{}",
+        suite.logs()
+    );
 }

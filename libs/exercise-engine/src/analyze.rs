@@ -63,7 +63,11 @@ impl Context<'_> {
 
     /// Pixels per metre: from a plate when given, else from the subject's height.
     pub fn pixels_per_metre(&self) -> Option<f64> {
-        if let Some(ppm) = self.options.plate_diameter_px.and_then(scale::pixels_per_metre_from_plate) {
+        if let Some(ppm) = self
+            .options
+            .plate_diameter_px
+            .and_then(scale::pixels_per_metre_from_plate)
+        {
             return Some(ppm);
         }
         let chains: Vec<f64> = (0..self.subject.len())
@@ -82,7 +86,9 @@ impl Context<'_> {
 
     pub fn series(&mut self, key: &str, unit: &str, values: &[Option<f64>]) {
         if let Some(v) = presentable(&self.subject.times_s, values) {
-            self.result.series.insert(key.to_string(), series::series(unit, v));
+            self.result
+                .series
+                .insert(key.to_string(), series::series(unit, v));
         }
     }
 
@@ -117,14 +123,22 @@ impl Context<'_> {
     pub fn signal_cache(&self) -> SignalCache {
         let mut specs: Vec<&SignalSpec> = Vec::new();
         specs.extend(self.def.analyses.iter().filter_map(|a| a.signal.as_ref()));
-        specs.extend(self.def.form_checks.iter().filter_map(|c| c.rule.signal.as_ref()));
+        specs.extend(
+            self.def
+                .form_checks
+                .iter()
+                .filter_map(|c| c.rule.signal.as_ref()),
+        );
         if let Some(h) = &self.def.hold {
             specs.extend(h.conditions.iter().map(|c| &c.signal));
         }
         let mut cache = HashMap::new();
         for spec in specs {
             if !cache.contains_key(spec) {
-                cache.insert(spec.clone(), signals::followed_signal(&self.subject, spec, self.def.filter_cutoff_hz));
+                cache.insert(
+                    spec.clone(),
+                    signals::followed_signal(&self.subject, spec, self.def.filter_cutoff_hz),
+                );
             }
         }
         cache
@@ -167,9 +181,11 @@ pub fn analyze(
     if track.frames.is_empty() {
         return Err(AnalysisError::EmptyTrack);
     }
-    let subject = SubjectTrack::from_track(track, options.min_keypoint_score).ok_or(AnalysisError::NoPerson {
-        frames: track.frames.len(),
-    })?;
+    let subject = SubjectTrack::from_track(track, options.min_keypoint_score).ok_or(
+        AnalysisError::NoPerson {
+            frames: track.frames.len(),
+        },
+    )?;
     let n = subject.len();
     let accurate = (0..n)
         .filter(|&i| subject.body_confidence(i) >= ACCURATE_POSE_CONFIDENCE)
@@ -192,7 +208,9 @@ pub fn analyze(
         result,
     };
     if ctx.result.pose_accuracy < 0.3 {
-        ctx.warn("LOW_QUALITY_POSE_ESTIMATE: fewer than 30% of frames have a confident full-body pose");
+        ctx.warn(
+            "LOW_QUALITY_POSE_ESTIMATE: fewer than 30% of frames have a confident full-body pose",
+        );
     }
     match (def.analyzer, def.mode) {
         (AnalyzerKind::Generic, Mode::Rep) => generic_reps(&mut ctx),
@@ -241,7 +259,11 @@ pub fn generic_hold(ctx: &mut Context) {
     let mask = hold::hold_mask(&rules, &cache, ctx.subject.len());
     let times = ctx.subject.times_s.clone();
     let spans = hold::hold_spans(&mask, &times, &rules);
-    ctx.result.hold_time_s = form::round2(hold::hold_seconds(&spans, &times, ctx.subject.sample_rate_hz));
+    ctx.result.hold_time_s = form::round2(hold::hold_seconds(
+        &spans,
+        &times,
+        ctx.subject.sample_rate_hz,
+    ));
     let as_reps: Vec<RepSpan> = spans
         .iter()
         .map(|s| RepSpan {

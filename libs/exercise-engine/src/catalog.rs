@@ -9,27 +9,45 @@ use crate::definition::{DefinitionError, ExerciseDefinition, normalise_id};
 const BUILTIN: &[(&str, &str)] = &[
     ("push_up", include_str!("../catalog/push_up.json")),
     ("squat", include_str!("../catalog/squat.json")),
-    ("bodyweight_squat", include_str!("../catalog/bodyweight_squat.json")),
+    (
+        "bodyweight_squat",
+        include_str!("../catalog/bodyweight_squat.json"),
+    ),
     ("sit_up", include_str!("../catalog/sit_up.json")),
     ("chin_up", include_str!("../catalog/chin_up.json")),
-    ("jumping_jacks", include_str!("../catalog/jumping_jacks.json")),
+    (
+        "jumping_jacks",
+        include_str!("../catalog/jumping_jacks.json"),
+    ),
     ("lunge", include_str!("../catalog/lunge.json")),
     ("burpee", include_str!("../catalog/burpee.json")),
     ("bench_press", include_str!("../catalog/bench_press.json")),
     ("deadlift", include_str!("../catalog/deadlift.json")),
     ("punch", include_str!("../catalog/punch.json")),
     ("front_kick", include_str!("../catalog/front_kick.json")),
-    ("knee_to_chest", include_str!("../catalog/knee_to_chest.json")),
+    (
+        "knee_to_chest",
+        include_str!("../catalog/knee_to_chest.json"),
+    ),
     ("plank", include_str!("../catalog/plank.json")),
     ("downward_dog", include_str!("../catalog/downward_dog.json")),
-    ("sit_and_reach", include_str!("../catalog/sit_and_reach.json")),
+    (
+        "sit_and_reach",
+        include_str!("../catalog/sit_and_reach.json"),
+    ),
     ("skipping", include_str!("../catalog/skipping.json")),
-    ("vertical_jump", include_str!("../catalog/vertical_jump.json")),
+    (
+        "vertical_jump",
+        include_str!("../catalog/vertical_jump.json"),
+    ),
     ("broad_jump", include_str!("../catalog/broad_jump.json")),
     ("sprint", include_str!("../catalog/sprint.json")),
     ("snatch", include_str!("../catalog/snatch.json")),
     ("clean", include_str!("../catalog/clean.json")),
-    ("clean_and_jerk", include_str!("../catalog/clean_and_jerk.json")),
+    (
+        "clean_and_jerk",
+        include_str!("../catalog/clean_and_jerk.json"),
+    ),
 ];
 
 /// A set of definitions with alias lookup.
@@ -45,7 +63,12 @@ impl Catalog {
         let mut defs = Vec::with_capacity(BUILTIN.len());
         for (file, json) in BUILTIN {
             let def = ExerciseDefinition::from_json(json).map_err(|e| {
-                DefinitionError::Invalid(e.messages().into_iter().map(|m| format!("catalog/{file}.json: {m}")).collect())
+                DefinitionError::Invalid(
+                    e.messages()
+                        .into_iter()
+                        .map(|m| format!("catalog/{file}.json: {m}"))
+                        .collect(),
+                )
             })?;
             defs.push(def);
         }
@@ -61,19 +84,27 @@ impl Catalog {
                 if let Some(prev) = by_name.insert(normalise_id(name), k)
                     && prev != k
                 {
-                    errors.push(format!("{name:?} names both {} and {}", definitions[prev].id, d.id));
+                    errors.push(format!(
+                        "{name:?} names both {} and {}",
+                        definitions[prev].id, d.id
+                    ));
                 }
             }
         }
         if !errors.is_empty() {
             return Err(DefinitionError::Invalid(errors));
         }
-        Ok(Self { definitions, by_name })
+        Ok(Self {
+            definitions,
+            by_name,
+        })
     }
 
     /// Finds a definition by id or alias ("pushup", "Push-Up", "squat-basic").
     pub fn get(&self, id_or_alias: &str) -> Option<&ExerciseDefinition> {
-        self.by_name.get(&normalise_id(id_or_alias)).map(|&k| &self.definitions[k])
+        self.by_name
+            .get(&normalise_id(id_or_alias))
+            .map(|&k| &self.definitions[k])
     }
 
     pub fn definitions(&self) -> &[ExerciseDefinition] {
@@ -90,14 +121,37 @@ mod tests {
         let c = Catalog::builtin().unwrap();
         let seeds = [
             // seed 000 (trainer)
-            "pushup", "squat", "situp", "sit_and_reach", "skipping", "jumping_jacks", "vertical_jump", "broad_jump",
+            "pushup",
+            "squat",
+            "situp",
+            "sit_and_reach",
+            "skipping",
+            "jumping_jacks",
+            "vertical_jump",
+            "broad_jump",
             // seed 003 (Guru)
-            "bench_press", "clean_and_jerk", "deadlift", "snatch", "squat", "bodyweight_squat", "burpee", "chin_up",
-            "lunge", "push_up", "sit_up", "punch", "front_kick", "knee_to_chest", "sprint", "downward_dog",
+            "bench_press",
+            "clean_and_jerk",
+            "deadlift",
+            "snatch",
+            "squat",
+            "bodyweight_squat",
+            "burpee",
+            "chin_up",
+            "lunge",
+            "push_up",
+            "sit_up",
+            "punch",
+            "front_kick",
+            "knee_to_chest",
+            "sprint",
+            "downward_dog",
             // seed 001 (weightlifting)
             "clean",
             // seed 002 (AI Move) and the test set
-            "squat-basic", "plank", "pull_up",
+            "squat-basic",
+            "plank",
+            "pull_up",
         ];
         for id in seeds {
             assert!(c.get(id).is_some(), "{id} missing");

@@ -98,7 +98,11 @@ pub enum SignalSpec {
         joint: String,
         #[serde(default = "both")]
         side: SideChoice,
-        #[serde(default, rename = "relativeTo", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "relativeTo",
+            skip_serializing_if = "Option::is_none"
+        )]
         relative_to: Option<String>,
     },
     /// Distance between two landmarks (e.g. "left_wrist", "right_wrist") in body units.
@@ -361,7 +365,10 @@ impl ExerciseDefinition {
             check_signal("signal", s, &mut errors);
         }
         let needs_reps = self.mode == Mode::Rep
-            && matches!(self.analyzer, AnalyzerKind::Generic | AnalyzerKind::Skipping);
+            && matches!(
+                self.analyzer,
+                AnalyzerKind::Generic | AnalyzerKind::Skipping
+            );
         if needs_reps {
             if self.signal.is_none() {
                 errors.push("rep mode needs a `signal` to count on".into());
@@ -380,7 +387,11 @@ impl ExerciseDefinition {
                 errors.push("hold.conditions must not be empty".into());
             }
             for (i, c) in h.conditions.iter().enumerate() {
-                check_signal(&format!("hold.conditions[{i}].signal"), &c.signal, &mut errors);
+                check_signal(
+                    &format!("hold.conditions[{i}].signal"),
+                    &c.signal,
+                    &mut errors,
+                );
                 check_bounds(&format!("hold.conditions[{i}]"), c.min, c.max, &mut errors);
             }
             if h.min_segment_s < 0.0 || h.max_gap_s < 0.0 {
@@ -413,7 +424,12 @@ impl ExerciseDefinition {
             if !(f.weight > 0.0 && f.weight.is_finite()) {
                 errors.push(format!("{at}.weight must be positive"));
             }
-            check_point_signal(&format!("{at}.rule"), f.rule.at, f.rule.signal.as_ref(), &mut errors);
+            check_point_signal(
+                &format!("{at}.rule"),
+                f.rule.at,
+                f.rule.signal.as_ref(),
+                &mut errors,
+            );
             check_bounds(&format!("{at}.rule"), f.rule.min, f.rule.max, &mut errors);
             if f.rule.min.is_none() && f.rule.max.is_none() {
                 errors.push(format!("{at}.rule needs min and/or max"));
@@ -434,7 +450,7 @@ fn check_rep_rules(r: &RepRules, errors: &mut Vec<String>) {
             r.enter, r.exit
         ));
     }
-    if !(r.min_range > 0.0) {
+    if r.min_range.is_nan() || r.min_range <= 0.0 {
         errors.push("reps.minRange must be positive".into());
     }
     if !(0.0..=1.0).contains(&r.min_relative_range) {
@@ -443,7 +459,7 @@ fn check_rep_rules(r: &RepRules, errors: &mut Vec<String>) {
     if !(r.min_duration_s >= 0.0 && r.max_duration_s > r.min_duration_s) {
         errors.push("reps.minDurationS must be >= 0 and below reps.maxDurationS".into());
     }
-    if !(r.range_window_s > 0.0) {
+    if r.range_window_s.is_nan() || r.range_window_s <= 0.0 {
         errors.push("reps.rangeWindowS must be positive".into());
     }
     if r.detrend_s < 0.0 {
@@ -459,7 +475,12 @@ fn check_bounds(at: &str, min: Option<f64>, max: Option<f64>, errors: &mut Vec<S
     }
 }
 
-fn check_point_signal(at: &str, point: RepPoint, signal: Option<&SignalSpec>, errors: &mut Vec<String>) {
+fn check_point_signal(
+    at: &str,
+    point: RepPoint,
+    signal: Option<&SignalSpec>,
+    errors: &mut Vec<String>,
+) {
     match (point, signal) {
         (RepPoint::Duration, _) => {}
         (_, None) => errors.push(format!("{at} needs a signal")),
@@ -483,10 +504,14 @@ fn check_signal(at: &str, s: &SignalSpec, errors: &mut Vec<String>) {
                 ));
             }
         }
-        SignalSpec::Height { joint, relative_to, .. } => {
+        SignalSpec::Height {
+            joint, relative_to, ..
+        } => {
             for j in std::iter::once(joint).chain(relative_to) {
                 if j != "nose" && Limb::parse(j).is_none() {
-                    errors.push(format!("{at}: unknown landmark {j:?} for a height (e.g. hip, shoulder, wrist)"));
+                    errors.push(format!(
+                        "{at}: unknown landmark {j:?} for a height (e.g. hip, shoulder, wrist)"
+                    ));
                 }
             }
         }
@@ -529,8 +554,20 @@ mod tests {
         }"#;
         let err = ExerciseDefinition::from_json(bad).unwrap_err();
         let msgs = err.messages();
-        for needle in ["snake_case", "name", "met", "wrist", "hysteresis", "weight", "needs a signal", "min and/or max"] {
-            assert!(msgs.iter().any(|m| m.contains(needle)), "missing {needle}: {msgs:?}");
+        for needle in [
+            "snake_case",
+            "name",
+            "met",
+            "wrist",
+            "hysteresis",
+            "weight",
+            "needs a signal",
+            "min and/or max",
+        ] {
+            assert!(
+                msgs.iter().any(|m| m.contains(needle)),
+                "missing {needle}: {msgs:?}"
+            );
         }
     }
 

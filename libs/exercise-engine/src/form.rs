@@ -31,7 +31,11 @@ pub fn read_at(
             let b = nearest_present(s, rep.end);
             match (a, b) {
                 // "Top" is the better-positioned end; which way is better depends on the bound.
-                (Some(a), Some(b)) => Some(if bounds.min.is_some() { a.max(b) } else { a.min(b) }),
+                (Some(a), Some(b)) => Some(if bounds.min.is_some() {
+                    a.max(b)
+                } else {
+                    a.min(b)
+                }),
                 (a, b) => a.or(b),
             }
         }
@@ -65,12 +69,23 @@ fn nearest_present(s: &[Option<f64>], i: usize) -> Option<f64> {
 }
 
 /// The analyses of one rep, in definition order.
-pub fn rep_analyses(rep: &RepSpan, specs: &[AnalysisSpec], cache: &SignalCache, times_s: &[f64]) -> Vec<RepAnalysis> {
+pub fn rep_analyses(
+    rep: &RepSpan,
+    specs: &[AnalysisSpec],
+    cache: &SignalCache,
+    times_s: &[f64],
+) -> Vec<RepAnalysis> {
     specs
         .iter()
         .map(|a| {
             let good = a.good.clone().unwrap_or_default();
-            let v = read_at(rep, a.at, a.signal.as_ref().and_then(|s| cache.get(s)), times_s, &good);
+            let v = read_at(
+                rep,
+                a.at,
+                a.signal.as_ref().and_then(|s| cache.get(s)),
+                times_s,
+                &good,
+            );
             let opinion = match (&a.good, v) {
                 (Some(g), Some(v)) if g.contains(v) => Opinion::Good,
                 (Some(_), Some(_)) => Opinion::Bad,
@@ -86,7 +101,12 @@ pub fn rep_analyses(rep: &RepSpan, specs: &[AnalysisSpec], cache: &SignalCache, 
 }
 
 /// Pass/fail of each form check on one rep (`None` = could not be evaluated).
-pub fn rep_checks(rep: &RepSpan, checks: &[FormCheck], cache: &SignalCache, times_s: &[f64]) -> Vec<Option<bool>> {
+pub fn rep_checks(
+    rep: &RepSpan,
+    checks: &[FormCheck],
+    cache: &SignalCache,
+    times_s: &[f64],
+) -> Vec<Option<bool>> {
     checks
         .iter()
         .map(|c| {
@@ -94,20 +114,37 @@ pub fn rep_checks(rep: &RepSpan, checks: &[FormCheck], cache: &SignalCache, time
                 min: c.rule.min,
                 max: c.rule.max,
             };
-            read_at(rep, c.rule.at, c.rule.signal.as_ref().and_then(|s| cache.get(s)), times_s, &b).map(|v| b.contains(v))
+            read_at(
+                rep,
+                c.rule.at,
+                c.rule.signal.as_ref().and_then(|s| cache.get(s)),
+                times_s,
+                &b,
+            )
+            .map(|v| b.contains(v))
         })
         .collect()
 }
 
 /// Aggregates per-rep results into violation records and a weighted form score.
-pub fn aggregate(checks: &[FormCheck], per_rep: &[Vec<Option<bool>>]) -> (Vec<FormViolation>, Option<f64>) {
+pub fn aggregate(
+    checks: &[FormCheck],
+    per_rep: &[Vec<Option<bool>>],
+) -> (Vec<FormViolation>, Option<f64>) {
     let mut violations = Vec::with_capacity(checks.len());
     let (mut weighted_pass, mut total_weight) = (0.0, 0.0);
     for (k, c) in checks.iter().enumerate() {
-        let results: Vec<bool> = per_rep.iter().filter_map(|r| r.get(k).copied().flatten()).collect();
+        let results: Vec<bool> = per_rep
+            .iter()
+            .filter_map(|r| r.get(k).copied().flatten())
+            .collect();
         let total = results.len() as u32;
         let violated = results.iter().filter(|ok| !**ok).count() as u32;
-        let rate = if total > 0 { violated as f64 / total as f64 } else { 0.0 };
+        let rate = if total > 0 {
+            violated as f64 / total as f64
+        } else {
+            0.0
+        };
         if total > 0 {
             weighted_pass += c.weight * (1.0 - rate);
             total_weight += c.weight;
@@ -130,7 +167,11 @@ pub fn aggregate(checks: &[FormCheck], per_rep: &[Vec<Option<bool>>]) -> (Vec<Fo
 pub fn tempo(rep: &RepSpan, rules: &RepRules, times_s: &[f64]) -> (f64, f64) {
     let out = times_s[rep.mid] - times_s[rep.start];
     let back = times_s[rep.end] - times_s[rep.mid];
-    if rules.first_half_concentric { (back, out) } else { (out, back) }
+    if rules.first_half_concentric {
+        (back, out)
+    } else {
+        (out, back)
+    }
 }
 
 pub fn round2(v: f64) -> f64 {

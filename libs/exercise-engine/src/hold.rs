@@ -33,7 +33,10 @@ pub fn hold_spans(mask: &[bool], times_s: &[f64], rules: &HoldRules) -> Vec<Hold
         match (m, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                raw.push(HoldSpan { start: s, end: i - 1 });
+                raw.push(HoldSpan {
+                    start: s,
+                    end: i - 1,
+                });
                 start = None;
             }
             _ => {}
@@ -48,7 +51,9 @@ pub fn hold_spans(mask: &[bool], times_s: &[f64], rules: &HoldRules) -> Vec<Hold
     let mut merged: Vec<HoldSpan> = Vec::new();
     for span in raw {
         match merged.last_mut() {
-            Some(last) if times_s[span.start] - times_s[last.end] <= rules.max_gap_s => last.end = span.end,
+            Some(last) if times_s[span.start] - times_s[last.end] <= rules.max_gap_s => {
+                last.end = span.end
+            }
             _ => merged.push(span),
         }
     }

@@ -40,11 +40,14 @@ struct Plateau {
 /// Segments reps; `times_s` and `signal` have one entry per frame.
 pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -> Vec<RepSpan> {
     let present: Vec<f64> = signal.iter().flatten().copied().collect();
-    let (Some(lo), Some(hi)) = (stats::percentile(&present, 2.0), stats::percentile(&present, 98.0)) else {
+    let (Some(lo), Some(hi)) = (
+        stats::percentile(&present, 2.0),
+        stats::percentile(&present, 98.0),
+    ) else {
         return Vec::new();
     };
     let range = hi - lo;
-    if !(range >= rules.min_range) || range <= 0.0 {
+    if range.is_nan() || range < rules.min_range || range <= 0.0 {
         return Vec::new();
     }
     let local = local_ranges(times_s, signal, rules.range_window_s);
@@ -83,7 +86,11 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     enum State {
         Unknown,
         AtStart(Plateau),
-        Away { start: usize, top: f64, bottom: usize },
+        Away {
+            start: usize,
+            top: f64,
+            bottom: usize,
+        },
     }
     let mut state = State::Unknown;
     let mut pending: Option<(usize, f64, usize)> = None;
@@ -165,7 +172,11 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
 }
 
 /// Robust (2nd..98th percentile) range of the signal within +-`half_window_s` of each frame.
-fn local_ranges(times_s: &[f64], signal: &[Option<f64>], half_window_s: f64) -> Vec<Option<(f64, f64)>> {
+fn local_ranges(
+    times_s: &[f64],
+    signal: &[Option<f64>],
+    half_window_s: f64,
+) -> Vec<Option<(f64, f64)>> {
     let n = signal.len();
     let (mut from, mut to) = (0usize, 0usize);
     let mut out = Vec::with_capacity(n);

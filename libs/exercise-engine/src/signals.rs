@@ -29,7 +29,9 @@ fn signal_limbs(spec: &SignalSpec) -> Vec<Limb> {
                 vec![a, b]
             })
             .unwrap_or_default(),
-        SignalSpec::Height { joint, relative_to, .. } => std::iter::once(joint)
+        SignalSpec::Height {
+            joint, relative_to, ..
+        } => std::iter::once(joint)
             .chain(relative_to)
             .filter_map(|j| Limb::parse(j))
             .collect(),
@@ -78,7 +80,11 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
             };
             let side = side_of(*side, subject, spec);
             (0..n)
-                .map(|i| per_side(side, |s| joint_angle_deg(angle, s, |l, sd| subject.limb(i, l, sd))))
+                .map(|i| {
+                    per_side(side, |s| {
+                        joint_angle_deg(angle, s, |l, sd| subject.limb(i, l, sd))
+                    })
+                })
                 .collect()
         }
         SignalSpec::SegmentAngle { segment, side } => {
@@ -87,10 +93,18 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
             };
             let side = side_of(*side, subject, spec);
             (0..n)
-                .map(|i| per_side(side, |s| segment_angle_deg(seg, s, |l, sd| subject.limb(i, l, sd))))
+                .map(|i| {
+                    per_side(side, |s| {
+                        segment_angle_deg(seg, s, |l, sd| subject.limb(i, l, sd))
+                    })
+                })
                 .collect()
         }
-        SignalSpec::Height { joint, side, relative_to } => {
+        SignalSpec::Height {
+            joint,
+            side,
+            relative_to,
+        } => {
             let ground = ground_y(subject);
             let side = side_of(*side, subject, spec);
             let y_of = |i: usize, name: &str| {
@@ -136,10 +150,15 @@ pub fn ground_y(subject: &SubjectTrack) -> f64 {
 }
 
 /// Outlier removal, short-gap interpolation and zero-phase low-pass.
-pub fn clean_signal(subject: &SubjectTrack, raw: &[Option<f64>], cutoff_hz: f64) -> Vec<Option<f64>> {
+pub fn clean_signal(
+    subject: &SubjectTrack,
+    raw: &[Option<f64>],
+    cutoff_hz: f64,
+) -> Vec<Option<f64>> {
     let fs = subject.sample_rate_hz;
     let half_window = ((0.2 * fs).round() as usize).max(2);
-    let spread = stats::percentile_opt(raw, 95.0).unwrap_or(0.0) - stats::percentile_opt(raw, 5.0).unwrap_or(0.0);
+    let spread = stats::percentile_opt(raw, 95.0).unwrap_or(0.0)
+        - stats::percentile_opt(raw, 5.0).unwrap_or(0.0);
     let despiked = clean::hampel(raw, half_window, 3.0, (spread * 0.05).max(1e-9));
     let max_gap = (MAX_INTERPOLATED_GAP_S * fs).round() as usize;
     let filled = clean::interpolate_gaps(&subject.times_s, &despiked, max_gap.max(1));
@@ -167,7 +186,11 @@ pub fn detrend(subject: &SubjectTrack, x: &[Option<f64>], window_s: f64) -> Vec<
 }
 
 /// Raw, cleaned signal in one call.
-pub fn followed_signal(subject: &SubjectTrack, spec: &SignalSpec, cutoff_hz: f64) -> Vec<Option<f64>> {
+pub fn followed_signal(
+    subject: &SubjectTrack,
+    spec: &SignalSpec,
+    cutoff_hz: f64,
+) -> Vec<Option<f64>> {
     clean_signal(subject, &raw_signal(subject, spec), cutoff_hz)
 }
 

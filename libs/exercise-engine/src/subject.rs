@@ -138,7 +138,11 @@ impl SubjectTrack {
         };
         for order in [false, true] {
             let mut reference: Option<BoundingBox> = None;
-            let indices: Vec<usize> = if order { (0..n).rev().collect() } else { (0..n).collect() };
+            let indices: Vec<usize> = if order {
+                (0..n).rev().collect()
+            } else {
+                (0..n).collect()
+            };
             for i in indices {
                 let f = &track.frames[i];
                 if chosen[i].is_none()
@@ -212,7 +216,10 @@ impl SubjectTrack {
 
     /// Midpoint of a limb pair, or the one side seen when the other is not.
     pub fn limb_mid(&self, i: usize, limb: Limb) -> Option<Point2> {
-        match (self.limb(i, limb, Side::Left), self.limb(i, limb, Side::Right)) {
+        match (
+            self.limb(i, limb, Side::Left),
+            self.limb(i, limb, Side::Right),
+        ) {
             (Some(a), Some(b)) => Some(a.midpoint(b)),
             (a, b) => a.or(b),
         }
@@ -262,7 +269,9 @@ impl SubjectTrack {
     /// (foreshortened frames are shorter, never longer). Falls back on the trunk
     /// (shoulder-hip) scaled by its share of the chain when legs are never seen.
     pub fn body_unit_px(&self) -> Option<f64> {
-        let chains: Vec<f64> = (0..self.len()).filter_map(|i| self.chain_length_px(i)).collect();
+        let chains: Vec<f64> = (0..self.len())
+            .filter_map(|i| self.chain_length_px(i))
+            .collect();
         if chains.len() >= 3 {
             return stats::percentile(&chains, 90.0).filter(|v| *v > 0.0);
         }

@@ -4,7 +4,9 @@
 //! keypoints follow by forward kinematics, so every angle, height and velocity
 //! the engine measures has an analytic answer.
 
-use fitvision_proto::v1::{BoundingBox, Keypoint, KeypointSchema, PersonPose, PoseFrame, PoseTrack, VideoInfo};
+use fitvision_proto::v1::{
+    BoundingBox, Keypoint, KeypointSchema, PersonPose, PoseFrame, PoseTrack, VideoInfo,
+};
 
 /// Segment lengths in pixels: shank, thigh, trunk, upper arm, forearm.
 pub const SHANK_PX: f64 = 200.0;
@@ -60,7 +62,10 @@ pub fn keypoints(p: &BodyPose) -> [(f64, f64); 17] {
     let hip = (knee.0 - THIGH_PX * a.sin(), knee.1 - THIGH_PX * a.cos());
     let shoulder = (hip.0, hip.1 - TRUNK_PX);
     let (ux, uy) = dir(p.shoulder_deg);
-    let elbow = (shoulder.0 + UPPER_ARM_PX * ux, shoulder.1 + UPPER_ARM_PX * uy);
+    let elbow = (
+        shoulder.0 + UPPER_ARM_PX * ux,
+        shoulder.1 + UPPER_ARM_PX * uy,
+    );
     let (fx, fy) = dir(p.shoulder_deg + (180.0 - p.elbow_deg));
     let wrist = p
         .wrists_at
@@ -69,7 +74,8 @@ pub fn keypoints(p: &BodyPose) -> [(f64, f64); 17] {
     let eye = (nose.0 - 5.0, nose.1 - 8.0);
     let ear = (nose.0 - 25.0, nose.1 - 4.0);
     [
-        nose, eye, eye, ear, ear, shoulder, shoulder, elbow, elbow, wrist, wrist, hip, hip, knee, knee, ankle, ankle,
+        nose, eye, eye, ear, ear, shoulder, shoulder, elbow, elbow, wrist, wrist, hip, hip, knee,
+        knee, ankle, ankle,
     ]
 }
 
@@ -128,7 +134,10 @@ pub fn track(fps: f64, frames: usize, pose: impl Fn(f64) -> Option<BodyPose>) ->
                 PoseFrame {
                     frame_index: i as u32,
                     timestamp_ms: t * 1000.0,
-                    persons: pose(t).map(|p| person(&p, 1, width, height)).into_iter().collect(),
+                    persons: pose(t)
+                        .map(|p| person(&p, 1, width, height))
+                        .into_iter()
+                        .collect(),
                 }
             })
             .collect(),

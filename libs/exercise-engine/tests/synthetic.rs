@@ -14,12 +14,20 @@ fn catalog() -> Catalog {
 
 fn run(exercise: &str, track: &PoseTrack, subject: Subject) -> fitvision_proto::v1::AnalysisResult {
     let c = catalog();
-    analyze(c.get(exercise).expect("exercise"), track, &subject, &AnalyzeOptions::default()).expect("analysis")
+    analyze(
+        c.get(exercise).expect("exercise"),
+        track,
+        &subject,
+        &AnalyzeOptions::default(),
+    )
+    .expect("analysis")
 }
 
 /// Deterministic pseudo-random noise in [-1, 1] (no RNG dependency in the model).
 fn noise(i: usize, seed: u64) -> f64 {
-    let mut x = (i as u64).wrapping_mul(6_364_136_223_846_793_005).wrapping_add(seed);
+    let mut x = (i as u64)
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(seed);
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;
@@ -27,7 +35,15 @@ fn noise(i: usize, seed: u64) -> f64 {
 }
 
 /// Squats: knee angle cos-modulated between 180 and 70, starting standing.
-fn squat_track(reps: usize, period_s: f64, fps: f64, phase: f64, noise_deg: f64, drop_every: usize, seed: u64) -> PoseTrack {
+fn squat_track(
+    reps: usize,
+    period_s: f64,
+    fps: f64,
+    phase: f64,
+    noise_deg: f64,
+    drop_every: usize,
+    seed: u64,
+) -> PoseTrack {
     // Lead-in and lead-out standing so every rep is complete; the phase offset
     // shifts where in the first second the reps start.
     let lead = 1.0 + phase * period_s;
@@ -58,16 +74,36 @@ fn three_squats_have_textbook_timestamps_and_depth() {
     assert_eq!(r.mode, "rep");
     let rep = &r.reps[0];
     // Bottom of the first rep at lead (1 s) + half a period (1 s).
-    assert!((rep.mid_timestamp_ms - 2000.0).abs() <= 34.0, "{}", rep.mid_timestamp_ms);
+    assert!(
+        (rep.mid_timestamp_ms - 2000.0).abs() <= 34.0,
+        "{}",
+        rep.mid_timestamp_ms
+    );
     // Knee ROM 180 -> 70 = 110 degrees (filtered: within a couple of degrees).
-    assert!((rep.range_of_motion - 110.0).abs() < 3.0, "{}", rep.range_of_motion);
-    let knee = rep.analyses.iter().find(|a| a.analysis_type == "KNEE_ANGLE_DEGREES").unwrap();
+    assert!(
+        (rep.range_of_motion - 110.0).abs() < 3.0,
+        "{}",
+        rep.range_of_motion
+    );
+    let knee = rep
+        .analyses
+        .iter()
+        .find(|a| a.analysis_type == "KNEE_ANGLE_DEGREES")
+        .unwrap();
     assert!((knee.scalar.unwrap() - 70.0).abs() < 2.0);
     // The figure keeps shank and thigh symmetric about the vertical, so at a 70
     // degree knee the thigh rises (180 - 70) / 2 = 55 degrees from vertical:
     // the hip sits 35 degrees above the knee, short of parallel -> depth fault.
-    let hip_knee = rep.analyses.iter().find(|a| a.analysis_type == "HIP_KNEE_ANGLE_DEGREES").unwrap();
-    assert!((hip_knee.scalar.unwrap() - 35.0).abs() < 1.0, "{:?}", hip_knee.scalar);
+    let hip_knee = rep
+        .analyses
+        .iter()
+        .find(|a| a.analysis_type == "HIP_KNEE_ANGLE_DEGREES")
+        .unwrap();
+    assert!(
+        (hip_knee.scalar.unwrap() - 35.0).abs() < 1.0,
+        "{:?}",
+        hip_knee.scalar
+    );
     let depth = r.form_violations.iter().find(|v| v.key == "depth").unwrap();
     assert_eq!((depth.total_checks, depth.violation_count), (3, 3));
     assert!(r.series.contains_key("left_knee_angle"));
@@ -78,8 +114,15 @@ fn three_squats_have_textbook_timestamps_and_depth() {
 fn shallow_squats_are_flagged_by_the_depth_check() {
     let frames = 200;
     let track = synthetic::track(30.0, frames, |t| {
-        let k = if (1.0..5.0).contains(&t) { 150.0 + 30.0 * ((t - 1.0) / 2.0 * TAU).cos() } else { 180.0 };
-        Some(BodyPose { knee_deg: k, ..Default::default() })
+        let k = if (1.0..5.0).contains(&t) {
+            150.0 + 30.0 * ((t - 1.0) / 2.0 * TAU).cos()
+        } else {
+            180.0
+        };
+        Some(BodyPose {
+            knee_deg: k,
+            ..Default::default()
+        })
     });
     let r = run("squat", &track, Subject::default());
     assert_eq!(r.rep_count, 2);
@@ -128,7 +171,10 @@ fn a_ballistic_jump_gives_its_height_through_the_whole_engine() {
         } else {
             v0 * ((t1 + push) - t).powi(2) / (2.0 * push)
         };
-        Some(BodyPose { lift_px: lift, ..Default::default() })
+        Some(BodyPose {
+            lift_px: lift,
+            ..Default::default()
+        })
     });
     let r = run("vertical_jump", &track, Subject::default());
     assert_eq!(r.rep_count, 1);
@@ -159,18 +205,32 @@ fn bar_power_matches_m_g_v_on_a_constant_velocity_pull_and_m_g_plus_a_v_when_acc
         }
     };
     let track = synthetic::track(fps, (3.5 * fps) as usize, move |t| {
-        Some(BodyPose { wrists_at: Some((520.0, GROUND_Y - height(t) * ppm)), ..Default::default() })
+        Some(BodyPose {
+            wrists_at: Some((520.0, GROUND_Y - height(t) * ppm)),
+            ..Default::default()
+        })
     });
     let c = catalog();
-    let options = AnalyzeOptions { plate_diameter_px: Some(90.0), ..Default::default() };
-    let subject = Subject { barbell_mass_kg: mass, body_mass_kg: 70.0, ..Default::default() };
+    let options = AnalyzeOptions {
+        plate_diameter_px: Some(90.0),
+        ..Default::default()
+    };
+    let subject = Subject {
+        barbell_mass_kg: mass,
+        body_mass_kg: 70.0,
+        ..Default::default()
+    };
     let r = analyze(c.get("snatch").unwrap(), &track, &subject, &options).unwrap();
     let power = &r.series["power_output"].values;
     let grf = &r.series["ground_reaction_force"].values;
     // Middle of the constant-velocity stretch (away from the filter's corners).
     for i in [90usize, 95, 100] {
         let expected = mass * GRAVITY_M_S2 * v;
-        assert!((power[i] - expected).abs() / expected < 0.01, "frame {i}: {} vs {expected}", power[i]);
+        assert!(
+            (power[i] - expected).abs() / expected < 0.01,
+            "frame {i}: {} vs {expected}",
+            power[i]
+        );
         let expected_grf = (mass + 70.0) * GRAVITY_M_S2;
         assert!((grf[i] - expected_grf).abs() / expected_grf < 0.01);
     }
@@ -178,7 +238,11 @@ fn bar_power_matches_m_g_v_on_a_constant_velocity_pull_and_m_g_plus_a_v_when_acc
     let i = (2.25 * fps) as usize;
     let v_t = v + acc * 0.25;
     let expected = mass * (GRAVITY_M_S2 + acc) * v_t;
-    assert!((power[i] - expected).abs() / expected < 0.01, "{} vs {expected}", power[i]);
+    assert!(
+        (power[i] - expected).abs() / expected < 0.01,
+        "{} vs {expected}",
+        power[i]
+    );
     assert!(r.phases.iter().any(|p| p.name == "first_pull"));
     assert!(r.metrics.contains_key("max_bar_speed_m_s"));
 }
@@ -199,13 +263,25 @@ fn timer_hold_duration_is_exact() {
     // leaves the edges of a step in place.
     let track = synthetic::track(fps, 420, |t| {
         let i = (t * fps).round() as usize;
-        Some(BodyPose { knee_deg: if (45..=344).contains(&i) { 90.0 } else { 175.0 }, ..Default::default() })
+        Some(BodyPose {
+            knee_deg: if (45..=344).contains(&i) { 90.0 } else { 175.0 },
+            ..Default::default()
+        })
     });
-    let r = analyze(&def, &track, &Subject::default(), &AnalyzeOptions::default()).unwrap();
+    let r = analyze(
+        &def,
+        &track,
+        &Subject::default(),
+        &AnalyzeOptions::default(),
+    )
+    .unwrap();
     assert_eq!(r.mode, "timer");
     assert!((r.hold_time_s - 10.0).abs() < 1e-9, "{}", r.hold_time_s);
     assert_eq!(r.phases.len(), 1);
-    assert_eq!((r.phases[0].start_frame_index, r.phases[0].end_frame_index), (45, 344));
+    assert_eq!(
+        (r.phases[0].start_frame_index, r.phases[0].end_frame_index),
+        (45, 344)
+    );
 }
 
 #[test]
@@ -213,10 +289,18 @@ fn empty_and_personless_tracks_are_errors_not_panics() {
     let c = catalog();
     let def = c.get("push_up").unwrap();
     let empty = PoseTrack::default();
-    assert_eq!(analyze(def, &empty, &Subject::default(), &AnalyzeOptions::default()), Err(AnalysisError::EmptyTrack));
+    assert_eq!(
+        analyze(def, &empty, &Subject::default(), &AnalyzeOptions::default()),
+        Err(AnalysisError::EmptyTrack)
+    );
     let nobody = synthetic::track(30.0, 10, |_| None);
     assert_eq!(
-        analyze(def, &nobody, &Subject::default(), &AnalyzeOptions::default()),
+        analyze(
+            def,
+            &nobody,
+            &Subject::default(),
+            &AnalyzeOptions::default()
+        ),
         Err(AnalysisError::NoPerson { frames: 10 })
     );
 }
@@ -226,7 +310,15 @@ fn every_catalog_exercise_runs_on_a_squat_track_without_panicking() {
     let track = squat_track(2, 2.0, 30.0, 0.3, 2.0, 9, 7);
     let c = catalog();
     for def in c.definitions() {
-        let r = analyze(def, &track, &Subject { height_m: 1.75, ..Default::default() }, &AnalyzeOptions::default());
+        let r = analyze(
+            def,
+            &track,
+            &Subject {
+                height_m: 1.75,
+                ..Default::default()
+            },
+            &AnalyzeOptions::default(),
+        );
         let r = r.unwrap_or_else(|e| panic!("{}: {e}", def.id));
         assert!((0.0..=1.0).contains(&r.form_score), "{}", def.id);
         assert!((0.0..=1.0).contains(&r.pose_accuracy), "{}", def.id);

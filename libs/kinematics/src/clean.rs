@@ -67,7 +67,11 @@ pub fn interpolate_gaps(times: &[f64], values: &[Option<f64>], max_gap: usize) -
                 let (t0, t1) = (times[p], times[i]);
                 let (v0, v1) = (values[p].unwrap_or(0.0), values[i].unwrap_or(0.0));
                 for (k, slot) in out.iter_mut().enumerate().take(i).skip(p + 1) {
-                    let f = if t1 > t0 { (times[k] - t0) / (t1 - t0) } else { 0.5 };
+                    let f = if t1 > t0 {
+                        (times[k] - t0) / (t1 - t0)
+                    } else {
+                        0.5
+                    };
                     *slot = Some(v0 + (v1 - v0) * f);
                 }
             }
@@ -119,7 +123,16 @@ mod tests {
     #[test]
     fn interpolation_fills_short_gaps_exactly_and_leaves_long_ones() {
         let t: Vec<f64> = (0..8).map(|i| i as f64).collect();
-        let v = vec![Some(0.0), None, None, Some(3.0), None, None, None, Some(7.0)];
+        let v = vec![
+            Some(0.0),
+            None,
+            None,
+            Some(3.0),
+            None,
+            None,
+            None,
+            Some(7.0),
+        ];
         let f = interpolate_gaps(&t, &v, 2);
         assert_eq!(&f[..4], &[Some(0.0), Some(1.0), Some(2.0), Some(3.0)]);
         assert_eq!(f[5], None);

@@ -7,7 +7,9 @@ pub fn velocity(times_s: &[f64], values: &[Option<f64>]) -> Vec<Option<f64>> {
     let n = values.len();
     (0..n)
         .map(|i| {
-            let prev = i.checked_sub(1).and_then(|p| values[p].map(|v| (times_s[p], v)));
+            let prev = i
+                .checked_sub(1)
+                .and_then(|p| values[p].map(|v| (times_s[p], v)));
             let next = (i + 1 < n)
                 .then(|| values[i + 1].map(|v| (times_s[i + 1], v)))
                 .flatten();
@@ -52,13 +54,19 @@ mod tests {
     fn derivatives_of_a_parabola_are_exact() {
         // x = 3 t^2 - 2 t + 1 on uneven times: v = 6t - 2 (central), a = 6.
         let t = [0.0, 0.1, 0.25, 0.3, 0.5, 0.55];
-        let x: Vec<Option<f64>> = t.iter().map(|&t| Some(3.0 * t * t - 2.0 * t + 1.0)).collect();
+        let x: Vec<Option<f64>> = t
+            .iter()
+            .map(|&t| Some(3.0 * t * t - 2.0 * t + 1.0))
+            .collect();
         let a = acceleration(&t, &x);
         for v in a.iter().skip(1).take(t.len() - 2) {
             assert_abs_diff_eq!(v.unwrap(), 6.0, epsilon = 1e-9);
         }
         let tu: Vec<f64> = (0..10).map(|i| i as f64 / 30.0).collect();
-        let xu: Vec<Option<f64>> = tu.iter().map(|&t| Some(3.0 * t * t - 2.0 * t + 1.0)).collect();
+        let xu: Vec<Option<f64>> = tu
+            .iter()
+            .map(|&t| Some(3.0 * t * t - 2.0 * t + 1.0))
+            .collect();
         let v = velocity(&tu, &xu);
         for i in 1..9 {
             assert_abs_diff_eq!(v[i].unwrap(), 6.0 * tu[i] - 2.0, epsilon = 1e-9);

@@ -12,7 +12,9 @@ use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum FilterError {
-    #[error("cut-off {cutoff_hz} Hz must be positive and below the Nyquist frequency {nyquist_hz} Hz")]
+    #[error(
+        "cut-off {cutoff_hz} Hz must be positive and below the Nyquist frequency {nyquist_hz} Hz"
+    )]
     BadCutoff { cutoff_hz: f64, nyquist_hz: f64 },
     #[error("sample rate must be positive, got {0}")]
     BadSampleRate(f64),
@@ -44,7 +46,11 @@ impl Biquad {
         let b0 = k * k * norm;
         Ok(Self {
             b: [b0, 2.0 * b0, b0],
-            a: [1.0, 2.0 * (k * k - 1.0) * norm, (1.0 - SQRT_2 * k + k * k) * norm],
+            a: [
+                1.0,
+                2.0 * (k * k - 1.0) * norm,
+                (1.0 - SQRT_2 * k + k * k) * norm,
+            ],
         })
     }
 
@@ -187,8 +193,14 @@ mod tests {
         // |H(e^jw)| at the cut-off.
         let w = 2.0 * PI * 5.0 / 100.0;
         let (c1, s1, c2, s2) = (w.cos(), w.sin(), (2.0 * w).cos(), (2.0 * w).sin());
-        let num = (bq.b[0] + bq.b[1] * c1 + bq.b[2] * c2, -(bq.b[1] * s1 + bq.b[2] * s2));
-        let den = (1.0 + bq.a[1] * c1 + bq.a[2] * c2, -(bq.a[1] * s1 + bq.a[2] * s2));
+        let num = (
+            bq.b[0] + bq.b[1] * c1 + bq.b[2] * c2,
+            -(bq.b[1] * s1 + bq.b[2] * s2),
+        );
+        let den = (
+            1.0 + bq.a[1] * c1 + bq.a[2] * c2,
+            -(bq.a[1] * s1 + bq.a[2] * s2),
+        );
         let gain = num.0.hypot(num.1) / den.0.hypot(den.1);
         assert_abs_diff_eq!(gain, 1.0 / SQRT_2, epsilon = 1e-12);
     }

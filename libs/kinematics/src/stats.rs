@@ -35,6 +35,9 @@ mod tests {
         assert_eq!(percentile(&[0.0, 10.0], 25.0), Some(2.5));
         assert_eq!(percentile(&[f64::NAN, 5.0], 90.0), Some(5.0));
         assert_eq!(median(&[]), None);
-        assert_eq!(percentile_opt(&[None, Some(1.0), Some(3.0)], 50.0), Some(2.0));
+        assert_eq!(
+            percentile_opt(&[None, Some(1.0), Some(3.0)], 50.0),
+            Some(2.0)
+        );
     }
 }

@@ -99,14 +99,24 @@ pub async fn serve(
     health: Health,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(fitvision_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(fitvision_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    // Advertise only what this port serves (the descriptor set holds every
+    // fitvision service), so `grpcurl list` tells the truth per port.
+    let advertised = [
+        health.service_name,
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    ];
+    let reflection = || {
+        advertised.iter().fold(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(fitvision_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET),
+            |builder, name| builder.with_service_name(*name),
+        )
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
     let routes = routes
         .add_service(health.server())
         .add_service(reflection_v1)
@@ -115,11 +125,21 @@ pub async fn serve(
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(tower_http::trace::TraceLayer::new_for_grpc().make_span_with(
-            |request: &http::Request<_>| {
-                crate::trace_context::request_span("grpc", request.uri().path(), request.headers())
-            },
-        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_grpc()
+                .make_span_with(|request: &http::Request<_>| {
+                    crate::trace_context::request_span(
+                        "grpc",
+                        request.uri().path(),
+                        request.headers(),
+                    )
+                })
+                // One INFO line per call (with the span's trace id) so a request
+                // can be followed from the edge through every service's logs.
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
         .load_shed()
         .concurrency_limit(args.concurrency_limit)
         .into_inner();
@@ -135,13 +155,10 @@ pub async fn serve(
         .timeout(Duration::from_secs(args.request_timeout_secs))
         .layer(layers)
         .add_routes(routes)
-        .serve_with_incoming_shutdown(
-            tokio_stream_incoming(listener),
-            async move {
-                graceful_shutdown.cancelled().await;
-                health_on_shutdown.set_not_serving().await;
-            },
-        );
+        .serve_with_incoming_shutdown(tokio_stream_incoming(listener), async move {
+            graceful_shutdown.cancelled().await;
+            health_on_shutdown.set_not_serving().await;
+        });
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => result?,

@@ -5,6 +5,8 @@
 //! logs and propagate across hops; they are exported over OTLP (traces and
 //! metrics) only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 
+use std::io::IsTerminal as _;
+
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
@@ -65,7 +67,11 @@ pub fn init(service_name: &'static str) -> anyhow::Result<TelemetryGuard> {
         None
     };
 
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // ONNX Runtime logs every arena reservation at INFO: keep it to warnings.
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,ort=warn"));
+    // Colour codes only for a terminal; log files and collectors get plain text.
+    let ansi = std::io::stdout().is_terminal();
     let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer);
     let json = std::env::var("FITVISION_LOG_FORMAT").is_ok_and(|format| format == "json");
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
@@ -79,7 +85,9 @@ pub fn init(service_name: &'static str) -> anyhow::Result<TelemetryGuard> {
             )
             .try_init()
     } else {
-        registry.with(tracing_subscriber::fmt::layer()).try_init()
+        registry
+            .with(tracing_subscriber::fmt::layer().with_ansi(ansi))
+            .try_init()
     };
     if let Err(error) = installed {
         // Tests and the all-in-one may call init more than once; the first wins.

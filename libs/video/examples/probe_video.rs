@@ -14,7 +14,11 @@ fn main() -> anyhow::Result<()> {
                 Err(error) => outcome = error.to_string(),
             }
         }
-        let first: Vec<String> = timestamps.iter().take(4).map(|t| format!("{t:.1}")).collect();
+        let first: Vec<String> = timestamps
+            .iter()
+            .take(4)
+            .map(|t| format!("{t:.1}"))
+            .collect();
         println!(
             "{path}: {}x{} rot {} codec {} header {} frames @ {:.3} fps; decoded {} frames, ts [{} .. {:.1}] ({outcome})",
             meta.width,

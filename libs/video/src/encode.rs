@@ -70,9 +70,19 @@ impl FrameWriter {
             .args(["-s", &format!("{}x{}", settings.width, settings.height)])
             .args(["-framerate", &format!("{:.6}", settings.fps)])
             .args(["-i", "-", "-an", "-c:v", "libx264"])
-            .args(["-preset", &settings.preset, "-crf", &settings.crf.to_string()])
+            .args([
+                "-preset",
+                &settings.preset,
+                "-crf",
+                &settings.crf.to_string(),
+            ])
             // yuv420p (what every browser plays) needs even sides: pad odd ones by a pixel.
-            .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p"])
+            .args([
+                "-vf",
+                "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                "-pix_fmt",
+                "yuv420p",
+            ])
             .args(["-movflags", "+faststart", "-f", "mp4"])
             .arg(output)
             .stdin(Stdio::piped())
@@ -80,7 +90,10 @@ impl FrameWriter {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|error| {
-                VideoError::Encoder(format!("cannot start {}: {error}", ffmpeg.to_string_lossy()))
+                VideoError::Encoder(format!(
+                    "cannot start {}: {error}",
+                    ffmpeg.to_string_lossy()
+                ))
             })?;
         let stdin = child.stdin.take();
         // Drain stderr concurrently so a chatty ffmpeg can never block on a full pipe.
@@ -151,7 +164,9 @@ impl FrameWriter {
         let status = self.child.wait()?;
         let stderr = self.close_and_collect_stderr();
         if !status.success() {
-            return Err(VideoError::Encoder(format!("ffmpeg exited with {status}: {stderr}")));
+            return Err(VideoError::Encoder(format!(
+                "ffmpeg exited with {status}: {stderr}"
+            )));
         }
         Ok(self.output.clone())
     }

@@ -12,7 +12,9 @@ pub enum VideoError {
     NotAVideo(PathBuf),
     #[error("video has no decodable frames: {0}")]
     NoFrames(PathBuf),
-    #[error("unsupported resolution {width}x{height} (allowed {min}..={max} px per side, at most {max_pixels} pixels)")]
+    #[error(
+        "unsupported resolution {width}x{height} (allowed {min}..={max} px per side, at most {max_pixels} pixels)"
+    )]
     AbsurdResolution {
         width: u32,
         height: u32,

@@ -30,6 +30,18 @@ fn test_pattern(dir: &Path, name: &str, size: &str, extra: &[&str]) -> Result<Pa
     Ok(path)
 }
 
+/// The display matrix rotation ffprobe reports (degrees, counter-clockwise).
+fn ffprobe_display_rotation(path: &Path) -> Result<i32> {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+        .args(["stream_side_data=rotation", "-of", "csv=p=0"])
+        .arg(path)
+        .output()?;
+    ensure!(output.status.success(), "ffprobe failed");
+    let text = String::from_utf8(output.stdout)?;
+    Ok(text.trim().trim_end_matches(',').parse::<f64>()?.round() as i32)
+}
+
 /// Frame 0 as ffmpeg itself displays it (ffmpeg applies rotation metadata by default).
 fn ffmpeg_first_frame_bgr(path: &Path) -> Result<Vec<u8>> {
     let output = Command::new("ffmpeg")
@@ -43,7 +55,12 @@ fn ffmpeg_first_frame_bgr(path: &Path) -> Result<Vec<u8>> {
 
 fn mean_abs_diff(image: &Mat, reference: &[u8]) -> Result<f64> {
     let bytes = image.data_bytes()?;
-    ensure!(bytes.len() == reference.len(), "sizes differ: {} vs {}", bytes.len(), reference.len());
+    ensure!(
+        bytes.len() == reference.len(),
+        "sizes differ: {} vs {}",
+        bytes.len(),
+        reference.len()
+    );
     let total: u64 = bytes
         .iter()
         .zip(reference)
@@ -52,10 +69,17 @@ fn mean_abs_diff(image: &Mat, reference: &[u8]) -> Result<f64> {
     Ok(total as f64 / bytes.len() as f64)
 }
 
+/// The displayed size and pixels must equal what ffmpeg (and so every player) shows,
+/// whatever the OpenCV version's orientation convention (see opencv/opencv#22088).
 #[test]
 fn rotation_metadata_is_applied_like_ffmpeg_displays_it() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let coded = test_pattern(dir.path(), "coded.mp4", "320x240", &["-c:v", "libx264", "-pix_fmt", "yuv420p"])?;
+    let coded = test_pattern(
+        dir.path(),
+        "coded.mp4",
+        "320x240",
+        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    )?;
     for rotate in ["90", "180", "270"] {
         let rotated = dir.path().join(format!("rotated_{rotate}.mp4"));
         ffmpeg(&[
@@ -71,13 +95,25 @@ fn rotation_metadata_is_applied_like_ffmpeg_displays_it() -> Result<()> {
         let meta = decoder.meta().clone();
         let transposed = rotate != "180";
         let (width, height) = if transposed { (240, 320) } else { (320, 240) };
-        assert_eq!((meta.width, meta.height), (width, height), "rotate={rotate}");
-        assert_eq!(meta.rotation_deg, rotate.parse::<i32>()?, "rotate={rotate}");
+        assert_eq!(
+            (meta.width, meta.height),
+            (width, height),
+            "rotate={rotate}"
+        );
+        // ffprobe reports the display matrix counter-clockwise; we report clockwise.
+        let clockwise = (360 - ffprobe_display_rotation(&rotated)?).rem_euclid(360);
+        assert_eq!(meta.rotation_deg, clockwise, "rotate={rotate}");
         let first = decoder.next().context("a frame")??;
-        assert_eq!((first.image.cols(), first.image.rows()), (width as i32, height as i32));
+        assert_eq!(
+            (first.image.cols(), first.image.rows()),
+            (width as i32, height as i32)
+        );
         let difference = mean_abs_diff(&first.image, &ffmpeg_first_frame_bgr(&rotated)?)?;
         // Same decoder underneath: only colour-conversion rounding may differ.
-        assert!(difference < 3.0, "rotate={rotate}: mean abs diff {difference}");
+        assert!(
+            difference < 3.0,
+            "rotate={rotate}: mean abs diff {difference}"
+        );
     }
     Ok(())
 }
@@ -85,7 +121,16 @@ fn rotation_metadata_is_applied_like_ffmpeg_displays_it() -> Result<()> {
 /// Presentation times as ffprobe reads them from the container, in ms.
 fn ffprobe_frame_times_ms(path: &Path) -> Result<Vec<f64>> {
     let output = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .output()?;
     ensure!(output.status.success(), "ffprobe failed");
@@ -120,12 +165,23 @@ fn variable_frame_rate_uses_decoder_timestamps() -> Result<()> {
     let container_times = ffprobe_frame_times_ms(&path)?;
     assert_eq!(timestamps.len(), container_times.len());
     for (index, (ours, container)) in timestamps.iter().zip(&container_times).enumerate() {
-        assert!((ours - container).abs() < 1.0, "frame {index}: {ours} ms vs container {container} ms");
+        assert!(
+            (ours - container).abs() < 1.0,
+            "frame {index}: {ours} ms vs container {container} ms"
+        );
     }
     // And the clip really is variable rate: index/fps would be wrong by far.
-    let gaps: Vec<f64> = timestamps.windows(2).map(|pair| pair[1] - pair[0]).collect();
-    let (shortest, longest) = gaps.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), &gap| (lo.min(gap), hi.max(gap)));
-    assert!(longest > 2.0 * shortest, "gaps {shortest}..{longest} ms are not variable");
+    let gaps: Vec<f64> = timestamps
+        .windows(2)
+        .map(|pair| pair[1] - pair[0])
+        .collect();
+    let (shortest, longest) = gaps.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), &gap| {
+        (lo.min(gap), hi.max(gap))
+    });
+    assert!(
+        longest > 2.0 * shortest,
+        "gaps {shortest}..{longest} ms are not variable"
+    );
     Ok(())
 }
 
@@ -136,14 +192,30 @@ fn odd_sizes_decode_at_their_exact_size() -> Result<()> {
         dir.path(),
         "odd.mp4",
         "320x240",
-        &["-vf", "scale=321:241", "-c:v", "libx264", "-pix_fmt", "yuv444p"],
+        &[
+            "-vf",
+            "scale=321:241",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv444p",
+        ],
     )?;
     let decoder = VideoDecoder::open(&path)?;
     assert_eq!((decoder.meta().width, decoder.meta().height), (321, 241));
     let frames: Vec<_> = decoder.collect::<Result<_, _>>()?;
     assert_eq!(frames.len(), 30);
-    assert!(frames.iter().all(|frame| frame.image.cols() == 321 && frame.image.rows() == 241));
-    assert!(frames.iter().enumerate().all(|(i, frame)| frame.index as usize == i));
+    assert!(
+        frames
+            .iter()
+            .all(|frame| frame.image.cols() == 321 && frame.image.rows() == 241)
+    );
+    assert!(
+        frames
+            .iter()
+            .enumerate()
+            .all(|(i, frame)| frame.index as usize == i)
+    );
     Ok(())
 }
 
@@ -151,15 +223,27 @@ fn odd_sizes_decode_at_their_exact_size() -> Result<()> {
 fn bad_inputs_give_typed_errors() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let missing = dir.path().join("missing.mp4");
-    assert!(matches!(VideoDecoder::open(&missing), Err(VideoError::NotFound(_))));
+    assert!(matches!(
+        VideoDecoder::open(&missing),
+        Err(VideoError::NotFound(_))
+    ));
 
     let empty = dir.path().join("empty.mp4");
     std::fs::write(&empty, b"")?;
-    assert!(matches!(VideoDecoder::open(&empty), Err(VideoError::Empty(_))));
+    assert!(matches!(
+        VideoDecoder::open(&empty),
+        Err(VideoError::Empty(_))
+    ));
 
     let text = dir.path().join("notes.mp4");
-    std::fs::write(&text, "this is not a video at all, just some text\n".repeat(100))?;
-    assert!(matches!(VideoDecoder::open(&text), Err(VideoError::NotAVideo(_))));
+    std::fs::write(
+        &text,
+        "this is not a video at all, just some text\n".repeat(100),
+    )?;
+    assert!(matches!(
+        VideoDecoder::open(&text),
+        Err(VideoError::NotAVideo(_))
+    ));
 
     let tiny = test_pattern(
         dir.path(),
@@ -169,7 +253,11 @@ fn bad_inputs_give_typed_errors() -> Result<()> {
     )?;
     assert!(matches!(
         VideoDecoder::open(&tiny),
-        Err(VideoError::AbsurdResolution { width: 8, height: 8, .. })
+        Err(VideoError::AbsurdResolution {
+            width: 8,
+            height: 8,
+            ..
+        })
     ));
     Ok(())
 }
@@ -180,7 +268,17 @@ fn truncated_upload_is_an_error_not_a_short_video() -> Result<()> {
     // faststart puts the index first, so a cut file still opens and decodes its head.
     let source = "testsrc2=size=320x240:rate=30:duration=4";
     let full = dir.path().join("full.mp4");
-    ffmpeg(&["-f", "lavfi", "-i", source, "-c:v", "libx264", "-movflags", "+faststart", full.to_str().unwrap()])?;
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        source,
+        "-c:v",
+        "libx264",
+        "-movflags",
+        "+faststart",
+        full.to_str().unwrap(),
+    ])?;
     let bytes = std::fs::read(&full)?;
     let cut = dir.path().join("cut.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() * 3 / 10])?;
@@ -189,12 +287,20 @@ fn truncated_upload_is_an_error_not_a_short_video() -> Result<()> {
         Err(error) => Err(error),
     };
     assert!(
-        matches!(outcome, Err(VideoError::Truncated { .. } | VideoError::NotAVideo(_) | VideoError::NoFrames(_))),
+        matches!(
+            outcome,
+            Err(VideoError::Truncated { .. } | VideoError::NotAVideo(_) | VideoError::NoFrames(_))
+        ),
         "a 30% prefix must not decode as a valid video: {:?}",
         outcome.map(|frames| frames.len())
     );
     // The complete file decodes fully without error.
-    assert_eq!(VideoDecoder::open(&full)?.collect::<Result<Vec<_>, _>>()?.len(), 120);
+    assert_eq!(
+        VideoDecoder::open(&full)?
+            .collect::<Result<Vec<_>, _>>()?
+            .len(),
+        120
+    );
     Ok(())
 }
 
@@ -244,6 +350,9 @@ fn frame_writer_produces_faststart_h264_that_decodes_back() -> Result<()> {
     assert!((timestamps[24] - 24.0 * 40.0).abs() < 1.0);
     let bytes = std::fs::read(&written)?;
     let find = |tag: &[u8]| bytes.windows(4).position(|window| window == tag);
-    assert!(find(b"moov").context("moov")? < find(b"mdat").context("mdat")?, "not faststart");
+    assert!(
+        find(b"moov").context("moov")? < find(b"mdat").context("mdat")?,
+        "not faststart"
+    );
     Ok(())
 }

@@ -20,10 +20,16 @@ const DEFAULT_VIDEOS: [&str; 6] = [
 ];
 
 fn main() -> anyhow::Result<()> {
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let videos = eval::videos_dir();
     if !videos.is_dir() {
-        println!("skipped: test videos not found at {} (set FITVISION_VIDEOS)", videos.display());
+        println!(
+            "skipped: test videos not found at {} (set FITVISION_VIDEOS)",
+            videos.display()
+        );
         return Ok(());
     }
     let names: Vec<String> = if filters.is_empty() {

@@ -14,7 +14,7 @@ use crate::checks::text::{self, TextObservation, TextParams};
 use crate::checks::{CheckOutcome, MULTIPLE_PEOPLE};
 use crate::error::CheckError;
 use crate::frames::{self, SamplingPlan, VideoSamples};
-use crate::ocr::TextDetector;
+use crate::ocr::{TextBox, TextDetector};
 use crate::verdict::{self, Policy};
 
 /// All tunables of the checks, with documented defaults.
@@ -73,7 +73,7 @@ impl Analyzer {
         let decode_and_sample = started.elapsed();
 
         let text_started = Instant::now();
-        let observations = self.detect_text(&samples)?;
+        let observations = self.detect_text(&samples, track)?;
         let text_detection = text_started.elapsed();
 
         let track_started = Instant::now();
@@ -89,7 +89,12 @@ impl Analyzer {
                 None => CheckOutcome::not_assessed(MULTIPLE_PEOPLE, "no pose track supplied"),
             },
             match track {
-                Some(t) => manipulation::check(t, Some(&samples.signals), exercise_id, &self.params.manipulation),
+                Some(t) => manipulation::check(
+                    t,
+                    Some(&samples.signals),
+                    exercise_id,
+                    &self.params.manipulation,
+                ),
                 None => {
                     let out = manipulation::check(
                         &PoseTrack::default(),
@@ -98,7 +103,10 @@ impl Analyzer {
                         &self.params.manipulation,
                     );
                     CheckOutcome {
-                        reason: format!("{}; body physics not assessed (no pose track)", out.reason),
+                        reason: format!(
+                            "{}; body physics not assessed (no pose track)",
+                            out.reason
+                        ),
                         ..out
                     }
                 }
@@ -120,12 +128,21 @@ impl Analyzer {
         })
     }
 
-    fn detect_text(&self, samples: &VideoSamples) -> Result<Vec<TextObservation>, CheckError> {
+    fn detect_text(
+        &self,
+        samples: &VideoSamples,
+        track: Option<&PoseTrack>,
+    ) -> Result<Vec<TextObservation>, CheckError> {
         samples
             .text_samples
             .iter()
             .map(|s| {
-                let boxes = self.detector.detect(&s.image)?;
+                let mut boxes = self.detector.detect(&s.image)?;
+                if let Some(track) = track {
+                    boxes.retain(|b| {
+                        !on_clothing(b, track, s.frame_index, samples.width, samples.height)
+                    });
+                }
                 let mut gray = fitvision_video::opencv::core::Mat::default();
                 imgproc::cvt_color_def(&s.image, &mut gray, imgproc::COLOR_BGR2GRAY)?;
                 Ok(TextObservation {
@@ -137,4 +154,27 @@ impl Analyzer {
             })
             .collect()
     }
+}
+
+/// Text printed on someone's clothing (a shirt logo) moves with them and says nothing about
+/// editing: a text box lying inside a person's box and narrower than them is dropped.
+/// Captions that cross the body are wider than the person and are kept.
+fn on_clothing(b: &TextBox, track: &PoseTrack, frame_index: u32, width: u32, height: u32) -> bool {
+    let Ok(i) = track
+        .frames
+        .binary_search_by_key(&frame_index, |f| f.frame_index)
+    else {
+        return false;
+    };
+    let (w, h) = (width as f32, height as f32);
+    let (tx, ty, tw, th) = (b.x * w, b.y * h, b.w * w, b.h * h);
+    track.frames[i]
+        .persons
+        .iter()
+        .filter_map(|p| p.r#box.as_ref())
+        .any(|pb| {
+            let ix = (tx + tw).min(pb.x_px + pb.width_px) - tx.max(pb.x_px);
+            let iy = (ty + th).min(pb.y_px + pb.height_px) - ty.max(pb.y_px);
+            ix > 0.0 && iy > 0.0 && ix * iy >= 0.8 * tw * th && tw <= 0.8 * pb.width_px
+        })
 }

@@ -54,7 +54,10 @@ pub enum Expect {
     /// Clean single-person clip with H / M-H counts: must not be blocked.
     Clean,
     /// Must be flagged by this check (and, for the tamper set, blocked).
-    Flag { check: &'static str, must_block: bool },
+    Flag {
+        check: &'static str,
+        must_block: bool,
+    },
     /// Robustness only: no expectation beyond not failing.
     Observe,
 }
@@ -99,14 +102,21 @@ const REAL_BAD: [(&str, &str); 7] = [
 /// Every manifest clip (clean / real-bad / observe) plus every tamper variant found in
 /// `tamper` (tamper cases inherit the base clip's exercise).
 pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> {
-    let truth: Vec<TruthEntry> = serde_json::from_slice(&std::fs::read(videos.join("ground_truth.json"))?)?;
+    let truth: Vec<TruthEntry> =
+        serde_json::from_slice(&std::fs::read(videos.join("ground_truth.json"))?)?;
     let mut exercise_of = BTreeMap::new();
     let mut out = Vec::new();
     for t in &truth {
         let exercise_id = t.exercise.clone().unwrap_or_default();
-        exercise_of.insert(t.file.trim_end_matches(".mp4").to_string(), exercise_id.clone());
+        exercise_of.insert(
+            t.file.trim_end_matches(".mp4").to_string(),
+            exercise_id.clone(),
+        );
         let expect = if let Some((_, check)) = REAL_BAD.iter().find(|(f, _)| *f == t.file) {
-            Expect::Flag { check, must_block: false }
+            Expect::Flag {
+                check,
+                must_block: false,
+            }
         } else if t.people == 1 && (t.confidence == "H" || t.confidence == "M-H") {
             Expect::Clean
         } else {
@@ -122,18 +132,32 @@ pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> 
     if let Some(dir) = tamper {
         let mut files: Vec<_> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "mp4") && !p.to_string_lossy().ends_with(".tmp.mp4"))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "mp4")
+                    && !p.to_string_lossy().ends_with(".tmp.mp4")
+            })
             .collect();
         files.sort();
         for path in files {
-            let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
-            let Some((base, edit)) = stem.split_once("__") else { continue };
-            let Some((_, check)) = TAMPER_EDITS.iter().find(|(e, _)| *e == edit) else { continue };
+            let stem = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            let Some((base, edit)) = stem.split_once("__") else {
+                continue;
+            };
+            let Some((_, check)) = TAMPER_EDITS.iter().find(|(e, _)| *e == edit) else {
+                continue;
+            };
             out.push(Case {
                 name: format!("{stem}.mp4"),
                 exercise_id: exercise_of.get(base).cloned().unwrap_or_default(),
                 path,
-                expect: Expect::Flag { check, must_block: true },
+                expect: Expect::Flag {
+                    check,
+                    must_block: true,
+                },
             });
         }
     }
@@ -166,7 +190,10 @@ pub fn pose_track(video: &Path) -> anyhow::Result<(PoseTrack, Option<Duration>)>
 /// Runs pose inference on `video` with the default options and times it.
 pub fn time_pose(video: &Path) -> anyhow::Result<(PoseTrack, Duration)> {
     let started = Instant::now();
-    let track = fitvision_pose_inference::extract_pose_track(video, &fitvision_pose_inference::PoseOptions::default())?;
+    let track = fitvision_pose_inference::extract_pose_track(
+        video,
+        &fitvision_pose_inference::PoseOptions::default(),
+    )?;
     Ok((track, started.elapsed()))
 }
 
@@ -179,37 +206,60 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn flagged(&self, check: &str) -> bool {
-        self.report.checks.iter().any(|c| c.check == check && c.flagged)
+        self.report
+            .checks
+            .iter()
+            .any(|c| c.check == check && c.flagged)
     }
 
     fn score(&self, check: &str) -> f64 {
-        self.report.checks.iter().find(|c| c.check == check).map_or(0.0, |c| c.score)
+        self.report
+            .checks
+            .iter()
+            .find(|c| c.check == check)
+            .map_or(0.0, |c| c.score)
     }
 
     /// Whether the case meets its expectation.
     pub fn passes(&self) -> bool {
         match &self.case.expect {
             Expect::Clean => !self.report.blocked,
-            Expect::Flag { check, must_block } => self.flagged(check) && (!must_block || self.report.blocked),
+            Expect::Flag { check, must_block } => {
+                self.flagged(check) && (!must_block || self.report.blocked)
+            }
             Expect::Observe => true,
         }
     }
 }
 
-const CHECKS: [&str; 4] = [CAMERA_CONSISTENCY, TEXT_OVERLAY, MULTIPLE_PEOPLE, MANIPULATION];
+const CHECKS: [&str; 4] = [
+    CAMERA_CONSISTENCY,
+    TEXT_OVERLAY,
+    MULTIPLE_PEOPLE,
+    MANIPULATION,
+];
 const SHORT: [&str; 4] = ["camera", "text", "people", "manip"];
 
 fn expect_label(e: &Expect) -> String {
     match e {
         Expect::Clean => "clean".into(),
-        Expect::Flag { check, must_block: true } => format!("tamper:{}", short(check)),
-        Expect::Flag { check, must_block: false } => format!("real:{}", short(check)),
+        Expect::Flag {
+            check,
+            must_block: true,
+        } => format!("tamper:{}", short(check)),
+        Expect::Flag {
+            check,
+            must_block: false,
+        } => format!("real:{}", short(check)),
         Expect::Observe => "observe".into(),
     }
 }
 
 fn short(check: &str) -> &'static str {
-    CHECKS.iter().position(|c| *c == check).map_or("?", |i| SHORT[i])
+    CHECKS
+        .iter()
+        .position(|c| *c == check)
+        .map_or("?", |i| SHORT[i])
 }
 
 /// Per-case lines and the confusion table (expected class x flagged check / blocked).
@@ -242,11 +292,21 @@ pub fn render(outcomes: &[Outcome]) -> String {
             if o.passes() { "ok" } else { "FAIL" }
         );
     }
-    let _ = writeln!(s, "\nconfusion (rows: expected class; columns: cases where the check flagged, and blocked):");
-    let _ = writeln!(s, "{:<16} {:>3} {:>7} {:>5} {:>7} {:>6} {:>8} {:>5}", "expected", "n", "camera", "text", "people", "manip", "blocked", "pass");
+    let _ = writeln!(
+        s,
+        "\nconfusion (rows: expected class; columns: cases where the check flagged, and blocked):"
+    );
+    let _ = writeln!(
+        s,
+        "{:<16} {:>3} {:>7} {:>5} {:>7} {:>6} {:>8} {:>5}",
+        "expected", "n", "camera", "text", "people", "manip", "blocked", "pass"
+    );
     let mut classes: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
     for o in outcomes {
-        classes.entry(expect_label(&o.case.expect)).or_default().push(o);
+        classes
+            .entry(expect_label(&o.case.expect))
+            .or_default()
+            .push(o);
     }
     for (label, group) in &classes {
         let count = |f: &dyn Fn(&Outcome) -> bool| group.iter().filter(|o| f(o)).count();

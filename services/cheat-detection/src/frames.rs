@@ -159,7 +159,11 @@ pub fn sample_video(
     } else {
         1000.0 / meta.header_fps.max(1.0)
     };
-    let fps = if duration_ms > 0.0 { f64::from(count) * 1000.0 / duration_ms } else { meta.header_fps };
+    let fps = if duration_ms > 0.0 {
+        f64::from(count) * 1000.0 / duration_ms
+    } else {
+        meta.header_fps
+    };
     Ok(VideoSamples {
         width: meta.width,
         height: meta.height,
@@ -175,9 +179,20 @@ pub fn sample_video(
 /// 64 px wide grey thumbnail (f32) and whether the frame is flat.
 fn thumbnail(image: &Mat) -> Result<(Mat, bool), CheckError> {
     let size = image.size()?;
-    let h = ((f64::from(size.height) * f64::from(THUMB_WIDTH) / f64::from(size.width.max(1))).round() as i32).max(8);
+    let h = ((f64::from(size.height) * f64::from(THUMB_WIDTH) / f64::from(size.width.max(1)))
+        .round() as i32)
+        .max(8);
     let mut small = Mat::default();
-    imgproc::resize(image, &mut small, Size::new(THUMB_WIDTH, h), 0.0, 0.0, imgproc::INTER_AREA)?;
+    // Linear (not area) sampling: it reads a few pixels per output instead of the whole
+    // full-resolution frame, and exact repeats still give exactly the same thumbnail.
+    imgproc::resize(
+        image,
+        &mut small,
+        Size::new(THUMB_WIDTH, h),
+        0.0,
+        0.0,
+        imgproc::INTER_LINEAR,
+    )?;
     let mut gray = Mat::default();
     imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
     let mut gray_f = Mat::default();
@@ -207,7 +222,11 @@ fn resize_max_side(image: &Mat, max_side: i32) -> Result<Mat, CheckError> {
         ((f64::from(size.height) * scale).round() as i32).max(1),
     );
     let mut out = Mat::default();
-    let interp = if scale < 1.0 { imgproc::INTER_AREA } else { imgproc::INTER_LINEAR };
+    let interp = if scale < 1.0 {
+        imgproc::INTER_AREA
+    } else {
+        imgproc::INTER_LINEAR
+    };
     imgproc::resize(image, &mut out, target, 0.0, 0.0, interp)?;
     Ok(out)
 }
@@ -224,7 +243,9 @@ impl<'a> PersonBoxes<'a> {
 
     /// Boxes (x, y, w, h in source pixels) of the frame, if the track analysed it.
     fn get(&self, frame_index: u32) -> Vec<(f32, f32, f32, f32)> {
-        let Some(track) = self.track else { return Vec::new() };
+        let Some(track) = self.track else {
+            return Vec::new();
+        };
         let found = track
             .frames
             .binary_search_by_key(&frame_index, |f| f.frame_index)
@@ -253,9 +274,18 @@ fn camera_frame(
 ) -> Result<CameraFrame, CheckError> {
     let small = {
         let size = image.size()?;
-        let h = ((f64::from(size.height) * f64::from(width) / f64::from(size.width.max(1))).round() as i32).max(8);
+        let h = ((f64::from(size.height) * f64::from(width) / f64::from(size.width.max(1))).round()
+            as i32)
+            .max(8);
         let mut out = Mat::default();
-        imgproc::resize(image, &mut out, Size::new(width, h), 0.0, 0.0, imgproc::INTER_AREA)?;
+        imgproc::resize(
+            image,
+            &mut out,
+            Size::new(width, h),
+            0.0,
+            0.0,
+            imgproc::INTER_AREA,
+        )?;
         out
     };
     let mut gray = Mat::default();
@@ -277,7 +307,15 @@ fn camera_frame(
         false,
     )?;
     let mut hist_norm = Mat::default();
-    cv::normalize(&hist, &mut hist_norm, 1.0, 0.0, cv::NORM_L1, -1, &cv::no_array())?;
+    cv::normalize(
+        &hist,
+        &mut hist_norm,
+        1.0,
+        0.0,
+        cv::NORM_L1,
+        -1,
+        &cv::no_array(),
+    )?;
 
     // Mask out the people so features describe the background (the camera), unless the
     // people cover most of the frame.
@@ -302,7 +340,13 @@ fn camera_frame(
     if use_mask {
         orb.detect_and_compute(&gray, &mask, &mut keypoints, &mut descriptors, false)?;
     } else {
-        orb.detect_and_compute(&gray, &cv::no_array(), &mut keypoints, &mut descriptors, false)?;
+        orb.detect_and_compute(
+            &gray,
+            &cv::no_array(),
+            &mut keypoints,
+            &mut descriptors,
+            false,
+        )?;
     }
     Ok(CameraFrame {
         frame_index,
@@ -317,7 +361,11 @@ fn camera_frame(
 }
 
 /// Geometric and photometric relation between two camera samples.
-fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Result<CameraPair, CheckError> {
+fn compare(
+    a: &CameraFrame,
+    b: &CameraFrame,
+    matcher: &cv::Ptr<BFMatcher>,
+) -> Result<CameraPair, CheckError> {
     let hist_distance = imgproc::compare_hist(&a.hist, &b.hist, imgproc::HISTCMP_BHATTACHARYYA)?;
     // Grey change of the background only: an athlete swinging their arms changes many
     // pixels without any change of camera.
@@ -328,7 +376,8 @@ fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Re
             (Some(ma), Some(mb)) => {
                 let mut m = Mat::default();
                 cv::bitwise_and(ma, mb, &mut m, &cv::no_array())?;
-                let enough = f64::from(cv::count_non_zero(&m)?) >= 0.2 * f64::from(m.size()?.area());
+                let enough =
+                    f64::from(cv::count_non_zero(&m)?) >= 0.2 * f64::from(m.size()?.area());
                 enough.then_some(m)
             }
             _ => None,
@@ -345,7 +394,14 @@ fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Re
     let mut zoom = 1.0;
     if a.descriptors.rows() >= 8 && b.descriptors.rows() >= 8 {
         let mut knn = Vector::<Vector<DMatch>>::new();
-        matcher.knn_train_match(&a.descriptors, &b.descriptors, &mut knn, 2, &cv::no_array(), false)?;
+        matcher.knn_train_match(
+            &a.descriptors,
+            &b.descriptors,
+            &mut knn,
+            2,
+            &cv::no_array(),
+            false,
+        )?;
         let mut src = Vector::<Point2f>::new();
         let mut dst = Vector::<Point2f>::new();
         for pair in knn.iter() {
@@ -401,5 +457,6 @@ fn compare(a: &CameraFrame, b: &CameraFrame, matcher: &cv::Ptr<BFMatcher>) -> Re
         hist_distance,
         gray_diff,
         either_uniform: a.uniform || b.uniform,
+        background_visible: a.background.is_some() && b.background.is_some(),
     })
 }

@@ -39,16 +39,32 @@ pub use verdict::Policy;
 #[derive(clap::Args, Debug, Clone)]
 pub struct Config {
     /// gRPC listen address.
-    #[arg(long = "addr", env = "FITVISION_CHEAT_DETECTION_ADDR", default_value = "127.0.0.1:50053")]
+    #[arg(
+        long = "addr",
+        env = "FITVISION_CHEAT_DETECTION_ADDR",
+        default_value = "127.0.0.1:50053"
+    )]
     pub addr: SocketAddr,
     /// Directory holding ppocr-v4/ppocr-v4-det.{onnx,toml}.
-    #[arg(long = "models-dir", env = "FITVISION_MODELS_DIR", default_value = "models")]
+    #[arg(
+        long = "models-dir",
+        env = "FITVISION_MODELS_DIR",
+        default_value = "models"
+    )]
     pub models_dir: PathBuf,
     /// ONNX Runtime intra-op threads of the text detector.
-    #[arg(long = "ocr-threads", env = "FITVISION_CHEAT_OCR_THREADS", default_value_t = 2)]
+    #[arg(
+        long = "ocr-threads",
+        env = "FITVISION_CHEAT_OCR_THREADS",
+        default_value_t = 2
+    )]
     pub ocr_threads: usize,
     /// Videos analysed at once (each is CPU-bound).
-    #[arg(long = "cheat-max-parallel", env = "FITVISION_CHEAT_MAX_PARALLEL", default_value_t = 2)]
+    #[arg(
+        long = "cheat-max-parallel",
+        env = "FITVISION_CHEAT_MAX_PARALLEL",
+        default_value_t = 2
+    )]
     pub max_parallel: usize,
     #[command(flatten)]
     pub server: ServerArgs,
@@ -63,7 +79,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let storage = config.storage.open()?;
     let models_dir = config.models_dir.clone();
     let threads = config.ocr_threads;
-    let detector = tokio::task::spawn_blocking(move || TextDetector::load(&models_dir, threads)).await??;
+    let detector =
+        tokio::task::spawn_blocking(move || TextDetector::load(&models_dir, threads)).await??;
     tracing::info!(model = %detector.model_id, "text detector loaded");
     let analyzer = Arc::new(Analyzer::new(detector, Params::default()));
     let service = service::CheatDetection::new(analyzer, storage, config.max_parallel);

@@ -1,7 +1,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "cheat-detection", about = "fitvision authenticity checks (gRPC)")]
+#[command(
+    name = "cheat-detection",
+    about = "fitvision authenticity checks (gRPC)"
+)]
 struct Cli {
     #[command(flatten)]
     config: fitvision_cheat_detection::Config,

@@ -99,16 +99,28 @@ impl TextDetector {
     /// the model file's sha256 against the manifest.
     pub fn load(models_dir: &Path, threads: usize) -> Result<Self, CheckError> {
         let manifest_path = models_dir.join(DETECTOR_MANIFEST);
-        let model_err = |path: &PathBuf, message: String| CheckError::Model { path: path.clone(), message };
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| model_err(&manifest_path, e.to_string()))?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| model_err(&manifest_path, e.to_string()))?;
-        let model_path = manifest_path.parent().unwrap_or(models_dir).join(&manifest.file);
-        let bytes = std::fs::read(&model_path).map_err(|e| model_err(&model_path, e.to_string()))?;
+        let model_err = |path: &PathBuf, message: String| CheckError::Model {
+            path: path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| model_err(&manifest_path, e.to_string()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).map_err(|e| model_err(&manifest_path, e.to_string()))?;
+        let model_path = manifest_path
+            .parent()
+            .unwrap_or(models_dir)
+            .join(&manifest.file);
+        let bytes =
+            std::fs::read(&model_path).map_err(|e| model_err(&model_path, e.to_string()))?;
         let digest = sha256_hex(&bytes);
         if digest != manifest.sha256 {
             return Err(model_err(
                 &model_path,
-                format!("sha256 {digest} does not match the manifest's {}", manifest.sha256),
+                format!(
+                    "sha256 {digest} does not match the manifest's {}",
+                    manifest.sha256
+                ),
             ));
         }
         // One ONNX Runtime environment per process (an ort rule): share pose-inference's, so
@@ -120,7 +132,9 @@ impl TextDetector {
             .map_err(|e| ort_err(&e))?
             .with_intra_threads(threads.max(1))
             .map_err(|e| ort_err(&e))?;
-        let session = builder.commit_from_memory(&bytes).map_err(|e| ort_err(&e))?;
+        let session = builder
+            .commit_from_memory(&bytes)
+            .map_err(|e| ort_err(&e))?;
         Ok(Self {
             session: Mutex::new(session),
             mean: manifest.mean,
@@ -136,8 +150,19 @@ impl TextDetector {
         let round32 = |v: i32| ((v + 16) / 32 * 32).max(32);
         let (w, h) = (round32(size.width), round32(size.height));
         let mut resized = Mat::default();
-        imgproc::resize(bgr, &mut resized, Size::new(w, h), 0.0, 0.0, imgproc::INTER_LINEAR)?;
-        let resized = if resized.is_continuous() { resized } else { resized.try_clone()? };
+        imgproc::resize(
+            bgr,
+            &mut resized,
+            Size::new(w, h),
+            0.0,
+            0.0,
+            imgproc::INTER_LINEAR,
+        )?;
+        let resized = if resized.is_continuous() {
+            resized
+        } else {
+            resized.try_clone()?
+        };
         let bytes = resized.data_bytes()?;
         let (wu, hu) = (w as usize, h as usize);
         let mut input = vec![0f32; 3 * wu * hu];
@@ -146,12 +171,12 @@ impl TextDetector {
                 input[c * wu * hu + i] = (f32::from(px[c]) / 255.0 - self.mean[c]) / self.std[c];
             }
         }
-        let tensor = Tensor::from_array(([1usize, 3, hu, wu], input)).map_err(|e| CheckError::Inference(e.to_string()))?;
+        let tensor = Tensor::from_array(([1usize, 3, hu, wu], input))
+            .map_err(|e| CheckError::Inference(e.to_string()))?;
         let prob: Vec<f32> = {
-            let mut session = self
-                .session
-                .lock()
-                .map_err(|_| CheckError::Inference("detector session poisoned by a panic".into()))?;
+            let mut session = self.session.lock().map_err(|_| {
+                CheckError::Inference("detector session poisoned by a panic".into())
+            })?;
             let outputs = session
                 .run(ort::inputs![tensor])
                 .map_err(|e| CheckError::Inference(e.to_string()))?;
@@ -159,7 +184,9 @@ impl TextDetector {
                 .try_extract_tensor::<f32>()
                 .map_err(|e| CheckError::Inference(e.to_string()))?;
             if shape.iter().product::<i64>() != (wu * hu) as i64 {
-                return Err(CheckError::Inference(format!("unexpected output shape {shape:?}")));
+                return Err(CheckError::Inference(format!(
+                    "unexpected output shape {shape:?}"
+                )));
             }
             data.to_vec()
         };
@@ -181,7 +208,8 @@ pub fn boxes_from_probability(
             *m = if p > params.pixel_threshold { 255 } else { 0 };
         }
     }
-    let kernel = imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(2, 2), Point::new(-1, -1))?;
+    let kernel =
+        imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(2, 2), Point::new(-1, -1))?;
     let mut dilated = Mat::default();
     imgproc::dilate(
         &mask,
@@ -195,7 +223,14 @@ pub fn boxes_from_probability(
     let mut labels = Mat::default();
     let mut stats = Mat::default();
     let mut centroids = Mat::default();
-    let n = imgproc::connected_components_with_stats(&dilated, &mut labels, &mut stats, &mut centroids, 8, cv::CV_32S)?;
+    let n = imgproc::connected_components_with_stats(
+        &dilated,
+        &mut labels,
+        &mut stats,
+        &mut centroids,
+        8,
+        cv::CV_32S,
+    )?;
     let label_data: &[i32] = labels.data_typed()?;
     let mut boxes = Vec::new();
     for label in 1..n {
@@ -282,13 +317,29 @@ mod tests {
             }
         }
         prob[(20 * w + 40) as usize] = 0.99; // a single hot pixel
-        assert!(boxes_from_probability(&prob, w, h, &DetectorParams::default()).unwrap().is_empty());
+        assert!(
+            boxes_from_probability(&prob, w, h, &DetectorParams::default())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn iou_of_boxes() {
-        let a = TextBox { x: 0.0, y: 0.0, w: 0.2, h: 0.1, score: 1.0 };
-        let b = TextBox { x: 0.1, y: 0.0, w: 0.2, h: 0.1, score: 1.0 };
+        let a = TextBox {
+            x: 0.0,
+            y: 0.0,
+            w: 0.2,
+            h: 0.1,
+            score: 1.0,
+        };
+        let b = TextBox {
+            x: 0.1,
+            y: 0.0,
+            w: 0.2,
+            h: 0.1,
+            score: 1.0,
+        };
         assert!((a.iou(&b) - 1.0 / 3.0).abs() < 1e-6);
     }
 }

@@ -60,14 +60,22 @@ impl CheatDetectionService for CheatDetection {
             .map(|v| v.key.clone())
             .filter(|k| !k.is_empty())
             .ok_or_else(|| Status::invalid_argument("video.key is required"))?;
-        let track = match request.pose_track.as_ref().map(|t| t.key.as_str()).filter(|k| !k.is_empty()) {
+        let track = match request
+            .pose_track
+            .as_ref()
+            .map(|t| t.key.as_str())
+            .filter(|k| !k.is_empty())
+        {
             Some(key) => {
                 let bytes = self
                     .storage
                     .get_bytes(key)
                     .await
                     .map_err(|e| storage_status("pose track", key, e))?;
-                Some(PoseTrack::decode(bytes).map_err(|e| check_status(CheckError::BadPoseTrack(e)))?)
+                Some(
+                    PoseTrack::decode(bytes)
+                        .map_err(|e| check_status(CheckError::BadPoseTrack(e)))?,
+                )
             }
             None => None,
         };

@@ -53,7 +53,9 @@ pub fn duration_ms(track: &PoseTrack) -> f64 {
         return video.duration_ms;
     }
     match (track.frames.first(), track.frames.last()) {
-        (Some(first), Some(last)) => last.timestamp_ms - first.timestamp_ms + frame_period_ms(track),
+        (Some(first), Some(last)) => {
+            last.timestamp_ms - first.timestamp_ms + frame_period_ms(track)
+        }
         _ => 0.0,
     }
 }
@@ -138,7 +140,11 @@ pub fn main_subject_series(track: &PoseTrack) -> Vec<Option<&PersonPose>> {
 /// Typical torso length of the main subject in pixels; falls back to 30% of the median
 /// box height when shoulders/hips are rarely confident.
 pub fn subject_scale_px(subject: &[Option<&PersonPose>]) -> Option<f64> {
-    let torsos: Vec<f64> = subject.iter().flatten().filter_map(|p| torso_length_px(p)).collect();
+    let torsos: Vec<f64> = subject
+        .iter()
+        .flatten()
+        .filter_map(|p| torso_length_px(p))
+        .collect();
     if torsos.len() >= 5 {
         return median(&torsos);
     }

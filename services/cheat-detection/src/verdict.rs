@@ -16,7 +16,9 @@
 
 use fitvision_proto::v1::{AuthenticityCheck, AuthenticityReport, BlockingPolicy, RiskLevel};
 
-use crate::checks::{CAMERA_CONSISTENCY, CheckOutcome, MANIPULATION, MULTIPLE_PEOPLE, TEXT_OVERLAY};
+use crate::checks::{
+    CAMERA_CONSISTENCY, CheckOutcome, MANIPULATION, MULTIPLE_PEOPLE, TEXT_OVERLAY,
+};
 
 pub const DEFAULT_BLOCK_SCORE: f64 = 40.0;
 pub const DEFAULT_BLOCK_RISK: RiskLevel = RiskLevel::Medium;
@@ -50,7 +52,10 @@ impl Policy {
             .and_then(|p| RiskLevel::try_from(p.block_risk).ok())
             .filter(|r| *r != RiskLevel::Unspecified)
             .unwrap_or(DEFAULT_BLOCK_RISK);
-        Self { block_score, block_risk }
+        Self {
+            block_score,
+            block_risk,
+        }
     }
 }
 
@@ -90,9 +95,15 @@ pub fn report(outcomes: Vec<CheckOutcome>, policy: Policy) -> AuthenticityReport
     let blocked = score >= policy.block_score || (risk as i32) >= (policy.block_risk as i32);
     let flagged: Vec<&CheckOutcome> = outcomes.iter().filter(|o| o.flagged).collect();
     let summary = if flagged.is_empty() {
-        format!("{} risk ({score:.0}/100): no check flagged", risk_name(risk))
+        format!(
+            "{} risk ({score:.0}/100): no check flagged",
+            risk_name(risk)
+        )
     } else {
-        let parts: Vec<String> = flagged.iter().map(|o| format!("{}: {}", o.check, o.reason)).collect();
+        let parts: Vec<String> = flagged
+            .iter()
+            .map(|o| format!("{}: {}", o.check, o.reason))
+            .collect();
         format!(
             "{} risk ({score:.0}/100){}: {}",
             risk_name(risk),
@@ -131,7 +142,11 @@ mod tests {
     #[test]
     fn all_clear_is_low_and_passes() {
         let r = report(
-            vec![outcome(CAMERA_CONSISTENCY, 0.0), outcome(TEXT_OVERLAY, 0.0), outcome(MULTIPLE_PEOPLE, 0.0)],
+            vec![
+                outcome(CAMERA_CONSISTENCY, 0.0),
+                outcome(TEXT_OVERLAY, 0.0),
+                outcome(MULTIPLE_PEOPLE, 0.0),
+            ],
             Policy::default(),
         );
         assert_eq!(r.score, 0.0);
@@ -143,7 +158,13 @@ mod tests {
     #[test]
     fn noisy_or_combination_is_exact() {
         // 1 - (1 - 0.9*0.5)(1 - 0.6*0.5) = 1 - 0.55*0.7 = 0.615
-        let r = report(vec![outcome(CAMERA_CONSISTENCY, 50.0), outcome(TEXT_OVERLAY, 50.0)], Policy::default());
+        let r = report(
+            vec![
+                outcome(CAMERA_CONSISTENCY, 50.0),
+                outcome(TEXT_OVERLAY, 50.0),
+            ],
+            Policy::default(),
+        );
         assert!((r.score - 61.5).abs() < 1e-9, "{}", r.score);
         assert_eq!(r.risk_level, RiskLevel::Medium as i32);
         assert!(r.blocked);
@@ -151,7 +172,10 @@ mod tests {
 
     #[test]
     fn one_full_people_check_is_high_and_blocked() {
-        let r = report(vec![outcome(MULTIPLE_PEOPLE, 100.0), outcome(MANIPULATION, 0.0)], Policy::default());
+        let r = report(
+            vec![outcome(MULTIPLE_PEOPLE, 100.0), outcome(MANIPULATION, 0.0)],
+            Policy::default(),
+        );
         assert_eq!(r.score, 100.0);
         assert_eq!(r.risk_level, RiskLevel::High as i32);
         assert!(r.blocked);

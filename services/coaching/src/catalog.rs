@@ -12,7 +12,9 @@ fn catalog() -> Option<&'static Catalog> {
     CATALOG
         .get_or_init(|| {
             Catalog::builtin()
-                .inspect_err(|error| tracing::error!(%error, "built-in exercise catalog is invalid"))
+                .inspect_err(
+                    |error| tracing::error!(%error, "built-in exercise catalog is invalid"),
+                )
                 .ok()
         })
         .as_ref()
@@ -35,7 +37,10 @@ pub fn exercise_name(exercise_id: &str, language: Language) -> String {
 pub fn canonical_id(exercise_id: &str) -> String {
     catalog()
         .and_then(|catalog| catalog.get(exercise_id))
-        .map_or_else(|| exercise_id.trim().to_owned(), |definition| definition.id.clone())
+        .map_or_else(
+            || exercise_id.trim().to_owned(),
+            |definition| definition.id.clone(),
+        )
 }
 
 /// Whether the exercise is an Olympic lift with a barbell (seed 001's family).
@@ -43,6 +48,19 @@ pub fn is_weightlifting(exercise_id: &str) -> bool {
     catalog()
         .and_then(|catalog| catalog.get(exercise_id))
         .is_some_and(|definition| definition.analyzer == AnalyzerKind::Weightlifting)
+}
+
+/// Whether the exercise is a one-effort test scored by a distance (jumps,
+/// sit-and-reach): its progression is to beat the measure, not to add reps.
+pub fn is_performance_test(exercise_id: &str) -> bool {
+    catalog()
+        .and_then(|catalog| catalog.get(exercise_id))
+        .is_some_and(|definition| {
+            matches!(
+                definition.analyzer,
+                AnalyzerKind::VerticalJump | AnalyzerKind::BroadJump | AnalyzerKind::SitAndReach
+            )
+        })
 }
 
 /// `squat-basic` -> `Squat basic`.
@@ -69,7 +87,10 @@ mod tests {
 
     #[test]
     fn humanises_unknown_ids() {
-        assert_eq!(exercise_name("tenant_burpee_row", Language::English), "Tenant burpee row");
+        assert_eq!(
+            exercise_name("tenant_burpee_row", Language::English),
+            "Tenant burpee row"
+        );
         assert_eq!(exercise_name("", Language::English), "");
     }
 }

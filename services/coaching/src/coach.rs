@@ -55,9 +55,9 @@ impl<'a> Plan<'a> {
             return Err(CoachError::NoCompletedExercise);
         }
         let language = Language::from_tag(&request.language)?;
-        let script = (language == Language::Chinese)
-            .then(|| ChineseScript::from_tag(&request.language));
-        let subject = request.subject.clone().unwrap_or_default();
+        let script =
+            (language == Language::Chinese).then(|| ChineseScript::from_tag(&request.language));
+        let subject = request.subject.unwrap_or_default();
         let system = UnitSystem::from_proto(subject.measurement_system);
         let mut topics: Vec<Topic> = Vec::new();
         for topic in &request.topics {
@@ -163,7 +163,11 @@ impl Coach {
         let plan = Plan::new(request)?;
         // Futures built eagerly: a lazily mapping closure over borrowed items
         // trips the compiler's Send inference inside the async gRPC handler.
-        let writes: Vec<_> = plan.items.iter().map(|item| self.write(&plan, item)).collect();
+        let writes: Vec<_> = plan
+            .items
+            .iter()
+            .map(|item| self.write(&plan, item))
+            .collect();
         let feedback = stream::iter(writes)
             .buffered(self.concurrency.max(1))
             .collect()

@@ -143,6 +143,20 @@ impl<'a> ExerciseDigest<'a> {
         self.result.rep_count
     }
 
+    /// The headline measure of a performance exercise (jump height, distance,
+    /// reach, cadence), when measured.
+    pub fn headline_metric(&self) -> Option<&NamedMeasure> {
+        const HEADLINES: &[&str] = &[
+            "jump_height_cm",
+            "jump_distance_cm",
+            "reach_distance_cm",
+            "cadence_per_min",
+        ];
+        HEADLINES
+            .iter()
+            .find_map(|key| self.metrics.iter().find(|metric| metric.key == *key))
+    }
+
     /// The heaviest fault (the list's first).
     pub fn top_fault(&self) -> Option<&Fault<'a>> {
         self.faults.first()
@@ -165,7 +179,10 @@ const FOLLOWED_SIGNAL: &str = "followed_signal";
 /// body-relative units (or metres of bar travel for lifts) that mean little
 /// to an athlete, so they are left out rather than mislabelled.
 fn range_of_motion(result: &AnalysisResult) -> Option<(Measure, Measure)> {
-    let unit = result.series.get(FOLLOWED_SIGNAL).map(|series| SourceUnit::parse(&series.unit));
+    let unit = result
+        .series
+        .get(FOLLOWED_SIGNAL)
+        .map(|series| SourceUnit::parse(&series.unit));
     if unit != Some(SourceUnit::Degree) {
         return None;
     }
@@ -318,10 +335,7 @@ impl SeriesDigest {
 }
 
 /// The first of `keys` present in the result's series with at least one finite value.
-pub fn find_series<'r>(
-    result: &'r AnalysisResult,
-    keys: &[&str],
-) -> Option<(&'r str, &'r Series)> {
+pub fn find_series<'r>(result: &'r AnalysisResult, keys: &[&str]) -> Option<(&'r str, &'r Series)> {
     keys.iter().find_map(|wanted| {
         result
             .series

@@ -34,7 +34,11 @@ pub use service::CoachingServer;
 #[derive(clap::Args, Clone, Debug)]
 pub struct Config {
     /// Address the gRPC server binds.
-    #[arg(long = "coaching-addr", env = "FITVISION_COACHING_ADDR", default_value = "127.0.0.1:50055")]
+    #[arg(
+        long = "coaching-addr",
+        env = "FITVISION_COACHING_ADDR",
+        default_value = "127.0.0.1:50055"
+    )]
     pub addr: SocketAddr,
     #[command(flatten)]
     pub server: ServerArgs,
@@ -46,7 +50,10 @@ pub struct Config {
 pub fn coach_from_args(llm: &LlmArgs) -> anyhow::Result<Coach> {
     Ok(match LlmClient::from_args(llm)? {
         Some(client) => {
-            tracing::info!(model = client.model(), "LLM coaching enabled, built-in coach as fallback");
+            tracing::info!(
+                model = client.model(),
+                "LLM coaching enabled, built-in coach as fallback"
+            );
             Coach::with_llm(client, llm.concurrency)
         }
         None => {
@@ -58,7 +65,9 @@ pub fn coach_from_args(llm: &LlmArgs) -> anyhow::Result<Coach> {
 
 /// The tonic service, for servers that mount several services (all-in-one).
 pub fn grpc_service(llm: &LlmArgs) -> anyhow::Result<CoachingServiceServer<CoachingServer>> {
-    Ok(CoachingServiceServer::new(CoachingServer::new(coach_from_args(llm)?)))
+    Ok(CoachingServiceServer::new(CoachingServer::new(
+        coach_from_args(llm)?,
+    )))
 }
 
 /// Serves the coaching service until `shutdown` fires.

@@ -44,26 +44,54 @@ pub struct LlmArgs {
     #[arg(long = "llm-model", env = "FITVISION_LLM_MODEL")]
     pub model: Option<String>,
     /// Bearer key; local servers usually need none.
-    #[arg(long = "llm-api-key", env = "FITVISION_LLM_API_KEY", hide_env_values = true)]
+    #[arg(
+        long = "llm-api-key",
+        env = "FITVISION_LLM_API_KEY",
+        hide_env_values = true
+    )]
     pub api_key: Option<ApiKey>,
     /// Time allowed for one request (milliseconds). A timed-out request is not
     /// retried: the built-in text is used at once.
-    #[arg(long = "llm-timeout-ms", env = "FITVISION_LLM_TIMEOUT_MS", default_value_t = 20_000)]
+    #[arg(
+        long = "llm-timeout-ms",
+        env = "FITVISION_LLM_TIMEOUT_MS",
+        default_value_t = 20_000
+    )]
     pub timeout_ms: u64,
     /// Retries after a 429, a 5xx or a connection failure.
-    #[arg(long = "llm-max-retries", env = "FITVISION_LLM_MAX_RETRIES", default_value_t = 2)]
+    #[arg(
+        long = "llm-max-retries",
+        env = "FITVISION_LLM_MAX_RETRIES",
+        default_value_t = 2
+    )]
     pub max_retries: u32,
     /// First back-off (milliseconds), doubled on every retry.
-    #[arg(long = "llm-backoff-ms", env = "FITVISION_LLM_BACKOFF_MS", default_value_t = 500)]
+    #[arg(
+        long = "llm-backoff-ms",
+        env = "FITVISION_LLM_BACKOFF_MS",
+        default_value_t = 500
+    )]
     pub backoff_ms: u64,
     /// Upper bound on the reply length in tokens.
-    #[arg(long = "llm-max-tokens", env = "FITVISION_LLM_MAX_TOKENS", default_value_t = 700)]
+    #[arg(
+        long = "llm-max-tokens",
+        env = "FITVISION_LLM_MAX_TOKENS",
+        default_value_t = 700
+    )]
     pub max_tokens: u32,
     /// Sampling temperature; low keeps the model close to the facts.
-    #[arg(long = "llm-temperature", env = "FITVISION_LLM_TEMPERATURE", default_value_t = 0.3)]
+    #[arg(
+        long = "llm-temperature",
+        env = "FITVISION_LLM_TEMPERATURE",
+        default_value_t = 0.3
+    )]
     pub temperature: f32,
     /// Topics generated at once against the provider.
-    #[arg(long = "llm-concurrency", env = "FITVISION_LLM_CONCURRENCY", default_value_t = 4)]
+    #[arg(
+        long = "llm-concurrency",
+        env = "FITVISION_LLM_CONCURRENCY",
+        default_value_t = 4
+    )]
     pub concurrency: usize,
 }
 
@@ -165,7 +193,11 @@ fn endpoint(base_url: &str) -> Result<Url, LlmConfigError> {
         return Err(invalid("the scheme must be http or https".into()));
     }
     let path = url.path().trim_end_matches('/').to_owned();
-    let path = if path.is_empty() { "/v1".to_owned() } else { path };
+    let path = if path.is_empty() {
+        "/v1".to_owned()
+    } else {
+        path
+    };
     url.set_path(&format!("{path}/chat/completions"));
     Ok(url)
 }
@@ -173,7 +205,10 @@ fn endpoint(base_url: &str) -> Result<Url, LlmConfigError> {
 impl LlmClient {
     /// The configured client, or `None` when no base URL is set.
     pub fn from_args(args: &LlmArgs) -> Result<Option<Self>, LlmConfigError> {
-        let Some(base_url) = args.base_url.as_deref().filter(|url| !url.trim().is_empty())
+        let Some(base_url) = args
+            .base_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
         else {
             return Ok(None);
         };
@@ -212,9 +247,9 @@ impl LlmClient {
                     *status == StatusCode::TOO_MANY_REQUESTS.as_u16() || *status >= 500
                 }
                 LlmError::Transport(_) => true,
-                LlmError::Timeout(_) | LlmError::BadReply(_) | LlmError::RetriesExhausted { .. } => {
-                    false
-                }
+                LlmError::Timeout(_)
+                | LlmError::BadReply(_)
+                | LlmError::RetriesExhausted { .. } => false,
             };
             if !retryable {
                 return Err(error);
@@ -258,7 +293,10 @@ impl LlmClient {
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(&key.0);
         }
-        let response = request.send().await.map_err(|error| (self.transport(error), None))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| (self.transport(error), None))?;
         let status = response.status();
         if !status.is_success() {
             let retry_after = response
@@ -322,7 +360,10 @@ mod tests {
             url("http://127.0.0.1:11434/v1/"),
             "http://127.0.0.1:11434/v1/chat/completions"
         );
-        assert_eq!(url("http://localhost:8000"), "http://localhost:8000/v1/chat/completions");
+        assert_eq!(
+            url("http://localhost:8000"),
+            "http://localhost:8000/v1/chat/completions"
+        );
         assert_eq!(
             url("https://generativelanguage.googleapis.com/v1beta/openai/"),
             "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"

@@ -110,7 +110,11 @@ fn exercise_facts(result: &AnalysisResult, system: UnitSystem) -> Vec<String> {
         ));
     }
     for metric in &digest.metrics {
-        lines.push(format!("{}: {}", metric.label, metric.measure.format(language)));
+        lines.push(format!(
+            "{}: {}",
+            metric.label,
+            metric.measure.format(language)
+        ));
     }
     for warning in &result.warnings {
         lines.push(format!("not measured: {warning}"));
@@ -120,9 +124,14 @@ fn exercise_facts(result: &AnalysisResult, system: UnitSystem) -> Vec<String> {
 
 fn series_fact(metric: LiftMetric, digest: &SeriesDigest) -> String {
     let language = Language::English;
-    let [first, last, min, max, mean] =
-        [digest.first, digest.last, digest.min, digest.max, digest.mean]
-            .map(|measure| measure.format(language));
+    let [first, last, min, max, mean] = [
+        digest.first,
+        digest.last,
+        digest.min,
+        digest.max,
+        digest.mean,
+    ]
+    .map(|measure| measure.format(language));
     let mut line = format!(
         "{} over the lift: start {first}, end {last}, min {min}, max {max}, mean {mean}",
         metric.label(language)

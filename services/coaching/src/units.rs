@@ -270,7 +270,10 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     let scale = 10f64.powi(decimals as i32);
     let rounded = (value * scale).round() / scale;
     let text = format!("{rounded:.decimals$}");
-    let is_zero = text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
+    let is_zero = text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.');
     if is_zero {
         text.trim_start_matches('-').to_owned()
     } else {
@@ -328,7 +331,13 @@ mod tests {
         assert_eq!(format_number(-0.04, 1), "0.0");
         assert_eq!(format_number(-0.06, 1), "-0.1");
         assert_eq!(Measure::seconds(3.46).format(Language::Chinese), "3.5秒");
-        assert_eq!(Measure::percent_of_share(0.417).format(Language::English), "42%");
-        assert_eq!(Measure::percent_of_share(0.125).format(Language::English), "13%");
+        assert_eq!(
+            Measure::percent_of_share(0.417).format(Language::English),
+            "42%"
+        );
+        assert_eq!(
+            Measure::percent_of_share(0.125).format(Language::English),
+            "13%"
+        );
     }
 }

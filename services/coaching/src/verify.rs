@@ -48,8 +48,8 @@ const UNIT_TOKENS: &[(&str, Dimension, f64)] = &[
 
 /// Largest number read as a list marker ("3. Keep your back flat").
 const MAX_LIST_MARKER: f64 = 20.0;
-/// Relative tolerance on top of the stated precision (conversion factors
-/// rounded by the writer).
+/// Relative tolerance of a converted number, on top of both precisions (the
+/// writer may use a rounded conversion factor).
 const RELATIVE_TOLERANCE: f64 = 0.005;
 
 /// A number found in a text.
@@ -71,22 +71,19 @@ impl fmt::Display for StatedNumber {
 }
 
 impl StatedNumber {
-    /// Half a unit in the last written digit: "2" covers 1.5..2.5.
+    /// Half a unit in the last written digit: "2" stands for 1.5..2.5.
     fn rounding_tolerance(&self) -> f64 {
-        0.5 * 10f64.powi(-self.decimals) + 1e-9
+        0.5 * 10f64.powi(-self.decimals)
     }
 
     /// Whether `self` and `given` can be roundings of the same value, directly
     /// or after converting `given` into `self`'s unit: their rounding
-    /// intervals overlap ("13%" given, "12.5%" stated; "2.02" given, "2" stated).
+    /// intervals overlap ("13%" given, "12.5%" stated; "2.02" given, "2"
+    /// stated). Strictly: adjacent integers ("12" given, "13" stated) differ.
     fn matches(&self, given: &StatedNumber) -> bool {
-        let close = |target: f64, target_tolerance: f64| {
-            (self.value - target).abs()
-                <= self.rounding_tolerance()
-                    + target_tolerance
-                    + RELATIVE_TOLERANCE * target.abs()
-        };
-        if close(given.value, given.rounding_tolerance()) {
+        let direct = (self.value - given.value).abs()
+            < self.rounding_tolerance() + given.rounding_tolerance();
+        if direct {
             return true;
         }
         match (self.unit, given.unit) {
@@ -94,7 +91,11 @@ impl StatedNumber {
                 if dimension == given_dimension =>
             {
                 let factor = given_size / size;
-                close(given.value * factor, given.rounding_tolerance() * factor)
+                let converted = given.value * factor;
+                (self.value - converted).abs()
+                    < self.rounding_tolerance()
+                        + given.rounding_tolerance() * factor
+                        + RELATIVE_TOLERANCE * converted.abs()
             }
             _ => false,
         }
@@ -136,8 +137,8 @@ fn is_list_marker(chars: &[char], start: usize, end: usize, value: f64) -> bool 
         .rev()
         .take_while(|c| **c != '\n')
         .all(|c| c.is_whitespace() || matches!(c, '-' | '*' | '•'));
-    let followed_by_marker =
-        matches!(chars.get(end), Some('.' | ')' | '、')) && !chars.get(end + 1).is_some_and(char::is_ascii_digit);
+    let followed_by_marker = matches!(chars.get(end), Some('.' | ')' | '、'))
+        && !chars.get(end + 1).is_some_and(char::is_ascii_digit);
     opens_line && followed_by_marker && value <= MAX_LIST_MARKER && value.fract() == 0.0
 }
 
@@ -160,7 +161,9 @@ pub fn stated_numbers(text: &str) -> Vec<StatedNumber> {
                 digits.push(c);
                 at += 1;
             } else if c == ','
-                && chars.get(at + 1..at + 4).is_some_and(|group| group.iter().all(char::is_ascii_digit))
+                && chars
+                    .get(at + 1..at + 4)
+                    .is_some_and(|group| group.iter().all(char::is_ascii_digit))
                 && !chars.get(at + 4).is_some_and(char::is_ascii_digit)
                 && !digits.contains('.')
             {
@@ -205,7 +208,10 @@ pub struct AllowedNumbers {
 impl AllowedNumbers {
     /// Allows every number stated in `sources` (the facts and the draft given
     /// to the writer), and rep indices up to `max_rep_index`.
-    pub fn from_sources<'a>(sources: impl IntoIterator<Item = &'a str>, max_rep_index: u32) -> Self {
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = &'a str>,
+        max_rep_index: u32,
+    ) -> Self {
         Self {
             given: sources.into_iter().flat_map(stated_numbers).collect(),
             max_rep_index,
@@ -250,9 +256,13 @@ mod tests {
 
     #[test]
     fn accepts_rounding_and_unit_conversions_only() {
-        let allowed = AllowedNumbers::from_sources(["peak speed 2.02 m/s", "bar 100.0 kg", "42%"], 0);
+        let allowed =
+            AllowedNumbers::from_sources(["peak speed 2.02 m/s", "bar 100.0 kg", "42%"], 0);
         assert_eq!(allowed.first_unverified("about 2 m/s with 100 kg"), None);
-        assert_eq!(allowed.first_unverified("that is 6.6 ft/s and 220 lb"), None);
+        assert_eq!(
+            allowed.first_unverified("that is 6.6 ft/s and 220 lb"),
+            None
+        );
         assert_eq!(allowed.first_unverified("42% of reps"), None);
         let invented = allowed.first_unverified("aim for 2.5 m/s").unwrap();
         assert_eq!(invented.text, "2.5");

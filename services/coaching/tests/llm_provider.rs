@@ -157,7 +157,11 @@ async fn a_timeout_falls_back_to_the_builtin_coach_without_retrying() {
         "{}",
         feedback.fallback_reason
     );
-    assert!(feedback.text.contains("12 reps counted"), "{}", feedback.text);
+    assert!(
+        feedback.text.contains("12 reps counted"),
+        "{}",
+        feedback.text
+    );
     assert_eq!(stand_in.requests.load(Ordering::SeqCst), 1);
 }
 
@@ -170,11 +174,17 @@ async fn a_reply_with_an_invented_number_is_rejected() {
     let feedback = push_up_feedback(&coach(base_url, 5_000)).await;
     assert_eq!(feedback.provider, BUILTIN_PROVIDER);
     assert!(
-        feedback.fallback_reason.contains("stated 15, a number that was not measured"),
+        feedback
+            .fallback_reason
+            .contains("stated 15, a number that was not measured"),
         "{}",
         feedback.fallback_reason
     );
-    assert!(feedback.text.contains("1. Hips sagging: failed 5 of 12 checks (42%)."));
+    assert!(
+        feedback
+            .text
+            .contains("1. Hips sagging: failed 5 of 12 checks (42%).")
+    );
 }
 
 #[tokio::test]
@@ -194,7 +204,9 @@ async fn persistent_server_errors_exhaust_the_retries_then_fall_back() {
     assert_eq!(stand_in.requests.load(Ordering::SeqCst), 3);
     assert_eq!(feedback.provider, BUILTIN_PROVIDER);
     assert!(
-        feedback.fallback_reason.contains("gave up after 3 attempts, last: HTTP 502"),
+        feedback
+            .fallback_reason
+            .contains("gave up after 3 attempts, last: HTTP 502"),
         "{}",
         feedback.fallback_reason
     );
@@ -205,7 +217,11 @@ async fn client_errors_are_not_retried() {
     let (stand_in, base_url) = start(Behaviour::AlwaysStatus(StatusCode::UNAUTHORIZED)).await;
     let feedback = push_up_feedback(&coach(base_url, 5_000)).await;
     assert_eq!(stand_in.requests.load(Ordering::SeqCst), 1);
-    assert!(feedback.fallback_reason.contains("HTTP 401"), "{}", feedback.fallback_reason);
+    assert!(
+        feedback.fallback_reason.contains("HTTP 401"),
+        "{}",
+        feedback.fallback_reason
+    );
 }
 
 #[tokio::test]

@@ -31,7 +31,10 @@ fn shared_video(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)", path.display());
+        eprintln!(
+            "SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)",
+            path.display()
+        );
         None
     }
 }

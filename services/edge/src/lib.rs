@@ -237,7 +237,9 @@ pub fn router(state: AppState) -> Router {
                 ]),
         )
         // A panic becomes a JSON 500, never a bare error page or a dropped connection.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .layer(fitvision_service_kit::http::layers())
         .with_state(state)
 }

@@ -69,7 +69,10 @@ pub fn multipart_body(
     multipart.map_err(|rejection| {
         ApiError::bad_request(
             family,
-            format!("expected a multipart/form-data body: {}", rejection.body_text()),
+            format!(
+                "expected a multipart/form-data body: {}",
+                rejection.body_text()
+            ),
         )
     })
 }

@@ -1397,7 +1397,11 @@ async fn session_service_is_reachable_over_grpc_web() {
     };
     let response = call(Some(USER)).await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers().contains_key("access-control-allow-origin"));
+    assert!(
+        response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
     let body = response.bytes().await.unwrap();
     assert_eq!(body[0], 0, "first frame carries the message");
     let length = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
@@ -1408,19 +1412,43 @@ async fn session_service_is_reachable_over_grpc_web() {
 
     // Without a credential the session service answers UNAUTHENTICATED (16).
     let body = call(None).await.unwrap();
-    let status = body.headers().get("grpc-status").map(|v| v.to_str().unwrap().to_owned());
+    let status = body
+        .headers()
+        .get("grpc-status")
+        .map(|v| v.to_str().unwrap().to_owned());
     let text = String::from_utf8_lossy(&body.bytes().await.unwrap()).to_ascii_lowercase();
-    assert!(status.as_deref() == Some("16") || text.contains("grpc-status:16"), "{status:?} {text}");
+    assert!(
+        status.as_deref() == Some("16") || text.contains("grpc-status:16"),
+        "{status:?} {text}"
+    );
 }
 
 #[tokio::test]
 async fn non_multipart_uploads_get_the_family_error_shape() {
     let h = Harness::start().await;
     let session = create_workout(&h, USER).await;
-    let (status, body) = json_of(h.client.post(h.url(&format!("/session/{session}/submit-exercise"))).header("authorization", USER).json(&json!({"exercise_type": "squat"})).send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .post(h.url(&format!("/session/{session}/submit-exercise")))
+            .header("authorization", USER)
+            .json(&json!({"exercise_type": "squat"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("multipart"));
-    let (status, body) = json_of(h.client.post(h.url("/weightlifting/sessions/")).header("authorization", ADMIN).body("x").send().await.unwrap()).await;
+    let (status, body) = json_of(
+        h.client
+            .post(h.url("/weightlifting/sessions/"))
+            .header("authorization", ADMIN)
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body["error"].is_string());
 }

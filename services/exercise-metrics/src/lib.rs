@@ -23,7 +23,11 @@ pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address to serve gRPC on.
-    #[arg(long = "addr", env = "FITVISION_METRICS_ADDR", default_value = "127.0.0.1:50054")]
+    #[arg(
+        long = "addr",
+        env = "FITVISION_METRICS_ADDR",
+        default_value = "127.0.0.1:50054"
+    )]
     pub addr: SocketAddr,
     #[command(flatten)]
     pub server: ServerArgs,

@@ -1,7 +1,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "exercise-metrics", about = "fitvision exercise-metrics gRPC service")]
+#[command(
+    name = "exercise-metrics",
+    about = "fitvision exercise-metrics gRPC service"
+)]
 struct Cli {
     #[command(flatten)]
     config: fitvision_exercise_metrics::Config,

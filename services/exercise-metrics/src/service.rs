@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use fitvision_exercise_engine::{AnalysisError, AnalyzeOptions, Catalog, ExerciseDefinition, analyze};
+use fitvision_exercise_engine::{
+    AnalysisError, AnalyzeOptions, Catalog, ExerciseDefinition, analyze,
+};
 use fitvision_proto::v1::analyze_request::Exercise;
 use fitvision_proto::v1::exercise_metrics_service_server::ExerciseMetricsService;
 use fitvision_proto::v1::{
@@ -54,30 +56,40 @@ fn summary(def: &ExerciseDefinition) -> ExerciseSummary {
 
 #[tonic::async_trait]
 impl ExerciseMetricsService for ExerciseMetricsApi {
-    async fn analyze(&self, request: Request<AnalyzeRequest>) -> Result<Response<AnalyzeResponse>, Status> {
+    async fn analyze(
+        &self,
+        request: Request<AnalyzeRequest>,
+    ) -> Result<Response<AnalyzeResponse>, Status> {
         let req = request.into_inner();
         let def = self.definition(req.exercise)?;
-        let track = req
-            .track
-            .ok_or_else(|| Status::invalid_argument("track is required (the pose track to analyse)"))?;
+        let track = req.track.ok_or_else(|| {
+            Status::invalid_argument("track is required (the pose track to analyse)")
+        })?;
         let subject = req.subject.unwrap_or_default();
-        if !(subject.height_m >= 0.0 && subject.body_mass_kg >= 0.0 && subject.barbell_mass_kg >= 0.0) {
+        if !(subject.height_m >= 0.0
+            && subject.body_mass_kg >= 0.0
+            && subject.barbell_mass_kg >= 0.0)
+        {
             return Err(Status::invalid_argument(
                 "subject height, body mass and barbell mass must be >= 0 (0 = unknown)",
             ));
         }
         let exercise_id = def.id.clone();
         // Analysis is CPU-bound (milliseconds per minute of video): keep it off the reactor.
-        let result = tokio::task::spawn_blocking(move || analyze(&def, &track, &subject, &AnalyzeOptions::default()))
-            .await
-            .map_err(|e| Status::internal(format!("analysis task failed: {e}")))?
-            .map_err(|e| match e {
-                AnalysisError::EmptyTrack | AnalysisError::NoPerson { .. } => {
-                    Status::failed_precondition(format!("cannot analyse {exercise_id}: {e}"))
-                }
-            })?;
+        let result = tokio::task::spawn_blocking(move || {
+            analyze(&def, &track, &subject, &AnalyzeOptions::default())
+        })
+        .await
+        .map_err(|e| Status::internal(format!("analysis task failed: {e}")))?
+        .map_err(|e| match e {
+            AnalysisError::EmptyTrack | AnalysisError::NoPerson { .. } => {
+                Status::failed_precondition(format!("cannot analyse {exercise_id}: {e}"))
+            }
+        })?;
         tracing::info!(exercise = %result.exercise_id, reps = result.rep_count, "analysed");
-        Ok(Response::new(AnalyzeResponse { result: Some(result) }))
+        Ok(Response::new(AnalyzeResponse {
+            result: Some(result),
+        }))
     }
 
     async fn list_exercises(

@@ -24,7 +24,11 @@ pub struct AnalyzeArgs {
     #[arg(long, short)]
     pub exercise: String,
     /// Session service to talk to.
-    #[arg(long, env = "FITVISION_SESSION_URL", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "FITVISION_SESSION_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
     pub server: String,
     /// API key; defaults to FITVISION_ADMIN_KEY when FITVISION_API_KEY is unset.
     #[arg(long, env = "FITVISION_API_KEY")]
@@ -92,7 +96,9 @@ pub async fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     let mut request = tonic::Request::new(WatchVideoRequest {
         video_id: uploaded.video_id.clone(),
     });
-    request.metadata_mut().insert("authorization", authorization);
+    request
+        .metadata_mut()
+        .insert("authorization", authorization);
     let mut events = client
         .watch_video(request)
         .await
@@ -195,7 +201,11 @@ fn print_video(video: &Video) {
 
 fn print_authenticity(report: &AuthenticityReport) {
     let risk = fitvision_proto::v1::RiskLevel::try_from(report.risk_level)
-        .map(|risk| risk.as_str_name().trim_start_matches("RISK_LEVEL_").to_owned())
+        .map(|risk| {
+            risk.as_str_name()
+                .trim_start_matches("RISK_LEVEL_")
+                .to_owned()
+        })
         .unwrap_or_default();
     println!(
         "authenticity score {:.0}/100, risk {risk}, blocked {}",

@@ -102,11 +102,26 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result
 
     let mut services = JoinSet::new();
     let token = shutdown.clone();
-    services.spawn(async move { ("pose-inference", fitvision_pose_inference::run(pose, token).await) });
+    services.spawn(async move {
+        (
+            "pose-inference",
+            fitvision_pose_inference::run(pose, token).await,
+        )
+    });
     let token = shutdown.clone();
-    services.spawn(async move { ("cheat-detection", fitvision_cheat_detection::run(cheat, token).await) });
+    services.spawn(async move {
+        (
+            "cheat-detection",
+            fitvision_cheat_detection::run(cheat, token).await,
+        )
+    });
     let token = shutdown.clone();
-    services.spawn(async move { ("exercise-metrics", fitvision_exercise_metrics::run(metrics, token).await) });
+    services.spawn(async move {
+        (
+            "exercise-metrics",
+            fitvision_exercise_metrics::run(metrics, token).await,
+        )
+    });
     let token = shutdown.clone();
     services.spawn(async move { ("coaching", fitvision_coaching::run(coaching, token).await) });
     let token = shutdown.clone();
@@ -121,13 +136,18 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result
         match joined {
             Ok((name, Ok(()))) => tracing::info!(service = name, "stopped"),
             Ok((name, Err(error))) => {
-                tracing::error!(service = name, error = format!("{error:#}"), "service failed; stopping the suite");
+                tracing::error!(
+                    service = name,
+                    error = format!("{error:#}"),
+                    "service failed; stopping the suite"
+                );
                 failure.get_or_insert_with(|| error.context(format!("{name} failed")));
                 shutdown.cancel();
             }
             Err(join_error) => {
                 tracing::error!(%join_error, "service task panicked; stopping the suite");
-                failure.get_or_insert_with(|| anyhow::anyhow!("service task panicked: {join_error}"));
+                failure
+                    .get_or_insert_with(|| anyhow::anyhow!("service task panicked: {join_error}"));
                 shutdown.cancel();
             }
         }

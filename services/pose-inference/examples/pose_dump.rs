@@ -5,9 +5,18 @@ use fitvision_pose_inference::{PoseEngine, PoseOptions};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let video = args.next().ok_or_else(|| anyhow::anyhow!("usage: pose_dump VIDEO [TARGET_FPS]"))?;
-    let target_fps = args.next().map(|fps| fps.parse()).transpose()?.unwrap_or(0.0);
-    let options = PoseOptions { target_fps, ..PoseOptions::default() };
+    let video = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: pose_dump VIDEO [TARGET_FPS]"))?;
+    let target_fps = args
+        .next()
+        .map(|fps| fps.parse())
+        .transpose()?
+        .unwrap_or(0.0);
+    let options = PoseOptions {
+        target_fps,
+        ..PoseOptions::default()
+    };
     let (track, summary) = PoseEngine::shared()?.extract(video.as_ref(), &options)?;
     for frame in &track.frames {
         let persons: Vec<String> = frame
@@ -25,7 +34,13 @@ fn main() -> anyhow::Result<()> {
                 )
             })
             .collect();
-        println!("{:4} {:8.1} {} {}", frame.frame_index, frame.timestamp_ms, frame.persons.len(), persons.join(" "));
+        println!(
+            "{:4} {:8.1} {} {}",
+            frame.frame_index,
+            frame.timestamp_ms,
+            frame.persons.len(),
+            persons.join(" ")
+        );
     }
     println!("summary: {summary:?}");
     Ok(())

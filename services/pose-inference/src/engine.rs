@@ -35,7 +35,9 @@ impl PoseEngine {
     pub fn shared() -> Result<&'static PoseEngine, PoseError> {
         static SHARED: OnceLock<Result<PoseEngine, String>> = OnceLock::new();
         SHARED
-            .get_or_init(|| PoseEngine::load(&RegistryConfig::from_env()).map_err(|error| error.to_string()))
+            .get_or_init(|| {
+                PoseEngine::load(&RegistryConfig::from_env()).map_err(|error| error.to_string())
+            })
             .as_ref()
             .map_err(|reason| PoseError::ModelLoad {
                 model_id: "default".to_owned(),
@@ -61,7 +63,11 @@ impl PoseEngine {
     }
 
     /// The whole track of the video at `path`, plus the run's summary.
-    pub fn extract(&self, path: &Path, options: &PoseOptions) -> Result<(PoseTrack, PoseSummary), PoseError> {
+    pub fn extract(
+        &self,
+        path: &Path,
+        options: &PoseOptions,
+    ) -> Result<(PoseTrack, PoseSummary), PoseError> {
         options.validate()?;
         let model = self.registry.get(options.model_id.as_deref())?;
         let decoder = VideoDecoder::open(path)?;
@@ -71,7 +77,9 @@ impl PoseEngine {
 
 /// The pose track of a video file, with the process-wide engine ([`PoseEngine::shared`]).
 pub fn extract_pose_track(path: &Path, options: &PoseOptions) -> Result<PoseTrack, PoseError> {
-    PoseEngine::shared()?.extract(path, options).map(|(track, _)| track)
+    PoseEngine::shared()?
+        .extract(path, options)
+        .map(|(track, _)| track)
 }
 
 impl RegistryConfig {
@@ -80,8 +88,11 @@ impl RegistryConfig {
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         Self {
-            models_dir: var("FITVISION_MODELS_DIR").map(PathBuf::from).unwrap_or_else(default_models_dir),
-            default_model: var("FITVISION_POSE_MODEL").unwrap_or_else(|| DEFAULT_MODEL_ID.to_owned()),
+            models_dir: var("FITVISION_MODELS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(default_models_dir),
+            default_model: var("FITVISION_POSE_MODEL")
+                .unwrap_or_else(|| DEFAULT_MODEL_ID.to_owned()),
             only: Vec::new(),
             session: SessionOptions {
                 intra_op_threads: var("FITVISION_ORT_THREADS")

@@ -19,9 +19,15 @@ pub mod reason {
 pub enum PoseError {
     #[error("{}: {}", video_reason(.0), .0)]
     Video(#[from] VideoError),
-    #[error("{}: no person detected in any of the {analysed_frames} analysed frames", reason::LOW_QUALITY_POSE_ESTIMATE)]
+    #[error(
+        "{}: no person detected in any of the {analysed_frames} analysed frames",
+        reason::LOW_QUALITY_POSE_ESTIMATE
+    )]
     NoPerson { analysed_frames: u32 },
-    #[error("{}: model '{requested}' is not registered (known: {known})", reason::UNKNOWN_MODEL)]
+    #[error(
+        "{}: model '{requested}' is not registered (known: {known})",
+        reason::UNKNOWN_MODEL
+    )]
     UnknownModel { requested: String, known: String },
     #[error("{}: {}", reason::INVALID_OPTIONS, .0)]
     InvalidOptions(String),
@@ -66,7 +72,9 @@ impl From<PoseError> for Status {
             PoseError::UnknownModel { .. } | PoseError::InvalidOptions(_) => {
                 Status::invalid_argument(message)
             }
-            PoseError::ModelLoad { .. } | PoseError::Manifest { .. } => Status::unavailable(message),
+            PoseError::ModelLoad { .. } | PoseError::Manifest { .. } => {
+                Status::unavailable(message)
+            }
             PoseError::Video(_)
             | PoseError::Inference(_)
             | PoseError::OpenCv(_)

@@ -87,7 +87,11 @@ fn containment(inner: &PixelBox, outer: &PixelBox) -> f32 {
     let overlap_width = (inner.x2.min(outer.x2) - inner.x1.max(outer.x1)).max(0.0);
     let overlap_height = (inner.y2.min(outer.y2) - inner.y1.max(outer.y1)).max(0.0);
     let area = inner.area();
-    if area <= 0.0 { 0.0 } else { overlap_width * overlap_height / area }
+    if area <= 0.0 {
+        0.0
+    } else {
+        overlap_width * overlap_height / area
+    }
 }
 
 /// Whether `candidate` is a partial duplicate of `winner`: a box mostly inside the
@@ -157,12 +161,24 @@ mod tests {
 
     #[test]
     fn nms_drops_half_person_duplicates_but_keeps_overlapping_people() {
-        let body = [(50.0, 20.0), (40.0, 40.0), (60.0, 40.0), (45.0, 70.0), (55.0, 70.0)];
+        let body = [
+            (50.0, 20.0),
+            (40.0, 40.0),
+            (60.0, 40.0),
+            (45.0, 70.0),
+            (55.0, 70.0),
+        ];
         let whole = with_keypoints(detection(0.0, 0.0, 100.0, 200.0, 0.9), &body);
         // Upper half again, same keypoints: a duplicate.
         let upper = with_keypoints(detection(10.0, 0.0, 90.0, 100.0, 0.5), &body);
         // Someone standing in front, inside the box, with a different skeleton.
-        let other_body = [(30.0, 120.0), (20.0, 140.0), (40.0, 140.0), (25.0, 180.0), (35.0, 180.0)];
+        let other_body = [
+            (30.0, 120.0),
+            (20.0, 140.0),
+            (40.0, 140.0),
+            (25.0, 180.0),
+            (35.0, 180.0),
+        ];
         let in_front = with_keypoints(detection(5.0, 100.0, 60.0, 200.0, 0.6), &other_body);
         let kept = non_maximum_suppression(vec![upper, whole.clone(), in_front.clone()], 0.7, 10);
         assert_eq!(kept, vec![whole, in_front]);
@@ -170,11 +186,26 @@ mod tests {
 
     #[test]
     fn iou_of_known_overlaps() {
-        let a = PixelBox { x1: 0.0, y1: 0.0, x2: 10.0, y2: 10.0 };
-        let b = PixelBox { x1: 5.0, y1: 0.0, x2: 15.0, y2: 10.0 };
+        let a = PixelBox {
+            x1: 0.0,
+            y1: 0.0,
+            x2: 10.0,
+            y2: 10.0,
+        };
+        let b = PixelBox {
+            x1: 5.0,
+            y1: 0.0,
+            x2: 15.0,
+            y2: 10.0,
+        };
         assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-6);
         assert_eq!(a.iou(&a), 1.0);
-        let far = PixelBox { x1: 20.0, y1: 20.0, x2: 30.0, y2: 30.0 };
+        let far = PixelBox {
+            x1: 20.0,
+            y1: 20.0,
+            x2: 30.0,
+            y2: 30.0,
+        };
         assert_eq!(a.iou(&far), 0.0);
     }
 
@@ -192,7 +223,10 @@ mod tests {
         let scores: Vec<f32> = kept.iter().map(|d| d.score).collect();
         assert_eq!(scores, vec![0.9, 0.5]);
         let capped = non_maximum_suppression(
-            vec![detection(0.0, 0.0, 1.0, 1.0, 0.3), detection(5.0, 5.0, 6.0, 6.0, 0.4)],
+            vec![
+                detection(0.0, 0.0, 1.0, 1.0, 0.3),
+                detection(5.0, 5.0, 6.0, 6.0, 0.4),
+            ],
             0.5,
             1,
         );

@@ -26,7 +26,8 @@ pub struct Letterbox {
 impl Letterbox {
     /// Into a fixed `input_width` x `input_height`, centred.
     pub fn fixed(frame_width: u32, frame_height: u32, input_width: u32, input_height: u32) -> Self {
-        let scale = (input_width as f32 / frame_width as f32).min(input_height as f32 / frame_height as f32);
+        let scale = (input_width as f32 / frame_width as f32)
+            .min(input_height as f32 / frame_height as f32);
         Self::centred(frame_width, frame_height, scale, input_width, input_height)
     }
 
@@ -38,10 +39,22 @@ impl Letterbox {
             let scaled = (side as f32 * scale).round().max(1.0) as u32;
             scaled.div_ceil(stride) * stride
         };
-        Self::centred(frame_width, frame_height, scale, round_up(frame_width), round_up(frame_height))
+        Self::centred(
+            frame_width,
+            frame_height,
+            scale,
+            round_up(frame_width),
+            round_up(frame_height),
+        )
     }
 
-    fn centred(frame_width: u32, frame_height: u32, scale: f32, input_width: u32, input_height: u32) -> Self {
+    fn centred(
+        frame_width: u32,
+        frame_height: u32,
+        scale: f32,
+        input_width: u32,
+        input_height: u32,
+    ) -> Self {
         let scaled_width = ((frame_width as f32 * scale).round() as u32).clamp(1, input_width);
         let scaled_height = ((frame_height as f32 * scale).round() as u32).clamp(1, input_height);
         Self {
@@ -74,7 +87,11 @@ impl Letterbox {
             0.0,
             imgproc::INTER_LINEAR,
         )?;
-        let resized = if resized.is_continuous() { resized } else { resized.try_clone()? };
+        let resized = if resized.is_continuous() {
+            resized
+        } else {
+            resized.try_clone()?
+        };
         let bytes = resized.data_bytes()?;
         let (width, height) = (self.input_width as usize, self.input_height as usize);
         let plane = width * height;
@@ -108,7 +125,10 @@ mod tests {
     fn fitted_rounds_to_stride_and_keeps_aspect() {
         let letterbox = Letterbox::fitted(1920, 1080, 640, 32);
         assert_eq!((letterbox.input_width, letterbox.input_height), (640, 384));
-        assert_eq!((letterbox.scaled_width, letterbox.scaled_height), (640, 360));
+        assert_eq!(
+            (letterbox.scaled_width, letterbox.scaled_height),
+            (640, 360)
+        );
         assert_eq!((letterbox.pad_left, letterbox.pad_top), (0, 12));
         let portrait = Letterbox::fitted(202, 360, 640, 32);
         assert_eq!((portrait.input_width, portrait.input_height), (384, 640));
@@ -131,7 +151,8 @@ mod tests {
     #[test]
     fn tensor_is_rgb_chw_with_grey_padding() -> Result<(), PoseError> {
         // Pure blue BGR frame, 4x2 -> 8x8 input: rows 2..6 are image, others padding.
-        let frame = Mat::new_rows_cols_with_default(2, 4, CV_8UC3, Scalar::new(255.0, 0.0, 0.0, 0.0))?;
+        let frame =
+            Mat::new_rows_cols_with_default(2, 4, CV_8UC3, Scalar::new(255.0, 0.0, 0.0, 0.0))?;
         let letterbox = Letterbox::fixed(4, 2, 8, 8);
         assert_eq!((letterbox.pad_top, letterbox.scaled_height), (2, 4));
         let tensor = letterbox.tensor(&frame)?;

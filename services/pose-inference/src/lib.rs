@@ -53,7 +53,11 @@ pub enum ExecutionProvider {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address to serve gRPC on.
-    #[arg(long = "addr", env = "FITVISION_POSE_ADDR", default_value = "127.0.0.1:50052")]
+    #[arg(
+        long = "addr",
+        env = "FITVISION_POSE_ADDR",
+        default_value = "127.0.0.1:50052"
+    )]
     pub addr: SocketAddr,
     /// Directory with model manifests (`*.toml`) and ONNX files (default: ./models, else the repository's).
     #[arg(long, env = "FITVISION_MODELS_DIR")]

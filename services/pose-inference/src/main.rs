@@ -1,7 +1,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "pose-inference", about = "fitvision pose-inference gRPC service")]
+#[command(
+    name = "pose-inference",
+    about = "fitvision pose-inference gRPC service"
+)]
 struct Cli {
     #[command(flatten)]
     config: fitvision_pose_inference::Config,

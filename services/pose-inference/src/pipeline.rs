@@ -20,6 +20,9 @@ use crate::{Detection, PoseError};
 /// more only costs memory (one 640x640 input is ~5 MB).
 const QUEUE_DEPTH: usize = 2;
 
+/// With the default confidence, detections down to this share of it may continue a track.
+const TRACK_CONTINUATION_SHARE: f32 = 0.4;
+
 /// What to extract, per request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PoseOptions {
@@ -81,21 +84,25 @@ pub fn stream_poses(
     if emit(PoseEvent::Video(header_video_info(&meta))) == Flow::Stop {
         return Err(PoseError::Pipeline("consumer went away".to_owned()));
     }
-    let min_confidence = if options.min_confidence > 0.0 {
-        options.min_confidence
+    // An explicit minimum is a hard floor. With the default, weaker detections are
+    // decoded too, but only ever continue an existing track (see Tracker::update).
+    let (min_confidence, detection_floor) = if options.min_confidence > 0.0 {
+        (options.min_confidence, options.min_confidence)
     } else {
-        model.default_confidence()
+        let confident = model.default_confidence();
+        (confident, confident * TRACK_CONTINUATION_SHARE)
     };
     let mut tracker = Tracker::new(TrackerConfig::default());
     let mut totals = StageTotals::default();
     let (sender, receiver) = sync_channel::<PreparedFrame>(QUEUE_DEPTH);
 
     let decoded = std::thread::scope(|scope| {
-        let producer = scope.spawn(|| decode_and_prepare(decoder, model, options.target_fps, sender));
+        let producer =
+            scope.spawn(|| decode_and_prepare(decoder, model, options.target_fps, sender));
         let consumed = consume(
             model,
             receiver,
-            min_confidence,
+            (min_confidence, detection_floor),
             options.max_persons,
             &meta,
             &mut tracker,
@@ -188,7 +195,11 @@ struct Sampler {
 impl Sampler {
     fn new(target_fps: f64) -> Self {
         Self {
-            period_ms: if target_fps > 0.0 { 1000.0 / target_fps } else { 0.0 },
+            period_ms: if target_fps > 0.0 {
+                1000.0 / target_fps
+            } else {
+                0.0
+            },
             next_due_ms: None,
         }
     }
@@ -203,7 +214,11 @@ impl Sampler {
             Some(due) if timestamp_ms + SLACK_MS < due => false,
             Some(due) => {
                 let next = due + self.period_ms;
-                self.next_due_ms = Some(if next <= timestamp_ms { timestamp_ms + self.period_ms } else { next });
+                self.next_due_ms = Some(if next <= timestamp_ms {
+                    timestamp_ms + self.period_ms
+                } else {
+                    next
+                });
                 true
             }
             None => {
@@ -233,7 +248,10 @@ fn decode_and_prepare(
         totals.decode_ms += started.elapsed().as_secs_f64() * 1000.0;
         let (index, timestamp_ms, image) = match next? {
             SampledFrame::Kept(frame) => (frame.index, frame.timestamp_ms, Some(frame.image)),
-            SampledFrame::Skipped { index, timestamp_ms } => (index, timestamp_ms, None),
+            SampledFrame::Skipped {
+                index,
+                timestamp_ms,
+            } => (index, timestamp_ms, None),
         };
         totals.frames_decoded = index + 1;
         totals.first_timestamp_ms.get_or_insert(timestamp_ms);
@@ -261,7 +279,7 @@ fn decode_and_prepare(
 fn consume(
     model: &dyn PoseModel,
     receiver: Receiver<PreparedFrame>,
-    min_confidence: f32,
+    (min_confidence, detection_floor): (f32, f32),
     max_persons: u32,
     meta: &VideoMeta,
     tracker: &mut Tracker,
@@ -269,9 +287,9 @@ fn consume(
     emit: &mut dyn FnMut(PoseEvent) -> Flow,
 ) -> Result<(), PoseError> {
     for prepared in receiver {
-        let output = model.infer(prepared.input, min_confidence)?;
+        let output = model.infer(prepared.input, detection_floor)?;
         let started = Instant::now();
-        let mut tracked = tracker.update(prepared.timestamp_ms, output.detections);
+        let mut tracked = tracker.update(prepared.timestamp_ms, output.detections, min_confidence);
         if max_persons > 0 && tracked.len() > max_persons as usize {
             // The most prominent people: large and confidently seen.
             tracked.sort_by(|a, b| prominence(&b.1).total_cmp(&prominence(&a.1)));
@@ -356,7 +374,11 @@ fn decoded_video_info(meta: &VideoMeta, decoded: &DecodeTotals) -> VideoInfo {
     VideoInfo {
         width_px: meta.width,
         height_px: meta.height,
-        fps: if period_ms > 0.0 { 1000.0 / period_ms } else { meta.header_fps },
+        fps: if period_ms > 0.0 {
+            1000.0 / period_ms
+        } else {
+            meta.header_fps
+        },
         frame_count: decoded.frames_decoded,
         header_frame_count: meta.header_frame_count,
         duration_ms: span_ms + period_ms,
@@ -379,21 +401,38 @@ mod tests {
     fn sampler_follows_time_not_index() {
         // 30 fps source sampled at 10 fps keeps every third frame.
         let mut sampler = Sampler::new(10.0);
-        let kept: Vec<u32> = (0..30).filter(|&i| sampler.keep(f64::from(i) * 1000.0 / 30.0)).collect();
+        let kept: Vec<u32> = (0..30)
+            .filter(|&i| sampler.keep(f64::from(i) * 1000.0 / 30.0))
+            .collect();
         assert_eq!(kept, (0..30).step_by(3).collect::<Vec<_>>());
         // A variable-rate stretch (frames 100 ms apart) keeps every frame.
         let mut sampler = Sampler::new(10.0);
         let timestamps = [0.0, 33.3, 66.7, 100.0, 200.0, 300.0, 400.0];
-        let kept: Vec<f64> = timestamps.into_iter().filter(|&t| sampler.keep(t)).collect();
+        let kept: Vec<f64> = timestamps
+            .into_iter()
+            .filter(|&t| sampler.keep(t))
+            .collect();
         assert_eq!(kept, vec![0.0, 100.0, 200.0, 300.0, 400.0]);
     }
 
     #[test]
     fn options_are_validated() {
-        let bad_fps = PoseOptions { target_fps: -1.0, ..PoseOptions::default() };
-        assert!(matches!(bad_fps.validate(), Err(PoseError::InvalidOptions(_))));
-        let bad_confidence = PoseOptions { min_confidence: 1.5, ..PoseOptions::default() };
-        assert!(matches!(bad_confidence.validate(), Err(PoseError::InvalidOptions(_))));
+        let bad_fps = PoseOptions {
+            target_fps: -1.0,
+            ..PoseOptions::default()
+        };
+        assert!(matches!(
+            bad_fps.validate(),
+            Err(PoseError::InvalidOptions(_))
+        ));
+        let bad_confidence = PoseOptions {
+            min_confidence: 1.5,
+            ..PoseOptions::default()
+        };
+        assert!(matches!(
+            bad_confidence.validate(),
+            Err(PoseError::InvalidOptions(_))
+        ));
         assert!(PoseOptions::default().validate().is_ok());
     }
 }

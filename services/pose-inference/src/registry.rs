@@ -36,13 +36,18 @@ impl ModelManifest {
             path: path.display().to_string(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|error| manifest_error(error.to_string()))?;
-        let table: toml::Table = toml::from_str(&text).map_err(|error| manifest_error(error.to_string()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|error| manifest_error(error.to_string()))?;
+        let table: toml::Table =
+            toml::from_str(&text).map_err(|error| manifest_error(error.to_string()))?;
         if !table.contains_key("keypoint_schema") {
             return Ok(None);
         }
-        let manifest: Self = table.try_into().map_err(|error: toml::de::Error| manifest_error(error.to_string()))?;
-        if manifest.id.trim().is_empty() || manifest.input_width == 0 || manifest.input_height == 0 {
+        let manifest: Self = table
+            .try_into()
+            .map_err(|error: toml::de::Error| manifest_error(error.to_string()))?;
+        if manifest.id.trim().is_empty() || manifest.input_width == 0 || manifest.input_height == 0
+        {
             return Err(manifest_error("id and input size are required".to_owned()));
         }
         schema_of(&manifest.keypoint_schema).map_err(manifest_error)?;
@@ -54,7 +59,9 @@ fn schema_of(name: &str) -> Result<(KeypointSchema, usize), String> {
     match name {
         "coco17" => Ok((KeypointSchema::Coco17, 17)),
         "blazepose33" => Ok((KeypointSchema::Blazepose33, 33)),
-        other => Err(format!("unknown keypoint_schema '{other}' (coco17, blazepose33)")),
+        other => Err(format!(
+            "unknown keypoint_schema '{other}' (coco17, blazepose33)"
+        )),
     }
 }
 
@@ -103,12 +110,11 @@ impl ModelRegistry {
                 .unwrap_or(Path::new("."))
                 .join(&manifest.file);
             verify_sha256(&manifest, &model_path)?;
-            let (schema, keypoint_count) = schema_of(&manifest.keypoint_schema).map_err(|reason| {
-                PoseError::Manifest {
+            let (schema, keypoint_count) =
+                schema_of(&manifest.keypoint_schema).map_err(|reason| PoseError::Manifest {
                     path: manifest_path.display().to_string(),
                     reason,
-                }
-            })?;
+                })?;
             let info = ModelInfo {
                 id: manifest.id.clone(),
                 family: manifest.family.clone(),
@@ -142,7 +148,9 @@ impl ModelRegistry {
 
     /// The model for a request: `None` or empty = the default.
     pub fn get(&self, model_id: Option<&str>) -> Result<Arc<dyn PoseModel>, PoseError> {
-        let id = model_id.filter(|id| !id.is_empty()).unwrap_or(&self.default_id);
+        let id = model_id
+            .filter(|id| !id.is_empty())
+            .unwrap_or(&self.default_id);
         self.entries
             .get(id)
             .map(|entry| Arc::clone(&entry.model))
@@ -183,7 +191,12 @@ fn load_family(
     options: &SessionOptions,
 ) -> Result<Arc<dyn PoseModel>, PoseError> {
     match info.family.as_str() {
-        "yolo-pose" => Ok(Arc::new(YoloPose::load(environment, info, model_path, options)?)),
+        "yolo-pose" => Ok(Arc::new(YoloPose::load(
+            environment,
+            info,
+            model_path,
+            options,
+        )?)),
         other => Err(PoseError::ModelLoad {
             model_id: info.id.clone(),
             reason: format!("unsupported model family '{other}'"),
@@ -198,7 +211,9 @@ fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, PoseError> {
             path: dir.display().to_string(),
             reason: error.to_string(),
         })?;
-        Ok(entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect())
+        Ok(entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .collect())
     };
     let mut manifests = Vec::new();
     for path in list(dir)? {
@@ -213,7 +228,8 @@ fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, PoseError> {
 }
 
 fn is_manifest(path: &Path) -> bool {
-    path.extension().is_some_and(|extension| extension == "toml")
+    path.extension()
+        .is_some_and(|extension| extension == "toml")
 }
 
 fn verify_sha256(manifest: &ModelManifest, model_path: &Path) -> Result<(), PoseError> {
@@ -226,7 +242,9 @@ fn verify_sha256(manifest: &ModelManifest, model_path: &Path) -> Result<(), Pose
     let mut hasher = Sha256::new();
     let mut buffer = vec![0_u8; 1 << 20];
     loop {
-        let read = file.read(&mut buffer).map_err(|error| load_error(error.to_string()))?;
+        let read = file
+            .read(&mut buffer)
+            .map_err(|error| load_error(error.to_string()))?;
         if read == 0 {
             break;
         }

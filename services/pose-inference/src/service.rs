@@ -34,16 +34,29 @@ impl PoseInferenceApi {
         Self { engine, storage }
     }
 
-    async fn local_video(&self, video: Option<&ObjectRef>) -> Result<fitvision_storage::LocalCopy, Status> {
+    async fn local_video(
+        &self,
+        video: Option<&ObjectRef>,
+    ) -> Result<fitvision_storage::LocalCopy, Status> {
         let key = video
             .map(|video| video.key.trim())
             .filter(|key| !key.is_empty())
-            .ok_or_else(|| Status::invalid_argument(format!("{}: video.key is required", reason::INVALID_OPTIONS)))?;
-        self.storage.local_copy(key).await.map_err(|error| match error {
-            StorageError::NotFound { .. } => Status::not_found(format!("{}: {error}", reason::VIDEO_NOT_FOUND)),
-            StorageError::InvalidKey { .. } => Status::invalid_argument(error.to_string()),
-            other => Status::unavailable(format!("object storage: {other}")),
-        })
+            .ok_or_else(|| {
+                Status::invalid_argument(format!(
+                    "{}: video.key is required",
+                    reason::INVALID_OPTIONS
+                ))
+            })?;
+        self.storage
+            .local_copy(key)
+            .await
+            .map_err(|error| match error {
+                StorageError::NotFound { .. } => {
+                    Status::not_found(format!("{}: {error}", reason::VIDEO_NOT_FOUND))
+                }
+                StorageError::InvalidKey { .. } => Status::invalid_argument(error.to_string()),
+                other => Status::unavailable(format!("object storage: {other}")),
+            })
     }
 }
 
@@ -60,7 +73,10 @@ impl PoseInferenceService for PoseInferenceApi {
         let request = request.into_inner();
         let options = PoseOptions {
             model_id: Some(request.model_id.clone()).filter(|id| !id.is_empty()),
-            target_fps: request.sampling.map(|sampling| sampling.target_fps).unwrap_or_default(),
+            target_fps: request
+                .sampling
+                .map(|sampling| sampling.target_fps)
+                .unwrap_or_default(),
             max_persons: request.max_persons,
             min_confidence: request.min_confidence,
         };
@@ -106,14 +122,20 @@ impl PoseInferenceService for PoseInferenceApi {
         Ok(Response::new(ReceiverStream::new(receiver)))
     }
 
-    async fn list_models(&self, _request: Request<ListModelsRequest>) -> Result<Response<ListModelsResponse>, Status> {
+    async fn list_models(
+        &self,
+        _request: Request<ListModelsRequest>,
+    ) -> Result<Response<ListModelsResponse>, Status> {
         Ok(Response::new(ListModelsResponse {
             models: self.engine.registry().descriptors(),
             default_model_id: self.engine.registry().default_id().to_owned(),
         }))
     }
 
-    async fn probe_video(&self, request: Request<ProbeVideoRequest>) -> Result<Response<ProbeVideoResponse>, Status> {
+    async fn probe_video(
+        &self,
+        request: Request<ProbeVideoRequest>,
+    ) -> Result<Response<ProbeVideoResponse>, Status> {
         let video = self.local_video(request.get_ref().video.as_ref()).await?;
         let info = tokio::task::spawn_blocking(move || probe(video.as_ref()))
             .await
@@ -125,7 +147,8 @@ impl PoseInferenceService for PoseInferenceApi {
         &self,
         request: Request<RenderAnnotatedVideoRequest>,
     ) -> Result<Response<RenderAnnotatedVideoResponse>, Status> {
-        let response = crate::render::render_annotated_video(&self.storage, request.into_inner()).await?;
+        let response =
+            crate::render::render_annotated_video(&self.storage, request.into_inner()).await?;
         Ok(Response::new(response))
     }
 }
@@ -156,7 +179,11 @@ fn probe(path: &std::path::Path) -> Result<VideoInfo, Status> {
     } else {
         meta.header_fps
     };
-    let frame_count = if reached_end { timestamps.len() as u32 } else { meta.header_frame_count };
+    let frame_count = if reached_end {
+        timestamps.len() as u32
+    } else {
+        meta.header_frame_count
+    };
     let duration_ms = if reached_end && fps > 0.0 {
         span + 1000.0 / fps
     } else {

@@ -20,6 +20,8 @@ const GENERIC_SIGMA: f32 = 0.07;
 const VISIBLE_SCORE: f32 = 0.3;
 /// Fewer common visible keypoints than this and OKS is too noisy to use.
 const MIN_SHARED_KEYPOINTS: usize = 3;
+/// Weak detections must be this many times more similar to continue a track.
+const WEAK_MATCH_FACTOR: f32 = 1.5;
 /// Motion prediction is trusted for at most this long.
 const MAX_PREDICTION_MS: f64 = 500.0;
 
@@ -75,34 +77,60 @@ impl Tracker {
     }
 
     /// Matches one frame's detections; returns (track id, detection) ordered by id.
-    pub fn update(&mut self, timestamp_ms: f64, detections: Vec<Detection>) -> Vec<(u32, Detection)> {
+    ///
+    /// Detections scoring at least `confident` are matched first and may start new
+    /// tracks; weaker ones (ByteTrack's second stage) may only continue a track that
+    /// is still unmatched, with a stricter similarity, and are dropped otherwise. That
+    /// keeps a person through frames where the model is unsure (deep squat, motion
+    /// blur) without letting background noise start tracks.
+    pub fn update(
+        &mut self,
+        timestamp_ms: f64,
+        detections: Vec<Detection>,
+        confident: f32,
+    ) -> Vec<(u32, Detection)> {
         let max_gap = self.config.max_gap_ms;
         self.tracks
             .retain(|track| timestamp_ms - track.last_seen_ms <= max_gap);
 
-        let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
-        for (track_index, track) in self.tracks.iter().enumerate() {
-            for (detection_index, detection) in detections.iter().enumerate() {
-                let score = similarity(track, detection, timestamp_ms);
-                if score >= self.config.min_similarity {
-                    candidates.push((score, track_index, detection_index));
-                }
-            }
-        }
-        // Greedy by similarity: with a handful of people per frame this equals the
-        // optimal assignment in practice and is trivially explainable.
-        candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut track_taken = vec![false; self.tracks.len()];
         let mut detection_track: Vec<Option<usize>> = vec![None; detections.len()];
-        for (_, track_index, detection_index) in candidates {
-            if !track_taken[track_index] && detection_track[detection_index].is_none() {
-                track_taken[track_index] = true;
-                detection_track[detection_index] = Some(track_index);
+        let is_confident = |detection: &Detection| detection.score >= confident;
+        for (stage_confident, threshold) in [
+            (true, self.config.min_similarity),
+            (false, self.config.min_similarity * WEAK_MATCH_FACTOR),
+        ] {
+            let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+            for (track_index, track) in self.tracks.iter().enumerate() {
+                if track_taken[track_index] {
+                    continue;
+                }
+                for (detection_index, detection) in detections.iter().enumerate() {
+                    if is_confident(detection) != stage_confident {
+                        continue;
+                    }
+                    let score = similarity(track, detection, timestamp_ms);
+                    if score >= threshold {
+                        candidates.push((score, track_index, detection_index));
+                    }
+                }
+            }
+            // Greedy by similarity: with a handful of people per frame this equals the
+            // optimal assignment in practice and is trivially explainable.
+            candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (_, track_index, detection_index) in candidates {
+                if !track_taken[track_index] && detection_track[detection_index].is_none() {
+                    track_taken[track_index] = true;
+                    detection_track[detection_index] = Some(track_index);
+                }
             }
         }
 
         let mut assigned = Vec::with_capacity(detections.len());
         for (detection, matched) in detections.into_iter().zip(detection_track) {
+            if matched.is_none() && !is_confident(&detection) {
+                continue;
+            }
             let id = match matched {
                 Some(track_index) => {
                     let track = &mut self.tracks[track_index];
@@ -149,10 +177,11 @@ fn similarity(track: &Track, detection: &Detection, timestamp_ms: f64) -> f32 {
     let reach = predicted.diagonal().max(detection.bbox.diagonal()).max(1.0);
     let proximity = (1.0 - (cx - px).hypot(cy - py) / reach).max(0.0);
     let scale = predicted.area().max(detection.bbox.area()).max(1.0);
-    let similarity = match keypoint_similarity(&track.keypoints, &detection.keypoints, (dx, dy), scale) {
-        Some(oks) => 0.35 * overlap + 0.45 * oks + 0.2 * proximity,
-        None => 0.6 * overlap + 0.4 * proximity,
-    };
+    let similarity =
+        match keypoint_similarity(&track.keypoints, &detection.keypoints, (dx, dy), scale) {
+            Some(oks) => 0.35 * overlap + 0.45 * oks + 0.2 * proximity,
+            None => 0.6 * overlap + 0.4 * proximity,
+        };
     // A person does not double or halve in size between neighbouring frames.
     let size_ratio = predicted.area().min(detection.bbox.area()) / scale;
     similarity * size_ratio.sqrt().clamp(0.0, 1.0).max(0.3)
@@ -198,7 +227,12 @@ mod tests {
             })
             .collect();
         Detection {
-            bbox: PixelBox { x1: x, y1: y, x2: x + width, y2: y + height },
+            bbox: PixelBox {
+                x1: x,
+                y1: y,
+                x2: x + width,
+                y2: y + height,
+            },
             score: 0.9,
             keypoints,
         }
@@ -215,24 +249,59 @@ mod tests {
             let t = f64::from(frame) * 33.3;
             let shift = frame as f32 * 8.0;
             // Detections arrive in a different order every frame.
-            let mut detections = vec![person(100.0 + shift, 100.0, 80.0, 200.0), person(600.0 - shift, 120.0, 80.0, 200.0)];
+            let mut detections = vec![
+                person(100.0 + shift, 100.0, 80.0, 200.0),
+                person(600.0 - shift, 120.0, 80.0, 200.0),
+            ];
             if frame % 2 == 1 {
                 detections.reverse();
             }
-            let assigned = tracker.update(t, detections);
-            assert_eq!(ids(&assigned), vec![(1, 100.0 + shift), (2, 600.0 - shift)], "frame {frame}");
+            let assigned = tracker.update(t, detections, 0.5);
+            assert_eq!(
+                ids(&assigned),
+                vec![(1, 100.0 + shift), (2, 600.0 - shift)],
+                "frame {frame}"
+            );
         }
     }
 
     #[test]
     fn a_short_occlusion_keeps_the_id_and_a_long_one_does_not() {
         let mut tracker = Tracker::new(TrackerConfig::default());
-        assert_eq!(tracker.update(0.0, vec![person(100.0, 100.0, 80.0, 200.0)])[0].0, 1);
+        assert_eq!(
+            tracker.update(0.0, vec![person(100.0, 100.0, 80.0, 200.0)], 0.5)[0].0,
+            1
+        );
         // Gone for 1 s, back where it was.
-        assert!(tracker.update(500.0, Vec::new()).is_empty());
-        assert_eq!(tracker.update(1000.0, vec![person(104.0, 100.0, 80.0, 200.0)])[0].0, 1);
+        assert!(tracker.update(500.0, Vec::new(), 0.5).is_empty());
+        assert_eq!(
+            tracker.update(1000.0, vec![person(104.0, 100.0, 80.0, 200.0)], 0.5)[0].0,
+            1
+        );
         // Gone for 3 s: a new id.
-        assert_eq!(tracker.update(4000.0, vec![person(104.0, 100.0, 80.0, 200.0)])[0].0, 2);
+        assert_eq!(
+            tracker.update(4000.0, vec![person(104.0, 100.0, 80.0, 200.0)], 0.5)[0].0,
+            2
+        );
+    }
+
+    #[test]
+    fn weak_detections_continue_tracks_but_never_start_them() {
+        let mut tracker = Tracker::new(TrackerConfig::default());
+        let weak = |x: f32| Detection {
+            score: 0.15,
+            ..person(x, 100.0, 80.0, 200.0)
+        };
+        // A weak detection alone starts nothing.
+        assert!(tracker.update(0.0, vec![weak(100.0)], 0.25).is_empty());
+        assert_eq!(
+            tracker.update(33.0, vec![person(100.0, 100.0, 80.0, 200.0)], 0.25)[0].0,
+            1
+        );
+        // The same person, now weakly detected, keeps the track; a weak stranger far away does not appear.
+        let assigned = tracker.update(66.0, vec![weak(104.0), weak(900.0)], 0.25);
+        assert_eq!(assigned.len(), 1);
+        assert_eq!((assigned[0].0, assigned[0].1.bbox.x1), (1, 104.0));
     }
 
     #[test]
@@ -245,15 +314,22 @@ mod tests {
             let step = frame as f32 * 10.0;
             let left = person(100.0 + step, 100.0, 80.0, 220.0);
             let right = person(500.0 - step, 160.0, 60.0, 160.0);
-            let assigned = tracker.update(t, vec![right.clone(), left.clone()]);
+            let assigned = tracker.update(t, vec![right.clone(), left.clone()], 0.5);
             assert_eq!(assigned.len(), 2);
             let id_of_left = assigned
                 .iter()
                 .find(|(_, detection)| detection.bbox == left.bbox)
                 .map(|(id, _)| *id);
             let expected = *left_id.get_or_insert(id_of_left.expect("left walker tracked"));
-            assert_eq!(id_of_left, Some(expected), "frame {frame}: the left walker changed id");
-            assert!(assigned.iter().all(|(id, _)| *id <= 2), "frame {frame}: a new id appeared");
+            assert_eq!(
+                id_of_left,
+                Some(expected),
+                "frame {frame}: the left walker changed id"
+            );
+            assert!(
+                assigned.iter().all(|(id, _)| *id <= 2),
+                "frame {frame}: a new id appeared"
+            );
         }
     }
 }

@@ -36,16 +36,53 @@ fn two_people_tracked_on_the_sports2d_demo_with_consistent_output() {
         }
     }
 
-    // Someone is in every frame; two people in most (the flipper is airborne/partly
-    // out of frame in a few).
-    let with_person = track.frames.iter().filter(|frame| !frame.persons.is_empty()).count();
-    assert_eq!(with_person, 230);
-    let with_two = track.frames.iter().filter(|frame| frame.persons.len() >= 2).count();
-    assert!(with_two * 100 >= 230 * 80, "two persons in only {with_two}/230 frames");
+    // Looking at the clip: the flipper stands on the roof (upper half) from frame 0;
+    // the walker enters on the right at ~42 and crosses the lawn (lower half) until
+    // ~205; the flip itself (against the sun, ~143..190) is where the flipper may be
+    // missed. Frames 50..=140 show both people clearly.
+    let both_visible: Vec<_> = track
+        .frames
+        .iter()
+        .filter(|frame| (50..=140).contains(&frame.frame_index))
+        .collect();
+    let with_two = both_visible
+        .iter()
+        .filter(|frame| frame.persons.len() >= 2)
+        .count();
+    assert!(
+        with_two * 100 >= both_visible.len() * 95,
+        "two persons in only {with_two}/{} frames where both are visible",
+        both_visible.len()
+    );
+    let (mut walker_ids, mut flipper_ids) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for frame in &both_visible {
+        for person in &frame.persons {
+            let (_, y) = common::centre(person);
+            let height = person.r#box.expect("box").height_px;
+            // Full-size people only (a partial extra box must not count as a person).
+            if height < 250.0 {
+                continue;
+            }
+            if y > 497.0 {
+                walker_ids.insert(person.track_id)
+            } else {
+                flipper_ids.insert(person.track_id)
+            };
+        }
+    }
+    assert_eq!(walker_ids.len(), 1, "walker ids {walker_ids:?}");
+    assert_eq!(flipper_ids.len(), 1, "flipper ids {flipper_ids:?}");
+    assert!(walker_ids.is_disjoint(&flipper_ids));
 
-    // Ids: the two people keep theirs (few ids in total, no id jumps across people).
+    // No id jumps from one person to the other anywhere in the clip.
     let jump = common::worst_id_jump(&track);
-    assert!(jump < 0.5, "a track id jumped {jump:.2} box heights between frames");
+    assert!(
+        jump < 0.5,
+        "a track id jumped {jump:.2} box heights between frames"
+    );
 }
 
 #[test]
@@ -56,7 +93,9 @@ fn max_persons_and_sampling_are_honoured() {
         max_persons: 1,
         ..PoseOptions::default()
     };
-    let (track, summary) = common::engine().extract(&video, &options).expect("pose extraction");
+    let (track, summary) = common::engine()
+        .extract(&video, &options)
+        .expect("pose extraction");
     // 230 frames at 30 fps sampled at 10 fps: every third frame.
     assert_eq!(summary.frames_decoded, 230);
     assert_eq!(track.frames.len(), 77);

@@ -10,6 +10,90 @@ use crate::db::entity::{exercise, library_selection};
 use crate::db::{is_unique_violation, now_ms};
 use crate::library::{LIBRARY, normalise};
 
+/// One library exercise as seeded.
+struct LibraryRow {
+    id: String,
+    name: String,
+    name_zh: String,
+    mode: String,
+    category: String,
+    domain: String,
+    difficulty: String,
+    description: String,
+    target_value: i32,
+    estimated_calories: f64,
+    aliases: Vec<String>,
+    definition_json: String,
+}
+
+/// The metrics engine's built-in definitions (ids, names, aliases, the
+/// definition itself) with the presentation fields of [`LIBRARY`]. Falls
+/// back to [`LIBRARY`] alone if the engine's catalog cannot be loaded.
+fn library_rows() -> Vec<LibraryRow> {
+    let presentation = |id: &str| LIBRARY.iter().find(|entry| entry.id == id);
+    let from_list = |entry: &crate::library::LibraryExercise| LibraryRow {
+        id: entry.id.to_owned(),
+        name: entry.name.to_owned(),
+        name_zh: entry.name_zh.to_owned(),
+        mode: entry.mode.to_owned(),
+        category: entry.category.to_owned(),
+        domain: entry.domain.to_owned(),
+        difficulty: entry.difficulty.to_owned(),
+        description: entry.description.to_owned(),
+        target_value: entry.target_value,
+        estimated_calories: entry.estimated_calories,
+        aliases: entry.aliases.iter().map(|a| (*a).to_owned()).collect(),
+        definition_json: serde_json::json!({"mode": "rule", "exercise": entry.id}).to_string(),
+    };
+    let catalog = match fitvision_exercise_engine::Catalog::builtin() {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            tracing::warn!(%error, "engine catalog unavailable; seeding the built-in list");
+            return LIBRARY.iter().map(from_list).collect();
+        }
+    };
+    let mut rows: Vec<LibraryRow> = catalog
+        .definitions()
+        .iter()
+        .map(|definition| {
+            let extra = presentation(&definition.id);
+            let mut aliases = definition.aliases.clone();
+            for alias in extra.map(|e| e.aliases).unwrap_or_default() {
+                if !aliases.iter().any(|a| normalise(a) == normalise(alias)) {
+                    aliases.push((*alias).to_owned());
+                }
+            }
+            LibraryRow {
+                id: definition.id.clone(),
+                name: definition.name.clone(),
+                name_zh: if definition.name_zh.is_empty() {
+                    extra.map(|e| e.name_zh.to_owned()).unwrap_or_default()
+                } else {
+                    definition.name_zh.clone()
+                },
+                mode: definition.mode.as_str().to_owned(),
+                category: definition.category.clone(),
+                domain: definition.domain.clone(),
+                difficulty: extra.map(|e| e.difficulty).unwrap_or("beginner").to_owned(),
+                description: extra.map(|e| e.description).unwrap_or_default().to_owned(),
+                target_value: extra.map(|e| e.target_value).unwrap_or(10),
+                estimated_calories: extra.map(|e| e.estimated_calories).unwrap_or(8.0),
+                aliases,
+                definition_json: definition.to_json(),
+            }
+        })
+        .collect();
+    // Library order: the presentation list's order, then the rest by id.
+    let rank = |id: &str| {
+        LIBRARY
+            .iter()
+            .position(|e| e.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|a, b| rank(&a.id).cmp(&rank(&b.id)).then(a.id.cmp(&b.id)));
+    rows
+}
+
 /// Inserts library exercises that are missing; never overwrites edits.
 pub async fn seed_library<C: ConnectionTrait>(
     db: &C,
@@ -24,28 +108,26 @@ pub async fn seed_library<C: ConnectionTrait>(
         .collect();
     let now = now_ms();
     let mut inserted = 0;
-    for (index, entry) in LIBRARY.iter().enumerate() {
-        if existing.iter().any(|id| id == entry.id) {
+    for (index, entry) in library_rows().into_iter().enumerate() {
+        if existing.contains(&entry.id) {
             continue;
         }
         let result = exercise::ActiveModel {
             tenant_id: Set(library_tenant.to_owned()),
-            id: Set(entry.id.to_owned()),
-            is_library: Set(true),
-            name: Set(entry.name.to_owned()),
-            name_zh: Set(entry.name_zh.to_owned()),
-            description: Set(entry.description.to_owned()),
-            category: Set(entry.category.to_owned()),
-            difficulty: Set(entry.difficulty.to_owned()),
             image_url: Set(format!("/assets/ai-move/{}.webp", entry.id)),
-            mode: Set(entry.mode.to_owned()),
+            id: Set(entry.id),
+            is_library: Set(true),
+            name: Set(entry.name),
+            name_zh: Set(entry.name_zh),
+            description: Set(entry.description),
+            category: Set(entry.category),
+            difficulty: Set(entry.difficulty),
+            mode: Set(entry.mode),
             target_value: Set(entry.target_value),
             estimated_calories: Set(entry.estimated_calories),
-            definition_json: Set(
-                serde_json::json!({"mode": "rule", "exercise": entry.id}).to_string()
-            ),
-            aliases: Set(serde_json::to_string(entry.aliases).unwrap_or_else(|_| "[]".into())),
-            domain: Set(entry.domain.to_owned()),
+            definition_json: Set(entry.definition_json),
+            aliases: Set(serde_json::to_string(&entry.aliases).unwrap_or_else(|_| "[]".into())),
+            domain: Set(entry.domain),
             enabled: Set(true),
             sort_order: Set(((index + 1) * 10) as i32),
             created_at: Set(now),

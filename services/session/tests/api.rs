@@ -591,10 +591,12 @@ async fn tenant_aware_catalog() {
             .into_inner()
             .exercise
             .unwrap();
-        assert_eq!(
-            (found.exercise_id.as_str(), found.name_zh.as_str()),
-            ("push_up", "俯卧撑")
-        );
+        // Names and definitions come from the metrics engine's catalog.
+        let engine = fitvision_exercise_engine::Catalog::builtin().unwrap();
+        let definition = engine.get("push_up").unwrap();
+        assert_eq!(found.exercise_id, "push_up");
+        assert_eq!(found.name_zh, definition.name_zh);
+        assert_eq!(found.algorithm_json, definition.to_json());
     }
 }
 

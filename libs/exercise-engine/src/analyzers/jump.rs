@@ -49,7 +49,10 @@ pub fn ankle_y(ctx: &Context) -> Vec<Option<f64>> {
     let s = &ctx.subject;
     let raw: Vec<Option<f64>> = (0..s.len())
         .map(|i| {
-            match (s.limb(i, Limb::Ankle, Side::Left), s.limb(i, Limb::Ankle, Side::Right)) {
+            match (
+                s.limb(i, Limb::Ankle, Side::Left),
+                s.limb(i, Limb::Ankle, Side::Right),
+            ) {
                 (Some(a), Some(b)) => Some((a.y + b.y) / 2.0),
                 (a, b) => a.or(b).map(|p| p.y),
             }
@@ -62,7 +65,12 @@ pub fn ankle_y(ctx: &Context) -> Vec<Option<f64>> {
 }
 
 /// Finds flights in the ankle trace: returns them with the standing-level baseline used.
-pub fn find_flights(times_s: &[f64], ankle_y: &[Option<f64>], body_unit_px: f64, sample_rate_hz: f64) -> Vec<Flight> {
+pub fn find_flights(
+    times_s: &[f64],
+    ankle_y: &[Option<f64>],
+    body_unit_px: f64,
+    sample_rate_hz: f64,
+) -> Vec<Flight> {
     let n = ankle_y.len();
     let contact_px = CONTACT_RISE_BODY * body_unit_px;
     let airborne_px = AIRBORNE_RISE_BODY * body_unit_px;
@@ -94,12 +102,20 @@ pub fn find_flights(times_s: &[f64], ankle_y: &[Option<f64>], body_unit_px: f64,
         }
         // Extent of this airborne stretch.
         let mut j = i;
-        while j + 1 < n && ankle_y[j + 1].zip(level[j + 1]).is_some_and(|(y, l)| l - y >= airborne_px) {
+        while j + 1 < n
+            && ankle_y[j + 1]
+                .zip(level[j + 1])
+                .is_some_and(|(y, l)| l - y >= airborne_px)
+        {
             j += 1;
         }
         let apex = (i..=j)
             .filter(|&k| ankle_y[k].is_some())
-            .min_by(|&a, &b| ankle_y[a].unwrap_or(f64::MAX).total_cmp(&ankle_y[b].unwrap_or(f64::MAX)))
+            .min_by(|&a, &b| {
+                ankle_y[a]
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&ankle_y[b].unwrap_or(f64::MAX))
+            })
             .unwrap_or(i);
         // Standing levels just before and after (the contact phases).
         let window = (0.5 * sample_rate_hz).round() as usize;
@@ -145,7 +161,13 @@ fn baseline(y: &[Option<f64>], from: usize, to: usize) -> Option<f64> {
 }
 
 /// Time where `value` crosses `level` between frames `a` and `b`, linearly interpolated.
-fn crossing(times_s: &[f64], value: impl Fn(usize) -> Option<f64>, a: usize, b: usize, level: f64) -> Option<f64> {
+fn crossing(
+    times_s: &[f64],
+    value: impl Fn(usize) -> Option<f64>,
+    a: usize,
+    b: usize,
+    level: f64,
+) -> Option<f64> {
     let (va, vb) = (value(a)?, value(b)?);
     if (va - vb).abs() < 1e-12 {
         return Some((times_s[a] + times_s[b]) / 2.0);
@@ -161,8 +183,17 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
         return;
     };
     let ankles = ankle_y(ctx);
-    let flights = find_flights(&ctx.subject.times_s, &ankles, unit, ctx.subject.sample_rate_hz);
-    let ppm = if broad { super::scale_or_assumed(ctx) } else { None };
+    let flights = find_flights(
+        &ctx.subject.times_s,
+        &ankles,
+        unit,
+        ctx.subject.sample_rate_hz,
+    );
+    let ppm = if broad {
+        super::scale_or_assumed(ctx)
+    } else {
+        None
+    };
     let ankle_x: Vec<Option<f64>> = (0..ctx.subject.len())
         .map(|i| ctx.subject.limb_mid(i, Limb::Ankle).map(|p| p.x))
         .collect();
@@ -176,13 +207,18 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
         rep.end_timestamp_ms = round2(f.landing_s * 1000.0);
         let height_cm = f.height_m() * 100.0;
         rep.range_of_motion = round2(height_cm);
-        rep.analyses.push(analysis("FLIGHT_TIME_MS", f.flight_time_s() * 1000.0));
+        rep.analyses
+            .push(analysis("FLIGHT_TIME_MS", f.flight_time_s() * 1000.0));
         rep.analyses.push(analysis("JUMP_HEIGHT_CM", height_cm));
         best_height = Some(best_height.map_or(height_cm, |b: f64| b.max(height_cm)));
         if broad && let Some(ppm) = ppm {
             let n = ctx.subject.len();
             let w = (0.3 * ctx.subject.sample_rate_hz).round() as usize;
-            let before = baseline(&ankle_x, f.last_contact.saturating_sub(w), f.last_contact + 1);
+            let before = baseline(
+                &ankle_x,
+                f.last_contact.saturating_sub(w),
+                f.last_contact + 1,
+            );
             let settle = f.first_contact + (0.2 * ctx.subject.sample_rate_hz).round() as usize;
             let after = baseline(&ankle_x, settle.min(n), (settle + w).min(n));
             if let (Some(a), Some(b)) = (before, after) {
@@ -197,10 +233,16 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
     ctx.result.rep_count = reps.len() as u32;
     ctx.result.reps = reps;
     ctx.result.form_score = if flights.is_empty() { 0.0 } else { 1.0 };
-    if let Some(best) = flights.iter().max_by(|a, b| a.flight_time_s().total_cmp(&b.flight_time_s())) {
+    if let Some(best) = flights
+        .iter()
+        .max_by(|a, b| a.flight_time_s().total_cmp(&b.flight_time_s()))
+    {
         ctx.metric("jump_height_cm", best_height.unwrap_or(0.0));
         ctx.metric("flight_time_ms", best.flight_time_s() * 1000.0);
-        ctx.metric("takeoff_velocity_m_s", GRAVITY_M_S2 * best.flight_time_s() / 2.0);
+        ctx.metric(
+            "takeoff_velocity_m_s",
+            GRAVITY_M_S2 * best.flight_time_s() / 2.0,
+        );
         ctx.metric("takeoff_timestamp_ms", best.take_off_s * 1000.0);
         ctx.metric("landing_timestamp_ms", best.landing_s * 1000.0);
     } else {
@@ -212,7 +254,10 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
     }
     let rise: Vec<Option<f64>> = {
         let ground = signals::ground_y(&ctx.subject);
-        ankles.iter().map(|y| y.map(|y| (ground - y) / unit)).collect()
+        ankles
+            .iter()
+            .map(|y| y.map(|y| (ground - y) / unit))
+            .collect()
     };
     ctx.series("ankle_height", "body", &rise);
 }
@@ -233,7 +278,13 @@ mod tests {
     /// uniformly up to the take-off velocity as it reaches the contact level
     /// (velocity is continuous at toe-off), ballistic flight, and the mirror
     /// image on landing.
-    fn trace(fs: f64, t_flight: f64, phase: f64, ppm: f64, unit_px: f64) -> (Vec<f64>, Vec<Option<f64>>) {
+    fn trace(
+        fs: f64,
+        t_flight: f64,
+        phase: f64,
+        ppm: f64,
+        unit_px: f64,
+    ) -> (Vec<f64>, Vec<Option<f64>>) {
         let ground = 800.0;
         let c = CONTACT_RISE_BODY * unit_px;
         let t0 = 1.0 + phase / fs;

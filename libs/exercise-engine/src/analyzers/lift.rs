@@ -46,11 +46,21 @@ fn clean(ctx: &Context, raw: Vec<Option<f64>>) -> Vec<Option<f64>> {
 }
 
 fn argmax(v: &[Option<f64>], from: usize, to: usize) -> Option<usize> {
-    (from..to.min(v.len())).filter(|&i| v[i].is_some()).max_by(|&a, &b| v[a].unwrap_or(f64::MIN).total_cmp(&v[b].unwrap_or(f64::MIN)))
+    (from..to.min(v.len()))
+        .filter(|&i| v[i].is_some())
+        .max_by(|&a, &b| {
+            v[a].unwrap_or(f64::MIN)
+                .total_cmp(&v[b].unwrap_or(f64::MIN))
+        })
 }
 
 fn argmin(v: &[Option<f64>], from: usize, to: usize) -> Option<usize> {
-    (from..to.min(v.len())).filter(|&i| v[i].is_some()).min_by(|&a, &b| v[a].unwrap_or(f64::MAX).total_cmp(&v[b].unwrap_or(f64::MAX)))
+    (from..to.min(v.len()))
+        .filter(|&i| v[i].is_some())
+        .min_by(|&a, &b| {
+            v[a].unwrap_or(f64::MAX)
+                .total_cmp(&v[b].unwrap_or(f64::MAX))
+        })
 }
 
 pub fn analyze(ctx: &mut Context) {
@@ -61,7 +71,9 @@ pub fn analyze(ctx: &mut Context) {
     let m_bar = if ctx.params.barbell_mass_kg > 0.0 {
         ctx.params.barbell_mass_kg
     } else {
-        ctx.warn(format!("barbell mass unknown: assumed {DEFAULT_BARBELL_MASS_KG} kg"));
+        ctx.warn(format!(
+            "barbell mass unknown: assumed {DEFAULT_BARBELL_MASS_KG} kg"
+        ));
         DEFAULT_BARBELL_MASS_KG
     };
     let m_body = if ctx.params.body_mass_kg > 0.0 {
@@ -74,24 +86,73 @@ pub fn analyze(ctx: &mut Context) {
     let times = ctx.subject.times_s.clone();
 
     let bar = mid_of(ctx, Limb::Wrist);
-    let bar_h = clean(ctx, bar.iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let bar_h = clean(
+        ctx,
+        bar.iter()
+            .map(|p| p.map(|(_, y)| (ground - y) / ppm))
+            .collect(),
+    );
     let x0 = bar.iter().flatten().next().map(|p| p.0).unwrap_or(0.0);
-    let bar_x = clean(ctx, bar.iter().map(|p| p.map(|(x, _)| (x - x0) / ppm)).collect());
+    let bar_x = clean(
+        ctx,
+        bar.iter().map(|p| p.map(|(x, _)| (x - x0) / ppm)).collect(),
+    );
     let v = velocity(&times, &bar_h);
     let vx = velocity(&times, &bar_x);
     let a = acceleration(&times, &bar_h);
-    let speed: Vec<Option<f64>> = v.iter().zip(&vx).map(|(v, h)| Some(v.as_ref()?.hypot(h.unwrap_or(0.0)))).collect();
-    let power: Vec<Option<f64>> = v.iter().zip(&a).map(|(v, a)| Some(m_bar * (GRAVITY_M_S2 + (*a)?) * (*v)?)).collect();
-    let grf: Vec<Option<f64>> = a.iter().map(|a| Some((m_bar + m_body) * (GRAVITY_M_S2 + (*a)?))).collect();
-    let hip_h = clean(ctx, mid_of(ctx, Limb::Hip).iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let speed: Vec<Option<f64>> = v
+        .iter()
+        .zip(&vx)
+        .map(|(v, h)| Some(v.as_ref()?.hypot(h.unwrap_or(0.0))))
+        .collect();
+    let power: Vec<Option<f64>> = v
+        .iter()
+        .zip(&a)
+        .map(|(v, a)| Some(m_bar * (GRAVITY_M_S2 + (*a)?) * (*v)?))
+        .collect();
+    let grf: Vec<Option<f64>> = a
+        .iter()
+        .map(|a| Some((m_bar + m_body) * (GRAVITY_M_S2 + (*a)?)))
+        .collect();
+    let hip_h = clean(
+        ctx,
+        mid_of(ctx, Limb::Hip)
+            .iter()
+            .map(|p| p.map(|(_, y)| (ground - y) / ppm))
+            .collect(),
+    );
     let hip_v = velocity(&times, &hip_h);
-    let shoulder_h = clean(ctx, mid_of(ctx, Limb::Shoulder).iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
-    let knee_h = clean(ctx, mid_of(ctx, Limb::Knee).iter().map(|p| p.map(|(_, y)| (ground - y) / ppm)).collect());
+    let shoulder_h = clean(
+        ctx,
+        mid_of(ctx, Limb::Shoulder)
+            .iter()
+            .map(|p| p.map(|(_, y)| (ground - y) / ppm))
+            .collect(),
+    );
+    let knee_h = clean(
+        ctx,
+        mid_of(ctx, Limb::Knee)
+            .iter()
+            .map(|p| p.map(|(_, y)| (ground - y) / ppm))
+            .collect(),
+    );
     let angle = |spec: SignalSpec| signals::followed_signal(&ctx.subject, &spec, PATH_CUTOFF_HZ);
-    let knee_angle = angle(SignalSpec::JointAngle { joint: "knee".into(), side: SideChoice::Auto });
-    let hip_angle = angle(SignalSpec::JointAngle { joint: "hip".into(), side: SideChoice::Auto });
-    let torso = angle(SignalSpec::SegmentAngle { segment: "trunk".into(), side: SideChoice::Auto });
-    let shin = angle(SignalSpec::SegmentAngle { segment: "shin".into(), side: SideChoice::Auto });
+    let knee_angle = angle(SignalSpec::JointAngle {
+        joint: "knee".into(),
+        side: SideChoice::Auto,
+    });
+    let hip_angle = angle(SignalSpec::JointAngle {
+        joint: "hip".into(),
+        side: SideChoice::Auto,
+    });
+    let torso = angle(SignalSpec::SegmentAngle {
+        segment: "trunk".into(),
+        side: SideChoice::Auto,
+    });
+    let shin = angle(SignalSpec::SegmentAngle {
+        segment: "shin".into(),
+        side: SideChoice::Auto,
+    });
 
     ctx.series("bar_height", "m", &bar_h);
     ctx.series("barbell_trajectory_x", "m", &bar_x);
@@ -117,7 +178,8 @@ pub fn analyze(ctx: &mut Context) {
     ctx.metric("max_hip_velocity_m_s", max_of(&hip_v));
     let xs: Vec<f64> = bar_x.iter().flatten().copied().collect();
     if !xs.is_empty() {
-        let span = xs.iter().copied().fold(f64::MIN, f64::max) - xs.iter().copied().fold(f64::MAX, f64::min);
+        let span = xs.iter().copied().fold(f64::MIN, f64::max)
+            - xs.iter().copied().fold(f64::MAX, f64::min);
         ctx.metric("bar_horizontal_displacement_m", span);
     }
     ctx.metric("barbell_mass_kg", m_bar);
@@ -132,22 +194,31 @@ pub fn analyze(ctx: &mut Context) {
         ctx.warn("the hands were never visible: no bar path");
         return;
     };
-    let Some(lift_off) = (0..n).find(|&i| bar_h[i].is_some_and(|h| h > start_h + LIFT_OFF_RISE_M)) else {
+    let Some(lift_off) = (0..n).find(|&i| bar_h[i].is_some_and(|h| h > start_h + LIFT_OFF_RISE_M))
+    else {
         ctx.warn("the bar never left its starting height: no lift found");
         return;
     };
     // The first lift ends where the bar is highest within the pull (before it is
     // lowered or jerked): search up to 2.5 s after lift-off.
     let pull_window = lift_off + (2.5 * ctx.subject.sample_rate_hz) as usize;
-    let Some(top) = argmax(&bar_h, lift_off, pull_window) else { return };
+    let Some(top) = argmax(&bar_h, lift_off, pull_window) else {
+        return;
+    };
     let peak_v = argmax(&v, lift_off, top + 1).unwrap_or(top);
     let knee_at_lift = knee_h[lift_off].unwrap_or(start_h);
-    let past_knee = (lift_off..=peak_v).find(|&i| bar_h[i].is_some_and(|h| h >= knee_at_lift)).unwrap_or(lift_off);
-    let rebend = argmin(&knee_angle, past_knee, peak_v + 1).unwrap_or(past_knee).max(past_knee);
+    let past_knee = (lift_off..=peak_v)
+        .find(|&i| bar_h[i].is_some_and(|h| h >= knee_at_lift))
+        .unwrap_or(lift_off);
+    let rebend = argmin(&knee_angle, past_knee, peak_v + 1)
+        .unwrap_or(past_knee)
+        .max(past_knee);
     let catch_window = top + (1.5 * ctx.subject.sample_rate_hz) as usize;
     let catch_low = argmin(&hip_h, top, catch_window).unwrap_or(top);
     let standing = stats::percentile_opt(&hip_h, 90.0).unwrap_or(0.0);
-    let recovered = (catch_low..n).find(|&i| hip_h[i].is_some_and(|h| h >= 0.95 * standing)).unwrap_or(n - 1);
+    let recovered = (catch_low..n)
+        .find(|&i| hip_h[i].is_some_and(|h| h >= 0.95 * standing))
+        .unwrap_or(n - 1);
 
     ctx.phase("setup", 0, lift_off);
     ctx.phase("first_pull", lift_off, past_knee);
@@ -159,7 +230,10 @@ pub fn analyze(ctx: &mut Context) {
     let mut end = recovered;
     if ctx.def.id == "clean_and_jerk" && recovered + 2 < n {
         let jerk_top = argmax(&bar_h, recovered, n).unwrap_or(recovered);
-        if bar_h[jerk_top].zip(bar_h[top]).is_some_and(|(j, t)| j > t + 0.1) {
+        if bar_h[jerk_top]
+            .zip(bar_h[top])
+            .is_some_and(|(j, t)| j > t + 0.1)
+        {
             ctx.phase("jerk", recovered, jerk_top);
             ctx.phase("jerk_recovery", jerk_top, n - 1);
             end = n - 1;
@@ -173,5 +247,8 @@ pub fn analyze(ctx: &mut Context) {
     ctx.result.rep_count = 1;
     ctx.result.form_score = 1.0;
     ctx.metric("lift_duration_s", times[end] - times[lift_off]);
-    ctx.metric("peak_bar_velocity_timestamp_ms", ctx.subject.timestamps_ms[peak_v]);
+    ctx.metric(
+        "peak_bar_velocity_timestamp_ms",
+        ctx.subject.timestamps_ms[peak_v],
+    );
 }

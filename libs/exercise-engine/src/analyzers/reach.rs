@@ -31,5 +31,9 @@ pub fn analyze(ctx: &mut Context) {
     if let Some(ppm) = super::scale_or_assumed(ctx) {
         ctx.metric("reach_distance_cm", best_px / ppm * 100.0);
     }
-    ctx.result.form_score = ctx.result.form_score.max(if ctx.result.hold_time_s > 0.0 { 1.0 } else { 0.0 });
+    ctx.result.form_score = ctx.result.form_score.max(if ctx.result.hold_time_s > 0.0 {
+        1.0
+    } else {
+        0.0
+    });
 }

@@ -33,7 +33,9 @@ struct Stride {
 fn contacts(ctx: &Context, side: Side, unit: f64) -> Vec<Option<bool>> {
     let s = &ctx.subject;
     let n = s.len();
-    let y: Vec<Option<f64>> = (0..n).map(|i| s.limb(i, Limb::Ankle, side).map(|p| p.y)).collect();
+    let y: Vec<Option<f64>> = (0..n)
+        .map(|i| s.limb(i, Limb::Ankle, side).map(|p| p.y))
+        .collect();
     let y = clean::interpolate_gaps(&s.times_s, &y, 2);
     let all: Vec<Option<f64>> = (0..n)
         .map(|i| {
@@ -98,17 +100,22 @@ pub fn analyze(ctx: &mut Context) {
     for (k, st) in strides.iter().enumerate() {
         let hip: Vec<(usize, f64)> = (st.toe_off..=st.touch_down)
             .filter_map(|i| {
-                joint_angle_deg(JointAngle::Hip, st.side, |l, s| ctx.subject.limb(i, l, s)).map(|a| (i, a))
+                joint_angle_deg(JointAngle::Hip, st.side, |l, s| ctx.subject.limb(i, l, s))
+                    .map(|a| (i, a))
             })
             .collect();
         let flex = hip.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
         let ext = hip.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
-        let mid = flex.map(|f| f.0).unwrap_or((st.toe_off + st.touch_down) / 2);
+        let mid = flex
+            .map(|f| f.0)
+            .unwrap_or((st.toe_off + st.touch_down) / 2);
         let mut rep = ctx.rep(k, st.toe_off, mid, st.touch_down);
         let prev = k.checked_sub(1).map(|p| strides[p]);
         let next = strides.get(k + 1);
         let air = prev.map(|p| ts[p.touch_down] - ts[st.toe_off]);
-        let ground = prev.zip(next).map(|(p, nx)| ts[nx.toe_off] - ts[p.touch_down]);
+        let ground = prev
+            .zip(next)
+            .map(|(p, nx)| ts[nx.toe_off] - ts[p.touch_down]);
         let mut push = |kind: &str, v: Option<f64>| {
             rep.analyses.push(RepAnalysis {
                 analysis_type: kind.into(),
@@ -116,13 +123,19 @@ pub fn analyze(ctx: &mut Context) {
                 opinion: 0,
             })
         };
-        push("IS_LEFT_LEG", Some(if st.side == Side::Left { 1.0 } else { 0.0 }));
+        push(
+            "IS_LEFT_LEG",
+            Some(if st.side == Side::Left { 1.0 } else { 0.0 }),
+        );
         push("STRIDE_AIR_TIME_MS", air);
         push("STRIDE_GROUND_TIME_MS", ground);
         push("STRIDE_PEAK_FLEXION_ANGLE", flex.map(|f| f.1));
         push("STRIDE_PEAK_FLEXION_ANGLE_TIMESTAMP", flex.map(|f| ts[f.0]));
         push("STRIDE_PEAK_EXTENSION_ANGLE", ext.map(|e| e.1));
-        push("STRIDE_PEAK_EXTENSION_ANGLE_TIMESTAMP", ext.map(|e| ts[e.0]));
+        push(
+            "STRIDE_PEAK_EXTENSION_ANGLE_TIMESTAMP",
+            ext.map(|e| ts[e.0]),
+        );
         reps.push(rep);
     }
     ctx.result.rep_count = reps.len() as u32;
@@ -132,7 +145,10 @@ pub fn analyze(ctx: &mut Context) {
     if strides.len() >= 2 {
         let span_s = (ts[strides[strides.len() - 1].toe_off] - ts[strides[0].toe_off]) / 1000.0;
         if span_s > 0.0 {
-            ctx.metric("cadence_per_min", (strides.len() - 1) as f64 / span_s * 60.0);
+            ctx.metric(
+                "cadence_per_min",
+                (strides.len() - 1) as f64 / span_s * 60.0,
+            );
         }
     }
     // runnerProgress: distance along the direction of travel, when a scale is known.
@@ -140,9 +156,15 @@ pub fn analyze(ctx: &mut Context) {
         let x: Vec<Option<f64>> = (0..ctx.subject.len())
             .map(|i| ctx.subject.limb_mid(i, Limb::Hip).map(|p| p.x))
             .collect();
-        if let (Some(first), Some(last)) = (x.iter().flatten().next().copied(), x.iter().flatten().last().copied()) {
+        if let (Some(first), Some(last)) = (
+            x.iter().flatten().next().copied(),
+            x.iter().flatten().last().copied(),
+        ) {
             let dir = (last - first).signum();
-            let dist: Vec<Option<f64>> = x.iter().map(|v| v.map(|v| (v - first) * dir / ppm)).collect();
+            let dist: Vec<Option<f64>> = x
+                .iter()
+                .map(|v| v.map(|v| (v - first) * dir / ppm))
+                .collect();
             let total = (last - first).abs() / ppm;
             ctx.metric("distance_m", total);
             let dur = ctx.subject.duration_s();

@@ -30,6 +30,9 @@ pub struct CameraPair {
     pub gray_diff: f64,
     /// One of the frames is flat (fade, blank card): no geometry can be judged.
     pub either_uniform: bool,
+    /// Enough background around the people to match on; when the athlete fills the frame,
+    /// their own movement breaks matching, so only a colour change can signal a cut.
+    pub background_visible: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -96,13 +99,18 @@ pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
     if pair.either_uniform {
         return None;
     }
-    let photometric = pair.hist_distance >= p.cut_hist_distance || pair.gray_diff >= p.cut_gray_diff;
+    let photometric =
+        pair.hist_distance >= p.cut_hist_distance || pair.gray_diff >= p.cut_gray_diff;
     if pair.keypoints < p.min_keypoints {
-        return (pair.hist_distance >= p.flat_cut_hist_distance && pair.gray_diff >= p.cut_gray_diff)
+        return (pair.hist_distance >= p.flat_cut_hist_distance
+            && pair.gray_diff >= p.cut_gray_diff)
             .then_some(Break::SceneChange);
     }
-    // Weak texture (few background features): colour must confirm, grey change alone is not enough.
-    if pair.keypoints < 2 * p.min_keypoints && pair.hist_distance < p.cut_hist_distance {
+    // Weak texture (few background features) or no background to see: colour must confirm,
+    // grey change alone is not enough.
+    if (pair.keypoints < 2 * p.min_keypoints || !pair.background_visible)
+        && pair.hist_distance < p.cut_hist_distance
+    {
         return None;
     }
     let geometry_holds = pair.inliers >= p.min_inliers
@@ -167,7 +175,9 @@ pub fn check(pairs: &[CameraPair], p: &CameraParams) -> CheckOutcome {
     // Consecutive breaking pairs (a dissolve, a flash) are one cut.
     let mut cuts: Vec<(usize, usize, Break)> = Vec::new();
     for (i, pair) in pairs.iter().enumerate() {
-        let Some(kind) = classify(pair, p) else { continue };
+        let Some(kind) = classify(pair, p) else {
+            continue;
+        };
         match cuts.last_mut() {
             Some(last) if last.1 + 1 == i => last.1 = i,
             _ => cuts.push((i, i, kind)),
@@ -226,13 +236,17 @@ mod tests {
             hist_distance: hist,
             gray_diff: gray,
             either_uniform: false,
+            background_visible: true,
         }
     }
 
     #[test]
     fn camera_path_accumulates_background_shifts_but_not_cuts() {
         let mut pairs: Vec<_> = (0..10).map(|i| pair(i, 150, 0.05, 4.0)).collect();
-        pairs[4] = CameraPair { shift_x: 0.5, ..pair(4, 2, 0.6, 40.0) };
+        pairs[4] = CameraPair {
+            shift_x: 0.5,
+            ..pair(4, 2, 0.6, 40.0)
+        };
         let path = CameraPath::from_pairs(&pairs, &CameraParams::default());
         // Frames 0 -> 30: ten pairs of +0.01 except the cut.
         let (dx, dy) = path.displacement(0, 30).unwrap();
@@ -245,7 +259,10 @@ mod tests {
     fn continuous_pan_is_not_a_cut() {
         // Hand-held pan: geometry holds with large shifts, colours drift a little.
         let pairs: Vec<_> = (0..50)
-            .map(|i| CameraPair { shift_px: 25.0, ..pair(i, 120, 0.12, 10.0) })
+            .map(|i| CameraPair {
+                shift_px: 25.0,
+                ..pair(i, 120, 0.12, 10.0)
+            })
             .collect();
         let out = check(&pairs, &CameraParams::default());
         assert_eq!(out.score, 0.0);

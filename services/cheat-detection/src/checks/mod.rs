@@ -33,7 +33,11 @@ impl CheckOutcome {
     /// Builds an outcome, clamping the score and deriving `flagged` from [`FLAG_SCORE`].
     pub fn new(check: &'static str, score: f64, reason: String, evidence: Vec<Evidence>) -> Self {
         // Rounded to 1e-6 so that exact thresholds are not missed by float noise.
-        let score = if score.is_finite() { (score.clamp(0.0, 100.0) * 1e6).round() / 1e6 } else { 0.0 };
+        let score = if score.is_finite() {
+            (score.clamp(0.0, 100.0) * 1e6).round() / 1e6 + 0.0
+        } else {
+            0.0
+        };
         Self {
             check,
             score,
@@ -50,11 +54,7 @@ impl CheckOutcome {
 }
 
 /// Evidence for a frame range.
-pub fn evidence(
-    start: (u32, f64),
-    end: (u32, f64),
-    detail: impl Into<String>,
-) -> Evidence {
+pub fn evidence(start: (u32, f64), end: (u32, f64), detail: impl Into<String>) -> Evidence {
     Evidence {
         start_frame_index: start.0,
         end_frame_index: end.0,

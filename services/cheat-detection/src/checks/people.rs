@@ -89,7 +89,8 @@ pub fn activity_by_track(track: &PoseTrack) -> HashMap<u32, f64> {
                 .filter(|s| s[4] >= 3.0)
                 .map(|s| {
                     let n = s[4];
-                    let var = (s[2] / n - (s[0] / n).powi(2)).max(0.0) + (s[3] / n - (s[1] / n).powi(2)).max(0.0);
+                    let var = (s[2] / n - (s[0] / n).powi(2)).max(0.0)
+                        + (s[3] / n - (s[1] / n).powi(2)).max(0.0);
                     var.sqrt() / scale
                 })
                 .collect();
@@ -99,11 +100,21 @@ pub fn activity_by_track(track: &PoseTrack) -> HashMap<u32, f64> {
 }
 
 /// Number of comparable, well-detected, moving people in one frame.
-pub fn people_in_frame(persons: &[PersonPose], activity: &HashMap<u32, f64>, params: &PeopleParams) -> usize {
+pub fn people_in_frame(
+    persons: &[PersonPose],
+    activity: &HashMap<u32, f64>,
+    params: &PeopleParams,
+) -> usize {
     let real: Vec<&PersonPose> = persons
         .iter()
-        .filter(|p| p.confidence >= params.min_confidence && confident_keypoints(p) >= params.min_keypoints)
-        .filter(|p| activity.get(&p.track_id).is_none_or(|a| *a >= params.min_activity))
+        .filter(|p| {
+            p.confidence >= params.min_confidence && confident_keypoints(p) >= params.min_keypoints
+        })
+        .filter(|p| {
+            activity
+                .get(&p.track_id)
+                .is_none_or(|a| *a >= params.min_activity)
+        })
         .collect();
     let tallest = real.iter().map(|p| box_height(p)).fold(0.0_f32, f32::max);
     if tallest <= 0.0 {
@@ -129,7 +140,10 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
     }
     let period = track::frame_period_ms(track);
     let activity = activity_by_track(track);
-    let counts: Vec<usize> = frames.iter().map(|f| people_in_frame(&f.persons, &activity, params)).collect();
+    let counts: Vec<usize> = frames
+        .iter()
+        .map(|f| people_in_frame(&f.persons, &activity, params))
+        .collect();
 
     // Group multi-person frames into runs, bridging short gaps.
     let mut runs: Vec<Run> = Vec::new();
@@ -138,15 +152,24 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
             continue;
         }
         match runs.last_mut() {
-            Some(run) if frames[i].timestamp_ms - frames[run.last].timestamp_ms <= params.bridge_gap_ms + period => {
+            Some(run)
+                if frames[i].timestamp_ms - frames[run.last].timestamp_ms
+                    <= params.bridge_gap_ms + period =>
+            {
                 run.last = i;
                 run.max_people = run.max_people.max(n);
             }
-            _ => runs.push(Run { first: i, last: i, max_people: n }),
+            _ => runs.push(Run {
+                first: i,
+                last: i,
+                max_people: n,
+            }),
         }
     }
     let run_ms = |r: &Run| frames[r.last].timestamp_ms - frames[r.first].timestamp_ms + period;
-    let (sustained, brief): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| run_ms(r) >= params.min_run_ms);
+    let (sustained, brief): (Vec<Run>, Vec<Run>) = runs
+        .into_iter()
+        .partition(|r| run_ms(r) >= params.min_run_ms);
 
     let total_ms = track::duration_ms(track).max(period);
     let together_ms: f64 = sustained.iter().map(run_ms).sum();
@@ -159,17 +182,29 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
         evidence(
             (a.frame_index, a.timestamp_ms),
             (b.frame_index, b.timestamp_ms),
-            format!("{what}: up to {} people for {}", r.max_people, secs(run_ms(r))),
+            format!(
+                "{what}: up to {} people for {}",
+                r.max_people,
+                secs(run_ms(r))
+            ),
         )
     };
     let mut evidence: Vec<_> = sustained.iter().map(|r| ev(r, "co-present")).collect();
-    evidence.extend(brief.iter().take(5).map(|r| ev(r, "brief, ignored (passer-by)")));
+    evidence.extend(
+        brief
+            .iter()
+            .take(5)
+            .map(|r| ev(r, "brief, ignored (passer-by)")),
+    );
 
     let reason = if sustained.is_empty() {
         if brief.is_empty() {
             "one person throughout".to_string()
         } else {
-            format!("one person; {} brief appearance(s) of another person ignored", brief.len())
+            format!(
+                "one person; {} brief appearance(s) of another person ignored",
+                brief.len()
+            )
         }
     } else {
         format!(
@@ -194,7 +229,9 @@ mod tests {
 
     #[test]
     fn second_athlete_all_video_scores_full() {
-        let t = track(90, 30.0, |i| vec![active(1, 100.0, 300.0, i), active(2, 600.0, 280.0, i)]);
+        let t = track(90, 30.0, |i| {
+            vec![active(1, 100.0, 300.0, i), active(2, 600.0, 280.0, i)]
+        });
         let out = check(&t, &PeopleParams::default());
         assert_eq!(out.score, 100.0);
         assert!(out.flagged);
@@ -222,13 +259,20 @@ mod tests {
 
     #[test]
     fn tiny_background_figure_is_not_a_second_athlete() {
-        let t = track(90, 30.0, |i| vec![active(1, 100.0, 400.0, i), active(2, 900.0, 60.0, i)]);
+        let t = track(90, 30.0, |i| {
+            vec![active(1, 100.0, 400.0, i), active(2, 900.0, 60.0, i)]
+        });
         assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
     }
 
     #[test]
     fn a_bystander_standing_still_is_not_a_second_athlete() {
-        let t = track(90, 30.0, |i| vec![active(1, 100.0, 300.0, i), stick_person(2, 600.0, 100.0, 300.0)]);
+        let t = track(90, 30.0, |i| {
+            vec![
+                active(1, 100.0, 300.0, i),
+                stick_person(2, 600.0, 100.0, 300.0),
+            ]
+        });
         assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
         let moving = activity_by_track(&t);
         assert!(moving[&1] > 0.3, "{moving:?}");

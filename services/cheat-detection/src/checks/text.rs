@@ -93,11 +93,18 @@ enum Anchoring {
     Unknown,
 }
 
-fn anchoring(samples: &[TextObservation], region: &Region, camera: &CameraPath, p: &TextParams) -> Anchoring {
+fn anchoring(
+    samples: &[TextObservation],
+    region: &Region,
+    camera: &CameraPath,
+    p: &TextParams,
+) -> Anchoring {
     let (mut screen, mut scene) = (0, 0);
     for w in region.members.windows(2) {
         let (a, b) = (&w[0].1, &w[1].1);
-        let Some((cx, cy)) = camera.displacement(samples[w[0].0].frame_index, samples[w[1].0].frame_index) else {
+        let Some((cx, cy)) =
+            camera.displacement(samples[w[0].0].frame_index, samples[w[1].0].frame_index)
+        else {
             continue;
         };
         if cx.hypot(cy) < p.camera_moved {
@@ -119,20 +126,31 @@ fn anchoring(samples: &[TextObservation], region: &Region, camera: &CameraPath, 
     }
 }
 
-pub fn check(samples: &[TextObservation], camera: &CameraPath, p: &TextParams) -> Result<CheckOutcome, CheckError> {
+pub fn check(
+    samples: &[TextObservation],
+    camera: &CameraPath,
+    p: &TextParams,
+) -> Result<CheckOutcome, CheckError> {
     if samples.is_empty() {
-        return Ok(CheckOutcome::not_assessed(TEXT_OVERLAY, "no frames sampled for text"));
+        return Ok(CheckOutcome::not_assessed(
+            TEXT_OVERLAY,
+            "no frames sampled for text",
+        ));
     }
     let n = samples.len();
     let mut regions: Vec<Region> = Vec::new();
     for (s, sample) in samples.iter().enumerate() {
         for b in &sample.boxes {
             let found = regions.iter_mut().find(|r| {
-                r.members.last().is_some_and(|m| m.0 != s) && r.anchor().iou(b) >= p.same_place_iou
+                r.members
+                    .last()
+                    .is_some_and(|m| m.0 != s && m.1.iou(b) >= p.same_place_iou)
             });
             match found {
                 Some(r) => r.members.push((s, *b)),
-                None => regions.push(Region { members: vec![(s, *b)] }),
+                None => regions.push(Region {
+                    members: vec![(s, *b)],
+                }),
             }
         }
     }
@@ -151,39 +169,64 @@ pub fn check(samples: &[TextObservation], camera: &CameraPath, p: &TextParams) -
             }
         })
         .collect();
-    let of_kind = |k: RegionKind| regions.iter().zip(&kinds).filter(move |(_, kind)| **kind == k).map(|(r, _)| r);
+    let of_kind = |k: RegionKind| {
+        regions
+            .iter()
+            .zip(&kinds)
+            .filter(move |(_, kind)| **kind == k)
+            .map(|(r, _)| r)
+    };
 
     let mut live = Vec::new();
     let mut overlays = Vec::new();
     for r in of_kind(RegionKind::Overlay) {
         let share = changed_share(samples, r, p)?;
-        if share >= p.changing_share { live.push((r, share)) } else { overlays.push(r) }
+        if share >= p.changing_share {
+            live.push((r, share))
+        } else {
+            overlays.push(r)
+        }
     }
     let is_caption = |b: &TextBox| b.h >= p.caption_min_height && b.w >= p.caption_min_width;
     let caption_samples: Vec<usize> = (0..n)
         .filter(|&s| {
-            of_kind(RegionKind::Transient).any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(b)))
+            of_kind(RegionKind::Transient)
+                .any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(b)))
         })
         .collect();
     let caption_share = caption_samples.len() as f64 / n as f64;
     let scene_text = kinds.iter().any(|k| *k != RegionKind::Overlay);
 
     let caption_score = if n >= 3 && caption_share >= p.caption_share_flag {
-        60.0 + 40.0 * ((caption_share - p.caption_share_flag) / (p.caption_share_full - p.caption_share_flag)).min(1.0)
+        60.0 + 40.0
+            * ((caption_share - p.caption_share_flag)
+                / (p.caption_share_full - p.caption_share_flag))
+                .min(1.0)
     } else {
         0.0
     };
     let score = [
-        if live.is_empty() { 0.0 } else { LIVE_COUNTER_SCORE },
+        if live.is_empty() {
+            0.0
+        } else {
+            LIVE_COUNTER_SCORE
+        },
         caption_score,
-        if overlays.is_empty() { 0.0 } else { STATIC_OVERLAY_SCORE },
+        if overlays.is_empty() {
+            0.0
+        } else {
+            STATIC_OVERLAY_SCORE
+        },
         if scene_text { SCENE_TEXT_SCORE } else { 0.0 },
     ]
     .into_iter()
     .fold(0.0, f64::max);
 
     let span = |r: &Region, what: String| {
-        let (a, b) = (&samples[r.members[0].0], &samples[r.members[r.members.len() - 1].0]);
+        let (a, b) = (
+            &samples[r.members[0].0],
+            &samples[r.members[r.members.len() - 1].0],
+        );
         let bx = r.anchor();
         evidence(
             (a.frame_index, a.timestamp_ms),
@@ -199,8 +242,20 @@ pub fn check(samples: &[TextObservation], camera: &CameraPath, p: &TextParams) -
         )
     };
     let mut ev = Vec::new();
-    ev.extend(live.iter().map(|(r, share)| span(r, format!("overlay whose content changes ({:.0}% of samples)", share * 100.0))));
-    ev.extend(overlays.iter().map(|r| span(r, "static overlay (logo/watermark/title)".into())));
+    ev.extend(live.iter().map(|(r, share)| {
+        span(
+            r,
+            format!(
+                "overlay whose content changes ({:.0}% of samples)",
+                share * 100.0
+            ),
+        )
+    }));
+    ev.extend(
+        overlays
+            .iter()
+            .map(|r| span(r, "static overlay (logo/watermark/title)".into())),
+    );
     if let (Some(&first), Some(&last)) = (caption_samples.first(), caption_samples.last()) {
         ev.push(evidence(
             (samples[first].frame_index, samples[first].timestamp_ms),
@@ -211,23 +266,40 @@ pub fn check(samples: &[TextObservation], camera: &CameraPath, p: &TextParams) -
 
     let mut parts = Vec::new();
     if !live.is_empty() {
-        parts.push(format!("{} overlay(s) whose text changes in place (counter/timer)", live.len()));
+        parts.push(format!(
+            "{} overlay(s) whose text changes in place (counter/timer)",
+            live.len()
+        ));
     }
     if caption_score > 0.0 {
-        parts.push(format!("captions on {:.0}% of sampled frames", caption_share * 100.0));
+        parts.push(format!(
+            "captions on {:.0}% of sampled frames",
+            caption_share * 100.0
+        ));
     }
     if !overlays.is_empty() {
-        parts.push(format!("{} static overlay(s) (logo/watermark/title)", overlays.len()));
+        parts.push(format!(
+            "{} static overlay(s) (logo/watermark/title)",
+            overlays.len()
+        ));
     }
     if parts.is_empty() && scene_text {
         parts.push("only scene text (moves with the scene or appears briefly)".into());
     }
-    let reason = if parts.is_empty() { "no text".to_string() } else { parts.join("; ") };
+    let reason = if parts.is_empty() {
+        "no text".to_string()
+    } else {
+        parts.join("; ")
+    };
     Ok(CheckOutcome::new(TEXT_OVERLAY, score, reason, ev))
 }
 
 /// Share of consecutive appearances of a static region whose pixels differ.
-fn changed_share(samples: &[TextObservation], region: &Region, p: &TextParams) -> Result<f64, CheckError> {
+fn changed_share(
+    samples: &[TextObservation],
+    region: &Region,
+    p: &TextParams,
+) -> Result<f64, CheckError> {
     let b = region.anchor();
     let mut changed = 0usize;
     let mut pairs = 0usize;
@@ -254,7 +326,11 @@ fn changed_share(samples: &[TextObservation], region: &Region, p: &TextParams) -
             changed += 1;
         }
     }
-    Ok(if pairs == 0 { 0.0 } else { changed as f64 / pairs as f64 })
+    Ok(if pairs == 0 {
+        0.0
+    } else {
+        changed as f64 / pairs as f64
+    })
 }
 
 #[cfg(test)]
@@ -264,7 +340,8 @@ mod tests {
     use fitvision_video::opencv::imgproc;
 
     fn frame(i: u32, boxes: Vec<TextBox>, digit_value: Option<u8>) -> TextObservation {
-        let mut gray = Mat::new_rows_cols_with_default(100, 200, cv::CV_8UC1, Scalar::all(90.0)).unwrap();
+        let mut gray =
+            Mat::new_rows_cols_with_default(100, 200, cv::CV_8UC1, Scalar::all(90.0)).unwrap();
         if let Some(v) = digit_value {
             // A "counter" region at (10..50, 10..30) whose brightness encodes its value.
             imgproc::rectangle(
@@ -277,11 +354,22 @@ mod tests {
             )
             .unwrap();
         }
-        TextObservation { frame_index: i * 30, timestamp_ms: f64::from(i) * 1000.0, gray, boxes }
+        TextObservation {
+            frame_index: i * 30,
+            timestamp_ms: f64::from(i) * 1000.0,
+            gray,
+            boxes,
+        }
     }
 
     fn bx(x: f32, y: f32, w: f32, h: f32) -> TextBox {
-        TextBox { x, y, w, h, score: 0.9 }
+        TextBox {
+            x,
+            y,
+            w,
+            h,
+            score: 0.9,
+        }
     }
 
     #[test]
@@ -294,7 +382,9 @@ mod tests {
 
     #[test]
     fn static_logo_is_flagged_but_scores_only_the_overlay_level() {
-        let s: Vec<_> = (0..6).map(|i| frame(i, vec![bx(0.7, 0.9, 0.25, 0.05)], None)).collect();
+        let s: Vec<_> = (0..6)
+            .map(|i| frame(i, vec![bx(0.7, 0.9, 0.25, 0.05)], None))
+            .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, STATIC_OVERLAY_SCORE);
         assert!(out.reason.contains("static overlay"), "{}", out.reason);
@@ -305,7 +395,13 @@ mod tests {
     #[test]
     fn overlay_that_changes_is_a_live_counter() {
         let s: Vec<_> = (0..6)
-            .map(|i| frame(i, vec![bx(0.05, 0.1, 0.2, 0.2)], Some(if i % 2 == 0 { 250 } else { 20 })))
+            .map(|i| {
+                frame(
+                    i,
+                    vec![bx(0.05, 0.1, 0.2, 0.2)],
+                    Some(if i % 2 == 0 { 250 } else { 20 }),
+                )
+            })
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, LIVE_COUNTER_SCORE);
@@ -317,13 +413,21 @@ mod tests {
         // Captions at changing places in 4 of 6 samples.
         let s: Vec<_> = (0..6)
             .map(|i| {
-                let boxes = if i < 4 { vec![bx(0.1, 0.1 * i as f32 + 0.3, 0.6, 0.08)] } else { vec![] };
+                let boxes = if i < 4 {
+                    vec![bx(0.1, 0.1 * i as f32 + 0.3, 0.6, 0.08)]
+                } else {
+                    vec![]
+                };
                 frame(i, boxes, None)
             })
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         // share 4/6 = 0.667 -> 60 + 40 * (0.667 - 0.25) / 0.5 = 93.3
-        assert!((out.score - (60.0 + 40.0 * (4.0 / 6.0 - 0.25) / 0.5)).abs() < 1e-6, "{}", out.score);
+        assert!(
+            (out.score - (60.0 + 40.0 * (4.0 / 6.0 - 0.25) / 0.5)).abs() < 1e-6,
+            "{}",
+            out.score
+        );
     }
 
     #[test]
@@ -347,6 +451,7 @@ mod tests {
                 hist_distance: 0.05,
                 gray_diff: 3.0,
                 either_uniform: false,
+                background_visible: true,
             })
             .collect();
         let path = CameraPath::from_pairs(&pairs, &CameraParams::default());
@@ -366,7 +471,9 @@ mod tests {
 
     #[test]
     fn small_moving_text_is_scene_text() {
-        let s: Vec<_> = (0..6).map(|i| frame(i, vec![bx(0.1 * i as f32, 0.5, 0.05, 0.02)], None)).collect();
+        let s: Vec<_> = (0..6)
+            .map(|i| frame(i, vec![bx(0.1 * i as f32, 0.5, 0.05, 0.02)], None))
+            .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, SCENE_TEXT_SCORE);
         assert!(!out.flagged);

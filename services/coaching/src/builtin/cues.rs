@@ -228,7 +228,10 @@ const CUES: &[Cue] = &[
     },
     Cue {
         exercises: &[],
-        all_of: &[&["bar", "barbell"], &["path", "drift", "forward", "away", "loop"]],
+        all_of: &[
+            &["bar", "barbell"],
+            &["path", "drift", "forward", "away", "loop"],
+        ],
         english: "Keep the bar close: sweep it back towards your body off the floor and brush it against your hips.",
         chinese: "让杠铃贴近身体：离地后向身体方向回收，二次提拉时贴着髋部。",
     },
@@ -244,8 +247,8 @@ fn matches(exercise_id: &str, haystack: &str, cue: &Cue) -> bool {
     (cue.exercises.is_empty() || cue.exercises.contains(&exercise_id))
         && cue
             .all_of
-        .iter()
-        .all(|group| group.iter().any(|word| haystack.contains(word)))
+            .iter()
+            .all(|group| group.iter().any(|word| haystack.contains(word)))
 }
 
 /// A concrete cue for a failed form check of an exercise (catalog id).
@@ -280,11 +283,23 @@ mod tests {
 
     #[test]
     fn matches_cues_on_key_and_label_words() {
-        let sag = cue_for(&check("hip_sag", "Hips sagging"), "plank", Language::English);
+        let sag = cue_for(
+            &check("hip_sag", "Hips sagging"),
+            "plank",
+            Language::English,
+        );
         assert!(sag.contains("glutes"), "{sag}");
-        let flare = cue_for(&check("elbow_flare", "Elbows flaring"), "push_up", Language::Chinese);
+        let flare = cue_for(
+            &check("elbow_flare", "Elbows flaring"),
+            "push_up",
+            Language::Chinese,
+        );
         assert!(flare.contains("手肘"), "{flare}");
-        let depth = cue_for(&check("squat_depth", "Not deep enough"), "squat", Language::English);
+        let depth = cue_for(
+            &check("squat_depth", "Not deep enough"),
+            "squat",
+            Language::English,
+        );
         assert!(depth.contains("hip crease"), "{depth}");
     }
 
@@ -292,7 +307,10 @@ mod tests {
     fn the_same_key_gets_the_cue_of_its_exercise() {
         let depth = check("depth", "Lower your chest further");
         let push_up = cue_for(&depth, "push_up", Language::English);
-        assert!(push_up.contains("chest is just above the floor"), "{push_up}");
+        assert!(
+            push_up.contains("chest is just above the floor"),
+            "{push_up}"
+        );
         let squat = cue_for(&check("depth", "Squat deeper"), "squat", Language::English);
         assert!(squat.contains("hip crease"), "{squat}");
     }
@@ -316,9 +334,17 @@ mod tests {
 
     #[test]
     fn unknown_checks_get_a_cue_from_their_label() {
-        let english = cue_for(&check("wobble", "Wobbly wrists"), "push_up", Language::English);
+        let english = cue_for(
+            &check("wobble", "Wobbly wrists"),
+            "push_up",
+            Language::English,
+        );
         assert!(english.contains("\"Wobbly wrists\""), "{english}");
-        let chinese = cue_for(&check("wobble", "Wobbly wrists"), "push_up", Language::Chinese);
+        let chinese = cue_for(
+            &check("wobble", "Wobbly wrists"),
+            "push_up",
+            Language::Chinese,
+        );
         assert!(chinese.contains("测试"), "{chinese}");
     }
 }

@@ -175,7 +175,10 @@ fn describe_velocity(digest: &SeriesDigest, language: Language) -> String {
     let max = digest.max.format(language);
     match language {
         Language::English => {
-            format!("Bar velocity peaked at {max}{}.", when_max(digest, language))
+            format!(
+                "Bar velocity peaked at {max}{}.",
+                when_max(digest, language)
+            )
         }
         Language::Chinese => format!("杠铃速度{}达到峰值{max}。", when_max(digest, language)),
     }
@@ -262,7 +265,10 @@ fn describe_power(digest: &SeriesDigest, language: Language) -> String {
     let max = digest.max.format(language);
     match language {
         Language::English => {
-            format!("Power output peaked at {max}{}.", when_max(digest, language))
+            format!(
+                "Power output peaked at {max}{}.",
+                when_max(digest, language)
+            )
         }
         Language::Chinese => format!("功率输出{}达到峰值{max}。", when_max(digest, language)),
     }
@@ -284,10 +290,9 @@ fn describe_force(digest: &SeriesDigest, ratio: Option<Measure>, language: Langu
             "地面反作用力{}达到峰值{max}，约为人和杠铃总重量的{ratio}倍。",
             when_max(digest, language)
         ),
-        (None, Language::Chinese) => format!(
-            "地面反作用力{}达到峰值{max}。",
-            when_max(digest, language)
-        ),
+        (None, Language::Chinese) => {
+            format!("地面反作用力{}达到峰值{max}。", when_max(digest, language))
+        }
     }
 }
 
@@ -300,7 +305,11 @@ fn power_cue(language: Language) -> String {
 
 /// The engine's lift duration (lift-off to recovery), else the clip's.
 fn lift_duration(result: &AnalysisResult) -> Option<Measure> {
-    if let Some(seconds) = result.metrics.get("lift_duration_s").filter(|s| s.is_finite() && **s > 0.0) {
+    if let Some(seconds) = result
+        .metrics
+        .get("lift_duration_s")
+        .filter(|s| s.is_finite() && **s > 0.0)
+    {
         return Some(Measure::seconds(*seconds));
     }
     if result.duration_s > 0.0 {
@@ -425,7 +434,10 @@ fn final_summary(result: &AnalysisResult, scope: Scope) -> String {
             if reps == 1 { "rep" } else { "reps" }
         ),
         (Some(score), Language::Chinese) => {
-            format!("{name}：共完成{reps}次，动作评分{}。", score.format(language))
+            format!(
+                "{name}：共完成{reps}次，动作评分{}。",
+                score.format(language)
+            )
         }
         (None, Language::Chinese) => format!("{name}：共完成{reps}次。"),
     }];
@@ -471,13 +483,13 @@ fn final_summary(result: &AnalysisResult, scope: Scope) -> String {
             let (count, total) = (fault.check.violation_count, fault.check.total_checks);
             parts.push(match (total, language) {
                 (0, Language::English) => format!("Main fault: {label} ({rate} of checks)."),
-                (_, Language::English) => format!(
-                    "Main fault: {label}, in {count} of {total} checks ({rate})."
-                ),
+                (_, Language::English) => {
+                    format!("Main fault: {label}, in {count} of {total} checks ({rate}).")
+                }
                 (0, Language::Chinese) => format!("主要问题：{label}（未达标比例{rate}）。"),
-                (_, Language::Chinese) => format!(
-                    "主要问题：{label}，{total}次检查中有{count}次未达标（{rate}）。"
-                ),
+                (_, Language::Chinese) => {
+                    format!("主要问题：{label}，{total}次检查中有{count}次未达标（{rate}）。")
+                }
             });
             parts.push(format!(
                 "{}{}",
@@ -529,7 +541,10 @@ fn lift_metric(metric: LiftMetric, result: &AnalysisResult, scope: Scope) -> Str
         LiftMetric::HipVelocity => {
             let max = digest.max.format(language);
             if english {
-                format!("Your hips moved fastest, {max}{}.", when_max(&digest, language))
+                format!(
+                    "Your hips moved fastest, {max}{}.",
+                    when_max(&digest, language)
+                )
             } else {
                 format!("髋部{}速度最快，达到{max}。", when_max(&digest, language))
             }

@@ -152,6 +152,15 @@ fn went_well(digest: &ExerciseDigest, language: Language) -> Option<String> {
             Language::Chinese => format!("动作幅度稳定（{min}至{max}）"),
         });
     }
+    if points.is_empty()
+        && let Some(metric) = digest.headline_metric()
+    {
+        let value = metric.measure.format(language);
+        points.push(match language {
+            Language::English => format!("a {} of {value}", metric.label),
+            Language::Chinese => format!("{}达到{value}", metric.label),
+        });
+    }
     if points.is_empty() {
         if reps == 0 {
             return None;
@@ -272,8 +281,8 @@ pub fn progression(
         .faults_by_impact()
         .first()
         .map(|fault| fault.label(language));
-    let loaded = catalog::is_weightlifting(&digest.result.exercise_id)
-        || subject.barbell_mass_kg > 0.0;
+    let loaded =
+        catalog::is_weightlifting(&digest.result.exercise_id) || subject.barbell_mass_kg > 0.0;
     let bar = barbell(subject, system, language);
 
     if digest.timed
@@ -301,6 +310,23 @@ pub fn progression(
             }
         };
     }
+    if catalog::is_performance_test(&digest.exercise_id)
+        && let Some(metric) = digest.headline_metric()
+    {
+        let value = metric.measure.format(language);
+        return match language {
+            Language::English => format!(
+                "Next session: warm up well and try to beat today's {} of {value}.",
+                metric.label
+            ),
+            Language::Chinese => {
+                format!(
+                    "下次训练：充分热身后，争取超过今天的{}（{value}）。",
+                    metric.label
+                )
+            }
+        };
+    }
     if reps == 0 {
         return language
             .pick(
@@ -310,7 +336,13 @@ pub fn progression(
             .to_owned();
     }
     match (severe, &top_label) {
-        (true, _) => regress(digest, loaded, bar.as_deref(), top_label.as_deref(), language),
+        (true, _) => regress(
+            digest,
+            loaded,
+            bar.as_deref(),
+            top_label.as_deref(),
+            language,
+        ),
         (false, Some(label)) => match (loaded, &bar, language) {
             (true, Some(bar), Language::English) => format!(
                 "Next session: keep the bar at {bar} and work on \"{label}\"; add load once that is fixed."
@@ -336,7 +368,9 @@ pub fn progression(
             (true, None, Language::English) => {
                 "Next session: your form held up, so add a small amount of load.".to_owned()
             }
-            (true, None, Language::Chinese) => "下次训练：动作很稳定，可以适当加一点重量。".to_owned(),
+            (true, None, Language::Chinese) => {
+                "下次训练：动作很稳定，可以适当加一点重量。".to_owned()
+            }
             (false, _, Language::English) => format!(
                 "Next session: aim for {} to {} reps, or lower more slowly to make the same reps harder.",
                 reps + 1,

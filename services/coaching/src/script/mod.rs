@@ -23,10 +23,12 @@ pub enum ChineseScript {
 impl ChineseScript {
     /// Script named by a BCP-47 tag's script or region subtag.
     pub fn from_tag(tag: &str) -> Self {
-        let traditional = tag
-            .split(['-', '_'])
-            .skip(1)
-            .any(|subtag| matches!(subtag.to_ascii_lowercase().as_str(), "hant" | "tw" | "hk" | "mo"));
+        let traditional = tag.split(['-', '_']).skip(1).any(|subtag| {
+            matches!(
+                subtag.to_ascii_lowercase().as_str(),
+                "hant" | "tw" | "hk" | "mo"
+            )
+        });
         if traditional {
             Self::Traditional
         } else {
@@ -99,7 +101,10 @@ mod tests {
     fn reads_the_script_from_the_tag() {
         assert_eq!(ChineseScript::from_tag("zh"), ChineseScript::Simplified);
         assert_eq!(ChineseScript::from_tag("zh-CN"), ChineseScript::Simplified);
-        assert_eq!(ChineseScript::from_tag("zh-Hant"), ChineseScript::Traditional);
+        assert_eq!(
+            ChineseScript::from_tag("zh-Hant"),
+            ChineseScript::Traditional
+        );
         assert_eq!(ChineseScript::from_tag("zh-HK"), ChineseScript::Traditional);
         assert_eq!(ChineseScript::from_tag("zh_TW"), ChineseScript::Traditional);
     }
@@ -108,8 +113,14 @@ mod tests {
     fn converts_both_ways_and_leaves_the_rest_alone() {
         let simplified = ChineseScript::Simplified;
         let traditional = ChineseScript::Traditional;
-        assert_eq!(simplified.convert("俯臥撐：保持身體成一直線，12 reps"), "俯卧撑：保持身体成一直线，12 reps");
-        assert_eq!(traditional.convert("下次训练：动作评分78%，发力"), "下次訓練：動作評分78%，發力");
+        assert_eq!(
+            simplified.convert("俯臥撐：保持身體成一直線，12 reps"),
+            "俯卧撑：保持身体成一直线，12 reps"
+        );
+        assert_eq!(
+            traditional.convert("下次训练：动作评分78%，发力"),
+            "下次訓練：動作評分78%，發力"
+        );
         assert_eq!(traditional.convert("頂部手臂伸直"), "頂部手臂伸直");
     }
 }

@@ -8,7 +8,14 @@ use fitvision_proto::v1::{
     Phase, Rep, Series, Subject,
 };
 
-fn check(key: &str, label: &str, label_zh: &str, weight: f64, total: u32, failed: u32) -> FormViolation {
+fn check(
+    key: &str,
+    label: &str,
+    label_zh: &str,
+    weight: f64,
+    total: u32,
+    failed: u32,
+) -> FormViolation {
     FormViolation {
         key: key.into(),
         label: label.into(),
@@ -100,21 +107,63 @@ pub fn snatch() -> AnalysisResult {
         mode: "rep".into(),
         rep_count: 1,
         form_violations: vec![
-            check("bar_path_forward", "Bar drifting forward", "杠铃前移", 0.5, 1, 1),
+            check(
+                "bar_path_forward",
+                "Bar drifting forward",
+                "杠铃前移",
+                0.5,
+                1,
+                1,
+            ),
             check("early_arm_bend", "Early arm bend", "过早屈臂", 0.3, 1, 0),
         ],
         form_score: 0.5,
         pose_accuracy: 0.91,
         duration_s: 2.4,
         series: HashMap::from([
-            ("bar_velocity".to_owned(), series("m/s", &[0.0, 0.9, 1.05, 1.28, 1.55, 2.02, 0.6, -0.4])),
-            ("power_output".to_owned(), series("W", &[0.0, 2350.0, 2425.0, 2510.0, 2600.0, 2705.0, 800.0, 0.0])),
-            ("ground_reaction_force".to_owned(), series("N", &[1120.0, 1180.0, 1215.0, 1260.0, 1300.0, 1450.0, 900.0, 1600.0])),
-            ("hip_angle".to_owned(), series("deg", &[60.0, 75.0, 110.0, 140.0, 165.0, 172.0, 90.0, 70.0])),
-            ("knee_angle".to_owned(), series("deg", &[80.0, 110.0, 140.0, 128.0, 155.0, 168.0, 85.0, 60.0])),
-            ("bar_height".to_owned(), series("m", &[0.22, 0.35, 0.52, 0.75, 0.98, 1.21, 1.38, 1.30])),
-            ("barbell_trajectory_x".to_owned(), series("m", &[0.0, -0.03, -0.05, -0.02, 0.04, 0.09, 0.06, 0.05])),
-            ("torso_angle".to_owned(), series("deg", &[40.0, 38.5, 36.8, 20.0, 5.0, 2.0, 10.0, 15.0])),
+            (
+                "bar_velocity".to_owned(),
+                series("m/s", &[0.0, 0.9, 1.05, 1.28, 1.55, 2.02, 0.6, -0.4]),
+            ),
+            (
+                "power_output".to_owned(),
+                series(
+                    "W",
+                    &[0.0, 2350.0, 2425.0, 2510.0, 2600.0, 2705.0, 800.0, 0.0],
+                ),
+            ),
+            (
+                "ground_reaction_force".to_owned(),
+                series(
+                    "N",
+                    &[
+                        1120.0, 1180.0, 1215.0, 1260.0, 1300.0, 1450.0, 900.0, 1600.0,
+                    ],
+                ),
+            ),
+            (
+                "hip_angle".to_owned(),
+                series("deg", &[60.0, 75.0, 110.0, 140.0, 165.0, 172.0, 90.0, 70.0]),
+            ),
+            (
+                "knee_angle".to_owned(),
+                series(
+                    "deg",
+                    &[80.0, 110.0, 140.0, 128.0, 155.0, 168.0, 85.0, 60.0],
+                ),
+            ),
+            (
+                "bar_height".to_owned(),
+                series("m", &[0.22, 0.35, 0.52, 0.75, 0.98, 1.21, 1.38, 1.30]),
+            ),
+            (
+                "barbell_trajectory_x".to_owned(),
+                series("m", &[0.0, -0.03, -0.05, -0.02, 0.04, 0.09, 0.06, 0.05]),
+            ),
+            (
+                "torso_angle".to_owned(),
+                series("deg", &[40.0, 38.5, 36.8, 20.0, 5.0, 2.0, 10.0, 15.0]),
+            ),
         ]),
         series_timestamps_ms: timestamps,
         phases: vec![

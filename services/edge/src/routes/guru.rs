@@ -461,62 +461,67 @@ pub async fn upload_video(
         authorization: authorization.clone(),
         declared_size: None,
     };
-    let form = stream_form_upload(&state, multipart_body(FAMILY, multipart)?, plan, async |fields| {
-        let policy = fields.get("policy").map(String::as_str).unwrap_or("");
-        let signature = fields
-            .get("x-fitvision-signature")
-            .map(String::as_str)
-            .unwrap_or("");
-        let policy = state
-            .signer()
-            .verify_policy(policy, signature, now_s())
-            .map_err(|e| match e {
-                SignatureError::Expired => ApiError::forbidden(
+    let form = stream_form_upload(
+        &state,
+        multipart_body(FAMILY, multipart)?,
+        plan,
+        async |fields| {
+            let policy = fields.get("policy").map(String::as_str).unwrap_or("");
+            let signature = fields
+                .get("x-fitvision-signature")
+                .map(String::as_str)
+                .unwrap_or("");
+            let policy = state
+                .signer()
+                .verify_policy(policy, signature, now_s())
+                .map_err(|e| match e {
+                    SignatureError::Expired => ApiError::forbidden(
+                        FAMILY,
+                        "the upload policy has expired: create the video again",
+                    ),
+                    _ => ApiError::forbidden(FAMILY, "invalid upload policy signature"),
+                })?;
+            if policy.video_id != id {
+                return Err(ApiError::forbidden(
                     FAMILY,
-                    "the upload policy has expired: create the video again",
-                ),
-                _ => ApiError::forbidden(FAMILY, "invalid upload policy signature"),
-            })?;
-        if policy.video_id != id {
-            return Err(ApiError::forbidden(
-                FAMILY,
-                "the upload policy is for another video",
-            ));
-        }
-        let mut request = tonic::Request::new(GetSessionRequest {
-            session_id: id.clone(),
-        });
-        request
-            .metadata_mut()
-            .insert("authorization", authorization.clone());
-        let session = load_with(&state, request).await?;
-        if primary_video(&session).is_some_and(|v| v.status() != VideoStatus::AwaitingUpload) {
-            return Err(ApiError::new(
-                FAMILY,
-                StatusCode::CONFLICT,
-                "this video has already been uploaded",
-            ));
-        }
-        let metadata = UploadMetadata {
-            session_id: id.clone(),
-            kind: SessionKind::Video as i32,
-            exercise_id: session.exercise_id.clone(),
-            filename: policy.filename.clone(),
-            declared_size_bytes: policy.size,
-            video_id: primary_video(&session)
-                .map(|v| v.video_id.clone())
-                .unwrap_or_default(),
-            user_id: policy.user_id.clone(),
-            expected_rep_count: session
-                .attributes
-                .get("rep_count")
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(0),
-            ..Default::default()
-        };
-        verified = Some(policy);
-        Ok(metadata)
-    })
+                    "the upload policy is for another video",
+                ));
+            }
+            let mut request = tonic::Request::new(GetSessionRequest {
+                session_id: id.clone(),
+            });
+            request
+                .metadata_mut()
+                .insert("authorization", authorization.clone());
+            let session = load_with(&state, request).await?;
+            if primary_video(&session).is_some_and(|v| v.status() != VideoStatus::AwaitingUpload) {
+                return Err(ApiError::new(
+                    FAMILY,
+                    StatusCode::CONFLICT,
+                    "this video has already been uploaded",
+                ));
+            }
+            let metadata = UploadMetadata {
+                session_id: id.clone(),
+                kind: SessionKind::Video as i32,
+                exercise_id: session.exercise_id.clone(),
+                filename: policy.filename.clone(),
+                declared_size_bytes: policy.size,
+                video_id: primary_video(&session)
+                    .map(|v| v.video_id.clone())
+                    .unwrap_or_default(),
+                user_id: policy.user_id.clone(),
+                expected_rep_count: session
+                    .attributes
+                    .get("rep_count")
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(0),
+                ..Default::default()
+            };
+            verified = Some(policy);
+            Ok(metadata)
+        },
+    )
     .await?;
     let Some(video) = form.video else {
         return Err(ApiError::bad_request(

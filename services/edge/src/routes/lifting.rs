@@ -331,119 +331,127 @@ pub async fn create(
         authorization: caller.authorization.clone(),
         declared_size: None,
     };
-    let form = stream_form_upload(&state, multipart_body(FAMILY, multipart)?, plan, async |fields| {
-        let user_id = fields.get("user_id").map(|s| s.trim()).unwrap_or("");
-        if user_id.is_empty() {
-            return Err(ApiError::bad_request(FAMILY, "user_id is required"));
-        }
-        if user_id != caller.principal.user_id && !caller.is_admin() {
-            return Err(ApiError::forbidden(
-                FAMILY,
-                "admin permission is required to create sessions for other users",
-            ));
-        }
-        let exercise = fields
-            .get("exercise_name")
-            .map(|s| s.trim().to_ascii_lowercase().replace([' ', '-', '&'], "_"))
-            .unwrap_or_default();
-        if !activity.exercises().contains(&exercise.as_str()) {
-            return Err(ApiError::bad_request(
-                FAMILY,
-                format!(
-                    "exercise_name must be one of: {}",
-                    activity.exercises().join(", ")
-                ),
-            ));
-        }
-        let barbell_kg = match activity {
-            Activity::Weightlifting => {
-                let default = if units == MeasurementSystem::Imperial {
-                    220.0
-                } else {
-                    100.0
-                };
-                let raw = fields
-                    .get("barbell_mass")
-                    .map(|s| s.trim())
-                    .filter(|s| !s.is_empty());
-                let mass = match raw {
-                    None => default,
-                    Some(raw) => raw
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|m| m.is_finite() && *m > 0.0 && *m < 1000.0)
-                        .ok_or_else(|| {
-                            ApiError::bad_request(FAMILY, "barbell_mass must be a positive number")
-                        })?,
-                };
-                if units == MeasurementSystem::Imperial {
-                    mass / POUNDS_PER_KG
-                } else {
-                    mass
-                }
+    let form = stream_form_upload(
+        &state,
+        multipart_body(FAMILY, multipart)?,
+        plan,
+        async |fields| {
+            let user_id = fields.get("user_id").map(|s| s.trim()).unwrap_or("");
+            if user_id.is_empty() {
+                return Err(ApiError::bad_request(FAMILY, "user_id is required"));
             }
-            _ => 0.0,
-        };
-        let joints = fields
-            .get("body_joint_angles")
-            .map(|s| s.trim().trim_matches(['[', ']']).replace(['"', '\''], ""))
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "all".to_owned());
-        for joint in joints.split(',').map(|j| j.trim().to_ascii_lowercase()) {
-            if joint != "all" && !JOINTS.contains(&joint.as_str()) {
+            if user_id != caller.principal.user_id && !caller.is_admin() {
+                return Err(ApiError::forbidden(
+                    FAMILY,
+                    "admin permission is required to create sessions for other users",
+                ));
+            }
+            let exercise = fields
+                .get("exercise_name")
+                .map(|s| s.trim().to_ascii_lowercase().replace([' ', '-', '&'], "_"))
+                .unwrap_or_default();
+            if !activity.exercises().contains(&exercise.as_str()) {
                 return Err(ApiError::bad_request(
                     FAMILY,
                     format!(
-                        "unknown joint '{joint}' in body_joint_angles: use {}",
-                        JOINTS.join(", ")
+                        "exercise_name must be one of: {}",
+                        activity.exercises().join(", ")
                     ),
                 ));
             }
-        }
-        let title = fields
-            .get("session_name")
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("{} session", title_case(&exercise)));
-        let subject = Subject {
-            barbell_mass_kg: barbell_kg,
-            measurement_system: units as i32,
-            ..Default::default()
-        };
-        let session = state
-            .session()
-            .create_session(caller.request(CreateSessionRequest {
-                kind: activity.kind() as i32,
-                user_id: user_id.to_owned(),
-                title: title.clone(),
-                exercise_id: exercise.clone(),
-                subject: Some(subject),
-                attributes: HashMap::from([(
-                    "body_joint_angles".to_owned(),
-                    joints.to_ascii_lowercase(),
-                )]),
+            let barbell_kg = match activity {
+                Activity::Weightlifting => {
+                    let default = if units == MeasurementSystem::Imperial {
+                        220.0
+                    } else {
+                        100.0
+                    };
+                    let raw = fields
+                        .get("barbell_mass")
+                        .map(|s| s.trim())
+                        .filter(|s| !s.is_empty());
+                    let mass = match raw {
+                        None => default,
+                        Some(raw) => raw
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|m| m.is_finite() && *m > 0.0 && *m < 1000.0)
+                            .ok_or_else(|| {
+                                ApiError::bad_request(
+                                    FAMILY,
+                                    "barbell_mass must be a positive number",
+                                )
+                            })?,
+                    };
+                    if units == MeasurementSystem::Imperial {
+                        mass / POUNDS_PER_KG
+                    } else {
+                        mass
+                    }
+                }
+                _ => 0.0,
+            };
+            let joints = fields
+                .get("body_joint_angles")
+                .map(|s| s.trim().trim_matches(['[', ']']).replace(['"', '\''], ""))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "all".to_owned());
+            for joint in joints.split(',').map(|j| j.trim().to_ascii_lowercase()) {
+                if joint != "all" && !JOINTS.contains(&joint.as_str()) {
+                    return Err(ApiError::bad_request(
+                        FAMILY,
+                        format!(
+                            "unknown joint '{joint}' in body_joint_angles: use {}",
+                            JOINTS.join(", ")
+                        ),
+                    ));
+                }
+            }
+            let title = fields
+                .get("session_name")
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("{} session", title_case(&exercise)));
+            let subject = Subject {
+                barbell_mass_kg: barbell_kg,
+                measurement_system: units as i32,
                 ..Default::default()
-            }))
-            .await
-            .api(FAMILY)?
-            .session
-            .ok_or_else(|| ApiError::internal(FAMILY, "session service returned no session"))?;
-        let metadata = UploadMetadata {
-            session_id: session.session_id.clone(),
-            kind: activity.kind() as i32,
-            exercise_id: exercise,
-            filename: fields
-                .get("__filename")
-                .cloned()
-                .unwrap_or_else(|| "video.mp4".into()),
-            subject: Some(subject),
-            user_id: user_id.to_owned(),
-            title,
-            ..Default::default()
-        };
-        created = Some(session);
-        Ok(metadata)
-    })
+            };
+            let session = state
+                .session()
+                .create_session(caller.request(CreateSessionRequest {
+                    kind: activity.kind() as i32,
+                    user_id: user_id.to_owned(),
+                    title: title.clone(),
+                    exercise_id: exercise.clone(),
+                    subject: Some(subject),
+                    attributes: HashMap::from([(
+                        "body_joint_angles".to_owned(),
+                        joints.to_ascii_lowercase(),
+                    )]),
+                    ..Default::default()
+                }))
+                .await
+                .api(FAMILY)?
+                .session
+                .ok_or_else(|| ApiError::internal(FAMILY, "session service returned no session"))?;
+            let metadata = UploadMetadata {
+                session_id: session.session_id.clone(),
+                kind: activity.kind() as i32,
+                exercise_id: exercise,
+                filename: fields
+                    .get("__filename")
+                    .cloned()
+                    .unwrap_or_else(|| "video.mp4".into()),
+                subject: Some(subject),
+                user_id: user_id.to_owned(),
+                title,
+                ..Default::default()
+            };
+            created = Some(session);
+            Ok(metadata)
+        },
+    )
     .await?;
     if form.video.is_none() {
         return Err(ApiError::bad_request(FAMILY, "video is required"));

@@ -199,31 +199,36 @@ pub async fn submit_exercise(
         authorization: caller.authorization.clone(),
         declared_size: None,
     };
-    let form = stream_form_upload(&state, multipart_body(FAMILY, multipart)?, plan, async |fields| {
-        let exercise_type = fields
-            .get("exercise_type")
-            .map(String::as_str)
-            .unwrap_or("");
-        let exercise_id = catalog_exercise(exercise_type).ok_or_else(|| {
-            ApiError::bad_request(
-                FAMILY,
-                format!(
-                    "Invalid exercise_type '{exercise_type}'. Supported: {}",
-                    EXERCISE_TYPES.map(|(n, _)| n).join(", ")
-                ),
-            )
-        })?;
-        Ok(UploadMetadata {
-            session_id: session.session_id.clone(),
-            kind: SessionKind::Workout as i32,
-            exercise_id: exercise_id.to_owned(),
-            filename: fields
-                .get("__filename")
-                .cloned()
-                .unwrap_or_else(|| "video.mp4".into()),
-            ..Default::default()
-        })
-    })
+    let form = stream_form_upload(
+        &state,
+        multipart_body(FAMILY, multipart)?,
+        plan,
+        async |fields| {
+            let exercise_type = fields
+                .get("exercise_type")
+                .map(String::as_str)
+                .unwrap_or("");
+            let exercise_id = catalog_exercise(exercise_type).ok_or_else(|| {
+                ApiError::bad_request(
+                    FAMILY,
+                    format!(
+                        "Invalid exercise_type '{exercise_type}'. Supported: {}",
+                        EXERCISE_TYPES.map(|(n, _)| n).join(", ")
+                    ),
+                )
+            })?;
+            Ok(UploadMetadata {
+                session_id: session.session_id.clone(),
+                kind: SessionKind::Workout as i32,
+                exercise_id: exercise_id.to_owned(),
+                filename: fields
+                    .get("__filename")
+                    .cloned()
+                    .unwrap_or_else(|| "video.mp4".into()),
+                ..Default::default()
+            })
+        },
+    )
     .await?;
     if !form.fields.contains_key("exercise_type") {
         return Err(ApiError::bad_request(

@@ -115,13 +115,12 @@ export class Api {
   }
 
   /**
-   * The full stored result: {video, session, coaching?} or null. Tries the
-   * page's report view, then the transcoded GetSession (a Guru video id is its
-   * session id), then the transcoded GetVideo.
+   * The full stored result: {video, session} or null. Tries the transcoded
+   * GetSession (a Guru video id is its session id), then the transcoded GetVideo.
    */
   async getVideoDetail(id) {
     const enc = encodeURIComponent(id);
-    for (const path of [`/videos/${enc}/report`, `/v1/sessions/${enc}`, `/v1/videos/${enc}`]) {
+    for (const path of [`/v1/sessions/${enc}`, `/v1/videos/${enc}`]) {
       try {
         const body = await this.request('GET', path);
         const detail = detailFrom(body);
@@ -176,7 +175,7 @@ export function primaryVideo(session) {
   return list[list.length - 1] ?? null;
 }
 
-/** Normalises {video, session?, coaching?} | {session} | Video into {video, session, coaching}. */
+/** Normalises {video, session?} | {session} | Video into {video, session, coaching}. */
 export function detailFrom(body) {
   if (!body || typeof body !== 'object') return null;
   const session = pick(body, 'session', null);

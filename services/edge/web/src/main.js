@@ -580,8 +580,8 @@ async function loadCoaching(model, detail) {
   const box = $('coaching');
   box.replaceChildren(h('p', { class: 'muted', text: 'Asking the coach…' }));
   const texts = [];
-  // 1. Feedback the report carries; 2. comment threads recorded on the session;
-  // 3. the trainer's on-demand analysis for workout sessions.
+  // 1. Feedback carried with the result; 2. comment threads recorded on the
+  // session; 3. the trainer's on-demand analysis for workout sessions.
   for (const item of pick(detail, 'coaching', []) ?? []) texts.push(...coachingTexts(item));
   const attributes = pick(pick(detail, 'session', null), 'attributes', {}) ?? {};
   const threadIds = Object.entries(attributes)
@@ -591,7 +591,10 @@ async function loadCoaching(model, detail) {
     const thread = await api.thread(threadId).catch(() => null);
     if (thread && String(thread.status).toLowerCase() === 'complete') texts.push(...coachingTexts(thread.comment ?? thread.text));
   }
-  if (!texts.length) texts.push(...coachingTexts((await api.trainerCoaching(model.sessionId).catch(() => null))?.ai_analysis));
+  const kind = String(pick(pick(detail, 'session', null), 'kind', ''));
+  if (!texts.length && /WORKOUT/i.test(kind)) {
+    texts.push(...coachingTexts((await api.trainerCoaching(model.sessionId).catch(() => null))?.ai_analysis));
+  }
   box.replaceChildren();
   const unique = [...new Set(texts)];
   if (!unique.length) {
@@ -648,19 +651,20 @@ async function refreshSessions() {
   const local = readHistory();
   const server = await api?.listSessions().catch(() => null);
   const byId = new Map(local.map((e) => [e.id, e]));
+  // A Guru video id is its session id, so sessions are listed (and opened) by session id.
   for (const s of pick(server, 'sessions', []) ?? []) {
-    for (const v of pick(s, 'videos', []) ?? []) {
-      const id = pick(v, 'video_id');
-      if (!id || byId.has(id)) continue;
-      byId.set(id, {
-        id,
-        filename: pick(v, 'filename', ''),
-        activity: pick(v, 'exercise_id', '') || pick(s, 'exercise_id', ''),
-        createdAt: pick(v, 'created_at', '') || pick(s, 'created_at', ''),
-        state: enumName(pick(v, 'status'), 'VIDEO_STATUS_'),
-        repCount: pick(pick(v, 'result', null), 'rep_count'),
-      });
-    }
+    const id = pick(s, 'session_id');
+    const videos = pick(s, 'videos', []) ?? [];
+    const v = videos[videos.length - 1];
+    if (!id || !v || byId.has(id)) continue;
+    byId.set(id, {
+      id,
+      filename: pick(v, 'filename', ''),
+      activity: pick(v, 'exercise_id', '') || pick(s, 'exercise_id', ''),
+      createdAt: pick(v, 'created_at', '') || pick(s, 'created_at', ''),
+      state: enumName(pick(v, 'status'), 'VIDEO_STATUS_'),
+      repCount: pick(pick(v, 'result', null), 'rep_count'),
+    });
   }
   const entries = [...byId.values()].sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')));
   list.replaceChildren();

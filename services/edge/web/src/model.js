@@ -44,13 +44,14 @@ function authenticityFrom(report) {
   if (!report) return null;
   const checks = pick(report, 'checks', []) ?? [];
   return {
-    score: num(pick(report, 'score')),
+    // Protobuf JSON leaves zero values out: a missing score is 0.
+    score: num(pick(report, 'score')) ?? 0,
     risk: enumName(pick(report, 'risk_level'), 'RISK_LEVEL_') || 'unknown',
     blocked: Boolean(pick(report, 'blocked', false)),
     summary: pick(report, 'summary', ''),
     checks: checks.map((c) => ({
       check: pick(c, 'check', ''),
-      score: num(pick(c, 'score')),
+      score: num(pick(c, 'score')) ?? 0,
       flagged: Boolean(pick(c, 'flagged', false)),
       reason: pick(c, 'reason', ''),
     })),

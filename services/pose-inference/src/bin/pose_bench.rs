@@ -100,7 +100,9 @@ fn main() -> Result<()> {
     if args.baseline {
         let ours = match fixture_fps {
             Some(fps) => fps,
-            None => run_in_child(&args, &fixture)?["fps"].as_f64().unwrap_or_default(),
+            None => run_in_child(&args, &fixture)?["fps"]
+                .as_f64()
+                .unwrap_or_default(),
         };
         let baseline = run_baseline(&repo, &fixture, args.threads)?;
         println!(
@@ -155,7 +157,11 @@ fn run_in_child(args: &Args, video: &Path) -> Result<serde_json::Value> {
         .arg(video)
         .output()?;
     if !output.status.success() {
-        bail!("{}: {}", video.display(), String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "{}: {}",
+            video.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stdout = String::from_utf8(output.stdout)?;
     let line = stdout.lines().last().context("child printed nothing")?;
@@ -169,7 +175,11 @@ fn peak_rss_kb() -> Result<u64> {
         .lines()
         .find(|line| line.starts_with("VmHWM:"))
         .context("no VmHWM")?;
-    Ok(line.split_whitespace().nth(1).context("VmHWM value")?.parse()?)
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmHWM value")?
+        .parse()?)
 }
 
 fn fetch_fixture(repo: &Path) -> Result<PathBuf> {
@@ -178,10 +188,19 @@ fn fetch_fixture(repo: &Path) -> Result<PathBuf> {
         .output()
         .context("running scripts/fetch-fixtures.sh")?;
     if !output.status.success() {
-        bail!("fetch-fixtures.sh failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "fetch-fixtures.sh failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stdout = String::from_utf8(output.stdout)?;
-    Ok(PathBuf::from(stdout.lines().last().context("fetch-fixtures.sh printed no path")?.trim()))
+    Ok(PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .context("fetch-fixtures.sh printed no path")?
+            .trim(),
+    ))
 }
 
 /// A 60 s 1920x1080 clip made by looping the fixture (cached next to it).
@@ -192,9 +211,28 @@ fn long_clip(repo: &Path) -> Result<PathBuf> {
         return Ok(path);
     }
     let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-stream_loop",
+            "-1",
+            "-i",
+        ])
         .arg(&fixture)
-        .args(["-t", "60", "-vf", "scale=1920:1080", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23"])
+        .args([
+            "-t",
+            "60",
+            "-vf",
+            "scale=1920:1080",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "23",
+        ])
         .arg(&path)
         .status()?;
     if !status.success() {
@@ -204,7 +242,8 @@ fn long_clip(repo: &Path) -> Result<PathBuf> {
 }
 
 fn run_baseline(repo: &Path, video: &Path, threads: usize) -> Result<f64> {
-    let python = std::env::var("FITVISION_BENCH_PYTHON").unwrap_or_else(|_| "/tmp/convvenv/bin/python".to_owned());
+    let python = std::env::var("FITVISION_BENCH_PYTHON")
+        .unwrap_or_else(|_| "/tmp/convvenv/bin/python".to_owned());
     let weights = Command::new(&python)
         .args([
             "-c",
@@ -223,7 +262,12 @@ fn run_baseline(repo: &Path, video: &Path, threads: usize) -> Result<f64> {
     let line = stdout
         .lines()
         .rfind(|line| line.starts_with('{'))
-        .with_context(|| format!("baseline failed: {}", String::from_utf8_lossy(&output.stderr)))?;
+        .with_context(|| {
+            format!(
+                "baseline failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
     let report: serde_json::Value = serde_json::from_str(line)?;
     report["fps"].as_f64().context("baseline fps")
 }

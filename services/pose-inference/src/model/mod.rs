@@ -48,7 +48,11 @@ pub trait PoseModel: Send + Sync {
     fn prepare(&self, frame: &Mat) -> Result<PreparedInput, PoseError>;
 
     /// Runs the network and decodes persons (frame pixels) scoring at least `min_confidence`.
-    fn infer(&self, input: PreparedInput, min_confidence: f32) -> Result<InferenceOutput, PoseError>;
+    fn infer(
+        &self,
+        input: PreparedInput,
+        min_confidence: f32,
+    ) -> Result<InferenceOutput, PoseError>;
 
     /// Confidence used when a request does not set one.
     fn default_confidence(&self) -> f32;

@@ -14,9 +14,9 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
 
 use super::{InferenceOutput, ModelInfo, PoseModel, PreparedInput};
+use crate::PoseError;
 use crate::geometry::{Detection, PixelBox, PixelKeypoint, non_maximum_suppression};
 use crate::letterbox::Letterbox;
-use crate::PoseError;
 
 /// Ultralytics' prediction defaults: what the model's accuracy figures assume.
 const DEFAULT_CONFIDENCE: f32 = 0.25;
@@ -83,7 +83,12 @@ impl YoloPose {
         if self.info.dynamic_shape {
             Letterbox::fitted(frame_width, frame_height, self.dynamic_long_side, STRIDE)
         } else {
-            Letterbox::fixed(frame_width, frame_height, self.info.input_width, self.info.input_height)
+            Letterbox::fixed(
+                frame_width,
+                frame_height,
+                self.info.input_width,
+                self.info.input_height,
+            )
         }
     }
 }
@@ -108,7 +113,11 @@ impl PoseModel for YoloPose {
         })
     }
 
-    fn infer(&self, input: PreparedInput, min_confidence: f32) -> Result<InferenceOutput, PoseError> {
+    fn infer(
+        &self,
+        input: PreparedInput,
+        min_confidence: f32,
+    ) -> Result<InferenceOutput, PoseError> {
         let started = Instant::now();
         let shape = [
             1_usize,
@@ -117,10 +126,9 @@ impl PoseModel for YoloPose {
             input.letterbox.input_width as usize,
         ];
         let tensor = Tensor::from_array((shape, input.tensor))?;
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| PoseError::Inference("model session poisoned by an earlier panic".to_owned()))?;
+        let mut session = self.session.lock().map_err(|_| {
+            PoseError::Inference("model session poisoned by an earlier panic".to_owned())
+        })?;
         let outputs = session.run(ort::inputs![self.input_name.as_str() => tensor])?;
         let (output_shape, values) = outputs[0].try_extract_tensor::<f32>()?;
         let inference_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -179,7 +187,8 @@ fn decode_output(
                 })
                 .collect();
             Detection {
-                bbox: PixelBox::from_centre(cx, cy, width, height).clamped(frame_width, frame_height),
+                bbox: PixelBox::from_centre(cx, cy, width, height)
+                    .clamped(frame_width, frame_height),
                 score,
                 keypoints,
             }
@@ -213,7 +222,22 @@ mod tests {
         assert_eq!(detections.len(), 1);
         let person = &detections[0];
         assert_eq!(person.score, 0.9);
-        assert_eq!(person.bbox, PixelBox { x1: 540.0, y1: 160.0, x2: 740.0, y2: 560.0 });
-        assert_eq!(person.keypoints[0], PixelKeypoint { x: 660.0, y: 320.0, score: 0.8 });
+        assert_eq!(
+            person.bbox,
+            PixelBox {
+                x1: 540.0,
+                y1: 160.0,
+                x2: 740.0,
+                y2: 560.0
+            }
+        );
+        assert_eq!(
+            person.keypoints[0],
+            PixelKeypoint {
+                x: 660.0,
+                y: 320.0,
+                score: 0.8
+            }
+        );
     }
 }

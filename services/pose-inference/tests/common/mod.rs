@@ -26,7 +26,10 @@ pub fn shared_videos() -> Option<PathBuf> {
 /// The sports2d demo clip from the PyPI wheel, fetched into the fixture cache.
 pub fn sports2d_fixture() -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-fixtures.sh");
-    let output = Command::new("bash").arg(&script).output().expect("bash runs fetch-fixtures.sh");
+    let output = Command::new("bash")
+        .arg(&script)
+        .output()
+        .expect("bash runs fetch-fixtures.sh");
     assert!(
         output.status.success(),
         "scripts/fetch-fixtures.sh failed (needs pip + network to PyPI): {}",
@@ -38,7 +41,10 @@ pub fn sports2d_fixture() -> PathBuf {
 
 pub fn centre(person: &PersonPose) -> (f32, f32) {
     let bbox = person.r#box.expect("box");
-    (bbox.x_px + bbox.width_px / 2.0, bbox.y_px + bbox.height_px / 2.0)
+    (
+        bbox.x_px + bbox.width_px / 2.0,
+        bbox.y_px + bbox.height_px / 2.0,
+    )
 }
 
 /// Checks identity continuity: a track id never jumps further between consecutive

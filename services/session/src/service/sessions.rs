@@ -59,18 +59,32 @@ pub struct NewSession {
     pub id: String,
 }
 
+/// What a new session is made of.
+pub struct SessionSpec<'a> {
+    pub kind: pb::SessionKind,
+    pub user_id: &'a str,
+    pub title: &'a str,
+    pub exercise_id: &'a str,
+    pub subject: Option<&'a pb::Subject>,
+    pub client_results: Option<&'a pb::ClientResults>,
+    pub attributes: &'a HashMap<String, String>,
+}
+
 pub async fn prepare_session<C: ConnectionTrait>(
     ctx: &AppContext,
     db: &C,
     principal: &Principal,
-    kind: pb::SessionKind,
-    user_id: &str,
-    title: &str,
-    exercise_id: &str,
-    subject: Option<&pb::Subject>,
-    client_results: Option<&pb::ClientResults>,
-    attributes: &HashMap<String, String>,
+    spec: SessionSpec<'_>,
 ) -> Result<NewSession, Status> {
+    let SessionSpec {
+        kind,
+        user_id,
+        title,
+        exercise_id,
+        subject,
+        client_results,
+        attributes,
+    } = spec;
     let module =
         module_of(kind).ok_or_else(|| Status::invalid_argument("session kind is required"))?;
     principal.require_module(module)?;
@@ -204,19 +218,16 @@ pub async fn create(
             ));
         }
     }
-    let prepared = prepare_session(
-        ctx,
-        &ctx.db,
-        principal,
+    let spec = SessionSpec {
         kind,
-        &request.user_id,
-        &request.title,
-        &request.exercise_id,
-        request.subject.as_ref(),
-        request.client_results.as_ref(),
-        &request.attributes,
-    )
-    .await?;
+        user_id: &request.user_id,
+        title: &request.title,
+        exercise_id: &request.exercise_id,
+        subject: request.subject.as_ref(),
+        client_results: request.client_results.as_ref(),
+        attributes: &request.attributes,
+    };
+    let prepared = prepare_session(ctx, &ctx.db, principal, spec).await?;
     let txn = ctx.db.begin().await.map_err(db_status)?;
     ensure_tenant(&txn, &principal.tenant_id)
         .await

@@ -10,7 +10,7 @@ use tokio_stream::StreamExt;
 use tonic::{Status, Streaming};
 
 use super::admin::{ensure_tenant, ensure_user};
-use super::sessions::{load_authorized, prepare_session};
+use super::sessions::{SessionSpec, load_authorized, prepare_session};
 use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::db::entity::video;
@@ -198,19 +198,17 @@ async fn resolve_target(
             other => other,
         };
     check_exercise(ctx, &principal.tenant_id, &metadata.exercise_id).await?;
-    let prepared = prepare_session(
-        ctx,
-        &ctx.db,
-        principal,
+    let no_attributes = Default::default();
+    let spec = SessionSpec {
         kind,
-        &metadata.user_id,
-        &metadata.title,
-        &metadata.exercise_id,
-        metadata.subject.as_ref(),
-        None,
-        &Default::default(),
-    )
-    .await?;
+        user_id: &metadata.user_id,
+        title: &metadata.title,
+        exercise_id: &metadata.exercise_id,
+        subject: metadata.subject.as_ref(),
+        client_results: None,
+        attributes: &no_attributes,
+    };
+    let prepared = prepare_session(ctx, &ctx.db, principal, spec).await?;
     Ok((
         Target::NewSession(Box::new(prepared)),
         metadata.exercise_id.clone(),

@@ -115,7 +115,6 @@ async fn forward_progress(
     let mut last = (i32::MIN, f64::NAN);
     // Emits the stored state when it differs from the last event; true when terminal.
     let resync = |last: &mut (i32, f64)| {
-        let ctx = ctx;
         let last_seen = *last;
         async move {
             let video = full_video(ctx, video_id)

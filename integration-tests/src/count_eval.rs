@@ -1,0 +1,196 @@
+//! Rep-count evaluation over the labelled test videos: pose track (pose-inference,
+//! cached on disk) -> exercise engine -> comparison with `ground_truth.json`.
+//! Shared by the `evaluate_counts` binary and the `metrics_counts` test.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
+use fitvision_proto::v1::{AnalysisResult, PoseTrack, Subject};
+use prost::Message as _;
+
+/// One labelled clip of `ground_truth.json`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Truth {
+    pub file: String,
+    pub exercise: Option<String>,
+    pub reps: Option<i64>,
+    pub confidence: String,
+}
+
+/// Outcome on one clip.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub truth: Truth,
+    pub counted: u32,
+    pub result: AnalysisResult,
+}
+
+impl Row {
+    pub fn error(&self) -> Option<i64> {
+        self.truth.reps.map(|t| self.counted as i64 - t)
+    }
+
+    /// Labelled H or M-H: the clips the accuracy bar is judged on.
+    pub fn is_graded(&self) -> bool {
+        self.truth.reps.is_some() && matches!(self.truth.confidence.as_str(), "H" | "M-H")
+    }
+}
+
+/// `../shared/videos` as seen from the repository (or `FITVISION_VIDEOS_DIR`).
+pub fn videos_dir() -> PathBuf {
+    std::env::var_os("FITVISION_VIDEOS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/videos"))
+}
+
+/// Where pose tracks are cached between runs (`FITVISION_TRACK_CACHE`).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("FITVISION_TRACK_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks/metrics-eval"))
+}
+
+pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
+    let path = videos.join("ground_truth.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The pose track of a clip: from the cache when its key (name, size, model) matches,
+/// else extracted with the pose-inference engine and cached.
+pub fn pose_track(video: &Path, cache: &Path) -> anyhow::Result<PoseTrack> {
+    let size = std::fs::metadata(video)?.len();
+    let name = video
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("video");
+    let key = cache.join(format!("{name}.{size}.default-model.pb"));
+    if let Some(track) = std::iter::once(key.clone())
+        .chain(shared_cache_files(cache, name))
+        .find_map(|path| PoseTrack::decode(std::fs::read(path).ok()?.as_slice()).ok())
+        .filter(|t| !t.frames.is_empty())
+    {
+        return Ok(track);
+    }
+    let track = fitvision_pose_inference::extract_pose_track(video, &Default::default())
+        .with_context(|| format!("pose extraction of {}", video.display()))?;
+    std::fs::create_dir_all(cache)?;
+    let tmp = key.with_extension("tmp");
+    std::fs::write(&tmp, track.encode_to_vec())?;
+    std::fs::rename(&tmp, &key)?;
+    Ok(track)
+}
+
+/// Tracks other tools of the suite cached from the same pose engine, next to
+/// ours: `<cache>/../<video stem>.<hash>.posetrack.pb`.
+fn shared_cache_files(cache: &Path, video_name: &str) -> Vec<PathBuf> {
+    let stem = video_name.rsplit_once('.').map_or(video_name, |(s, _)| s);
+    let Some(parent) = cache.parent() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.strip_prefix(stem)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|rest| rest.ends_with(".posetrack.pb") && !rest.contains('/'))
+            })
+        })
+        .collect()
+}
+
+/// Runs every clip with a known exercise whose name contains `only` (all when empty).
+pub fn evaluate(only: &str, mut on_row: impl FnMut(&Row)) -> anyhow::Result<Vec<Row>> {
+    let videos = videos_dir();
+    let catalog = Catalog::builtin()?;
+    let mut rows = Vec::new();
+    for truth in load_truth(&videos)? {
+        let Some(exercise) = truth.exercise.clone() else {
+            continue;
+        };
+        if !truth.file.contains(only) {
+            continue;
+        }
+        let def = catalog
+            .get(&exercise)
+            .with_context(|| format!("{}: exercise {exercise:?} not in the catalog", truth.file))?;
+        let track = pose_track(&videos.join(&truth.file), &cache_dir())?;
+        let result = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())
+            .with_context(|| format!("analysing {}", truth.file))?;
+        let row = Row {
+            counted: result.rep_count,
+            truth,
+            result,
+        };
+        on_row(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The printed table with totals.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<36} {:<14} {:>4} {:>5} {:>7} {:>5}  {}\n",
+        "file", "exercise", "conf", "truth", "counted", "error", "notes"
+    );
+    for r in rows {
+        let truth = r
+            .truth
+            .reps
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into());
+        let error = r
+            .error()
+            .map(|e| format!("{e:+}"))
+            .unwrap_or_else(|| "-".into());
+        let mut notes = Vec::new();
+        for key in ["jump_height_cm", "jump_distance_cm", "cadence_per_min"] {
+            if let Some(v) = r.result.metrics.get(key) {
+                notes.push(format!("{key}={v:.1}"));
+            }
+        }
+        if r.result.mode == "timer" {
+            notes.push(format!("hold_time_s={:.1}", r.result.hold_time_s));
+        }
+        out += &format!(
+            "{:<36} {:<14} {:>4} {:>5} {:>7} {:>5}  {}\n",
+            r.truth.file,
+            r.truth.exercise.as_deref().unwrap_or("-"),
+            r.truth.confidence,
+            truth,
+            r.counted,
+            error,
+            notes.join(" ")
+        );
+    }
+    let graded: Vec<&Row> = rows.iter().filter(|r| r.is_graded()).collect();
+    let exact = graded.iter().filter(|r| r.error() == Some(0)).count();
+    let within_one = graded
+        .iter()
+        .filter(|r| r.error().is_some_and(|e| e.abs() <= 1))
+        .count();
+    let labelled: Vec<&Row> = rows.iter().filter(|r| r.truth.reps.is_some()).collect();
+    let abs_err: i64 = labelled
+        .iter()
+        .filter_map(|r| r.error())
+        .map(i64::abs)
+        .sum();
+    out += &format!(
+        "H/M-H clips: {} | exact {} ({:.0}%) | within 1: {} | all labelled: {} clips, total |error| {}\n",
+        graded.len(),
+        exact,
+        100.0 * exact as f64 / graded.len().max(1) as f64,
+        within_one,
+        labelled.len(),
+        abs_err
+    );
+    out
+}

@@ -1,0 +1,47 @@
+//! The counting bar on real videos: exact on >= 90% of the H and M-H clips,
+//! never off by more than one on them, and the counter-movement jump clip
+//! measured within 72-80 cm.
+
+#[path = "../src/count_eval.rs"]
+mod count_eval;
+
+#[test]
+fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
+    let videos = count_eval::videos_dir();
+    if !videos.join("ground_truth.json").exists() {
+        eprintln!(
+            "SKIPPED: no test videos at {} (set FITVISION_VIDEOS_DIR)",
+            videos.display()
+        );
+        return Ok(());
+    }
+    let rows = count_eval::evaluate("", |_| {})?;
+    println!("{}", count_eval::table(&rows));
+    let graded: Vec<_> = rows.iter().filter(|r| r.is_graded()).collect();
+    assert!(!graded.is_empty());
+    let exact = graded.iter().filter(|r| r.error() == Some(0)).count();
+    assert!(
+        exact as f64 >= 0.9 * graded.len() as f64,
+        "exact on {exact} of {} graded clips",
+        graded.len()
+    );
+    for r in &graded {
+        assert!(
+            r.error().is_some_and(|e| e.abs() <= 1),
+            "{} off by more than one",
+            r.truth.file
+        );
+    }
+    let jump = rows
+        .iter()
+        .find(|r| r.truth.file == "jump_cmj_overlay78cm.mp4")
+        .expect("jump clip evaluated");
+    let h = jump
+        .result
+        .metrics
+        .get("jump_height_cm")
+        .copied()
+        .unwrap_or(0.0);
+    assert!((72.0..=80.0).contains(&h), "jump height {h} cm");
+    Ok(())
+}
