@@ -50,7 +50,7 @@ fn squat_track(
     let frames = ((lead + reps as f64 * period_s + 1.0) * fps) as usize;
     synthetic::track(fps, frames, move |t| {
         let i = (t * fps).round() as usize;
-        if drop_every > 0 && i % drop_every == 0 {
+        if drop_every > 0 && i.is_multiple_of(drop_every) {
             return None;
         }
         let active = t - lead;

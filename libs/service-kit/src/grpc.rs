@@ -2,6 +2,7 @@
 //! trace-context extraction, graceful shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -41,29 +42,32 @@ impl Default for ServerArgs {
 pub struct Health {
     reporter: HealthReporter,
     service_name: &'static str,
+    /// The task that records the initial NOT_SERVING; every later change waits
+    /// for it so it can never overwrite a SERVING set just after creation.
+    initialised: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Health {
     /// `service_name` is the fully qualified gRPC service name
-    /// (see `fitvision_proto::service_names`).
+    /// (see `fitvision_proto::service_names`). Must be called inside a tokio runtime.
     pub fn new(service_name: &'static str) -> Self {
         let reporter = HealthReporter::new();
-        let health = Self {
-            reporter,
-            service_name,
-        };
         // Both the named service and the server as a whole ("") start
         // NOT_SERVING: a probe must not route traffic before models/DB are ready.
-        let reporter = health.reporter.clone();
-        tokio::spawn(async move {
-            reporter
+        let initial = reporter.clone();
+        let handle = tokio::spawn(async move {
+            initial
                 .set_service_status(service_name, ServingStatus::NotServing)
                 .await;
-            reporter
+            initial
                 .set_service_status("", ServingStatus::NotServing)
                 .await;
         });
-        health
+        Self {
+            reporter,
+            service_name,
+            initialised: Arc::new(tokio::sync::Mutex::new(Some(handle))),
+        }
     }
 
     /// Marks the service (and the server) SERVING.
@@ -77,8 +81,12 @@ impl Health {
     }
 
     async fn set(&self, status: ServingStatus) {
-        // Yield once so the initial NOT_SERVING task cannot overwrite us.
-        tokio::task::yield_now().await;
+        {
+            let mut initialised = self.initialised.lock().await;
+            if let Some(handle) = initialised.take() {
+                let _ = handle.await;
+            }
+        }
         self.reporter
             .set_service_status(self.service_name, status)
             .await;

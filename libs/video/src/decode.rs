@@ -99,7 +99,7 @@ impl VideoDecoder {
         // version, while the metadata read below is reliable in both cases.
         let auto_rotation_off = capture.set(CAP_PROP_ORIENTATION_AUTO, 0.0)?;
         let rotation = if auto_rotation_off {
-            clockwise_rotation(capture.get(CAP_PROP_ORIENTATION_META)?)?
+            clockwise_rotation(capture.get(CAP_PROP_ORIENTATION_META)?)
         } else {
             Rotation::None
         };
@@ -305,16 +305,16 @@ impl Iterator for VideoDecoder {
 /// OpenCV 4.6.x (Debian 12's) reports the display matrix angle counter-clockwise
 /// (regression opencv/opencv#22088, fixed in 4.7), every other version clockwise; a
 /// portrait phone clip would otherwise come out upside down.
-fn clockwise_rotation(orientation_meta_deg: f64) -> opencv::Result<Rotation> {
+fn clockwise_rotation(orientation_meta_deg: f64) -> Rotation {
     let version = (
-        opencv::core::get_version_major()?,
-        opencv::core::get_version_minor()?,
+        opencv::core::get_version_major(),
+        opencv::core::get_version_minor(),
     );
-    Ok(if version == (4, 6) {
+    if version == (4, 6) {
         Rotation::from_degrees(-orientation_meta_deg)
     } else {
         Rotation::from_degrees(orientation_meta_deg)
-    })
+    }
 }
 
 fn check_resolution(width: u32, height: u32) -> Result<(), VideoError> {

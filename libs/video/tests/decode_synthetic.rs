@@ -136,7 +136,9 @@ fn ffprobe_frame_times_ms(path: &Path) -> Result<Vec<f64>> {
     ensure!(output.status.success(), "ffprobe failed");
     String::from_utf8(output.stdout)?
         .lines()
-        .map(|line| Ok(line.trim_end_matches(',').parse::<f64>()? * 1000.0))
+        .map(|line| line.trim().trim_end_matches(','))
+        .filter(|line| !line.is_empty())
+        .map(|line| Ok(line.parse::<f64>()? * 1000.0))
         .collect()
 }
 

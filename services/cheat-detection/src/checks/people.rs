@@ -120,9 +120,39 @@ pub fn people_in_frame(
     if tallest <= 0.0 {
         return real.len();
     }
-    real.iter()
+    // Largest first; a detection lying mostly inside an already counted person is the same
+    // body detected twice (lying or folded poses), not a second person.
+    let mut sized: Vec<&PersonPose> = real
+        .into_iter()
         .filter(|p| box_height(p) >= params.min_relative_height * tallest)
-        .count()
+        .collect();
+    sized.sort_by(|a, b| box_area(b).total_cmp(&box_area(a)));
+    let mut kept: Vec<&PersonPose> = Vec::new();
+    for p in sized {
+        if !kept.iter().any(|k| overlap_of(p, k) >= 0.6) {
+            kept.push(p);
+        }
+    }
+    kept.len()
+}
+
+fn box_area(p: &PersonPose) -> f32 {
+    p.r#box
+        .as_ref()
+        .map_or(0.0, |b| b.width_px.max(0.0) * b.height_px.max(0.0))
+}
+
+/// Share of `a`'s box area covered by `b`'s box.
+fn overlap_of(a: &PersonPose, b: &PersonPose) -> f32 {
+    let (Some(x), Some(y)) = (a.r#box.as_ref(), b.r#box.as_ref()) else {
+        return 0.0;
+    };
+    let ix = (x.x_px + x.width_px).min(y.x_px + y.width_px) - x.x_px.max(y.x_px);
+    let iy = (x.y_px + x.height_px).min(y.y_px + y.height_px) - x.y_px.max(y.y_px);
+    if ix <= 0.0 || iy <= 0.0 {
+        return 0.0;
+    }
+    ix * iy / box_area(a).max(1e-6)
 }
 
 /// A stretch of frames where two or more people were present.
@@ -261,6 +291,14 @@ mod tests {
     fn tiny_background_figure_is_not_a_second_athlete() {
         let t = track(90, 30.0, |i| {
             vec![active(1, 100.0, 400.0, i), active(2, 900.0, 60.0, i)]
+        });
+        assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
+    }
+
+    #[test]
+    fn the_same_body_detected_twice_is_one_person() {
+        let t = track(90, 30.0, |i| {
+            vec![active(1, 100.0, 300.0, i), active(2, 105.0, 280.0, i)]
         });
         assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
     }
