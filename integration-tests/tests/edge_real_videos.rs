@@ -310,9 +310,10 @@ async fn guru_token_create_upload_and_poll_analysis() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     eprintln!(
-        "pushup_side_gym_slow.mp4 via Guru: {} (reason {}) after {:.1} s, reps={}",
+        "pushup_side_gym_slow.mp4 via Guru: {} (reason {}: {}) after {:.1} s, reps={}",
         analysis["status"],
         analysis["reason"],
+        analysis["reasonDetail"],
         started.elapsed().as_secs_f64(),
         analysis["reps"].as_array().map(Vec::len).unwrap_or(0)
     );

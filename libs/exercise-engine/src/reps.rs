@@ -171,26 +171,46 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     reps
 }
 
-/// Robust (2nd..98th percentile) range of the signal within +-`half_window_s` of each frame.
+/// Robust (2nd..98th percentile) range of the signal within +-`half_window_s` of
+/// each frame. The range changes slowly, so it is computed every quarter second
+/// and each frame takes the nearest computed window (keeps long tracks cheap).
 fn local_ranges(
     times_s: &[f64],
     signal: &[Option<f64>],
     half_window_s: f64,
 ) -> Vec<Option<(f64, f64)>> {
     let n = signal.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let span = times_s[n - 1] - times_s[0];
+    let stride = ((n as f64 / (span * 4.0).max(1.0)).round() as usize).max(1);
     let (mut from, mut to) = (0usize, 0usize);
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut computed: Vec<(usize, Option<(f64, f64)>)> = Vec::new();
+    let mut window = Vec::new();
+    for i in (0..n).step_by(stride) {
         while times_s[i] - times_s[from] > half_window_s {
             from += 1;
         }
         while to < n && times_s[to] - times_s[i] <= half_window_s {
             to += 1;
         }
-        let w: Vec<f64> = signal[from..to].iter().flatten().copied().collect();
-        out.push(stats::percentile(&w, 2.0).zip(stats::percentile(&w, 98.0)));
+        window.clear();
+        window.extend(signal[from..to].iter().flatten().copied());
+        window.sort_by(f64::total_cmp);
+        let at = |pct: f64| {
+            let rank = pct / 100.0 * (window.len() - 1) as f64;
+            let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+            window[lo] + (window[hi] - window[lo]) * (rank - lo as f64)
+        };
+        computed.push((i, (!window.is_empty()).then(|| (at(2.0), at(98.0)))));
     }
-    out
+    (0..n)
+        .map(|i| {
+            let k = ((i + stride / 2) / stride).min(computed.len() - 1);
+            computed[k].1
+        })
+        .collect()
 }
 
 #[cfg(test)]

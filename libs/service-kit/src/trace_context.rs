@@ -78,3 +78,38 @@ pub fn inject_current(headers: &mut http::HeaderMap) {
         propagator.inject_context(&context, &mut HeaderInjector(headers));
     });
 }
+
+/// The current span's context as a W3C `traceparent` value, for work that
+/// outlives the request (a queued job) and must stay in the caller's trace.
+pub fn current_traceparent() -> Option<String> {
+    let context = tracing::Span::current().context();
+    let mut headers = http::HeaderMap::new();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut HeaderInjector(&mut headers));
+    });
+    headers
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Makes the context in `traceparent` (from [`current_traceparent`]) the
+/// parent of `span` and records its `trace_id` field when the span has one.
+/// An invalid value leaves the span as it is.
+pub fn set_parent_from_traceparent(span: &tracing::Span, traceparent: &str) {
+    let mut headers = http::HeaderMap::new();
+    let Ok(value) = http::HeaderValue::from_str(traceparent) else {
+        return;
+    };
+    headers.insert("traceparent", value);
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(&headers))
+    });
+    if !parent.span().span_context().is_valid() {
+        return;
+    }
+    let _ = span.set_parent(parent);
+    if let Some(trace_id) = trace_id_of(span) {
+        span.record("trace_id", tracing::field::display(trace_id));
+    }
+}

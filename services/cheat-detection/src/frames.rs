@@ -457,6 +457,18 @@ fn compare(
         hist_distance,
         gray_diff,
         either_uniform: a.uniform || b.uniform,
+        structure_corr: structure_correlation(&a.gray, &b.gray)?,
         background_visible: a.background.is_some() && b.background.is_some(),
     })
+}
+
+/// Normalised cross-correlation of two same-size grey images (gain/offset invariant).
+fn structure_correlation(a: &Mat, b: &Mat) -> Result<f64, CheckError> {
+    if a.size()? != b.size()? || a.empty() {
+        return Ok(0.0);
+    }
+    let mut result = Mat::default();
+    imgproc::match_template_def(a, b, &mut result, imgproc::TM_CCOEFF_NORMED)?;
+    let value = f64::from(*result.at_2d::<f32>(0, 0)?);
+    Ok(if value.is_finite() { value } else { 0.0 })
 }

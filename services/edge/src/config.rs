@@ -75,8 +75,8 @@ pub struct Config {
     /// entry, `demo=true` serves the tenant's oldest completed session of that activity.
     #[arg(long = "demo-sessions", env = "FITVISION_DEMO_SESSIONS")]
     pub demo_sessions: Option<String>,
-    /// Directory of the browser page served at `/` (default: `web/dist` of the
-    /// checkout when built; otherwise a plain landing page).
+    /// Directory of the browser page served at `/`, overriding the page embedded in
+    /// the binary at build time (from `web/dist`).
     #[arg(long = "web-dir", env = "FITVISION_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
 }

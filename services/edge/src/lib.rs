@@ -19,8 +19,10 @@ pub mod signing;
 pub mod state;
 pub mod threads;
 pub mod transcode;
+pub mod units;
 pub mod upload;
 pub mod views;
+pub mod web;
 
 use std::net::SocketAddr;
 
@@ -202,16 +204,18 @@ pub fn router(state: AppState) -> Router {
         .route("/redoc", get(docs::redoc))
         .route("/redoc/assets/{name}", get(docs::redoc_asset));
     docs_routes = docs_routes.route("/landing", get(docs::landing));
-    docs_routes = match web_dir(state.config()) {
-        // The browser page (built by services/edge/web) at `/`; its index links the docs.
-        Some(dir) => docs_routes.fallback_service(
+    docs_routes = match state.config().web_dir.clone() {
+        // An override directory (FITVISION_WEB_DIR) is read from disk, for page development.
+        Some(dir) if dir.join("index.html").is_file() => docs_routes.fallback_service(
             tower_http::services::ServeDir::new(dir)
                 .append_index_html_on_directories(true)
                 .fallback(tower::service_fn(|_request| async {
                     Ok::<_, std::convert::Infallible>(not_found().await.into_response())
                 })),
         ),
-        None => docs_routes
+        // Otherwise the page embedded at build time; without one, the plain landing page.
+        _ if web::embedded_page_present() => docs_routes.fallback(embedded_page),
+        _ => docs_routes
             .route("/", get(docs::landing))
             .fallback(not_found),
     };
@@ -244,14 +248,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The web page's directory: configured, else `web/dist` of this crate's
-/// checkout when it has been built; `None` serves the plain landing page.
-fn web_dir(config: &Config) -> Option<std::path::PathBuf> {
-    let dir = config
-        .web_dir
-        .clone()
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist"));
-    dir.join("index.html").is_file().then_some(dir)
+/// The embedded browser page, else the JSON 404 of unknown routes.
+async fn embedded_page(uri: axum::http::Uri) -> axum::response::Response {
+    web::embedded_response(&uri)
+        .unwrap_or_else(|| ApiError::not_found(Family::Plain, "Not Found").into_response())
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {

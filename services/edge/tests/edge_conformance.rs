@@ -426,7 +426,14 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     assert_eq!(body["power"]["power"]["min"], json!(100.0));
     assert_eq!(body["stability"]["total_time"], json!(3.0));
     assert_eq!(body["stability"]["bar_height"]["max"], json!(1.4));
-    assert!(body["stability"]["bar_trajectory"]["yAxis"].is_array());
+    assert_eq!(
+        body["stability"]["bar_trajectory"]["xAxis"],
+        json!([0.0, 0.05, 0.02])
+    );
+    assert_eq!(
+        body["stability"]["bar_trajectory"]["yAxis"],
+        json!([0.2, 0.9, 1.4])
+    );
     assert_eq!(body["summary_text"]["power"], "Coaching about power.");
 
     let (status, threads) = json_of(

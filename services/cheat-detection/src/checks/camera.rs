@@ -30,6 +30,10 @@ pub struct CameraPair {
     pub gray_diff: f64,
     /// One of the frames is flat (fade, blank card): no geometry can be judged.
     pub either_uniform: bool,
+    /// Normalised cross-correlation of the two grey samples (-1..1), which is invariant to
+    /// a global gain and offset: a fade, an exposure change or a light switched on keeps
+    /// the picture's structure (high), a cut replaces it (low).
+    pub structure_corr: f64,
     /// Enough background around the people to match on; when the athlete fills the frame,
     /// their own movement breaks matching, so only a colour change can signal a cut.
     pub background_visible: bool,
@@ -55,6 +59,12 @@ pub struct CameraParams {
     pub zoom_jump: f64,
     /// Each cut multiplies the "continuous" belief by this: score = 100 (1 - keep^cuts).
     pub keep_per_cut: f64,
+    /// Structure correlation at or above which a photometric change is a gain change of the
+    /// same picture (fade, auto-exposure), never a cut.
+    pub same_structure_corr: f64,
+    /// Structure correlation below which the picture was replaced, even with the same
+    /// colours (a cut to another angle of the same place).
+    pub new_structure_corr: f64,
 }
 
 impl Default for CameraParams {
@@ -69,6 +79,8 @@ impl Default for CameraParams {
             scene_change_hist_distance: 0.4,
             zoom_jump: 1.35,
             keep_per_cut: 0.65,
+            same_structure_corr: 0.85,
+            new_structure_corr: 0.3,
         }
     }
 }
@@ -96,11 +108,15 @@ impl Break {
 
 /// Classifies one pair.
 pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
-    if pair.either_uniform {
+    if pair.either_uniform || pair.structure_corr >= p.same_structure_corr {
         return None;
     }
-    let photometric =
-        pair.hist_distance >= p.cut_hist_distance || pair.gray_diff >= p.cut_gray_diff;
+    // The picture's structure replaced (low correlation) is a change even when the new
+    // angle shows the same colours (the same field, the same gym from another side).
+    let restructured = pair.structure_corr < p.new_structure_corr;
+    let photometric = pair.hist_distance >= p.cut_hist_distance
+        || pair.gray_diff >= p.cut_gray_diff
+        || restructured;
     if pair.keypoints < p.min_keypoints {
         return (pair.hist_distance >= p.flat_cut_hist_distance
             && pair.gray_diff >= p.cut_gray_diff)
@@ -110,6 +126,7 @@ pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
     // grey change alone is not enough.
     if (pair.keypoints < 2 * p.min_keypoints || !pair.background_visible)
         && pair.hist_distance < p.cut_hist_distance
+        && !restructured
     {
         return None;
     }
@@ -236,6 +253,7 @@ mod tests {
             hist_distance: hist,
             gray_diff: gray,
             either_uniform: false,
+            structure_corr: 0.6,
             background_visible: true,
         }
     }
@@ -302,5 +320,17 @@ mod tests {
         let out = check(&pairs, &CameraParams::default());
         assert_eq!(out.evidence.len(), 1);
         assert!((out.score - 35.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_fade_in_keeps_the_structure_and_is_not_a_cut() {
+        let mut pairs: Vec<_> = (0..20).map(|i| pair(i, 150, 0.05, 4.0)).collect();
+        // Brightness ramps: colours and grey levels change a lot, geometry matching fails
+        // on the dark frame, but the picture is the same up to a gain.
+        pairs[2] = pair(2, 3, 0.5, 40.0);
+        pairs[2].structure_corr = 0.93;
+        assert_eq!(check(&pairs, &CameraParams::default()).score, 0.0);
+        pairs[2].structure_corr = 0.6;
+        assert!((check(&pairs, &CameraParams::default()).score - 35.0).abs() < 1e-9);
     }
 }

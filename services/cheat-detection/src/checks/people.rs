@@ -30,6 +30,10 @@ pub struct PeopleParams {
     /// A coach or spectator standing still is not a second athlete; someone exercising,
     /// walking or running is.
     pub min_activity: f64,
+    /// A person seen in at least this share of the frames is a second athlete whatever
+    /// their movement: on a short clip (a second or two) nobody moves much, and someone
+    /// of comparable size who is there nearly all the time is part of the recording.
+    pub athlete_presence: f64,
 }
 
 impl Default for PeopleParams {
@@ -42,6 +46,7 @@ impl Default for PeopleParams {
             min_run_ms: 1000.0,
             full_score_share: 0.3,
             min_activity: 0.15,
+            athlete_presence: 0.6,
         }
     }
 }
@@ -169,7 +174,23 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
         return CheckOutcome::not_assessed(MULTIPLE_PEOPLE, "no pose frames to count people in");
     }
     let period = track::frame_period_ms(track);
-    let activity = activity_by_track(track);
+    let mut activity = activity_by_track(track);
+    // Tracks present in most frames count as active (see `athlete_presence`).
+    let mut seen: HashMap<u32, usize> = HashMap::new();
+    for f in frames {
+        for p in &f.persons {
+            if p.confidence >= params.min_confidence
+                && confident_keypoints(p) >= params.min_keypoints
+            {
+                *seen.entry(p.track_id).or_default() += 1;
+            }
+        }
+    }
+    for (id, n) in seen {
+        if n as f64 >= params.athlete_presence * frames.len() as f64 {
+            activity.insert(id, f64::INFINITY);
+        }
+    }
     let counts: Vec<usize> = frames
         .iter()
         .map(|f| people_in_frame(&f.persons, &activity, params))
@@ -305,11 +326,14 @@ mod tests {
 
     #[test]
     fn a_bystander_standing_still_is_not_a_second_athlete() {
+        // Standing still for 1.5 s of a 3 s clip: long enough to count if they moved,
+        // not there most of the time.
         let t = track(90, 30.0, |i| {
-            vec![
-                active(1, 100.0, 300.0, i),
-                stick_person(2, 600.0, 100.0, 300.0),
-            ]
+            let mut v = vec![active(1, 100.0, 300.0, i)];
+            if i < 45 {
+                v.push(stick_person(2, 600.0, 100.0, 300.0));
+            }
+            v
         });
         assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
         let moving = activity_by_track(&t);
@@ -330,5 +354,19 @@ mod tests {
         let out = check(&t, &PeopleParams::default());
         assert!((out.score - 50.0).abs() < 1e-6, "{}", out.score);
         assert!(out.flagged);
+    }
+
+    #[test]
+    fn a_comparable_person_present_in_most_frames_is_a_second_athlete_even_if_still() {
+        // A 1.7 s clip: nobody moves much in that time, but the second person is there
+        // throughout at full size.
+        let t = track(100, 60.0, |_| {
+            vec![
+                stick_person(1, 100.0, 100.0, 300.0),
+                stick_person(2, 600.0, 100.0, 300.0),
+            ]
+        });
+        let out = check(&t, &PeopleParams::default());
+        assert_eq!(out.score, 100.0, "{}", out.reason);
     }
 }

@@ -40,6 +40,10 @@ pub struct TextParams {
     /// Share of samples with captions that is flagged (60) ... and scores 100.
     pub caption_share_flag: f64,
     pub caption_share_full: f64,
+    /// Text whose box reaches this close (share of the frame) to a frame border in most of
+    /// its appearances is cut off by the framing: a clock or sign on the wall. Editors place
+    /// overlays inside the frame with a margin.
+    pub border_margin: f32,
     /// Camera displacement (fraction of the frame) between two samples that is enough to
     /// see whether a text region follows the scene or stays on the screen.
     pub camera_moved: f64,
@@ -57,6 +61,7 @@ impl Default for TextParams {
             caption_share_flag: 0.25,
             caption_share_full: 0.75,
             camera_moved: 0.02,
+            border_margin: 0.005,
         }
     }
 }
@@ -126,6 +131,17 @@ fn anchoring(
     }
 }
 
+/// Whether the region touches a frame border in most appearances (see `border_margin`).
+fn clipped_by_frame(region: &Region, p: &TextParams) -> bool {
+    let m = p.border_margin;
+    let touching = region
+        .members
+        .iter()
+        .filter(|(_, b)| b.x <= m || b.y <= m || b.x + b.w >= 1.0 - m || b.y + b.h >= 1.0 - m)
+        .count();
+    2 * touching > region.members.len()
+}
+
 pub fn check(
     samples: &[TextObservation],
     camera: &CameraPath,
@@ -160,7 +176,7 @@ pub fn check(
         .iter()
         .map(|r| {
             let anchor = anchoring(samples, r, camera, p);
-            if anchor == Anchoring::Scene {
+            if anchor == Anchoring::Scene || clipped_by_frame(r, p) {
                 RegionKind::Scene
             } else if n >= 3 && r.members.len() as f64 / n as f64 >= p.static_presence {
                 RegionKind::Overlay
@@ -451,6 +467,7 @@ mod tests {
                 hist_distance: 0.05,
                 gray_diff: 3.0,
                 either_uniform: false,
+                structure_corr: 0.95,
                 background_visible: true,
             })
             .collect();
@@ -477,5 +494,22 @@ mod tests {
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, SCENE_TEXT_SCORE);
         assert!(!out.flagged);
+    }
+
+    #[test]
+    fn changing_text_cut_off_by_the_frame_border_is_scene_text() {
+        // A wall clock at the top edge of a still camera's view: its digits change, but
+        // it is cut by the framing, so it belongs to the scene, not to an overlay.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                frame(
+                    i,
+                    vec![bx(0.05, 0.0, 0.2, 0.2)],
+                    Some(if i % 2 == 0 { 250 } else { 20 }),
+                )
+            })
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert_eq!(out.score, SCENE_TEXT_SCORE, "{}", out.reason);
     }
 }

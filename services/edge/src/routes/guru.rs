@@ -604,10 +604,17 @@ fn analysis_json(session: &Session) -> Value {
     });
     if let Some(reason) = reason {
         out["reason"] = json!(reason);
+        // Guru gives only the code; the pipeline's own words tell the caller what to fix.
+        if let Some(detail) = video
+            .map(|v| v.failure_reason.as_str())
+            .filter(|d| !d.is_empty())
+        {
+            out["reasonDetail"] = json!(detail);
+        }
     }
     if let Some(result) = video.and_then(|v| v.result.as_ref())
         && session.exercise_id == "sprint"
-        && let Some(distance) = result.series.get("distance_from_start_m")
+        && let Some(distance) = result.series.get("runner_distance_m")
     {
         let progress: Vec<Value> = distance
             .values
@@ -925,7 +932,7 @@ pub async fn update_video(
 /// `GET /videos/{id}/analysis`
 #[utoipa::path(get, path = "/videos/{id}/analysis", tag = "Guru",
     params(("id" = String, Path, description = "Video id")),
-    responses((status = 200, description = "{status: Pending|Complete|Failed, reason?, domain, activity, reps[]}", body = Object),
+    responses((status = 200, description = "{status: Pending|Complete|Failed, reason? (LOW_QUALITY_POSE_ESTIMATE, UNREADABLE_VIDEO, BLOCKED_BY_AUTHENTICITY, UNKNOWN_ACTIVITY when no or an unknown activity was given, INTERNAL_ERROR), reasonDetail? (human-readable), domain, activity, reps[]}", body = Object),
         (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
     security(("bearer" = [])))]
 pub async fn get_analysis(

@@ -107,11 +107,14 @@ async fn load(
     session_id: &str,
     query: &HashMap<String, String>,
 ) -> ApiResult<Session> {
-    if demo_flag(query)? {
-        return demo_session(state, caller, activity).await;
-    }
-    let session = get_session(state, caller, session_id).await?;
-    if session.kind() != activity.kind() {
+    let units = measurement_system(query)?;
+    let demo = demo_flag(query)?;
+    let mut session = if demo {
+        demo_session(state, caller, activity).await?
+    } else {
+        get_session(state, caller, session_id).await?
+    };
+    if !demo && session.kind() != activity.kind() {
         return Err(ApiError::not_found(
             FAMILY,
             format!(
@@ -119,6 +122,12 @@ async fn load(
                 activity.title()
             ),
         ));
+    }
+    // Every read of the family reports values in the caller's measurement system.
+    for video in &mut session.videos {
+        if let Some(result) = video.result.as_mut() {
+            crate::units::convert_result(result, units);
+        }
     }
     Ok(session)
 }
@@ -281,7 +290,8 @@ fn timestamps_s(result: Option<&AnalysisResult>) -> Vec<f64> {
         .unwrap_or_default()
 }
 
-fn user_information(session: &Session) -> Value {
+/// The user block; weight in kg (lb) and height in cm (in) for metric (imperial).
+fn user_information(session: &Session, units: MeasurementSystem) -> Value {
     let user = session.user.clone().unwrap_or_default();
     let subject = session.subject.unwrap_or_default();
     let weight = if user.weight_kg > 0.0 {
@@ -294,12 +304,24 @@ fn user_information(session: &Session) -> Value {
     } else {
         subject.height_m * 100.0
     };
+    let (weight, height, weight_unit, height_unit) = match units {
+        MeasurementSystem::Imperial => (
+            weight * crate::units::LB_PER_KG,
+            height * crate::units::IN_PER_CM,
+            "lb",
+            "in",
+        ),
+        _ => (weight, height, "kg", "cm"),
+    };
+    let round1 = |v: f64| (v * 10.0).round() / 10.0;
     json!({
         "user_id": session.user_id,
         "display_name": if user.display_name.is_empty() { session.user_id.clone() } else { user.display_name },
         "age": (user.age_years > 0).then_some(user.age_years).or((subject.age_years > 0).then_some(subject.age_years)),
-        "weight": (weight > 0.0).then_some(weight),
-        "height": (height > 0.0).then_some(height),
+        "weight": (weight > 0.0).then_some(round1(weight)),
+        "height": (height > 0.0).then_some(round1(height)),
+        "weight_unit": weight_unit,
+        "height_unit": height_unit,
     })
 }
 
@@ -587,24 +609,56 @@ async fn keypoints(
 
 // ---------------------------------------------------------------- lift analysis
 
-/// First series present among candidate names.
-fn series<'a>(result: Option<&'a AnalysisResult>, names: &[&str]) -> &'a [f64] {
+/// Values of the series the metrics engine emitted under `name` (empty when absent,
+/// e.g. a clip where the bar was never seen).
+fn series<'a>(result: Option<&'a AnalysisResult>, name: &str) -> &'a [f64] {
     result
-        .and_then(|r| names.iter().find_map(|n| r.series.get(*n)))
+        .and_then(|r| r.series.get(name))
         .map(|s| s.values.as_slice())
         .unwrap_or(&[])
 }
 
-const POWER: &[&str] = &["power", "power_output", "bar_power"];
-const GRF: &[&str] = &["ground_reaction_force", "grf"];
-const BAR_VELOCITY: &[&str] = &["bar_velocity", "barbell_velocity", "bar_speed"];
-const BAR_HEIGHT: &[&str] = &["bar_height", "barbell_height"];
-const BAR_X: &[&str] = &[
-    "bar_trajectory",
-    "barbell_trajectory",
-    "bar_horizontal",
-    "bar_x",
-];
+// Series names exactly as libs/exercise-engine/src/analyzers/lift.rs emits them.
+const POWER: &str = "power_output";
+const GRF: &str = "ground_reaction_force";
+const BAR_VELOCITY: &str = "bar_velocity";
+const BAR_HEIGHT: &str = "bar_height";
+/// Horizontal bar position; its vertical partner is `barbell_trajectory_y` (= bar height).
+const BAR_X: &str = "barbell_trajectory_x";
+const BAR_Y: &str = "barbell_trajectory_y";
+const HIP_VELOCITY: &str = "hip_velocity";
+const SHIN_ANGLE: &str = "shin_angle";
+const HIP_HEIGHT: &str = "hip_height";
+const TORSO_ANGLE: &str = "torso_angle";
+const HIP_ANGLE: &str = "hip_angle";
+const KNEE_ANGLE: &str = "knee_angle";
+const SHOULDER_HEIGHT: &str = "vertical_shoulder_height";
+
+/// The series blocks of `lift-analysis/` (seed 001), one value per `timestamps` entry.
+fn lift_series_sections(result: Option<&AnalysisResult>) -> Value {
+    json!({
+        "key_metrics": {
+            "power_output": series(result, POWER),
+            "ground_reaction_force": series(result, GRF),
+            "barbell_velocity": series(result, BAR_VELOCITY),
+        },
+        "body_positioning": {
+            "hip_velocity": series(result, HIP_VELOCITY),
+            "shin_angle": series(result, SHIN_ANGLE),
+            "hip_height": series(result, HIP_HEIGHT),
+            "torso_angle": series(result, TORSO_ANGLE),
+        },
+        "joint_angles": {
+            "hip_angle": series(result, HIP_ANGLE),
+            "knee_angle": series(result, KNEE_ANGLE),
+        },
+        "barbell_positioning": {
+            "bar_height": series(result, BAR_HEIGHT),
+            "barbell_trajectory": series(result, BAR_X),
+            "vertical_shoulder_height": series(result, SHOULDER_HEIGHT),
+        },
+    })
+}
 
 /// `GET /weightlifting/sessions/{id}/lift-analysis/`
 pub async fn lift_analysis(
@@ -642,33 +696,18 @@ pub async fn lift_analysis(
     }
     let comments =
         completed_texts(&state, &caller, FAMILY, &session, RECOMMENDATION_PURPOSE).await?;
+    let sections = lift_series_sections(result);
     Ok(Json(json!({
         "session_id": session.session_id,
         "exercise": session.exercise_id,
-        "key_metrics": {
-            "power_output": series(result, POWER),
-            "ground_reaction_force": series(result, GRF),
-            "barbell_velocity": series(result, BAR_VELOCITY),
-        },
-        "body_positioning": {
-            "hip_velocity": series(result, &["hip_velocity"]),
-            "shin_angle": series(result, &["shin_angle", "left_shin_angle", "right_shin_angle"]),
-            "hip_height": series(result, &["hip_height"]),
-            "torso_angle": series(result, &["torso_angle", "trunk_angle"]),
-        },
-        "joint_angles": {
-            "hip_angle": series(result, &["hip_angle", "left_hip_angle", "right_hip_angle"]),
-            "knee_angle": series(result, &["knee_angle", "left_knee_angle", "right_knee_angle"]),
-        },
-        "barbell_positioning": {
-            "bar_height": series(result, BAR_HEIGHT),
-            "barbell_trajectory": series(result, BAR_X),
-            "vertical_shoulder_height": series(result, &["vertical_shoulder_height", "shoulder_height"]),
-        },
+        "key_metrics": sections["key_metrics"],
+        "body_positioning": sections["body_positioning"],
+        "joint_angles": sections["joint_angles"],
+        "barbell_positioning": sections["barbell_positioning"],
         "phase_data": phase_data,
         "chart_data": chart_data,
         "timestamps": timestamps_s(result),
-        "user_information": user_information(&session),
+        "user_information": user_information(&session, measurement_system(&query)?),
         "session_date": date_dmy(session.created_at.as_ref()),
         "comments": comments,
     })))
@@ -687,6 +726,23 @@ fn min_max_values(values: &[f64]) -> Value {
     })
 }
 
+/// The series blocks of `summary/` (seed 001): velocity, power and stability.
+fn summary_sections(result: Option<&AnalysisResult>) -> Value {
+    let bar_height = min_max_values(series(result, BAR_HEIGHT));
+    json!({
+        "velocity": { "bar_velocity": min_max_values(series(result, BAR_VELOCITY)) },
+        "power": {
+            "ground_reaction_force": min_max_values(series(result, GRF)),
+            "power": min_max_values(series(result, POWER)),
+        },
+        "stability": {
+            "total_time": result.map(|r| r.duration_s).unwrap_or(0.0),
+            "bar_height": { "max": bar_height["max"], "values": bar_height["values"] },
+            "bar_trajectory": { "xAxis": series(result, BAR_X), "yAxis": series(result, BAR_Y) },
+        },
+    })
+}
+
 /// `GET /{activity}/sessions/{id}/summary/`
 pub async fn summary(
     state: AppState,
@@ -697,22 +753,15 @@ pub async fn summary(
 ) -> ApiResult<Json<Value>> {
     let session = load(&state, &caller, activity, &session_id, &query).await?;
     let result = result_of(&session);
-    let bar_height = min_max_values(series(result, BAR_HEIGHT));
+    let sections = summary_sections(result);
     let mut body = json!({
         "session_id": session.session_id,
         "exercise_type": title_case(&session.exercise_id),
-        "velocity": { "bar_velocity": min_max_values(series(result, BAR_VELOCITY)) },
-        "power": {
-            "ground_reaction_force": min_max_values(series(result, GRF)),
-            "power": min_max_values(series(result, POWER)),
-        },
-        "stability": {
-            "total_time": result.map(|r| r.duration_s).unwrap_or(0.0),
-            "bar_height": { "max": bar_height["max"], "values": bar_height["values"] },
-            "bar_trajectory": { "xAxis": series(result, BAR_X), "yAxis": series(result, BAR_HEIGHT) },
-        },
+        "velocity": sections["velocity"],
+        "power": sections["power"],
+        "stability": sections["stability"],
         "metrics": scalar_metrics(result),
-        "user_information": user_information(&session),
+        "user_information": user_information(&session, measurement_system(&query)?),
         "session_date": date_dmy(session.created_at.as_ref()),
     });
     let texts = completed_texts(&state, &caller, FAMILY, &session, SUMMARY_PURPOSE).await?;
@@ -836,7 +885,7 @@ macro_rules! activity_handlers {
     ($activity:expr, $tag:literal, $create_path:literal, $details_path:literal, $export_path:literal, $summary_path:literal,
      $create:ident, $details:ident, $export:ident, $summary:ident, $create_summary:ident) => {
         #[utoipa::path(post, path = $create_path, tag = $tag,
-            params(("measurement_system" = Option<String>, Query, description = "'metric' (default) or 'imperial': unit of barbell_mass")),
+            params(("measurement_system" = Option<String>, Query, description = "'metric' (default) or 'imperial': unit of barbell_mass (kg or lb; default 100 kg / 220 lb)")),
             request_body(content_type = "multipart/form-data", content = Object,
                 description = "user_id (required), video (file, required), exercise_name (required), session_name, barbell_mass (default 100 kg / 220 lb), body_joint_angles (comma-separated: ankle, knee, elbow, hip, shoulder; default all)"),
             responses((status = 200, description = "{session_id, title}", body = Object),
@@ -856,7 +905,8 @@ macro_rules! activity_handlers {
 
         #[utoipa::path(get, path = $details_path, tag = $tag,
             params(("session_id" = String, Path, description = "Session id"),
-                ("demo" = Option<bool>, Query, description = "true: the pre-analysed demo session (the tenant's first successfully analysed session of this activity, or the configured one)")),
+                ("demo" = Option<bool>, Query, description = "true: the pre-analysed demo session (the tenant's first successfully analysed session of this activity, or the configured one)"),
+                ("measurement_system" = Option<String>, Query, description = "'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.")),
             responses((status = 200, description = "{session_id, analyzed_video_url, video_url, created_at {date DD/MM/YYYY, time HH:MM AM/PM}, exercise, user_name, activity, title, metrics, angles, report_metrics, all_timestamps}", body = Object),
                 (status = 400, description = "Invalid parameters"), (status = 401, description = "Missing or invalid access token"),
                 (status = 403, description = "Insufficient privileges"), (status = 404, description = "Session not found or invalid activity")),
@@ -873,7 +923,8 @@ macro_rules! activity_handlers {
 
         #[utoipa::path(get, path = $export_path, tag = $tag,
             params(("session_id" = String, Path, description = "Session id"),
-                ("demo" = Option<bool>, Query, description = "true: the demo session")),
+                ("demo" = Option<bool>, Query, description = "true: the demo session"),
+                ("measurement_system" = Option<String>, Query, description = "'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.")),
             responses((status = 200, description = "{keypoints, angles, all_timestamps, metrics, activity}", body = Object),
                 (status = 400, description = "Invalid parameters"), (status = 401, description = "Missing or invalid access token"),
                 (status = 403, description = "Insufficient privileges"), (status = 404, description = "Session not found or invalid activity")),
@@ -889,7 +940,8 @@ macro_rules! activity_handlers {
 
         #[utoipa::path(get, path = $summary_path, tag = $tag,
             params(("session_id" = String, Path, description = "Session id"),
-                ("demo" = Option<bool>, Query, description = "true: the demo session")),
+                ("demo" = Option<bool>, Query, description = "true: the demo session"),
+                ("measurement_system" = Option<String>, Query, description = "'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.")),
             responses((status = 200, description = "{summary_text?, exercise_type, velocity, power, stability, user_information, session_date}", body = Object),
                 (status = 400, description = "Invalid parameters"), (status = 401, description = "Token missing or expired"),
                 (status = 403, description = "Forbidden"), (status = 404, description = "Session not found")),
@@ -964,7 +1016,8 @@ activity_handlers!(
 /// `GET /weightlifting/sessions/{session_id}/lift-analysis/`
 #[utoipa::path(get, path = "/weightlifting/sessions/{session_id}/lift-analysis/", tag = "Weightlifting",
     params(("session_id" = String, Path, description = "Session id"),
-        ("demo" = Option<bool>, Query, description = "true: the demo session")),
+        ("demo" = Option<bool>, Query, description = "true: the demo session"),
+                ("measurement_system" = Option<String>, Query, description = "'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.")),
     responses((status = 200, description = "{exercise, key_metrics, body_positioning, joint_angles, barbell_positioning, phase_data {phase: {image_url}}, chart_data, user_information, session_date, comments}", body = Object),
         (status = 400, description = "Invalid parameters"), (status = 401, description = "Missing/invalid token"),
         (status = 403, description = "Forbidden"), (status = 404, description = "Session does not exist")),
@@ -1033,6 +1086,141 @@ pub async fn session_management_analyzed_video(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fitvision_proto::v1::Series;
+
+    /// An analysis carrying every series libs/exercise-engine's lift analyser emits,
+    /// each filled with its own index so a wrong mapping shows.
+    fn lift_result() -> AnalysisResult {
+        let names = [
+            ("bar_height", "m"),
+            ("barbell_trajectory_x", "m"),
+            ("barbell_trajectory_y", "m"),
+            ("bar_velocity", "m/s"),
+            ("bar_speed", "m/s"),
+            ("power_output", "W"),
+            ("ground_reaction_force", "N"),
+            ("hip_height", "m"),
+            ("hip_velocity", "m/s"),
+            ("vertical_shoulder_height", "m"),
+            ("knee_angle", "deg"),
+            ("hip_angle", "deg"),
+            ("torso_angle", "deg"),
+            ("shin_angle", "deg"),
+        ];
+        let mut result = AnalysisResult {
+            series_timestamps_ms: vec![0.0, 100.0, 200.0],
+            duration_s: 0.2,
+            ..Default::default()
+        };
+        for (index, (name, unit)) in names.iter().enumerate() {
+            let base = index as f64 * 10.0;
+            result.series.insert(
+                (*name).into(),
+                Series {
+                    unit: (*unit).into(),
+                    values: vec![base + 1.0, base + 3.0, base + 2.0],
+                },
+            );
+        }
+        result
+    }
+
+    fn first(value: &Value) -> f64 {
+        value[0].as_f64().expect("a non-empty numeric series")
+    }
+
+    #[test]
+    fn lift_analysis_maps_every_seed_key_onto_the_engine_series() {
+        let result = lift_result();
+        let sections = lift_series_sections(Some(&result));
+        let expected = [
+            ("key_metrics", "power_output", "power_output"),
+            (
+                "key_metrics",
+                "ground_reaction_force",
+                "ground_reaction_force",
+            ),
+            ("key_metrics", "barbell_velocity", "bar_velocity"),
+            ("body_positioning", "hip_velocity", "hip_velocity"),
+            ("body_positioning", "shin_angle", "shin_angle"),
+            ("body_positioning", "hip_height", "hip_height"),
+            ("body_positioning", "torso_angle", "torso_angle"),
+            ("joint_angles", "hip_angle", "hip_angle"),
+            ("joint_angles", "knee_angle", "knee_angle"),
+            ("barbell_positioning", "bar_height", "bar_height"),
+            (
+                "barbell_positioning",
+                "barbell_trajectory",
+                "barbell_trajectory_x",
+            ),
+            (
+                "barbell_positioning",
+                "vertical_shoulder_height",
+                "vertical_shoulder_height",
+            ),
+        ];
+        for (section, key, engine_name) in expected {
+            let values = &sections[section][key];
+            assert_eq!(
+                values.as_array().map(Vec::len),
+                Some(result.series_timestamps_ms.len()),
+                "{section}.{key}"
+            );
+            assert_eq!(
+                first(values),
+                result.series[engine_name].values[0],
+                "{section}.{key} must come from {engine_name}"
+            );
+        }
+    }
+
+    #[test]
+    fn summary_sections_give_min_max_and_trajectory_axes() {
+        let result = lift_result();
+        let sections = summary_sections(Some(&result));
+        let velocity = &result.series["bar_velocity"].values;
+        assert_eq!(
+            sections["velocity"]["bar_velocity"]["min"],
+            json!(velocity[0])
+        );
+        assert_eq!(
+            sections["velocity"]["bar_velocity"]["max"],
+            json!(velocity[1])
+        );
+        assert_eq!(
+            sections["velocity"]["bar_velocity"]["values"],
+            json!(velocity)
+        );
+        assert_eq!(
+            sections["power"]["power"]["values"],
+            json!(result.series["power_output"].values)
+        );
+        assert_eq!(
+            sections["power"]["ground_reaction_force"]["max"],
+            json!(result.series["ground_reaction_force"].values[1])
+        );
+        assert_eq!(sections["stability"]["total_time"], json!(0.2));
+        assert_eq!(
+            sections["stability"]["bar_height"]["max"],
+            json!(result.series["bar_height"].values[1])
+        );
+        assert_eq!(
+            sections["stability"]["bar_trajectory"]["xAxis"],
+            json!(result.series["barbell_trajectory_x"].values)
+        );
+        assert_eq!(
+            sections["stability"]["bar_trajectory"]["yAxis"],
+            json!(result.series["barbell_trajectory_y"].values)
+        );
+    }
+
+    #[test]
+    fn missing_analysis_gives_empty_series_not_errors() {
+        let sections = lift_series_sections(None);
+        assert_eq!(sections["key_metrics"]["power_output"], json!([]));
+        let summary = summary_sections(None);
+        assert_eq!(summary["velocity"]["bar_velocity"]["max"], Value::Null);
+    }
 
     #[test]
     fn angle_names_follow_the_export_abbreviations() {

@@ -182,7 +182,19 @@ fn analysis(exercise_id: &str) -> AnalysisResult {
             ),
             ("bar_velocity".into(), series("m/s", vec![0.0, 1.8, 0.2])),
             ("bar_height".into(), series("m", vec![0.2, 0.9, 1.4])),
-            ("power".into(), series("W", vec![100.0, 2400.0, 300.0])),
+            // Names as libs/exercise-engine's lift analyser emits them.
+            (
+                "power_output".into(),
+                series("W", vec![100.0, 2400.0, 300.0]),
+            ),
+            (
+                "barbell_trajectory_x".into(),
+                series("m", vec![0.0, 0.05, 0.02]),
+            ),
+            (
+                "barbell_trajectory_y".into(),
+                series("m", vec![0.2, 0.9, 1.4]),
+            ),
         ]),
         series_timestamps_ms: vec![0.0, 500.0, 1000.0],
         phases: vec![

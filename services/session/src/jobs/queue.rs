@@ -70,11 +70,35 @@ pub struct JobQueue {
     backoff: Backoff,
 }
 
+/// Payload key holding the enqueuing request's W3C `traceparent`, so the
+/// worker's run (and every gRPC call it makes) joins the caller's trace.
+pub const TRACEPARENT_KEY: &str = "traceparent";
+
+/// The payload as stored: the job's own fields plus the current trace context.
+fn stored_payload(payload: &serde_json::Value) -> String {
+    let mut payload = payload.clone();
+    if let (serde_json::Value::Object(fields), Some(traceparent)) = (
+        &mut payload,
+        fitvision_service_kit::trace_context::current_traceparent(),
+    ) {
+        fields
+            .entry(TRACEPARENT_KEY)
+            .or_insert(serde_json::Value::String(traceparent));
+    }
+    payload.to_string()
+}
+
+/// The trace context stored with a job, if its enqueuer had one.
+pub fn traceparent_of(job: &job::Model) -> Option<String> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload).ok()?;
+    payload.get(TRACEPARENT_KEY)?.as_str().map(str::to_owned)
+}
+
 fn new_model(new: &NewJob, now: i64) -> job::ActiveModel {
     job::ActiveModel {
         id: Set(new_id()),
         kind: Set(new.kind.clone()),
-        payload: Set(new.payload.to_string()),
+        payload: Set(stored_payload(&new.payload)),
         dedupe_key: Set(new.dedupe_key.clone()),
         state: Set(STATE_QUEUED.to_owned()),
         attempts: Set(0),
@@ -126,7 +150,7 @@ impl JobQueue {
                 let mut active: job::ActiveModel = existing.into();
                 active.state = Set(STATE_QUEUED.to_owned());
                 active.attempts = Set(0);
-                active.payload = Set(new.payload.to_string());
+                active.payload = Set(stored_payload(&new.payload));
                 active.run_after = Set(now);
                 active.lease_owner = Set(None);
                 active.lease_expires_at = Set(None);

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::queue::{JobQueue, Retry};
 use crate::db::entity::job;
@@ -107,14 +108,20 @@ impl Worker {
     }
 
     async fn run_job(&self, job: job::Model, shutdown: &CancellationToken) {
-        let span =
-            tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
-        let _entered = span.enter();
-        drop(_entered);
+        let span = tracing::info_span!(
+            "job",
+            id = %job.id,
+            kind = %job.kind,
+            attempt = job.attempts,
+            trace_id = tracing::field::Empty,
+        );
+        if let Some(traceparent) = super::queue::traceparent_of(&job) {
+            fitvision_service_kit::trace_context::set_parent_from_traceparent(&span, &traceparent);
+        }
         let lease_lost = CancellationToken::new();
         let heartbeat = self.spawn_heartbeat(&job, lease_lost.clone());
         let outcome = tokio::select! {
-            outcome = self.handler.run(&job) => Some(outcome),
+            outcome = self.handler.run(&job).instrument(span) => Some(outcome),
             () = lease_lost.cancelled() => None,
             () = shutdown.cancelled() => None,
         };

@@ -188,10 +188,14 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         )
         .await?
         .ok_or_else(|| {
-            StepError::VideoFailed(
-                pb::FailureCode::UnknownExercise,
-                format!("unknown exercise '{}'", model.exercise_id),
-            )
+            let message = if model.exercise_id.is_empty() {
+                "no exercise was given for this video, so it cannot be analysed: \
+                 set its exercise (activity) and upload it again"
+                    .to_owned()
+            } else {
+                format!("unknown exercise '{}'", model.exercise_id)
+            };
+            StepError::VideoFailed(pb::FailureCode::UnknownExercise, message)
         })?;
         let exercise_choice = if exercise.is_library {
             pb::analyze_request::Exercise::ExerciseId(exercise.id.clone())
@@ -303,13 +307,11 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
                         0.0
                     };
                     let message = format!("decoding {percent:.0}%");
-                    // Overall progress: decoding is the first 60%.
                     set_progress_raw(
                         ctx,
                         &model.id,
                         pb::ProgressStage::Decoding,
-                        percent * 0.6,
-                        percent,
+                        decoding_share(percent),
                         &message,
                     )
                     .await?;
@@ -445,6 +447,12 @@ async fn store_step(
     }
 }
 
+/// Overall pipeline percent for a decoding percent: pose decoding is the
+/// first 60% of the pipeline (the `PosesDone` mark).
+fn decoding_share(decoding_percent: f64) -> f64 {
+    decoding_percent.clamp(0.0, 100.0) * 0.6
+}
+
 async fn set_progress(
     ctx: &AppContext,
     video_id: &str,
@@ -474,13 +482,14 @@ async fn set_progress(
     Ok(())
 }
 
-/// Decoding progress: the event carries the decoding percent, the row the overall percent.
+/// Decoding progress: event and row both carry the overall percent (one
+/// monotonic series for watchers, whether live or resynced from the row);
+/// the message names the decoding percent.
 async fn set_progress_raw(
     ctx: &AppContext,
     video_id: &str,
     stage: pb::ProgressStage,
     overall: f64,
-    stage_percent: f64,
     message: &str,
 ) -> Result<(), StepError> {
     video::Entity::update_many()
@@ -492,7 +501,7 @@ async fn set_progress_raw(
     ctx.progress.publish(pb::WatchVideoResponse {
         video_id: video_id.to_owned(),
         stage: stage as i32,
-        percent: stage_percent,
+        percent: overall,
         message: message.to_owned(),
         video: None,
     });

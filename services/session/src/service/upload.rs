@@ -169,7 +169,13 @@ async fn resolve_target(
         } else {
             metadata.exercise_id.clone()
         };
-        check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
+        // A pre-declared video may leave its exercise open (Guru's `activity` is
+        // optional): the bytes are kept, pose and authenticity still run, and the
+        // pipeline's metrics step fails it with UNKNOWN_EXERCISE and a clear reason
+        // instead of refusing the upload.
+        if !exercise_id.is_empty() {
+            check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
+        }
         return Ok((Target::Pending(Box::new(pending)), exercise_id));
     }
     if !metadata.session_id.is_empty() {

@@ -152,8 +152,13 @@ async fn forward_progress(
             () = sender.closed() => return Ok(()),
         };
         let Some(event) = next else { continue };
-        last = (event.stage, event.percent);
         let terminal = is_terminal_stage(event.stage);
+        // Percent only moves forward for a watcher: a stale row read racing a
+        // live event, or a retried job restarting its steps, is not news.
+        if !terminal && event.percent < last.1 {
+            continue;
+        }
+        last = (event.stage, event.percent);
         let event = if terminal && event.video.is_none() {
             // Terminal events always carry the final video.
             let (stored, _) = resync(&mut last).await?;

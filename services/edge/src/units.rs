@@ -1,0 +1,137 @@
+//! `measurement_system=imperial` for the weightlifting/jumping/running reads (seeds
+//! 001/004): the analysis is stored in SI and converted here, per value unit.
+//!
+//! Series carry their unit (`Series.unit`); scalar metrics carry it as a key suffix
+//! (`max_bar_height_m`), which is renamed with the value so a key never lies about
+//! its unit. Conversions: m -> ft, cm -> in, m/s -> ft/s, N -> lbf, kg -> lb.
+//! Unchanged: W, deg, s, counts and scores.
+
+use fitvision_proto::v1::{AnalysisResult, MeasurementSystem};
+
+const FT_PER_M: f64 = 1.0 / 0.3048;
+pub const IN_PER_CM: f64 = 1.0 / 2.54;
+pub const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
+const LBF_PER_N: f64 = 1.0 / 4.448_221_615_260_5;
+
+/// Imperial unit and factor for an SI series unit; `None` keeps the value.
+pub fn imperial_unit(unit: &str) -> Option<(&'static str, f64)> {
+    match unit {
+        "m" => Some(("ft", FT_PER_M)),
+        "cm" => Some(("in", IN_PER_CM)),
+        "m/s" => Some(("ft/s", FT_PER_M)),
+        "N" => Some(("lbf", LBF_PER_N)),
+        "kg" => Some(("lb", LB_PER_KG)),
+        _ => None,
+    }
+}
+
+/// Imperial key and factor for a metric key ending in an SI unit suffix.
+fn imperial_metric_key(key: &str) -> Option<(String, f64)> {
+    // Longest suffix first: `_m_s` before `_m`.
+    const SUFFIXES: [(&str, &str, f64); 5] = [
+        ("_m_s", "_ft_s", FT_PER_M),
+        ("_cm", "_in", IN_PER_CM),
+        ("_m", "_ft", FT_PER_M),
+        ("_kg", "_lb", LB_PER_KG),
+        ("_n", "_lbf", LBF_PER_N),
+    ];
+    SUFFIXES.iter().find_map(|(si, imperial, factor)| {
+        key.strip_suffix(si)
+            .map(|stem| (format!("{stem}{imperial}"), *factor))
+    })
+}
+
+/// Rounds like the engine does (3 decimals) so converted figures stay readable.
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Converts an analysis in place to the requested system (no-op for metric).
+pub fn convert_result(result: &mut AnalysisResult, system: MeasurementSystem) {
+    if system != MeasurementSystem::Imperial {
+        return;
+    }
+    for series in result.series.values_mut() {
+        if let Some((unit, factor)) = imperial_unit(&series.unit) {
+            series.unit = unit.to_owned();
+            for value in &mut series.values {
+                *value = round3(*value * factor);
+            }
+        }
+    }
+    let metrics = std::mem::take(&mut result.metrics);
+    result.metrics = metrics
+        .into_iter()
+        .map(|(key, value)| match imperial_metric_key(&key) {
+            Some((imperial, factor)) => (imperial, round3(value * factor)),
+            None => (key, value),
+        })
+        .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fitvision_proto::v1::Series;
+
+    fn sample() -> AnalysisResult {
+        let mut result = AnalysisResult::default();
+        for (name, unit, value) in [
+            ("bar_height", "m", 0.3048),
+            ("bar_velocity", "m/s", 3.048),
+            ("ground_reaction_force", "N", 4.448_221_615_260_5),
+            ("power_output", "W", 1500.0),
+            ("knee_angle", "deg", 90.0),
+        ] {
+            result.series.insert(
+                name.into(),
+                Series {
+                    unit: unit.into(),
+                    values: vec![value, 0.0],
+                },
+            );
+        }
+        result.metrics.insert("max_bar_velocity_m_s".into(), 3.048);
+        result.metrics.insert("max_bar_height_m".into(), 0.6096);
+        result
+            .metrics
+            .insert("barbell_mass_kg".into(), 0.453_592_37);
+        result
+            .metrics
+            .insert("max_grf_n".into(), 4.448_221_615_260_5);
+        result.metrics.insert("jump_height_cm".into(), 2.54);
+        result.metrics.insert("max_power_w".into(), 1500.0);
+        result
+    }
+
+    #[test]
+    fn imperial_converts_every_si_unit_and_keeps_watts_and_degrees() {
+        let mut result = sample();
+        convert_result(&mut result, MeasurementSystem::Imperial);
+        let series = |name: &str| {
+            (
+                result.series[name].unit.clone(),
+                result.series[name].values[0],
+            )
+        };
+        assert_eq!(series("bar_height"), ("ft".into(), 1.0));
+        assert_eq!(series("bar_velocity"), ("ft/s".into(), 10.0));
+        assert_eq!(series("ground_reaction_force"), ("lbf".into(), 1.0));
+        assert_eq!(series("power_output"), ("W".into(), 1500.0));
+        assert_eq!(series("knee_angle"), ("deg".into(), 90.0));
+        assert_eq!(result.metrics["max_bar_velocity_ft_s"], 10.0);
+        assert_eq!(result.metrics["max_bar_height_ft"], 2.0);
+        assert_eq!(result.metrics["barbell_mass_lb"], 1.0);
+        assert_eq!(result.metrics["max_grf_lbf"], 1.0);
+        assert_eq!(result.metrics["jump_height_in"], 1.0);
+        assert_eq!(result.metrics["max_power_w"], 1500.0);
+        assert!(!result.metrics.contains_key("max_bar_height_m"));
+    }
+
+    #[test]
+    fn metric_is_untouched() {
+        let mut result = sample();
+        convert_result(&mut result, MeasurementSystem::Metric);
+        assert_eq!(result, sample());
+    }
+}
