@@ -29,3 +29,6 @@ cargo build --workspace --bins --locked
 
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
+
+step "browser test (chromium + playwright-core)"
+bash scripts/browser-test.sh

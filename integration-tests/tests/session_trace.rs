@@ -81,8 +81,12 @@ async fn edge_trace_id_reaches_the_pipeline_workers_downstream_calls() {
     for service in services {
         assert!(
             traced.iter().any(|line| line.contains(service)),
-            "no gRPC call to {service} carries the edge's trace id {trace_id}; traced lines:\n{}",
-            traced.join("\n")
+            "no gRPC call to {service} carries the edge's trace id {trace_id}; traced lines:\n{}\nall gRPC call lines:\n{}",
+            traced.join("\n"),
+            logs.lines()
+                .filter(|line| line.contains("kind=\"grpc\"") && line.contains("on_response"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }

@@ -72,7 +72,8 @@ fn per_side(side: Option<Side>, f: impl Fn(Side) -> Option<f64>) -> Option<f64> 
 /// Raw per-frame values of `spec` (no cleaning).
 pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>> {
     let n = subject.len();
-    let unit = subject.body_unit_px().unwrap_or(1.0);
+    // Only length signals need the body unit (a percentile over every frame).
+    let unit = || subject.body_unit_px().unwrap_or(1.0);
     match spec {
         SignalSpec::JointAngle { joint, side } => {
             let Some(angle) = JointAngle::parse(joint) else {
@@ -106,6 +107,7 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
             relative_to,
         } => {
             let ground = ground_y(subject);
+            let unit = unit();
             let side = side_of(*side, subject, spec);
             let y_of = |i: usize, name: &str| {
                 if name == "nose" {
@@ -130,6 +132,7 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
             let (Some(a), Some(b)) = (Joint::parse(from), Joint::parse(to)) else {
                 return vec![None; n];
             };
+            let unit = unit();
             (0..n)
                 .map(|i| Some(subject.point(i, a)?.distance(subject.point(i, b)?) / unit))
                 .collect()
@@ -174,13 +177,15 @@ pub fn detrend(subject: &SubjectTrack, x: &[Option<f64>], window_s: f64) -> Vec<
     }
     let half = ((window_s * subject.sample_rate_hz / 2.0).round() as usize).max(1);
     let n = x.len();
+    let mut window = Vec::with_capacity(2 * half + 1);
     (0..n)
         .map(|i| {
             let v = x[i]?;
             let lo = i.saturating_sub(half);
             let hi = (i + half + 1).min(n);
-            let w: Vec<f64> = x[lo..hi].iter().flatten().copied().collect();
-            Some(v - stats::median(&w)?)
+            window.clear();
+            window.extend(x[lo..hi].iter().flatten().copied());
+            Some(v - stats::median_in_place(&mut window)?)
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 //! Signals are `Option<f64>` per frame: `None` = not measured (person missing,
 //! keypoint not confident). Every function keeps the frame count unchanged.
 
-use crate::stats::median;
+use crate::stats::median_in_place;
 
 /// Drops samples whose confidence is below `min_score`.
 pub fn gate_by_confidence(values: &[f64], scores: &[f64], min_score: f64) -> Vec<Option<f64>> {
@@ -37,11 +37,13 @@ pub fn hampel(
         if window.len() < 3 {
             continue;
         }
-        let Some(med) = median(&window) else { continue };
+        let Some(med) = median_in_place(&mut window) else {
+            continue;
+        };
         for w in window.iter_mut() {
             *w = (*w - med).abs();
         }
-        let mad = median(&window).unwrap_or(0.0);
+        let mad = median_in_place(&mut window).unwrap_or(0.0);
         let limit = (n_sigmas * 1.4826 * mad).max(min_deviation);
         if (v - med).abs() > limit {
             out[i] = None;

@@ -78,6 +78,8 @@ struct CameraFrame {
     /// Background mask (people removed) when the people leave enough background.
     background: Option<Mat>,
     uniform: bool,
+    /// Mean grey level, to see a global gain change (fade, exposure).
+    brightness: f64,
 }
 
 const THUMB_WIDTH: i32 = 64;
@@ -290,7 +292,7 @@ fn camera_frame(
     };
     let mut gray = Mat::default();
     imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
-    let (_, std) = mean_std(&gray)?;
+    let (brightness, std) = mean_std(&gray)?;
 
     // Hue-saturation histogram: robust to the athlete moving, sensitive to a new place.
     let mut hsv = Mat::default();
@@ -357,6 +359,7 @@ fn camera_frame(
         descriptors,
         background: use_mask.then_some(mask),
         uniform: std < UNIFORM_STD,
+        brightness,
     })
 }
 
@@ -458,6 +461,8 @@ fn compare(
         gray_diff,
         either_uniform: a.uniform || b.uniform,
         structure_corr: structure_correlation(&a.gray, &b.gray)?,
+        gain: (b.brightness.max(1.0) / a.brightness.max(1.0))
+            .max(a.brightness.max(1.0) / b.brightness.max(1.0)),
         background_visible: a.background.is_some() && b.background.is_some(),
     })
 }

@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::metadata::AsciiMetadataValue;
+use tracing::Instrument;
 
 use crate::error::{ApiError, Family};
 use crate::state::AppState;
@@ -219,12 +220,16 @@ fn start_upload(
         .metadata_mut()
         .insert("authorization", plan.authorization.clone());
     let mut client = state.session();
-    let call = tokio::spawn(async move {
-        let response = client.upload_video(request).await?.into_inner();
-        response
-            .video
-            .ok_or_else(|| tonic::Status::internal("upload answered without a video"))
-    });
+    // In the request's span, so the call (and the jobs it enqueues) carry its trace context.
+    let call = tokio::spawn(
+        async move {
+            let response = client.upload_video(request).await?.into_inner();
+            response
+                .video
+                .ok_or_else(|| tonic::Status::internal("upload answered without a video"))
+        }
+        .in_current_span(),
+    );
     (tx, call)
 }
 

@@ -4,22 +4,43 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
 use fitvision_pose_inference::PoseOptions;
 use fitvision_proto::v1::PoseTrack;
 
 const COVERAGE_FPS: f64 = 10.0;
 
+/// The clip's track at `target_fps`, computed once per test process: the pull-up clips
+/// serve both the coverage and the portrait-agreement test.
 fn track(name: &str, target_fps: f64) -> Option<PoseTrack> {
+    type Cache = Mutex<HashMap<(String, u64), PoseTrack>>;
+    static TRACKS: OnceLock<Cache> = OnceLock::new();
     let dir = common::shared_videos()?;
+    let key = (name.to_owned(), target_fps.to_bits());
+    let cache = TRACKS.get_or_init(Cache::default);
+    if let Some(track) = cache.lock().expect("track cache").get(&key) {
+        return Some(track.clone());
+    }
     let options = PoseOptions {
         target_fps,
         ..PoseOptions::default()
     };
+    let started = Instant::now();
     let (track, _) = common::engine()
         .extract(&dir.join(name), &options)
         .unwrap_or_else(|error| panic!("{name}: {error}"));
+    eprintln!(
+        "{name}: {} frames analysed in {:.1} s",
+        track.frames.len(),
+        started.elapsed().as_secs_f64()
+    );
+    cache
+        .lock()
+        .expect("track cache")
+        .insert(key, track.clone());
     Some(track)
 }
 

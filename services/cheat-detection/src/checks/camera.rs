@@ -34,6 +34,8 @@ pub struct CameraPair {
     /// a global gain and offset: a fade, an exposure change or a light switched on keeps
     /// the picture's structure (high), a cut replaces it (low).
     pub structure_corr: f64,
+    /// Global brightness change between the samples as a factor >= 1 (1 = same level).
+    pub gain: f64,
     /// Enough background around the people to match on; when the athlete fills the frame,
     /// their own movement breaks matching, so only a colour change can signal a cut.
     pub background_visible: bool,
@@ -59,9 +61,11 @@ pub struct CameraParams {
     pub zoom_jump: f64,
     /// Each cut multiplies the "continuous" belief by this: score = 100 (1 - keep^cuts).
     pub keep_per_cut: f64,
-    /// Structure correlation at or above which a photometric change is a gain change of the
-    /// same picture (fade, auto-exposure), never a cut.
-    pub same_structure_corr: f64,
+    /// A brightness change of at least `fade_gain` with the structure still correlated at
+    /// `fade_structure_corr` is a fade or exposure change of the same picture, never a cut
+    /// (a cut to another angle with a different exposure keeps a lower correlation).
+    pub fade_gain: f64,
+    pub fade_structure_corr: f64,
     /// Structure correlation below which the picture was replaced, even with the same
     /// colours (a cut to another angle of the same place).
     pub new_structure_corr: f64,
@@ -79,7 +83,8 @@ impl Default for CameraParams {
             scene_change_hist_distance: 0.4,
             zoom_jump: 1.35,
             keep_per_cut: 0.65,
-            same_structure_corr: 0.85,
+            fade_gain: 1.2,
+            fade_structure_corr: 0.85,
             new_structure_corr: 0.3,
         }
     }
@@ -108,7 +113,8 @@ impl Break {
 
 /// Classifies one pair.
 pub fn classify(pair: &CameraPair, p: &CameraParams) -> Option<Break> {
-    if pair.either_uniform || pair.structure_corr >= p.same_structure_corr {
+    let fade = pair.gain >= p.fade_gain && pair.structure_corr >= p.fade_structure_corr;
+    if pair.either_uniform || fade {
         return None;
     }
     // The picture's structure replaced (low correlation) is a change even when the new
@@ -254,6 +260,7 @@ mod tests {
             gray_diff: gray,
             either_uniform: false,
             structure_corr: 0.6,
+            gain: 1.0,
             background_visible: true,
         }
     }
@@ -328,9 +335,11 @@ mod tests {
         // Brightness ramps: colours and grey levels change a lot, geometry matching fails
         // on the dark frame, but the picture is the same up to a gain.
         pairs[2] = pair(2, 3, 0.5, 40.0);
-        pairs[2].structure_corr = 0.93;
+        pairs[2].structure_corr = 0.9;
+        pairs[2].gain = 1.6;
         assert_eq!(check(&pairs, &CameraParams::default()).score, 0.0);
-        pairs[2].structure_corr = 0.6;
+        // The same brightness change with the picture replaced is a cut.
+        pairs[2].structure_corr = 0.2;
         assert!((check(&pairs, &CameraParams::default()).score - 35.0).abs() < 1e-9);
     }
 }

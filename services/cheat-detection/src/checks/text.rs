@@ -468,6 +468,7 @@ mod tests {
                 gray_diff: 3.0,
                 either_uniform: false,
                 structure_corr: 0.95,
+                gain: 1.0,
                 background_visible: true,
             })
             .collect();
