@@ -243,20 +243,19 @@ pub async fn create(
         } else {
             pending.exercise_id.clone()
         };
-        if exercise_id.is_empty() {
-            return Err(Status::invalid_argument(
-                "an exercise (activity) is required for a video",
-            ));
-        }
-        if crate::catalog::resolve(
-            &txn,
-            &principal.tenant_id,
-            ctx.library_tenant(),
-            &exercise_id,
-        )
-        .await
-        .map_err(db_status)?
-        .is_none()
+        // The exercise may stay open (Guru's `activity` is optional): the upload is
+        // accepted and the pipeline fails the video with UNKNOWN_EXERCISE and a
+        // clear reason (see pipeline/steps.rs), instead of refusing it here.
+        if !exercise_id.is_empty()
+            && crate::catalog::resolve(
+                &txn,
+                &principal.tenant_id,
+                ctx.library_tenant(),
+                &exercise_id,
+            )
+            .await
+            .map_err(db_status)?
+            .is_none()
         {
             return Err(Status::invalid_argument(format!(
                 "unknown exercise '{exercise_id}'"
