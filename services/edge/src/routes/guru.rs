@@ -270,23 +270,7 @@ async fn load_with(
     state: &AppState,
     request: tonic::Request<GetSessionRequest>,
 ) -> ApiResult<Session> {
-    let session = state
-        .session()
-        .get_session(request)
-        .await
-        .map_err(|s| match s.code() {
-            tonic::Code::NotFound | tonic::Code::PermissionDenied => {
-                ApiError::not_found(FAMILY, "Not Found")
-            }
-            _ => ApiError::from_status(FAMILY, &s),
-        })?
-        .into_inner()
-        .session
-        .ok_or_else(|| ApiError::not_found(FAMILY, "Not Found"))?;
-    if session.kind() != SessionKind::Video {
-        return Err(ApiError::not_found(FAMILY, "Not Found"));
-    }
-    Ok(session)
+    super::load_session_of_kind(state, request, FAMILY, SessionKind::Video, "Not Found").await
 }
 
 async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {

@@ -63,25 +63,17 @@ fn exercise_type_of(catalog_id: &str) -> &str {
 }
 
 async fn load(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<Session> {
-    let session = state
-        .session()
-        .get_session(caller.request(GetSessionRequest {
-            session_id: session_id.to_owned(),
-        }))
-        .await
-        .map_err(|s| match s.code() {
-            tonic::Code::NotFound | tonic::Code::PermissionDenied => {
-                ApiError::not_found(FAMILY, "Session not found")
-            }
-            _ => ApiError::from_status(FAMILY, &s),
-        })?
-        .into_inner()
-        .session
-        .ok_or_else(|| ApiError::not_found(FAMILY, "Session not found"))?;
-    if session.kind() != SessionKind::Workout {
-        return Err(ApiError::not_found(FAMILY, "Session not found"));
-    }
-    Ok(session)
+    let request = caller.request(GetSessionRequest {
+        session_id: session_id.to_owned(),
+    });
+    super::load_session_of_kind(
+        state,
+        request,
+        FAMILY,
+        SessionKind::Workout,
+        "Session not found",
+    )
+    .await
 }
 
 /// Metrics of one analysed video in seed 000's flat shape.
