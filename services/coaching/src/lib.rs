@@ -35,7 +35,7 @@ pub use service::CoachingServer;
 pub struct Config {
     /// Address the gRPC server binds.
     #[arg(
-        long = "coaching-addr",
+        long = "addr",
         env = "FITVISION_COACHING_ADDR",
         default_value = "127.0.0.1:50055"
     )]
