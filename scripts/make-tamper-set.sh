@@ -14,6 +14,7 @@
 #   SOURCE_DIR  default ../shared/videos relative to the repo (FITVISION_VIDEOS overrides)
 #   OUT_DIR     default /var/tmp/fitvision-tamper (FITVISION_TAMPER_DIR overrides)
 #   FITVISION_TAMPER_BASES  space-separated base clip names (default: three clean H clips)
+#   FITVISION_TAMPER_EDITS  space-separated subset of the edits above (default: all six)
 # Idempotent: existing outputs are kept.
 set -euo pipefail
 
@@ -22,6 +23,7 @@ SRC="${1:-${FITVISION_VIDEOS:-$REPO/../shared/videos}}"
 OUT="${2:-${FITVISION_TAMPER_DIR:-/var/tmp/fitvision-tamper}}"
 BASES=(${FITVISION_TAMPER_BASES:-pushup_side_tiny_426x226 squat_side_3reps pullup_back_gym})
 FONT="${FITVISION_TAMPER_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf}"
+EDITS=" ${FITVISION_TAMPER_EDITS:-text splice sidebyside loop speedup2x duplicate} "
 
 [[ -d "$SRC" ]] || { echo "source videos not found: $SRC" >&2; exit 1; }
 [[ -f "$FONT" ]] || { echo "font not found: $FONT (set FITVISION_TAMPER_FONT)" >&2; exit 1; }
@@ -33,9 +35,10 @@ probe() { # probe FILE FIELD
   ffprobe -v error -select_streams v:0 -show_entries "stream=$2" -of csv=p=0 "$1" | head -1
 }
 
-make() { # make OUTPUT ffmpeg-args...
+make() { # make OUTPUT ffmpeg-args...   (OUTPUT ends in __<edit>.mp4)
   local out="$1"; shift
-  if [[ -s "$out" ]]; then return; fi
+  local edit="${out##*__}"; edit="${edit%.mp4}"
+  if [[ "$EDITS" != *" $edit "* || -s "$out" ]]; then return; fi
   ffmpeg -nostdin -loglevel error -y "$@" "${ENC[@]}" "$out.tmp.mp4"
   mv "$out.tmp.mp4" "$out"
   echo "made $(basename "$out")"

@@ -5,6 +5,9 @@
 //! Tests that need `../shared/videos` call [`videos_dir`] and skip with a
 //! message when it is absent (CI always has it).
 
+pub mod edge_http;
+pub mod session_audit;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -12,7 +15,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use fitvision_proto::v1::session_service_client::SessionServiceClient;
-use fitvision_proto::v1::{UploadMetadata, UploadVideoRequest, Video, upload_video_request};
+use fitvision_proto::v1::{
+    CreateApiKeyRequest, ProgressStage, Role, UploadMetadata, UploadVideoRequest, Video,
+    WatchVideoRequest, WatchVideoResponse, upload_video_request,
+};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -45,6 +51,18 @@ pub fn shared_video(name: &str) -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// A clip's counted truth from `ground_truth.json`: (exercise id, reps).
+/// `None` when the clip is not listed or has no counted reps.
+pub fn ground_truth(name: &str) -> Option<(String, u32)> {
+    let text = std::fs::read_to_string(videos_dir()?.join("ground_truth.json")).ok()?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&text).ok()?;
+    let entry = entries.iter().find(|e| e["file"] == name)?;
+    Some((
+        entry["exercise"].as_str()?.to_owned(),
+        u32::try_from(entry["reps"].as_u64()?).ok()?,
+    ))
 }
 
 /// A binary of this workspace built in the same profile as the running test.
@@ -125,38 +143,20 @@ impl Suite {
     }
 
     pub async fn start_with_env(extra_env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let binary = workspace_binary("fitvision");
-        anyhow::ensure!(
-            binary.is_file(),
-            "{} is missing: run `cargo build --workspace --bins` first",
-            binary.display()
-        );
-        let data_dir = tempfile::tempdir()?;
-        let log_path = data_dir.path().join("suite.log");
-        let log = std::fs::File::create(&log_path)?;
-        let ports = Ports::pick();
+        Self::start_on(tempfile::tempdir()?, extra_env).await
+    }
+
+    /// Starts the suite on `data_dir`, which may hold the database and
+    /// objects of an earlier run (a restart sees them as they were left).
+    /// The log is appended to `suite.log` in that directory.
+    pub async fn start_on(
+        data_dir: tempfile::TempDir,
+        extra_env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let admin_key = format!("test-admin-{}", std::process::id());
-        let mut command = Command::new(&binary);
-        command
-            .arg("serve")
-            .arg("--data-dir")
-            .arg(data_dir.path().join("data"))
-            .args(["--edge-port", &ports.edge.to_string()])
-            .args(["--session-port", &ports.session.to_string()])
-            .args(["--pose-port", &ports.pose.to_string()])
-            .args(["--cheat-port", &ports.cheat.to_string()])
-            .args(["--metrics-port", &ports.metrics.to_string()])
-            .args(["--coaching-port", &ports.coaching.to_string()])
-            .env("FITVISION_ADMIN_KEY", &admin_key)
-            .env("RUST_LOG", "info,ort=warn")
-            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        for (key, value) in extra_env {
-            command.env(key, value);
-        }
-        let child = command.spawn().context("spawn fitvision serve")?;
+        let log_path = data_dir.path().join("suite.log");
+        let ports = Ports::pick();
+        let child = spawn_serve(data_dir.path(), &log_path, &ports, &admin_key, extra_env)?;
         let mut suite = Self {
             child: Some(child),
             ports,
@@ -168,6 +168,90 @@ impl Suite {
         Ok(suite)
     }
 
+    /// Starts the suite again on this suite's data directory (after
+    /// [`kill9`](Self::kill9) or [`terminate`](Self::terminate)), on fresh
+    /// ports, with the same admin key; the log continues in the same file.
+    pub async fn restart(&mut self, extra_env: &[(&str, &str)]) -> anyhow::Result<()> {
+        anyhow::ensure!(self.child.is_none(), "the suite is still running");
+        self.ports = Ports::pick();
+        let child = spawn_serve(
+            self.data_dir.path(),
+            &self.log_path,
+            &self.ports,
+            &self.admin_key,
+            extra_env,
+        )?;
+        self.child = Some(child);
+        self.wait_until_ready(Duration::from_secs(300)).await
+    }
+
+    /// Kills the process with SIGKILL (no drain, no cleanup: a crash) and
+    /// reaps it. The data directory stays for [`restart`](Self::restart).
+    pub fn kill9(&mut self) -> anyhow::Result<ExitStatus> {
+        let mut child = self.child.take().context("suite already stopped")?;
+        // std's Child::kill sends SIGKILL on Unix.
+        child.kill()?;
+        Ok(child.wait()?)
+    }
+
+    /// The directory `fitvision serve` was given as `--data-dir`.
+    pub fn data_path(&self) -> PathBuf {
+        self.data_dir.path().join("data")
+    }
+
+    /// The SQLite database of the session service.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_path().join("session.db")
+    }
+
+    /// The local object store's root directory.
+    pub fn objects_path(&self) -> PathBuf {
+        self.data_path().join("objects")
+    }
+}
+
+/// Spawns `fitvision serve` on `data_dir` with its output appended to `log_path`.
+fn spawn_serve(
+    data_dir: &Path,
+    log_path: &Path,
+    ports: &Ports,
+    admin_key: &str,
+    extra_env: &[(&str, &str)],
+) -> anyhow::Result<Child> {
+    let binary = workspace_binary("fitvision");
+    anyhow::ensure!(
+        binary.is_file(),
+        "{} is missing: run `cargo build --workspace --bins` first",
+        binary.display()
+    );
+    let log = std::fs::File::options()
+        .create(true)
+        .append(true)
+        .open(log_path)?;
+    let mut command = Command::new(&binary);
+    command
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir.join("data"))
+        .args(["--edge-port", &ports.edge.to_string()])
+        .args(["--session-port", &ports.session.to_string()])
+        .args(["--pose-port", &ports.pose.to_string()])
+        .args(["--cheat-port", &ports.cheat.to_string()])
+        .args(["--metrics-port", &ports.metrics.to_string()])
+        .args(["--coaching-port", &ports.coaching.to_string()])
+        .env("FITVISION_ADMIN_KEY", admin_key)
+        .env("RUST_LOG", "info,ort=warn")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    for (key, value) in extra_env {
+        command.env(key, value);
+    }
+    command.spawn().context("spawn fitvision serve")
+}
+
+impl Suite {
     async fn wait_until_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         for (port, _) in self.ports.grpc() {
@@ -287,6 +371,125 @@ impl Suite {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Session-service helpers for tests that drive uploads by hand.
+impl Suite {
+    /// Streams `metadata` then `chunks` as the holder of `api_key`; the
+    /// service's answer as is (a refusal is the `Status`).
+    pub async fn upload_chunks(
+        &self,
+        api_key: &str,
+        metadata: UploadMetadata,
+        chunks: Vec<Vec<u8>>,
+    ) -> anyhow::Result<Result<Video, tonic::Status>> {
+        let mut messages = vec![UploadVideoRequest {
+            payload: Some(upload_video_request::Payload::Metadata(metadata)),
+        }];
+        messages.extend(chunks.into_iter().map(|chunk| UploadVideoRequest {
+            payload: Some(upload_video_request::Payload::Chunk(chunk)),
+        }));
+        let request = with_api_key(api_key, tokio_stream::iter(messages))?;
+        let mut client = self.session_client().await?;
+        Ok(client
+            .upload_video(request)
+            .await
+            .map(|response| response.into_inner().video.unwrap_or_default()))
+    }
+
+    /// Follows a video's progress stream (as the admin) until its terminal
+    /// event; returns every event received.
+    pub async fn watch_to_end(
+        &self,
+        video_id: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<WatchVideoResponse>> {
+        let request = with_api_key(
+            &self.admin_key,
+            WatchVideoRequest {
+                video_id: video_id.to_owned(),
+            },
+        )?;
+        let mut stream = self
+            .session_client()
+            .await?
+            .watch_video(request)
+            .await?
+            .into_inner();
+        let mut events = Vec::new();
+        let followed = tokio::time::timeout(timeout, async {
+            while let Some(event) = stream.message().await? {
+                let terminal = event.stage == ProgressStage::Completed as i32
+                    || event.stage == ProgressStage::Failed as i32;
+                events.push(event);
+                if terminal {
+                    return Ok(());
+                }
+            }
+            anyhow::bail!("the progress stream ended before a terminal event")
+        })
+        .await;
+        match followed {
+            Ok(result) => result.map(|()| events),
+            Err(_) => anyhow::bail!(
+                "no terminal event for video {video_id} within {timeout:?}; events so far: {events:?}"
+            ),
+        }
+    }
+
+    /// Creates an API key (as the platform admin) for `user_id` of `tenant_id`.
+    pub async fn create_api_key(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> anyhow::Result<String> {
+        let request = with_api_key(
+            &self.admin_key,
+            CreateApiKeyRequest {
+                user_id: user_id.to_owned(),
+                role: role as i32,
+                scopes: Vec::new(),
+                tenant_id: tenant_id.to_owned(),
+            },
+        )?;
+        Ok(self
+            .session_client()
+            .await?
+            .create_api_key(request)
+            .await?
+            .into_inner()
+            .api_key)
+    }
+
+    /// Every file under the object store (relative paths, sorted), staged
+    /// multipart files included.
+    pub fn stored_files(&self) -> Vec<String> {
+        let root = self.objects_path();
+        let mut files = Vec::new();
+        let mut folders = vec![root.clone()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if let Ok(relative) = path.strip_prefix(&root) {
+                    files.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+}
+
+/// A request carrying `authorization: API-KEY <key>`.
+pub fn with_api_key<T>(key: &str, message: T) -> anyhow::Result<tonic::Request<T>> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("API-KEY {key}").parse()?);
+    Ok(request)
 }
 
 impl Drop for Suite {

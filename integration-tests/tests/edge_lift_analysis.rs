@@ -5,35 +5,12 @@
 //! on structure (every documented key present, series aligned with `all_timestamps`,
 //! imperial values converted), never on snatch-specific figures.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use fitvision_integration_tests::edge_http::{Body, Edge, api_key, video_part};
 use fitvision_integration_tests::{Suite, shared_video};
-use reqwest::multipart::{Form, Part};
-use serde_json::{Value, json};
-
-fn video_part(path: &Path) -> Part {
-    let bytes = std::fs::read(path).expect("video readable");
-    Part::bytes(bytes)
-        .file_name(path.file_name().unwrap().to_string_lossy().into_owned())
-        .mime_str("video/mp4")
-        .unwrap()
-}
-
-async fn get_json(client: &reqwest::Client, url: &str, auth: &str) -> (u16, Value) {
-    let response = client
-        .get(url)
-        .header("authorization", auth)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text })),
-    )
-}
+use reqwest::multipart::Form;
+use serde_json::Value;
 
 fn array_len(value: &Value) -> usize {
     value
@@ -48,9 +25,8 @@ async fn lift_analysis_and_summary_follow_seed_001_with_imperial_units() {
         return;
     };
     let suite = Suite::start().await.expect("suite starts");
-    let edge = suite.edge_url();
-    let auth = format!("API-KEY {}", suite.admin_key);
-    let client = reqwest::Client::new();
+    let edge = Edge::new(suite.edge_url());
+    let auth = api_key(&suite.admin_key);
 
     let form = Form::new()
         .text("user_id", "lifter-1")
@@ -58,44 +34,33 @@ async fn lift_analysis_and_summary_follow_seed_001_with_imperial_units() {
         .text("session_name", "Barbell clip")
         .text("barbell_mass", "60")
         .part("video", video_part(&clip));
-    let response = client
-        .post(format!("{edge}/weightlifting/sessions/"))
-        .header("authorization", &auth)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = edge
+        .post("/weightlifting/sessions/", &auth, Body::Form(form))
+        .await;
     assert_eq!(status, 200, "{body}");
     let id = body["session_id"].as_str().unwrap().to_owned();
 
-    let deadline = Instant::now() + Duration::from_secs(600);
-    let details = loop {
-        let (status, body) = get_json(
-            &client,
-            &format!("{edge}/weightlifting/sessions/{id}/"),
+    let details = edge
+        .poll(
+            &format!("/weightlifting/sessions/{id}/"),
             &auth,
+            Duration::from_secs(600),
+            |body| {
+                ["completed", "failed", "blocked"]
+                    .contains(&body["status"].as_str().unwrap_or_default())
+            },
         )
         .await;
-        assert_eq!(status, 200, "{body}");
-        let state = body["status"].as_str().unwrap_or_default().to_owned();
-        if ["completed", "failed", "blocked"].contains(&state.as_str()) || Instant::now() > deadline
-        {
-            break body;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
     assert_eq!(details["status"], "completed", "{details}");
     let frames = array_len(&details["all_timestamps"]);
     assert!(frames > 10, "{frames} analysed samples");
 
-    let (status, lift) = get_json(
-        &client,
-        &format!("{edge}/weightlifting/sessions/{id}/lift-analysis/"),
-        &auth,
-    )
-    .await;
+    let (status, lift) = edge
+        .get(
+            &format!("/weightlifting/sessions/{id}/lift-analysis/"),
+            &auth,
+        )
+        .await;
     assert_eq!(status, 200, "{lift}");
     let documented = [
         ("key_metrics", "power_output"),
@@ -134,8 +99,8 @@ async fn lift_analysis_and_summary_follow_seed_001_with_imperial_units() {
     assert!(lift["user_information"].is_object());
     assert_eq!(lift["session_date"].as_str().unwrap().len(), 10);
 
-    let summary_url = format!("{edge}/weightlifting/sessions/{id}/summary/");
-    let (status, summary) = get_json(&client, &summary_url, &auth).await;
+    let summary_path = format!("/weightlifting/sessions/{id}/summary/");
+    let (status, summary) = edge.get(&summary_path, &auth).await;
     assert_eq!(status, 200, "{summary}");
     let velocity = &summary["velocity"]["bar_velocity"];
     assert!(velocity["values"].is_array());
@@ -146,12 +111,12 @@ async fn lift_analysis_and_summary_follow_seed_001_with_imperial_units() {
     assert!(summary["stability"]["bar_trajectory"]["yAxis"].is_array());
 
     // Imperial: lengths in ft (x 3.28084), angles unchanged.
-    let (status, imperial) = get_json(
-        &client,
-        &format!("{edge}/weightlifting/sessions/{id}/lift-analysis/?measurement_system=imperial"),
-        &auth,
-    )
-    .await;
+    let (status, imperial) = edge
+        .get(
+            &format!("/weightlifting/sessions/{id}/lift-analysis/?measurement_system=imperial"),
+            &auth,
+        )
+        .await;
     assert_eq!(status, 200, "{imperial}");
     let metric_hip = lift["body_positioning"]["hip_height"].as_array().unwrap();
     let imperial_hip = imperial["body_positioning"]["hip_height"]
@@ -165,12 +130,12 @@ async fn lift_analysis_and_summary_follow_seed_001_with_imperial_units() {
         lift["joint_angles"]["knee_angle"],
         imperial["joint_angles"]["knee_angle"]
     );
-    let (status, bad) = get_json(
-        &client,
-        &format!("{summary_url}?measurement_system=furlongs"),
-        &auth,
-    )
-    .await;
+    let (status, bad) = edge
+        .get(
+            &format!("{summary_path}?measurement_system=furlongs"),
+            &auth,
+        )
+        .await;
     assert_eq!(status, 400, "{bad}");
     assert!(bad["error"].is_string(), "{bad}");
 }

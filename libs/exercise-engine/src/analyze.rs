@@ -10,9 +10,10 @@ use crate::analyzers;
 use crate::definition::{AnalyzerKind, ExerciseDefinition, Mode, SignalSpec};
 use crate::form::{self, SignalCache};
 use crate::hold;
+use crate::plate::PlateObservation;
 use crate::reps::{self, RepSpan};
 use crate::series::{self, presentable};
-use crate::signals;
+use crate::signals::{self, SignalStore};
 use crate::subject::{DEFAULT_MIN_SCORE, SubjectTrack};
 
 /// Body mass assumed for calories when the subject's is unknown (adult mean).
@@ -30,10 +31,11 @@ pub enum AnalysisError {
 }
 
 /// Inputs beyond the track and subject.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnalyzeOptions {
-    /// Apparent diameter of a standard 450 mm plate, when the caller detected one.
-    pub plate_diameter_px: Option<f64>,
+    /// A plate of known size seen in the video: the scale (preferred to the
+    /// subject's height) and, for lifts, the bar position where located.
+    pub plate: Option<PlateObservation>,
     /// Keypoints below this confidence are ignored.
     pub min_keypoint_score: f64,
 }
@@ -41,7 +43,7 @@ pub struct AnalyzeOptions {
 impl Default for AnalyzeOptions {
     fn default() -> Self {
         Self {
-            plate_diameter_px: None,
+            plate: None,
             min_keypoint_score: DEFAULT_MIN_SCORE,
         }
     }
@@ -54,6 +56,8 @@ pub struct Context<'a> {
     pub params: Subject,
     pub options: AnalyzeOptions,
     pub result: AnalysisResult,
+    /// Cleaned signals at the definition's cut-off, shared by every step.
+    pub signals: SignalStore,
 }
 
 impl Context<'_> {
@@ -65,8 +69,9 @@ impl Context<'_> {
     pub fn pixels_per_metre(&self) -> Option<f64> {
         if let Some(ppm) = self
             .options
-            .plate_diameter_px
-            .and_then(scale::pixels_per_metre_from_plate)
+            .plate
+            .as_ref()
+            .and_then(PlateObservation::pixels_per_metre)
         {
             return Some(ppm);
         }
@@ -119,26 +124,28 @@ impl Context<'_> {
         }
     }
 
+    /// The cleaned signal of `spec` at the definition's cut-off (computed once).
+    pub fn followed(&mut self, spec: &SignalSpec) -> &Vec<Option<f64>> {
+        self.signals.followed(&self.subject, spec)
+    }
+
     /// Cleaned signals for every spec the definition's analyses, checks and hold use.
-    pub fn signal_cache(&self) -> SignalCache {
+    pub fn signal_cache(&mut self) -> SignalCache {
+        let def = self.def;
         let mut specs: Vec<&SignalSpec> = Vec::new();
-        specs.extend(self.def.analyses.iter().filter_map(|a| a.signal.as_ref()));
+        specs.extend(def.analyses.iter().filter_map(|a| a.signal.as_ref()));
         specs.extend(
-            self.def
-                .form_checks
+            def.form_checks
                 .iter()
                 .filter_map(|c| c.rule.signal.as_ref()),
         );
-        if let Some(h) = &self.def.hold {
+        if let Some(h) = &def.hold {
             specs.extend(h.conditions.iter().map(|c| &c.signal));
         }
         let mut cache = HashMap::new();
         for spec in specs {
             if !cache.contains_key(spec) {
-                cache.insert(
-                    spec.clone(),
-                    signals::followed_signal(&self.subject, spec, self.def.filter_cutoff_hz),
-                );
+                cache.insert(spec.clone(), self.followed(spec).clone());
             }
         }
         cache
@@ -187,6 +194,7 @@ pub fn analyze(
         },
     )?;
     let n = subject.len();
+    let mut signals = SignalStore::new(def.filter_cutoff_hz);
     let accurate = (0..n)
         .filter(|&i| subject.body_confidence(i) >= ACCURATE_POSE_CONFIDENCE)
         .count();
@@ -197,15 +205,16 @@ pub fn analyze(
         duration_s: form::round2(subject.duration_s()),
         subject_track_id: subject.track_id,
         series_timestamps_ms: subject.timestamps_ms.clone(),
-        series: series::angle_series(&subject, def.filter_cutoff_hz),
+        series: series::angle_series(&subject, &mut signals),
         ..Default::default()
     };
     let mut ctx = Context {
         def,
         subject,
         params: *params,
-        options: *options,
+        options: options.clone(),
         result,
+        signals,
     };
     if ctx.result.pose_accuracy < 0.3 {
         ctx.warn(
@@ -238,8 +247,8 @@ pub fn generic_reps(ctx: &mut Context) {
         ctx.warn("definition has no signal/rep rules: nothing to count");
         return;
     };
-    let clean = signals::followed_signal(&ctx.subject, &spec, ctx.def.filter_cutoff_hz);
-    let followed = signals::detrend(&ctx.subject, &clean, rules.detrend_s);
+    let clean = ctx.signals.followed(&ctx.subject, &spec);
+    let followed = signals::detrend(&ctx.subject, clean, rules.detrend_s);
     if followed.iter().all(|v| v.is_none()) {
         ctx.warn("the followed body parts were never confidently visible");
     }

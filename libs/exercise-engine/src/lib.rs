@@ -5,12 +5,14 @@
 //! - [`subject`]: picks and cleans the person to follow out of a pose track.
 //! - [`signals`]: turns a signal spec into a clean per-frame series.
 //! - [`reps`]: generic rep segmentation with hysteresis and gates.
+//! - [`plate`]: a plate of known size seen in the video (scale, bar position).
 //! - [`analyze()`]: runs a definition on a track and fills an `AnalysisResult`;
 //!   specialised analysers in [`analyzers`] add jumps, sprints and lifts.
 
 pub mod analyzers;
 pub mod catalog;
 pub mod definition;
+pub mod plate;
 pub mod reps;
 pub mod signals;
 pub mod subject;
@@ -25,3 +27,4 @@ mod series;
 pub use analyze::{AnalysisError, AnalyzeOptions, analyze};
 pub use catalog::Catalog;
 pub use definition::{DefinitionError, ExerciseDefinition};
+pub use plate::{PlateError, PlateObservation, PlateSighting};

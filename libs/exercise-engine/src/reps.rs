@@ -14,7 +14,7 @@
 //! from the first time the start position is reached: the start-position gate.
 //! A gap in the signal longer than half the maximum rep duration resets the gate.
 
-use fitvision_kinematics::stats;
+use fitvision_kinematics::stats::{self, SortedWindow};
 
 use crate::definition::{RepRules, StartPosition};
 
@@ -174,6 +174,7 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
 /// Robust (2nd..98th percentile) range of the signal within +-`half_window_s` of
 /// each frame. The range changes slowly, so it is computed every quarter second
 /// and each frame takes the nearest computed window (keeps long tracks cheap).
+/// The window only moves forwards, so it is kept sorted incrementally.
 fn local_ranges(
     times_s: &[f64],
     signal: &[Option<f64>],
@@ -187,23 +188,22 @@ fn local_ranges(
     let stride = ((n as f64 / (span * 4.0).max(1.0)).round() as usize).max(1);
     let (mut from, mut to) = (0usize, 0usize);
     let mut computed: Vec<(usize, Option<(f64, f64)>)> = Vec::new();
-    let mut window = Vec::new();
+    let mut window = SortedWindow::default();
     for i in (0..n).step_by(stride) {
         while times_s[i] - times_s[from] > half_window_s {
+            if let Some(v) = signal[from] {
+                window.remove(v);
+            }
             from += 1;
         }
         while to < n && times_s[to] - times_s[i] <= half_window_s {
+            if let Some(v) = signal[to] {
+                window.insert(v);
+            }
             to += 1;
         }
-        window.clear();
-        window.extend(signal[from..to].iter().flatten().copied());
-        window.sort_by(f64::total_cmp);
-        let at = |pct: f64| {
-            let rank = pct / 100.0 * (window.len() - 1) as f64;
-            let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
-            window[lo] + (window[hi] - window[lo]) * (rank - lo as f64)
-        };
-        computed.push((i, (!window.is_empty()).then(|| (at(2.0), at(98.0)))));
+        let range = window.percentile(2.0).zip(window.percentile(98.0));
+        computed.push((i, range));
     }
     (0..n)
         .map(|i| {

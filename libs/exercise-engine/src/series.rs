@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 
+use fitvision_kinematics::angles::JointAngle;
 use fitvision_kinematics::clean;
+use fitvision_kinematics::schema::Side;
 use fitvision_proto::v1::Series;
 
 use crate::definition::{SideChoice, SignalSpec};
-use crate::signals;
+use crate::signals::SignalStore;
 use crate::subject::SubjectTrack;
 
 /// Fills every gap (interpolating inside, holding the nearest value at the ends)
@@ -37,19 +39,25 @@ pub fn series(unit: &str, values: Vec<f64>) -> Series {
     }
 }
 
-/// Left/right knee, hip, elbow, shoulder and ankle angles plus trunk and shin inclination.
-pub fn angle_series(subject: &SubjectTrack, cutoff_hz: f64) -> HashMap<String, Series> {
+/// Left/right knee, hip, elbow, shoulder and ankle angles plus trunk and shin
+/// inclination. A "left" series is the left limb only, never the right one
+/// filling in. The cleaned signals stay in `store` for the rest of the analysis.
+pub fn angle_series(subject: &SubjectTrack, store: &mut SignalStore) -> HashMap<String, Series> {
     let mut out = HashMap::new();
-    for joint in ["knee", "hip", "elbow", "shoulder", "ankle"] {
-        for (side, name) in [(SideChoice::Left, "left"), (SideChoice::Right, "right")] {
-            let spec = SignalSpec::JointAngle {
-                joint: joint.into(),
-                side,
-            };
-            let raw = raw_one_side(subject, &spec);
-            let clean = signals::clean_signal(subject, &raw, cutoff_hz);
-            if let Some(v) = presentable(&subject.times_s, &clean) {
-                out.insert(format!("{name}_{joint}_angle"), series("deg", v));
+    for angle in [
+        JointAngle::Knee,
+        JointAngle::Hip,
+        JointAngle::Elbow,
+        JointAngle::Shoulder,
+        JointAngle::Ankle,
+    ] {
+        for side in [Side::Left, Side::Right] {
+            let clean = &store.one_side(subject, angle, side).clean;
+            if let Some(v) = presentable(&subject.times_s, clean) {
+                out.insert(
+                    format!("{}_{}_angle", side.as_str(), angle.as_str()),
+                    series("deg", v),
+                );
             }
         }
     }
@@ -58,33 +66,9 @@ pub fn angle_series(subject: &SubjectTrack, cutoff_hz: f64) -> HashMap<String, S
             segment: segment.into(),
             side: SideChoice::Auto,
         };
-        let clean = signals::followed_signal(subject, &spec, cutoff_hz);
-        if let Some(v) = presentable(&subject.times_s, &clean) {
+        if let Some(v) = presentable(&subject.times_s, store.followed(subject, &spec)) {
             out.insert(format!("{segment}_angle"), series("deg", v));
         }
     }
     out
-}
-
-/// A fixed-side signal without falling back on the other side (a "left" series
-/// must never silently show the right limb).
-fn raw_one_side(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>> {
-    use fitvision_kinematics::angles::{JointAngle, joint_angle_deg};
-    use fitvision_kinematics::schema::Side;
-    let SignalSpec::JointAngle { joint, side } = spec else {
-        return signals::raw_signal(subject, spec);
-    };
-    let (Some(angle), Some(side)) = (
-        JointAngle::parse(joint),
-        match side {
-            SideChoice::Left => Some(Side::Left),
-            SideChoice::Right => Some(Side::Right),
-            _ => None,
-        },
-    ) else {
-        return signals::raw_signal(subject, spec);
-    };
-    (0..subject.len())
-        .map(|i| joint_angle_deg(angle, side, |l, s| subject.limb(i, l, s)))
-        .collect()
 }

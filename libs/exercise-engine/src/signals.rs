@@ -4,6 +4,8 @@
 //! -> Hampel outlier removal -> linear interpolation of short gaps ->
 //! zero-phase Butterworth low-pass per present run.
 
+use std::collections::HashMap;
+
 use fitvision_kinematics::angles::{JointAngle, SegmentAngle, joint_angle_deg, segment_angle_deg};
 use fitvision_kinematics::schema::{Joint, Limb, Side};
 use fitvision_kinematics::{clean, filter, stats};
@@ -39,14 +41,28 @@ fn signal_limbs(spec: &SignalSpec) -> Vec<Limb> {
     }
 }
 
-/// The side the model sees better for the limbs of `spec`, over the whole track.
+/// The side the model sees better for the limbs of `spec`, over the whole track:
+/// the higher summed confidence, ties to the left (as
+/// [`fitvision_kinematics::side::more_visible_side`], summed in the same order
+/// without collecting the scores).
 pub fn visible_side(subject: &SubjectTrack, limbs: &[Limb]) -> Side {
-    let scores = |side: Side| -> Vec<f64> {
-        (0..subject.len())
-            .flat_map(|i| limbs.iter().map(move |l| subject.score(i, l.on(side))))
-            .collect()
+    let sum = |side: Side| -> f64 {
+        let mut total = 0.0;
+        for i in 0..subject.len() {
+            for l in limbs {
+                let v = subject.score(i, l.on(side));
+                if v.is_finite() {
+                    total += v;
+                }
+            }
+        }
+        total
     };
-    fitvision_kinematics::side::more_visible_side(&scores(Side::Left), &scores(Side::Right))
+    if sum(Side::Right) > sum(Side::Left) {
+        Side::Right
+    } else {
+        Side::Left
+    }
 }
 
 fn side_of(choice: SideChoice, subject: &SubjectTrack, spec: &SignalSpec) -> Option<Side> {
@@ -142,14 +158,7 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
 
 /// Image y of the floor: a high percentile of the ankles' y (the lowest they get).
 pub fn ground_y(subject: &SubjectTrack) -> f64 {
-    let ys: Vec<f64> = (0..subject.len())
-        .flat_map(|i| {
-            [Side::Left, Side::Right]
-                .into_iter()
-                .filter_map(move |s| subject.limb(i, Limb::Ankle, s).map(|p| p.y))
-        })
-        .collect();
-    stats::percentile(&ys, 95.0).unwrap_or(0.0)
+    subject.ground_y()
 }
 
 /// Outlier removal, short-gap interpolation and zero-phase low-pass.
@@ -160,8 +169,10 @@ pub fn clean_signal(
 ) -> Vec<Option<f64>> {
     let fs = subject.sample_rate_hz;
     let half_window = ((0.2 * fs).round() as usize).max(2);
-    let spread = stats::percentile_opt(raw, 95.0).unwrap_or(0.0)
-        - stats::percentile_opt(raw, 5.0).unwrap_or(0.0);
+    // Both percentiles from one buffer: selection reorders it, never changes its values.
+    let mut present: Vec<f64> = raw.iter().flatten().copied().collect();
+    let (p5, p95) = stats::percentile_pair_in_place(&mut present, 5.0, 95.0);
+    let spread = p95.unwrap_or(0.0) - p5.unwrap_or(0.0);
     let despiked = clean::hampel(raw, half_window, 3.0, (spread * 0.05).max(1e-9));
     let max_gap = (MAX_INTERPOLATED_GAP_S * fs).round() as usize;
     let filled = clean::interpolate_gaps(&subject.times_s, &despiked, max_gap.max(1));
@@ -197,6 +208,99 @@ pub fn followed_signal(
     cutoff_hz: f64,
 ) -> Vec<Option<f64>> {
     clean_signal(subject, &raw_signal(subject, spec), cutoff_hz)
+}
+
+/// One joint angle measured on one side only (no fallback on the other side).
+#[derive(Debug, Clone)]
+pub struct OneSideSignal {
+    pub raw: Vec<Option<f64>>,
+    pub clean: Vec<Option<f64>>,
+}
+
+/// Cleaned signals of one analysis, computed once and shared by the angle
+/// series, rep counting, per-rep analyses, form checks and holds (they all use
+/// the definition's cut-off on the same subject).
+///
+/// A joint angle followed on a chosen side (which falls back on the other side
+/// per frame) is assembled from the two one-side raw series; when no frame needs
+/// the fallback it *is* the one-side series, and its cleaned version is reused.
+#[derive(Debug, Clone)]
+pub struct SignalStore {
+    cutoff_hz: f64,
+    one_side: HashMap<(JointAngle, Side), OneSideSignal>,
+    followed: HashMap<SignalSpec, Vec<Option<f64>>>,
+}
+
+impl SignalStore {
+    pub fn new(cutoff_hz: f64) -> Self {
+        Self {
+            cutoff_hz,
+            one_side: HashMap::new(),
+            followed: HashMap::new(),
+        }
+    }
+
+    /// `angle` on `side` alone, raw and cleaned.
+    pub fn one_side(
+        &mut self,
+        subject: &SubjectTrack,
+        angle: JointAngle,
+        side: Side,
+    ) -> &OneSideSignal {
+        let cutoff = self.cutoff_hz;
+        self.one_side.entry((angle, side)).or_insert_with(|| {
+            let raw: Vec<Option<f64>> = (0..subject.len())
+                .map(|i| joint_angle_deg(angle, side, |l, s| subject.limb(i, l, s)))
+                .collect();
+            let clean = clean_signal(subject, &raw, cutoff);
+            OneSideSignal { raw, clean }
+        })
+    }
+
+    /// The cleaned signal of `spec` (as [`followed_signal`] with the store's cut-off).
+    pub fn followed(&mut self, subject: &SubjectTrack, spec: &SignalSpec) -> &Vec<Option<f64>> {
+        if !self.followed.contains_key(spec) {
+            let signal = self.compute(subject, spec);
+            self.followed.insert(spec.clone(), signal);
+        }
+        &self.followed[spec]
+    }
+
+    fn compute(&mut self, subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>> {
+        let SignalSpec::JointAngle { joint, side } = spec else {
+            return followed_signal(subject, spec, self.cutoff_hz);
+        };
+        let Some(angle) = JointAngle::parse(joint) else {
+            return followed_signal(subject, spec, self.cutoff_hz);
+        };
+        let left = self.one_side(subject, angle, Side::Left).raw.clone();
+        let right = &self.one_side(subject, angle, Side::Right).raw;
+        let raw: Vec<Option<f64>> = match side_of(*side, subject, spec) {
+            Some(chosen) => {
+                let (own, other) = match chosen {
+                    Side::Left => (&left, right),
+                    Side::Right => (right, &left),
+                };
+                if own
+                    .iter()
+                    .zip(other)
+                    .all(|(o, t)| o.is_some() || t.is_none())
+                {
+                    return self.one_side[&(angle, chosen)].clean.clone();
+                }
+                own.iter().zip(other).map(|(o, t)| o.or(*t)).collect()
+            }
+            None => left
+                .iter()
+                .zip(right)
+                .map(|(l, r)| match (l, r) {
+                    (Some(a), Some(b)) => Some((a + b) / 2.0),
+                    (a, b) => a.or(*b),
+                })
+                .collect(),
+        };
+        clean_signal(subject, &raw, self.cutoff_hz)
+    }
 }
 
 /// Unit of a signal for presentation ("deg" or "body").

@@ -5,7 +5,9 @@
 //! on occlusion, so frames where that id is missing are filled with the person
 //! whose box overlaps the subject's last known box.
 
-use fitvision_kinematics::schema::{Joint, KeypointSchema, Limb, Side};
+use std::sync::OnceLock;
+
+use fitvision_kinematics::schema::{ALL_JOINTS, Joint, KeypointSchema, Limb, Side};
 use fitvision_kinematics::{Point2, stats};
 use fitvision_proto::v1::{BoundingBox, PersonPose, PoseTrack};
 
@@ -32,8 +34,16 @@ pub struct SubjectTrack {
     pub times_s: Vec<f64>,
     /// Median sampling rate of the analysed frames.
     pub sample_rate_hz: f64,
-    pub min_score: f64,
-    poses: Vec<Option<Vec<Keypoint>>>,
+    /// Whether the subject was found in each frame.
+    present: Vec<bool>,
+    /// Per frame, every joint of [`ALL_JOINTS`] in declaration order (`None`
+    /// where the schema lacks it or the subject is absent).
+    keypoints: Vec<Option<Keypoint>>,
+    /// The same slots, keeping only confident, finite positions.
+    confident: Vec<Option<Point2>>,
+    /// Whole-track statistics, computed on first use (several analysis steps ask).
+    body_unit_px: OnceLock<Option<f64>>,
+    ground_y: OnceLock<f64>,
 }
 
 fn iou(a: &BoundingBox, b: &BoundingBox) -> f64 {
@@ -155,24 +165,37 @@ impl SubjectTrack {
                 }
             }
         }
-        let poses: Vec<Option<Vec<Keypoint>>> = track
+        let poses: Vec<Option<&[fitvision_proto::v1::Keypoint]>> = track
             .frames
             .iter()
             .zip(&chosen)
             .map(|(f, k)| {
                 let p = &f.persons[(*k)?];
-                (p.keypoints.len() >= schema.len()).then(|| {
-                    p.keypoints
-                        .iter()
-                        .map(|k| Keypoint {
-                            x: k.x_px as f64,
-                            y: k.y_px as f64,
-                            score: k.score as f64,
-                        })
-                        .collect()
-                })
+                (p.keypoints.len() >= schema.len()).then_some(p.keypoints.as_slice())
             })
             .collect();
+        // Every joint of every frame, looked up once: angles read them per frame
+        // and per signal, so lookups must be a plain index.
+        let slots: Vec<Option<usize>> = ALL_JOINTS.iter().map(|j| schema.index_of(*j)).collect();
+        let mut keypoints = Vec::with_capacity(poses.len() * ALL_JOINTS.len());
+        let mut confident = Vec::with_capacity(poses.len() * ALL_JOINTS.len());
+        for pose in &poses {
+            for slot in &slots {
+                let k = pose
+                    .zip(*slot)
+                    .and_then(|(p, idx)| p.get(idx))
+                    .map(|k| Keypoint {
+                        x: k.x_px as f64,
+                        y: k.y_px as f64,
+                        score: k.score as f64,
+                    });
+                keypoints.push(k);
+                confident.push(
+                    k.filter(|k| k.score >= min_score && k.x.is_finite() && k.y.is_finite())
+                        .map(|k| Point2::new(k.x, k.y)),
+                );
+            }
+        }
         Some(Self {
             schema,
             track_id: id,
@@ -180,36 +203,39 @@ impl SubjectTrack {
             timestamps_ms,
             times_s,
             sample_rate_hz,
-            min_score,
-            poses,
+            present: poses.iter().map(Option::is_some).collect(),
+            keypoints,
+            confident,
+            body_unit_px: OnceLock::new(),
+            ground_y: OnceLock::new(),
         })
     }
 
     pub fn len(&self) -> usize {
-        self.poses.len()
+        self.present.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.poses.is_empty()
+        self.present.is_empty()
     }
 
     pub fn is_present(&self, i: usize) -> bool {
-        self.poses[i].is_some()
+        self.present[i]
     }
 
     /// Raw keypoint regardless of confidence.
+    #[inline]
     pub fn keypoint(&self, i: usize, joint: Joint) -> Option<Keypoint> {
-        let idx = self.schema.index_of(joint)?;
-        self.poses[i].as_ref()?.get(idx).copied()
+        self.keypoints[i * ALL_JOINTS.len() + joint as usize]
     }
 
-    /// Confident keypoint position.
+    /// Confident keypoint position (score at least `min_score`, finite).
+    #[inline]
     pub fn point(&self, i: usize, joint: Joint) -> Option<Point2> {
-        self.keypoint(i, joint)
-            .filter(|k| k.score >= self.min_score && k.x.is_finite() && k.y.is_finite())
-            .map(|k| Point2::new(k.x, k.y))
+        self.confident[i * ALL_JOINTS.len() + joint as usize]
     }
 
+    #[inline]
     pub fn limb(&self, i: usize, limb: Limb, side: Side) -> Option<Point2> {
         self.point(i, limb.on(side))
     }
@@ -225,6 +251,7 @@ impl SubjectTrack {
         }
     }
 
+    #[inline]
     pub fn score(&self, i: usize, joint: Joint) -> f64 {
         self.keypoint(i, joint).map(|k| k.score).unwrap_or(0.0)
     }
@@ -269,6 +296,12 @@ impl SubjectTrack {
     /// (foreshortened frames are shorter, never longer). Falls back on the trunk
     /// (shoulder-hip) scaled by its share of the chain when legs are never seen.
     pub fn body_unit_px(&self) -> Option<f64> {
+        *self
+            .body_unit_px
+            .get_or_init(|| self.compute_body_unit_px())
+    }
+
+    fn compute_body_unit_px(&self) -> Option<f64> {
         let chains: Vec<f64> = (0..self.len())
             .filter_map(|i| self.chain_length_px(i))
             .collect();
@@ -286,6 +319,20 @@ impl SubjectTrack {
         stats::percentile(&trunks, 90.0)
             .filter(|v| *v > 0.0)
             .map(|t| t * 0.779 / 0.288)
+    }
+
+    /// Image y of the floor: a high percentile of the ankles' y (the lowest they get).
+    pub fn ground_y(&self) -> f64 {
+        *self.ground_y.get_or_init(|| {
+            let ys: Vec<f64> = (0..self.len())
+                .flat_map(|i| {
+                    [Side::Left, Side::Right]
+                        .into_iter()
+                        .filter_map(move |s| self.limb(i, Limb::Ankle, s).map(|p| p.y))
+                })
+                .collect();
+            stats::percentile(&ys, 95.0).unwrap_or(0.0)
+        })
     }
 
     /// Seconds from the first to the last analysed frame plus one frame period.

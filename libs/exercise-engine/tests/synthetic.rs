@@ -3,7 +3,9 @@
 use std::f64::consts::TAU;
 
 use fitvision_exercise_engine::synthetic::{self, BodyPose, CHAIN_PX, GROUND_Y};
-use fitvision_exercise_engine::{AnalysisError, AnalyzeOptions, Catalog, analyze};
+use fitvision_exercise_engine::{
+    AnalysisError, AnalyzeOptions, Catalog, PlateObservation, PlateSighting, analyze,
+};
 use fitvision_kinematics::GRAVITY_M_S2;
 use fitvision_proto::v1::{PoseTrack, Subject};
 use proptest::prelude::*;
@@ -212,7 +214,7 @@ fn bar_power_matches_m_g_v_on_a_constant_velocity_pull_and_m_g_plus_a_v_when_acc
     });
     let c = catalog();
     let options = AnalyzeOptions {
-        plate_diameter_px: Some(90.0),
+        plate: Some(PlateObservation::standard(90.0)),
         ..Default::default()
     };
     let subject = Subject {
@@ -323,4 +325,142 @@ fn every_catalog_exercise_runs_on_a_squat_track_without_panicking() {
         assert!((0.0..=1.0).contains(&r.form_score), "{}", def.id);
         assert!((0.0..=1.0).contains(&r.pose_accuracy), "{}", def.id);
     }
+}
+
+/// 0 before 1 s, 1 after 2 s, in between 6u^5 - 15u^4 + 10u^3: smooth up to the
+/// second derivative, so the low-pass filter leaves its ends in place.
+fn smootherstep(t: f64) -> f64 {
+    let u = (t - 1.0).clamp(0.0, 1.0);
+    u * u * u * (u * (6.0 * u - 15.0) + 10.0)
+}
+
+/// A lift whose bar (the plate's centre) rises from 0.2 m to 1.4 m above the
+/// floor and moves 0.2 m forwards, at exactly 200 px/m (a 450 mm plate seen
+/// 90 px across). The hands hold the bar 6 px behind and 4 px below its axis.
+fn plate_lift(fps: f64) -> (fitvision_proto::v1::PoseTrack, Vec<PlateSighting>) {
+    let ppm = 200.0;
+    let progress = smootherstep;
+    let centre = move |t: f64| {
+        (
+            500.0 + 0.2 * ppm * progress(t),
+            GROUND_Y - (0.2 + 1.2 * progress(t)) * ppm,
+        )
+    };
+    let frames = (3.5 * fps) as usize;
+    let track = synthetic::track(fps, frames, move |t| {
+        let (x, y) = centre(t);
+        Some(BodyPose {
+            wrists_at: Some((x - 6.0, y + 4.0)),
+            ..Default::default()
+        })
+    });
+    // The detector locates the plate in every third frame; two of its
+    // diameters are wrong (a half-hidden plate), which the median ignores.
+    let sightings = (0..frames)
+        .step_by(3)
+        .map(|i| {
+            let (x, y) = centre(i as f64 / fps);
+            PlateSighting {
+                frame_index: i as u32,
+                diameter_px: if i == 30 || i == 60 { 55.0 } else { 90.0 },
+                centre_px: Some(fitvision_kinematics::Point2::new(x, y)),
+            }
+        })
+        .collect();
+    (track, sightings)
+}
+
+#[test]
+fn a_plate_gives_the_scale_in_preference_to_height_and_its_centre_is_the_bar() {
+    let (track, sightings) = plate_lift(60.0);
+    let c = catalog();
+    // A 1.75 m subject: the height-based scale would be ~470 px/m, not 200.
+    let subject = Subject {
+        height_m: 1.75,
+        barbell_mass_kg: 60.0,
+        ..Default::default()
+    };
+    let with_plate = AnalyzeOptions {
+        plate: Some(PlateObservation {
+            diameter_m: 0.45,
+            diameter_px: None,
+            sightings,
+        }),
+        ..Default::default()
+    };
+    let r = analyze(c.get("snatch").unwrap(), &track, &subject, &with_plate).unwrap();
+    // Exact: the plate centre is the bar, 200 px/m.
+    assert!(
+        (r.metrics["max_bar_height_m"] - 1.4).abs() <= 0.001,
+        "{:?}",
+        r.metrics
+    );
+    assert!((r.metrics["bar_horizontal_displacement_m"] - 0.2).abs() <= 0.001);
+    let h = &r.series["bar_height"].values;
+    // Frames without a sighting (hands + the median grip offset) are exact too.
+    assert_eq!(h[1], 0.2);
+    assert_eq!(h[h.len() - 2], 1.4);
+    // Setup ends where the bar has risen 3 cm (1.2 m * smootherstep = 0.03 m).
+    let (mut lo, mut hi) = (1.0, 2.0);
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if 1.2 * smootherstep(mid) < 0.03 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let lift_off_s = hi;
+    let setup = r.phases.iter().find(|p| p.name == "setup").unwrap();
+    assert!((setup.end_timestamp_ms / 1000.0 - lift_off_s).abs() <= 1.0 / 60.0 + 1e-9);
+
+    // One apparent diameter instead of sightings: same scale, bar at the hands (4 px = 2 cm lower).
+    let single = AnalyzeOptions {
+        plate: Some(PlateObservation::standard(90.0)),
+        ..Default::default()
+    };
+    let r = analyze(c.get("snatch").unwrap(), &track, &subject, &single).unwrap();
+    assert!((r.metrics["max_bar_height_m"] - 1.38).abs() <= 0.001);
+
+    // No plate: the stature scale, far from the truth for this stick figure.
+    let r = analyze(
+        c.get("snatch").unwrap(),
+        &track,
+        &subject,
+        &AnalyzeOptions::default(),
+    )
+    .unwrap();
+    assert!((r.metrics["max_bar_height_m"] - 1.4).abs() > 0.3);
+}
+
+#[test]
+fn a_plate_scales_distances_of_other_exercises_too() {
+    // A sit-and-reach with the hands 45 px beyond the ankles: 10 cm at 450 px/m
+    // (a plate 202.5 px across), whatever the subject's height.
+    let track = synthetic::track(30.0, 90, |_| {
+        Some(BodyPose {
+            wrists_at: Some((545.0, GROUND_Y - 100.0)),
+            ..Default::default()
+        })
+    });
+    let options = AnalyzeOptions {
+        plate: Some(PlateObservation::standard(202.5)),
+        ..Default::default()
+    };
+    let subject = Subject {
+        height_m: 1.6,
+        ..Default::default()
+    };
+    let r = analyze(
+        catalog().get("sit_and_reach").unwrap(),
+        &track,
+        &subject,
+        &options,
+    )
+    .unwrap();
+    assert!(
+        (r.metrics["reach_distance_cm"] - 10.0).abs() < 1e-9,
+        "{:?}",
+        r.metrics
+    );
 }

@@ -60,6 +60,7 @@ impl JointAngle {
     }
 
     /// The three limbs (proximal, vertex, distal) the angle is measured on.
+    #[inline]
     pub fn limbs(self) -> (Limb, Limb, Limb) {
         match self {
             JointAngle::Knee => (Limb::Hip, Limb::Knee, Limb::Ankle),
@@ -94,6 +95,7 @@ impl SegmentAngle {
     }
 
     /// (lower, upper) limbs of the segment.
+    #[inline]
     pub fn limbs(self) -> (Limb, Limb) {
         match self {
             SegmentAngle::Trunk => (Limb::Hip, Limb::Shoulder),

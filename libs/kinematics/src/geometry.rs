@@ -12,10 +12,12 @@ impl Point2 {
         Self { x, y }
     }
 
+    #[inline]
     pub fn distance(self, other: Point2) -> f64 {
         (self.x - other.x).hypot(self.y - other.y)
     }
 
+    #[inline]
     pub fn midpoint(self, other: Point2) -> Point2 {
         Point2::new((self.x + other.x) / 2.0, (self.y + other.y) / 2.0)
     }
@@ -25,14 +27,22 @@ impl Point2 {
     }
 }
 
+/// `hypot(dx, dy) <= f64::EPSILON`, without the `hypot` call in the usual case:
+/// the hypotenuse is at least the longer leg.
+#[inline]
+fn is_degenerate(dx: f64, dy: f64) -> bool {
+    if dx.abs() > f64::EPSILON || dy.abs() > f64::EPSILON {
+        return false;
+    }
+    dx.hypot(dy) <= f64::EPSILON
+}
+
 /// Interior angle at `vertex` between the rays to `a` and `c`, in degrees 0..=180.
 /// `None` when a ray has zero length (coincident points carry no direction).
 pub fn interior_angle_deg(a: Point2, vertex: Point2, c: Point2) -> Option<f64> {
     let (ux, uy) = (a.x - vertex.x, a.y - vertex.y);
     let (vx, vy) = (c.x - vertex.x, c.y - vertex.y);
-    let nu = ux.hypot(uy);
-    let nv = vx.hypot(vy);
-    if nu <= f64::EPSILON || nv <= f64::EPSILON {
+    if is_degenerate(ux, uy) || is_degenerate(vx, vy) {
         return None;
     }
     // atan2 of cross and dot is exact near 0 and 180 degrees where acos loses precision.
@@ -46,7 +56,7 @@ pub fn interior_angle_deg(a: Point2, vertex: Point2, c: Point2) -> Option<f64> {
 pub fn inclination_from_vertical_deg(from: Point2, to: Point2) -> Option<f64> {
     let dx = (to.x - from.x).abs();
     let dy = (to.y - from.y).abs();
-    if dx.hypot(dy) <= f64::EPSILON {
+    if is_degenerate(dx, dy) {
         return None;
     }
     Some(dx.atan2(dy).to_degrees())
@@ -57,7 +67,7 @@ pub fn inclination_from_vertical_deg(from: Point2, to: Point2) -> Option<f64> {
 pub fn elevation_deg(from: Point2, to: Point2) -> Option<f64> {
     let dx = (to.x - from.x).abs();
     let up = from.y - to.y;
-    if dx.hypot(up) <= f64::EPSILON {
+    if is_degenerate(dx, up) {
         return None;
     }
     Some(up.atan2(dx).to_degrees())

@@ -29,8 +29,27 @@ pub fn pixels_per_metre_from_height(chain_lengths_px: &[f64], height_m: f64) -> 
 
 /// Pixels per metre from the apparent diameter of a standard 450 mm plate.
 pub fn pixels_per_metre_from_plate(plate_diameter_px: f64) -> Option<f64> {
-    (plate_diameter_px > 0.0 && plate_diameter_px.is_finite())
-        .then(|| plate_diameter_px / STANDARD_PLATE_DIAMETER_M)
+    pixels_per_metre_from_object(plate_diameter_px, STANDARD_PLATE_DIAMETER_M)
+}
+
+/// Pixels per metre from an object of known real size seen in the image plane.
+/// `None` unless both sizes are positive and finite.
+pub fn pixels_per_metre_from_object(size_px: f64, size_m: f64) -> Option<f64> {
+    let usable = |v: f64| v > 0.0 && v.is_finite();
+    (usable(size_px) && usable(size_m)).then(|| size_px / size_m)
+}
+
+/// Pixels per metre from several sightings of one object (per-frame detections
+/// of a plate): the median apparent size, so occasional misdetections (a plate
+/// half hidden, a neighbouring plate) do not move the scale. Unusable sizes
+/// (non-positive, non-finite) are skipped.
+pub fn pixels_per_metre_from_sightings(sizes_px: &[f64], size_m: f64) -> Option<f64> {
+    let usable: Vec<f64> = sizes_px
+        .iter()
+        .copied()
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .collect();
+    pixels_per_metre_from_object(percentile(&usable, 50.0)?, size_m)
 }
 
 #[cfg(test)]
@@ -55,5 +74,18 @@ mod tests {
     fn plate_scale() {
         assert_abs_diff_eq!(pixels_per_metre_from_plate(90.0).unwrap(), 200.0);
         assert!(pixels_per_metre_from_plate(0.0).is_none());
+        assert_abs_diff_eq!(pixels_per_metre_from_object(80.0, 0.4).unwrap(), 200.0);
+        assert!(pixels_per_metre_from_object(80.0, -0.4).is_none());
+    }
+
+    #[test]
+    fn sightings_scale_is_the_median_diameter() {
+        // Five good sightings of 90 px, one half-hidden plate (40 px), one bad value.
+        let sightings = [90.0, 90.0, 40.0, 90.0, f64::NAN, 90.0, 90.0];
+        assert_abs_diff_eq!(
+            pixels_per_metre_from_sightings(&sightings, STANDARD_PLATE_DIAMETER_M).unwrap(),
+            200.0
+        );
+        assert!(pixels_per_metre_from_sightings(&[], STANDARD_PLATE_DIAMETER_M).is_none());
     }
 }

@@ -91,6 +91,7 @@ pub enum Limb {
 }
 
 impl Limb {
+    #[inline]
     pub fn on(self, side: Side) -> Joint {
         use Joint::*;
         match (self, side) {
@@ -249,10 +250,13 @@ impl KeypointSchema {
     }
 
     /// Index of `joint` in this schema, `None` when the schema lacks it.
+    #[inline]
     pub fn index_of(self, joint: Joint) -> Option<usize> {
         use Joint::*;
         match self {
-            KeypointSchema::Coco17 => COCO17.iter().position(|j| *j == joint),
+            // COCO-17 is the order of the enum's first 17 variants (a hot path:
+            // every angle of every frame asks).
+            KeypointSchema::Coco17 => Some(joint as usize).filter(|i| *i < COCO17.len()),
             KeypointSchema::BlazePose33 => Some(match joint {
                 Nose => 0,
                 LeftEye => 2,
@@ -292,6 +296,13 @@ mod tests {
         assert_eq!(s.index_of(Joint::RightHip), Some(12));
         assert_eq!(s.index_of(Joint::RightAnkle), Some(16));
         assert_eq!(s.index_of(Joint::LeftHeel), None);
+        for (i, j) in COCO17.iter().enumerate() {
+            assert_eq!(s.index_of(*j), Some(i));
+        }
+        // Callers index per-joint tables by discriminant.
+        for (i, j) in ALL_JOINTS.iter().enumerate() {
+            assert_eq!(*j as usize, i);
+        }
     }
 
     #[test]

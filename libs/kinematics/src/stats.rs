@@ -31,6 +31,56 @@ pub fn percentile_in_place(values: &mut Vec<f64>, pct: f64) -> Option<f64> {
     Some(at_lo + (at_hi - at_lo) * (rank - lo as f64))
 }
 
+/// Two percentiles `low_pct <= high_pct` of one buffer (as [`percentile_in_place`]
+/// twice, in about the time of one selection: the second one only searches
+/// above the first's rank).
+pub fn percentile_pair_in_place(
+    values: &mut Vec<f64>,
+    low_pct: f64,
+    high_pct: f64,
+) -> (Option<f64>, Option<f64>) {
+    values.retain(|x| x.is_finite());
+    if values.is_empty() {
+        return (None, None);
+    }
+    let last = (values.len() - 1) as f64;
+    let rank_of = |pct: f64| (pct.clamp(0.0, 100.0) / 100.0) * last;
+    let (low_rank, high_rank) = (rank_of(low_pct), rank_of(high_pct));
+    if high_rank < low_rank {
+        return (
+            percentile_in_place(values, low_pct),
+            percentile_in_place(values, high_pct),
+        );
+    }
+    // After selecting the `k`-th, everything from `k` on is not below it, so an
+    // order statistic of rank >= k is found among values[k..] alone.
+    let mut order_statistic = |k: usize, from: usize| -> f64 {
+        let (_, at, _) = values[from..].select_nth_unstable_by(k - from, f64::total_cmp);
+        *at
+    };
+    let interpolate = |rank: f64, lo_value: f64, hi_value: f64| {
+        lo_value + (hi_value - lo_value) * (rank - rank.floor())
+    };
+    let (l0, l1) = (low_rank.floor() as usize, low_rank.ceil() as usize);
+    let low_lo = order_statistic(l0, 0);
+    let low_hi = if l1 > l0 {
+        order_statistic(l1, l0 + 1)
+    } else {
+        low_lo
+    };
+    let (h0, h1) = (high_rank.floor() as usize, high_rank.ceil() as usize);
+    let high_lo = order_statistic(h0, l0);
+    let high_hi = if h1 > h0 {
+        order_statistic(h1, h0 + 1)
+    } else {
+        high_lo
+    };
+    (
+        Some(interpolate(low_rank, low_lo, low_hi)),
+        Some(interpolate(high_rank, high_lo, high_hi)),
+    )
+}
+
 /// Median in a caller-owned buffer (see [`percentile_in_place`]).
 pub fn median_in_place(values: &mut Vec<f64>) -> Option<f64> {
     percentile_in_place(values, 50.0)
@@ -40,6 +90,73 @@ pub fn median_in_place(values: &mut Vec<f64>) -> Option<f64> {
 pub fn percentile_opt(values: &[Option<f64>], pct: f64) -> Option<f64> {
     let v: Vec<f64> = values.iter().flatten().copied().collect();
     percentile(&v, pct)
+}
+
+/// A multiset of values kept sorted (by `f64::total_cmp`) for sliding windows:
+/// adding or removing one sample costs a binary search and a short move,
+/// instead of re-selecting the whole window at every step.
+#[derive(Debug, Clone, Default)]
+pub struct SortedWindow {
+    sorted: Vec<f64>,
+}
+
+impl SortedWindow {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            sorted: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub fn insert(&mut self, value: f64) {
+        let at = self.sorted.partition_point(|x| x.total_cmp(&value).is_lt());
+        self.sorted.insert(at, value);
+    }
+
+    /// Removes one copy of `value` (bit-identical); `false` when it is not held.
+    pub fn remove(&mut self, value: f64) -> bool {
+        match self.sorted.binary_search_by(|x| x.total_cmp(&value)) {
+            Ok(at) => {
+                self.sorted.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.sorted.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    /// The values in ascending (`total_cmp`) order.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.sorted
+    }
+
+    /// Linear-interpolated percentile of the held values, non-finite ones
+    /// included in the ranking (callers that must skip them keep them out).
+    pub fn percentile(&self, pct: f64) -> Option<f64> {
+        percentile_of_sorted(&self.sorted, pct)
+    }
+}
+
+/// The [`percentile`] formula on an already sorted slice (same rank arithmetic,
+/// so both give bit-identical answers on the same finite values).
+pub fn percentile_of_sorted(sorted: &[f64], pct: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (pct.clamp(0.0, 100.0) / 100.0) * (sorted.len() - 1) as f64;
+    let lo = rank.floor() as usize;
+    let hi = rank.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64))
 }
 
 #[cfg(test)]
@@ -57,5 +174,43 @@ mod tests {
             percentile_opt(&[None, Some(1.0), Some(3.0)], 50.0),
             Some(2.0)
         );
+    }
+
+    #[test]
+    fn sorted_window_matches_selection_while_sliding() {
+        let values: Vec<f64> = (0..200)
+            .map(|i| ((i * 37) % 101) as f64 * 0.5 - (i % 7) as f64)
+            .collect();
+        let mut window = SortedWindow::with_capacity(16);
+        for (i, &v) in values.iter().enumerate() {
+            window.insert(v);
+            if i >= 15 {
+                assert!(window.remove(values[i - 15]));
+            }
+            let lo = i.saturating_sub(14);
+            for pct in [2.0, 50.0, 98.0] {
+                assert_eq!(
+                    window.percentile(pct),
+                    percentile(&values[lo..=i], pct),
+                    "at {i}, {pct}%"
+                );
+            }
+        }
+        assert!(!window.remove(1e9));
+        let mut buffer = values.clone();
+        buffer.push(f64::NAN);
+        for (lo, hi) in [
+            (5.0, 95.0),
+            (2.0, 98.0),
+            (50.0, 50.0),
+            (0.0, 100.0),
+            (37.5, 37.6),
+        ] {
+            assert_eq!(
+                percentile_pair_in_place(&mut buffer, lo, hi),
+                (percentile(&values, lo), percentile(&values, hi))
+            );
+        }
+        assert!(window.as_slice().windows(2).all(|w| w[0] <= w[1]));
     }
 }

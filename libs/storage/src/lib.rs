@@ -6,6 +6,7 @@
 //! [`StreamingUpload`], which writes to a temporary key and commits to the
 //! final key only once the bytes are complete and verified.
 
+mod areas;
 mod args;
 pub mod container;
 mod local_copy;
@@ -245,6 +246,30 @@ impl Storage {
         Ok(keys)
     }
 
+    /// Keys of every object under `prefix` with their last modification, sorted by key.
+    pub async fn list_with_modified(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, SystemTime)>, StorageError> {
+        let prefix = prefix.trim_end_matches('/');
+        let path = if prefix.is_empty() {
+            None
+        } else {
+            Some(parse_key(prefix)?)
+        };
+        let mut objects: Vec<(String, SystemTime)> = self
+            .inner
+            .store
+            .list(path.as_ref())
+            .map(|meta| meta.map(|m| (m.location.to_string(), SystemTime::from(m.last_modified))))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        objects.sort();
+        Ok(objects)
+    }
+
     /// Deletes every object under `prefix`; returns how many were deleted.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StorageError> {
         let keys = self.list(prefix).await?;
@@ -290,6 +315,9 @@ impl Storage {
         options: UploadOptions,
     ) -> Result<StreamingUpload, UploadError> {
         let final_path = parse_key(key).map_err(UploadError::Storage)?;
+        if let Some(area) = &options.area {
+            areas::validate_area(area)?;
+        }
         Ok(StreamingUpload::new(self.clone(), final_path, options))
     }
 

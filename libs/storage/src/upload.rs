@@ -23,6 +23,11 @@ pub struct UploadOptions {
     pub require_video: bool,
     /// Lower-case hex sha256 the client announced.
     pub expected_sha256_hex: Option<String>,
+    /// Upload area (the uploading process's instance) to stage in, so a
+    /// crash's leftovers are swept once the process stops heart-beating; see
+    /// [`Storage::beat_upload_area`]. `None` stages in the shared folder,
+    /// swept by age only.
+    pub area: Option<String>,
 }
 
 impl UploadOptions {
@@ -38,6 +43,7 @@ impl UploadOptions {
             declared_size_bytes,
             require_video: true,
             expected_sha256_hex: None,
+            area: None,
         }
     }
 }
@@ -108,10 +114,12 @@ impl StreamingUpload {
             .extension()
             .map(|ext| format!(".{ext}"))
             .unwrap_or_default();
-        let temporary_path = StorePath::from(format!(
-            "{TEMPORARY_PREFIX}uploads/{}{extension}",
-            uuid::Uuid::new_v4()
-        ));
+        let folder = match &options.area {
+            Some(area) => crate::areas::area_folder(area),
+            None => format!("{TEMPORARY_PREFIX}uploads"),
+        };
+        let temporary_path =
+            StorePath::from(format!("{folder}/{}{extension}", uuid::Uuid::new_v4()));
         Self {
             storage,
             final_path,

@@ -326,3 +326,102 @@ async fn sweep_removes_stale_temporaries() {
         vec!["videos/keep".to_owned()]
     );
 }
+
+/// Files under `tmp/uploads/<area>/` (staged multipart files included).
+fn staged_in(root: &Path, area: &str) -> Vec<String> {
+    files_under(&root.join("tmp/uploads").join(area))
+}
+
+#[tokio::test]
+async fn silent_upload_areas_are_swept_with_their_half_written_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::local(dir.path()).unwrap();
+    let video = synthetic_mp4(1 << 20);
+    for area in ["own", "dead"] {
+        storage.beat_upload_area(area).await.unwrap();
+        let mut options = UploadOptions::video(1 << 30, None);
+        options.area = Some(area.to_owned());
+        let mut upload = storage
+            .begin_upload(&format!("videos/{area}/original.mp4"), options)
+            .unwrap();
+        upload
+            .write(Bytes::copy_from_slice(&video[..500_000]))
+            .await
+            .unwrap();
+        // A killed process runs no destructor: its staged file stays behind.
+        std::mem::forget(upload);
+        assert_eq!(staged_in(dir.path(), area).len(), 1, "{area}");
+    }
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(
+        storage
+            .sweep_abandoned_upload_areas("own", hour)
+            .await
+            .unwrap(),
+        0,
+        "both areas beat within the hour"
+    );
+    assert_eq!(staged_in(dir.path(), "dead").len(), 1);
+    let swept = storage
+        .sweep_abandoned_upload_areas("own", std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1, "only the other, silent area");
+    assert!(staged_in(dir.path(), "dead").is_empty());
+    assert_eq!(staged_in(dir.path(), "own").len(), 1, "own area kept");
+    storage.release_upload_area("own").await.unwrap();
+    assert_eq!(files_under(dir.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn uploads_in_an_area_commit_and_leave_the_area_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::local(dir.path()).unwrap();
+    storage.beat_upload_area("live").await.unwrap();
+    let video = synthetic_mp4(300_000);
+    let mut options = UploadOptions::video(1 << 30, Some(video.len() as u64));
+    options.area = Some("live".into());
+    let object = upload_in_chunks(&storage, "videos/a/original.mp4", &video, options, 65_536)
+        .await
+        .unwrap();
+    assert_eq!(object.size_bytes, video.len() as u64);
+    assert!(staged_in(dir.path(), "live").is_empty());
+    let mut bad = UploadOptions::video(1 << 30, None);
+    bad.area = Some("../escape".into());
+    assert!(matches!(
+        storage.begin_upload("videos/b/original.mp4", bad),
+        Err(UploadError::Storage(StorageError::InvalidKey { .. }))
+    ));
+}
+
+#[tokio::test]
+async fn remote_store_areas_without_heartbeat_are_swept() {
+    let storage = Storage::from_store(
+        Arc::new(object_store::memory::InMemory::new()),
+        "memory".into(),
+    );
+    storage.beat_upload_area("own").await.unwrap();
+    storage
+        .put_bytes("tmp/uploads/gone/left.mp4", &b"half"[..])
+        .await
+        .unwrap();
+    storage
+        .put_bytes("videos/keep/original.mp4", &b"x"[..])
+        .await
+        .unwrap();
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(
+        storage
+            .sweep_abandoned_upload_areas("own", hour)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        storage.list("").await.unwrap(),
+        vec![
+            "tmp/upload-areas/own".to_owned(),
+            "videos/keep/original.mp4".to_owned()
+        ]
+    );
+}

@@ -118,7 +118,7 @@ pub fn sample_video(
         let frame = frame?;
         count += 1;
         last_ts = frame.timestamp_ms;
-        let (thumb, uniform) = thumbnail(&frame.image)?;
+        let (thumb, thumb_bytes, uniform) = thumbnail(&frame.image)?;
         let diff_to_prev = match &prev_thumb {
             Some(prev) => Some(mean_abs_diff(prev, &thumb)? as f32),
             None => None,
@@ -128,6 +128,7 @@ pub fn sample_video(
             timestamp_ms: frame.timestamp_ms,
             diff_to_prev,
             uniform,
+            thumb: thumb_bytes,
         });
         prev_thumb = Some(thumb);
 
@@ -156,6 +157,7 @@ pub fn sample_video(
             });
         }
     }
+    attach_frame_steps(&mut camera_pairs, &signals);
     let duration_ms = if count >= 2 {
         last_ts * f64::from(count) / f64::from(count - 1)
     } else {
@@ -178,8 +180,45 @@ pub fn sample_video(
     })
 }
 
-/// 64 px wide grey thumbnail (f32) and whether the frame is flat.
-fn thumbnail(image: &Mat) -> Result<(Mat, bool), CheckError> {
+/// Frame steps on each side of a step that make up its surroundings.
+const STEP_NEIGHBOURS: usize = 4;
+/// Thumbnail noise floor (grey levels): a still picture's steps are not taken below it, so
+/// that a small step on a perfectly still picture is not a huge ratio.
+const STEP_NOISE_FLOOR: f64 = 0.5;
+
+/// Gives each camera pair its sharpest frame step (see `CameraPair::sharpest_step_spike`)
+/// from the per-frame thumbnail differences.
+fn attach_frame_steps(pairs: &mut [CameraPair], signals: &[FrameSignal]) {
+    let diffs: Vec<Option<f64>> = signals
+        .iter()
+        .map(|s| s.diff_to_prev.map(f64::from))
+        .collect();
+    for pair in pairs {
+        // Steps into the frames after `from_frame` up to and including `to_frame`.
+        let lo = signals.partition_point(|s| s.frame_index <= pair.from_frame);
+        let hi = signals.partition_point(|s| s.frame_index <= pair.to_frame);
+        let sharpest = (lo..hi)
+            .filter_map(|k| diffs[k].map(|d| (k, d)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((k, diff)) = sharpest else {
+            continue;
+        };
+        let around: Vec<f64> = (k.saturating_sub(STEP_NEIGHBOURS)
+            ..=(k + STEP_NEIGHBOURS).min(diffs.len() - 1))
+            .filter(|&j| j != k)
+            .filter_map(|j| diffs[j])
+            .collect();
+        let base = crate::track::median(&around)
+            .unwrap_or(0.0)
+            .max(STEP_NOISE_FLOOR);
+        pair.sharpest_step_diff = diff;
+        pair.sharpest_step_spike = diff / base;
+    }
+}
+
+/// 64 px wide grey thumbnail as f32 (for differences) and as bytes (kept per frame), and
+/// whether the frame is flat.
+fn thumbnail(image: &Mat) -> Result<(Mat, Vec<u8>, bool), CheckError> {
     let size = image.size()?;
     let h = ((f64::from(size.height) * f64::from(THUMB_WIDTH) / f64::from(size.width.max(1)))
         .round() as i32)
@@ -200,7 +239,12 @@ fn thumbnail(image: &Mat) -> Result<(Mat, bool), CheckError> {
     let mut gray_f = Mat::default();
     gray.convert_to_def(&mut gray_f, cv::CV_32F)?;
     let (_, std) = mean_std(&gray)?;
-    Ok((gray_f, std < UNIFORM_STD))
+    let bytes = if gray.is_continuous() {
+        gray.data_bytes()?.to_vec()
+    } else {
+        gray.try_clone()?.data_bytes()?.to_vec()
+    };
+    Ok((gray_f, bytes, std < UNIFORM_STD))
 }
 
 fn mean_std(gray: &Mat) -> Result<(f64, f64), CheckError> {
@@ -464,6 +508,9 @@ fn compare(
         gain: (b.brightness.max(1.0) / a.brightness.max(1.0))
             .max(a.brightness.max(1.0) / b.brightness.max(1.0)),
         background_visible: a.background.is_some() && b.background.is_some(),
+        // Filled in by `attach_frame_steps` once the frames in between are known.
+        sharpest_step_diff: 0.0,
+        sharpest_step_spike: 0.0,
     })
 }
 

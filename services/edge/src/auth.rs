@@ -1,5 +1,11 @@
 //! Who is calling: credential extraction, resolution through the session
 //! service's `Authenticate` RPC (cached briefly), rate limiting, role checks.
+//!
+//! API keys and our own `/oauth2/token` tokens are forwarded verbatim: the
+//! session service verifies them. External JWTs (Firebase, OIDC) are verified
+//! here ([`crate::jwt`]); the session service is then called with the edge's
+//! service key plus the verified tenant and user in `x-fitvision-on-behalf-of-*`
+//! metadata, and it decides that identity's role and modules.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,7 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use fitvision_proto::v1::{AuthenticateRequest, Principal, Role};
 use sha2::{Digest, Sha256};
-use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::metadata::{AsciiMetadataValue, MetadataMap, MetadataValue};
 
 use crate::error::{ApiError, Family};
 use crate::state::AppState;
@@ -21,12 +27,60 @@ use crate::state::AppState;
 const PRINCIPAL_TTL: Duration = Duration::from_secs(30);
 const PRINCIPAL_CACHE_MAX: usize = 10_000;
 
+/// Metadata naming the tenant the edge's service key acts for.
+pub const ON_BEHALF_OF_TENANT: &str = "x-fitvision-on-behalf-of-tenant";
+/// Metadata naming the user the edge's service key acts for.
+pub const ON_BEHALF_OF_USER: &str = "x-fitvision-on-behalf-of-user";
+
+/// The credential metadata every RPC made for a caller carries.
+#[derive(Clone, Debug)]
+pub struct ForwardedCredential {
+    authorization: AsciiMetadataValue,
+    on_behalf_of: Option<(AsciiMetadataValue, AsciiMetadataValue)>,
+}
+
+impl ForwardedCredential {
+    /// A credential header value (API key or our own token), passed on as is.
+    pub fn verbatim(credential: &str) -> Result<Self, InvalidCredential> {
+        Ok(Self {
+            authorization: MetadataValue::try_from(credential).map_err(|_| InvalidCredential)?,
+            on_behalf_of: None,
+        })
+    }
+
+    /// The edge's service key acting for a verified external identity.
+    pub fn on_behalf_of(
+        service_key: &str,
+        tenant: &str,
+        user: &str,
+    ) -> Result<Self, InvalidCredential> {
+        let value = |text: &str| MetadataValue::try_from(text).map_err(|_| InvalidCredential);
+        Ok(Self {
+            authorization: value(&format!("API-KEY {service_key}"))?,
+            on_behalf_of: Some((value(tenant)?, value(user)?)),
+        })
+    }
+
+    pub fn apply(&self, metadata: &mut MetadataMap) {
+        metadata.insert("authorization", self.authorization.clone());
+        if let Some((tenant, user)) = &self.on_behalf_of {
+            metadata.insert(ON_BEHALF_OF_TENANT, tenant.clone());
+            metadata.insert(ON_BEHALF_OF_USER, user.clone());
+        }
+    }
+}
+
+/// A credential that cannot travel as gRPC metadata (not visible ASCII).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("credential is not visible ASCII text")]
+pub struct InvalidCredential;
+
 /// The authenticated caller, put in request extensions by [`authenticate`].
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub principal: Principal,
-    /// Forwarded verbatim as `authorization` metadata on every RPC.
-    pub authorization: AsciiMetadataValue,
+    /// Sent as metadata on every RPC made for this caller.
+    pub forwarded: ForwardedCredential,
 }
 
 impl Caller {
@@ -45,9 +99,7 @@ impl Caller {
     /// Wraps a message in a request carrying the caller's credential.
     pub fn request<T>(&self, message: T) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        request
-            .metadata_mut()
-            .insert("authorization", self.authorization.clone());
+        self.forwarded.apply(request.metadata_mut());
         request
     }
 }
@@ -149,21 +201,101 @@ pub async fn resolve(
             "missing credentials: send Authorization: API-KEY <key> or Bearer <token>",
         ));
     };
-    let authorization: AsciiMetadataValue = MetadataValue::try_from(credential.as_str())
-        .map_err(|_| ApiError::unauthorized(family, "malformed Authorization header"))?;
-    let key = fingerprint(&credential);
-    if let Some(principal) = state.principals().get(&key) {
-        return Ok(Caller {
-            principal,
-            authorization,
-        });
+    if let Some(verifier) = state.jwt() {
+        let token = strip_scheme(&credential);
+        if crate::jwt::is_external_token(token) {
+            return resolve_external(state, family, verifier, token).await;
+        }
     }
-    let mut request = tonic::Request::new(AuthenticateRequest {
+    let forwarded = ForwardedCredential::verbatim(&credential)
+        .map_err(|_| ApiError::unauthorized(family, "malformed Authorization header"))?;
+    let request = tonic::Request::new(AuthenticateRequest {
         credential: credential.clone(),
     });
-    request
-        .metadata_mut()
-        .insert("authorization", authorization.clone());
+    let principal =
+        cached_principal(state, family, fingerprint(&credential), &forwarded, request).await?;
+    Ok(Caller {
+        principal,
+        forwarded,
+    })
+}
+
+/// A verified external JWT: the session service resolves the identity it names.
+async fn resolve_external(
+    state: &AppState,
+    family: Family,
+    verifier: &crate::jwt::JwtVerifier,
+    token: &str,
+) -> Result<Caller, ApiError> {
+    let identity = verifier.verify(token).await.map_err(|error| match error {
+        crate::jwt::JwtError::KeysUnavailable(_) => {
+            tracing::error!(%error, "external JWT could not be checked");
+            ApiError::new(
+                family,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "token signing keys are unavailable; try again later",
+            )
+        }
+        _ => ApiError::unauthorized(family, format!("invalid token: {error}")),
+    })?;
+    let service_key = state
+        .config()
+        .service_key
+        .as_deref()
+        .filter(|key| !key.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                family,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "JWT sign-in needs the edge's service key (FITVISION_ADMIN_KEY)",
+            )
+        })?;
+    let forwarded =
+        ForwardedCredential::on_behalf_of(service_key, &identity.tenant, &identity.user).map_err(
+            |_| ApiError::unauthorized(family, "the token's tenant or user is not ASCII text"),
+        )?;
+    let mut request = tonic::Request::new(AuthenticateRequest {
+        credential: format!("API-KEY {service_key}"),
+    });
+    forwarded.apply(request.metadata_mut());
+    let key: [u8; 32] = Sha256::digest(format!(
+        "on-behalf-of\n{}\n{}",
+        identity.tenant, identity.user
+    ))
+    .into();
+    let principal = cached_principal(state, family, key, &forwarded, request).await?;
+    // A session service that ignored the on-behalf-of metadata answers for the
+    // service key itself: acting on that would make every token holder an admin.
+    if principal.tenant_id != identity.tenant || principal.user_id != identity.user {
+        tracing::error!(
+            tenant = %identity.tenant,
+            user = %identity.user,
+            "session service did not act for the token's identity"
+        );
+        return Err(ApiError::new(
+            family,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the session service does not accept identities verified by the edge",
+        ));
+    }
+    Ok(Caller {
+        principal,
+        forwarded,
+    })
+}
+
+/// The principal for `key`, from the cache or the session's `Authenticate`.
+async fn cached_principal(
+    state: &AppState,
+    family: Family,
+    key: [u8; 32],
+    forwarded: &ForwardedCredential,
+    mut request: tonic::Request<AuthenticateRequest>,
+) -> Result<Principal, ApiError> {
+    if let Some(principal) = state.principals().get(&key) {
+        return Ok(principal);
+    }
+    forwarded.apply(request.metadata_mut());
     let principal = match state.session().authenticate(request).await {
         Ok(response) => response.into_inner().principal,
         Err(status) => {
@@ -185,10 +317,7 @@ pub async fn resolve(
         ));
     };
     state.principals().put(key, principal.clone());
-    Ok(Caller {
-        principal,
-        authorization,
-    })
+    Ok(principal)
 }
 
 /// Middleware: rate limit, then authenticate; puts [`Caller`] in extensions.

@@ -79,6 +79,9 @@ pub struct Config {
     /// the binary at build time (from `web/dist`).
     #[arg(long = "web-dir", env = "FITVISION_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// Verification of externally issued JWTs (Firebase and other OIDC issuers).
+    #[command(flatten)]
+    pub jwt: crate::jwt::JwtConfig,
 }
 
 impl Config {
@@ -98,6 +101,7 @@ impl Config {
             pipeline_timeout_s: 600,
             demo_sessions: None,
             web_dir: None,
+            jwt: crate::jwt::JwtConfig::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod downloads;
 pub mod error;
 pub mod grpc_web;
+pub mod jwt;
 pub mod progress;
 pub mod rate_limit;
 pub mod routes;
@@ -45,6 +46,9 @@ pub fn router(state: AppState) -> Router {
     let authed = |family: Family| from_fn_with_state((state.clone(), family), auth::authenticate);
     let public =
         |family: Family| from_fn_with_state((state.clone(), family), auth::rate_limit_only);
+    let size_checked = |family: Family| {
+        from_fn_with_state((state.clone(), family), upload::reject_declared_oversize)
+    };
     let upload_limit = DefaultBodyLimit::max(
         usize::try_from(state.config().max_upload_bytes).unwrap_or(usize::MAX),
     );
@@ -69,6 +73,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(trainer::delete_session),
         )
         .route("/sessions", get(trainer::list_sessions))
+        .route_layer(size_checked(Family::Trainer))
         .route_layer(authed(Family::Trainer));
 
     let lifting_routes = Router::new()
@@ -131,6 +136,7 @@ pub fn router(state: AppState) -> Router {
             get(lifting::session_management_analyzed_video),
         )
         .route("/threads/{thread_id}", get(threads::get_thread_route))
+        .route_layer(size_checked(Family::Lifting))
         .route_layer(authed(Family::Lifting));
 
     let ai_move_routes = Router::new()
@@ -192,7 +198,10 @@ pub fn router(state: AppState) -> Router {
     let public_routes = Router::new()
         .route_service("/fitvision.v1.SessionService/{method}", grpc_web)
         .route("/oauth2/token", post(guru::token))
-        .route("/videos/{id}/upload", post(guru::upload_video))
+        .route(
+            "/videos/{id}/upload",
+            post(guru::upload_video).layer(size_checked(Family::Guru)),
+        )
         .route("/files/{*key}", get(downloads::download))
         .route_layer(public(Family::Plain));
 

@@ -8,6 +8,7 @@ use fitvision_proto::v1::session_service_client::SessionServiceClient;
 use crate::auth::PrincipalCache;
 use crate::config::Config;
 use crate::downloads::ObjectFiles;
+use crate::jwt::JwtVerifier;
 use crate::rate_limit::KeyedLimiter;
 use crate::signing::{Signer, now_s};
 
@@ -30,6 +31,7 @@ struct Inner {
     limiter: KeyedLimiter,
     principals: PrincipalCache,
     files: ObjectFiles,
+    jwt: Option<JwtVerifier>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
         };
         let limiter = KeyedLimiter::new(config.rate_limit_per_s, config.rate_limit_burst);
         let files = ObjectFiles::from_url(config.storage_url.as_deref())?;
+        let jwt = JwtVerifier::from_config(&config.jwt)?;
         let session = SessionServiceClient::new(channel.clone())
             .max_decoding_message_size(256 << 20)
             .max_encoding_message_size(64 << 20);
@@ -54,6 +57,7 @@ impl AppState {
                 limiter,
                 principals: PrincipalCache::default(),
                 files,
+                jwt,
             }),
         })
     }
@@ -86,6 +90,11 @@ impl AppState {
 
     pub fn files(&self) -> &ObjectFiles {
         &self.inner.files
+    }
+
+    /// Verifier of external JWTs, when configured.
+    pub fn jwt(&self) -> Option<&JwtVerifier> {
+        self.inner.jwt.as_ref()
     }
 
     /// Base URL clients use to reach us: configured, else from the request.

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::auth::ForwardedCredential;
 use axum::extract::Multipart;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::http::StatusCode;
@@ -18,7 +19,6 @@ use fitvision_proto::v1::{UploadMetadata, UploadVideoRequest, Video};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::metadata::AsciiMetadataValue;
 use tracing::Instrument;
 
 use crate::error::{ApiError, Family};
@@ -43,7 +43,7 @@ pub struct UploadPlan<'a> {
     /// Text fields that must have arrived before metadata can be built.
     pub required_before_file: &'a [&'a str],
     /// Credential the RPC is made with.
-    pub authorization: AsciiMetadataValue,
+    pub credential: ForwardedCredential,
     /// When set, more bytes than this abort the upload with 400.
     pub declared_size: Option<u64>,
 }
@@ -63,6 +63,33 @@ fn multipart_error(family: Family, error: MultipartError) -> ApiError {
 }
 
 /// The multipart body, or the family's 400 when the request is not multipart.
+/// Middleware: a body whose `Content-Length` already exceeds the upload limit
+/// gets its 413 before a byte of it is read. A client that waits for
+/// `100 Continue` (curl does for large files) then never sends it, and the
+/// answer is not lost to a connection reset mid-body.
+pub async fn reject_declared_oversize(
+    axum::extract::State((state, family)): axum::extract::State<(AppState, Family)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = state.config().max_upload_bytes;
+    match declared {
+        Some(length) if length > limit => {
+            axum::response::IntoResponse::into_response(ApiError::new(
+                family,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is {length} bytes; uploads are limited to {limit} bytes"),
+            ))
+        }
+        _ => next.run(request).await,
+    }
+}
+
 pub fn multipart_body(
     family: Family,
     multipart: Result<Multipart, MultipartRejection>,
@@ -216,9 +243,7 @@ fn start_upload(
     // Capacity 4 and nothing sent yet: this cannot fail.
     let _ = tx.try_send(first);
     let mut request = tonic::Request::new(ReceiverStream::new(rx));
-    request
-        .metadata_mut()
-        .insert("authorization", plan.authorization.clone());
+    plan.credential.apply(request.metadata_mut());
     let mut client = state.session();
     // In the request's span, so the call (and the jobs it enqueues) carry its trace context.
     let call = tokio::spawn(

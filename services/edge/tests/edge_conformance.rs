@@ -7,19 +7,11 @@ mod support;
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
-use support::{Harness, video_part};
+use support::{Harness, json_of, video_part};
 
 const ADMIN: &str = "API-KEY admin-key";
 const USER: &str = "API-KEY user-key";
 const USER2: &str = "Bearer user2-key";
-
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let value =
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
-    (status, value)
-}
 
 fn is_dmy(s: &str) -> bool {
     let b = s.as_bytes();
@@ -37,15 +29,9 @@ fn is_hm_ampm(s: &str) -> bool {
 // ------------------------------------------------------------------ seed 000
 
 async fn create_workout(h: &Harness, auth: &str) -> String {
-    let (status, body) = json_of(
-        h.client
-            .post(h.url("/session/create"))
-            .header("authorization", auth)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_json(reqwest::Method::POST, "/session/create", auth)
+        .await;
     assert_eq!(status, 200, "{body}");
     body["session_id"].as_str().unwrap().to_owned()
 }
@@ -72,15 +58,13 @@ async fn trainer_workflow_matches_seed_000() {
     let session = create_workout(&h, USER).await;
 
     // AI analysis needs at least one completed exercise.
-    let (status, body) = json_of(
-        h.client
-            .post(h.url(&format!("/session/{session}/generate-ai-analysis")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/session/{session}/generate-ai-analysis"),
+            USER,
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["detail"].is_string(), "{body}");
 
@@ -149,53 +133,31 @@ async fn trainer_workflow_matches_seed_000() {
         .unwrap();
     assert_eq!(response.status(), 200);
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/session/{session}/status")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/session/{session}/status"), USER)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercises_completed"], json!(3));
 
-    let (status, body) = json_of(
-        h.client
-            .post(h.url(&format!("/session/{session}/generate-ai-analysis")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/session/{session}/generate-ai-analysis"),
+            USER,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["ai_analysis"].as_str().unwrap().len() > 5);
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/session/{session}/summary")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/session/{session}/summary"), USER)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["total_exercises"], json!(3));
     assert_eq!(body["exercises"].as_array().unwrap().len(), 3);
     assert_eq!(body["ai_analysis"]["status"], "complete");
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url("/sessions"))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json("/sessions", USER).await;
     assert_eq!(status, 200);
     assert!(
         body["sessions"]
@@ -205,25 +167,17 @@ async fn trainer_workflow_matches_seed_000() {
             .any(|s| s["session_id"] == session.as_str())
     );
 
-    let (status, _) = json_of(
-        h.client
-            .delete(h.url(&format!("/session/{session}")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = h
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/session/{session}"),
+            USER,
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/session/{session}/status")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/session/{session}/status"), USER)
+        .await;
     assert_eq!(status, 404);
     assert_eq!(body["detail"], "Session not found");
 }
@@ -285,15 +239,9 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     assert_eq!(status, 400);
     assert_eq!(body["error"], "video is required");
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/weightlifting/sessions/{id}/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/weightlifting/sessions/{id}/"), ADMIN)
+        .await;
     assert_eq!(status, 200, "{body}");
     for field in [
         "analyzed_video_url",
@@ -332,27 +280,13 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     assert_eq!(body["all_timestamps"], json!([0.0, 0.5, 1.0]));
 
     // Wrong activity: 404.
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/jumping/sessions/{id}/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/jumping/sessions/{id}/"), ADMIN).await;
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/weightlifting/sessions/{id}/export/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/weightlifting/sessions/{id}/export/"), ADMIN)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["activity"], "Weightlifting");
     assert_eq!(body["keypoints"]["lknex"].as_array().unwrap().len(), 2);
@@ -363,15 +297,12 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
             && body["all_timestamps"].is_array()
     );
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/weightlifting/sessions/{id}/lift-analysis/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(
+            &format!("/weightlifting/sessions/{id}/lift-analysis/"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercise"], "snatch");
     assert_eq!(
@@ -382,13 +313,21 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
         body["key_metrics"]["power_output"],
         json!([100.0, 2400.0, 300.0])
     );
+    // Images keyed by event as in seed 001 (`start_of_lifting`, `first_pull_end`).
     assert!(
-        body["phase_data"]["first_pull"]["image_url"]
+        body["phase_data"]["first_pull_end"]["image_url"]
             .as_str()
             .unwrap()
             .contains("/files/")
     );
-    assert_eq!(body["phase_data"]["second_pull"]["image_url"], Value::Null);
+    assert_eq!(
+        body["phase_data"]["start_of_lifting"]["image_url"],
+        Value::Null
+    );
+    assert_eq!(
+        body["phase_data"]["second_pull_end"]["image_url"],
+        Value::Null
+    );
     assert_eq!(
         body["chart_data"]["first_pull"],
         json!({"start": 0.0, "end": 536.0})
@@ -398,28 +337,20 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     assert_eq!(body["comments"], json!({}));
 
     // Summary threads, then the summary carries their text.
-    let (status, threads) = json_of(
-        h.client
-            .post(h.url(&format!("/weightlifting/sessions/{id}/summary/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, threads) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/weightlifting/sessions/{id}/summary/"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(status, 200);
     for topic in ["velocity", "power", "stability", "final_summary"] {
         assert!(threads[topic].is_string(), "{threads}");
     }
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/weightlifting/sessions/{id}/summary/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/weightlifting/sessions/{id}/summary/"), ADMIN)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["exercise_type"], "Snatch");
     assert_eq!(body["velocity"]["bar_velocity"]["max"], json!(1.8));
@@ -436,80 +367,49 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     );
     assert_eq!(body["summary_text"]["power"], "Coaching about power.");
 
-    let (status, threads) = json_of(
-        h.client
-            .post(h.url(&format!(
-                "/weightlifting/sessions/{id}/recommendation/?measurement_system=imperial"
-            )))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, threads) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/weightlifting/sessions/{id}/recommendation/?measurement_system=imperial"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(threads.as_object().unwrap().len(), 12);
     let thread_id = threads["knee_angle"].as_str().unwrap();
-    let (status, thread) = json_of(
-        h.client
-            .get(h.url(&format!("/threads/{thread_id}")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, thread) = h.get_json(&format!("/threads/{thread_id}"), ADMIN).await;
     assert_eq!(status, 200);
     assert_eq!(thread["status"], "complete");
     assert_eq!(thread["measurement_system"], "imperial");
     assert!(thread["comment"].is_string());
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/weightlifting/sessions/{id}/lift-analysis/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(
+            &format!("/weightlifting/sessions/{id}/lift-analysis/"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["comments"].as_object().unwrap().len(), 12);
 
-    let (status, body) = json_of(
-        h.client
-            .post(h.url(&format!(
-                "/weightlifting/sessions/{id}/recommendation/?measurement_system=cubits"
-            )))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/weightlifting/sessions/{id}/recommendation/?measurement_system=cubits"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["error"].is_string());
 
     // demo=true serves a real analysed session.
-    let (status, body) = json_of(
-        h.client
-            .get(h.url("/weightlifting/sessions/anything/?demo=true"))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json("/weightlifting/sessions/anything/?demo=true", ADMIN)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["session_id"], id.as_str());
-    let (status, body) = json_of(
-        h.client
-            .get(h.url("/running/sessions/anything/?demo=true"))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json("/running/sessions/anything/?demo=true", ADMIN)
+        .await;
     assert_eq!(status, 404);
     assert!(body["error"].as_str().unwrap().contains("demo"));
 
@@ -522,17 +422,12 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
         .await
         .unwrap();
     assert_eq!(response.status(), 202);
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!(
-                "/session-management/sessions/{id}/analyzed-video/"
-            )))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(
+            &format!("/session-management/sessions/{id}/analyzed-video/"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let url = body["analyzed_video_url"].as_str().unwrap().to_owned();
     let full = h.client.get(&url).send().await.unwrap();
@@ -561,15 +456,9 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     );
     let tampered = url.replace("sig=", "sig=x");
     assert_eq!(h.client.get(&tampered).send().await.unwrap().status(), 403);
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/weightlifting/sessions/{id}/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(&format!("/weightlifting/sessions/{id}/"), ADMIN)
+        .await;
     assert_eq!(status, 200);
     assert!(
         body["analyzed_video_url"]
@@ -585,40 +474,18 @@ async fn jumping_and_running_sessions_are_created_and_read() {
     let (status, body) = create_lift(&h, ADMIN, "/jumping/sessions/", "vertical_jump", "u1").await;
     assert_eq!(status, 200, "{body}");
     let id = body["session_id"].as_str().unwrap().to_owned();
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/jumping/sessions/{id}/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/jumping/sessions/{id}/"), ADMIN).await;
     assert_eq!(status, 200);
     assert_eq!(body["activity"], "Jumping");
     assert_eq!(body["metrics"]["jump_height_cm"], json!(41.5));
-    let (status, _) = json_of(
-        h.client
-            .get(h.url(&format!("/jumping/sessions/{id}/export/")))
-            .header("authorization", ADMIN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = h
+        .get_json(&format!("/jumping/sessions/{id}/export/"), ADMIN)
+        .await;
     assert_eq!(status, 200);
     let (status, body) = create_lift(&h, USER, "/running/sessions/", "sprint", "u1").await;
     assert_eq!(status, 200, "{body}");
     let id = body["session_id"].as_str().unwrap().to_owned();
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/running/sessions/{id}/")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/running/sessions/{id}/"), USER).await;
     assert_eq!(status, 200);
     assert_eq!(body["activity"], "Running");
 }
@@ -1308,27 +1175,16 @@ async fn oversized_uploads_get_413() {
 async fn annotated_rpcs_are_transcoded_to_json() {
     let h = Harness::start().await;
     let session = create_workout(&h, USER).await;
-    let (status, body) = json_of(
-        h.client
-            .get(h.url("/v1/sessions?newest_first=true&limit=20&kind=SESSION_KIND_WORKOUT"))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(
+            "/v1/sessions?newest_first=true&limit=20&kind=SESSION_KIND_WORKOUT",
+            USER,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["sessions"][0]["sessionId"], session.as_str());
     assert_eq!(body["sessions"][0]["kind"], "SESSION_KIND_WORKOUT");
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/v1/sessions/{session}")))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/v1/sessions/{session}"), USER).await;
     assert_eq!(status, 200);
     assert_eq!(body["session"]["userId"], "u1");
     let (status, body) = json_of(
@@ -1343,26 +1199,10 @@ async fn annotated_rpcs_are_transcoded_to_json() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["session"]["attributes"]["note"], "x");
-    let (status, body) = json_of(
-        h.client
-            .get(h.url("/v1/sessions?limit=lots"))
-            .header("authorization", USER)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json("/v1/sessions?limit=lots", USER).await;
     assert_eq!(status, 400);
     assert!(body["error"].is_string());
-    let (status, _) = json_of(
-        h.client
-            .get(h.url(&format!("/v1/sessions/{session}")))
-            .header("authorization", USER2)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = h.get_json(&format!("/v1/sessions/{session}"), USER2).await;
     assert_eq!(status, 403);
     let (status, _) = json_of(
         h.client

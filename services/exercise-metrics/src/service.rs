@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use fitvision_exercise_engine::{
-    AnalysisError, AnalyzeOptions, Catalog, ExerciseDefinition, analyze,
+    AnalysisError, AnalyzeOptions, Catalog, ExerciseDefinition, PlateObservation, analyze,
 };
 use fitvision_proto::v1::analyze_request::Exercise;
 use fitvision_proto::v1::exercise_metrics_service_server::ExerciseMetricsService;
@@ -74,18 +74,26 @@ impl ExerciseMetricsService for ExerciseMetricsApi {
                 "subject height, body mass and barbell mass must be >= 0 (0 = unknown)",
             ));
         }
+        let plate = req
+            .plate
+            .as_ref()
+            .map(PlateObservation::from_proto)
+            .transpose()
+            .map_err(|e| Status::invalid_argument(format!("plate: {e}")))?;
+        let options = AnalyzeOptions {
+            plate,
+            ..Default::default()
+        };
         let exercise_id = def.id.clone();
         // Analysis is CPU-bound (milliseconds per minute of video): keep it off the reactor.
-        let result = tokio::task::spawn_blocking(move || {
-            analyze(&def, &track, &subject, &AnalyzeOptions::default())
-        })
-        .await
-        .map_err(|e| Status::internal(format!("analysis task failed: {e}")))?
-        .map_err(|e| match e {
-            AnalysisError::EmptyTrack | AnalysisError::NoPerson { .. } => {
-                Status::failed_precondition(format!("cannot analyse {exercise_id}: {e}"))
-            }
-        })?;
+        let result = tokio::task::spawn_blocking(move || analyze(&def, &track, &subject, &options))
+            .await
+            .map_err(|e| Status::internal(format!("analysis task failed: {e}")))?
+            .map_err(|e| match e {
+                AnalysisError::EmptyTrack | AnalysisError::NoPerson { .. } => {
+                    Status::failed_precondition(format!("cannot analyse {exercise_id}: {e}"))
+                }
+            })?;
         tracing::info!(exercise = %result.exercise_id, reps = result.rep_count, "analysed");
         Ok(Response::new(AnalyzeResponse {
             result: Some(result),

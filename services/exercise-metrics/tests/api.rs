@@ -8,7 +8,8 @@ use fitvision_exercise_metrics::ExerciseMetricsApi;
 use fitvision_proto::v1::analyze_request::Exercise;
 use fitvision_proto::v1::exercise_metrics_service_server::ExerciseMetricsService;
 use fitvision_proto::v1::{
-    AnalyzeRequest, ListExercisesRequest, PoseTrack, Subject, ValidateDefinitionRequest,
+    AnalyzeRequest, ListExercisesRequest, PlateObservation, PlateSighting, PoseTrack, Subject,
+    ValidateDefinitionRequest,
 };
 use tonic::{Code, Request};
 
@@ -39,6 +40,7 @@ fn request(exercise: Exercise, track: PoseTrack) -> Request<AnalyzeRequest> {
             body_mass_kg: 80.0,
             ..Default::default()
         }),
+        plate: None,
     })
 }
 
@@ -144,4 +146,55 @@ async fn list_and_validate() {
         .into_inner();
     assert!(!bad.valid);
     assert!(bad.errors.iter().any(|m| m.contains("signal")));
+}
+
+/// A snatch pull: the bar rises from 0.2 m to 1.2 m above the floor at 200 px/m.
+fn bar_rising(ppm: f64) -> PoseTrack {
+    synthetic::track(60.0, 210, move |t| {
+        let rise = ((t - 1.0).clamp(0.0, 1.0) * std::f64::consts::PI).cos();
+        let h = 0.2 + 1.0 * (1.0 - rise) / 2.0;
+        Some(BodyPose {
+            wrists_at: Some((520.0, synthetic::GROUND_Y - h * ppm)),
+            ..Default::default()
+        })
+    })
+}
+
+#[tokio::test]
+async fn a_plate_sets_the_scale_and_bad_plates_are_rejected() {
+    // A standard plate 90 px across: 200 px/m, whatever the subject's height says.
+    let mut req = request(Exercise::ExerciseId("snatch".into()), bar_rising(200.0));
+    req.get_mut().plate = Some(PlateObservation {
+        diameter_px: 90.0,
+        ..Default::default()
+    });
+    let r = api()
+        .analyze(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap();
+    assert!(
+        (r.metrics["max_bar_height_m"] - 1.2).abs() <= 0.002,
+        "{:?}",
+        r.metrics
+    );
+
+    let mut req = request(Exercise::ExerciseId("snatch".into()), bar_rising(200.0));
+    req.get_mut().plate = Some(PlateObservation {
+        sightings: vec![PlateSighting {
+            frame_index: 3,
+            diameter_px: -90.0,
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let e = api().analyze(req).await.unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(
+        e.message().contains("sightings[0].diameter_px"),
+        "{}",
+        e.message()
+    );
 }

@@ -1,20 +1,32 @@
 //! Prints a compact per-frame view of a video's pose track (person count, track ids,
-//! box centres): `cargo run --release -p fitvision-pose-inference --example pose_dump -- VIDEO [TARGET_FPS]`.
+//! box centres): `cargo run --release -p fitvision-pose-inference --example pose_dump --
+//! VIDEO [TARGET_FPS [MIN_CONFIDENCE [whole]]]` (`whole`: no person-sized inputs).
 
-use fitvision_pose_inference::{PoseEngine, PoseOptions};
+use fitvision_pose_inference::{InputPolicy, PoseEngine, PoseOptions};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let video = args
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("usage: pose_dump VIDEO [TARGET_FPS]"))?;
+    let video = args.next().ok_or_else(|| {
+        anyhow::anyhow!("usage: pose_dump VIDEO [TARGET_FPS [MIN_CONFIDENCE [whole]]]")
+    })?;
     let target_fps = args
         .next()
         .map(|fps| fps.parse())
         .transpose()?
         .unwrap_or(0.0);
+    let min_confidence = args
+        .next()
+        .map(|confidence| confidence.parse())
+        .transpose()?
+        .unwrap_or(0.0);
+    let input = match args.next().as_deref() {
+        Some("whole") => InputPolicy::WholeFrame,
+        _ => InputPolicy::default(),
+    };
     let options = PoseOptions {
         target_fps,
+        min_confidence,
+        input,
         ..PoseOptions::default()
     };
     let (track, summary) = PoseEngine::shared()?.extract(video.as_ref(), &options)?;

@@ -94,15 +94,14 @@ impl RegistryConfig {
             default_model: var("FITVISION_POSE_MODEL")
                 .unwrap_or_else(|| DEFAULT_MODEL_ID.to_owned()),
             only: Vec::new(),
-            session: SessionOptions {
-                intra_op_threads: var("FITVISION_ORT_THREADS")
+            session: SessionOptions::cpu(
+                var("FITVISION_ORT_THREADS")
                     .and_then(|value| value.parse().ok())
                     .unwrap_or(DEFAULT_INTRA_OP_THREADS),
-                use_cuda: false,
-                dynamic_long_side: var("FITVISION_POSE_INPUT_SIZE")
+                var("FITVISION_POSE_INPUT_SIZE")
                     .and_then(|value| value.parse().ok())
                     .unwrap_or(DEFAULT_INPUT_LONG_SIDE),
-            },
+            ),
             ort_dylib: None,
         }
     }

@@ -10,6 +10,7 @@
 pub mod engine;
 mod error;
 mod execution;
+pub mod focus;
 pub mod geometry;
 pub mod letterbox;
 pub mod model;
@@ -33,7 +34,7 @@ pub use engine::{PoseEngine, default_models_dir, extract_pose_track};
 pub use error::{PoseError, reason};
 pub use geometry::{Detection, PixelBox, PixelKeypoint};
 pub use model::SessionOptions;
-pub use pipeline::{Flow, PoseEvent, PoseOptions};
+pub use pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions};
 pub use registry::{ModelRegistry, RegistryConfig};
 pub use service::PoseInferenceApi;
 
@@ -90,9 +91,8 @@ impl Config {
             default_model: self.default_model.clone(),
             only: Vec::new(),
             session: SessionOptions {
-                intra_op_threads: self.intra_op_threads,
                 use_cuda: self.execution_provider == ExecutionProvider::Cuda,
-                dynamic_long_side: self.input_size,
+                ..SessionOptions::cpu(self.intra_op_threads, self.input_size)
             },
             ort_dylib: self.ort_dylib.clone(),
         }

@@ -1,8 +1,11 @@
-//! From an opened video to pose frames: decode + preprocess on one thread, inference +
-//! decoding + tracking on the caller's thread, joined by a small bounded queue. The
-//! queue overlaps the two halves (the decoder prepares frame n+1 while the model runs
-//! on frame n) and gives backpressure: a slow consumer stalls inference, which stalls
-//! decoding, so memory stays bounded by the queue depth whatever the video length.
+//! From an opened video to pose frames: decoding on one thread; preprocessing,
+//! inference, decoding of the network output and tracking on the caller's thread,
+//! joined by a small bounded queue. The queue overlaps the two halves (the decoder
+//! reads frame n+1 while the model runs on frame n) and gives backpressure: a slow
+//! consumer stalls inference, which stalls decoding, so memory stays bounded by the
+//! queue depth whatever the video length. Preprocessing sits with inference because
+//! what to analyse in a frame (the whole frame or the region around the tracked
+//! people, see [`crate::focus`]) depends on the tracks of the frame before.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
@@ -10,18 +13,39 @@ use std::time::Instant;
 use fitvision_proto::v1::{
     BoundingBox, Keypoint, PersonPose, PoseFrame, PoseSummary, PoseTrack, VideoInfo,
 };
+use fitvision_video::opencv::core::Mat;
+use fitvision_video::opencv::prelude::*;
 use fitvision_video::{SampledFrame, VideoDecoder, VideoMeta};
 
-use crate::model::{PoseModel, PreparedInput};
+use crate::focus::{FocusConfig, FocusPlanner};
+use crate::model::PoseModel;
 use crate::tracker::{Tracker, TrackerConfig};
 use crate::{Detection, PoseError};
 
-/// Frames prepared ahead of inference. Two is enough to keep both threads busy;
-/// more only costs memory (one 640x640 input is ~5 MB).
+/// Frames decoded ahead of inference. Two is enough to keep both threads busy;
+/// more only costs memory (one 1080p BGR frame is ~6 MB).
 const QUEUE_DEPTH: usize = 2;
 
 /// With the default confidence, detections down to this share of it may continue a track.
 const TRACK_CONTINUATION_SHARE: f32 = 0.4;
+
+/// Which part of each frame the model sees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InputPolicy {
+    /// The region around the tracked people at a scale picked from their size, with
+    /// the whole frame at the model's scale periodically and whenever a track may be
+    /// lost (see [`crate::focus`]). Models with a fixed input size always get the
+    /// whole frame.
+    PersonSized(FocusConfig),
+    /// Always the whole frame at the model's scale.
+    WholeFrame,
+}
+
+impl Default for InputPolicy {
+    fn default() -> Self {
+        Self::PersonSized(FocusConfig::default())
+    }
+}
 
 /// What to extract, per request.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,6 +58,7 @@ pub struct PoseOptions {
     pub max_persons: u32,
     /// Drop detections below this confidence (0 = the model's default).
     pub min_confidence: f32,
+    pub input: InputPolicy,
 }
 
 impl PoseOptions {
@@ -49,6 +74,20 @@ impl PoseOptions {
                 "min_confidence must be within 0..1, got {}",
                 self.min_confidence
             )));
+        }
+        if let InputPolicy::PersonSized(focus) = &self.input {
+            let valid = focus.person_long_side_px.is_finite()
+                && focus.person_long_side_px > 0.0
+                && focus.margin_share.is_finite()
+                && focus.margin_share >= 0.0
+                && focus.max_cost_share > 0.0
+                && focus.max_cost_share <= 1.0
+                && focus.refresh_ms.is_finite();
+            if !valid {
+                return Err(PoseError::InvalidOptions(format!(
+                    "person-sized input settings out of range: {focus:?}"
+                )));
+            }
         }
         Ok(())
     }
@@ -92,23 +131,25 @@ pub fn stream_poses(
         let confident = model.default_confidence();
         (confident, confident * TRACK_CONTINUATION_SHARE)
     };
-    let mut tracker = Tracker::new(TrackerConfig::default());
-    let mut totals = StageTotals::default();
-    let (sender, receiver) = sync_channel::<PreparedFrame>(QUEUE_DEPTH);
+    let mut analysis = Analysis {
+        model,
+        tracker: Tracker::new(TrackerConfig::default()),
+        focus: match (options.input, model.whole_frame_long_side()) {
+            (InputPolicy::PersonSized(config), Some(long_side)) => {
+                Some(FocusPlanner::new(config, long_side, model.input_stride()))
+            }
+            _ => None,
+        },
+        min_confidence,
+        detection_floor,
+        max_persons: options.max_persons,
+        totals: StageTotals::default(),
+    };
+    let (sender, receiver) = sync_channel::<DecodedFrame>(QUEUE_DEPTH);
 
     let decoded = std::thread::scope(|scope| {
-        let producer =
-            scope.spawn(|| decode_and_prepare(decoder, model, options.target_fps, sender));
-        let consumed = consume(
-            model,
-            receiver,
-            (min_confidence, detection_floor),
-            options.max_persons,
-            &meta,
-            &mut tracker,
-            &mut totals,
-            emit,
-        );
+        let producer = scope.spawn(|| decode_frames(decoder, options.target_fps, sender));
+        let consumed = analysis.consume(receiver, &meta, emit);
         // The receiver is gone once `consume` returns, so the producer ends promptly.
         let produced = producer
             .join()
@@ -117,6 +158,12 @@ pub fn stream_poses(
         produced
     })?;
 
+    let totals = analysis.totals;
+    tracing::debug!(
+        frames_analysed = totals.frames_analysed,
+        frames_focused = totals.frames_focused,
+        "pose run done"
+    );
     if totals.frames_with_person == 0 {
         return Err(PoseError::NoPerson {
             analysed_frames: totals.frames_analysed,
@@ -131,7 +178,7 @@ pub fn stream_poses(
         model_id: model.info().id.clone(),
         schema: model.info().schema.into(),
         decode_ms_per_frame: per_frame(decoded.decode_ms),
-        preprocess_ms_per_frame: per_frame(decoded.preprocess_ms),
+        preprocess_ms_per_frame: per_frame(totals.preprocess_ms),
         inference_ms_per_frame: per_frame(totals.inference_ms),
         postprocess_ms_per_frame: per_frame(totals.postprocess_ms),
         video: Some(decoded_video_info(&meta, &decoded)),
@@ -160,10 +207,10 @@ pub fn collect_pose_track(
     Ok((track, summary))
 }
 
-struct PreparedFrame {
+struct DecodedFrame {
     index: u32,
     timestamp_ms: f64,
-    input: PreparedInput,
+    image: Mat,
 }
 
 #[derive(Debug, Default)]
@@ -173,7 +220,6 @@ struct DecodeTotals {
     last_timestamp_ms: Option<f64>,
     nominal_period_ms: f64,
     decode_ms: f64,
-    preprocess_ms: f64,
 }
 
 #[derive(Debug, Default)]
@@ -181,6 +227,9 @@ struct StageTotals {
     frames_analysed: u32,
     frames_with_person: u32,
     max_persons_in_frame: u32,
+    /// Frames where the model saw only a window around the tracked people.
+    frames_focused: u32,
+    preprocess_ms: f64,
     inference_ms: f64,
     postprocess_ms: f64,
 }
@@ -229,11 +278,10 @@ impl Sampler {
     }
 }
 
-fn decode_and_prepare(
+fn decode_frames(
     mut decoder: VideoDecoder,
-    model: &dyn PoseModel,
     target_fps: f64,
-    sender: SyncSender<PreparedFrame>,
+    sender: SyncSender<DecodedFrame>,
 ) -> Result<DecodeTotals, PoseError> {
     let mut sampler = Sampler::new(target_fps);
     let mut totals = DecodeTotals {
@@ -257,17 +305,12 @@ fn decode_and_prepare(
         totals.first_timestamp_ms.get_or_insert(timestamp_ms);
         totals.last_timestamp_ms = Some(timestamp_ms);
         let Some(image) = image else { continue };
-        let started = Instant::now();
-        let input = model.prepare(&image)?;
-        totals.preprocess_ms += started.elapsed().as_secs_f64() * 1000.0;
-        if sender
-            .send(PreparedFrame {
-                index,
-                timestamp_ms,
-                input,
-            })
-            .is_err()
-        {
+        let frame = DecodedFrame {
+            index,
+            timestamp_ms,
+            image,
+        };
+        if sender.send(frame).is_err() {
             // The consumer stopped (client gone or inference failed): stop decoding.
             break;
         }
@@ -275,46 +318,83 @@ fn decode_and_prepare(
     Ok(totals)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn consume(
-    model: &dyn PoseModel,
-    receiver: Receiver<PreparedFrame>,
-    (min_confidence, detection_floor): (f32, f32),
+/// The inference side of one run.
+struct Analysis<'m> {
+    model: &'m dyn PoseModel,
+    tracker: Tracker,
+    /// `None`: every frame whole (policy, or a fixed-size model).
+    focus: Option<FocusPlanner>,
+    min_confidence: f32,
+    detection_floor: f32,
     max_persons: u32,
-    meta: &VideoMeta,
-    tracker: &mut Tracker,
-    totals: &mut StageTotals,
-    emit: &mut dyn FnMut(PoseEvent) -> Flow,
-) -> Result<(), PoseError> {
-    for prepared in receiver {
-        let output = model.infer(prepared.input, detection_floor)?;
+    totals: StageTotals,
+}
+
+impl Analysis<'_> {
+    fn consume(
+        &mut self,
+        receiver: Receiver<DecodedFrame>,
+        meta: &VideoMeta,
+        emit: &mut dyn FnMut(PoseEvent) -> Flow,
+    ) -> Result<(), PoseError> {
+        for decoded in receiver {
+            let frame = self.analyse(decoded, meta)?;
+            if emit(PoseEvent::Frame(frame)) == Flow::Stop {
+                return Err(PoseError::Pipeline("consumer went away".to_owned()));
+            }
+        }
+        Ok(())
+    }
+
+    fn analyse(&mut self, decoded: DecodedFrame, meta: &VideoMeta) -> Result<PoseFrame, PoseError> {
+        let (width, height) = (decoded.image.cols() as u32, decoded.image.rows() as u32);
+        let focus = self
+            .focus
+            .as_ref()
+            .and_then(|planner| planner.plan(width, height, decoded.timestamp_ms));
         let started = Instant::now();
-        let mut tracked = tracker.update(prepared.timestamp_ms, output.detections, min_confidence);
-        if max_persons > 0 && tracked.len() > max_persons as usize {
+        let input = self.model.prepare(&decoded.image, focus)?;
+        drop(decoded.image);
+        let preprocess_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let letterbox = input.letterbox;
+        let output = self.model.infer(input, self.detection_floor)?;
+
+        let started = Instant::now();
+        let mut tracked =
+            self.tracker
+                .update(decoded.timestamp_ms, output.detections, self.min_confidence);
+        if let Some(planner) = &mut self.focus {
+            let boxes = tracked
+                .iter()
+                .map(|(_, detection)| detection.bbox)
+                .collect();
+            planner.observe(&letterbox, width, height, decoded.timestamp_ms, boxes);
+        }
+        let max_persons = self.max_persons as usize;
+        if max_persons > 0 && tracked.len() > max_persons {
             // The most prominent people: large and confidently seen.
             tracked.sort_by(|a, b| prominence(&b.1).total_cmp(&prominence(&a.1)));
-            tracked.truncate(max_persons as usize);
+            tracked.truncate(max_persons);
             tracked.sort_by_key(|(id, _)| *id);
         }
         let persons: Vec<PersonPose> = tracked
             .into_iter()
             .map(|(track_id, detection)| person_pose(track_id, &detection, meta))
             .collect();
+        let totals = &mut self.totals;
         totals.frames_analysed += 1;
+        totals.frames_focused += u32::from(!letterbox.is_whole());
         totals.frames_with_person += u32::from(!persons.is_empty());
         totals.max_persons_in_frame = totals.max_persons_in_frame.max(persons.len() as u32);
+        totals.preprocess_ms += preprocess_ms;
         totals.inference_ms += output.inference_ms;
         totals.postprocess_ms += output.postprocess_ms + started.elapsed().as_secs_f64() * 1000.0;
-        let frame = PoseFrame {
-            frame_index: prepared.index,
-            timestamp_ms: prepared.timestamp_ms,
+        Ok(PoseFrame {
+            frame_index: decoded.index,
+            timestamp_ms: decoded.timestamp_ms,
             persons,
-        };
-        if emit(PoseEvent::Frame(frame)) == Flow::Stop {
-            return Err(PoseError::Pipeline("consumer went away".to_owned()));
-        }
+        })
     }
-    Ok(())
 }
 
 fn prominence(detection: &Detection) -> f32 {

@@ -17,7 +17,7 @@ use tonic::{Request, Response, Status};
 
 use crate::engine::PoseEngine;
 use crate::error::reason;
-use crate::pipeline::{Flow, PoseEvent, PoseOptions, stream_poses};
+use crate::pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions, stream_poses};
 
 /// Messages buffered towards a slow client before inference waits for it.
 const STREAM_BUFFER: usize = 16;
@@ -79,6 +79,7 @@ impl PoseInferenceService for PoseInferenceApi {
                 .unwrap_or_default(),
             max_persons: request.max_persons,
             min_confidence: request.min_confidence,
+            input: InputPolicy::default(),
         };
         options.validate()?;
         let model = self.engine.registry().get(options.model_id.as_deref())?;

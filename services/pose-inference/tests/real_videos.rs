@@ -61,7 +61,10 @@ const CLEAN_SINGLE_PERSON: &[(&str, std::ops::Range<u32>)] = &[
     // "out-of-focus intro 0-55"
     ("pushup_side_stock_cut.mp4", 56..u32::MAX),
     ("pushup_side_tiny_426x226.mp4", ALL),
-    ("situp_side_logo.mp4", ALL),
+    // Fades: frames 0-10 are blank white and 972+ blank white/black (pixel standard
+    // deviation under 10 of 255, nobody to see). The washed-out frames in between,
+    // where the person is faintly visible, do count.
+    ("situp_side_logo.mp4", 11..972),
     ("squat_barbell_side_60fps.mp4", ALL),
     ("squat_front_barbell_watermark.mp4", ALL),
     // "walks out of frame at 290+"

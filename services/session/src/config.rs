@@ -41,7 +41,9 @@ pub struct Config {
     /// Pipeline workers in this process (0 = only serve RPCs).
     #[arg(long, env = "FITVISION_SESSION_WORKERS", default_value_t = 4)]
     pub workers: usize,
-    /// Job lease; a worker that stops heart-beating loses its job after this (seconds).
+    /// Job lease; a worker that stops heart-beating loses its job after this
+    /// (seconds, at least 3). Also paces the upload-area heartbeat: uploads a
+    /// killed process left half-written are swept two leases after it died.
     #[arg(long, env = "FITVISION_JOB_LEASE_SECS", default_value_t = 30)]
     pub job_lease_secs: u64,
     /// Attempts before a job is dead-lettered.

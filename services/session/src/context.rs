@@ -32,6 +32,8 @@ pub struct Settings {
     pub pose_target_fps: f64,
     pub min_person_frame_ratio: f64,
     pub auto_render: bool,
+    /// This process's upload area (see `fitvision_storage::Storage::beat_upload_area`).
+    pub upload_area: String,
 }
 
 impl AppContext {

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod jobs;
 pub mod library;
+pub mod maintenance;
 pub mod pipeline;
 pub mod progress;
 pub mod service;
@@ -34,13 +35,14 @@ use crate::jobs::{Backoff, JobQueue, WorkerSettings};
 
 /// Upload chunks are messages; allow generous ones.
 const MAX_MESSAGE_BYTES: usize = 32 << 20;
-/// Temporary upload objects older than this were abandoned by a crash.
-const STALE_UPLOAD_AGE: Duration = Duration::from_secs(24 * 3600);
+/// Shortest job lease (seconds): heartbeats run at a third of it.
+const MIN_LEASE_SECS: u64 = 3;
 
 /// A built, ready service.
 pub struct Started {
     pub service: SessionServiceServer<SessionApi>,
     pub context: Arc<AppContext>,
+    /// Pipeline workers and the storage upkeep task; all end on shutdown.
     pub workers: Vec<tokio::task::JoinHandle<()>>,
     /// Set when no admin key was configured or stored: print it once.
     pub generated_admin_key: Option<String>,
@@ -54,10 +56,12 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
     let storage = config
         .storage
         .open_or_local(&config.data_dir.join("objects"))?;
-    let swept = storage.sweep_temporaries(STALE_UPLOAD_AGE).await?;
-    if swept > 0 {
-        tracing::info!(swept, "removed abandoned temporary uploads");
-    }
+    let lease = Duration::from_secs(config.job_lease_secs.max(MIN_LEASE_SECS));
+    // One id names this process in job leases and in its upload area.
+    let instance = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    // Alive before the first upload, so no sweeper mistakes the area for a dead one.
+    storage.beat_upload_area(&instance).await?;
+    maintenance::sweep_once(&storage, &instance, lease).await;
     service::ensure_default_tenant(&db, &config.default_tenant).await?;
     catalog::seed_library(&db, &config.default_tenant).await?;
     let generated_admin_key =
@@ -98,20 +102,28 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
             pose_target_fps: config.pose_target_fps,
             min_person_frame_ratio: config.min_person_frame_ratio,
             auto_render: config.auto_render,
+            upload_area: instance.clone(),
         },
     });
-    let workers = jobs::spawn_workers(
+    let mut workers = jobs::spawn_workers(
         queue,
         Arc::new(pipeline::Pipeline::new(context.clone())),
         WorkerSettings {
             workers: config.workers,
-            lease: Duration::from_secs(config.job_lease_secs.max(3)),
+            lease,
             poll_interval: Duration::from_millis(500),
-            owner_prefix: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            owner_prefix: instance.clone(),
         },
         wake,
-        shutdown,
+        shutdown.clone(),
     );
+    workers.push(maintenance::spawn(
+        context.db.clone(),
+        context.storage.clone(),
+        instance,
+        lease,
+        shutdown,
+    ));
     let service = SessionServiceServer::new(SessionApi::new(context.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -141,6 +153,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     grpc::serve(config.addr, &config.server, routes, health, shutdown).await?;
     for worker in started.workers {
         let _ = worker.await;
+    }
+    // Uploads have drained with the server: nothing staged is still wanted.
+    let area = &started.context.settings.upload_area;
+    if let Err(error) = started.context.storage.release_upload_area(area).await {
+        tracing::warn!(%error, area, "releasing the upload area failed");
     }
     Ok(())
 }

@@ -9,6 +9,14 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use support::{ADMIN_KEY, TestServer, authed, start_server, synthetic_mp4};
 use tonic::Code;
 
+/// A tenant's timer exercise in the engine's definition format.
+const WALL_SIT_DEFINITION: &str = r#"{
+  "id": "wall_sit", "name": "Wall Sit", "mode": "timer", "met": 2.5,
+  "hold": {"conditions": [
+    {"signal": {"kind": "joint_angle", "joint": "knee", "side": "auto"}, "min": 75, "max": 110}
+  ]}
+}"#;
+
 async fn key_for(server: &mut TestServer, tenant: &str, user: &str, role: pb::Role) -> String {
     server
         .client
@@ -544,7 +552,7 @@ async fn tenant_aware_catalog() {
                         exercise_id: "wall-sit".into(),
                         name: "Wall Sit".into(),
                         r#type: "timer".into(),
-                        algorithm_json: "{\"mode\":\"rule\"}".into(),
+                        algorithm_json: WALL_SIT_DEFINITION.into(),
                         enabled: true,
                         sort_order: 10,
                         ..Default::default()
@@ -620,16 +628,19 @@ async fn upload(
         .map(|r| r.into_inner().video.unwrap())
 }
 
-/// Objects, sessions, videos and jobs currently stored.
+/// Objects, sessions, videos and jobs currently stored (the upload-area
+/// heartbeat says the process is alive; it is not data).
 async fn footprint(server: &TestServer) -> (Vec<String>, u64, u64, u64) {
     let db = &server.context.db;
+    let objects = server.data_dir.path().join("objects");
+    let heartbeats = objects.join("tmp/upload-areas");
     let mut files = Vec::new();
-    let mut stack = vec![server.data_dir.path().join("objects")];
+    let mut stack = vec![objects];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             if entry.path().is_dir() {
                 stack.push(entry.path());
-            } else {
+            } else if !entry.path().starts_with(&heartbeats) {
                 files.push(entry.path().display().to_string());
             }
         }
@@ -890,3 +901,139 @@ async fn guru_create_then_upload() {
 }
 
 use sha2::Digest;
+
+#[tokio::test]
+async fn custom_exercise_definitions_are_validated_by_the_engine() {
+    let mut server = start_server(&support::Backend::Sqlite, |_| {}).await;
+    let acme = key_for(&mut server, "acme", "acme-admin", pb::Role::Admin).await;
+    let upsert = |definition: &str, kind: &str| pb::UpsertCatalogExerciseRequest {
+        exercise: Some(pb::CatalogExercise {
+            exercise_id: "wall-sit".into(),
+            name: "Wall Sit".into(),
+            r#type: kind.into(),
+            algorithm_json: definition.into(),
+            enabled: true,
+            ..Default::default()
+        }),
+    };
+    let invalid_engine_rules = WALL_SIT_DEFINITION
+        .replace("\"met\": 2.5", "\"met\": 99")
+        .replace("\"joint\": \"knee\"", "\"joint\": \"tail\"");
+    let cases: Vec<(&str, String, &str, &[&str])> = vec![
+        (
+            "not JSON",
+            "{mode: rule".into(),
+            "",
+            &["not a valid exercise definition"],
+        ),
+        (
+            "JSON but not a definition",
+            "{\"mode\":\"rule\"}".into(),
+            "",
+            &["not a valid exercise definition", "rule"],
+        ),
+        (
+            "every engine rule broken is listed",
+            invalid_engine_rules,
+            "",
+            &["tail"],
+        ),
+        (
+            "type contradicts the definition",
+            WALL_SIT_DEFINITION.into(),
+            "rep",
+            &["type 'rep' contradicts the definition's mode 'timer'"],
+        ),
+    ];
+    for (name, definition, kind, expected) in cases {
+        let status = server
+            .client
+            .upsert_catalog_exercise(authed(&acme, upsert(&definition, kind)))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        for part in expected {
+            assert!(
+                status.message().contains(part),
+                "{name}: '{}' lacks '{part}'",
+                status.message()
+            );
+        }
+    }
+    let listed = server
+        .client
+        .list_catalog_exercises(authed(&acme, pb::ListCatalogExercisesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .exercises;
+    assert!(listed.is_empty(), "refused definitions are not stored");
+
+    // The engine's own wording reaches the tenant.
+    let both = WALL_SIT_DEFINITION.replace("\"met\": 2.5", "\"met\": 99");
+    let status = server
+        .client
+        .upsert_catalog_exercise(authed(&acme, upsert(&both, "")))
+        .await
+        .unwrap_err();
+    assert!(status.message().contains("met 99"), "{}", status.message());
+
+    let saved = server
+        .client
+        .upsert_catalog_exercise(authed(&acme, upsert(WALL_SIT_DEFINITION, "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .exercise
+        .unwrap();
+    assert_eq!(
+        saved.r#type, "timer",
+        "the type follows the definition's mode"
+    );
+}
+
+/// SQLite admits one writer: concurrent upload transactions (which read
+/// before they write) must queue for the lock instead of failing with
+/// "database is locked".
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_uploads_all_commit() {
+    for backend in support::backends() {
+        let server = start_server(&backend, |_| {}).await;
+        let video = synthetic_mp4(256 << 10);
+        let mut uploads = tokio::task::JoinSet::new();
+        for index in 0..16 {
+            let mut client = server.client.clone();
+            let video = video.clone();
+            uploads.spawn(async move {
+                let metadata = pb::UploadMetadata {
+                    kind: pb::SessionKind::Video as i32,
+                    exercise_id: "squat".into(),
+                    filename: format!("{index}.mp4"),
+                    declared_size_bytes: video.len() as u64,
+                    user_id: format!("user-{index}"),
+                    ..Default::default()
+                };
+                let mut messages = vec![pb::UploadVideoRequest {
+                    payload: Some(pb::upload_video_request::Payload::Metadata(metadata)),
+                }];
+                messages.extend(video.chunks(64 << 10).map(|chunk| pb::UploadVideoRequest {
+                    payload: Some(pb::upload_video_request::Payload::Chunk(chunk.to_vec())),
+                }));
+                client
+                    .upload_video(authed(ADMIN_KEY, tokio_stream::iter(messages)))
+                    .await
+            });
+        }
+        while let Some(joined) = uploads.join_next().await {
+            let outcome = joined.unwrap();
+            assert!(outcome.is_ok(), "{}: {outcome:?}", backend.name());
+        }
+        let (files, sessions, videos, jobs) = footprint(&server).await;
+        assert_eq!(
+            (files.len(), sessions, videos, jobs),
+            (16, 16, 16, 16),
+            "{}",
+            backend.name()
+        );
+    }
+}

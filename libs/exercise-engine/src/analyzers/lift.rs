@@ -1,9 +1,12 @@
 //! Olympic lifts (snatch, clean, clean and jerk): bar path, velocity, power,
 //! ground reaction force, body positions and phases.
 //!
-//! The bar is taken at the hands (mean of the wrists). Heights are metres above
-//! the floor (the ankles' lowest level), scaled by a 450 mm plate when one was
-//! measured, else by the subject's stature.
+//! The bar is taken at the hands (mean of the wrists), refined by the plate
+//! where one was located: the bar passes through the plate's centre, so a frame
+//! with a located plate takes its centre, and the other frames take the hands
+//! shifted by the median hands-to-plate offset (the grip does not move on the
+//! bar). Heights are metres above the floor (the ankles' lowest level), scaled
+//! by the plate when one was measured, else by the subject's stature.
 //!
 //! Physics (vertical): bar power P = m_bar (g + a) v; ground reaction force
 //! GRF = (m_bar + m_body)(g + a), with a and v the bar's vertical acceleration
@@ -38,6 +41,43 @@ const LIFT_OFF_RISE_M: f64 = 0.03;
 fn mid_of(ctx: &Context, limb: Limb) -> Vec<Option<(f64, f64)>> {
     (0..ctx.subject.len())
         .map(|i| ctx.subject.limb_mid(i, limb).map(|p| (p.x, p.y)))
+        .collect()
+}
+
+/// Bar position per frame: the hands, or the plate centre where located (see
+/// the module notes).
+fn bar_positions(ctx: &Context) -> Vec<Option<(f64, f64)>> {
+    let hands = mid_of(ctx, Limb::Wrist);
+    let centres = ctx
+        .options
+        .plate
+        .as_ref()
+        .map(|p| p.centres_by_frame())
+        .unwrap_or_default();
+    if centres.is_empty() {
+        return hands;
+    }
+    let plate: Vec<Option<(f64, f64)>> = ctx
+        .subject
+        .frame_indices
+        .iter()
+        .map(|f| centres.get(f).map(|c| (c.x, c.y)))
+        .collect();
+    let (dx, dy): (Vec<f64>, Vec<f64>) = hands
+        .iter()
+        .zip(&plate)
+        .filter_map(|(h, p)| Some((p.as_ref()?.0 - h.as_ref()?.0, p.as_ref()?.1 - h.as_ref()?.1)))
+        .unzip();
+    let offset = stats::median(&dx).zip(stats::median(&dy));
+    plate
+        .iter()
+        .zip(&hands)
+        .map(|(p, h)| match (p, h, offset) {
+            (Some(p), _, _) => Some(*p),
+            (None, Some(h), Some((dx, dy))) => Some((h.0 + dx, h.1 + dy)),
+            (None, h, None) => *h,
+            (None, None, Some(_)) => None,
+        })
         .collect()
 }
 
@@ -85,7 +125,7 @@ pub fn analyze(ctx: &mut Context) {
     let n = ctx.subject.len();
     let times = ctx.subject.times_s.clone();
 
-    let bar = mid_of(ctx, Limb::Wrist);
+    let bar = bar_positions(ctx);
     let bar_h = clean(
         ctx,
         bar.iter()

@@ -21,6 +21,9 @@ pub struct FrameSignal {
     /// The frame is (nearly) one flat colour: black/white fades and title cards, where
     /// identical consecutive frames say nothing about editing.
     pub uniform: bool,
+    /// The grey thumbnail itself (row-major u8, empty when not kept), to tell a replayed
+    /// picture from a new repetition of the same movement.
+    pub thumb: Vec<u8>,
 }
 
 /// Thresholds of the manipulation check.
@@ -29,6 +32,12 @@ pub struct ManipulationParams {
     /// Thumbnail difference below which two decoded frames are the same picture. Real
     /// sensors never repeat a frame exactly; an encoder given a duplicate reproduces it.
     pub duplicate_max_diff: f32,
+    /// A re-encoded repeat is not bit-exact: a frame whose difference to the previous one
+    /// is at most this share of both neighbouring steps repeats the previous picture ...
+    pub repeat_motion_ratio: f32,
+    /// ... provided those neighbours show visible motion (grey levels), otherwise a still
+    /// scene would look like repeats.
+    pub repeat_min_motion: f32,
     /// Share of duplicated frame pairs that is normal (frame-rate conversions add some).
     pub duplicate_share_normal: f64,
     /// Fewer distinct pictures per second than this (fps x share of non-repeated frames)
@@ -36,9 +45,19 @@ pub struct ManipulationParams {
     pub min_distinct_fps: f64,
     /// A frozen stretch of at least this long is reported.
     pub freeze_min_ms: f64,
-    /// Pose distance (in torso lengths, mean over joints) under which two frames of the
-    /// main subject are the same moment replayed.
+    /// Pose distance (in torso lengths, median over joints) under which two frames of the
+    /// main subject are the same moment replayed, when only poses can be compared ...
     pub loop_max_distance: f64,
+    /// ... or under which they are a candidate that the pictures then confirm: a replay
+    /// when its pictures differ from the originals at most this share of a frame step
+    /// (see `replayed_pictures`).
+    pub loop_candidate_distance: f64,
+    pub loop_pixel_ratio: f64,
+    /// ... and at most this share of thumbnail pixels differs from the original by more
+    /// than `loop_strong_diff` grey levels (re-encoding noise stays under ~10 on the
+    /// development set; a new repetition of a movement differs by 15-120 at the limbs).
+    pub loop_strong_diff: u8,
+    pub loop_max_strong_share: f64,
     /// A replay must last this long ...
     pub loop_min_ms: f64,
     /// ... start at least this far after the original ...
@@ -56,10 +75,16 @@ impl Default for ManipulationParams {
     fn default() -> Self {
         Self {
             duplicate_max_diff: 0.05,
+            repeat_motion_ratio: 0.25,
+            repeat_min_motion: 0.3,
             duplicate_share_normal: 0.08,
             min_distinct_fps: 20.0,
             freeze_min_ms: 1000.0,
             loop_max_distance: 0.012,
+            loop_candidate_distance: 0.035,
+            loop_pixel_ratio: 1.0,
+            loop_strong_diff: 24,
+            loop_max_strong_share: 0.0025,
             loop_min_ms: 700.0,
             loop_min_lag_ms: 500.0,
             loop_max_lag_ms: 30_000.0,
@@ -105,7 +130,7 @@ pub fn check(
         findings.push(duplicated_frames(frames, params));
     }
     if let Some(scale) = scale {
-        findings.push(looped_segments(track, &subject, scale, params));
+        findings.push(looped_segments(track, &subject, scale, frames, params));
         findings.push(playback_speed(track, &subject, scale, exercise_id));
         findings.push(teleporting_joints(track, &subject, scale, params));
     }
@@ -146,17 +171,37 @@ fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Fin
             freezes.push((start, end));
         }
     };
-    for (i, f) in frames.iter().enumerate() {
-        let Some(diff) = f.diff_to_prev else { continue };
-        if f.uniform || (i > 0 && frames[i - 1].uniform) {
-            if let Some(s) = run_start.take() {
+    // Difference to the previous frame when both frames show a picture (not a flat card).
+    let judged_diff = |i: usize| -> Option<f32> {
+        let f = frames.get(i)?;
+        if f.uniform || i == 0 || frames[i - 1].uniform {
+            return None;
+        }
+        f.diff_to_prev
+    };
+    for i in 0..frames.len() {
+        let Some(diff) = judged_diff(i) else {
+            if let Some(s) = run_start.take()
+                && i > 0
+            {
                 close_run(s, i - 1, &mut freezes);
             }
             continue;
-        }
+        };
         pairs += 1;
-        if diff <= params.duplicate_max_diff {
+        let exact = diff <= params.duplicate_max_diff;
+        let relative = match (i.checked_sub(1).and_then(judged_diff), judged_diff(i + 1)) {
+            (Some(before), Some(after)) => {
+                let motion = before.min(after);
+                motion >= params.repeat_min_motion && diff <= params.repeat_motion_ratio * motion
+            }
+            _ => false,
+        };
+        if exact || relative {
             dups += 1;
+        }
+        // A frozen stretch is a run of exact repeats.
+        if exact {
             run_start.get_or_insert(i - 1);
         } else if let Some(s) = run_start.take() {
             close_run(s, i - 1, &mut freezes);
@@ -217,7 +262,7 @@ fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Fin
             first,
             last,
             format!(
-                "{dups} of {pairs} consecutive frames are exact repeats ({:.0}%)",
+                "{dups} of {pairs} consecutive frames repeat the previous picture ({:.0}%)",
                 share * 100.0
             ),
         ));
@@ -269,6 +314,7 @@ fn looped_segments(
     track: &PoseTrack,
     subject: &[Option<&PersonPose>],
     scale: f64,
+    pixels: Option<&[FrameSignal]>,
     params: &ManipulationParams,
 ) -> Finding {
     let frames = &track.frames;
@@ -277,27 +323,42 @@ fn looped_segments(
     let min_lag = (params.loop_min_lag_ms / period).ceil() as usize;
     let min_len = (params.loop_min_ms / period).ceil() as usize;
     let max_lag = ((params.loop_max_lag_ms / period).ceil() as usize).min(n);
+    // With the pictures at hand, poses only propose candidates (pose jitter of a re-encoded
+    // replay reaches a few % of the torso on small videos) and the pictures decide; without
+    // them, only near-identical poses count.
+    let thumbs = pixels.filter(|f| f.iter().any(|s| !s.thumb.is_empty()));
+    let max_distance = if thumbs.is_some() {
+        params.loop_candidate_distance
+    } else {
+        params.loop_max_distance
+    };
     let mut replays: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, lag)
     for lag in min_lag.max(1)..max_lag {
-        let mut run_start: Option<usize> = None;
+        let same = |i: usize| match (subject[i], subject[i + lag]) {
+            (Some(a), Some(b)) => {
+                pose_median_distance_px(a, b).is_some_and(|d| d / scale <= max_distance)
+            }
+            _ => false,
+        };
+        // Runs of matching frames, bridging gaps of a few frames (a single joint or frame
+        // mis-detected in one of the two copies).
+        let mut run: Option<(usize, usize)> = None;
         for i in 0..=(n - lag) {
-            let same = i + lag < n
-                && match (subject[i], subject[i + lag]) {
-                    (Some(a), Some(b)) => pose_distance_px(a, b)
-                        .is_some_and(|d| d / scale <= params.loop_max_distance),
-                    _ => false,
-                };
-            if same {
-                run_start.get_or_insert(i);
+            let matched = i + lag < n && same(i);
+            if matched {
+                run = Some(run.map_or((i, i), |(s, _)| (s, i)));
                 continue;
             }
-            if let Some(s) = run_start.take() {
-                let last = i - 1;
-                if last + 1 - s >= min_len
-                    && segment_motion(&subject[s..=last]) / scale >= params.loop_min_motion
-                {
-                    replays.push((s, last, lag));
-                }
+            let Some((s, last)) = run else { continue };
+            if i + lag < n && i - last <= LOOP_MAX_GAP_FRAMES {
+                continue;
+            }
+            run = None;
+            if last + 1 - s >= min_len
+                && segment_motion(&subject[s..=last]) / scale >= params.loop_min_motion
+                && thumbs.is_none_or(|t| replayed_pictures(t, frames, s, last, lag, params))
+            {
+                replays.push((s, last, lag));
             }
         }
     }
@@ -353,6 +414,85 @@ fn looped_segments(
         },
         evidence,
     }
+}
+
+/// Frames of a replay that may fail to match (detector glitches) without ending it.
+const LOOP_MAX_GAP_FRAMES: usize = 2;
+
+/// Median distance over joints confident in both poses, in pixels (None if < 6 shared):
+/// robust to one joint detected differently in two copies of the same picture.
+fn pose_median_distance_px(a: &PersonPose, b: &PersonPose) -> Option<f64> {
+    let distances: Vec<f64> = (0..coco::COUNT)
+        .filter_map(|j| {
+            let (pa, pb) = (point(a, j)?, point(b, j)?);
+            Some((pa.0 - pb.0).hypot(pa.1 - pb.1))
+        })
+        .collect();
+    if distances.len() < 6 {
+        return None;
+    }
+    track::median(&distances)
+}
+
+/// Whether track frames `first..=last` show the same pictures again `lag` track frames
+/// later. A replayed picture differs from its original only by re-encoding noise: small
+/// everywhere, and smaller than the difference to its own neighbouring frame. A new
+/// repetition of the same movement differs strongly somewhere, because the body is never
+/// in exactly the same place (on a flat background the mean difference can be small, the
+/// limbs still differ by far more than codec noise). Decided on medians over the segment.
+fn replayed_pictures(
+    pixels: &[FrameSignal],
+    frames: &[fitvision_proto::v1::PoseFrame],
+    first: usize,
+    last: usize,
+    lag: usize,
+    params: &ManipulationParams,
+) -> bool {
+    let at = |frame_index: u32| {
+        pixels
+            .binary_search_by_key(&frame_index, |s| s.frame_index)
+            .ok()
+    };
+    let compared: Vec<(f64, f64)> = (first..=last)
+        .filter_map(|i| {
+            let (a, b) = (at(frames[i].frame_index)?, at(frames[i + lag].frame_index)?);
+            let (mean, strong) =
+                thumb_diff_stats(&pixels[a].thumb, &pixels[b].thumb, params.loop_strong_diff)?;
+            let own_step = [
+                pixels[b].diff_to_prev,
+                pixels.get(b + 1).and_then(|s| s.diff_to_prev),
+            ]
+            .into_iter()
+            .flatten()
+            .fold(0.0f32, f32::max);
+            Some((mean / f64::from(own_step).max(REPLAY_NOISE_FLOOR), strong))
+        })
+        .collect();
+    let ratios: Vec<f64> = compared.iter().map(|c| c.0).collect();
+    let strong: Vec<f64> = compared.iter().map(|c| c.1).collect();
+    // At least half of the segment must be comparable.
+    2 * compared.len() >= last + 1 - first
+        && track::median(&ratios).is_some_and(|r| r <= params.loop_pixel_ratio)
+        && track::median(&strong).is_some_and(|s| s <= params.loop_max_strong_share)
+}
+
+/// Grey levels under which frame steps are noise for the replay ratio.
+const REPLAY_NOISE_FLOOR: f64 = 0.3;
+
+/// Mean absolute difference of two same-size thumbnails and the share of pixels that
+/// differ by more than `strong` grey levels (None if sizes differ).
+fn thumb_diff_stats(a: &[u8], b: &[u8], strong: u8) -> Option<(f64, f64)> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let (mut sum, mut strong_count) = (0u64, 0usize);
+    for (x, y) in a.iter().zip(b) {
+        let d = x.abs_diff(*y);
+        sum += u64::from(d);
+        strong_count += usize::from(d > strong);
+    }
+    let n = a.len() as f64;
+    Some((sum as f64 / n, strong_count as f64 / n))
 }
 
 /// Largest distance of any pose in the segment from its first pose, in pixels.
@@ -548,6 +688,7 @@ mod tests {
                 timestamp_ms: i as f64 * 1000.0 / 30.0,
                 diff_to_prev: (i > 0).then_some(d),
                 uniform: false,
+                thumb: Vec::new(),
             })
             .collect()
     }
@@ -571,6 +712,32 @@ mod tests {
         );
         assert!(f.summary.contains("50%"), "{}", f.summary);
         assert!(f.summary.contains("15.1 distinct"), "{}", f.summary);
+    }
+
+    #[test]
+    fn re_encoded_repeats_that_are_not_bit_exact_still_count() {
+        // Every other frame repeated, the repeats re-encoded with residual noise (0.1-0.4
+        // grey levels) while real steps move 2-5: half the pictures are repeats.
+        let diffs: Vec<f32> = (0..300)
+            .map(|i| {
+                let wobble = (i % 7) as f32 / 7.0;
+                if i % 2 == 0 {
+                    0.1 + 0.3 * wobble
+                } else {
+                    2.0 + 3.0 * wobble
+                }
+            })
+            .collect();
+        let f = duplicated_frames(&signals(&diffs), &ManipulationParams::default());
+        // 149 of the 299 judged steps are repeats (the last frame has no next neighbour).
+        assert!(f.summary.contains("50%"), "{}", f.summary);
+        assert!(f.score >= 90.0, "{}", f.score);
+        // A still scene with the same small differences everywhere has no repeats.
+        let still = vec![0.2f32; 300];
+        assert_eq!(
+            duplicated_frames(&signals(&still), &ManipulationParams::default()).score,
+            0.0
+        );
     }
 
     #[test]
@@ -644,6 +811,81 @@ mod tests {
         let out = check(&looped, None, "", &ManipulationParams::default());
         assert!(out.score >= 60.0, "{}", out.reason);
         assert!(out.reason.contains("looped"), "{}", out.reason);
+    }
+
+    /// Per-frame pixel signals whose thumbnail of frame `i` is `picture(i)`.
+    fn pictures(n: u32, fps: f64, picture: impl Fn(u32) -> Vec<u8>) -> Vec<FrameSignal> {
+        let thumbs: Vec<Vec<u8>> = (0..n).map(&picture).collect();
+        (0..n as usize)
+            .map(|i| FrameSignal {
+                frame_index: i as u32,
+                timestamp_ms: i as f64 * 1000.0 / fps,
+                diff_to_prev: (i > 0).then(|| {
+                    thumb_diff_stats(&thumbs[i - 1], &thumbs[i], u8::MAX)
+                        .unwrap()
+                        .0 as f32
+                }),
+                uniform: false,
+                thumb: thumbs[i].clone(),
+            })
+            .collect()
+    }
+
+    /// A moving picture that never comes back: a pattern whose phase moves ever faster
+    /// while the light slowly brightens (each frame differs from the next by ~4-8 grey
+    /// levels).
+    fn moving_picture(i: u32) -> Vec<u8> {
+        let t = f64::from(i);
+        (0..64)
+            .map(|k| {
+                let phase = 0.3 * f64::from(k) + 0.1 * t + 0.0005 * t * t;
+                (60.0 + 0.25 * t + 60.0 * phase.sin()) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pictures_decide_between_a_replay_and_a_repeated_movement() {
+        // The poses repeat exactly every 47 frames (a perfectly regular athlete) and frames
+        // 120..180 also repeat the poses of 60..120: pose-wise, both look replayed.
+        let source = |i: u32| if (120..180).contains(&i) { i - 60 } else { i };
+        let poses = track(240, 30.0, |i| {
+            vec![stick_person(
+                1,
+                300.0,
+                200.0 + bobbing(source(i), 47.0),
+                300.0,
+            )]
+        });
+        let params = ManipulationParams::default();
+        // Natural: every picture is new, so no repetition is a replay.
+        let natural = pictures(240, 30.0, moving_picture);
+        let out = check(&poses, Some(&natural), "", &params);
+        assert_eq!(out.score, 0.0, "{}", out.reason);
+        // Looped: frames 120..180 are re-encoded copies (1 grey level off) of 60..120.
+        let looped = pictures(240, 30.0, |i| {
+            let mut p = moving_picture(source(i));
+            if source(i) != i {
+                p.iter_mut().for_each(|v| *v = v.saturating_add(1));
+            }
+            p
+        });
+        let out = check(&poses, Some(&looped), "", &params);
+        assert!(out.score >= 60.0, "{}", out.reason);
+        assert!(out.reason.contains("1 looped segment"), "{}", out.reason);
+        assert_eq!(out.evidence[0].start_frame_index, 120);
+        // A fast movement repeated on a flat background: the repetition is close on
+        // average (closer than the next frame), but where the limbs are (4 of 64 pixels)
+        // it differs far beyond codec noise, so it is not a replay.
+        let repeated = pictures(240, 30.0, |i| {
+            let mut p = moving_picture(source(i));
+            if source(i) != i {
+                p[10..14].iter_mut().for_each(|v| *v = v.wrapping_add(90));
+            }
+            p
+        });
+        let out = check(&poses, Some(&repeated), "", &params);
+        assert_eq!(out.score, 0.0, "{}", out.reason);
     }
 
     #[test]

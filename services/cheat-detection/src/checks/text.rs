@@ -29,9 +29,11 @@ pub struct TextParams {
     pub same_place_iou: f32,
     /// A region present in at least this share of samples is an overlay.
     pub static_presence: f64,
-    /// Mean grey difference inside an overlay between two samples above which it shows
-    /// something different (a counter ticked).
+    /// Mean grey difference inside one character-wide strip of an overlay between two
+    /// samples above which it shows something different (a counter ticked) ...
     pub changed_mean_diff: f64,
+    /// ... when that is also this many times the change of the picture around the overlay.
+    pub changed_over_surroundings: f64,
     /// Share of an overlay's sample pairs that must differ for it to be a live counter.
     pub changing_share: f64,
     /// Text at least this tall (share of frame height) and wide is a caption, not scenery.
@@ -54,7 +56,8 @@ impl Default for TextParams {
         Self {
             same_place_iou: 0.4,
             static_presence: 0.5,
-            changed_mean_diff: 18.0,
+            changed_mean_diff: 25.0,
+            changed_over_surroundings: 2.0,
             changing_share: 0.25,
             caption_min_height: 0.03,
             caption_min_width: 0.12,
@@ -67,8 +70,14 @@ impl Default for TextParams {
 }
 
 /// Scores by finding (documented so that tenants know what "text" costs):
+/// - a live counter/timer (an overlay whose text changes in place) fakes or frames results: 90;
+/// - captions (large text that comes and goes) mark an edited clip: 60-100 by share;
+/// - a static logo, watermark or title cannot count anything and is common on honest
+///   uploads: 20, reported but not flagged, so that alone (12 after the 0.6 weight) or with
+///   one honest zoom change it does not block;
+/// - scene text (signs, shirts, plates): 15.
 const LIVE_COUNTER_SCORE: f64 = 90.0;
-const STATIC_OVERLAY_SCORE: f64 = 50.0;
+const STATIC_OVERLAY_SCORE: f64 = 20.0;
 const SCENE_TEXT_SCORE: f64 = 15.0;
 
 /// A region tracked across samples: (sample index, box) members.
@@ -310,7 +319,13 @@ pub fn check(
     Ok(CheckOutcome::new(TEXT_OVERLAY, score, reason, ev))
 }
 
-/// Share of consecutive appearances of a static region whose pixels differ.
+/// Share of consecutive appearances of a static region whose text changed in place.
+///
+/// A counter or timer changes a few characters while the rest of the overlay stays put
+/// ("REPS 3" -> "REPS 4"), so the region is compared strip by strip (each about one
+/// character wide): the text changed when some strip changed by `changed_mean_diff` and
+/// clearly more than the picture around the region did (a scene moving behind a logo
+/// changes the surroundings as much as the logo's box).
 fn changed_share(
     samples: &[TextObservation],
     region: &Region,
@@ -325,20 +340,46 @@ fn changed_share(
             continue;
         }
         let size = a.size()?;
+        let frame = Rect::new(0, 0, size.width, size.height);
         let rect = Rect::new(
             (b.x * size.width as f32) as i32,
             (b.y * size.height as f32) as i32,
             ((b.w * size.width as f32).ceil() as i32).max(1),
             ((b.h * size.height as f32).ceil() as i32).max(1),
-        ) & Rect::new(0, 0, size.width, size.height);
+        ) & frame;
         if rect.area() == 0 {
             continue;
         }
-        let (ra, rc) = (Mat::roi(a, rect)?, Mat::roi(c, rect)?);
-        let mut diff = Mat::default();
-        cv::absdiff(&ra, &rc, &mut diff)?;
         pairs += 1;
-        if cv::mean_def(&diff)?[0] >= p.changed_mean_diff {
+        let strip_width = (rect.height * 2 / 3).max(2);
+        let mut strongest: f64 = 0.0;
+        let mut x = rect.x;
+        while x < rect.x + rect.width {
+            let strip = Rect::new(
+                x,
+                rect.y,
+                strip_width.min(rect.x + rect.width - x),
+                rect.height,
+            );
+            strongest = strongest.max(mean_abs_diff(a, c, strip)?);
+            x += strip_width;
+        }
+        // The surroundings: a band of one box height around the region, minus the region.
+        let ring = Rect::new(
+            rect.x - rect.height,
+            rect.y - rect.height,
+            rect.width + 2 * rect.height,
+            3 * rect.height,
+        ) & frame;
+        let ring_sum = mean_abs_diff(a, c, ring)? * f64::from(ring.area());
+        let own_sum = mean_abs_diff(a, c, rect)? * f64::from(rect.area());
+        let around_area = f64::from(ring.area() - rect.area());
+        let around = if around_area > 0.0 {
+            ((ring_sum - own_sum) / around_area).max(0.0)
+        } else {
+            0.0
+        };
+        if strongest >= p.changed_mean_diff && strongest >= p.changed_over_surroundings * around {
             changed += 1;
         }
     }
@@ -347,6 +388,16 @@ fn changed_share(
     } else {
         changed as f64 / pairs as f64
     })
+}
+
+fn mean_abs_diff(a: &Mat, b: &Mat, rect: Rect) -> Result<f64, CheckError> {
+    if rect.area() == 0 {
+        return Ok(0.0);
+    }
+    let (ra, rb) = (Mat::roi(a, rect)?, Mat::roi(b, rect)?);
+    let mut diff = Mat::default();
+    cv::absdiff(&ra, &rb, &mut diff)?;
+    Ok(cv::mean_def(&diff)?[0])
 }
 
 #[cfg(test)]
@@ -397,12 +448,13 @@ mod tests {
     }
 
     #[test]
-    fn static_logo_is_flagged_but_scores_only_the_overlay_level() {
+    fn static_logo_is_reported_but_not_flagged() {
         let s: Vec<_> = (0..6)
             .map(|i| frame(i, vec![bx(0.7, 0.9, 0.25, 0.05)], None))
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, STATIC_OVERLAY_SCORE);
+        assert!(!out.flagged);
         assert!(out.reason.contains("static overlay"), "{}", out.reason);
         assert_eq!(out.evidence[0].start_frame_index, 0);
         assert_eq!(out.evidence[0].end_frame_index, 150);
@@ -422,6 +474,60 @@ mod tests {
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, LIVE_COUNTER_SCORE);
         assert!(out.reason.contains("counter"), "{}", out.reason);
+    }
+
+    /// A 200x100 frame of `background` with a "text" box at (20..100, 10..30): bright
+    /// static glyph blocks plus one last character-sized cell whose value is `last_cell`.
+    fn counter_frame(i: u32, background: f64, last_cell: f64) -> TextObservation {
+        let mut gray =
+            Mat::new_rows_cols_with_default(100, 200, cv::CV_8UC1, Scalar::all(background))
+                .unwrap();
+        for k in 0..4 {
+            imgproc::rectangle(
+                &mut gray,
+                Rect::new(22 + 16 * k, 12, 10, 16),
+                Scalar::all(250.0),
+                -1,
+                imgproc::LINE_8,
+                0,
+            )
+            .unwrap();
+        }
+        imgproc::rectangle(
+            &mut gray,
+            Rect::new(88, 12, 10, 16),
+            Scalar::all(last_cell),
+            -1,
+            imgproc::LINE_8,
+            0,
+        )
+        .unwrap();
+        TextObservation {
+            frame_index: i * 30,
+            timestamp_ms: f64::from(i) * 1000.0,
+            gray,
+            boxes: vec![bx(0.1, 0.1, 0.4, 0.2)],
+        }
+    }
+
+    #[test]
+    fn one_changing_character_in_a_static_overlay_is_a_live_counter() {
+        // "REPS n": four characters stay, the last one changes between samples.
+        let s: Vec<_> = (0..6)
+            .map(|i| counter_frame(i, 60.0, if i % 2 == 0 { 250.0 } else { 60.0 }))
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert_eq!(out.score, LIVE_COUNTER_SCORE, "{}", out.reason);
+        // The same overlay unchanged while the whole picture behind it brightens and darkens
+        // (the scene moving, a light): the surroundings change as much, so it is static.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                let bg = if i % 2 == 0 { 40.0 } else { 120.0 };
+                counter_frame(i, bg, 250.0)
+            })
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert_eq!(out.score, STATIC_OVERLAY_SCORE, "{}", out.reason);
     }
 
     #[test]
@@ -470,6 +576,8 @@ mod tests {
                 structure_corr: 0.95,
                 gain: 1.0,
                 background_visible: true,
+                sharpest_step_diff: 3.0,
+                sharpest_step_spike: 1.0,
             })
             .collect();
         let path = CameraPath::from_pairs(&pairs, &CameraParams::default());

@@ -19,9 +19,8 @@ use fitvision_proto::v1::{
     StreamPoseTrackRequest, UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
 };
 use serde_json::{Map, Value, json};
-use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 
-use crate::auth::Caller;
+use crate::auth::{Caller, ForwardedCredential};
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::signing::{SignatureError, UploadPolicy, now_s};
 use crate::state::{AppState, percent_encode};
@@ -59,7 +58,10 @@ pub const DOMAINS: [(&str, &[&str]); 6] = [
     ("yoga", &["downward_dog"]),
 ];
 
-/// COCO-17 keypoints as Guru names them.
+/// COCO-17 keypoints as Guru names them. Guru's example also lists `leftHand`
+/// and `rightHand`; the 17-keypoint pose model has no hand points and the seed
+/// does not mark them required, so they are left out rather than invented
+/// (the OpenAPI description of `/videos/{id}/j2p` says so).
 const JOINT_NAMES: [&str; 17] = [
     "nose",
     "leftEye",
@@ -424,10 +426,10 @@ pub async fn upload_video(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let authorization: AsciiMetadataValue = match crate::auth::credential(&headers)
+    let credential = match crate::auth::credential(&headers)
         .or_else(|| state.config().service_key.clone())
     {
-        Some(credential) => MetadataValue::try_from(credential.as_str())
+        Some(credential) => ForwardedCredential::verbatim(&credential)
             .map_err(|_| ApiError::unauthorized(FAMILY, "malformed credential"))?,
         None => {
             return Err(ApiError::new(
@@ -442,7 +444,7 @@ pub async fn upload_video(
         family: FAMILY,
         file_fields: &["file", "video"],
         required_before_file: &["policy", "x-fitvision-signature"],
-        authorization: authorization.clone(),
+        credential: credential.clone(),
         declared_size: None,
     };
     let form = stream_form_upload(
@@ -474,9 +476,7 @@ pub async fn upload_video(
             let mut request = tonic::Request::new(GetSessionRequest {
                 session_id: id.clone(),
             });
-            request
-                .metadata_mut()
-                .insert("authorization", authorization.clone());
+            credential.apply(request.metadata_mut());
             let session = load_with(&state, request).await?;
             if primary_video(&session).is_some_and(|v| v.status() != VideoStatus::AwaitingUpload) {
                 return Err(ApiError::new(
@@ -931,6 +931,7 @@ pub async fn get_analysis(
 /// `GET /videos/{id}/j2p`
 #[utoipa::path(get, path = "/videos/{id}/j2p", tag = "Guru",
     params(("id" = String, Path, description = "Video id")),
+    description = "Joint-to-point data: one `JointFrame` list per tracked joint. The joints are the 17 COCO keypoints (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles). `leftHand` and `rightHand` from Guru's example are NOT returned: the pose model has no hand keypoints, and an estimate would be presented as a measurement; use `leftWrist` / `rightWrist`.",
     responses((status = 200, description = "{status, reason?, resolutionHeight, resolutionWidth, jointToPoints, analysis}", body = Object),
         (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
     security(("bearer" = [])))]

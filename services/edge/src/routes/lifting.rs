@@ -350,7 +350,7 @@ pub async fn create(
         family: FAMILY,
         file_fields: &["video", "file"],
         required_before_file: &["user_id", "exercise_name"],
-        authorization: caller.authorization.clone(),
+        credential: caller.forwarded.clone(),
         declared_size: None,
     };
     let form = stream_form_upload(
@@ -681,13 +681,23 @@ pub async fn lift_analysis(
     let mut phase_data = Map::new();
     let mut chart_data = Map::new();
     if let (Some(video), Some(result)) = (video, result) {
-        for phase in &result.phases {
+        // Seed 001 keys the images by event (`start_of_lifting`, `first_pull_end`),
+        // the chart by phase (`first_pull`); the renderer snapshots those events.
+        let events = result
+            .phases
+            .first()
+            .map(|_| "start_of_lifting".to_owned())
+            .into_iter()
+            .chain(result.phases.iter().map(|p| format!("{}_end", p.name)));
+        for event in events {
             let snapshot = video
                 .artefacts
-                .get(&format!("snapshot_{}", phase.name))
+                .get(&format!("snapshot_{event}"))
                 .map(|o| json!(state.download_url(&headers, &o.key)))
                 .unwrap_or(Value::Null);
-            phase_data.insert(phase.name.clone(), json!({ "image_url": snapshot }));
+            phase_data.insert(event, json!({ "image_url": snapshot }));
+        }
+        for phase in &result.phases {
             chart_data.insert(
                 phase.name.clone(),
                 json!({ "start": phase.start_timestamp_ms.round(), "end": phase.end_timestamp_ms.round() }),

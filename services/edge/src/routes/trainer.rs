@@ -188,7 +188,7 @@ pub async fn submit_exercise(
         family: FAMILY,
         file_fields: &["video", "file"],
         required_before_file: &["exercise_type"],
-        authorization: caller.authorization.clone(),
+        credential: caller.forwarded.clone(),
         declared_size: None,
     };
     let form = stream_form_upload(

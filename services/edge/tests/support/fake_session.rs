@@ -7,6 +7,11 @@
 //! `other-key` (admin of `acme`, no ai_move), `tok-admin` (token issued for
 //! client `admin` / secret `admin-key`).
 //!
+//! Delegation as the edge uses it for verified external JWTs: the admin key
+//! plus `x-fitvision-on-behalf-of-{tenant,user}` metadata acts as that user
+//! of that tenant (tenants `gofa` and `acme`; user `jwt-admin` is an admin,
+//! everyone else a user); any other key asking that is refused.
+//!
 //! Uploads whose filename contains `blocked` come back BLOCKED, `lowpose`
 //! FAILED with LOW_QUALITY_POSE_ESTIMATE; the rest COMPLETE with a fixed
 //! analysis (3 reps, jump height 41.5 cm).
@@ -73,13 +78,61 @@ fn principal_for(credential: &str) -> Option<Principal> {
     })
 }
 
+fn tenant_modules(tenant: &str) -> Option<&'static [&'static str]> {
+    match tenant {
+        "gofa" => Some(&["ai_move", "workout", "weightlifting"]),
+        "acme" => Some(&["workout"]),
+        _ => None,
+    }
+}
+
+/// The principal a delegating admin key acts for, when the metadata asks.
+fn delegated(
+    metadata: &tonic::metadata::MetadataMap,
+    credential: &Principal,
+) -> Option<Result<Principal, Status>> {
+    let text = |name: &str| metadata.get(name).and_then(|v| v.to_str().ok());
+    let tenant = text(fitvision_edge::auth::ON_BEHALF_OF_TENANT)?;
+    let user = text(fitvision_edge::auth::ON_BEHALF_OF_USER)?;
+    if !(credential.tenant_id == "gofa" && credential.role() == Role::Admin) {
+        return Some(Err(Status::permission_denied(
+            "only the platform admin key may act for others",
+        )));
+    }
+    let Some(modules) = tenant_modules(tenant) else {
+        return Some(Err(Status::unauthenticated("unknown tenant")));
+    };
+    let role = if user == "jwt-admin" {
+        Role::Admin
+    } else {
+        Role::User
+    };
+    Some(Ok(Principal {
+        tenant_id: tenant.into(),
+        user_id: user.into(),
+        role: role as i32,
+        enabled_modules: modules.iter().map(|m| (*m).to_owned()).collect(),
+        key_id: "on-behalf-of".into(),
+        ..Default::default()
+    }))
+}
+
+fn principal_from(
+    metadata: &tonic::metadata::MetadataMap,
+    credential: &str,
+) -> Result<Principal, Status> {
+    let principal =
+        principal_for(credential).ok_or_else(|| Status::unauthenticated("bad credential"))?;
+    delegated(metadata, &principal).unwrap_or(Ok(principal))
+}
+
 fn caller<T>(request: &Request<T>) -> Result<Principal, Status> {
     let credential = request
         .metadata()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Status::unauthenticated("no credential"))?;
-    principal_for(credential).ok_or_else(|| Status::unauthenticated("bad credential"))
+    principal_from(request.metadata(), credential)
 }
 
 fn now() -> prost_types::Timestamp {
@@ -325,8 +378,7 @@ type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 #[tonic::async_trait]
 impl SessionService for FakeSession {
     async fn authenticate(&self, r: Request<AuthenticateRequest>) -> Res<AuthenticateResponse> {
-        let principal = principal_for(&r.get_ref().credential)
-            .ok_or_else(|| Status::unauthenticated("bad credential"))?;
+        let principal = principal_from(r.metadata(), &r.get_ref().credential)?;
         Ok(Response::new(AuthenticateResponse {
             principal: Some(principal),
         }))
@@ -621,9 +673,10 @@ impl SessionService for FakeSession {
             authenticity: Some(report(blocked)),
             result: (status == VideoStatus::Complete).then(|| analysis(&exercise)),
             artefacts: HashMap::from([(
-                "snapshot_first_pull".to_owned(),
+                // Named by event, as the renderer names them.
+                "snapshot_first_pull_end".to_owned(),
                 ObjectRef {
-                    key: format!("videos/{video_id}/snapshot_first_pull.jpg"),
+                    key: format!("videos/{video_id}/snapshots/first_pull_end.jpg"),
                     ..Default::default()
                 },
             )]),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_session;
+pub mod tokens;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,41 @@ impl Harness {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// `method path` with an `Authorization` value and no body; status and JSON.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .client
+            .request(method, self.url(path))
+            .header("authorization", auth)
+            .send()
+            .await
+            .unwrap();
+        json_of(response).await
+    }
+
+    /// `GET path` with an `Authorization` value; status and JSON.
+    pub async fn get_json(
+        &self,
+        path: &str,
+        auth: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send_json(reqwest::Method::GET, path, auth).await
+    }
+}
+
+/// Status and JSON body of a response (panics on a body that is not JSON).
+pub async fn json_of(response: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, value)
 }
 
 /// A small fake "video" payload (the fake session service does not decode it).

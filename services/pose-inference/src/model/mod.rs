@@ -8,7 +8,8 @@ use fitvision_video::opencv::core::Mat;
 
 pub use yolo::{SessionOptions, YoloPose};
 
-use crate::{Detection, PoseError, letterbox::Letterbox};
+use crate::letterbox::{Focus, Letterbox};
+use crate::{Detection, PoseError};
 
 /// What the registry knows about a loaded model (from its manifest).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,8 +45,17 @@ pub struct InferenceOutput {
 pub trait PoseModel: Send + Sync {
     fn info(&self) -> &ModelInfo;
 
-    /// Letterboxes/normalises one BGR frame into the model's input tensor.
-    fn prepare(&self, frame: &Mat) -> Result<PreparedInput, PoseError>;
+    /// Letterboxes/normalises one BGR frame into the model's input tensor: the whole
+    /// frame, or only `focus` where the model takes inputs of any size (see
+    /// [`PoseModel::whole_frame_long_side`]); fixed-size models ignore `focus`.
+    fn prepare(&self, frame: &Mat, focus: Option<Focus>) -> Result<PreparedInput, PoseError>;
+
+    /// For models that take inputs of any size: the long side the whole frame is scaled
+    /// to, i.e. the scale the model is trusted at. `None` for fixed-size models.
+    fn whole_frame_long_side(&self) -> Option<u32>;
+
+    /// Input sides (and focus windows) are multiples of this.
+    fn input_stride(&self) -> u32;
 
     /// Runs the network and decodes persons (frame pixels) scoring at least `min_confidence`.
     fn infer(

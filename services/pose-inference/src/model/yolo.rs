@@ -16,7 +16,7 @@ use ort::value::Tensor;
 use super::{InferenceOutput, ModelInfo, PoseModel, PreparedInput};
 use crate::PoseError;
 use crate::geometry::{Detection, PixelBox, PixelKeypoint, non_maximum_suppression};
-use crate::letterbox::Letterbox;
+use crate::letterbox::{Focus, Letterbox};
 
 /// Ultralytics' prediction defaults: what the model's accuracy figures assume.
 const DEFAULT_CONFIDENCE: f32 = 0.25;
@@ -32,6 +32,30 @@ pub struct SessionOptions {
     pub use_cuda: bool,
     /// Long side of the input for dynamic-shape models.
     pub dynamic_long_side: u32,
+    /// ONNX Runtime graph optimisation: 0 none, 1 basic, 2 extended, 3 all.
+    pub optimization_level: u8,
+    /// ONNX Runtime's memory pattern (pre-planned buffers per input shape).
+    pub memory_pattern: bool,
+    /// Let idle intra-op threads spin for work instead of sleeping.
+    pub intra_op_spinning: bool,
+}
+
+impl SessionOptions {
+    /// The defaults for `intra_op_threads` threads on the CPU, chosen with
+    /// `pose-bench --ablation` (see the README): all graph optimisations (basic only:
+    /// -8%), memory pattern on (off: -8% whole frame, -15% person-sized, although
+    /// window shapes vary), no spinning (on 2 shared cores a spinning thread steals the
+    /// decoder's time: -45%).
+    pub fn cpu(intra_op_threads: usize, dynamic_long_side: u32) -> Self {
+        Self {
+            intra_op_threads,
+            use_cuda: false,
+            dynamic_long_side,
+            optimization_level: 3,
+            memory_pattern: true,
+            intra_op_spinning: false,
+        }
+    }
 }
 
 pub struct YoloPose {
@@ -52,9 +76,19 @@ impl YoloPose {
             model_id: info.id.clone(),
             reason,
         };
+        let optimization_level = match options.optimization_level {
+            0 => GraphOptimizationLevel::Disable,
+            1 => GraphOptimizationLevel::Level1,
+            2 => GraphOptimizationLevel::Level2,
+            _ => GraphOptimizationLevel::Level3,
+        };
         let mut builder = Session::builder(environment)
             .map_err(|error| load_error(error.to_string()))?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .with_optimization_level(optimization_level)
+            .map_err(|error| load_error(error.to_string()))?
+            .with_memory_pattern(options.memory_pattern)
+            .map_err(|error| load_error(error.to_string()))?
+            .with_intra_op_spinning(options.intra_op_spinning)
             .map_err(|error| load_error(error.to_string()))?
             .with_intra_threads(options.intra_op_threads.max(1))
             .map_err(|error| load_error(error.to_string()))?
@@ -79,9 +113,19 @@ impl YoloPose {
         })
     }
 
-    fn letterbox_for(&self, frame_width: u32, frame_height: u32) -> Letterbox {
+    fn letterbox_for(
+        &self,
+        frame_width: u32,
+        frame_height: u32,
+        focus: Option<Focus>,
+    ) -> Letterbox {
         if self.info.dynamic_shape {
-            Letterbox::fitted(frame_width, frame_height, self.dynamic_long_side, STRIDE)
+            match focus {
+                Some(focus) => Letterbox::focused(frame_width, frame_height, focus, STRIDE),
+                None => {
+                    Letterbox::fitted(frame_width, frame_height, self.dynamic_long_side, STRIDE)
+                }
+            }
         } else {
             Letterbox::fixed(
                 frame_width,
@@ -102,9 +146,17 @@ impl PoseModel for YoloPose {
         DEFAULT_CONFIDENCE
     }
 
-    fn prepare(&self, frame: &Mat) -> Result<PreparedInput, PoseError> {
+    fn whole_frame_long_side(&self) -> Option<u32> {
+        self.info.dynamic_shape.then_some(self.dynamic_long_side)
+    }
+
+    fn input_stride(&self) -> u32 {
+        STRIDE
+    }
+
+    fn prepare(&self, frame: &Mat, focus: Option<Focus>) -> Result<PreparedInput, PoseError> {
         let (frame_width, frame_height) = (frame.cols() as u32, frame.rows() as u32);
-        let letterbox = self.letterbox_for(frame_width, frame_height);
+        let letterbox = self.letterbox_for(frame_width, frame_height, focus);
         Ok(PreparedInput {
             tensor: letterbox.tensor(frame)?,
             letterbox,

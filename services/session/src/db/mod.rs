@@ -5,7 +5,10 @@ pub mod migration;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`) and runs
@@ -24,6 +27,21 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     }
     migration::Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at once: a deferred transaction that reads first and writes later fails
+/// straight away with SQLITE_BUSY when another connection committed in
+/// between (its read snapshot is stale, so the busy timeout cannot help),
+/// whereas one that begins by writing waits its turn. The statement changes
+/// no row; it only makes SQLite start the write transaction.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute_unprepared("UPDATE settings SET value = value WHERE 0")
+            .await?;
+    }
+    Ok(txn)
 }
 
 /// SQLite url for a database file, created if missing.

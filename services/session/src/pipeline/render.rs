@@ -2,7 +2,7 @@
 
 use fitvision_proto::v1 as pb;
 use prost::Message;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::{RenderPayload, annotated_artefact, flavour_name, is_transient, load_video};
 use crate::context::AppContext;
@@ -95,7 +95,7 @@ pub async fn run(ctx: &AppContext, payload: &RenderPayload) -> Result<(), JobFai
         }
         return Ok(());
     }
-    let txn = ctx.db.begin().await.map_err(db_failure)?;
+    let txn = crate::db::begin_write(&ctx.db).await.map_err(db_failure)?;
     for (name, object) in outputs {
         artefact::Entity::delete_many()
             .filter(artefact::Column::VideoId.eq(model.id.as_str()))

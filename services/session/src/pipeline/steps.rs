@@ -218,6 +218,8 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
             exercise: Some(exercise_choice),
             track: Some(pose_track),
             subject: Some(subject),
+            // No plate detector yet: the scale comes from the subject's height.
+            plate: None,
         };
         let response = ctx
             .clients

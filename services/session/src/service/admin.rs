@@ -1,9 +1,7 @@
 //! Tenants, users and API keys.
 
 use fitvision_proto::v1 as pb;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use tonic::Status;
 
 use crate::auth::{Principal, role_name};
@@ -222,7 +220,7 @@ pub async fn upsert_tenant(
             ALL_MODULES.join(", ")
         )));
     }
-    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     let existing = ensure_tenant(&txn, &input.tenant_id)
         .await
         .map_err(db_status)?;

@@ -1,5 +1,6 @@
 //! Catalog RPCs.
 
+use fitvision_exercise_engine::ExerciseDefinition;
 use fitvision_proto::v1 as pb;
 use tonic::Status;
 
@@ -7,6 +8,26 @@ use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::convert::exercise_to_proto;
 use crate::error::db_status;
+
+/// The exercise's definition as the metrics engine will run it: parsed and
+/// validated by the engine itself, so a tenant learns every problem now rather
+/// than from a failed analysis later.
+fn validated_definition(input: &pb::CatalogExercise) -> Result<ExerciseDefinition, Status> {
+    let definition = ExerciseDefinition::from_json(&input.algorithm_json).map_err(|error| {
+        Status::invalid_argument(format!(
+            "algorithm_json is not a valid exercise definition: {}",
+            error.messages().join("; ")
+        ))
+    })?;
+    let mode = definition.mode.as_str();
+    if !input.r#type.is_empty() && input.r#type != mode {
+        return Err(Status::invalid_argument(format!(
+            "type '{}' contradicts the definition's mode '{mode}'",
+            input.r#type
+        )));
+    }
+    Ok(definition)
+}
 
 pub async fn list(
     ctx: &AppContext,
@@ -43,7 +64,7 @@ pub async fn upsert(
     request: pb::UpsertCatalogExerciseRequest,
 ) -> Result<pb::UpsertCatalogExerciseResponse, Status> {
     principal.require_admin()?;
-    let input = request
+    let mut input = request
         .exercise
         .ok_or_else(|| Status::invalid_argument("exercise is required"))?;
     if input.exercise_id.trim().is_empty() || input.name.trim().is_empty() {
@@ -54,10 +75,9 @@ pub async fn upsert(
     if !matches!(input.r#type.as_str(), "" | "rep" | "timer") {
         return Err(Status::invalid_argument("type must be 'rep' or 'timer'"));
     }
-    if serde_json::from_str::<serde_json::Value>(&input.algorithm_json).is_err() {
-        return Err(Status::invalid_argument(
-            "algorithm_json must be valid JSON",
-        ));
+    let definition = validated_definition(&input)?;
+    if input.r#type.is_empty() {
+        input.r#type = definition.mode.as_str().to_owned();
     }
     if principal.tenant_id == ctx.library_tenant() {
         return Err(Status::failed_precondition(

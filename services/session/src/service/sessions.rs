@@ -8,7 +8,7 @@ use prost::Message;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use tonic::Status;
 
@@ -228,7 +228,7 @@ pub async fn create(
         attributes: &request.attributes,
     };
     let prepared = prepare_session(ctx, &ctx.db, principal, spec).await?;
-    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     ensure_tenant(&txn, &principal.tenant_id)
         .await
         .map_err(db_status)?;
@@ -600,7 +600,7 @@ pub async fn update(
         )));
     }
     let now = now_ms();
-    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     let mut attributes = crate::convert::attributes_from_json(&model.attributes);
     attributes.extend(request.attributes.clone());
     let mut active: session::ActiveModel = model.clone().into();
@@ -724,7 +724,7 @@ pub async fn delete(
             .map_err(storage_status)?;
     }
     let video_ids: Vec<String> = videos.iter().map(|v| v.id.clone()).collect();
-    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     if !video_ids.is_empty() {
         step_result::Entity::delete_many()
             .filter(step_result::Column::VideoId.is_in(video_ids.clone()))

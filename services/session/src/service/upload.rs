@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use fitvision_proto::v1 as pb;
 use fitvision_storage::UploadOptions;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio_stream::StreamExt;
 use tonic::{Status, Streaming};
 
@@ -73,6 +73,7 @@ pub async fn upload(
         extension_of(&metadata.filename)
     );
     let mut options = UploadOptions::video(max, declared);
+    options.area = Some(ctx.settings.upload_area.clone());
     if !metadata.sha256_hex.is_empty() {
         options.expected_sha256_hex = Some(metadata.sha256_hex.to_ascii_lowercase());
     }
@@ -253,7 +254,7 @@ async fn record(
     object: &pb::ObjectRef,
 ) -> Result<(), Status> {
     let now = now_ms();
-    let txn = ctx.db.begin().await.map_err(db_status)?;
+    let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     let (session_id, tenant_id, pending) = match target {
         Target::Existing {
             session_id,
