@@ -30,5 +30,8 @@ cargo build --workspace --bins --locked
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
 
+step "schemathesis on /openapi.json (real suite, admin key)"
+bash scripts/schemathesis.sh
+
 step "browser test (chromium + playwright-core)"
 bash scripts/browser-test.sh
