@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, criterion_group, criterion_main};
-use fitvision_exercise_engine::synthetic::{self, BodyPose};
+use fitvision_exercise_engine::synthetic;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, ExerciseDefinition, analyze};
 use fitvision_proto::v1::{PoseTrack, Subject};
 
@@ -61,17 +61,7 @@ impl Measurement for ThreadCpuTime {
 /// 60 s of squats at one rep per 3 s, 30 fps, and the squat definition.
 fn squat_minute(catalog: &Catalog) -> (&ExerciseDefinition, PoseTrack, Subject) {
     let def = catalog.get("squat").expect("squat");
-    let track = synthetic::track(30.0, 1800, |t| {
-        Some(BodyPose {
-            knee_deg: 125.0 + 55.0 * (t / 3.0 * std::f64::consts::TAU).cos(),
-            ..Default::default()
-        })
-    });
-    let subject = Subject {
-        height_m: 1.75,
-        body_mass_kg: 70.0,
-        ..Default::default()
-    };
+    let (track, subject) = synthetic::squat_minute();
     let result = analyze(def, &track, &subject, &AnalyzeOptions::default()).expect("analysis");
     assert_eq!(result.rep_count, 20);
     (def, track, subject)

@@ -146,3 +146,21 @@ pub fn track(fps: f64, frames: usize, pose: impl Fn(f64) -> Option<BodyPose>) ->
 
 /// The standing chain length (shoulder-hip-knee-ankle) of the figure, in pixels.
 pub const CHAIN_PX: f64 = SHANK_PX + THIGH_PX + TRUNK_PX;
+
+/// The benchmark workload: 60 s of squats at one rep per 3 s (20 reps), 30 fps,
+/// and a 1.75 m, 70 kg subject. Shared by the criterion bench and the
+/// instruction-count profiling example so both measure the same thing.
+pub fn squat_minute() -> (PoseTrack, fitvision_proto::v1::Subject) {
+    let track = track(30.0, 1800, |t| {
+        Some(BodyPose {
+            knee_deg: 125.0 + 55.0 * (t / 3.0 * std::f64::consts::TAU).cos(),
+            ..Default::default()
+        })
+    });
+    let subject = fitvision_proto::v1::Subject {
+        height_m: 1.75,
+        body_mass_kg: 70.0,
+        ..Default::default()
+    };
+    (track, subject)
+}
