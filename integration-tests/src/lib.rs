@@ -8,9 +8,11 @@
 pub mod edge_http;
 pub mod session_audit;
 
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -83,11 +85,40 @@ pub fn grpcurl() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/opt/fitvision-tools/venv/bin/grpcurl"))
 }
 
+/// The first port of the kernel's ephemeral range (outgoing connections take
+/// their local ports from it).
+fn ephemeral_range_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768)
+}
+
+/// A loopback port that is free now. It is chosen below the ephemeral range:
+/// a port from `bind(0)` comes from that range, so between our pick and the
+/// server's bind any outgoing connection of a concurrently running test could
+/// take it. Ports are never handed out twice by one test process; a clash with
+/// another test process is handled by [`Suite::launch`] retrying.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free loopback port")
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    const LOWEST: u16 = 10_000;
+    let highest = ephemeral_range_start().max(LOWEST + 1_000);
+    let mut handed_out = HANDED_OUT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for attempt in 0u32.. {
+        let mut hasher = std::hash::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.write_u32(attempt);
+        let candidate = LOWEST + (hasher.finish() % u64::from(highest - LOWEST)) as u16;
+        if !handed_out.contains(&candidate) && TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
+            handed_out.insert(candidate);
+            return candidate;
+        }
+        assert!(attempt < 10_000, "no free loopback port below {highest}");
+    }
+    unreachable!()
 }
 
 /// Ports of one running suite.
@@ -155,17 +186,55 @@ impl Suite {
     ) -> anyhow::Result<Self> {
         let admin_key = format!("test-admin-{}", std::process::id());
         let log_path = data_dir.path().join("suite.log");
-        let ports = Ports::pick();
-        let child = spawn_serve(data_dir.path(), &log_path, &ports, &admin_key, extra_env)?;
         let mut suite = Self {
-            child: Some(child),
-            ports,
+            child: None,
+            ports: Ports::pick(),
             admin_key,
             data_dir,
             log_path,
         };
-        suite.wait_until_ready(Duration::from_secs(300)).await?;
+        suite.launch(extra_env).await?;
         Ok(suite)
+    }
+
+    /// Spawns `fitvision serve` on fresh ports and waits until it is ready.
+    /// Another test process may bind one of the picked ports between the
+    /// pick and the server's bind; the suite then exits with "Address already
+    /// in use" and is started again on other ports.
+    async fn launch(&mut self, extra_env: &[(&str, &str)]) -> anyhow::Result<()> {
+        const ATTEMPTS: usize = 5;
+        for attempt in 1..=ATTEMPTS {
+            self.ports = Ports::pick();
+            let log_before = std::fs::metadata(&self.log_path).map_or(0, |m| m.len());
+            let child = spawn_serve(
+                self.data_dir.path(),
+                &self.log_path,
+                &self.ports,
+                &self.admin_key,
+                extra_env,
+            )?;
+            self.child = Some(child);
+            let Err(error) = self.wait_until_ready(Duration::from_secs(300)).await else {
+                return Ok(());
+            };
+            let exited = self
+                .child
+                .as_mut()
+                .is_some_and(|child| child.try_wait().ok().flatten().is_some());
+            let log = std::fs::read(&self.log_path).unwrap_or_default();
+            let this_attempt = String::from_utf8_lossy(
+                log.get(usize::try_from(log_before).unwrap_or(0)..)
+                    .unwrap_or_default(),
+            );
+            if !(exited && this_attempt.contains("Address already in use")) || attempt == ATTEMPTS {
+                return Err(error);
+            }
+            self.child = None;
+            eprintln!(
+                "a picked port was taken (attempt {attempt}); starting the suite on other ports"
+            );
+        }
+        unreachable!("the last attempt returns")
     }
 
     /// Starts the suite again on this suite's data directory (after
@@ -173,16 +242,7 @@ impl Suite {
     /// ports, with the same admin key; the log continues in the same file.
     pub async fn restart(&mut self, extra_env: &[(&str, &str)]) -> anyhow::Result<()> {
         anyhow::ensure!(self.child.is_none(), "the suite is still running");
-        self.ports = Ports::pick();
-        let child = spawn_serve(
-            self.data_dir.path(),
-            &self.log_path,
-            &self.ports,
-            &self.admin_key,
-            extra_env,
-        )?;
-        self.child = Some(child);
-        self.wait_until_ready(Duration::from_secs(300)).await
+        self.launch(extra_env).await
     }
 
     /// Kills the process with SIGKILL (no drain, no cleanup: a crash) and
