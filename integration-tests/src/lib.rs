@@ -8,11 +8,8 @@
 pub mod edge_http;
 pub mod session_audit;
 
-use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -21,6 +18,7 @@ use fitvision_proto::v1::{
     CreateApiKeyRequest, ProgressStage, Role, UploadMetadata, UploadVideoRequest, Video,
     WatchVideoRequest, WatchVideoResponse, upload_video_request,
 };
+use fitvision_service_kit::testing::unused_loopback_port;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -85,42 +83,6 @@ pub fn grpcurl() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/opt/fitvision-tools/venv/bin/grpcurl"))
 }
 
-/// The first port of the kernel's ephemeral range (outgoing connections take
-/// their local ports from it).
-fn ephemeral_range_start() -> u16 {
-    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse().ok())
-        .unwrap_or(32768)
-}
-
-/// A loopback port that is free now. It is chosen below the ephemeral range:
-/// a port from `bind(0)` comes from that range, so between our pick and the
-/// server's bind any outgoing connection of a concurrently running test could
-/// take it. Ports are never handed out twice by one test process; a clash with
-/// another test process is handled by [`Suite::launch`] retrying.
-fn free_port() -> u16 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
-    const LOWEST: u16 = 10_000;
-    let highest = ephemeral_range_start().max(LOWEST + 1_000);
-    let mut handed_out = HANDED_OUT
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    for attempt in 0u32.. {
-        let mut hasher = std::hash::RandomState::new().build_hasher();
-        hasher.write_u32(std::process::id());
-        hasher.write_u32(attempt);
-        let candidate = LOWEST + (hasher.finish() % u64::from(highest - LOWEST)) as u16;
-        if !handed_out.contains(&candidate) && TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
-            handed_out.insert(candidate);
-            return candidate;
-        }
-        assert!(attempt < 10_000, "no free loopback port below {highest}");
-    }
-    unreachable!()
-}
-
 /// Ports of one running suite.
 #[derive(Clone, Copy, Debug)]
 pub struct Ports {
@@ -135,12 +97,12 @@ pub struct Ports {
 impl Ports {
     fn pick() -> Self {
         Self {
-            edge: free_port(),
-            session: free_port(),
-            pose: free_port(),
-            cheat: free_port(),
-            metrics: free_port(),
-            coaching: free_port(),
+            edge: unused_loopback_port(),
+            session: unused_loopback_port(),
+            pose: unused_loopback_port(),
+            cheat: unused_loopback_port(),
+            metrics: unused_loopback_port(),
+            coaching: unused_loopback_port(),
         }
     }
 

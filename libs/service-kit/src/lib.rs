@@ -8,6 +8,7 @@
 //! - [`telemetry::init`]: structured logs, and OTLP traces + metrics when
 //!   `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 //! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
+//! - [`testing::unused_loopback_port`]: ports for servers that tests start later.
 //! - [`http`]: the same trace-context handling for axum/tower HTTP servers.
 
 pub mod client;
@@ -15,4 +16,5 @@ pub mod grpc;
 pub mod http;
 pub mod shutdown;
 pub mod telemetry;
+pub mod testing;
 pub mod trace_context;

@@ -19,14 +19,6 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_poses_over_grpc() -> anyhow::Result<()> {
     let store = tempfile::tempdir()?;
@@ -38,7 +30,7 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
         .put_bytes("videos/notes.mp4", b"not a video, just text".to_vec())
         .await?;
 
-    let port = free_port();
+    let port = fitvision_service_kit::testing::unused_loopback_port();
     let config = Config {
         addr: format!("127.0.0.1:{port}").parse()?,
         models_dir: None,

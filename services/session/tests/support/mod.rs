@@ -129,10 +129,7 @@ fn start_local_postgres() -> Result<String, String> {
     run(as_db_user(bin.join("initdb"))
         .args(["-A", "trust", "-U", "postgres", "--no-sync", "-D"])
         .arg(&data))?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
+    let port = fitvision_service_kit::testing::unused_loopback_port();
     let options = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
         dir.display()
