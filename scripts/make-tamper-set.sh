@@ -11,7 +11,7 @@
 # Nothing is written into the repository: the set goes to a cache directory.
 #
 # Usage: scripts/make-tamper-set.sh [SOURCE_DIR] [OUT_DIR]
-#   SOURCE_DIR  default ../shared/videos relative to the repo (FITVISION_VIDEOS overrides)
+#   SOURCE_DIR  default ../shared/videos relative to the repo (FITVISION_SHARED_VIDEOS overrides)
 #   OUT_DIR     default /var/tmp/fitvision-tamper (FITVISION_TAMPER_DIR overrides)
 #   FITVISION_TAMPER_BASES  space-separated base clip names (default: three clean H clips)
 #   FITVISION_TAMPER_EDITS  space-separated subset of the edits above (default: all six)
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SRC="${1:-${FITVISION_VIDEOS:-$REPO/../shared/videos}}"
+SRC="${1:-${FITVISION_SHARED_VIDEOS:-$REPO/../shared/videos}}"
 OUT="${2:-${FITVISION_TAMPER_DIR:-/var/tmp/fitvision-tamper}}"
 BASES=(${FITVISION_TAMPER_BASES:-pushup_side_tiny_426x226 squat_side_3reps pullup_back_gym})
 FONT="${FITVISION_TAMPER_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf}"

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
 use fitvision_proto::v1::{AnalysisResult, PoseTrack, Subject};
-use prost::Message as _;
 
 /// One labelled clip of `ground_truth.json`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -37,18 +36,9 @@ impl Row {
     }
 }
 
-/// `../shared/videos` as seen from the repository (or `FITVISION_VIDEOS_DIR`).
+/// The shared videos (`FITVISION_SHARED_VIDEOS`, else `../shared/videos`).
 pub fn videos_dir() -> PathBuf {
-    std::env::var_os("FITVISION_VIDEOS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/videos"))
-}
-
-/// Where pose tracks are cached between runs (`FITVISION_TRACK_CACHE`).
-pub fn cache_dir() -> PathBuf {
-    std::env::var_os("FITVISION_TRACK_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks/metrics-eval"))
+    fitvision_pose_inference::shared_clips::shared_videos_dir()
 }
 
 pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
@@ -58,52 +48,13 @@ pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
     Ok(serde_json::from_str(&text)?)
 }
 
-/// The pose track of a clip: from the cache when its key (name, size, model) matches,
-/// else extracted with the pose-inference engine and cached.
-pub fn pose_track(video: &Path, cache: &Path) -> anyhow::Result<PoseTrack> {
-    let size = std::fs::metadata(video)?.len();
-    let name = video
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("video");
-    let key = cache.join(format!("{name}.{size}.default-model.pb"));
-    if let Some(track) = std::iter::once(key.clone())
-        .chain(shared_cache_files(cache, name))
-        .find_map(|path| PoseTrack::decode(std::fs::read(path).ok()?.as_slice()).ok())
-        .filter(|t| !t.frames.is_empty())
-    {
-        return Ok(track);
-    }
-    let track = fitvision_pose_inference::extract_pose_track(video, &Default::default())
-        .with_context(|| format!("pose extraction of {}", video.display()))?;
-    std::fs::create_dir_all(cache)?;
-    let tmp = key.with_extension("tmp");
-    std::fs::write(&tmp, track.encode_to_vec())?;
-    std::fs::rename(&tmp, &key)?;
-    Ok(track)
-}
-
-/// Tracks other tools of the suite cached from the same pose engine, next to
-/// ours: `<cache>/../<video stem>.<hash>.posetrack.pb`.
-fn shared_cache_files(cache: &Path, video_name: &str) -> Vec<PathBuf> {
-    let stem = video_name.rsplit_once('.').map_or(video_name, |(s, _)| s);
-    let Some(parent) = cache.parent() else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.strip_prefix(stem)
-                    .and_then(|rest| rest.strip_prefix('.'))
-                    .is_some_and(|rest| rest.ends_with(".posetrack.pb") && !rest.contains('/'))
-            })
-        })
-        .collect()
+/// The pose track of a clip with the default options, from the shared track cache
+/// (`FITVISION_TRACK_CACHE`) or the pose-inference engine.
+pub fn pose_track(video: &Path) -> anyhow::Result<PoseTrack> {
+    Ok(
+        fitvision_pose_inference::shared_clips::cached_pose_track(video, &Default::default())?
+            .track,
+    )
 }
 
 /// Runs every clip with a known exercise whose name contains `only` (all when empty).
@@ -121,7 +72,7 @@ pub fn evaluate(only: &str, mut on_row: impl FnMut(&Row)) -> anyhow::Result<Vec<
         let def = catalog
             .get(&exercise)
             .with_context(|| format!("{}: exercise {exercise:?} not in the catalog", truth.file))?;
-        let track = pose_track(&videos.join(&truth.file), &cache_dir())?;
+        let track = pose_track(&videos.join(&truth.file))?;
         let result = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())
             .with_context(|| format!("analysing {}", truth.file))?;
         let row = Row {

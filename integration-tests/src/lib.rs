@@ -31,15 +31,10 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `../shared/videos` next to the checkout (or `FITVISION_VIDEOS_DIR`), when present.
+/// The shared videos (`FITVISION_SHARED_VIDEOS`, else `../shared/videos` next to the
+/// checkout), when present.
 pub fn videos_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("FITVISION_VIDEOS_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    let candidate = workspace_root().join("../shared/videos");
-    candidate
-        .is_dir()
-        .then(|| candidate.canonicalize().unwrap_or(candidate))
+    Some(fitvision_pose_inference::shared_clips::shared_videos_dir()).filter(|dir| dir.is_dir())
 }
 
 /// A video from the shared set, or `None` (after printing why) so the caller can skip.

@@ -10,7 +10,7 @@ fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
     let videos = count_eval::videos_dir();
     if !videos.join("ground_truth.json").exists() {
         eprintln!(
-            "SKIPPED: no test videos at {} (set FITVISION_VIDEOS_DIR)",
+            "SKIPPED: no test videos at {} (set FITVISION_SHARED_VIDEOS)",
             videos.display()
         );
         return Ok(());

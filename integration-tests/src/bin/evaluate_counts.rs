@@ -1,6 +1,6 @@
 //! Prints file / truth / counted / error for every labelled test video, and totals.
 //!
-//! Usage: `evaluate_counts [substring]` (env: FITVISION_VIDEOS_DIR, FITVISION_TRACK_CACHE,
+//! Usage: `evaluate_counts [substring]` (env: FITVISION_SHARED_VIDEOS, FITVISION_TRACK_CACHE,
 //! and the pose engine's FITVISION_MODELS_DIR / ORT_DYLIB_PATH).
 
 #[path = "../count_eval.rs"]
@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
     let videos = count_eval::videos_dir();
     if !videos.join("ground_truth.json").exists() {
         anyhow::bail!(
-            "no test videos at {} (set FITVISION_VIDEOS_DIR)",
+            "no test videos at {} (set FITVISION_SHARED_VIDEOS)",
             videos.display()
         );
     }

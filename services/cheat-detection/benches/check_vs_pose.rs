@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
     let videos = eval::videos_dir();
     if !videos.is_dir() {
         println!(
-            "skipped: test videos not found at {} (set FITVISION_VIDEOS)",
+            "skipped: test videos not found at {} (set FITVISION_SHARED_VIDEOS)",
             videos.display()
         );
         return Ok(());

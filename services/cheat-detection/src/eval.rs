@@ -8,16 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fitvision_proto::v1::{AuthenticityReport, PoseTrack};
-use prost::Message;
 use serde::Deserialize;
 
 use crate::checks::{CAMERA_CONSISTENCY, MANIPULATION, MULTIPLE_PEOPLE, TEXT_OVERLAY};
 
-/// The shared test videos: `FITVISION_VIDEOS`, else `../shared/videos` from the repo root.
+/// The shared test videos (`FITVISION_SHARED_VIDEOS`, else `../shared/videos`).
 pub fn videos_dir() -> PathBuf {
-    std::env::var_os("FITVISION_VIDEOS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos"))
+    fitvision_pose_inference::shared_clips::shared_videos_dir()
 }
 
 /// Where the tamper set is built: `FITVISION_TAMPER_DIR`, else /var/tmp/fitvision-tamper.
@@ -25,13 +22,6 @@ pub fn tamper_dir() -> PathBuf {
     std::env::var_os("FITVISION_TAMPER_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tamper"))
-}
-
-/// Pose-track cache: `FITVISION_TRACK_CACHE`, else /var/tmp/fitvision-tracks.
-pub fn track_cache_dir() -> PathBuf {
-    std::env::var_os("FITVISION_TRACK_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks"))
 }
 
 /// Runs scripts/make-tamper-set.sh (idempotent) into [`tamper_dir`].
@@ -189,27 +179,15 @@ pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> 
     Ok(out)
 }
 
-/// The pose track of `video`, from the cache or computed in-process (and cached).
-/// Returns the track and the pose-inference time (zero when cached).
+/// The pose track of `video` with the default options, from the shared track cache or
+/// computed in-process (and cached). Returns the track and the pose-inference time
+/// (`None` when cached).
 pub fn pose_track(video: &Path) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
-    let bytes = std::fs::read(video)?;
-    let digest = {
-        use sha2::{Digest, Sha256};
-        hex::encode(Sha256::digest(&bytes))
-    };
-    let stem = video.file_stem().unwrap_or_default().to_string_lossy();
-    let cache = track_cache_dir().join(format!("{stem}.{}.posetrack.pb", &digest[..16]));
-    if let Ok(cached) = std::fs::read(&cache)
-        && let Ok(track) = PoseTrack::decode(cached.as_slice())
-    {
-        return Ok((track, None));
-    }
-    let (track, took) = time_pose(video)?;
-    std::fs::create_dir_all(track_cache_dir())?;
-    let tmp = cache.with_extension("tmp");
-    std::fs::write(&tmp, track.encode_to_vec())?;
-    std::fs::rename(&tmp, &cache)?;
-    Ok((track, Some(took)))
+    let cached = fitvision_pose_inference::shared_clips::cached_pose_track(
+        video,
+        &fitvision_pose_inference::PoseOptions::default(),
+    )?;
+    Ok((cached.track, cached.inference_time))
 }
 
 /// Runs pose inference on `video` with the default options and times it.

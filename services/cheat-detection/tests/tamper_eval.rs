@@ -18,7 +18,7 @@ fn tamper_set_and_real_cases_meet_the_bar() -> anyhow::Result<()> {
     let videos = eval::videos_dir();
     if !videos.is_dir() {
         eprintln!(
-            "skipped: test videos not found at {} (set FITVISION_VIDEOS)",
+            "skipped: test videos not found at {} (set FITVISION_SHARED_VIDEOS)",
             videos.display()
         );
         return Ok(());

@@ -33,7 +33,7 @@ fn pixel_edits_are_caught_by_their_check_and_the_original_passes() -> anyhow::Re
         .is_ok_and(|o| o.status.success());
     if !videos.is_dir() || !ffmpeg || !Path::new(&font).is_file() {
         eprintln!(
-            "skipped: needs the test videos at {} (FITVISION_VIDEOS), ffmpeg and the font {}",
+            "skipped: needs the test videos at {} (FITVISION_SHARED_VIDEOS), ffmpeg and the font {}",
             videos.display(),
             font.to_string_lossy()
         );

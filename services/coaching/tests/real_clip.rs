@@ -2,73 +2,34 @@
 //! model gives the track, the exercise engine analyses it, and the coach's
 //! text must state the measured rep count and the heaviest fault with its rate.
 //!
-//! Tracks are cached under /var/tmp/fitvision-tracks (or
-//! $FITVISION_TRACK_CACHE, shared with the pose tests) so reruns skip
-//! inference. Skips with a message when the videos or the models are absent.
+//! Tracks come from the shared cache of `fitvision_pose_inference::shared_clips`
+//! (/var/tmp/fitvision-tracks or $FITVISION_TRACK_CACHE) so reruns skip inference.
+//! Skips with a message when the videos are absent.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fitvision_coaching::Coach;
 use fitvision_coaching::digest::ExerciseDigest;
 use fitvision_coaching::language::Language;
 use fitvision_coaching::units::UnitSystem;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
-use fitvision_pose_inference::engine::extract_pose_track;
 use fitvision_pose_inference::pipeline::PoseOptions;
+use fitvision_pose_inference::shared_clips::{cached_pose_track, shared_video, shared_videos_dir};
 use fitvision_proto::v1::{AnalysisResult, MeasurementSystem, PoseTrack};
-use prost::Message;
 
-fn videos_dir() -> PathBuf {
-    std::env::var_os("FITVISION_SHARED_VIDEOS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos"))
-}
-
-fn shared_video(name: &str) -> Option<PathBuf> {
-    let path = videos_dir().join(name);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)",
-            path.display()
-        );
-        None
-    }
-}
-
-/// The clip's pose track, from the cache or the model.
-fn pose_track(video: &Path) -> Option<PoseTrack> {
-    let cache_dir = std::env::var_os("FITVISION_TRACK_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks"));
-    let size = std::fs::metadata(video).ok()?.len();
-    let stem = video.file_stem()?.to_string_lossy().into_owned();
-    let cached = cache_dir.join(format!("{stem}-{size}.pb"));
-    if let Ok(bytes) = std::fs::read(&cached)
-        && let Ok(track) = PoseTrack::decode(bytes.as_slice())
-    {
-        return Some(track);
-    }
-    match extract_pose_track(video, &PoseOptions::default()) {
-        Ok(track) => {
-            if std::fs::create_dir_all(&cache_dir).is_ok() {
-                let _ = std::fs::write(&cached, track.encode_to_vec());
-            }
-            Some(track)
-        }
-        Err(error) => {
-            eprintln!("SKIPPED: no pose track for {} ({error})", video.display());
-            None
-        }
-    }
+/// The clip's pose track, from the shared cache or the model (committed, so a failed
+/// extraction fails the test).
+fn pose_track(video: &Path) -> PoseTrack {
+    cached_pose_track(video, &PoseOptions::default())
+        .unwrap_or_else(|error| panic!("pose track of {}: {error:#}", video.display()))
+        .track
 }
 
 /// Ground-truth rep count of a clip, for the printed comparison.
 fn truth(file: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(videos_dir().join("ground_truth.json")).ok()?;
+    let text = std::fs::read_to_string(shared_videos_dir().join("ground_truth.json")).ok()?;
     let entries: serde_json::Value = serde_json::from_str(&text).ok()?;
     entries
         .as_array()?
@@ -78,7 +39,7 @@ fn truth(file: &str) -> Option<u64> {
 }
 
 fn analysed(file: &str, exercise_id: &str) -> Option<AnalysisResult> {
-    let track = pose_track(&shared_video(file)?)?;
+    let track = pose_track(&shared_video(file)?);
     let catalog = Catalog::builtin().expect("built-in catalog");
     let definition = catalog.get(exercise_id).expect("catalog exercise");
     let subject = common::subject(MeasurementSystem::Metric);

@@ -6,6 +6,8 @@
 //!   family (YOLO pose today) from everything else.
 //! - [`tracker`] gives each person a stable id across frames.
 //! - In-process use: [`extract_pose_track`] / [`PoseEngine`]; over gRPC: [`run`].
+//! - [`shared_clips`]: the shared development videos and their cached tracks, for the
+//!   tests and evaluation tools of every crate.
 
 pub mod engine;
 mod error;
@@ -19,6 +21,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod render;
 mod service;
+pub mod shared_clips;
 pub mod tracker;
 
 use std::net::SocketAddr;

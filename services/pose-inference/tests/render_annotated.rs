@@ -11,27 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fitvision_pose_inference::render::{Flavour, RenderJob, render_to_file};
+use fitvision_pose_inference::shared_clips::shared_video;
 use fitvision_proto::v1::{
     AnalysisResult, AuthenticityCheck, AuthenticityReport, BoundingBox, Evidence, Keypoint,
     PersonPose, Phase, PoseFrame, PoseTrack, Rep, RiskLevel, Series, VideoInfo,
 };
 use fitvision_video::VideoDecoder;
-
-fn shared_video(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("FITVISION_SHARED_VIDEOS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos"));
-    let path = dir.join(name);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)",
-            path.display()
-        );
-        None
-    }
-}
 
 /// Every decoded frame's timestamp, and the displayed size.
 fn probe_with_decoder(video: &Path) -> (Vec<f64>, u32, u32) {

@@ -4,59 +4,28 @@
 //!
 //! The test is about rendering, not pose: tracks are analysed at 10 frames/s (the
 //! renderer holds each pose until the next analysed frame) and cached under
-//! /var/tmp/fitvision-tracks (or $FITVISION_TRACK_CACHE) so reruns skip inference.
+//! by `shared_clips` (/var/tmp/fitvision-tracks or $FITVISION_TRACK_CACHE) so reruns skip
+//! inference.
 //! Skips with a message when `../shared/videos` is absent; the models are
 //! committed, so a failed extraction fails the test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fitvision_pose_inference::engine::extract_pose_track;
 use fitvision_pose_inference::pipeline::PoseOptions;
 use fitvision_pose_inference::render::{Flavour, RenderJob, render_to_file};
+use fitvision_pose_inference::shared_clips::{cached_pose_track, shared_video};
 use fitvision_proto::v1::PoseTrack;
-use prost::Message;
 
-fn shared_video(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("FITVISION_SHARED_VIDEOS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos"));
-    let path = dir.join(name);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (set FITVISION_SHARED_VIDEOS)",
-            path.display()
-        );
-        None
-    }
-}
-
-/// The clip's pose track, from the cache or the model.
-fn pose_track(video: &Path) -> Option<PoseTrack> {
-    let cache_dir = std::env::var_os("FITVISION_TRACK_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks"));
-    let size = std::fs::metadata(video).ok()?.len();
-    let stem = video.file_stem()?.to_string_lossy().into_owned();
-    let cached = cache_dir.join(format!("{stem}-{size}-{TRACK_FPS}fps.pb"));
-    if let Ok(bytes) = std::fs::read(&cached)
-        && let Ok(track) = PoseTrack::decode(bytes.as_slice())
-    {
-        return Some(track);
-    }
+/// The clip's pose track at [`TRACK_FPS`], from the shared cache or the model.
+fn pose_track(video: &Path) -> PoseTrack {
     let options = PoseOptions {
         target_fps: TRACK_FPS,
         ..PoseOptions::default()
     };
-    let track = extract_pose_track(video, &options)
-        .unwrap_or_else(|error| panic!("pose track of {}: {error}", video.display()));
-    // The cache only saves time: failing to write it is not the test's concern.
-    if std::fs::create_dir_all(&cache_dir).is_ok() {
-        let _ = std::fs::write(&cached, track.encode_to_vec());
-    }
-    Some(track)
+    cached_pose_track(video, &options)
+        .unwrap_or_else(|error| panic!("pose track of {}: {error:#}", video.display()))
+        .track
 }
 
 /// Analysis rate of the cached tracks.
@@ -114,9 +83,7 @@ fn check(name: &str, flavour: Flavour) {
     let Some(source) = shared_video(name) else {
         return;
     };
-    let Some(track) = pose_track(&source) else {
-        return;
-    };
+    let track = pose_track(&source);
     let info = track.video.clone().expect("track records the video");
     let dir = tempfile::tempdir().expect("tempdir");
     let output = dir.path().join("annotated.mp4");

@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
     let videos = eval::videos_dir();
     anyhow::ensure!(
         videos.is_dir(),
-        "test videos not found at {} (set FITVISION_VIDEOS)",
+        "test videos not found at {} (set FITVISION_SHARED_VIDEOS)",
         videos.display()
     );
     // --no-tamper: only the manifest's clips (quick re-runs while tuning).

@@ -12,15 +12,9 @@ pub fn engine() -> &'static PoseEngine {
     PoseEngine::shared().expect("pose engine loads (models/ and ONNX Runtime present)")
 }
 
-/// `../shared/videos` relative to the repository, or `None` with a message on stderr.
+/// The shared videos, or `None` with a message on stderr.
 pub fn shared_videos() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos");
-    if dir.join("MANIFEST.md").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: ../shared/videos is absent; these tests need the shared test videos");
-        None
-    }
+    fitvision_pose_inference::shared_clips::shared_videos()
 }
 
 /// The sports2d demo clip from the PyPI wheel, fetched into the fixture cache.

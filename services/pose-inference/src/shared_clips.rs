@@ -1,0 +1,163 @@
+//! The shared development videos (`../shared/videos`) and a disk cache of their pose
+//! tracks, for the tests, evaluation tools and benchmarks of every crate.
+//!
+//! One place decides where the videos are and how a cached track is keyed, so that every
+//! tool finds the same clips and reuses the tracks another tool already computed (CI
+//! points `FITVISION_TRACK_CACHE` at a fresh directory per run: tracks are computed once
+//! per run, never carried over from an older pose engine).
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use fitvision_proto::v1::PoseTrack;
+use prost::Message as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::{PoseOptions, extract_pose_track};
+
+/// Overrides where the shared videos are.
+pub const SHARED_VIDEOS_ENV: &str = "FITVISION_SHARED_VIDEOS";
+/// Overrides where pose tracks are cached.
+pub const TRACK_CACHE_ENV: &str = "FITVISION_TRACK_CACHE";
+
+/// `FITVISION_SHARED_VIDEOS`, else `../shared/videos` next to the checkout (whether or
+/// not it exists).
+pub fn shared_videos_dir() -> PathBuf {
+    std::env::var_os(SHARED_VIDEOS_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos");
+            dir.canonicalize().unwrap_or(dir)
+        })
+}
+
+/// The shared videos directory when it holds the set (its `MANIFEST.md`), else `None`
+/// after saying on stderr why the caller skips.
+pub fn shared_videos() -> Option<PathBuf> {
+    let dir = shared_videos_dir();
+    if dir.join("MANIFEST.md").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: no shared test videos at {} (set {SHARED_VIDEOS_ENV})",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// One clip of the shared set, or `None` after saying on stderr why the caller skips.
+pub fn shared_video(name: &str) -> Option<PathBuf> {
+    let path = shared_videos_dir().join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found (set {SHARED_VIDEOS_ENV})",
+            path.display()
+        );
+        None
+    }
+}
+
+/// `FITVISION_TRACK_CACHE`, else /var/tmp/fitvision-tracks.
+pub fn track_cache_dir() -> PathBuf {
+    std::env::var_os(TRACK_CACHE_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks"))
+}
+
+/// A pose track and, when it was computed rather than read from the cache, how long the
+/// pose inference took.
+pub struct CachedTrack {
+    pub track: PoseTrack,
+    pub inference_time: Option<Duration>,
+}
+
+/// The pose track of `video` with `options`: from [`track_cache_dir`] when a track of
+/// the same content and options is there, else computed in-process and cached.
+pub fn cached_pose_track(video: &Path, options: &PoseOptions) -> anyhow::Result<CachedTrack> {
+    let path = track_cache_dir().join(cache_file_name(video, options)?);
+    if let Ok(bytes) = std::fs::read(&path)
+        && let Ok(track) = PoseTrack::decode(bytes.as_slice())
+        && !track.frames.is_empty()
+    {
+        return Ok(CachedTrack {
+            track,
+            inference_time: None,
+        });
+    }
+    let started = Instant::now();
+    let track = extract_pose_track(video, options)
+        .with_context(|| format!("pose extraction of {}", video.display()))?;
+    let inference_time = Some(started.elapsed());
+    store(&path, &track)?;
+    Ok(CachedTrack {
+        track,
+        inference_time,
+    })
+}
+
+/// `<stem>.<content digest>.<options digest>.posetrack.pb`: a re-encoded clip under the
+/// same name, or other options, never reads a stale track.
+fn cache_file_name(video: &Path, options: &PoseOptions) -> anyhow::Result<String> {
+    let mut file = std::fs::File::open(video)
+        .with_context(|| format!("opening {} for its digest", video.display()))?;
+    let mut content = Sha256::new();
+    let mut buffer = vec![0_u8; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        content.update(&buffer[..read]);
+    }
+    let options_digest = Sha256::digest(format!("{options:?}").as_bytes());
+    let stem = video.file_stem().unwrap_or_default().to_string_lossy();
+    Ok(format!(
+        "{stem}.{}.{}.posetrack.pb",
+        &hex::encode(content.finalize())[..16],
+        &hex::encode(options_digest)[..8]
+    ))
+}
+
+/// Writes through a temporary file and a rename, so a concurrent reader never sees half
+/// a track.
+fn store(path: &Path, track: &PoseTrack) -> anyhow::Result<()> {
+    let dir = path.parent().context("cache path has a directory")?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, track.encode_to_vec())?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_names_follow_content_and_options() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clip = dir.path().join("clip.mp4");
+        std::fs::write(&clip, b"first content").expect("write");
+        let default = cache_file_name(&clip, &PoseOptions::default()).expect("name");
+        let sampled = PoseOptions {
+            target_fps: 10.0,
+            ..PoseOptions::default()
+        };
+        assert!(default.starts_with("clip.") && default.ends_with(".posetrack.pb"));
+        assert_eq!(
+            default,
+            cache_file_name(&clip, &PoseOptions::default()).expect("name")
+        );
+        assert_ne!(default, cache_file_name(&clip, &sampled).expect("name"));
+        std::fs::write(&clip, b"other content").expect("write");
+        assert_ne!(
+            default,
+            cache_file_name(&clip, &PoseOptions::default()).expect("name")
+        );
+    }
+}
