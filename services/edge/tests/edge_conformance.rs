@@ -4,8 +4,8 @@
 
 mod support;
 
-use reqwest::StatusCode;
 use reqwest::multipart::Form;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{Harness, json_of, video_part};
 
@@ -40,14 +40,11 @@ async fn submit(h: &Harness, session: &str, exercise: &str, file: &str) -> (Stat
     let form = Form::new()
         .text("exercise_type", exercise.to_owned())
         .part("video", video_part(file));
-    json_of(
-        h.client
-            .post(h.url(&format!("/session/{session}/submit-exercise")))
-            .header("authorization", USER)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
+    h.send_multipart(
+        Method::POST,
+        &format!("/session/{session}/submit-exercise"),
+        USER,
+        form,
     )
     .await
 }
@@ -106,16 +103,14 @@ async fn trainer_workflow_matches_seed_000() {
     assert!(body["detail"].as_str().unwrap().contains("exercise_type"));
 
     // Missing video.
-    let (status, body) = json_of(
-        h.client
-            .post(h.url(&format!("/session/{session}/submit-exercise")))
-            .header("authorization", USER)
-            .multipart(Form::new().text("exercise_type", "squat"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_multipart(
+            Method::POST,
+            &format!("/session/{session}/submit-exercise"),
+            USER,
+            Form::new().text("exercise_type", "squat"),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("video"));
 
@@ -196,16 +191,7 @@ async fn create_lift(
         .text("exercise_name", exercise.to_owned())
         .text("body_joint_angles", "knee,hip")
         .part("video", video_part("lift.mp4"));
-    json_of(
-        h.client
-            .post(h.url(path))
-            .header("authorization", auth)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    h.send_multipart(Method::POST, path, auth, form).await
 }
 
 #[tokio::test]
@@ -226,16 +212,9 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
     let form = Form::new()
         .text("user_id", "u1")
         .text("exercise_name", "clean");
-    let (status, body) = json_of(
-        h.client
-            .post(h.url("/weightlifting/sessions/"))
-            .header("authorization", ADMIN)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_multipart(Method::POST, "/weightlifting/sessions/", ADMIN, form)
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "video is required");
 
@@ -752,16 +731,7 @@ async fn guru_token(h: &Harness) -> String {
 }
 
 async fn guru_create(h: &Harness, token: &str, size: usize) -> Value {
-    let (status, body) = json_of(
-        h.client
-            .post(h.url("/videos"))
-            .header("authorization", token)
-            .json(&json!({"filename": "workout.mp4", "size": size, "domain": "calisthenics", "activity": "push_up", "repCount": 3, "source": "tests"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.send_with_json(Method::POST, "/videos", token, &json!({"filename": "workout.mp4", "size": size, "domain": "calisthenics", "activity": "push_up", "repCount": 3, "source": "tests"})).await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -826,15 +796,7 @@ async fn guru_flow_matches_seed_003() {
     assert!(created["fields"]["policy"].is_string());
 
     // Bare token (Guru style) works; before upload the video is Pending.
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{id}")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/videos/{id}"), &token).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "Pending");
 
@@ -852,15 +814,12 @@ async fn guru_flow_matches_seed_003() {
     let response = guru_upload(&h, &created, bytes.clone(), "workout.mp4").await;
     assert_eq!(response.status(), 204);
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{id}?include=j2p,analysis,objects")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .get_json(
+            &format!("/videos/{id}?include=j2p,analysis,objects"),
+            &token,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "Success");
     assert_eq!(body["fps"], json!(30.0));
@@ -897,15 +856,7 @@ async fn guru_flow_matches_seed_003() {
         2
     );
     // Second look: overlays have been built.
-    let (_, body) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{id}")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, body) = h.get_json(&format!("/videos/{id}"), &token).await;
     assert_eq!(body["overlays"]["skeleton"]["status"], "Complete");
     assert!(
         body["overlays"]["all"]["uri"]
@@ -914,75 +865,41 @@ async fn guru_flow_matches_seed_003() {
             .starts_with("http")
     );
 
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{id}/analysis")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/videos/{id}/analysis"), &token).await;
     assert_eq!(status, 200);
     assert_eq!(body["domain"], "calisthenics");
     assert_eq!(body["activity"], "push_up");
-    let (status, body) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{id}/j2p")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json(&format!("/videos/{id}/j2p"), &token).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "Complete");
     assert_eq!(body["jointToPoints"].as_object().unwrap().len(), 17);
     assert!(body["analysis"]["reps"].is_array());
 
-    let (status, body) = json_of(
-        h.client
-            .put(h.url(&format!("/videos/{id}")))
-            .header("authorization", token.clone())
-            .json(&json!({"repCount": 10}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_with_json(
+            Method::PUT,
+            &format!("/videos/{id}"),
+            &token,
+            &json!({"repCount": 10}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"id": id}));
-    let (status, _) = json_of(
-        h.client
-            .put(h.url(&format!("/videos/{id}")))
-            .header("authorization", token.clone())
-            .json(&json!({"activity": "moonwalk"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = h
+        .send_with_json(
+            Method::PUT,
+            &format!("/videos/{id}"),
+            &token,
+            &json!({"activity": "moonwalk"}),
+        )
+        .await;
     assert_eq!(status, 400);
-    let (status, body) = json_of(
-        h.client
-            .get(h.url("/videos/unknown"))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h.get_json("/videos/unknown", &token).await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string());
-    let (status, _) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{id}?include=bogus")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = h
+        .get_json(&format!("/videos/{id}?include=bogus"), &token)
+        .await;
     assert_eq!(status, 400);
 
     // A failed analysis reports Failed + LOW_QUALITY_POSE_ESTIMATE.
@@ -1003,15 +920,7 @@ async fn guru_flow_matches_seed_003() {
         204
     );
     let lid = lowpose["id"].as_str().unwrap();
-    let (_, body) = json_of(
-        h.client
-            .get(h.url(&format!("/videos/{lid}/analysis")))
-            .header("authorization", token.clone())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, body) = h.get_json(&format!("/videos/{lid}/analysis"), &token).await;
     assert_eq!(body["status"], "Failed");
     assert_eq!(body["reason"], "LOW_QUALITY_POSE_ESTIMATE");
 
@@ -1187,16 +1096,14 @@ async fn annotated_rpcs_are_transcoded_to_json() {
     let (status, body) = h.get_json(&format!("/v1/sessions/{session}"), USER).await;
     assert_eq!(status, 200);
     assert_eq!(body["session"]["userId"], "u1");
-    let (status, body) = json_of(
-        h.client
-            .patch(h.url(&format!("/v1/sessions/{session}")))
-            .header("authorization", USER)
-            .json(&json!({"attributes": {"note": "x"}}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_with_json(
+            Method::PATCH,
+            &format!("/v1/sessions/{session}"),
+            USER,
+            &json!({"attributes": {"note": "x"}}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["session"]["attributes"]["note"], "x");
     let (status, body) = h.get_json("/v1/sessions?limit=lots", USER).await;
@@ -1274,16 +1181,14 @@ async fn session_service_is_reachable_over_grpc_web() {
 async fn non_multipart_uploads_get_the_family_error_shape() {
     let h = Harness::start().await;
     let session = create_workout(&h, USER).await;
-    let (status, body) = json_of(
-        h.client
-            .post(h.url(&format!("/session/{session}/submit-exercise")))
-            .header("authorization", USER)
-            .json(&json!({"exercise_type": "squat"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = h
+        .send_with_json(
+            Method::POST,
+            &format!("/session/{session}/submit-exercise"),
+            USER,
+            &json!({"exercise_type": "squat"}),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("multipart"));
     let (status, body) = json_of(

@@ -61,25 +61,59 @@ impl Harness {
         &self,
         method: reqwest::Method,
         path: &str,
-        auth: &str,
+        auth: impl AsRef<str>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        let response = self
-            .client
-            .request(method, self.url(path))
-            .header("authorization", auth)
-            .send()
-            .await
-            .unwrap();
-        json_of(response).await
+        self.send(self.request(method, path, auth)).await
     }
 
     /// `GET path` with an `Authorization` value; status and JSON.
     pub async fn get_json(
         &self,
         path: &str,
-        auth: &str,
+        auth: impl AsRef<str>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
         self.send_json(reqwest::Method::GET, path, auth).await
+    }
+
+    /// `method path` with an `Authorization` value and a JSON body; status and JSON.
+    pub async fn send_with_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: impl AsRef<str>,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(self.request(method, path, auth).json(body)).await
+    }
+
+    /// `method path` with an `Authorization` value and a multipart form; status and JSON.
+    pub async fn send_multipart(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: impl AsRef<str>,
+        form: reqwest::multipart::Form,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(self.request(method, path, auth).multipart(form))
+            .await
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: impl AsRef<str>,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("authorization", auth.as_ref())
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        json_of(request.send().await.unwrap()).await
     }
 }
 
