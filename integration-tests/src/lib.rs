@@ -38,15 +38,7 @@ pub fn videos_dir() -> Option<PathBuf> {
 }
 
 /// A video from the shared set, or `None` (after printing why) so the caller can skip.
-pub fn shared_video(name: &str) -> Option<PathBuf> {
-    match videos_dir() {
-        Some(dir) if dir.join(name).is_file() => Some(dir.join(name)),
-        _ => {
-            eprintln!("SKIP: ../shared/videos/{name} is not available on this machine");
-            None
-        }
-    }
-}
+pub use fitvision_pose_inference::shared_clips::shared_video;
 
 /// A clip's counted truth from `ground_truth.json`: (exercise id, reps).
 /// `None` when the clip is not listed or has no counted reps.

@@ -9,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use fitvision_pose_inference::PoseOptions;
+use fitvision_pose_inference::shared_clips::shared_videos;
 use fitvision_proto::v1::PoseTrack;
 
 const COVERAGE_FPS: f64 = 10.0;
@@ -18,7 +19,7 @@ const COVERAGE_FPS: f64 = 10.0;
 fn track(name: &str, target_fps: f64) -> Option<PoseTrack> {
     type Cache = Mutex<HashMap<(String, u64), PoseTrack>>;
     static TRACKS: OnceLock<Cache> = OnceLock::new();
-    let dir = common::shared_videos()?;
+    let dir = shared_videos()?;
     let key = (name.to_owned(), target_fps.to_bits());
     let cache = TRACKS.get_or_init(Cache::default);
     if let Some(track) = cache.lock().expect("track cache").get(&key) {
@@ -74,7 +75,7 @@ const CLEAN_SINGLE_PERSON: &[(&str, std::ops::Range<u32>)] = &[
 
 #[test]
 fn the_single_person_is_found_in_at_least_95_percent_of_frames() {
-    if common::shared_videos().is_none() {
+    if shared_videos().is_none() {
         return;
     }
     let mut failures = Vec::new();

@@ -12,11 +12,6 @@ pub fn engine() -> &'static PoseEngine {
     PoseEngine::shared().expect("pose engine loads (models/ and ONNX Runtime present)")
 }
 
-/// The shared videos, or `None` with a message on stderr.
-pub fn shared_videos() -> Option<PathBuf> {
-    fitvision_pose_inference::shared_clips::shared_videos()
-}
-
 /// The sports2d demo clip from the PyPI wheel, fetched into the fixture cache.
 pub fn sports2d_fixture() -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-fixtures.sh");
