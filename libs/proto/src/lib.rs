@@ -21,3 +21,145 @@ pub mod service_names {
     pub const EXERCISE_METRICS: &str = "fitvision.v1.ExerciseMetricsService";
     pub const COACHING: &str = "fitvision.v1.CoachingService";
 }
+
+/// The authenticity policy's contract (`BlockingPolicy` in common.proto): its
+/// defaults, the policy in force for a request, and what an admin may set.
+/// One place for cheat-detection (which applies it), session (which stores it
+/// per tenant) and the edge (which shows it).
+pub mod blocking {
+    use crate::v1::{BlockingMode, BlockingPolicy, RiskLevel};
+
+    /// Over the thresholds at this combined score unless a tenant says otherwise.
+    pub const DEFAULT_BLOCK_SCORE: f64 = 40.0;
+    /// Over the thresholds at this risk unless a tenant says otherwise.
+    pub const DEFAULT_BLOCK_RISK: RiskLevel = RiskLevel::Medium;
+    /// What a verdict over the thresholds does unless a tenant says otherwise.
+    pub const DEFAULT_MODE: BlockingMode = BlockingMode::Block;
+
+    /// The policy in force for `policy`: zero, unknown or unusable fields (and
+    /// an absent policy) replaced by the defaults, so every field is set.
+    pub fn effective(policy: Option<&BlockingPolicy>) -> BlockingPolicy {
+        let block_score = policy
+            .map(|p| p.block_score)
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(DEFAULT_BLOCK_SCORE);
+        let block_risk = policy
+            .and_then(|p| RiskLevel::try_from(p.block_risk).ok())
+            .filter(|r| *r != RiskLevel::Unspecified)
+            .unwrap_or(DEFAULT_BLOCK_RISK);
+        let mode = policy
+            .and_then(|p| BlockingMode::try_from(p.mode).ok())
+            .filter(|m| *m != BlockingMode::Unspecified)
+            .unwrap_or(DEFAULT_MODE);
+        BlockingPolicy {
+            block_score,
+            block_risk: block_risk as i32,
+            mode: mode as i32,
+        }
+    }
+
+    /// Whether an admin may set `policy`: `Err` says what is wrong. Zero fields
+    /// are fine (they mean the default); a score outside 0..=100, a risk of
+    /// LOW (every video would be over the thresholds) and unknown enum numbers
+    /// are not.
+    pub fn validate(policy: &BlockingPolicy) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if !(policy.block_score.is_finite() && (0.0..=100.0).contains(&policy.block_score)) {
+            problems.push(format!(
+                "block_score must be within 0..100 (0 = default {DEFAULT_BLOCK_SCORE}), got {}",
+                policy.block_score
+            ));
+        }
+        match RiskLevel::try_from(policy.block_risk) {
+            Ok(RiskLevel::Unspecified | RiskLevel::Medium | RiskLevel::High) => {}
+            Ok(RiskLevel::Low) => problems.push(
+                "block_risk LOW would put every video over the thresholds: use MEDIUM or HIGH"
+                    .to_owned(),
+            ),
+            Err(_) => problems.push(format!(
+                "block_risk {} is not a risk level (MEDIUM or HIGH)",
+                policy.block_risk
+            )),
+        }
+        if BlockingMode::try_from(policy.mode).is_err() {
+            problems.push(format!(
+                "mode {} is not a blocking mode (BLOCK or FLAG)",
+                policy.mode
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn absent_and_zero_policies_take_every_default() {
+            let defaults = BlockingPolicy {
+                block_score: 40.0,
+                block_risk: RiskLevel::Medium as i32,
+                mode: BlockingMode::Block as i32,
+            };
+            assert_eq!(effective(None), defaults);
+            assert_eq!(effective(Some(&BlockingPolicy::default())), defaults);
+            let flag = BlockingPolicy {
+                mode: BlockingMode::Flag as i32,
+                ..Default::default()
+            };
+            assert_eq!(
+                effective(Some(&flag)),
+                BlockingPolicy {
+                    mode: BlockingMode::Flag as i32,
+                    ..defaults
+                }
+            );
+        }
+
+        #[test]
+        fn set_values_are_kept() {
+            let policy = BlockingPolicy {
+                block_score: 75.0,
+                block_risk: RiskLevel::High as i32,
+                mode: BlockingMode::Flag as i32,
+            };
+            assert_eq!(effective(Some(&policy)), policy);
+            assert_eq!(validate(&policy), Ok(()));
+        }
+
+        #[test]
+        fn out_of_range_values_are_refused() {
+            for score in [-1.0, 100.5, f64::NAN, f64::INFINITY] {
+                let policy = BlockingPolicy {
+                    block_score: score,
+                    ..Default::default()
+                };
+                assert!(validate(&policy).unwrap_err().contains("block_score"));
+            }
+            let low = BlockingPolicy {
+                block_risk: RiskLevel::Low as i32,
+                ..Default::default()
+            };
+            assert!(validate(&low).unwrap_err().contains("LOW"));
+            let unknown = BlockingPolicy {
+                block_risk: 9,
+                mode: 7,
+                ..Default::default()
+            };
+            let message = validate(&unknown).unwrap_err();
+            assert!(message.contains("block_risk 9") && message.contains("mode 7"));
+            assert_eq!(validate(&BlockingPolicy::default()), Ok(()));
+            assert_eq!(
+                validate(&BlockingPolicy {
+                    block_score: 100.0,
+                    ..Default::default()
+                }),
+                Ok(())
+            );
+        }
+    }
+}

@@ -105,6 +105,8 @@ impl CheatDetectionService for CheatDetection {
             video = %video_key,
             score = analysis.report.score,
             blocked = analysis.report.blocked,
+            over_threshold = analysis.report.over_threshold,
+            mode = policy.mode.as_str_name(),
             ms = analysis.timings.total.as_millis() as u64,
             "authenticity checked"
         );

@@ -11,17 +11,21 @@
 //!   text_overlay 0.6 (branding and watermarks are common on honest uploads; counters and
 //!   captions score high enough to block on their own).
 //! Risk bands on the combined score: LOW < 40 <= MEDIUM < 70 <= HIGH.
-//! Blocked when score >= policy.block_score (default 40) or risk >= policy.block_risk
-//! (default MEDIUM).
+//! Over the thresholds when score >= policy.block_score (default 40) or risk >=
+//! policy.block_risk (default MEDIUM). What that does is the policy's mode: BLOCK (the
+//! default) blocks the video; FLAG only flags it (`over_threshold`), `blocked` stays
+//! false and the analysis runs. The report records the policy it was made under.
 
-use fitvision_proto::v1::{AuthenticityCheck, AuthenticityReport, BlockingPolicy, RiskLevel};
+use fitvision_proto::blocking;
+use fitvision_proto::v1::{
+    AuthenticityCheck, AuthenticityReport, BlockingMode, BlockingPolicy, RiskLevel,
+};
 
 use crate::checks::{
     CAMERA_CONSISTENCY, CheckOutcome, MANIPULATION, MULTIPLE_PEOPLE, TEXT_OVERLAY,
 };
 
-pub const DEFAULT_BLOCK_SCORE: f64 = 40.0;
-pub const DEFAULT_BLOCK_RISK: RiskLevel = RiskLevel::Medium;
+pub use blocking::{DEFAULT_BLOCK_RISK, DEFAULT_BLOCK_SCORE};
 pub const MEDIUM_RISK_FROM: f64 = 40.0;
 pub const HIGH_RISK_FROM: f64 = 70.0;
 
@@ -35,27 +39,37 @@ pub fn weight(check: &str) -> f64 {
     }
 }
 
-/// Effective thresholds: the request's policy with unset fields replaced by defaults.
+/// The policy in force: the request's policy with unset fields replaced by defaults
+/// ([`fitvision_proto::blocking::effective`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
     pub block_score: f64,
     pub block_risk: RiskLevel,
+    pub mode: BlockingMode,
 }
 
 impl Policy {
     pub fn from_request(policy: Option<&BlockingPolicy>) -> Self {
-        let block_score = policy
-            .map(|p| p.block_score)
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(DEFAULT_BLOCK_SCORE);
-        let block_risk = policy
-            .and_then(|p| RiskLevel::try_from(p.block_risk).ok())
-            .filter(|r| *r != RiskLevel::Unspecified)
-            .unwrap_or(DEFAULT_BLOCK_RISK);
+        let effective = blocking::effective(policy);
         Self {
-            block_score,
-            block_risk,
+            block_score: effective.block_score,
+            block_risk: effective.block_risk(),
+            mode: effective.mode(),
         }
+    }
+
+    /// As recorded in the report.
+    pub fn to_proto(self) -> BlockingPolicy {
+        BlockingPolicy {
+            block_score: self.block_score,
+            block_risk: self.block_risk as i32,
+            mode: self.mode as i32,
+        }
+    }
+
+    /// Whether a verdict of `score` and `risk` reaches the thresholds.
+    pub fn over_threshold(&self, score: f64, risk: RiskLevel) -> bool {
+        score >= self.block_score || (risk as i32) >= (self.block_risk as i32)
     }
 }
 
@@ -92,7 +106,9 @@ pub fn report(outcomes: Vec<CheckOutcome>, policy: Policy) -> AuthenticityReport
         .product::<f64>();
     let score = (100.0 * (1.0 - keep)).clamp(0.0, 100.0);
     let risk = risk_level(score);
-    let blocked = score >= policy.block_score || (risk as i32) >= (policy.block_risk as i32);
+    let over_threshold = policy.over_threshold(score, risk);
+    // FLAG mode never blocks: the verdict travels with the analysis instead.
+    let blocked = over_threshold && policy.mode != BlockingMode::Flag;
     let flagged: Vec<&CheckOutcome> = outcomes.iter().filter(|o| o.flagged).collect();
     let summary = if flagged.is_empty() {
         format!(
@@ -104,10 +120,16 @@ pub fn report(outcomes: Vec<CheckOutcome>, policy: Policy) -> AuthenticityReport
             .iter()
             .map(|o| format!("{}: {}", o.check, o.reason))
             .collect();
+        let action = if blocked {
+            ", blocked"
+        } else if over_threshold {
+            ", flagged (not blocked: the policy's mode is flag)"
+        } else {
+            ""
+        };
         format!(
-            "{} risk ({score:.0}/100){}: {}",
+            "{} risk ({score:.0}/100){action}: {}",
             risk_name(risk),
-            if blocked { ", blocked" } else { "" },
             parts.join("; ")
         )
     };
@@ -128,6 +150,8 @@ pub fn report(outcomes: Vec<CheckOutcome>, policy: Policy) -> AuthenticityReport
         blocked,
         checks,
         summary,
+        policy: Some(policy.to_proto()),
+        over_threshold,
     }
 }
 
@@ -187,6 +211,7 @@ mod tests {
         let lenient = Policy::from_request(Some(&BlockingPolicy {
             block_score: 80.0,
             block_risk: RiskLevel::High as i32,
+            mode: BlockingMode::Unspecified as i32,
         }));
         // 0.6 * 100 = 60: MEDIUM, blocked by default, not by this tenant.
         let r = report(vec![outcome(TEXT_OVERLAY, 100.0)], lenient);
@@ -195,5 +220,73 @@ mod tests {
         assert!(report(vec![outcome(TEXT_OVERLAY, 100.0)], Policy::default()).blocked);
         let unset = Policy::from_request(Some(&BlockingPolicy::default()));
         assert_eq!(unset, Policy::default());
+    }
+
+    #[test]
+    fn default_policy_blocks_and_records_itself() {
+        let r = report(vec![outcome(TEXT_OVERLAY, 100.0)], Policy::default());
+        assert!(r.blocked && r.over_threshold);
+        assert_eq!(
+            r.policy,
+            Some(BlockingPolicy {
+                block_score: 40.0,
+                block_risk: RiskLevel::Medium as i32,
+                mode: BlockingMode::Block as i32,
+            })
+        );
+        assert!(r.summary.contains(", blocked"), "{}", r.summary);
+    }
+
+    #[test]
+    fn flag_mode_flags_without_blocking() {
+        let flag = Policy::from_request(Some(&BlockingPolicy {
+            mode: BlockingMode::Flag as i32,
+            ..Default::default()
+        }));
+        assert_eq!(flag.block_score, DEFAULT_BLOCK_SCORE);
+        assert_eq!(flag.block_risk, DEFAULT_BLOCK_RISK);
+        // Same verdict as under the default policy, but the video is not blocked.
+        let r = report(
+            vec![outcome(MULTIPLE_PEOPLE, 100.0), outcome(TEXT_OVERLAY, 0.0)],
+            flag,
+        );
+        assert_eq!(r.score, 100.0);
+        assert_eq!(r.risk_level, RiskLevel::High as i32);
+        assert!(!r.blocked);
+        assert!(r.over_threshold);
+        assert_eq!(
+            r.policy.as_ref().map(|p| p.mode()),
+            Some(BlockingMode::Flag)
+        );
+        assert!(r.summary.contains("flagged"), "{}", r.summary);
+        assert!(!r.summary.contains("blocked,"), "{}", r.summary);
+    }
+
+    #[test]
+    fn flag_mode_under_the_thresholds_is_neither_flagged_nor_blocked() {
+        let flag = Policy::from_request(Some(&BlockingPolicy {
+            block_score: 90.0,
+            block_risk: RiskLevel::High as i32,
+            mode: BlockingMode::Flag as i32,
+        }));
+        // 0.6 * 100 = 60: MEDIUM, under 90 and under HIGH.
+        let r = report(vec![outcome(TEXT_OVERLAY, 100.0)], flag);
+        assert!(!r.blocked);
+        assert!(!r.over_threshold);
+        assert!(!r.summary.contains("flagged ("), "{}", r.summary);
+        // The same clip reaches a score threshold of 50 by score alone.
+        let strict_score = Policy {
+            block_score: 50.0,
+            ..flag
+        };
+        let r = report(vec![outcome(TEXT_OVERLAY, 100.0)], strict_score);
+        assert!(r.over_threshold && !r.blocked);
+    }
+
+    #[test]
+    fn block_mode_under_the_thresholds_passes() {
+        let r = report(vec![outcome(TEXT_OVERLAY, 50.0)], Policy::default());
+        // 0.6 * 50 = 30: LOW, under 40.
+        assert!(!r.blocked && !r.over_threshold);
     }
 }

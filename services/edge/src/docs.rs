@@ -14,7 +14,7 @@ use tonic_health::pb::health_client::HealthClient;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{ai_move, guru, lifting, trainer};
+use crate::routes::{admin, ai_move, guru, lifting, trainer};
 use crate::state::AppState;
 
 struct SecuritySchemes;
@@ -66,6 +66,7 @@ impl Modify for SecuritySchemes {
         guru::token, guru::create_video, guru::upload_video, guru::get_video, guru::update_video,
         guru::get_analysis, guru::get_j2p,
         crate::progress::video_events,
+        admin::get_authenticity_policy, admin::put_authenticity_policy,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -78,6 +79,7 @@ impl Modify for SecuritySchemes {
         (name = "AI Move", description = "Seed 002: tenant-aware catalog and client-reported sessions"),
         (name = "Guru", description = "Seed 003: OAuth2 client credentials, signed uploads, analysis and joint data. Errors: {\"message\": ...}"),
         (name = "Progress", description = "Server-sent events of the analysis pipeline"),
+        (name = "Admin", description = "Tenant administration: the authenticity policy (block or flag). Errors: {\"error\": ...}"),
         (name = "Info", description = "Health and documentation"),
     )
 )]
@@ -219,7 +221,9 @@ code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}h1{margin-bottom:0}</
 <li>Get the summary: <code>GET /session/{id}/summary</code></li>
 </ol>
 <p>Exercises: pushup, squat, situp, sit_and_reach, skipping, jumping_jacks, vertical_jump, broad_jump.
-Videos with an authenticity score &ge; 40 or MEDIUM/HIGH risk are blocked (403).</p>
+Videos with an authenticity score &ge; 40 or MEDIUM/HIGH risk are blocked (403), unless the tenant's
+admin sets another policy (<code>PUT /admin/tenants/{id}/authenticity-policy</code>; mode <code>flag</code>
+analyses the video and attaches the verdict).</p>
 <p>Also served: weightlifting / jumping / running sessions, AI Move (<code>/api/ai-move</code>) and the Guru-compatible video API.
 Every call needs <code>Authorization: API-KEY &lt;key&gt;</code>, <code>Bearer &lt;token&gt;</code> or the bare key.</p>
 </body></html>"#;

@@ -39,7 +39,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::{ApiError, Family};
-use crate::routes::{ai_move, guru, lifting, trainer};
+use crate::routes::{admin, ai_move, guru, lifting, trainer};
 
 /// Builds the whole HTTP application over a session-service channel.
 pub fn router(state: AppState) -> Router {
@@ -163,6 +163,13 @@ pub fn router(state: AppState) -> Router {
         .route("/videos/{id}/j2p", get(guru::get_j2p))
         .route_layer(authed(Family::Guru));
 
+    let admin_routes = Router::new()
+        .route(
+            "/admin/tenants/{tenant_id}/authenticity-policy",
+            get(admin::get_authenticity_policy).put(admin::put_authenticity_policy),
+        )
+        .route_layer(authed(Family::Plain));
+
     let progress_routes = Router::new()
         .route("/videos/{id}/events", get(progress::video_events))
         .route_layer(authed(Family::Plain));
@@ -234,6 +241,7 @@ pub fn router(state: AppState) -> Router {
         .merge(lifting_routes)
         .merge(ai_move_routes)
         .merge(guru_routes)
+        .merge(admin_routes)
         .merge(progress_routes)
         .merge(transcoded_routes)
         .merge(public_routes)

@@ -6,6 +6,8 @@ use fitvision_proto::v1::{
 };
 use serde_json::{Value, json};
 
+use crate::routes::admin::PolicyView;
+
 /// Protobuf timestamp as UTC time.
 pub fn to_datetime(ts: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     let ts = ts?;
@@ -45,10 +47,12 @@ pub fn risk_level_name(level: RiskLevel) -> &'static str {
     }
 }
 
-/// Seed 000 `cheat_detection`: score, risk_level, blocked and one entry per check.
+/// Seed 000 `cheat_detection`: score, risk_level, blocked and one entry per check,
+/// plus `over_threshold` (the verdict reached the policy's thresholds: the flag of a
+/// `flag` policy) and `policy`, the tenant's policy the verdict was made under.
 pub fn cheat_detection(report: Option<&AuthenticityReport>) -> Value {
     let Some(report) = report else {
-        return json!({ "score": Value::Null, "risk_level": "UNKNOWN", "blocked": false, "checks": [], "summary": "not checked" });
+        return json!({ "score": Value::Null, "risk_level": "UNKNOWN", "blocked": false, "over_threshold": false, "checks": [], "summary": "not checked", "policy": Value::Null });
     };
     let checks: Vec<Value> = report
         .checks
@@ -75,8 +79,11 @@ pub fn cheat_detection(report: Option<&AuthenticityReport>) -> Value {
         "score": report.score,
         "risk_level": risk_level_name(report.risk_level()),
         "blocked": report.blocked,
+        // Reports stored before policies were recorded: blocked was the verdict.
+        "over_threshold": report.over_threshold || report.blocked,
         "checks": checks,
         "summary": report.summary,
+        "policy": report.policy.as_ref().map(PolicyView::of),
     })
 }
 

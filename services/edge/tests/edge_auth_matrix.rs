@@ -278,6 +278,17 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
             body: Body::Json(json!({"repCount": 2})),
             expect: [401, 401, 404, 404, 200],
         },
+        // Tenant administration: admins of the tenant (or the platform admin) only.
+        get(
+            "/admin/tenants/gofa/authenticity-policy".into(),
+            [401, 401, 403, 403, 200],
+        ),
+        Case {
+            method: Method::PUT,
+            path: "/admin/tenants/gofa/authenticity-policy".into(),
+            body: Body::Json(json!({"mode": "block"})),
+            expect: [401, 401, 403, 403, 200],
+        },
     ];
 
     let mut failures = Vec::new();

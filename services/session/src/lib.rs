@@ -6,6 +6,7 @@
 //! (tests, the all-in-one binary).
 
 pub mod auth;
+pub mod blocking;
 pub mod catalog;
 pub mod config;
 pub mod context;

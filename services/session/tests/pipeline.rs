@@ -1,6 +1,7 @@
 //! The pipeline end to end against in-process fake pose, cheat, metrics and
 //! coaching services: progress events, resumption without redoing finished
-//! steps, blocking, low-quality poses, threads and rendering.
+//! steps, blocking, the tenant's flag policy, low-quality poses, threads and
+//! rendering.
 
 mod support;
 
@@ -33,6 +34,8 @@ struct Fakes {
     block: AtomicBool,
     metrics_down: AtomicBool,
     storage: std::sync::OnceLock<Storage>,
+    /// The `policy` of every CheckVideo received, in order.
+    policies: std::sync::Mutex<Vec<Option<pb::BlockingPolicy>>>,
 }
 
 const FRAMES: u32 = 30;
@@ -84,6 +87,7 @@ impl PoseInferenceService for Fake {
             };
             events.push(pb::StreamPosesResponse {
                 event: Some(pb::stream_poses_response::Event::Frame(pb::PoseFrame {
+                    camera: None,
                     frame_index: index,
                     timestamp_ms: f64::from(index) * 33.3,
                     persons,
@@ -146,22 +150,30 @@ impl CheatDetectionService for Fake {
             request.get_ref().pose_track.is_some(),
             "the stored track is passed on"
         );
-        let blocked = self.0.block.load(Ordering::SeqCst);
+        let requested = request.get_ref().policy;
+        self.0.policies.lock().unwrap().push(requested);
+        // Applies the policy as cheat-detection does: over the thresholds blocks,
+        // unless the mode is FLAG.
+        let policy = fitvision_proto::blocking::effective(requested.as_ref());
+        let over = self.0.block.load(Ordering::SeqCst);
+        let blocked = over && policy.mode() != pb::BlockingMode::Flag;
         Ok(Response::new(pb::CheckVideoResponse {
             report: Some(pb::AuthenticityReport {
-                score: if blocked { 80.0 } else { 5.0 },
-                risk_level: if blocked {
+                score: if over { 80.0 } else { 5.0 },
+                risk_level: if over {
                     pb::RiskLevel::High
                 } else {
                     pb::RiskLevel::Low
                 } as i32,
                 blocked,
                 checks: vec![],
-                summary: if blocked {
+                summary: if over {
                     "text overlay detected".into()
                 } else {
                     String::new()
                 },
+                policy: Some(policy),
+                over_threshold: over,
             }),
         }))
     }
@@ -502,6 +514,72 @@ async fn blocked_video_stops_before_metrics() {
     assert_eq!(done.failure_reason, "text overlay detected");
     assert!(done.authenticity.unwrap().blocked);
     assert_eq!(fakes.metrics_calls.load(Ordering::SeqCst), 0);
+    // A tenant that never set a policy sends none: cheat-detection's defaults apply.
+    assert_eq!(*fakes.policies.lock().unwrap(), vec![None]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flag_policy_analyses_a_video_over_the_thresholds() {
+    let (mut server, fakes) = start().await;
+    let flag = pb::BlockingPolicy {
+        block_score: 55.0,
+        mode: pb::BlockingMode::Flag as i32,
+        ..Default::default()
+    };
+    server
+        .client
+        .set_blocking_policy(authed(
+            ADMIN_KEY,
+            pb::SetBlockingPolicyRequest {
+                tenant_id: String::new(),
+                policy: Some(flag),
+            },
+        ))
+        .await
+        .unwrap();
+    fakes.block.store(true, Ordering::SeqCst);
+    let video = upload(&mut server).await;
+    let events = watch(&mut server, &video.video_id).await;
+    for verdict in events
+        .iter()
+        .filter(|e| e.message.starts_with("authenticity score"))
+    {
+        assert!(verdict.message.ends_with("flagged"), "{}", verdict.message);
+    }
+    let done = events.last().unwrap().video.clone().unwrap();
+    assert_eq!(done.status, pb::VideoStatus::Complete as i32, "{events:?}");
+    assert_eq!(done.failure_code, pb::FailureCode::Unspecified as i32);
+    // The verdict is attached to the analysed video, with the policy it was made under.
+    let report = done.authenticity.clone().unwrap();
+    assert!(!report.blocked && report.over_threshold);
+    assert_eq!(report.risk_level, pb::RiskLevel::High as i32);
+    assert_eq!(
+        report.policy,
+        Some(pb::BlockingPolicy {
+            block_score: 55.0,
+            block_risk: pb::RiskLevel::Medium as i32,
+            mode: pb::BlockingMode::Flag as i32,
+        })
+    );
+    assert_eq!(done.result.unwrap().rep_count, FRAMES / 10);
+    assert_eq!(fakes.metrics_calls.load(Ordering::SeqCst), 1);
+    // The tenant's policy went to CheckVideo as set.
+    assert_eq!(*fakes.policies.lock().unwrap(), vec![Some(flag)]);
+    // Read back later, the video still carries the verdict.
+    let stored = server
+        .client
+        .get_video(authed(
+            ADMIN_KEY,
+            pb::GetVideoRequest {
+                video_id: video.video_id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .video
+        .unwrap();
+    assert_eq!(stored.authenticity, Some(report));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

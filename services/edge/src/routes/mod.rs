@@ -1,5 +1,6 @@
 //! Handlers of the five documented API families.
 
+pub mod admin;
 pub mod ai_move;
 pub mod guru;
 pub mod lifting;

@@ -10,8 +10,8 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use fitvision_proto::v1::{
-    CreateSessionRequest, DeleteSessionRequest, FailureCode, GetSessionRequest,
-    ListSessionsRequest, MeasurementSystem, Session, SessionKind, UploadMetadata, Video,
+    AuthenticityReport, CreateSessionRequest, DeleteSessionRequest, FailureCode, GetSessionRequest,
+    ListSessionsRequest, MeasurementSystem, RiskLevel, Session, SessionKind, UploadMetadata, Video,
     VideoStatus,
 };
 use serde_json::{Value, json};
@@ -126,6 +126,20 @@ fn exercise_json(index: usize, video: &Video) -> Value {
     })
 }
 
+/// Why a video was blocked, in the terms of the policy it was checked under.
+fn blocked_message(report: Option<&AuthenticityReport>) -> String {
+    let policy = fitvision_proto::blocking::effective(report.and_then(|r| r.policy.as_ref()));
+    let risks = match policy.block_risk() {
+        RiskLevel::High => "HIGH",
+        RiskLevel::Low => "any",
+        RiskLevel::Medium | RiskLevel::Unspecified => "MEDIUM/HIGH",
+    };
+    format!(
+        "Video blocked: authenticity score >= {} or {risks} risk",
+        policy.block_score
+    )
+}
+
 fn completed(session: &Session) -> Vec<&Video> {
     let mut videos: Vec<&Video> = session
         .videos
@@ -168,7 +182,7 @@ pub async fn create_session(
 #[utoipa::path(post, path = "/session/{session_id}/submit-exercise", tag = "AI Exercise Trainer",
     params(("session_id" = String, Path, description = "Workout session id")),
     request_body(content_type = "multipart/form-data", description = "exercise_type (pushup, squat, situp, sit_and_reach, skipping, jumping_jacks, vertical_jump, broad_jump) and video (file)", content = Object),
-    responses((status = 200, description = "Analysed exercise: metrics.rep_count (+ jump_height_cm / jump_distance_cm for jumps) and cheat_detection {score, risk_level, blocked, checks[]}", body = Object),
+    responses((status = 200, description = "Analysed exercise: metrics.rep_count (+ jump_height_cm / jump_distance_cm for jumps) and cheat_detection {score, risk_level, blocked, over_threshold, checks[], policy}; under a tenant policy of mode `flag` a video over the thresholds is analysed too (blocked false, over_threshold true)", body = Object),
         (status = 400, description = "Missing field, unknown exercise type or unreadable video"),
         (status = 401, description = "Missing or invalid credentials"),
         (status = 403, description = "Cheat detection failed (video blocked): detail carries the report"),
@@ -247,7 +261,7 @@ pub async fn submit_exercise(
         VideoStatus::Blocked => Err(ApiError::forbidden(FAMILY, "Cheat detection failed")
             .with_detail(json!({
                 "error": "Cheat detection failed",
-                "message": "Video blocked: authenticity score >= 40 or MEDIUM/HIGH risk",
+                "message": blocked_message(video.authenticity.as_ref()),
                 "exercise_type": exercise_type_of(&video.exercise_id),
                 "video_id": video.video_id,
                 "cheat_detection": cheat_detection(video.authenticity.as_ref()),
@@ -489,5 +503,25 @@ mod tests {
         assert_eq!(catalog_exercise("vertical_jump"), Some("vertical_jump"));
         assert_eq!(catalog_exercise("deadlift"), None);
         assert_eq!(exercise_type_of("push_up"), "pushup");
+    }
+
+    #[test]
+    fn blocked_message_names_the_policy_in_force() {
+        assert_eq!(
+            blocked_message(None),
+            "Video blocked: authenticity score >= 40 or MEDIUM/HIGH risk"
+        );
+        let report = AuthenticityReport {
+            policy: Some(fitvision_proto::v1::BlockingPolicy {
+                block_score: 65.0,
+                block_risk: RiskLevel::High as i32,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            blocked_message(Some(&report)),
+            "Video blocked: authenticity score >= 65 or HIGH risk"
+        );
     }
 }

@@ -12,9 +12,12 @@
 //! of that tenant (tenants `gofa` and `acme`; user `jwt-admin` is an admin,
 //! everyone else a user); any other key asking that is refused.
 //!
-//! Uploads whose filename contains `blocked` come back BLOCKED, `lowpose`
-//! FAILED with LOW_QUALITY_POSE_ESTIMATE; the rest COMPLETE with a fixed
-//! analysis (3 reps, jump height 41.5 cm).
+//! Uploads whose filename contains `blocked` get a verdict over the thresholds:
+//! BLOCKED under the tenant's default policy, COMPLETE with the verdict flagged
+//! under a `flag` policy (Get/SetBlockingPolicy: admins of their tenant, the
+//! `gofa` admin for any known tenant). `lowpose` FAILED with
+//! LOW_QUALITY_POSE_ESTIMATE; the rest COMPLETE with a fixed analysis (3 reps,
+//! jump height 41.5 cm).
 
 #![allow(dead_code)]
 
@@ -36,6 +39,8 @@ struct Store {
     sessions: Vec<Session>,
     threads: HashMap<String, Thread>,
     annotated_requests: HashMap<String, u32>,
+    /// Authenticity policies as set, by tenant.
+    policies: HashMap<String, BlockingPolicy>,
     next: u64,
 }
 
@@ -269,7 +274,9 @@ fn analysis(exercise_id: &str) -> AnalysisResult {
     }
 }
 
-fn report(blocked: bool) -> AuthenticityReport {
+/// A verdict over the thresholds (`over`) or a clean one, under `policy` (in force).
+fn report(over: bool, policy: BlockingPolicy) -> AuthenticityReport {
+    let blocked = over && policy.mode() != BlockingMode::Flag;
     let check = |name: &str, score: f64, flagged: bool| AuthenticityCheck {
         check: name.into(),
         score,
@@ -283,8 +290,8 @@ fn report(blocked: bool) -> AuthenticityReport {
         ..Default::default()
     };
     AuthenticityReport {
-        score: if blocked { 72.0 } else { 8.0 },
-        risk_level: if blocked {
+        score: if over { 72.0 } else { 8.0 },
+        risk_level: if over {
             RiskLevel::High
         } else {
             RiskLevel::Low
@@ -292,16 +299,41 @@ fn report(blocked: bool) -> AuthenticityReport {
         blocked,
         checks: vec![
             check("camera_consistency", 5.0, false),
-            check("text_overlay", if blocked { 90.0 } else { 3.0 }, blocked),
+            check("text_overlay", if over { 90.0 } else { 3.0 }, over),
             check("multiple_people", 0.0, false),
             check("manipulation", 10.0, false),
         ],
         summary: if blocked {
             "blocked".into()
+        } else if over {
+            "flagged".into()
         } else {
             "authentic".into()
         },
+        policy: Some(policy),
+        over_threshold: over,
     }
+}
+
+/// The tenant a blocking-policy call may reach, as the session service rules.
+fn policy_tenant(p: &Principal, requested: &str) -> Result<String, Status> {
+    if p.role() != Role::Admin {
+        return Err(Status::permission_denied("admin role required"));
+    }
+    let tenant = if requested.is_empty() {
+        p.tenant_id.clone()
+    } else {
+        requested.to_owned()
+    };
+    if tenant != p.tenant_id && p.tenant_id != "gofa" {
+        return Err(Status::permission_denied(
+            "only platform admins configure other tenants",
+        ));
+    }
+    if tenant_modules(&tenant).is_none() {
+        return Err(Status::not_found(format!("tenant '{tenant}' not found")));
+    }
+    Ok(tenant)
 }
 
 impl FakeSession {
@@ -310,6 +342,12 @@ impl FakeSession {
             store: Arc::new(Mutex::new(Store::default())),
             storage_root,
         }
+    }
+
+    /// The tenant's policy in force (defaults filled in).
+    fn policy_of(&self, tenant: &str) -> BlockingPolicy {
+        let store = self.store.lock().unwrap();
+        fitvision_proto::blocking::effective(store.policies.get(tenant))
     }
 
     fn id(&self, prefix: &str) -> String {
@@ -414,6 +452,38 @@ impl SessionService for FakeSession {
         _: Request<UpsertCatalogExerciseRequest>,
     ) -> Res<UpsertCatalogExerciseResponse> {
         Err(Status::unimplemented("not in the fake"))
+    }
+
+    async fn get_blocking_policy(
+        &self,
+        r: Request<GetBlockingPolicyRequest>,
+    ) -> Res<GetBlockingPolicyResponse> {
+        let p = caller(&r)?;
+        let tenant_id = policy_tenant(&p, &r.get_ref().tenant_id)?;
+        Ok(Response::new(GetBlockingPolicyResponse {
+            policy: Some(self.policy_of(&tenant_id)),
+            tenant_id,
+        }))
+    }
+
+    async fn set_blocking_policy(
+        &self,
+        r: Request<SetBlockingPolicyRequest>,
+    ) -> Res<SetBlockingPolicyResponse> {
+        let p = caller(&r)?;
+        let r = r.into_inner();
+        let tenant_id = policy_tenant(&p, &r.tenant_id)?;
+        let policy = r.policy.unwrap_or_default();
+        fitvision_proto::blocking::validate(&policy).map_err(Status::invalid_argument)?;
+        self.store
+            .lock()
+            .unwrap()
+            .policies
+            .insert(tenant_id.clone(), policy);
+        Ok(Response::new(SetBlockingPolicyResponse {
+            policy: Some(self.policy_of(&tenant_id)),
+            tenant_id,
+        }))
     }
 
     async fn create_session(&self, r: Request<CreateSessionRequest>) -> Res<CreateSessionResponse> {
@@ -627,7 +697,9 @@ impl SessionService for FakeSession {
         } else {
             meta.exercise_id.clone()
         };
-        let blocked = meta.filename.contains("blocked");
+        let over = meta.filename.contains("blocked");
+        let policy = self.policy_of(&session.tenant_id);
+        let blocked = over && policy.mode() != BlockingMode::Flag;
         let low_pose = meta.filename.contains("lowpose");
         let status = if blocked {
             VideoStatus::Blocked
@@ -670,7 +742,7 @@ impl SessionService for FakeSession {
                 frame_count: 2,
                 ..Default::default()
             }),
-            authenticity: Some(report(blocked)),
+            authenticity: Some(report(over, policy)),
             result: (status == VideoStatus::Complete).then(|| analysis(&exercise)),
             artefacts: HashMap::from([(
                 // Named by event, as the renderer names them.
@@ -755,6 +827,7 @@ impl SessionService for FakeSession {
         for i in 0..2u32 {
             items.push(Ok(StreamPoseTrackResponse {
                 item: Some(Item::Frame(PoseFrame {
+                    camera: None,
                     frame_index: i,
                     timestamp_ms: f64::from(i) * 100.0,
                     persons: vec![PersonPose {

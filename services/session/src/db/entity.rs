@@ -23,6 +23,30 @@ pub mod tenant {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A tenant's authenticity policy (`BlockingPolicy`), as an admin set it: zero
+/// fields mean the default. No row: every default.
+pub mod tenant_blocking_policy {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenant_blocking_policies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: String,
+        pub block_score: f64,
+        /// `RiskLevel` number.
+        pub block_risk: i32,
+        /// `BlockingMode` number.
+        pub mode: i32,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Users of a tenant with their profile (seed 001 user_information).
 pub mod user {
     use sea_orm::entity::prelude::*;

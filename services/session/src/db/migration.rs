@@ -7,7 +7,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema)]
+        vec![Box::new(InitialSchema), Box::new(TenantBlockingPolicies)]
     }
 }
 
@@ -357,5 +357,45 @@ impl MigrationTrait for InitialSchema {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Per-tenant authenticity policy (issue 22): a table of its own, so databases
+/// created by `m0001` gain it on upgrade and a tenant without a row keeps the defaults.
+struct TenantBlockingPolicies;
+
+impl MigrationName for TenantBlockingPolicies {
+    fn name(&self) -> &str {
+        "m0002_tenant_blocking_policies"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TenantBlockingPolicies {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(table(
+                "tenant_blocking_policies",
+                vec![
+                    string("tenant_id"),
+                    double("block_score"),
+                    int("block_risk"),
+                    int("mode"),
+                    millis("updated_at"),
+                ],
+                &["tenant_id"],
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(Alias::new("tenant_blocking_policies"))
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await
     }
 }

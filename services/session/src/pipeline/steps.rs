@@ -1,5 +1,7 @@
 //! The video pipeline: poses -> authenticity -> metrics, each step stored
-//! under (video, step) before the next one starts.
+//! under (video, step) before the next one starts. The authenticity check runs
+//! under the tenant's policy: a blocked verdict stops the pipeline; under a
+//! FLAG policy the verdict is only recorded and the metrics run as usual.
 
 use std::time::{Duration, Instant};
 
@@ -127,11 +129,14 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         Some(bytes) => pb::AuthenticityReport::decode(bytes.as_slice())
             .map_err(|e| StepError::Transient(format!("stored report unreadable: {e}")))?,
         None => {
+            // The tenant's policy as it stands now; the report records it, so a
+            // later change of policy does not change this verdict.
+            let policy = crate::blocking::stored(&ctx.db, &model.tenant_id).await?;
             let request = pb::CheckVideoRequest {
                 video: Some(original.clone()),
                 pose_track: Some(track.clone()),
                 exercise_id: model.exercise_id.clone(),
-                policy: None,
+                policy,
             };
             let response = ctx
                 .clients
@@ -151,7 +156,14 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         pb::RiskLevel::try_from(report.risk_level)
             .map(|r| r.as_str_name().trim_start_matches("RISK_LEVEL_").to_owned())
             .unwrap_or_default(),
-        if report.blocked { "blocked" } else { "passed" }
+        if report.blocked {
+            "blocked"
+        } else if report.over_threshold {
+            // FLAG policy: the analysis goes on with the verdict attached.
+            "flagged"
+        } else {
+            "passed"
+        }
     );
     set_progress(
         ctx,

@@ -271,3 +271,70 @@ pub async fn upsert_tenant(
         }),
     })
 }
+
+/// The tenant a blocking-policy call is about: admins reach their own tenant
+/// (empty = the caller's), platform admins any existing tenant.
+async fn policy_tenant(
+    ctx: &AppContext,
+    principal: &Principal,
+    requested: &str,
+) -> Result<String, Status> {
+    principal.require_admin()?;
+    let requested = requested.trim();
+    let tenant_id = if requested.is_empty() || requested == principal.tenant_id {
+        principal.tenant_id.clone()
+    } else if principal.platform_admin {
+        requested.to_owned()
+    } else {
+        return Err(Status::permission_denied(
+            "only platform admins configure other tenants",
+        ));
+    };
+    tenant::Entity::find_by_id(tenant_id.clone())
+        .one(&ctx.db)
+        .await
+        .map_err(db_status)?
+        .ok_or_else(|| Status::not_found(format!("tenant '{tenant_id}' not found")))?;
+    Ok(tenant_id)
+}
+
+pub async fn get_blocking_policy(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::GetBlockingPolicyRequest,
+) -> Result<pb::GetBlockingPolicyResponse, Status> {
+    let tenant_id = policy_tenant(ctx, principal, &request.tenant_id).await?;
+    let policy = crate::blocking::in_force(&ctx.db, &tenant_id)
+        .await
+        .map_err(db_status)?;
+    Ok(pb::GetBlockingPolicyResponse {
+        tenant_id,
+        policy: Some(policy),
+    })
+}
+
+pub async fn set_blocking_policy(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::SetBlockingPolicyRequest,
+) -> Result<pb::SetBlockingPolicyResponse, Status> {
+    let tenant_id = policy_tenant(ctx, principal, &request.tenant_id).await?;
+    let policy = request.policy.unwrap_or_default();
+    fitvision_proto::blocking::validate(&policy).map_err(Status::invalid_argument)?;
+    crate::blocking::store(&ctx.db, &tenant_id, &policy)
+        .await
+        .map_err(db_status)?;
+    let in_force = fitvision_proto::blocking::effective(Some(&policy));
+    tracing::info!(
+        tenant = %tenant_id,
+        by = %principal.user_id,
+        block_score = in_force.block_score,
+        block_risk = in_force.block_risk().as_str_name(),
+        mode = in_force.mode().as_str_name(),
+        "authenticity policy set"
+    );
+    Ok(pb::SetBlockingPolicyResponse {
+        tenant_id,
+        policy: Some(in_force),
+    })
+}

@@ -121,6 +121,26 @@ impl SessionService for SessionApi {
             .map(Response::new)
     }
 
+    async fn get_blocking_policy(
+        &self,
+        request: Request<pb::GetBlockingPolicyRequest>,
+    ) -> Result<Response<pb::GetBlockingPolicyResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        admin::get_blocking_policy(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn set_blocking_policy(
+        &self,
+        request: Request<pb::SetBlockingPolicyRequest>,
+    ) -> Result<Response<pb::SetBlockingPolicyResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        admin::set_blocking_policy(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
     async fn create_session(
         &self,
         request: Request<pb::CreateSessionRequest>,
