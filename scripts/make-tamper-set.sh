@@ -6,6 +6,7 @@
 #   <base>__sidebyside.mp4   the clip and another clip side by side (two people)
 #   <base>__loop.mp4         a 1.5 s segment played 4 times
 #   <base>__speedup2x.mp4    2x playback (every other frame dropped, same fps)
+#   <base>__speedup3x.mp4    3x playback (two frames of three dropped, same fps)
 #   <base>__duplicate.mp4    every frame shown twice (0.5x, padded with duplicates)
 # The untouched originals are evaluated from the source directory itself.
 # Nothing is written into the repository: the set goes to a cache directory.
@@ -14,7 +15,7 @@
 #   SOURCE_DIR  default ../shared/videos relative to the repo (FITVISION_SHARED_VIDEOS overrides)
 #   OUT_DIR     default /var/tmp/fitvision-tamper (FITVISION_TAMPER_DIR overrides)
 #   FITVISION_TAMPER_BASES  space-separated base clip names (default: three clean H clips)
-#   FITVISION_TAMPER_EDITS  space-separated subset of the edits above (default: all six)
+#   FITVISION_TAMPER_EDITS  space-separated subset of the edits above (default: all seven)
 # Idempotent: existing outputs are kept.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ SRC="${1:-${FITVISION_SHARED_VIDEOS:-$REPO/../shared/videos}}"
 OUT="${2:-${FITVISION_TAMPER_DIR:-/var/tmp/fitvision-tamper}}"
 BASES=(${FITVISION_TAMPER_BASES:-pushup_side_tiny_426x226 squat_side_3reps pullup_back_gym})
 FONT="${FITVISION_TAMPER_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf}"
-EDITS=" ${FITVISION_TAMPER_EDITS:-text splice sidebyside loop speedup2x duplicate} "
+EDITS=" ${FITVISION_TAMPER_EDITS:-text splice sidebyside loop speedup2x speedup3x duplicate} "
 
 [[ -d "$SRC" ]] || { echo "source videos not found: $SRC" >&2; exit 1; }
 [[ -f "$FONT" ]] || { echo "font not found: $FONT (set FITVISION_TAMPER_FONT)" >&2; exit 1; }
@@ -78,6 +79,7 @@ for i in "${!BASES[@]}"; do
 
   # 2x playback at the same frame rate: every other frame dropped.
   make "$OUT/${base}__speedup2x.mp4" -i "$a" -vf "setpts=0.5*PTS" -r "$fps"
+  make "$OUT/${base}__speedup3x.mp4" -i "$a" -vf "setpts=PTS/3" -r "$fps"
 
   # Every frame shown twice at the same frame rate.
   make "$OUT/${base}__duplicate.mp4" -i "$a" -vf "setpts=2.0*PTS" -r "$fps"

@@ -6,6 +6,7 @@
 //! message when it is absent (CI always has it).
 
 pub mod edge_http;
+pub mod robustness;
 pub mod session_audit;
 
 use std::path::{Path, PathBuf};

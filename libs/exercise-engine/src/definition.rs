@@ -311,6 +311,33 @@ pub struct ExerciseDefinition {
     pub analyses: Vec<AnalysisSpec>,
     #[serde(default)]
     pub form_checks: Vec<FormCheck>,
+    /// How the body may move: the physical limits the authenticity checks hold a
+    /// video of this exercise to.
+    #[serde(default)]
+    pub motion: MotionSpec,
+}
+
+/// Tempo of an exercise performed as intended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tempo {
+    /// Strength and bodyweight moves done under control (push-up, squat, pull-up).
+    Controlled,
+    /// Jumps, sprints, kicks, lifts: fast by nature (the default for anything unknown).
+    #[default]
+    Ballistic,
+}
+
+/// How the body may move (see [`ExerciseDefinition::motion`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MotionSpec {
+    #[serde(default)]
+    pub tempo: Tempo,
+    /// The athlete pulls themselves down against a load faster than a free fall
+    /// (an Olympic lifter pulling under the bar), so the gravity clock does not apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pulls_under: bool,
 }
 
 fn default_cutoff() -> f64 {

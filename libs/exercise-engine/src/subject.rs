@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use fitvision_kinematics::schema::{ALL_JOINTS, Joint, KeypointSchema, Limb, Side};
-use fitvision_kinematics::{Point2, stats};
+use fitvision_kinematics::{Point2, Similarity, stats};
 use fitvision_proto::v1::{BoundingBox, PersonPose, PoseTrack};
 
 /// Keypoints below this confidence are treated as not seen.
@@ -41,6 +41,9 @@ pub struct SubjectTrack {
     keypoints: Vec<Option<Keypoint>>,
     /// The same slots, keeping only confident, finite positions.
     confident: Vec<Option<Point2>>,
+    /// Per frame, the map from its pixels into the reference frame's (the ground's frame
+    /// while the camera moves), when the pose stage estimated the camera's motion.
+    camera: Vec<Option<Similarity>>,
     /// Whole-track statistics, computed on first use (several analysis steps ask).
     body_unit_px: OnceLock<Option<f64>>,
     ground_y: OnceLock<f64>,
@@ -206,6 +209,18 @@ impl SubjectTrack {
             present: poses.iter().map(Option::is_some).collect(),
             keypoints,
             confident,
+            camera: track
+                .frames
+                .iter()
+                .map(|f| {
+                    f.camera.as_ref().map(|c| Similarity {
+                        scale: if c.scale > 0.0 { c.scale } else { 1.0 },
+                        rotation_rad: c.rotation_rad,
+                        tx: c.translate_x_px,
+                        ty: c.translate_y_px,
+                    })
+                })
+                .collect(),
             body_unit_px: OnceLock::new(),
             ground_y: OnceLock::new(),
         })
@@ -238,6 +253,37 @@ impl SubjectTrack {
     #[inline]
     pub fn limb(&self, i: usize, limb: Limb, side: Side) -> Option<Point2> {
         self.point(i, limb.on(side))
+    }
+
+    /// A confident keypoint in the ground's frame: where it lies in the reference frame's
+    /// pixels once the camera's motion since then is undone (the image position when the
+    /// camera motion is unknown). Trajectories that need a fixed frame (take-off and
+    /// landing, jump distance, bar path, foot contacts) read these.
+    pub fn ground_point(&self, i: usize, joint: Joint) -> Option<Point2> {
+        Some(self.to_ground(i, self.point(i, joint)?))
+    }
+
+    /// Any image position of frame `i` (a plate centre, say) in the ground's frame.
+    pub fn to_ground(&self, i: usize, p: Point2) -> Point2 {
+        match self.camera.get(i).copied().flatten() {
+            Some(t) => t.apply_point(p),
+            None => p,
+        }
+    }
+
+    pub fn ground_limb(&self, i: usize, limb: Limb, side: Side) -> Option<Point2> {
+        self.ground_point(i, limb.on(side))
+    }
+
+    /// [`Self::limb_mid`] in the ground's frame.
+    pub fn ground_limb_mid(&self, i: usize, limb: Limb) -> Option<Point2> {
+        match (
+            self.ground_limb(i, limb, Side::Left),
+            self.ground_limb(i, limb, Side::Right),
+        ) {
+            (Some(a), Some(b)) => Some(a.midpoint(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Midpoint of a limb pair, or the one side seen when the other is not.

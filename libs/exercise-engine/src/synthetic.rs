@@ -5,7 +5,8 @@
 //! the engine measures has an analytic answer.
 
 use fitvision_proto::v1::{
-    BoundingBox, Keypoint, KeypointSchema, PersonPose, PoseFrame, PoseTrack, VideoInfo,
+    BoundingBox, CameraMotion, Keypoint, KeypointSchema, PersonPose, PoseFrame, PoseTrack,
+    VideoInfo,
 };
 
 /// Segment lengths in pixels: shank, thigh, trunk, upper arm, forearm.
@@ -132,6 +133,7 @@ pub fn track(fps: f64, frames: usize, pose: impl Fn(f64) -> Option<BodyPose>) ->
             .map(|i| {
                 let t = i as f64 / fps;
                 PoseFrame {
+                    camera: None,
                     frame_index: i as u32,
                     timestamp_ms: t * 1000.0,
                     persons: pose(t)
@@ -142,6 +144,38 @@ pub fn track(fps: f64, frames: usize, pose: impl Fn(f64) -> Option<BodyPose>) ->
             })
             .collect(),
     }
+}
+
+/// The track as a moving camera films it: at time t the camera looks `offset(t)` pixels
+/// away from where it looked at the start (x right, y down), so every image position is
+/// the ground position minus the offset. With `report_camera`, each frame also carries the
+/// motion the pose stage would estimate (the translation back to the first frame's pixels).
+pub fn filmed_by(
+    mut track: PoseTrack,
+    offset: impl Fn(f64) -> (f64, f64),
+    report_camera: bool,
+) -> PoseTrack {
+    for frame in &mut track.frames {
+        let (cx, cy) = offset(frame.timestamp_ms / 1000.0);
+        for p in &mut frame.persons {
+            if let Some(b) = &mut p.r#box {
+                b.x_px -= cx as f32;
+                b.y_px -= cy as f32;
+            }
+            for k in &mut p.keypoints {
+                k.x_px -= cx as f32;
+                k.y_px -= cy as f32;
+            }
+        }
+        frame.camera = report_camera.then_some(CameraMotion {
+            scale: 1.0,
+            rotation_rad: 0.0,
+            translate_x_px: cx,
+            translate_y_px: cy,
+            measured: true,
+        });
+    }
+    track
 }
 
 /// The standing chain length (shoulder-hip-knee-ankle) of the figure, in pixels.

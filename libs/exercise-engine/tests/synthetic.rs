@@ -151,19 +151,17 @@ proptest! {
     }
 }
 
-#[test]
-fn a_ballistic_jump_gives_its_height_through_the_whole_engine() {
-    // 120 fps, 1.75 m athlete: chain = 0.779 * 1.75 m -> px/m = CHAIN_PX / (0.779 * 1.75).
+/// A counter-movement jump of `flight` s at `fps`, take-off at 1.2 s, as a 1.75 m athlete
+/// (chain = 0.779 * 1.75 m) seen from the side; also returns the ankles' rise over time.
+fn ballistic_jump(fps: f64, flight: f64) -> (PoseTrack, impl Fn(f64) -> f64 + Copy) {
     let ppm = CHAIN_PX / (0.779 * 1.75);
-    let fps = 120.0;
-    let flight = 0.6;
     let t0 = 1.2;
     let c = fitvision_exercise_engine::analyzers::jump::CONTACT_RISE_BODY * CHAIN_PX;
     let v0 = GRAVITY_M_S2 * flight / 2.0 * ppm;
     let push = 2.0 * c / v0;
-    let track = synthetic::track(fps, (3.0 * fps) as usize, move |t| {
+    let lift = move |t: f64| {
         let t1 = t0 + flight;
-        let lift = if t < t0 - push || t > t1 + push {
+        if t < t0 - push || t > t1 + push {
             0.0
         } else if t < t0 {
             v0 * (t - (t0 - push)).powi(2) / (2.0 * push)
@@ -172,18 +170,57 @@ fn a_ballistic_jump_gives_its_height_through_the_whole_engine() {
             c + v0 * tau - GRAVITY_M_S2 * ppm * tau * tau / 2.0
         } else {
             v0 * ((t1 + push) - t).powi(2) / (2.0 * push)
-        };
+        }
+    };
+    let rise = lift;
+    let track = synthetic::track(fps, (3.0 * fps) as usize, move |t| {
         Some(BodyPose {
-            lift_px: lift,
+            lift_px: lift(t),
             ..Default::default()
         })
     });
+    (track, rise)
+}
+
+#[test]
+fn a_ballistic_jump_gives_its_height_through_the_whole_engine() {
+    let flight = 0.6;
+    let (track, _) = ballistic_jump(120.0, flight);
     let r = run("vertical_jump", &track, Subject::default());
     assert_eq!(r.rep_count, 1);
     let h = r.metrics["jump_height_cm"];
     let expected = GRAVITY_M_S2 * flight * flight / 8.0 * 100.0;
     assert!((h - expected).abs() < 0.1, "{h} vs {expected}");
     assert_eq!(r.phases[0].name, "flight");
+}
+
+#[test]
+fn a_jump_filmed_by_a_camera_following_the_athlete_gives_the_ballistic_height() {
+    // The phone tilts up to keep the jumper in frame, taking 80% of the rise out of the
+    // picture, while panning 40 px/s and shaking 3 px at 2 Hz; the pose stage reports that
+    // camera motion, and heights are measured in the ground's frame.
+    let flight = 0.8;
+    let (track, rise) = ballistic_jump(30.0, flight);
+    let camera = move |t: f64| {
+        let shake = 3.0 * (std::f64::consts::TAU * 2.0 * t).sin();
+        (40.0 * t + shake, -0.8 * rise(t) + shake)
+    };
+    let expected = GRAVITY_M_S2 * flight * flight / 8.0 * 100.0;
+    let followed = synthetic::filmed_by(track.clone(), camera, true);
+    let r = run("vertical_jump", &followed, Subject::default());
+    assert_eq!(r.rep_count, 1);
+    let h = r.metrics["jump_height_cm"];
+    // At 30 fps, sub-frame timing of take-off and landing is within ~6 mm (see above).
+    assert!((h - expected).abs() < 1.0, "{h} cm vs {expected} cm");
+    // The same footage without the camera's motion: the apparent rise is a fifth of the
+    // real one and the flight reads far shorter, which is the error this corrects.
+    let unaware = synthetic::filmed_by(track, camera, false);
+    let r = run("vertical_jump", &unaware, Subject::default());
+    let h_unaware = r.metrics.get("jump_height_cm").copied().unwrap_or(0.0);
+    assert!(
+        h_unaware < expected - 10.0,
+        "{h_unaware} cm vs {expected} cm"
+    );
 }
 
 #[test]

@@ -45,6 +45,84 @@ pub fn acceleration(times_s: &[f64], values: &[Option<f64>]) -> Vec<Option<f64>>
         .collect()
 }
 
+/// Velocity and acceleration from a least-squares parabola fitted to the samples within
+/// `half_window_s` of each sample (a Savitzky-Golay smoother of order 2 on real
+/// timestamps, so 24, 30 and 60 fps clips get the same smoothing in time, and gaps simply
+/// leave fewer samples). A sample gets a derivative only when its window holds at least
+/// `min_samples` present samples, at least two on each side of it, so the parabola is
+/// pinned on both sides rather than extrapolated. Returns `(velocity, acceleration)`.
+pub fn local_quadratic(
+    times_s: &[f64],
+    values: &[Option<f64>],
+    half_window_s: f64,
+    min_samples: usize,
+) -> Vec<Option<(f64, f64)>> {
+    let n = values.len().min(times_s.len());
+    let mut lo = 0;
+    let mut hi = 0;
+    (0..n)
+        .map(|i| {
+            let t0 = times_s[i];
+            while lo < n && times_s[lo] < t0 - half_window_s {
+                lo += 1;
+            }
+            while hi < n && times_s[hi] <= t0 + half_window_s {
+                hi += 1;
+            }
+            values[i]?;
+            // Normal equations of y = c0 + c1 u + c2 u^2 with u = t - t0.
+            let (mut s, mut before, mut after) = ([0.0f64; 5], 0usize, 0usize);
+            let mut r = [0.0f64; 3];
+            for k in lo..hi {
+                let Some(y) = values[k].filter(|y| y.is_finite()) else {
+                    continue;
+                };
+                let u = times_s[k] - t0;
+                let u2 = u * u;
+                s[0] += 1.0;
+                s[1] += u;
+                s[2] += u2;
+                s[3] += u2 * u;
+                s[4] += u2 * u2;
+                r[0] += y;
+                r[1] += y * u;
+                r[2] += y * u2;
+                before += usize::from(k < i);
+                after += usize::from(k > i);
+            }
+            if (s[0] as usize) < min_samples.max(3) || before < 2 || after < 2 {
+                return None;
+            }
+            let m = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]];
+            let c = solve3(m, r)?;
+            Some((c[1], 2.0 * c[2]))
+        })
+        .collect()
+}
+
+/// Solves a 3x3 linear system by Cramer's rule; `None` when it is (nearly) singular.
+fn solve3(m: [[f64; 3]; 3], r: [f64; 3]) -> Option<[f64; 3]> {
+    let det = |m: &[[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let d = det(&m);
+    let scale = m.iter().flatten().fold(0.0f64, |a, v| a.max(v.abs()));
+    if !d.is_finite() || d.abs() <= 1e-12 * scale.powi(3) {
+        return None;
+    }
+    let mut out = [0.0; 3];
+    for (col, o) in out.iter_mut().enumerate() {
+        let mut mc = m;
+        for row in 0..3 {
+            mc[row][col] = r[row];
+        }
+        *o = det(&mc) / d;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +158,38 @@ mod tests {
         assert_eq!(v, vec![None, None, None]);
         let v = velocity(&t, &[Some(0.0), Some(1.0), None]);
         assert_eq!(v, vec![Some(1.0), Some(1.0), None]);
+    }
+
+    #[test]
+    fn local_quadratic_recovers_a_parabola_and_needs_both_sides() {
+        // y = 4.9 t^2 + 2 t (a free fall in metres): a = 9.8 everywhere, v = 9.8 t + 2,
+        // with a gap and uneven spacing.
+        let t: Vec<f64> = (0..40)
+            .map(|i| i as f64 / 30.0 + 0.002 * (i % 3) as f64)
+            .collect();
+        let y: Vec<Option<f64>> = t
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| (i != 20).then_some(4.9 * t * t + 2.0 * t))
+            .collect();
+        let d = local_quadratic(&t, &y, 0.15, 5);
+        for (i, v) in d.iter().enumerate() {
+            match v {
+                Some((vel, acc)) => {
+                    assert_abs_diff_eq!(*acc, 9.8, epsilon = 1e-6);
+                    assert_abs_diff_eq!(*vel, 9.8 * t[i] + 2.0, epsilon = 1e-6);
+                }
+                // Only the ends (one side missing) and the gap itself have none.
+                None => assert!(!(2..=37).contains(&i) || i == 20, "sample {i} has no derivative"),
+            }
+        }
+        // A window of one second at 30 fps smooths noise that differentiation magnifies.
+        let noisy: Vec<Option<f64>> = t
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| Some(4.9 * t * t + if i % 2 == 0 { 0.002 } else { -0.002 }))
+            .collect();
+        let smooth = local_quadratic(&t, &noisy, 0.5, 5);
+        assert!(smooth.iter().flatten().all(|(_, a)| (a - 9.8).abs() < 0.5));
     }
 }

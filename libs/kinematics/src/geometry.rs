@@ -27,6 +27,73 @@ impl Point2 {
     }
 }
 
+/// A similarity transform `p -> scale * R(rotation) * p + (tx, ty)` (image pixels): how a
+/// camera that pans, tilts, rolls or zooms maps one frame onto another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    pub scale: f64,
+    pub rotation_rad: f64,
+    pub tx: f64,
+    pub ty: f64,
+}
+
+impl Default for Similarity {
+    fn default() -> Self {
+        Self::IDENTITY
+    }
+}
+
+impl Similarity {
+    pub const IDENTITY: Self = Self {
+        scale: 1.0,
+        rotation_rad: 0.0,
+        tx: 0.0,
+        ty: 0.0,
+    };
+
+    /// The transform as `(a, b)` with `a = s cos r`, `b = s sin r`.
+    fn ab(&self) -> (f64, f64) {
+        (
+            self.scale * self.rotation_rad.cos(),
+            self.scale * self.rotation_rad.sin(),
+        )
+    }
+
+    pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        let (a, b) = self.ab();
+        (a * x - b * y + self.tx, b * x + a * y + self.ty)
+    }
+
+    pub fn apply_point(&self, p: Point2) -> Point2 {
+        let (x, y) = self.apply(p.x, p.y);
+        Point2::new(x, y)
+    }
+
+    /// `self` after `first`: `p -> self(first(p))`.
+    pub fn after(&self, first: &Similarity) -> Similarity {
+        let (tx, ty) = self.apply(first.tx, first.ty);
+        Similarity {
+            scale: self.scale * first.scale,
+            rotation_rad: self.rotation_rad + first.rotation_rad,
+            tx,
+            ty,
+        }
+    }
+
+    pub fn inverse(&self) -> Similarity {
+        let scale = 1.0 / self.scale;
+        let rotation_rad = -self.rotation_rad;
+        let inv = Similarity {
+            scale,
+            rotation_rad,
+            tx: 0.0,
+            ty: 0.0,
+        };
+        let (tx, ty) = inv.apply(-self.tx, -self.ty);
+        Similarity { tx, ty, ..inv }
+    }
+}
+
 /// `hypot(dx, dy) <= f64::EPSILON`, without the `hypot` call in the usual case:
 /// the hypotenuse is at least the longer leg.
 #[inline]
@@ -154,5 +221,31 @@ mod tests {
             prop_assert!((before - after).abs() < 1e-6);
             prop_assert!((0.0..=180.0).contains(&before));
         }
+    }
+
+    fn close(a: (f64, f64), b: (f64, f64)) -> bool {
+        (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9
+    }
+
+    #[test]
+    fn similarities_compose_and_invert() {
+        let s = Similarity {
+            scale: 1.2,
+            rotation_rad: 0.3,
+            tx: 5.0,
+            ty: -7.0,
+        };
+        let t = Similarity {
+            scale: 0.9,
+            rotation_rad: -0.1,
+            tx: -2.0,
+            ty: 4.0,
+        };
+        let p = (13.0, 21.0);
+        let (x, y) = t.apply(p.0, p.1);
+        assert!(close(s.after(&t).apply(p.0, p.1), s.apply(x, y)));
+        let (x, y) = s.apply(p.0, p.1);
+        assert!(close(s.inverse().apply(x, y), p));
+        assert!(close(Similarity::IDENTITY.apply(p.0, p.1), p));
     }
 }

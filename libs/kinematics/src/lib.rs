@@ -20,7 +20,7 @@ pub mod schema;
 pub mod side;
 pub mod stats;
 
-pub use geometry::Point2;
+pub use geometry::{Point2, Similarity};
 pub use schema::{Joint, KeypointSchema, Side};
 
 /// Standard gravity in m/s^2, used by ballistic and force computations.

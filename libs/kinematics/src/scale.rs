@@ -52,6 +52,36 @@ pub fn pixels_per_metre_from_sightings(sizes_px: &[f64], size_m: f64) -> Option<
     pixels_per_metre_from_object(percentile(&usable, 50.0)?, size_m)
 }
 
+/// Segment lengths as shares of stature (Drillis & Contini): upper arm
+/// (shoulder-elbow), forearm (elbow-wrist), thigh (hip-knee), shank (knee-ankle)
+/// and trunk (mid-shoulder to mid-hip: shoulder joint 0.818 H, hip joint 0.530 H).
+pub const UPPER_ARM_FRACTION: f64 = 0.186;
+pub const FOREARM_FRACTION: f64 = 0.146;
+pub const THIGH_FRACTION: f64 = 0.245;
+pub const SHANK_FRACTION: f64 = 0.246;
+pub const TRUNK_FRACTION: f64 = 0.288;
+
+/// The subject's stature in pixels from per-frame segment lengths, robust to the
+/// view: each segment `(share of stature, lengths over the clip)` gives an estimate
+/// from its 90th-percentile length (foreshortening only ever shortens a segment,
+/// and most segments lie across the line of sight at some moment of a movement);
+/// the estimate is the second largest of those (the largest alone could be one
+/// mis-detected segment). Segments seen in fewer than `min_samples` frames take no
+/// part; `None` when fewer than two segments do.
+pub fn stature_px_from_segments(segments: &[(f64, &[f64])], min_samples: usize) -> Option<f64> {
+    let mut estimates: Vec<f64> = segments
+        .iter()
+        .filter(|(share, lengths)| *share > 0.0 && lengths.len() >= min_samples.max(1))
+        .filter_map(|(share, lengths)| percentile(lengths, 90.0).map(|l| l / share))
+        .filter(|h| *h > 0.0 && h.is_finite())
+        .collect();
+    if estimates.len() < 2 {
+        return None;
+    }
+    estimates.sort_by(|a, b| b.total_cmp(a));
+    Some(estimates[1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +117,34 @@ mod tests {
             200.0
         );
         assert!(pixels_per_metre_from_sightings(&[], STANDARD_PLATE_DIAMETER_M).is_none());
+    }
+
+    #[test]
+    fn stature_from_segments_ignores_foreshortened_and_rare_segments() {
+        // A 400 px person filmed head-on in a push-up: thighs and shanks foreshortened to
+        // a third, the trunk to a half, arms seen at full length.
+        let upper_arm = vec![0.186 * 400.0; 30];
+        let forearm = vec![0.146 * 400.0; 30];
+        let thigh = vec![0.245 * 400.0 / 3.0; 30];
+        let shank = vec![0.246 * 400.0 / 3.0; 30];
+        let trunk = vec![0.288 * 200.0; 30];
+        let glitch = vec![300.0; 2];
+        let h = stature_px_from_segments(
+            &[
+                (UPPER_ARM_FRACTION, &upper_arm),
+                (FOREARM_FRACTION, &forearm),
+                (THIGH_FRACTION, &thigh),
+                (SHANK_FRACTION, &shank),
+                (TRUNK_FRACTION, &trunk),
+                (SHANK_FRACTION, &glitch),
+            ],
+            5,
+        )
+        .unwrap();
+        assert_abs_diff_eq!(h, 400.0, epsilon = 1e-9);
+        assert_eq!(
+            stature_px_from_segments(&[(TRUNK_FRACTION, &trunk)], 5),
+            None
+        );
     }
 }

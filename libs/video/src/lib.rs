@@ -6,11 +6,13 @@
 //! timestamps come from the decoder (variable frame rate), and the header's frame
 //! count is reported but never trusted.
 
+pub mod camera_motion;
 mod decode;
 mod encode;
 mod error;
 mod rotation;
 
+pub use camera_motion::{FeatureMatcher, Similarity};
 pub use decode::{DecodedFrame, SampledFrame, VideoDecoder, VideoMeta};
 pub use encode::{EncoderSettings, FrameWriter};
 pub use error::VideoError;

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 use fitvision_proto::v1::{AuthenticityReport, PoseTrack};
 use fitvision_video::opencv::imgproc;
 
+use fitvision_exercise_engine::Catalog;
+use fitvision_exercise_engine::definition::Tempo;
+
+use crate::checks::body_physics::MotionClass;
 use crate::checks::camera::{self, CameraParams};
 use crate::checks::manipulation::{self, ManipulationParams};
 use crate::checks::people::{self, PeopleParams};
@@ -48,11 +52,28 @@ pub struct Analysis {
 pub struct Analyzer {
     detector: TextDetector,
     params: Params,
+    /// The exercise catalog: how each exercise may move (tempo, gravity).
+    catalog: Catalog,
 }
 
 impl Analyzer {
     pub fn new(detector: TextDetector, params: Params) -> Self {
-        Self { detector, params }
+        Self {
+            detector,
+            params,
+            catalog: Catalog::builtin().expect("the built-in catalog is validated by its tests"),
+        }
+    }
+
+    /// How `exercise_id` may move, from its catalog definition (an unknown or custom
+    /// exercise gets the lenient class).
+    pub fn motion_class(&self, exercise_id: &str) -> MotionClass {
+        self.catalog
+            .get(exercise_id)
+            .map_or(MotionClass::UNKNOWN, |def| MotionClass {
+                controlled: def.motion.tempo == Tempo::Controlled,
+                gravity_bound: !def.motion.pulls_under,
+            })
     }
 
     pub fn detector_model_id(&self) -> &str {
@@ -93,6 +114,7 @@ impl Analyzer {
                     t,
                     Some(&samples.signals),
                     exercise_id,
+                    self.motion_class(exercise_id),
                     &self.params.manipulation,
                 ),
                 None => {
@@ -100,6 +122,7 @@ impl Analyzer {
                         &PoseTrack::default(),
                         Some(&samples.signals),
                         exercise_id,
+                        self.motion_class(exercise_id),
                         &self.params.manipulation,
                     );
                     CheckOutcome {
@@ -150,6 +173,9 @@ impl Analyzer {
                     timestamp_ms: s.timestamp_ms,
                     gray,
                     boxes,
+                    athlete_seen: track.and_then(|t| {
+                        crate::track::person_seen_near(t, s.frame_index, s.timestamp_ms)
+                    }),
                 })
             })
             .collect()

@@ -89,12 +89,13 @@ struct TruthEntry {
 }
 
 /// Tamper edits and the check that must catch each.
-pub const TAMPER_EDITS: [(&str, &str); 6] = [
+pub const TAMPER_EDITS: [(&str, &str); 7] = [
     ("text", TEXT_OVERLAY),
     ("splice", CAMERA_CONSISTENCY),
     ("sidebyside", MULTIPLE_PEOPLE),
     ("loop", MANIPULATION),
     ("speedup2x", MANIPULATION),
+    ("speedup3x", MANIPULATION),
     ("duplicate", MANIPULATION),
 ];
 

@@ -80,6 +80,8 @@ struct CameraFrame {
     uniform: bool,
     /// Mean grey level, to see a global gain change (fade, exposure).
     brightness: f64,
+    /// Whether the pose track saw anyone around this frame (None without a track).
+    person_seen: Option<bool>,
 }
 
 const THUMB_WIDTH: i32 = 64;
@@ -134,7 +136,7 @@ pub fn sample_video(
 
         if frame.timestamp_ms >= next_camera_ms {
             next_camera_ms = frame.timestamp_ms + plan.camera_interval_ms;
-            let current = camera_frame(
+            let mut current = camera_frame(
                 &frame.image,
                 frame.index,
                 frame.timestamp_ms,
@@ -143,6 +145,7 @@ pub fn sample_video(
                 meta.width,
                 &mut orb,
             )?;
+            current.person_seen = person_boxes.person_seen(frame.index, frame.timestamp_ms);
             if let Some(prev) = &prev_camera {
                 camera_pairs.push(compare(prev, &current, &matcher)?);
             }
@@ -287,6 +290,11 @@ impl<'a> PersonBoxes<'a> {
         Self { track }
     }
 
+    /// Whether the nearest analysed frame had a person (None without a track).
+    fn person_seen(&self, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
+        crate::track::person_seen_near(self.track?, frame_index, timestamp_ms)
+    }
+
     /// Boxes (x, y, w, h in source pixels) of the frame, if the track analysed it.
     fn get(&self, frame_index: u32) -> Vec<(f32, f32, f32, f32)> {
         let Some(track) = self.track else {
@@ -404,6 +412,7 @@ fn camera_frame(
         background: use_mask.then_some(mask),
         uniform: std < UNIFORM_STD,
         brightness,
+        person_seen: None,
     })
 }
 
@@ -508,6 +517,7 @@ fn compare(
         gain: (b.brightness.max(1.0) / a.brightness.max(1.0))
             .max(a.brightness.max(1.0) / b.brightness.max(1.0)),
         background_visible: a.background.is_some() && b.background.is_some(),
+        athlete_on_both_sides: a.person_seen != Some(false) && b.person_seen != Some(false),
         // Filled in by `attach_frame_steps` once the frames in between are known.
         sharpest_step_diff: 0.0,
         sharpest_step_spike: 0.0,

@@ -87,6 +87,24 @@ pub fn main_track_id(track: &PoseTrack) -> Option<u32> {
         .map(|(id, _)| id)
 }
 
+/// Whether the analysed frame nearest to `frame_index` (within half a second) had anyone
+/// in it: `None` when the track analysed no frame that close.
+pub fn person_seen_near(track: &PoseTrack, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
+    let frames = &track.frames;
+    let i = frames.partition_point(|f| f.frame_index < frame_index);
+    [i.checked_sub(1), Some(i)]
+        .into_iter()
+        .flatten()
+        .filter_map(|k| frames.get(k))
+        .filter(|f| (f.timestamp_ms - timestamp_ms).abs() <= 500.0)
+        .min_by(|a, b| {
+            (a.timestamp_ms - timestamp_ms)
+                .abs()
+                .total_cmp(&(b.timestamp_ms - timestamp_ms).abs())
+        })
+        .map(|f| !f.persons.is_empty())
+}
+
 /// Position of a confident keypoint.
 pub fn point(person: &PersonPose, index: usize) -> Option<(f64, f64)> {
     let k = person.keypoints.get(index)?;
@@ -210,6 +228,7 @@ pub(crate) mod testing {
             model_id: "synthetic".into(),
             frames: (0..n)
                 .map(|i| PoseFrame {
+                    camera: None,
                     frame_index: i,
                     timestamp_ms: f64::from(i) * 1000.0 / fps,
                     persons: persons(i),

@@ -11,7 +11,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use fitvision_proto::v1::{
-    BoundingBox, Keypoint, PersonPose, PoseFrame, PoseSummary, PoseTrack, VideoInfo,
+    BoundingBox, CameraMotion, Keypoint, PersonPose, PoseFrame, PoseSummary, PoseTrack, VideoInfo,
+};
+use fitvision_video::camera_motion::{
+    ExcludedRect, FeatureMatcher, PointPair, Similarity, estimate_background_motion,
 };
 use fitvision_video::opencv::core::Mat;
 use fitvision_video::opencv::prelude::*;
@@ -144,6 +147,7 @@ pub fn stream_poses(
         detection_floor,
         max_persons: options.max_persons,
         totals: StageTotals::default(),
+        camera: CameraPath::default(),
     };
     let (sender, receiver) = sync_channel::<DecodedFrame>(QUEUE_DEPTH);
 
@@ -211,6 +215,9 @@ struct DecodedFrame {
     index: u32,
     timestamp_ms: f64,
     image: Mat,
+    /// Features matched with the previous kept frame (for the camera motion), found on
+    /// the decoding thread where they cost no inference time.
+    matches: Vec<PointPair>,
 }
 
 #[derive(Debug, Default)]
@@ -284,6 +291,7 @@ fn decode_frames(
     sender: SyncSender<DecodedFrame>,
 ) -> Result<DecodeTotals, PoseError> {
     let mut sampler = Sampler::new(target_fps);
+    let mut matcher = FeatureMatcher::new()?;
     let mut totals = DecodeTotals {
         nominal_period_ms: decoder.nominal_period_ms(),
         ..DecodeTotals::default()
@@ -305,10 +313,15 @@ fn decode_frames(
         totals.first_timestamp_ms.get_or_insert(timestamp_ms);
         totals.last_timestamp_ms = Some(timestamp_ms);
         let Some(image) = image else { continue };
+        let matches = matcher.next(&image).unwrap_or_else(|error| {
+            tracing::debug!(%error, frame = index, "camera features failed; camera assumed still");
+            Vec::new()
+        });
         let frame = DecodedFrame {
             index,
             timestamp_ms,
             image,
+            matches,
         };
         if sender.send(frame).is_err() {
             // The consumer stopped (client gone or inference failed): stop decoding.
@@ -328,6 +341,51 @@ struct Analysis<'m> {
     detection_floor: f32,
     max_persons: u32,
     totals: StageTotals,
+    camera: CameraPath,
+}
+
+/// The camera's path so far: every analysed frame expressed in the first one's pixels.
+#[derive(Debug, Default)]
+struct CameraPath {
+    /// Maps the last analysed frame's pixels into the first frame's.
+    reference_from_last: Similarity,
+    /// People in the last analysed frame, whose own movement is not the camera's.
+    last_people: Vec<ExcludedRect>,
+}
+
+/// People's boxes are widened by this share of their size on each side before their
+/// features are ignored (limbs reach outside a detector's box).
+const PERSON_EXCLUSION_MARGIN: f32 = 0.1;
+
+impl CameraPath {
+    fn advance(&mut self, matches: &[PointPair], people: Vec<ExcludedRect>) -> CameraMotion {
+        let motion = estimate_background_motion(matches, &self.last_people, &people)
+            .unwrap_or_else(|error| {
+                tracing::debug!(%error, "camera motion fit failed; camera assumed still");
+                None
+            });
+        if let Some(m) = &motion {
+            // reference <- last <- current
+            self.reference_from_last = self
+                .reference_from_last
+                .after(&m.current_from_previous.inverse());
+        }
+        self.last_people = people;
+        let t = self.reference_from_last;
+        CameraMotion {
+            scale: t.scale,
+            rotation_rad: t.rotation_rad,
+            translate_x_px: t.tx,
+            translate_y_px: t.ty,
+            measured: motion.is_some(),
+        }
+    }
+}
+
+fn excluded_rect(bbox: &crate::PixelBox) -> ExcludedRect {
+    let mx = bbox.width() * PERSON_EXCLUSION_MARGIN;
+    let my = bbox.height() * PERSON_EXCLUSION_MARGIN;
+    (bbox.x1 - mx, bbox.y1 - my, bbox.x2 + mx, bbox.y2 + my)
 }
 
 impl Analysis<'_> {
@@ -360,6 +418,13 @@ impl Analysis<'_> {
         let output = self.model.infer(input, self.detection_floor)?;
 
         let started = Instant::now();
+        // Every detection (tracked or not) is someone whose movement is not the camera's.
+        let people: Vec<ExcludedRect> = output
+            .detections
+            .iter()
+            .map(|d| excluded_rect(&d.bbox))
+            .collect();
+        let camera = self.camera.advance(&decoded.matches, people);
         let mut tracked =
             self.tracker
                 .update(decoded.timestamp_ms, output.detections, self.min_confidence);
@@ -393,6 +458,7 @@ impl Analysis<'_> {
             frame_index: decoded.index,
             timestamp_ms: decoded.timestamp_ms,
             persons,
+            camera: Some(camera),
         })
     }
 }

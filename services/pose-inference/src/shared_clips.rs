@@ -69,6 +69,11 @@ pub fn track_cache_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-tracks"))
 }
 
+/// Bumped whenever the pose pipeline's output changes for the same options (a new field,
+/// another tracker), so that no tool reads a track an older pipeline made.
+/// 2: camera motion per frame.
+pub const TRACK_FORMAT_VERSION: u32 = 2;
+
 /// A pose track and, when it was computed rather than read from the cache, how long the
 /// pose inference took.
 pub struct CachedTrack {
@@ -114,7 +119,7 @@ fn cache_file_name(video: &Path, options: &PoseOptions) -> anyhow::Result<String
         }
         content.update(&buffer[..read]);
     }
-    let options_digest = Sha256::digest(format!("{options:?}").as_bytes());
+    let options_digest = Sha256::digest(format!("{TRACK_FORMAT_VERSION}:{options:?}").as_bytes());
     let stem = video.file_stem().unwrap_or_default().to_string_lossy();
     Ok(format!(
         "{stem}.{}.{}.posetrack.pb",

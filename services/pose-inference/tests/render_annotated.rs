@@ -65,6 +65,7 @@ fn synthetic_track(times: &[f64], w: u32, h: u32, period_ms: f64) -> PoseTrack {
         .iter()
         .enumerate()
         .map(|(i, &t)| PoseFrame {
+            camera: None,
             frame_index: i as u32,
             timestamp_ms: t,
             persons: vec![PersonPose {

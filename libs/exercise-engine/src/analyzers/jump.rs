@@ -44,14 +44,16 @@ impl Flight {
     }
 }
 
-/// Mean image y of the confident ankles per frame, outliers removed and short gaps filled.
+/// Mean y of the confident ankles per frame in the ground's frame (a camera that tilts
+/// to follow the jumper would otherwise take the rise out of the picture), outliers
+/// removed and short gaps filled.
 pub fn ankle_y(ctx: &Context) -> Vec<Option<f64>> {
     let s = &ctx.subject;
     let raw: Vec<Option<f64>> = (0..s.len())
         .map(|i| {
             match (
-                s.limb(i, Limb::Ankle, Side::Left),
-                s.limb(i, Limb::Ankle, Side::Right),
+                s.ground_limb(i, Limb::Ankle, Side::Left),
+                s.ground_limb(i, Limb::Ankle, Side::Right),
             ) {
                 (Some(a), Some(b)) => Some((a.y + b.y) / 2.0),
                 (a, b) => a.or(b).map(|p| p.y),
@@ -195,7 +197,7 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
         None
     };
     let ankle_x: Vec<Option<f64>> = (0..ctx.subject.len())
-        .map(|i| ctx.subject.limb_mid(i, Limb::Ankle).map(|p| p.x))
+        .map(|i| ctx.subject.ground_limb_mid(i, Limb::Ankle).map(|p| p.x))
         .collect();
 
     let mut reps = Vec::new();

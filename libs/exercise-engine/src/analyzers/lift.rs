@@ -38,9 +38,11 @@ const PATH_CUTOFF_HZ: f64 = 6.0;
 /// Lift-off: the bar has risen this far above its starting height (m).
 const LIFT_OFF_RISE_M: f64 = 0.03;
 
+/// Midpoint of a limb pair per frame, in the ground's frame (the bar path is judged
+/// against the floor, whatever the camera does).
 fn mid_of(ctx: &Context, limb: Limb) -> Vec<Option<(f64, f64)>> {
     (0..ctx.subject.len())
-        .map(|i| ctx.subject.limb_mid(i, limb).map(|p| (p.x, p.y)))
+        .map(|i| ctx.subject.ground_limb_mid(i, limb).map(|p| (p.x, p.y)))
         .collect()
 }
 
@@ -61,7 +63,15 @@ fn bar_positions(ctx: &Context) -> Vec<Option<(f64, f64)>> {
         .subject
         .frame_indices
         .iter()
-        .map(|f| centres.get(f).map(|c| (c.x, c.y)))
+        .enumerate()
+        .map(|(i, f)| {
+            centres.get(f).map(|c| {
+                let g = ctx
+                    .subject
+                    .to_ground(i, fitvision_kinematics::Point2::new(c.x, c.y));
+                (g.x, g.y)
+            })
+        })
         .collect();
     let (dx, dy): (Vec<f64>, Vec<f64>) = hands
         .iter()

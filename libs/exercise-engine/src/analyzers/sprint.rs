@@ -34,13 +34,13 @@ fn contacts(ctx: &Context, side: Side, unit: f64) -> Vec<Option<bool>> {
     let s = &ctx.subject;
     let n = s.len();
     let y: Vec<Option<f64>> = (0..n)
-        .map(|i| s.limb(i, Limb::Ankle, side).map(|p| p.y))
+        .map(|i| s.ground_limb(i, Limb::Ankle, side).map(|p| p.y))
         .collect();
     let y = clean::interpolate_gaps(&s.times_s, &y, 2);
     let all: Vec<Option<f64>> = (0..n)
         .map(|i| {
-            let l = s.limb(i, Limb::Ankle, Side::Left).map(|p| p.y);
-            let r = s.limb(i, Limb::Ankle, Side::Right).map(|p| p.y);
+            let l = s.ground_limb(i, Limb::Ankle, Side::Left).map(|p| p.y);
+            let r = s.ground_limb(i, Limb::Ankle, Side::Right).map(|p| p.y);
             match (l, r) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
@@ -154,7 +154,7 @@ pub fn analyze(ctx: &mut Context) {
     // runnerProgress: distance along the direction of travel, when a scale is known.
     if let Some(ppm) = ctx.pixels_per_metre() {
         let x: Vec<Option<f64>> = (0..ctx.subject.len())
-            .map(|i| ctx.subject.limb_mid(i, Limb::Hip).map(|p| p.x))
+            .map(|i| ctx.subject.ground_limb_mid(i, Limb::Hip).map(|p| p.x))
             .collect();
         if let (Some(first), Some(last)) = (
             x.iter().flatten().next().copied(),

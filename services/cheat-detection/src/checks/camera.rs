@@ -45,6 +45,10 @@ pub struct CameraPair {
     /// Enough background around the people to match on; when the athlete fills the frame,
     /// their own movement breaks matching, so only a colour change can signal a cut.
     pub background_visible: bool,
+    /// The pose track saw a person on both sides of the pair (true without a track): a cut
+    /// from or to a picture without the athlete (a title card, an intro, an outro) edits
+    /// around the performance rather than within it.
+    pub athlete_on_both_sides: bool,
     /// The largest frame-to-frame thumbnail difference (grey levels) among the decoded
     /// frames between the two samples ...
     pub sharpest_step_diff: f64,
@@ -108,6 +112,10 @@ impl Default for CameraParams {
         }
     }
 }
+
+/// Score of cuts that only join a picture without the athlete to the set (see
+/// `CameraPair::athlete_on_both_sides`): reported, far below the blocking line.
+pub const EDGE_CUT_SCORE: f64 = 10.0;
 
 /// How a pair breaks continuity, if it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,10 +252,22 @@ pub fn check(pairs: &[CameraPair], p: &CameraParams) -> CheckOutcome {
         }
     }
     let (cuts, gradual): (Vec<_>, Vec<_>) = events.iter().partition(|e| e.2 != Break::Gradual);
+    // A cut with nobody on one side joins a card or an intro to the set: an edit around
+    // the performance, reported with a low score.
+    let (cuts, edge_cuts): (Vec<_>, Vec<_>) =
+        cuts.into_iter().partition(|e: &&(usize, usize, Break)| {
+            pairs[e.0..=e.1].iter().all(|q| q.athlete_on_both_sides)
+        });
     let judged = pairs.iter().filter(|q| !q.either_uniform).count();
-    let score = 100.0 * (1.0 - p.keep_per_cut.powi(cuts.len() as i32));
+    let score =
+        (100.0 * (1.0 - p.keep_per_cut.powi(cuts.len() as i32))).max(if edge_cuts.is_empty() {
+            0.0
+        } else {
+            EDGE_CUT_SCORE
+        });
     let evidence = cuts
         .iter()
+        .chain(&edge_cuts)
         .chain(&gradual)
         .map(|&&(a, b, kind)| {
             let (from, to) = (&pairs[a], &pairs[b]);
@@ -259,8 +279,13 @@ pub fn check(pairs: &[CameraPair], p: &CameraParams) -> CheckOutcome {
                 (from.from_frame, from.from_ms),
                 (to.to_frame, to.to_ms),
                 format!(
-                    "{} at {} (background matches {}/{}, colour change {:.2}, sharpest frame step {sharpest:.0}x its surroundings)",
+                    "{}{} at {} (background matches {}/{}, colour change {:.2}, sharpest frame step {sharpest:.0}x its surroundings)",
                     kind.describe(),
+                    if pairs[a..=b].iter().all(|q| q.athlete_on_both_sides) {
+                        ""
+                    } else {
+                        " to or from a picture without the athlete"
+                    },
                     secs(to.to_ms),
                     from.inliers,
                     from.keypoints,
@@ -277,6 +302,15 @@ pub fn check(pairs: &[CameraPair], p: &CameraParams) -> CheckOutcome {
             gradual.len()
         )
     };
+    let around = if edge_cuts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} cut(s) to or from a picture without the athlete (title card, intro, outro): edits around the set",
+            edge_cuts.len()
+        )
+    };
+    let transitions = format!("{around}{transitions}");
     let reason = match cuts.len() {
         0 if judged == 0 => "no frame pair could be judged (blank frames)".to_string(),
         0 => format!("one continuous shot{transitions}"),
@@ -313,6 +347,7 @@ mod tests {
             structure_corr: 0.6,
             gain: 1.0,
             background_visible: true,
+            athlete_on_both_sides: true,
             // A hard cut's frame step, so that breaking pairs below are instantaneous.
             sharpest_step_diff: 30.0,
             sharpest_step_spike: 40.0,
@@ -426,5 +461,20 @@ mod tests {
         // A spike of a tiny step (noise on a still picture) is not a cut either.
         pairs[4].sharpest_step_diff = 3.0;
         assert_eq!(check(&pairs, &CameraParams::default()).score, 0.0);
+    }
+
+    #[test]
+    fn a_cut_from_a_title_card_without_the_athlete_is_an_edit_around_the_set() {
+        // A continuous set, then a cut; the same cut with nobody in the picture before it
+        // (a title card) joins a card to the set and stays far below the blocking line.
+        let mut pairs: Vec<_> = (0..10).map(|i| pair(i, 150, 0.05, 4.0)).collect();
+        pairs[3] = pair(3, 2, 0.6, 40.0);
+        let within = check(&pairs, &CameraParams::default());
+        assert!(within.score >= 30.0, "{}", within.reason);
+        pairs[3].athlete_on_both_sides = false;
+        let around = check(&pairs, &CameraParams::default());
+        assert_eq!(around.score, EDGE_CUT_SCORE, "{}", around.reason);
+        assert!(around.reason.contains("title card"), "{}", around.reason);
+        assert_eq!(around.evidence.len(), 1);
     }
 }

@@ -7,8 +7,9 @@
 
 use fitvision_proto::v1::{PersonPose, PoseTrack};
 
-use super::{CheckOutcome, MANIPULATION, evidence, secs};
-use crate::track::{self, coco, percentile, point};
+use super::body_physics::{self, BodyParams, MotionClass};
+use super::{CheckOutcome, Finding, MANIPULATION, evidence, secs};
+use crate::track::{self, coco, point};
 
 /// Per-decoded-frame pixel signal, from a tiny thumbnail of every frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,8 +68,8 @@ pub struct ManipulationParams {
     /// ... and contain real movement (torso lengths covered within the segment), otherwise
     /// it is someone holding still.
     pub loop_min_motion: f64,
-    /// A joint moving more than this many torso lengths in one frame period teleported.
-    pub teleport_torso_lengths: f64,
+    /// The body-physics findings (gravity clock, tempo, inserted frames).
+    pub body: BodyParams,
 }
 
 impl Default for ManipulationParams {
@@ -89,52 +90,47 @@ impl Default for ManipulationParams {
             loop_min_lag_ms: 500.0,
             loop_max_lag_ms: 30_000.0,
             loop_min_motion: 0.25,
-            teleport_torso_lengths: 1.2,
+            body: BodyParams::default(),
         }
     }
 }
 
-/// Peak whole-body speed of an exercise at a controlled tempo, in torso lengths per
-/// second, as the 95th percentile over the clip of the median joint speed (see
-/// `body_speeds`). Ballistic and unknown activities get a lenient ceiling; controlled
-/// strength moves a tight one. It is a tempo limit, not a physical one: a free fall over a
-/// push-up's range (~0.3 m) already reaches ~5 torso lengths/s, so explosive variants
-/// (plyometric push-ups, jump squats) can pass it honestly.
-pub fn speed_limit_torso_per_s(exercise_id: &str) -> f64 {
-    match exercise_id {
-        "push_up" | "pushup" | "squat" | "bodyweight_squat" | "sit_up" | "situp" | "chin_up"
-        | "pull_up" | "pullup" | "bench_press" | "deadlift" | "lunge" | "knee_to_chest"
-        | "plank" | "sit_and_reach" | "downward_dog" => SPEED_LIMIT_STRENGTH,
-        _ => SPEED_LIMIT_BALLISTIC,
-    }
-}
-
-pub const SPEED_LIMIT_STRENGTH: f64 = 3.0;
-pub const SPEED_LIMIT_BALLISTIC: f64 = 10.0;
-
-/// One sub-finding with its score and evidence.
-struct Finding {
-    score: f64,
-    summary: String,
-    evidence: Vec<fitvision_proto::v1::Evidence>,
-}
-
+/// Runs every finding on the main subject and the frame signals. `class` says how the
+/// exercise may move (see [`body_physics::MotionClass`]).
 pub fn check(
     track: &PoseTrack,
     frames: Option<&[FrameSignal]>,
     exercise_id: &str,
+    class: MotionClass,
     params: &ManipulationParams,
 ) -> CheckOutcome {
     let subject = track::main_subject_series(track);
     let scale = track::subject_scale_px(&subject);
+    let stature = body_physics::stature_px(&subject);
+    let speeds = stature.map(|s| body_physics::body_speeds(track, &subject, s));
     let mut findings = Vec::new();
     if let Some(frames) = frames {
-        findings.push(duplicated_frames(frames, params));
+        findings.extend(duplicated_frames(frames, track, speeds.as_deref(), params));
     }
     if let Some(scale) = scale {
         findings.push(looped_segments(track, &subject, scale, frames, params));
-        findings.push(playback_speed(track, &subject, scale, exercise_id));
-        findings.push(teleporting_joints(track, &subject, scale, params));
+    }
+    let body = &params.body;
+    if let Some(stature) = stature {
+        findings.push(body_physics::gravity_clock(
+            track, &subject, stature, class, body,
+        ));
+        findings.push(body_physics::tempo(
+            track,
+            &subject,
+            stature,
+            class,
+            exercise_id,
+            body,
+        ));
+        findings.push(body_physics::teleporting_body(
+            track, &subject, stature, body,
+        ));
     }
     if findings.is_empty() {
         return CheckOutcome::not_assessed(MANIPULATION, "no frames and no body to assess");
@@ -143,14 +139,18 @@ pub fn check(
     let mut notable: Vec<&Finding> = findings.iter().filter(|f| f.score > 0.0).collect();
     notable.sort_by(|a, b| b.score.total_cmp(&a.score));
     let reason = if notable.is_empty() {
-        let speed = findings
+        let physics: Vec<&str> = findings
             .iter()
-            .find(|f| f.summary.starts_with("peak body speed"));
+            .filter(|f| f.summary.starts_with("peak"))
+            .map(|f| f.summary.as_str())
+            .collect();
         format!(
-            "no duplicated frames, loops, impossible speed or teleporting joints{}",
-            speed
-                .map(|f| format!(" ({})", f.summary))
-                .unwrap_or_default()
+            "no duplicated frames, loops, impossible motion or inserted frames{}",
+            if physics.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", physics.join("; "))
+            }
         )
     } else {
         notable
@@ -163,31 +163,120 @@ pub fn check(
     CheckOutcome::new(MANIPULATION, score, reason, evidence)
 }
 
-fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Finding {
-    let mut pairs = 0usize;
-    let mut dups = 0usize;
-    let mut freezes = Vec::new();
-    let mut run_start: Option<usize> = None;
-    let close_run = |start: usize, end: usize, freezes: &mut Vec<(usize, usize)>| {
-        if frames[end].timestamp_ms - frames[start].timestamp_ms >= params.freeze_min_ms {
-            freezes.push((start, end));
+/// Score of a still picture without the athlete (a title card, an intro or an outro): an
+/// edit of the video around the performance that adds nothing to it. Reported, far below
+/// the blocking line.
+pub const STILL_CARD_SCORE: f64 = 10.0;
+
+/// Whole-body speed (statures/s) above which the athlete is moving (rest reads ~0.02-0.05
+/// from keypoint noise; reps move 0.2-0.5) ...
+const MOVING_STATURES_PER_S: f64 = 0.12;
+/// ... looked for this long before a freeze starts and after it ends.
+const FREEZE_EDGE_MS: f64 = 400.0;
+
+/// A frozen stretch with a person in at most this share of its frames shows no athlete.
+const CARD_MAX_PERSON_SHARE: f64 = 0.1;
+
+/// Whether a person was detected around each decoded frame, from the pose track: the
+/// nearest analysed frame within half a second decides; unknown without a track.
+struct PersonPresence<'a> {
+    track: &'a PoseTrack,
+}
+
+impl PersonPresence<'_> {
+    fn at(&self, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
+        track::person_seen_near(self.track, frame_index, timestamp_ms)
+    }
+
+    /// A run of frames shows no athlete when a person is known to be absent from
+    /// nearly all of them.
+    fn athlete_absent(&self, frames: &[FrameSignal]) -> bool {
+        let known: Vec<bool> = frames
+            .iter()
+            .filter_map(|f| self.at(f.frame_index, f.timestamp_ms))
+            .collect();
+        2 * known.len() >= frames.len()
+            && known.iter().filter(|p| **p).count() as f64
+                <= CARD_MAX_PERSON_SHARE * known.len() as f64
+    }
+}
+
+/// A stretch of frames by position: (first, last).
+type Run = (usize, usize);
+
+/// Runs of exactly repeated pictures at least `freeze_min_ms` long.
+fn frozen_runs(frames: &[FrameSignal], params: &ManipulationParams) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let mut start: Option<usize> = None;
+    let close = |s: usize, e: usize, runs: &mut Vec<(usize, usize)>| {
+        if frames[e].timestamp_ms - frames[s].timestamp_ms >= params.freeze_min_ms {
+            runs.push((s, e));
         }
     };
+    for i in 1..frames.len() {
+        let judged = !frames[i].uniform && !frames[i - 1].uniform;
+        let exact = judged
+            && frames[i]
+                .diff_to_prev
+                .is_some_and(|d| d <= params.duplicate_max_diff);
+        if exact {
+            start.get_or_insert(i - 1);
+        } else if let Some(s) = start.take() {
+            close(s, i - 1, &mut runs);
+        }
+    }
+    if let Some(s) = start {
+        close(s, frames.len() - 1, &mut runs);
+    }
+    runs
+}
+
+/// Duplicated and frozen pictures. A frozen stretch with the athlete in it is time taken
+/// out of the performance (manipulation); a still picture without the athlete is a card
+/// edited around it (reported with [`STILL_CARD_SCORE`]) and its frames are left out of
+/// the duplicate share, so a 3 s title card does not read as a slowed-down clip.
+fn duplicated_frames(
+    frames: &[FrameSignal],
+    track: &PoseTrack,
+    speeds: Option<&[(usize, f64)]>,
+    params: &ManipulationParams,
+) -> Vec<Finding> {
+    let presence = PersonPresence { track };
+    let (cards, with_athlete): (Vec<Run>, Vec<Run>) = frozen_runs(frames, params)
+        .into_iter()
+        .partition(|&(a, b)| presence.athlete_absent(&frames[a..=b]));
+    // A freeze that stops a moving athlete dead (or starts them moving at once) took time
+    // out of the movement; an athlete who came to rest by themselves and stays still (a
+    // hold, the end of a set on a clean, heavily compressed picture) lost nothing.
+    let (freezes, at_rest): (Vec<Run>, Vec<Run>) = with_athlete.into_iter().partition(|&(a, b)| {
+        let Some(speeds) = speeds else { return true };
+        let moving = |from_ms: f64, to_ms: f64| {
+            speeds.iter().any(|&(i, v)| {
+                let t = track.frames[i].timestamp_ms;
+                t >= from_ms && t <= to_ms && v >= MOVING_STATURES_PER_S
+            })
+        };
+        let (start, end) = (frames[a].timestamp_ms, frames[b].timestamp_ms);
+        moving(start - FREEZE_EDGE_MS, start) || moving(end, end + FREEZE_EDGE_MS)
+    });
+    // Cards and stills at rest are left out of the duplicate share: their repeats are
+    // neither slowed-down nor padded movement.
+    let mut in_card = vec![false; frames.len()];
+    for &(a, b) in cards.iter().chain(&at_rest) {
+        in_card[a..=b].iter_mut().for_each(|c| *c = true);
+    }
+    let mut pairs = 0usize;
+    let mut dups = 0usize;
     // Difference to the previous frame when both frames show a picture (not a flat card).
     let judged_diff = |i: usize| -> Option<f32> {
         let f = frames.get(i)?;
-        if f.uniform || i == 0 || frames[i - 1].uniform {
+        if f.uniform || i == 0 || frames[i - 1].uniform || in_card[i] {
             return None;
         }
         f.diff_to_prev
     };
     for i in 0..frames.len() {
         let Some(diff) = judged_diff(i) else {
-            if let Some(s) = run_start.take()
-                && i > 0
-            {
-                close_run(s, i - 1, &mut freezes);
-            }
             continue;
         };
         pairs += 1;
@@ -202,15 +291,6 @@ fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Fin
         if exact || relative {
             dups += 1;
         }
-        // A frozen stretch is a run of exact repeats.
-        if exact {
-            run_start.get_or_insert(i - 1);
-        } else if let Some(s) = run_start.take() {
-            close_run(s, i - 1, &mut freezes);
-        }
-    }
-    if let Some(s) = run_start {
-        close_run(s, frames.len() - 1, &mut freezes);
     }
     let share = if pairs == 0 {
         0.0
@@ -233,29 +313,25 @@ fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Fin
         } else {
             0.0
         };
-    let longest_freeze_ms = freezes
-        .iter()
-        .map(|&(a, b)| frames[b].timestamp_ms - frames[a].timestamp_ms)
-        .fold(0.0, f64::max);
+    let run_ms = |&(a, b): &(usize, usize)| frames[b].timestamp_ms - frames[a].timestamp_ms;
+    let longest_freeze_ms = freezes.iter().map(run_ms).fold(0.0, f64::max);
     // A frozen picture of 1 s scores 50, of 3 s or more 100.
     let freeze_score = if longest_freeze_ms >= params.freeze_min_ms {
         (50.0 + 25.0 * (longest_freeze_ms - params.freeze_min_ms) / 1000.0).min(100.0)
     } else {
         0.0
     };
+    let run_evidence = |&(a, b): &(usize, usize), what: &str| {
+        let (fa, fb) = (&frames[a], &frames[b]);
+        evidence(
+            (fa.frame_index, fa.timestamp_ms),
+            (fb.frame_index, fb.timestamp_ms),
+            format!("{what} for {}", secs(fb.timestamp_ms - fa.timestamp_ms)),
+        )
+    };
     let mut evidence: Vec<_> = freezes
         .iter()
-        .map(|&(a, b)| {
-            let (fa, fb) = (&frames[a], &frames[b]);
-            evidence(
-                (fa.frame_index, fa.timestamp_ms),
-                (fb.frame_index, fb.timestamp_ms),
-                format!(
-                    "frozen picture for {}",
-                    secs(fb.timestamp_ms - fa.timestamp_ms)
-                ),
-            )
-        })
+        .map(|r| run_evidence(r, "frozen picture with the athlete in it"))
         .collect();
     if share_score > 0.0
         && let (Some(first), Some(last)) = (frames.first(), frames.last())
@@ -275,15 +351,48 @@ fn duplicated_frames(frames: &[FrameSignal], params: &ManipulationParams) -> Fin
             share * 100.0
         )
     } else if freeze_score > 0.0 {
-        format!("picture frozen for {}", secs(longest_freeze_ms))
+        format!(
+            "picture frozen for {} with the athlete in it",
+            secs(longest_freeze_ms)
+        )
     } else {
         String::new()
     };
-    Finding {
+    let mut findings = vec![Finding {
         score: share_score.max(freeze_score),
         summary,
         evidence,
+    }];
+    if !at_rest.is_empty() {
+        let total_ms: f64 = at_rest.iter().map(run_ms).sum();
+        findings.push(Finding {
+            score: STILL_CARD_SCORE,
+            summary: format!(
+                "the picture stays still for {} while the athlete is at rest (a hold or a still end of the clip: no movement lost)",
+                secs(total_ms)
+            ),
+            evidence: at_rest
+                .iter()
+                .map(|r| run_evidence(r, "still picture, athlete at rest before and after"))
+                .collect(),
+        });
     }
+    if !cards.is_empty() {
+        let total_ms: f64 = cards.iter().map(run_ms).sum();
+        findings.push(Finding {
+            score: STILL_CARD_SCORE,
+            summary: format!(
+                "{} still picture(s) without the athlete ({} in all: title card, intro or outro): an edit around the set, not of it",
+                cards.len(),
+                secs(total_ms)
+            ),
+            evidence: cards
+                .iter()
+                .map(|r| run_evidence(r, "still picture without the athlete"))
+                .collect(),
+        });
+    }
+    findings
 }
 
 fn evidence_all(
@@ -509,177 +618,21 @@ fn segment_motion(segment: &[Option<&PersonPose>]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Half-width of the window (frames) used to smooth joints and take their speed.
-const SPEED_HALF_WINDOW: usize = 2;
-
-/// Whole-body speed per frame in torso lengths per second: each joint is median-filtered
-/// over 5 frames (removes single-frame detector glitches), its speed taken as a central
-/// difference over 4 frame periods, and the frame's speed is the median over joints (the
-/// body moving, not one flailing or mis-detected joint).
-fn body_speeds(
-    track: &PoseTrack,
-    subject: &[Option<&PersonPose>],
-    scale: f64,
-) -> Vec<(usize, f64)> {
-    let frames = &track.frames;
-    let n = frames.len();
-    let h = SPEED_HALF_WINDOW;
-    let period = track::frame_period_ms(track);
-    let smoothed = |i: usize, j: usize| -> Option<(f64, f64)> {
-        let lo = i.checked_sub(h)?;
-        if i + h >= n {
-            return None;
-        }
-        let pts: Vec<(f64, f64)> = (lo..=i + h)
-            .filter_map(|k| subject[k].and_then(|p| point(p, j)))
-            .collect();
-        if pts.len() < h + 2 {
-            return None;
-        }
-        let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
-        let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
-        Some((track::median(&xs)?, track::median(&ys)?))
-    };
-    let mut speeds = Vec::new();
-    for i in 2 * h..n.saturating_sub(2 * h) {
-        let (a, b) = (i - h, i + h);
-        let dt_ms = frames[b].timestamp_ms - frames[a].timestamp_ms;
-        if dt_ms <= 0.0 || dt_ms > (2 * h) as f64 * period * 1.75 {
-            continue;
-        }
-        let joint_speeds: Vec<f64> = (0..coco::COUNT)
-            .filter_map(|j| {
-                let (pa, pb) = (smoothed(a, j)?, smoothed(b, j)?);
-                Some((pa.0 - pb.0).hypot(pa.1 - pb.1) / scale / (dt_ms / 1000.0))
-            })
-            .collect();
-        if joint_speeds.len() < 6 {
-            continue;
-        }
-        if let Some(m) = track::median(&joint_speeds) {
-            speeds.push((i, m));
-        }
-    }
-    speeds
-}
-
-fn playback_speed(
-    track: &PoseTrack,
-    subject: &[Option<&PersonPose>],
-    scale: f64,
-    exercise_id: &str,
-) -> Finding {
-    let speeds = body_speeds(track, subject, scale);
-    let values: Vec<f64> = speeds.iter().map(|s| s.1).collect();
-    let Some(p95) = percentile(&values, 0.95) else {
-        return Finding {
-            score: 0.0,
-            summary: String::new(),
-            evidence: Vec::new(),
-        };
-    };
-    let limit = speed_limit_torso_per_s(exercise_id);
-    let ratio = p95 / limit;
-    // At the limit: 50 (flagged); 1.5x the limit or more: 100.
-    let score = if ratio >= 1.0 {
-        (50.0 + 100.0 * (ratio - 1.0)).min(100.0)
-    } else {
-        0.0
-    };
-    let mut found = Vec::new();
-    if score > 0.0 {
-        let frames = &track.frames;
-        for &(i, v) in speeds.iter().filter(|s| s.1 >= limit).take(10) {
-            found.push(evidence(
-                (frames[i - 1].frame_index, frames[i - 1].timestamp_ms),
-                (frames[i].frame_index, frames[i].timestamp_ms),
-                format!("body moves {v:.1} torso lengths/s (limit {limit:.1} for {exercise_id})"),
-            ));
-        }
-    }
-    Finding {
-        score,
-        summary: if score > 0.0 {
-            format!(
-                "movement faster than a controlled {} reaches: {p95:.1} torso lengths/s (limit {limit:.1}); sped-up playback or dropped frames, unless it is an explosive variant (a plyometric drop reaches ~5)",
-                if exercise_id.is_empty() {
-                    "this activity"
-                } else {
-                    exercise_id
-                }
-            )
-        } else {
-            format!("peak body speed {p95:.1} torso lengths/s (limit {limit:.1})")
-        },
-        evidence: found,
-    }
-}
-
-/// Joints that jump across the body in one frame and land back: physically impossible.
-/// Real detectors also glitch (left/right swaps), so this sub-score stays below the flag
-/// line on its own and only corroborates.
-fn teleporting_joints(
-    track: &PoseTrack,
-    subject: &[Option<&PersonPose>],
-    scale: f64,
-    params: &ManipulationParams,
-) -> Finding {
-    let frames = &track.frames;
-    let mut events = Vec::new();
-    let mut observed = 0usize;
-    for i in 1..frames.len().saturating_sub(1) {
-        let (Some(a), Some(b), Some(c)) = (subject[i - 1], subject[i], subject[i + 1]) else {
-            continue;
-        };
-        observed += 1;
-        let teleported = (0..coco::COUNT).any(|j| {
-            let (Some(pa), Some(pb), Some(pc)) = (point(a, j), point(b, j), point(c, j)) else {
-                return false;
-            };
-            let out = ((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt() / scale;
-            let back = ((pc.0 - pb.0).powi(2) + (pc.1 - pb.1).powi(2)).sqrt() / scale;
-            let direct = ((pa.0 - pc.0).powi(2) + (pa.1 - pc.1).powi(2)).sqrt() / scale;
-            out > params.teleport_torso_lengths
-                && back > params.teleport_torso_lengths
-                && direct < 0.3
-        });
-        if teleported {
-            events.push(i);
-        }
-    }
-    let rate = if observed == 0 {
-        0.0
-    } else {
-        events.len() as f64 / observed as f64
-    };
-    // 5% of frames with a teleport scores the maximum of this corroborating signal (40).
-    let score = (rate / 0.05 * 40.0).min(40.0);
-    let evidence = events
-        .iter()
-        .take(5)
-        .map(|&i| {
-            evidence(
-                (frames[i].frame_index, frames[i].timestamp_ms),
-                (frames[i].frame_index, frames[i].timestamp_ms),
-                "a joint jumps away and back within one frame",
-            )
-        })
-        .collect();
-    Finding {
-        score,
-        summary: if events.is_empty() {
-            String::new()
-        } else {
-            format!("{} frame(s) with teleporting joints", events.len())
-        },
-        evidence,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::track::testing::{stick_person, track};
+
+    /// The duplicate/freeze finding without a pose track (presence unknown).
+    fn dup(frames: &[FrameSignal]) -> Finding {
+        duplicated_frames(
+            frames,
+            &PoseTrack::default(),
+            None,
+            &ManipulationParams::default(),
+        )
+        .remove(0)
+    }
 
     fn signals(diffs: &[f32]) -> Vec<FrameSignal> {
         diffs
@@ -705,7 +658,7 @@ mod tests {
         let diffs: Vec<f32> = (0..300)
             .map(|i| if i % 2 == 0 { 0.0 } else { 3.0 })
             .collect();
-        let f = duplicated_frames(&signals(&diffs), &ManipulationParams::default());
+        let f = dup(&signals(&diffs));
         // 149 of 299 pairs repeat: 15.05 distinct pictures/s -> 60 + 40 * 4.95 / 5.
         assert!(
             (f.score - (60.0 + 40.0 * (20.0 - 30.0 * 150.0 / 299.0) / 5.0)).abs() < 1e-6,
@@ -730,16 +683,13 @@ mod tests {
                 }
             })
             .collect();
-        let f = duplicated_frames(&signals(&diffs), &ManipulationParams::default());
+        let f = dup(&signals(&diffs));
         // 149 of the 299 judged steps are repeats (the last frame has no next neighbour).
         assert!(f.summary.contains("50%"), "{}", f.summary);
         assert!(f.score >= 90.0, "{}", f.score);
         // A still scene with the same small differences everywhere has no repeats.
         let still = vec![0.2f32; 300];
-        assert_eq!(
-            duplicated_frames(&signals(&still), &ManipulationParams::default()).score,
-            0.0
-        );
+        assert_eq!(dup(&signals(&still)).score, 0.0);
     }
 
     #[test]
@@ -755,10 +705,7 @@ mod tests {
                 ..f
             })
             .collect();
-        assert_eq!(
-            duplicated_frames(&s, &ManipulationParams::default()).score,
-            0.0
-        );
+        assert_eq!(dup(&s).score, 0.0);
     }
 
     #[test]
@@ -766,7 +713,7 @@ mod tests {
         let diffs: Vec<f32> = (0..300)
             .map(|i| if (100..160).contains(&i) { 0.0 } else { 2.0 })
             .collect();
-        let f = duplicated_frames(&signals(&diffs), &ManipulationParams::default());
+        let f = dup(&signals(&diffs));
         assert!(f.score >= 70.0, "{}", f.score);
         assert_eq!(f.evidence[0].start_frame_index, 99);
         assert_eq!(f.evidence[0].end_frame_index, 159);
@@ -778,10 +725,7 @@ mod tests {
         for f in &mut s {
             f.uniform = true;
         }
-        assert_eq!(
-            duplicated_frames(&s, &ManipulationParams::default()).score,
-            0.0
-        );
+        assert_eq!(dup(&s).score, 0.0);
     }
 
     #[test]
@@ -796,7 +740,13 @@ mod tests {
                 300.0,
             )]
         });
-        let out = check(&natural, None, "", &ManipulationParams::default());
+        let out = check(
+            &natural,
+            None,
+            "",
+            MotionClass::UNKNOWN,
+            &ManipulationParams::default(),
+        );
         assert_eq!(out.score, 0.0, "{}", out.reason);
 
         // Looped: frames 60..120 replayed exactly at 120..180 with 0.5 px of noise.
@@ -810,7 +760,13 @@ mod tests {
                 300.0,
             )]
         });
-        let out = check(&looped, None, "", &ManipulationParams::default());
+        let out = check(
+            &looped,
+            None,
+            "",
+            MotionClass::UNKNOWN,
+            &ManipulationParams::default(),
+        );
         assert!(out.score >= 60.0, "{}", out.reason);
         assert!(out.reason.contains("looped"), "{}", out.reason);
     }
@@ -849,20 +805,22 @@ mod tests {
     #[test]
     fn pictures_decide_between_a_replay_and_a_repeated_movement() {
         // The poses repeat exactly every 47 frames (a perfectly regular athlete) and frames
-        // 120..180 also repeat the poses of 60..120: pose-wise, both look replayed.
+        // 120..180 also repeat the poses of 60..120: pose-wise, both look replayed. (A tall
+        // figure, so that the jump where the replay starts stays within what gravity
+        // allows: this test is about the pictures.)
         let source = |i: u32| if (120..180).contains(&i) { i - 60 } else { i };
         let poses = track(240, 30.0, |i| {
             vec![stick_person(
                 1,
                 300.0,
                 200.0 + bobbing(source(i), 47.0),
-                300.0,
+                1000.0,
             )]
         });
         let params = ManipulationParams::default();
         // Natural: every picture is new, so no repetition is a replay.
         let natural = pictures(240, 30.0, moving_picture);
-        let out = check(&poses, Some(&natural), "", &params);
+        let out = check(&poses, Some(&natural), "", MotionClass::UNKNOWN, &params);
         assert_eq!(out.score, 0.0, "{}", out.reason);
         // Looped: frames 120..180 are re-encoded copies (1 grey level off) of 60..120.
         let looped = pictures(240, 30.0, |i| {
@@ -872,7 +830,7 @@ mod tests {
             }
             p
         });
-        let out = check(&poses, Some(&looped), "", &params);
+        let out = check(&poses, Some(&looped), "", MotionClass::UNKNOWN, &params);
         assert!(out.score >= 60.0, "{}", out.reason);
         assert!(out.reason.contains("1 looped segment"), "{}", out.reason);
         assert_eq!(out.evidence[0].start_frame_index, 120);
@@ -886,23 +844,36 @@ mod tests {
             }
             p
         });
-        let out = check(&poses, Some(&repeated), "", &params);
+        let out = check(&poses, Some(&repeated), "", MotionClass::UNKNOWN, &params);
         assert_eq!(out.score, 0.0, "{}", out.reason);
     }
 
     #[test]
-    fn speed_over_the_exercise_limit_is_flagged() {
-        // Torso = mid-shoulder (kps 5,6) to mid-hip (11,12): 6/16 of 300 px = 112.5 px.
-        // Bobbing 100 px amplitude at a 10-frame period at 30 fps: peak speed
-        // 100 * 2pi / (10/30 s) = 1885 px/s = 16.8 torso/s, far over the squat limit.
+    fn movement_faster_than_gravity_is_flagged_and_a_calm_set_is_not() {
+        // Bobbing 100 px at a 10-frame period at 30 fps: peak downward acceleration
+        // 100 px * (2 pi * 3 Hz)^2 = 35,500 px/s^2; the stick figure's stature reads
+        // 257 px (forearm 37.5 px / 0.146), 147 px/m at 1.75 m: ~25 g.
         let fast = track(150, 30.0, |i| {
             vec![stick_person(1, 300.0, 200.0 + bobbing(i, 10.0), 300.0)]
         });
-        let out = check(&fast, None, "squat", &ManipulationParams::default());
+        let controlled = MotionClass {
+            controlled: true,
+            gravity_bound: true,
+        };
+        let params = ManipulationParams::default();
+        let out = check(&fast, None, "squat", controlled, &params);
         assert_eq!(out.score, 100.0, "{}", out.reason);
-        assert!(out.reason.contains("faster"), "{}", out.reason);
-        // The same clip at a 90-frame period: at most 1.9 torso/s, fine.
-        // (drifting sideways so that the repeated reps are not mistaken for a replay).
+        assert!(out.reason.contains("faster than gravity"), "{}", out.reason);
+        // An Olympic lift may pull the athlete under faster than a free fall: the gravity
+        // clock does not judge it (the perfectly periodic figure still reads as looped).
+        let pulls_under = MotionClass {
+            controlled: false,
+            gravity_bound: false,
+        };
+        let out = check(&fast, None, "snatch", pulls_under, &params);
+        assert!(!out.reason.contains("gravity"), "{}", out.reason);
+        // The same figure at a 90-frame period: 0.3 g, fine (drifting sideways so that
+        // the repeated reps are not mistaken for a replay).
         let calm = track(150, 30.0, |i| {
             vec![stick_person(
                 1,
@@ -911,9 +882,52 @@ mod tests {
                 300.0,
             )]
         });
-        assert_eq!(
-            check(&calm, None, "squat", &ManipulationParams::default()).score,
-            0.0
-        );
+        assert_eq!(check(&calm, None, "squat", controlled, &params).score, 0.0);
+    }
+
+    #[test]
+    fn a_freeze_that_stops_a_moving_athlete_is_manipulation_a_still_athlete_is_not() {
+        // 6 s at 30 fps; the picture repeats exactly during 3.0-5.0 s.
+        let frozen = |i: u32| (90..150).contains(&i);
+        let diffs: Vec<f32> = (0..180)
+            .map(|i| if frozen(i) { 0.0 } else { 2.0 })
+            .collect();
+        let signals = signals(&diffs);
+        let params = ManipulationParams::default();
+        let judge = |track: &PoseTrack| {
+            let subject = track::main_subject_series(track);
+            let stature = body_physics::stature_px(&subject).unwrap();
+            let speeds = body_physics::body_speeds(track, &subject, stature);
+            duplicated_frames(&signals, track, Some(&speeds), &params)
+        };
+        // Reps until 3.0 s, then the figure freezes mid-movement (the freeze is an edit:
+        // the poses stop dead) and moves on at 5.0 s.
+        let stopped_dead = track(180, 30.0, |i| {
+            let t = if frozen(i) {
+                90
+            } else if i >= 150 {
+                i - 60
+            } else {
+                i
+            };
+            vec![stick_person(
+                1,
+                300.0,
+                200.0 + bobbing(t, 45.0 * 4.0 / 3.0),
+                600.0,
+            )]
+        });
+        let found = judge(&stopped_dead);
+        assert!(found[0].score >= 70.0, "{found:?}");
+        assert!(found[0].summary.contains("with the athlete"), "{found:?}");
+        // Reps until 2.0 s, then the athlete comes to rest and holds still to the end.
+        let holds = track(180, 30.0, |i| {
+            let t = i.min(60);
+            vec![stick_person(1, 300.0, 200.0 + bobbing(t, 80.0), 600.0)]
+        });
+        let found = judge(&holds);
+        assert_eq!(found[0].score, 0.0, "{found:?}");
+        assert_eq!(found[1].score, STILL_CARD_SCORE, "{found:?}");
+        assert!(found[1].summary.contains("at rest"), "{found:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! sampled-frame signals, text detections) to a [`CheckOutcome`]; the verdict module turns
 //! outcomes into the weighted report.
 
+pub mod body_physics;
 pub mod camera;
 pub mod manipulation;
 pub mod people;
@@ -51,6 +52,15 @@ impl CheckOutcome {
     pub fn not_assessed(check: &'static str, reason: impl Into<String>) -> Self {
         Self::new(check, 0.0, reason.into(), Vec::new())
     }
+}
+
+/// One sub-finding of a check (a check whose evidence has several independent parts
+/// scores the strongest): its score, a one-line summary and its evidence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Finding {
+    pub score: f64,
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
 }
 
 /// Evidence for a frame range.

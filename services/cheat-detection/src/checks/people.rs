@@ -16,9 +16,14 @@ pub struct PeopleParams {
     pub min_confidence: f32,
     /// ... and with at least this many confident keypoints (a real body, not a blob).
     pub min_keypoints: usize,
-    /// ... and with a box at least this fraction of the tallest person's box in the frame:
-    /// a second athlete is of comparable size, background figures are not.
+    /// ... and with a box at least this fraction of the tallest person's box in the frame
+    /// (a quick per-frame screen) ...
     pub min_relative_height: f32,
+    /// ... belonging to a track whose median box height is at least this fraction of the
+    /// main subject's where both are seen: a second athlete is of comparable size, i.e.
+    /// at most ~1.3x as far from the camera (adult statures vary by ~10%). People
+    /// exercising in the background of a gym, farther away, are not.
+    pub comparable_height: f64,
     /// Gaps in co-presence up to this long (occlusion, missed detections) are bridged.
     pub bridge_gap_ms: f64,
     /// Co-presence runs shorter than this are passers-by and ignored.
@@ -30,10 +35,13 @@ pub struct PeopleParams {
     /// A coach or spectator standing still is not a second athlete; someone exercising,
     /// walking or running is.
     pub min_activity: f64,
-    /// A person seen in at least this share of the frames is a second athlete whatever
-    /// their movement: on a short clip (a second or two) nobody moves much, and someone
-    /// of comparable size who is there nearly all the time is part of the recording.
+    /// A person seen in at least this share of the frames is a second athlete even when
+    /// they move little (on a short clip nobody moves much) ...
     pub athlete_presence: f64,
+    /// ... unless they move less than this share of what the main subject moves: a tester
+    /// or coach standing still beside a jumping athlete is a bystander, however long they
+    /// stay in the picture.
+    pub bystander_activity_share: f64,
 }
 
 impl Default for PeopleParams {
@@ -42,11 +50,13 @@ impl Default for PeopleParams {
             min_confidence: 0.5,
             min_keypoints: 6,
             min_relative_height: 0.5,
+            comparable_height: 0.75,
             bridge_gap_ms: 400.0,
             min_run_ms: 1000.0,
             full_score_share: 0.3,
             min_activity: 0.15,
             athlete_presence: 0.6,
+            bystander_activity_share: 0.25,
         }
     }
 }
@@ -101,6 +111,37 @@ pub fn activity_by_track(track: &PoseTrack) -> HashMap<u32, f64> {
                 .collect();
             (id, track::median(&stds).unwrap_or(0.0))
         })
+        .collect()
+}
+
+/// Per track other than the main subject's: the median ratio of its box height to the
+/// main subject's, over the frames where both are seen (tracks never seen beside the main
+/// subject are left out).
+pub fn relative_heights(track: &PoseTrack, main_id: Option<u32>) -> HashMap<u32, f64> {
+    let Some(main_id) = main_id else {
+        return HashMap::new();
+    };
+    let mut ratios: HashMap<u32, Vec<f64>> = HashMap::new();
+    for f in &track.frames {
+        let Some(main_h) = f
+            .persons
+            .iter()
+            .find(|p| p.track_id == main_id)
+            .map(box_height)
+            .filter(|h| *h > 0.0)
+        else {
+            continue;
+        };
+        for p in f.persons.iter().filter(|p| p.track_id != main_id) {
+            ratios
+                .entry(p.track_id)
+                .or_default()
+                .push(f64::from(box_height(p) / main_h));
+        }
+    }
+    ratios
+        .into_iter()
+        .filter_map(|(id, r)| Some((id, track::median(&r)?)))
         .collect()
 }
 
@@ -186,8 +227,24 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
             }
         }
     }
+    let main_id = track::main_track_id(track);
+    let main_activity = main_id
+        .and_then(|id| activity.get(&id).copied())
+        .unwrap_or(0.0);
+    // People much smaller than the main subject are farther away: background, not a
+    // second athlete, whatever they do (their activity is set to zero so no frame counts
+    // them).
+    for (id, relative) in relative_heights(track, main_id) {
+        if relative < params.comparable_height {
+            activity.insert(id, 0.0);
+            seen.remove(&id);
+        }
+    }
     for (id, n) in seen {
-        if n as f64 >= params.athlete_presence * frames.len() as f64 {
+        let moves_like_an_athlete = activity
+            .get(&id)
+            .is_some_and(|a| *a >= params.bystander_activity_share * main_activity);
+        if n as f64 >= params.athlete_presence * frames.len() as f64 && moves_like_an_athlete {
             activity.insert(id, f64::INFINITY);
         }
     }
@@ -368,5 +425,34 @@ mod tests {
         });
         let out = check(&t, &PeopleParams::default());
         assert_eq!(out.score, 100.0, "{}", out.reason);
+    }
+
+    #[test]
+    fn a_still_tester_beside_a_jumping_athlete_is_a_bystander_however_long_they_stay() {
+        // A jump test: the athlete jumps (large movement) while the tester stands still
+        // at the frame edge for the whole clip.
+        let t = track(90, 30.0, |i| {
+            vec![
+                active(1, 300.0, 300.0, i),
+                stick_person(2, 1180.0, 100.0, 290.0),
+            ]
+        });
+        let out = check(&t, &PeopleParams::default());
+        assert_eq!(out.score, 0.0, "{}", out.reason);
+    }
+
+    #[test]
+    fn gym_members_exercising_farther_back_are_background_a_partner_beside_is_not() {
+        // Someone skipping in the background at 60% of the athlete's size for the whole
+        // clip: farther away, not part of the recording's subject.
+        let background = track(90, 30.0, |i| {
+            vec![active(1, 100.0, 400.0, i), active(2, 700.0, 240.0, i)]
+        });
+        assert_eq!(check(&background, &PeopleParams::default()).score, 0.0);
+        // A partner beside the athlete at 85% of their size is a second athlete.
+        let partner = track(90, 30.0, |i| {
+            vec![active(1, 100.0, 400.0, i), active(2, 700.0, 340.0, i)]
+        });
+        assert_eq!(check(&partner, &PeopleParams::default()).score, 100.0);
     }
 }

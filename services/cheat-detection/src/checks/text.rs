@@ -7,6 +7,7 @@
 //! - small text that moves or comes and goes is part of the scene (posters, plates).
 
 use fitvision_video::opencv::core::{self as cv, Mat, Rect};
+use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
 
 use super::camera::CameraPath;
@@ -21,6 +22,9 @@ pub struct TextObservation {
     /// Greyscale frame at detector size, to compare what the text shows across samples.
     pub gray: Mat,
     pub boxes: Vec<TextBox>,
+    /// Whether the pose track saw anyone in this frame (None without a track). Text on a
+    /// frame without the athlete (a title card, an outro) says nothing about the set.
+    pub athlete_seen: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +83,8 @@ impl Default for TextParams {
 const LIVE_COUNTER_SCORE: f64 = 90.0;
 const STATIC_OVERLAY_SCORE: f64 = 20.0;
 const SCENE_TEXT_SCORE: f64 = 15.0;
+/// - text on cards without the athlete (title, intro, outro): 10.
+const CARD_TEXT_SCORE: f64 = 10.0;
 
 /// A region tracked across samples: (sample index, box) members.
 struct Region {
@@ -108,7 +114,7 @@ enum Anchoring {
 }
 
 fn anchoring(
-    samples: &[TextObservation],
+    samples: &[&TextObservation],
     region: &Region,
     camera: &CameraPath,
     p: &TextParams,
@@ -162,6 +168,17 @@ pub fn check(
             "no frames sampled for text",
         ));
     }
+    // Cards without the athlete (title, intro, outro) are edits around the set: their text
+    // is reported, not judged as an overlay on the performance.
+    let card_text = samples
+        .iter()
+        .filter(|s| s.athlete_seen == Some(false) && !s.boxes.is_empty())
+        .count();
+    let samples: Vec<&TextObservation> = samples
+        .iter()
+        .filter(|s| s.athlete_seen != Some(false))
+        .collect();
+    let samples = samples.as_slice();
     let n = samples.len();
     let mut regions: Vec<Region> = Vec::new();
     for (s, sample) in samples.iter().enumerate() {
@@ -231,6 +248,7 @@ pub fn check(
         0.0
     };
     let score = [
+        if card_text > 0 { CARD_TEXT_SCORE } else { 0.0 },
         if live.is_empty() {
             0.0
         } else {
@@ -311,6 +329,11 @@ pub fn check(
     if parts.is_empty() && scene_text {
         parts.push("only scene text (moves with the scene or appears briefly)".into());
     }
+    if card_text > 0 {
+        parts.push(format!(
+            "text on {card_text} sampled frame(s) without the athlete (title card, intro, outro): not judged"
+        ));
+    }
     let reason = if parts.is_empty() {
         "no text".to_string()
     } else {
@@ -327,7 +350,7 @@ pub fn check(
 /// clearly more than the picture around the region did (a scene moving behind a logo
 /// changes the surroundings as much as the logo's box).
 fn changed_share(
-    samples: &[TextObservation],
+    samples: &[&TextObservation],
     region: &Region,
     p: &TextParams,
 ) -> Result<f64, CheckError> {
@@ -361,7 +384,11 @@ fn changed_share(
                 strip_width.min(rect.x + rect.width - x),
                 rect.height,
             );
-            strongest = strongest.max(mean_abs_diff(a, c, strip)?);
+            // A fade or an exposure change scales the text's contrast but keeps its shape;
+            // a counter that ticks changes the shape of one character.
+            if structure_corr(a, c, strip)? < REDRAWN_MAX_CORR {
+                strongest = strongest.max(mean_abs_diff(a, c, strip)?);
+            }
             x += strip_width;
         }
         // The surroundings: a band of one box height around the region, minus the region.
@@ -388,6 +415,34 @@ fn changed_share(
     } else {
         changed as f64 / pairs as f64
     })
+}
+
+/// Correlation of two strips' shapes (gain and offset removed) under which the strip was
+/// redrawn rather than faded or re-exposed.
+const REDRAWN_MAX_CORR: f64 = 0.8;
+
+/// Normalised cross-correlation of the same rectangle in two frames: 1 for the same shape
+/// at any contrast; two flat strips have the same (no) shape, one flat and one not none.
+fn structure_corr(a: &Mat, b: &Mat, rect: Rect) -> Result<f64, CheckError> {
+    if rect.area() == 0 {
+        return Ok(1.0);
+    }
+    let (ra, rb) = (Mat::roi(a, rect)?, Mat::roi(b, rect)?);
+    fn flat(m: &impl cv::ToInputArray) -> Result<bool, CheckError> {
+        let mut mean = Mat::default();
+        let mut std = Mat::default();
+        cv::mean_std_dev_def(m, &mut mean, &mut std)?;
+        Ok(*std.at::<f64>(0)? < 1.0)
+    }
+    match (flat(&ra)?, flat(&rb)?) {
+        (true, true) => return Ok(1.0),
+        (true, false) | (false, true) => return Ok(0.0),
+        (false, false) => {}
+    }
+    let mut result = Mat::default();
+    imgproc::match_template_def(&ra, &rb, &mut result, imgproc::TM_CCOEFF_NORMED)?;
+    let value = f64::from(*result.at_2d::<f32>(0, 0)?);
+    Ok(if value.is_finite() { value } else { 0.0 })
 }
 
 fn mean_abs_diff(a: &Mat, b: &Mat, rect: Rect) -> Result<f64, CheckError> {
@@ -426,6 +481,7 @@ mod tests {
             timestamp_ms: f64::from(i) * 1000.0,
             gray,
             boxes,
+            athlete_seen: None,
         }
     }
 
@@ -462,17 +518,25 @@ mod tests {
 
     #[test]
     fn overlay_that_changes_is_a_live_counter() {
+        // The region (10..50, 10..30) shows a "1" (a vertical stroke) and a "7" (a top bar
+        // and a slanted stroke) in turn.
         let s: Vec<_> = (0..6)
             .map(|i| {
-                frame(
-                    i,
-                    vec![bx(0.05, 0.1, 0.2, 0.2)],
-                    Some(if i % 2 == 0 { 250 } else { 20 }),
-                )
+                let mut f = frame(i, vec![bx(0.05, 0.1, 0.2, 0.2)], None);
+                let strokes: &[Rect] = if i % 2 == 0 {
+                    &[Rect::new(28, 11, 4, 18)]
+                } else {
+                    &[Rect::new(14, 11, 30, 4), Rect::new(36, 15, 4, 14)]
+                };
+                for r in strokes {
+                    imgproc::rectangle(&mut f.gray, *r, Scalar::all(250.0), -1, imgproc::LINE_8, 0)
+                        .unwrap();
+                }
+                f
             })
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
-        assert_eq!(out.score, LIVE_COUNTER_SCORE);
+        assert_eq!(out.score, LIVE_COUNTER_SCORE, "{}", out.reason);
         assert!(out.reason.contains("counter"), "{}", out.reason);
     }
 
@@ -507,6 +571,7 @@ mod tests {
             timestamp_ms: f64::from(i) * 1000.0,
             gray,
             boxes: vec![bx(0.1, 0.1, 0.4, 0.2)],
+            athlete_seen: None,
         }
     }
 
@@ -576,6 +641,7 @@ mod tests {
                 structure_corr: 0.95,
                 gain: 1.0,
                 background_visible: true,
+                athlete_on_both_sides: true,
                 sharpest_step_diff: 3.0,
                 sharpest_step_spike: 1.0,
             })
@@ -620,5 +686,56 @@ mod tests {
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, SCENE_TEXT_SCORE, "{}", out.reason);
+    }
+
+    #[test]
+    fn a_title_fading_out_is_not_a_live_counter() {
+        // Four glyphs and a fifth, all fading together from 250 to 120 over the samples
+        // (a title fading out over a dark background): the strips keep their shapes.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                let level = 250.0 - 26.0 * f64::from(i);
+                let mut f = counter_frame(i, 30.0, level);
+                for k in 0..4 {
+                    imgproc::rectangle(
+                        &mut f.gray,
+                        Rect::new(22 + 16 * k, 12, 10, 16),
+                        Scalar::all(level),
+                        -1,
+                        imgproc::LINE_8,
+                        0,
+                    )
+                    .unwrap();
+                }
+                f
+            })
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert!(out.score < LIVE_COUNTER_SCORE, "{}", out.reason);
+        assert!(!out.reason.contains("counter"), "{}", out.reason);
+    }
+
+    #[test]
+    fn text_on_cards_without_the_athlete_is_reported_not_judged() {
+        // Large centred text on the first two of six samples, which show nobody: a title
+        // card, not captions over the set.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                let mut f = frame(
+                    i,
+                    if i < 2 {
+                        vec![bx(0.2, 0.4, 0.6, 0.1)]
+                    } else {
+                        vec![]
+                    },
+                    None,
+                );
+                f.athlete_seen = Some(i >= 2);
+                f
+            })
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert_eq!(out.score, CARD_TEXT_SCORE, "{}", out.reason);
+        assert!(out.reason.contains("title card"), "{}", out.reason);
     }
 }

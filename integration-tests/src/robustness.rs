@@ -1,0 +1,550 @@
+//! Robustness evaluation: every labelled clip and its honest re-recordings
+//! (`scripts/make-variants.sh`: darker, 360p, mirrored, 24/60 fps, portrait crop, stored
+//! sideways, hand-held shake, title cards) plus the tamper set
+//! (`scripts/make-tamper-set.sh`), each run through the same pose engine, authenticity
+//! analyzer and exercise engine as the product.
+//!
+//! Invariants judged per cell (a clip x variant):
+//! - `honest` clips (ground_truth.json) are never blocked, on any variant;
+//! - the count equals the truth on H / M-H clips, on every variant;
+//! - a jump height stays within [`JUMP_TOLERANCE_CM`] of the original's;
+//! - pose coverage stays >= [`COVERAGE_BAR`] where the original reaches it;
+//! - every tamper case is blocked.
+//!
+//! Shared by the `robustness` binary (the whole table) and the CI test on a fast subset.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use fitvision_cheat_detection::{Analyzer, Params, Policy, TextDetector};
+use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
+use fitvision_proto::v1::{AnalysisResult, AuthenticityReport, PoseTrack, Subject};
+use serde::Deserialize;
+
+/// Honest re-recordings made by `scripts/make-variants.sh`, in table order.
+pub const VARIANTS: [&str; 9] = [
+    "dark",
+    "lowres",
+    "mirror",
+    "fps24",
+    "fps60",
+    "portrait",
+    "sideways",
+    "shake",
+    "titlecard",
+];
+
+/// Length of the title card and the outro card `make-variants.sh` adds (seconds).
+pub const TITLE_CARD_S: f64 = 3.0;
+pub const OUTRO_CARD_S: f64 = 2.0;
+
+/// A jump measured on a variant may differ from the original's by this much.
+pub const JUMP_TOLERANCE_CM: f64 = 3.0;
+/// Share of frames with a person that every variant keeps where the original has it.
+pub const COVERAGE_BAR: f64 = 0.95;
+
+/// One clip of `ground_truth.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClipTruth {
+    pub file: String,
+    pub exercise: Option<String>,
+    pub reps: Option<u32>,
+    pub confidence: String,
+    pub people: u32,
+    /// true: a raw single-athlete recording that must never be blocked; false: edited or
+    /// not a single athlete; null: observe only.
+    pub honest: Option<bool>,
+}
+
+impl ClipTruth {
+    pub fn stem(&self) -> &str {
+        self.file.trim_end_matches(".mp4")
+    }
+
+    /// Labelled H or M-H: counts must be exact.
+    pub fn count_graded(&self) -> bool {
+        self.reps.is_some() && matches!(self.confidence.as_str(), "H" | "M-H")
+    }
+}
+
+pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<ClipTruth>> {
+    let path = videos.join("ground_truth.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// What one cell is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseKind {
+    /// The clip as shared.
+    Original,
+    /// An honest re-recording of the clip (one of [`VARIANTS`]).
+    Variant(&'static str),
+    /// An edit that games the counter (`<clip>__<edit>.mp4` of the tamper set).
+    Tamper(String),
+}
+
+impl CaseKind {
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Original => "original",
+            Self::Variant(v) => v,
+            Self::Tamper(t) => t,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub truth: ClipTruth,
+    pub kind: CaseKind,
+    pub path: PathBuf,
+}
+
+/// Every clip whose stem contains one of `only` (all when empty), with its variants found
+/// in `variants` and its tamper edits found in `tamper`.
+pub fn cases(
+    videos: &Path,
+    variants: Option<&Path>,
+    tamper: Option<&Path>,
+    only: &[String],
+) -> anyhow::Result<Vec<Case>> {
+    let mut out = Vec::new();
+    for truth in load_truth(videos)? {
+        if !only.is_empty() && !only.iter().any(|o| truth.stem().contains(o.as_str())) {
+            continue;
+        }
+        out.push(Case {
+            path: videos.join(&truth.file),
+            kind: CaseKind::Original,
+            truth: truth.clone(),
+        });
+        if let Some(dir) = variants {
+            for v in VARIANTS {
+                let path = dir.join(format!("{}__{v}.mp4", truth.stem()));
+                if path.is_file() {
+                    out.push(Case {
+                        path,
+                        kind: CaseKind::Variant(v),
+                        truth: truth.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(dir) = tamper {
+            let prefix = format!("{}__", truth.stem());
+            let mut edits: Vec<(String, PathBuf)> = std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter_map(|p| {
+                    let name = p.file_name()?.to_str()?.to_owned();
+                    let edit = name.strip_prefix(&prefix)?.strip_suffix(".mp4")?;
+                    (!edit.ends_with(".tmp")).then(|| (edit.to_owned(), p.clone()))
+                })
+                .collect();
+            edits.sort();
+            for (edit, path) in edits {
+                out.push(Case {
+                    path,
+                    kind: CaseKind::Tamper(edit),
+                    truth: truth.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What the product gave on one case.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub report: AuthenticityReport,
+    /// None when the clip has no exercise or the engine refused it.
+    pub result: Option<AnalysisResult>,
+    pub analysis_error: Option<String>,
+    /// Share of the analysed frames (title/outro cards excluded) with a person.
+    pub coverage: f64,
+}
+
+impl Measured {
+    pub fn count(&self) -> Option<u32> {
+        self.result.as_ref().map(|r| r.rep_count)
+    }
+
+    pub fn jump_cm(&self) -> Option<f64> {
+        self.result
+            .as_ref()
+            .and_then(|r| r.metrics.get("jump_height_cm").copied())
+    }
+
+    /// The strongest check's name and reason, for the table.
+    pub fn main_reason(&self) -> String {
+        self.report
+            .checks
+            .iter()
+            .max_by(|a, b| (a.weight * a.score).total_cmp(&(b.weight * b.score)))
+            .filter(|c| c.score > 0.0)
+            .map(|c| format!("{} {:.0}: {}", c.check, c.score, c.reason))
+            .unwrap_or_default()
+    }
+}
+
+/// Runs the product's analysis steps on a case: the pose track (cached by content), the
+/// authenticity analyzer with the default policy, and the exercise engine.
+pub struct Evaluator {
+    analyzer: Analyzer,
+    catalog: Catalog,
+}
+
+impl Evaluator {
+    pub fn new() -> anyhow::Result<Self> {
+        let models = fitvision_pose_inference::default_models_dir();
+        Ok(Self {
+            analyzer: Analyzer::new(TextDetector::load(&models, 2)?, Params::default()),
+            catalog: Catalog::builtin()?,
+        })
+    }
+
+    pub fn measure(&self, case: &Case) -> anyhow::Result<Measured> {
+        let track = fitvision_pose_inference::shared_clips::cached_pose_track(
+            &case.path,
+            &Default::default(),
+        )
+        .with_context(|| format!("pose track of {}", case.path.display()))?
+        .track;
+        let exercise = case.truth.exercise.clone().unwrap_or_default();
+        let report = self
+            .analyzer
+            .analyze(&case.path, Some(&track), &exercise, Policy::default())
+            .with_context(|| format!("authenticity of {}", case.path.display()))?
+            .report;
+        let (result, analysis_error) = match self.catalog.get(&exercise) {
+            Some(def) => {
+                match analyze(def, &track, &Subject::default(), &AnalyzeOptions::default()) {
+                    Ok(r) => (Some(r), None),
+                    Err(e) => (None, Some(e.to_string())),
+                }
+            }
+            None => (None, None),
+        };
+        Ok(Measured {
+            report,
+            result,
+            analysis_error,
+            coverage: coverage(&track, &case.kind),
+        })
+    }
+}
+
+/// Share of analysed frames with at least one person, leaving out the cards of the
+/// title-card variant (nobody is in them by construction).
+pub fn coverage(track: &PoseTrack, kind: &CaseKind) -> f64 {
+    let end_ms = track.frames.last().map_or(0.0, |f| f.timestamp_ms + 1.0);
+    let (from, to) = if *kind == CaseKind::Variant("titlecard") {
+        (TITLE_CARD_S * 1000.0, end_ms - OUTRO_CARD_S * 1000.0)
+    } else {
+        (f64::NEG_INFINITY, f64::INFINITY)
+    };
+    let frames: Vec<_> = track
+        .frames
+        .iter()
+        .filter(|f| f.timestamp_ms >= from && f.timestamp_ms < to)
+        .collect();
+    if frames.is_empty() {
+        return 0.0;
+    }
+    frames.iter().filter(|f| !f.persons.is_empty()).count() as f64 / frames.len() as f64
+}
+
+/// One evaluated cell and the invariants it breaks.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub case: Case,
+    pub measured: Measured,
+    pub failures: Vec<String>,
+}
+
+/// Judges every case against the invariants; originals are the reference of their clip.
+pub fn judge(measured: Vec<(Case, Measured)>) -> Vec<Cell> {
+    let originals: BTreeMap<String, Measured> = measured
+        .iter()
+        .filter(|(c, _)| c.kind == CaseKind::Original)
+        .map(|(c, m)| (c.truth.file.clone(), m.clone()))
+        .collect();
+    measured
+        .into_iter()
+        .map(|(case, m)| {
+            let mut failures = Vec::new();
+            let original = originals.get(&case.truth.file);
+            match &case.kind {
+                CaseKind::Tamper(_) => {
+                    if !m.report.blocked {
+                        failures.push("tamper not blocked".to_owned());
+                    }
+                }
+                CaseKind::Original | CaseKind::Variant(_) => {
+                    if case.truth.honest == Some(true) && m.report.blocked {
+                        failures.push(format!("honest blocked ({})", m.main_reason()));
+                    }
+                    if case.truth.count_graded() && m.count() != case.truth.reps {
+                        failures.push(format!(
+                            "count {} != {}",
+                            m.count().map_or("-".into(), |c| c.to_string()),
+                            case.truth.reps.unwrap_or_default()
+                        ));
+                    }
+                    if let (Some(o), Some(v)) = (original.and_then(Measured::jump_cm), m.jump_cm())
+                        && (o - v).abs() > JUMP_TOLERANCE_CM
+                    {
+                        failures.push(format!("jump {v:.1} cm vs {o:.1}"));
+                    }
+                    if case.truth.people == 1
+                        && original.is_some_and(|o| o.coverage >= COVERAGE_BAR)
+                        && m.coverage < COVERAGE_BAR
+                    {
+                        failures.push(format!("coverage {:.0}%", m.coverage * 100.0));
+                    }
+                }
+            }
+            Cell {
+                case,
+                measured: m,
+                failures,
+            }
+        })
+        .collect()
+}
+
+/// Totals of a judged table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub honest_cases: usize,
+    pub honest_blocked: usize,
+    pub tamper_cases: usize,
+    pub tamper_blocked: usize,
+    pub count_cases: usize,
+    pub count_exact: usize,
+    pub jump_cases: usize,
+    pub jump_within: usize,
+    pub coverage_cases: usize,
+    pub coverage_kept: usize,
+}
+
+impl Totals {
+    pub fn of(cells: &[Cell]) -> Self {
+        let mut t = Self::default();
+        let originals: BTreeMap<&str, &Measured> = cells
+            .iter()
+            .filter(|c| c.case.kind == CaseKind::Original)
+            .map(|c| (c.case.truth.file.as_str(), &c.measured))
+            .collect();
+        for c in cells {
+            let m = &c.measured;
+            if let CaseKind::Tamper(_) = c.case.kind {
+                t.tamper_cases += 1;
+                t.tamper_blocked += usize::from(m.report.blocked);
+                continue;
+            }
+            if c.case.truth.honest == Some(true) {
+                t.honest_cases += 1;
+                t.honest_blocked += usize::from(m.report.blocked);
+            }
+            if c.case.truth.count_graded() {
+                t.count_cases += 1;
+                t.count_exact += usize::from(m.count() == c.case.truth.reps);
+            }
+            let original = originals.get(c.case.truth.file.as_str());
+            if c.case.kind != CaseKind::Original
+                && let (Some(o), Some(v)) = (original.and_then(|o| o.jump_cm()), m.jump_cm())
+            {
+                t.jump_cases += 1;
+                t.jump_within += usize::from((o - v).abs() <= JUMP_TOLERANCE_CM);
+            }
+            if c.case.truth.people == 1 && original.is_some_and(|o| o.coverage >= COVERAGE_BAR) {
+                t.coverage_cases += 1;
+                t.coverage_kept += usize::from(m.coverage >= COVERAGE_BAR);
+            }
+        }
+        t
+    }
+
+    pub fn false_block_rate(&self) -> f64 {
+        self.honest_blocked as f64 / self.honest_cases.max(1) as f64
+    }
+
+    pub fn detection_rate(&self) -> f64 {
+        self.tamper_blocked as f64 / self.tamper_cases.max(1) as f64
+    }
+}
+
+/// The table: one row per clip, one column per variant (tamper edits after them); each
+/// cell `score[!] count` (`!` = blocked, the count replaced by the jump in cm for jumps,
+/// `*` after a cell that breaks an invariant), then the totals and every failure.
+pub fn render(cells: &[Cell]) -> String {
+    let mut columns: Vec<String> = vec!["original".into()];
+    columns.extend(VARIANTS.iter().map(|v| v.to_string()));
+    let mut tamper_columns: Vec<String> = cells
+        .iter()
+        .filter_map(|c| match &c.case.kind {
+            CaseKind::Tamper(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    tamper_columns.sort();
+    tamper_columns.dedup();
+    columns.extend(tamper_columns.iter().map(|t| format!("T:{t}")));
+    let mut rows: BTreeMap<&str, BTreeMap<String, &Cell>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for c in cells {
+        let file = c.case.truth.file.as_str();
+        if !rows.contains_key(file) {
+            order.push(file);
+        }
+        let column = match &c.case.kind {
+            CaseKind::Tamper(t) => format!("T:{t}"),
+            k => k.label().to_owned(),
+        };
+        rows.entry(file).or_default().insert(column, c);
+    }
+    let columns: Vec<String> = columns
+        .into_iter()
+        .filter(|col| rows.values().any(|r| r.contains_key(col)))
+        .collect();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "cell = authenticity score (! = blocked) and count (cm for jumps); * = breaks an invariant"
+    );
+    let _ = write!(
+        s,
+        "{:<44} {:>3} {:>5} {:>5}",
+        "clip", "hon", "truth", "cov%"
+    );
+    for col in &columns {
+        let _ = write!(s, " {:>10}", truncate(col, 10));
+    }
+    let _ = writeln!(s);
+    for file in order {
+        let row = &rows[file];
+        let any = row.values().next().expect("a row has cells");
+        let truth = &any.case.truth;
+        let honest = match truth.honest {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "?",
+        };
+        let reps = truth.reps.map_or("-".to_owned(), |r| {
+            format!("{r}{}", if truth.count_graded() { "" } else { "~" })
+        });
+        let cov = row.get("original").map_or("-".to_owned(), |c| {
+            format!("{:.0}", c.measured.coverage * 100.0)
+        });
+        let _ = write!(
+            s,
+            "{:<44} {:>3} {:>5} {:>5}",
+            truncate(file.trim_end_matches(".mp4"), 44),
+            honest,
+            reps,
+            cov
+        );
+        for col in &columns {
+            let cell = row.get(col).map_or(String::new(), |c| cell_text(c));
+            let _ = write!(s, " {cell:>10}");
+        }
+        let _ = writeln!(s);
+    }
+    let t = Totals::of(cells);
+    let _ = writeln!(
+        s,
+        "\nhonest false-block rate: {}/{} = {:.1}% (must be 0)",
+        t.honest_blocked,
+        t.honest_cases,
+        100.0 * t.false_block_rate()
+    );
+    let _ = writeln!(
+        s,
+        "tamper detection rate:   {}/{} = {:.1}% blocked",
+        t.tamper_blocked,
+        t.tamper_cases,
+        100.0 * t.detection_rate()
+    );
+    let _ = writeln!(
+        s,
+        "exact counts (H/M-H):    {}/{}",
+        t.count_exact, t.count_cases
+    );
+    let _ = writeln!(
+        s,
+        "jump within {JUMP_TOLERANCE_CM} cm:        {}/{}",
+        t.jump_within, t.jump_cases
+    );
+    let _ = writeln!(
+        s,
+        "coverage >= {:.0}% kept:   {}/{}",
+        COVERAGE_BAR * 100.0,
+        t.coverage_kept,
+        t.coverage_cases
+    );
+    let failing: Vec<&Cell> = cells.iter().filter(|c| !c.failures.is_empty()).collect();
+    if !failing.is_empty() {
+        let _ = writeln!(s, "\ninvariants broken:");
+        for c in failing {
+            let _ = writeln!(
+                s,
+                "  {} [{}]: {}",
+                c.case.truth.stem(),
+                c.case.kind.label(),
+                c.failures.join("; ")
+            );
+        }
+    }
+    s
+}
+
+fn cell_text(c: &Cell) -> String {
+    let m = &c.measured;
+    let value = match (m.jump_cm(), m.count()) {
+        (Some(j), _) => format!("{j:.0}cm"),
+        (None, Some(n)) => n.to_string(),
+        (None, None) => "-".to_owned(),
+    };
+    format!(
+        "{:.0}{} {value}{}",
+        m.report.score,
+        if m.report.blocked { "!" } else { "" },
+        if c.failures.is_empty() { "" } else { "*" }
+    )
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Runs `scripts/make-variants.sh` (idempotent) for `clips` (all when empty) into `out`.
+pub fn make_variants(videos: &Path, out: &Path, clips: &[String]) -> anyhow::Result<()> {
+    let script = crate::workspace_root().join("scripts/make-variants.sh");
+    let mut command = std::process::Command::new("bash");
+    command
+        .arg(&script)
+        .arg(videos)
+        .arg(out)
+        .stdout(std::process::Stdio::null());
+    if !clips.is_empty() {
+        command.env("FITVISION_VARIANT_CLIPS", clips.join(" "));
+    }
+    let status = command.status()?;
+    anyhow::ensure!(status.success(), "{} failed: {status}", script.display());
+    Ok(())
+}
+
+/// Where the variants are built: `FITVISION_VARIANTS_DIR`, else /var/tmp/fitvision-variants.
+pub fn variants_dir() -> PathBuf {
+    std::env::var_os("FITVISION_VARIANTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-variants"))
+}
