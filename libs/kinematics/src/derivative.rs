@@ -180,7 +180,10 @@ mod tests {
                     assert_abs_diff_eq!(*vel, 9.8 * t[i] + 2.0, epsilon = 1e-6);
                 }
                 // Only the ends (one side missing) and the gap itself have none.
-                None => assert!(!(2..=37).contains(&i) || i == 20, "sample {i} has no derivative"),
+                None => assert!(
+                    !(2..=37).contains(&i) || i == 20,
+                    "sample {i} has no derivative"
+                ),
             }
         }
         // A window of one second at 30 fps smooths noise that differentiation magnifies.
