@@ -22,6 +22,7 @@ use fitvision_cheat_detection::{Analyzer, Params, Policy, TextDetector};
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
 use fitvision_proto::v1::{AnalysisResult, AuthenticityReport, PoseTrack, Subject};
 use serde::Deserialize;
+use sha2::Digest as _;
 
 /// Honest re-recordings made by `scripts/make-variants.sh`, in table order.
 pub const VARIANTS: [&str; 9] = [
@@ -542,9 +543,18 @@ pub fn make_variants(videos: &Path, out: &Path, clips: &[String]) -> anyhow::Res
     Ok(())
 }
 
-/// Where the variants are built: `FITVISION_VARIANTS_DIR`, else /var/tmp/fitvision-variants.
+/// Where the variants are built: `FITVISION_VARIANTS_DIR`, else a directory under
+/// /var/tmp named after the variant script's content, so that a changed script never
+/// reuses variants an older one made.
 pub fn variants_dir() -> PathBuf {
-    std::env::var_os("FITVISION_VARIANTS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-variants"))
+    if let Some(dir) = std::env::var_os("FITVISION_VARIANTS_DIR") {
+        return PathBuf::from(dir);
+    }
+    let script =
+        std::fs::read(crate::workspace_root().join("scripts/make-variants.sh")).unwrap_or_default();
+    let digest = sha2::Sha256::digest(&script);
+    PathBuf::from(format!(
+        "/var/tmp/fitvision-variants-{:02x}{:02x}{:02x}{:02x}",
+        digest[0], digest[1], digest[2], digest[3]
+    ))
 }

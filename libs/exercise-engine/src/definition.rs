@@ -91,6 +91,16 @@ pub enum SignalSpec {
         #[serde(default)]
         side: SideChoice,
     },
+    /// Tilt of a segment away from upright in degrees, whichever way the camera looks:
+    /// its inclination from the image vertical while it moves in the image plane (filmed
+    /// from the side, as `segment_angle`), or, when it swings toward the camera (filmed
+    /// from above), asin(projected length / true length): lying in the image plane reads
+    /// 90, pointing at the camera (upright under a camera that looks down) reads 0.
+    SegmentTilt {
+        segment: String,
+        #[serde(default)]
+        side: SideChoice,
+    },
     /// Height of a landmark above the floor (the ankles' lowest level) or, with
     /// `relativeTo`, above another landmark, in body units (shoulder-hip-knee-ankle
     /// chain lengths), upward positive.
@@ -524,7 +534,7 @@ fn check_signal(at: &str, s: &SignalSpec, errors: &mut Vec<String>) {
                 ));
             }
         }
-        SignalSpec::SegmentAngle { segment, .. } => {
+        SignalSpec::SegmentAngle { segment, .. } | SignalSpec::SegmentTilt { segment, .. } => {
             if SegmentAngle::parse(segment).is_none() {
                 errors.push(format!(
                     "{at}: unknown segment {segment:?} (trunk, torso, shin, thigh, upper_arm, hip_knee)"

@@ -25,12 +25,14 @@ fn signal_limbs(spec: &SignalSpec) -> Vec<Limb> {
                 vec![p, v, d]
             })
             .unwrap_or_default(),
-        SignalSpec::SegmentAngle { segment, .. } => SegmentAngle::parse(segment)
-            .map(|s| {
-                let (a, b) = s.limbs();
-                vec![a, b]
-            })
-            .unwrap_or_default(),
+        SignalSpec::SegmentAngle { segment, .. } | SignalSpec::SegmentTilt { segment, .. } => {
+            SegmentAngle::parse(segment)
+                .map(|s| {
+                    let (a, b) = s.limbs();
+                    vec![a, b]
+                })
+                .unwrap_or_default()
+        }
         SignalSpec::Height {
             joint, relative_to, ..
         } => std::iter::once(joint)
@@ -117,6 +119,12 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
                 })
                 .collect()
         }
+        SignalSpec::SegmentTilt { segment, side } => {
+            let Some(seg) = SegmentAngle::parse(segment) else {
+                return vec![None; n];
+            };
+            segment_tilt(subject, seg, side_of(*side, subject, spec))
+        }
         SignalSpec::Height {
             joint,
             side,
@@ -153,6 +161,63 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
                 .map(|i| Some(subject.point(i, a)?.distance(subject.point(i, b)?) / unit))
                 .collect()
         }
+    }
+}
+
+/// A segment whose projected length falls below this share of its true length in a
+/// tenth of the frames swings out of the image plane (by more than ~50 degrees): it is
+/// filmed from above or from its end, and its tilt is read from its foreshortening.
+const OUT_OF_PLANE_SHARE: f64 = 0.6;
+
+/// Per-frame tilt of `seg` away from upright (see `SignalSpec::SegmentTilt`).
+fn segment_tilt(subject: &SubjectTrack, seg: SegmentAngle, side: Option<Side>) -> Vec<Option<f64>> {
+    let n = subject.len();
+    let (lower, upper) = seg.limbs();
+    let vector = |i: usize| {
+        per_side_point(side, |s| {
+            let (a, b) = (subject.limb(i, lower, s)?, subject.limb(i, upper, s)?);
+            Some((b.x - a.x, b.y - a.y))
+        })
+    };
+    let lengths: Vec<f64> = (0..n)
+        .filter_map(|i| vector(i).map(|(x, y)| x.hypot(y)))
+        .collect();
+    let (Some(true_length), Some(short)) = (
+        stats::percentile(&lengths, 90.0),
+        stats::percentile(&lengths, 10.0),
+    ) else {
+        return vec![None; n];
+    };
+    if true_length <= 0.0 || short >= OUT_OF_PLANE_SHARE * true_length {
+        // Moves in the image plane: the side view's inclination.
+        return (0..n)
+            .map(|i| {
+                per_side(side, |s| {
+                    segment_angle_deg(seg, s, |l, sd| subject.limb(i, l, sd))
+                })
+            })
+            .collect();
+    }
+    (0..n)
+        .map(|i| {
+            let (x, y) = vector(i)?;
+            Some(((x.hypot(y) / true_length).min(1.0)).asin().to_degrees())
+        })
+        .collect()
+}
+
+/// A segment vector on one side, or the mean of both sides (falling back on whichever
+/// is present), like [`per_side`] for points.
+fn per_side_point(
+    side: Option<Side>,
+    f: impl Fn(Side) -> Option<(f64, f64)>,
+) -> Option<(f64, f64)> {
+    match side {
+        Some(s) => f(s).or_else(|| f(s.opposite())),
+        None => match (f(Side::Left), f(Side::Right)) {
+            (Some(a), Some(b)) => Some(((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)),
+            (a, b) => a.or(b),
+        },
     }
 }
 
@@ -306,7 +371,9 @@ impl SignalStore {
 /// Unit of a signal for presentation ("deg" or "body").
 pub fn unit_of(spec: &SignalSpec) -> &'static str {
     match spec {
-        SignalSpec::JointAngle { .. } | SignalSpec::SegmentAngle { .. } => "deg",
+        SignalSpec::JointAngle { .. }
+        | SignalSpec::SegmentAngle { .. }
+        | SignalSpec::SegmentTilt { .. } => "deg",
         SignalSpec::Height { .. } | SignalSpec::Distance { .. } => "body",
     }
 }

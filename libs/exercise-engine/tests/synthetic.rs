@@ -470,6 +470,99 @@ fn a_plate_gives_the_scale_in_preference_to_height_and_its_centre_is_the_bar() {
     assert!((r.metrics["max_bar_height_m"] - 1.4).abs() > 0.3);
 }
 
+/// Sit-ups filmed from above: the athlete lies along the image's vertical axis (head up
+/// in the picture), knees bent toward the camera, and each rep lifts the trunk up to
+/// `top_deg` toward the camera, so the trunk shortens in the picture rather than
+/// turning in it. One second lying before and after.
+fn top_view_sit_ups(reps: usize, period_s: f64, top_deg: f64, fps: f64) -> PoseTrack {
+    use fitvision_proto::v1::{BoundingBox, Keypoint, PersonPose, PoseFrame, VideoInfo};
+    let frames = ((2.0 + reps as f64 * period_s) * fps) as usize;
+    let (hip_y, trunk, cx, half_width) = (1100.0, 300.0, 540.0, 70.0);
+    PoseTrack {
+        schema: fitvision_proto::v1::KeypointSchema::Coco17 as i32,
+        video: Some(VideoInfo {
+            width_px: 1080,
+            height_px: 1920,
+            fps,
+            frame_count: frames as u32,
+            ..Default::default()
+        }),
+        model_id: "synthetic".into(),
+        frames: (0..frames)
+            .map(|i| {
+                let t = i as f64 / fps - 1.0;
+                let up = if (0.0..=reps as f64 * period_s).contains(&t) {
+                    top_deg / 2.0 * (1.0 - (t / period_s * TAU).cos())
+                } else {
+                    0.0
+                };
+                let reach = up.to_radians().cos();
+                let shoulder_y = hip_y - trunk * reach;
+                let head_y = hip_y - (trunk + 70.0) * reach;
+                // COCO-17: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
+                // (left = -x); arms crossed on the chest, knees and feet below the hips.
+                let points: [(f64, f64); 17] = [
+                    (cx, head_y),
+                    (cx - 15.0, head_y),
+                    (cx + 15.0, head_y),
+                    (cx - 35.0, head_y + 10.0),
+                    (cx + 35.0, head_y + 10.0),
+                    (cx - half_width, shoulder_y),
+                    (cx + half_width, shoulder_y),
+                    (cx - 40.0, shoulder_y + 60.0 * reach),
+                    (cx + 40.0, shoulder_y + 60.0 * reach),
+                    (cx + 30.0, shoulder_y + 20.0 * reach),
+                    (cx - 30.0, shoulder_y + 20.0 * reach),
+                    (cx - 60.0, hip_y),
+                    (cx + 60.0, hip_y),
+                    (cx - 60.0, hip_y + 150.0),
+                    (cx + 60.0, hip_y + 150.0),
+                    (cx - 60.0, hip_y + 330.0),
+                    (cx + 60.0, hip_y + 330.0),
+                ];
+                PoseFrame {
+                    frame_index: i as u32,
+                    timestamp_ms: i as f64 * 1000.0 / fps,
+                    camera: None,
+                    persons: vec![PersonPose {
+                        track_id: 1,
+                        r#box: Some(BoundingBox {
+                            x_px: (cx - 100.0) as f32,
+                            y_px: (head_y - 20.0) as f32,
+                            width_px: 200.0,
+                            height_px: (hip_y + 350.0 - head_y) as f32,
+                        }),
+                        confidence: 0.9,
+                        keypoints: points
+                            .iter()
+                            .map(|&(x, y)| Keypoint {
+                                x_px: x as f32,
+                                y_px: y as f32,
+                                score: 0.9,
+                                ..Default::default()
+                            })
+                            .collect(),
+                    }],
+                }
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn sit_ups_filmed_from_above_are_counted_from_the_trunk_foreshortening() {
+    // The trunk's inclination in the picture never changes (it points up the image
+    // throughout): only its shortening tells the reps.
+    for (reps, period, top) in [(5, 2.0, 70.0), (8, 1.4, 60.0), (3, 3.0, 80.0)] {
+        let track = top_view_sit_ups(reps, period, top, 30.0);
+        let r = run("sit_up", &track, Subject::default());
+        assert_eq!(
+            r.rep_count as usize, reps,
+            "{reps} reps of {period} s up to {top} deg"
+        );
+    }
+}
+
 #[test]
 fn a_plate_scales_distances_of_other_exercises_too() {
     // A sit-and-reach with the hands 45 px beyond the ankles: 10 cm at 450 px/m

@@ -1,0 +1,55 @@
+//! The robustness invariants on a fast subset of the shared clips (the whole table is
+//! `cargo run --release -p fitvision-integration-tests --bin robustness`, see README):
+//! every honest re-recording (darker, 360p, mirrored, 24/60 fps, portrait, sideways,
+//! shaken, with title cards) of three short clips keeps an honest clip unblocked, the
+//! counted reps, the jump height within 3 cm and the pose coverage.
+//!
+//! Clips: an honest jumping-jack set (front view, starts mid-rep), honest low-resolution
+//! close-up push-ups (oblique, body cut off by the frame) and a counter-movement jump
+//! (handheld; not an honest recording because of its app overlay, so only its count,
+//! height and coverage are judged).
+
+use fitvision_integration_tests::robustness::{self, Evaluator, Totals};
+
+const CLIPS: [&str; 3] = [
+    "jumpingjack_black_bg",
+    "pushup_closeup_lowres_320x240_home",
+    "jump_cmj_overlay78cm",
+];
+
+#[test]
+fn honest_variants_keep_verdict_count_jump_and_coverage() -> anyhow::Result<()> {
+    let Some(videos) = fitvision_pose_inference::shared_clips::shared_videos() else {
+        return Ok(());
+    };
+    let only: Vec<String> = CLIPS.iter().map(|c| c.to_string()).collect();
+    let variants = robustness::variants_dir();
+    robustness::make_variants(&videos, &variants, &only)?;
+    let evaluator = Evaluator::new()?;
+    let mut measured = Vec::new();
+    for case in robustness::cases(&videos, Some(&variants), None, &only)? {
+        let m = evaluator.measure(&case)?;
+        measured.push((case, m));
+    }
+    let cells = robustness::judge(measured);
+    println!("{}", robustness::render(&cells));
+    let totals = Totals::of(&cells);
+    // Every variant of every clip was made and judged.
+    assert!(cells.len() >= CLIPS.len() * 8, "{} cells", cells.len());
+    assert!(totals.honest_cases >= 16, "{totals:?}");
+    assert!(totals.jump_cases >= 8, "{totals:?}");
+    let broken: Vec<String> = cells
+        .iter()
+        .filter(|c| !c.failures.is_empty())
+        .map(|c| {
+            format!(
+                "{} [{}]: {}",
+                c.case.truth.stem(),
+                c.case.kind.label(),
+                c.failures.join("; ")
+            )
+        })
+        .collect();
+    assert!(broken.is_empty(), "invariants broken: {broken:#?}");
+    Ok(())
+}
