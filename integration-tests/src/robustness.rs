@@ -68,6 +68,12 @@ impl ClipTruth {
     pub fn count_graded(&self) -> bool {
         self.reps.is_some() && matches!(self.confidence.as_str(), "H" | "M-H")
     }
+
+    /// Whether any invariant judges this clip's variants: it is honest (never blocked)
+    /// or its count is graded.
+    pub fn judged(&self) -> bool {
+        self.honest == Some(true) || self.count_graded()
+    }
 }
 
 pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<ClipTruth>> {
@@ -107,11 +113,14 @@ pub struct Case {
 
 /// Every clip whose stem contains one of `only` (all when empty), with its variants found
 /// in `variants` and its tamper edits found in `tamper`.
+/// `all_variants`: also the variants of clips no invariant judges (see
+/// [`ClipTruth::judged`]); their originals are always included.
 pub fn cases(
     videos: &Path,
     variants: Option<&Path>,
     tamper: Option<&Path>,
     only: &[String],
+    all_variants: bool,
 ) -> anyhow::Result<Vec<Case>> {
     let mut out = Vec::new();
     for truth in load_truth(videos)? {
@@ -123,7 +132,7 @@ pub fn cases(
             kind: CaseKind::Original,
             truth: truth.clone(),
         });
-        if let Some(dir) = variants {
+        if let Some(dir) = variants.filter(|_| all_variants || truth.judged()) {
             for v in VARIANTS {
                 let path = dir.join(format!("{}__{v}.mp4", truth.stem()));
                 if path.is_file() {

@@ -2,9 +2,10 @@
 //! set), with the authenticity score, the count and the jump height per cell, the honest
 //! false-block rate and the tamper detection rate.
 //!
-//!   cargo run --release -p fitvision-integration-tests --bin robustness -- [CLIP ...] [--no-tamper] [--no-variants] [--verbose]
+//!   cargo run --release -p fitvision-integration-tests --bin robustness -- [CLIP ...] [--no-tamper] [--no-variants] [--all-variants] [--verbose]
 //!
-//! CLIP filters by substring of the clip name. Variants are built (idempotently) by
+//! CLIP filters by substring of the clip name. Variants are evaluated for the clips an
+//! invariant judges (honest, or with a graded count); `--all-variants` adds the others. Variants are built (idempotently) by
 //! scripts/make-variants.sh into FITVISION_VARIANTS_DIR (default
 //! /var/tmp/fitvision-variants), the tamper set by scripts/make-tamper-set.sh into
 //! FITVISION_TAMPER_DIR; pose tracks are cached by content in FITVISION_TRACK_CACHE.
@@ -17,6 +18,7 @@ fn main() -> anyhow::Result<()> {
     let verbose = args.iter().any(|a| a == "--verbose");
     let with_tamper = !args.iter().any(|a| a == "--no-tamper");
     let with_variants = !args.iter().any(|a| a == "--no-variants");
+    let all_variants = args.iter().any(|a| a == "--all-variants");
     let only: Vec<String> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -44,7 +46,13 @@ fn main() -> anyhow::Result<()> {
         None
     };
     let evaluator = Evaluator::new()?;
-    let cases = robustness::cases(&videos, variants.as_deref(), tamper.as_deref(), &only)?;
+    let cases = robustness::cases(
+        &videos,
+        variants.as_deref(),
+        tamper.as_deref(),
+        &only,
+        all_variants,
+    )?;
     let mut measured = Vec::new();
     for (i, case) in cases.into_iter().enumerate() {
         let started = std::time::Instant::now();

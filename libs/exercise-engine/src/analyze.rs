@@ -241,11 +241,35 @@ pub fn analyze(
     Ok(ctx.result)
 }
 
-/// Generic rep counting on the definition's signal.
+/// Below this share of the subject's frames with the main signal measured, a definition's
+/// fallback signal counts the reps.
+const FALLBACK_BELOW_COVERAGE: f64 = 0.6;
+
+/// Share of the frames with the subject in which `spec` can be measured.
+fn signal_coverage(ctx: &Context, spec: &SignalSpec) -> f64 {
+    let raw = signals::raw_signal(&ctx.subject, spec);
+    let present = (0..ctx.subject.len())
+        .filter(|&i| ctx.subject.is_present(i))
+        .count();
+    raw.iter().flatten().count() as f64 / present.max(1) as f64
+}
+
+/// Generic rep counting on the definition's signal (or its fallback, see
+/// [`ExerciseDefinition::fallback`]).
 pub fn generic_reps(ctx: &mut Context) {
     let (Some(spec), Some(rules)) = (ctx.def.signal.clone(), ctx.def.reps.clone()) else {
         ctx.warn("definition has no signal/rep rules: nothing to count");
         return;
+    };
+    let (spec, rules) = match ctx.def.fallback.clone() {
+        Some(fallback) if signal_coverage(ctx, &spec) < FALLBACK_BELOW_COVERAGE => {
+            ctx.warn(format!(
+                "the body parts of the main signal are hidden in most frames: reps counted on {:?}",
+                fallback.signal
+            ));
+            (fallback.signal, fallback.reps)
+        }
+        _ => (spec, rules),
     };
     let clean = ctx.signals.followed(&ctx.subject, &spec);
     let followed = signals::detrend(&ctx.subject, clean, rules.detrend_s);

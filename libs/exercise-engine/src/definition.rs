@@ -315,6 +315,10 @@ pub struct ExerciseDefinition {
     pub filter_cutoff_hz: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reps: Option<RepRules>,
+    /// What to count on when the body parts of `signal` are hidden in most frames (legs
+    /// behind a rack or cut by the frame): another signal with its own rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<FallbackCounting>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<HoldRules>,
     #[serde(default)]
@@ -325,6 +329,14 @@ pub struct ExerciseDefinition {
     /// video of this exercise to.
     #[serde(default)]
     pub motion: MotionSpec,
+}
+
+/// A second way to count reps (see [`ExerciseDefinition::fallback`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FallbackCounting {
+    pub signal: SignalSpec,
+    pub reps: RepRules,
 }
 
 /// Tempo of an exercise performed as intended.
@@ -400,6 +412,12 @@ impl ExerciseDefinition {
         }
         if let Some(s) = &self.signal {
             check_signal("signal", s, &mut errors);
+        }
+        if let Some(f) = &self.fallback {
+            check_signal("fallback.signal", &f.signal, &mut errors);
+            if !(f.reps.min_range > 0.0) {
+                errors.push("fallback.reps.minRange must be > 0".into());
+            }
         }
         let needs_reps = self.mode == Mode::Rep
             && matches!(

@@ -564,6 +564,39 @@ fn sit_ups_filmed_from_above_are_counted_from_the_trunk_foreshortening() {
 }
 
 #[test]
+fn squats_behind_a_rack_are_counted_on_the_shoulders_when_the_legs_are_hidden() {
+    // Four squats whose knees and ankles are hidden (a rack in front of the lifter, a
+    // dark gym): the knee angle cannot be measured, the shoulders' drop still counts.
+    let mut track = squat_track(4, 2.5, 30.0, 0.3, 0.0, 0, 1);
+    for frame in &mut track.frames {
+        for p in &mut frame.persons {
+            for k in [13, 14, 15, 16] {
+                p.keypoints[k].score = 0.05;
+            }
+        }
+    }
+    let r = run("squat", &track, Subject::default());
+    assert_eq!(r.rep_count, 4, "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("hidden")),
+        "{:?}",
+        r.warnings
+    );
+    // With the legs visible, the knee angle counts as before (no fallback).
+    let r = run(
+        "squat",
+        &squat_track(4, 2.5, 30.0, 0.3, 0.0, 0, 1),
+        Subject::default(),
+    );
+    assert_eq!(r.rep_count, 4);
+    assert!(
+        !r.warnings.iter().any(|w| w.contains("hidden")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn a_plate_scales_distances_of_other_exercises_too() {
     // A sit-and-reach with the hands 45 px beyond the ankles: 10 cm at 450 px/m
     // (a plate 202.5 px across), whatever the subject's height.

@@ -1,7 +1,5 @@
 //! Read-only helpers over a stored `PoseTrack`: timing, the main subject, body scale.
 
-use std::collections::HashMap;
-
 use fitvision_proto::v1::{PersonPose, PoseTrack};
 
 /// COCO-17 keypoint indices used by the checks.
@@ -69,22 +67,11 @@ pub fn confident_keypoints(person: &PersonPose) -> usize {
         .count()
 }
 
-/// The main subject's track id: the id with the largest summed box area over the video,
-/// so a long-present athlete wins over a brief, close passer-by.
+/// The main subject's track id: the exercise engine's own choice (the id with the largest
+/// summed box area over the video, so a long-present athlete wins over a brief, close
+/// passer-by), so that the authenticity checks judge the person whose reps are counted.
 pub fn main_track_id(track: &PoseTrack) -> Option<u32> {
-    let mut presence: HashMap<u32, f64> = HashMap::new();
-    for frame in &track.frames {
-        for person in &frame.persons {
-            if let Some(b) = &person.r#box {
-                *presence.entry(person.track_id).or_default() +=
-                    f64::from(b.width_px.max(0.0)) * f64::from(b.height_px.max(0.0));
-            }
-        }
-    }
-    presence
-        .into_iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(id, _)| id)
+    fitvision_exercise_engine::subject::dominant_track_id(track)
 }
 
 /// Whether the analysed frame nearest to `frame_index` (within half a second) had anyone
