@@ -182,9 +182,15 @@ impl Analyzer {
     }
 }
 
-/// Text printed on someone's clothing (a shirt logo) moves with them and says nothing about
-/// editing: a text box lying inside a person's box and narrower than them is dropped.
-/// Captions that cross the body are wider than the person and are kept.
+/// A "text line" at least this tall (share of the frame height) inside a person is a body
+/// part (see [`on_clothing`]).
+const BODY_PART_MIN_TEXT_HEIGHT: f32 = 0.2;
+
+/// Text boxes on a person say nothing about editing when they are part of the person: text
+/// printed on clothing (a shirt logo: inside the person's box and narrower than them), or a
+/// "line" taller than a fifth of the frame (a text-line detector reads arms spread wide as
+/// one giant line; real caption lines are far thinner). Captions that cross the body are
+/// wider than the person and thin, and are kept.
 fn on_clothing(b: &TextBox, track: &PoseTrack, frame_index: u32, width: u32, height: u32) -> bool {
     let Ok(i) = track
         .frames
@@ -201,6 +207,9 @@ fn on_clothing(b: &TextBox, track: &PoseTrack, frame_index: u32, width: u32, hei
         .any(|pb| {
             let ix = (tx + tw).min(pb.x_px + pb.width_px) - tx.max(pb.x_px);
             let iy = (ty + th).min(pb.y_px + pb.height_px) - ty.max(pb.y_px);
-            ix > 0.0 && iy > 0.0 && ix * iy >= 0.8 * tw * th && tw <= 0.8 * pb.width_px
+            ix > 0.0
+                && iy > 0.0
+                && ix * iy >= 0.8 * tw * th
+                && (tw <= 0.8 * pb.width_px || b.h >= BODY_PART_MIN_TEXT_HEIGHT)
         })
 }

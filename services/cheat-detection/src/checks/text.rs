@@ -43,9 +43,12 @@ pub struct TextParams {
     /// Text at least this tall (share of frame height) and wide is a caption, not scenery.
     pub caption_min_height: f32,
     pub caption_min_width: f32,
-    /// Share of samples with captions that is flagged (60) ... and scores 100.
+    /// Share of samples with captions that is flagged (60) ... and scores 100 ...
     pub caption_share_flag: f64,
     pub caption_share_full: f64,
+    /// ... counted only when captions are seen on at least this many samples (one
+    /// detection on a short clip's four samples is not a pattern).
+    pub caption_min_samples: usize,
     /// Text whose box reaches this close (share of the frame) to a frame border in most of
     /// its appearances is cut off by the framing: a clock or sign on the wall. Editors place
     /// overlays inside the frame with a margin.
@@ -67,6 +70,7 @@ impl Default for TextParams {
             caption_min_width: 0.12,
             caption_share_flag: 0.25,
             caption_share_full: 0.75,
+            caption_min_samples: 2,
             camera_moved: 0.02,
             border_margin: 0.005,
         }
@@ -239,7 +243,10 @@ pub fn check(
     let caption_share = caption_samples.len() as f64 / n as f64;
     let scene_text = kinds.iter().any(|k| *k != RegionKind::Overlay);
 
-    let caption_score = if n >= 3 && caption_share >= p.caption_share_flag {
+    let caption_score = if n >= 3
+        && caption_samples.len() >= p.caption_min_samples
+        && caption_share >= p.caption_share_flag
+    {
         60.0 + 40.0
             * ((caption_share - p.caption_share_flag)
                 / (p.caption_share_full - p.caption_share_flag))
