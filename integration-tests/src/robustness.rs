@@ -92,6 +92,9 @@ pub enum CaseKind {
     Variant(&'static str),
     /// An edit that games the counter (`<clip>__<edit>.mp4` of the tamper set).
     Tamper(String),
+    /// Another honest recording of the clip found in an extra directory
+    /// (`<clip>__<name>.mp4`), judged like the variants.
+    Extra(String),
 }
 
 impl CaseKind {
@@ -99,7 +102,7 @@ impl CaseKind {
         match self {
             Self::Original => "original",
             Self::Variant(v) => v,
-            Self::Tamper(t) => t,
+            Self::Tamper(t) | Self::Extra(t) => t,
         }
     }
 }
@@ -114,13 +117,15 @@ pub struct Case {
 /// Every clip whose stem contains one of `only` (all when empty), with its variants found
 /// in `variants` and its tamper edits found in `tamper`.
 /// `all_variants`: also the variants of clips no invariant judges (see
-/// [`ClipTruth::judged`]); their originals are always included.
+/// [`ClipTruth::judged`]); their originals are always included. `extras`: directories of
+/// further honest recordings named `<clip>__<name>.mp4`.
 pub fn cases(
     videos: &Path,
     variants: Option<&Path>,
     tamper: Option<&Path>,
     only: &[String],
     all_variants: bool,
+    extras: &[PathBuf],
 ) -> anyhow::Result<Vec<Case>> {
     let mut out = Vec::new();
     for truth in load_truth(videos)? {
@@ -144,7 +149,11 @@ pub fn cases(
                 }
             }
         }
-        if let Some(dir) = tamper {
+        let dirs = tamper
+            .iter()
+            .map(|d| (*d, false))
+            .chain(extras.iter().map(|d| (d.as_path(), true)));
+        for (dir, extra) in dirs {
             let prefix = format!("{}__", truth.stem());
             let mut edits: Vec<(String, PathBuf)> = std::fs::read_dir(dir)?
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -158,7 +167,11 @@ pub fn cases(
             for (edit, path) in edits {
                 out.push(Case {
                     path,
-                    kind: CaseKind::Tamper(edit),
+                    kind: if extra {
+                        CaseKind::Extra(edit)
+                    } else {
+                        CaseKind::Tamper(edit)
+                    },
                     truth: truth.clone(),
                 });
             }
@@ -294,7 +307,7 @@ pub fn judge(measured: Vec<(Case, Measured)>) -> Vec<Cell> {
                         failures.push("tamper not blocked".to_owned());
                     }
                 }
-                CaseKind::Original | CaseKind::Variant(_) => {
+                CaseKind::Original | CaseKind::Variant(_) | CaseKind::Extra(_) => {
                     if case.truth.honest == Some(true) && m.report.blocked {
                         failures.push(format!("honest blocked ({})", m.main_reason()));
                     }
@@ -404,6 +417,16 @@ pub fn render(cells: &[Cell]) -> String {
         .collect();
     tamper_columns.sort();
     tamper_columns.dedup();
+    let mut extra_columns: Vec<String> = cells
+        .iter()
+        .filter_map(|c| match &c.case.kind {
+            CaseKind::Extra(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    extra_columns.sort();
+    extra_columns.dedup();
+    columns.extend(extra_columns);
     columns.extend(tamper_columns.iter().map(|t| format!("T:{t}")));
     let mut rows: BTreeMap<&str, BTreeMap<String, &Cell>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();

@@ -27,7 +27,7 @@ fn honest_variants_keep_verdict_count_jump_and_coverage() -> anyhow::Result<()> 
     robustness::make_variants(&videos, &variants, &only)?;
     let evaluator = Evaluator::new()?;
     let mut measured = Vec::new();
-    for case in robustness::cases(&videos, Some(&variants), None, &only, true)? {
+    for case in robustness::cases(&videos, Some(&variants), None, &only, true, &[])? {
         let m = evaluator.measure(&case)?;
         measured.push((case, m));
     }

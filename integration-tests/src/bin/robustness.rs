@@ -2,7 +2,7 @@
 //! set), with the authenticity score, the count and the jump height per cell, the honest
 //! false-block rate and the tamper detection rate.
 //!
-//!   cargo run --release -p fitvision-integration-tests --bin robustness -- [CLIP ...] [--no-tamper] [--no-variants] [--all-variants] [--verbose]
+//!   cargo run --release -p fitvision-integration-tests --bin robustness -- [CLIP ...] [--no-tamper] [--no-variants] [--all-variants] [--extra=DIR] [--verbose]
 //!
 //! CLIP filters by substring of the clip name. Variants are evaluated for the clips an
 //! invariant judges (honest, or with a graded count); `--all-variants` adds the others. Variants are built (idempotently) by
@@ -19,6 +19,12 @@ fn main() -> anyhow::Result<()> {
     let with_tamper = !args.iter().any(|a| a == "--no-tamper");
     let with_variants = !args.iter().any(|a| a == "--no-variants");
     let all_variants = args.iter().any(|a| a == "--all-variants");
+    // --extra=DIR (repeatable): further honest recordings named <clip>__<name>.mp4.
+    let extras: Vec<std::path::PathBuf> = args
+        .iter()
+        .filter_map(|a| a.strip_prefix("--extra="))
+        .map(std::path::PathBuf::from)
+        .collect();
     let only: Vec<String> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -52,6 +58,7 @@ fn main() -> anyhow::Result<()> {
         tamper.as_deref(),
         &only,
         all_variants,
+        &extras,
     )?;
     let mut measured = Vec::new();
     for (i, case) in cases.into_iter().enumerate() {
@@ -77,6 +84,9 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("     analysis error: {e}");
             }
             if let Some(r) = &m.result {
+                for w in &r.warnings {
+                    eprintln!("     warning: {w}");
+                }
                 for rep in &r.reps {
                     eprintln!(
                         "     rep {}: frames {}-{}-{} ({:.1}-{:.1} s), range {:.0}",

@@ -133,12 +133,14 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
             let ground = ground_y(subject);
             let unit = unit();
             let side = side_of(*side, subject, spec);
+            // Heights are read in the ground's frame: a handheld camera that sways or
+            // tilts would otherwise move every landmark up and down with it.
             let y_of = |i: usize, name: &str| {
                 if name == "nose" {
-                    subject.point(i, Joint::Nose).map(|p| p.y)
+                    subject.ground_point(i, Joint::Nose).map(|p| p.y)
                 } else {
                     let limb = Limb::parse(name)?;
-                    per_side(side, |s| subject.limb(i, limb, s).map(|p| p.y))
+                    per_side(side, |s| subject.ground_limb(i, limb, s).map(|p| p.y))
                 }
             };
             (0..n)

@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use fitvision_kinematics::camera::CameraSample;
 use fitvision_kinematics::schema::{ALL_JOINTS, Joint, KeypointSchema, Limb, Side};
 use fitvision_kinematics::{Point2, Similarity, stats};
 use fitvision_proto::v1::{BoundingBox, PersonPose, PoseTrack};
@@ -86,6 +87,33 @@ pub fn schema_of(track: &PoseTrack) -> KeypointSchema {
             }
         }
     }
+}
+
+/// The track's camera path into the first frame's pixels, when the pose stage measured
+/// it well enough to trust (see [`fitvision_kinematics::camera::ground_path`]).
+pub fn ground_path(track: &PoseTrack) -> Option<Vec<Similarity>> {
+    let samples: Vec<Option<CameraSample>> = track
+        .frames
+        .iter()
+        .map(|f| {
+            f.camera.as_ref().map(|c| CameraSample {
+                reference_from_frame: Similarity {
+                    scale: if c.scale > 0.0 { c.scale } else { 1.0 },
+                    rotation_rad: c.rotation_rad,
+                    tx: c.translate_x_px,
+                    ty: c.translate_y_px,
+                },
+                measured: c.measured,
+            })
+        })
+        .collect();
+    let diagonal = track
+        .video
+        .as_ref()
+        .map(|v| f64::from(v.width_px).hypot(f64::from(v.height_px)))
+        .filter(|d| *d > 0.0)
+        .unwrap_or(1000.0);
+    fitvision_kinematics::camera::ground_path(&samples, diagonal)
 }
 
 /// Picks the dominant person; `None` when nobody was ever detected.
@@ -209,18 +237,9 @@ impl SubjectTrack {
             present: poses.iter().map(Option::is_some).collect(),
             keypoints,
             confident,
-            camera: track
-                .frames
-                .iter()
-                .map(|f| {
-                    f.camera.as_ref().map(|c| Similarity {
-                        scale: if c.scale > 0.0 { c.scale } else { 1.0 },
-                        rotation_rad: c.rotation_rad,
-                        tx: c.translate_x_px,
-                        ty: c.translate_y_px,
-                    })
-                })
-                .collect(),
+            camera: ground_path(track)
+                .map(|path| path.into_iter().map(Some).collect())
+                .unwrap_or_else(|| vec![None; n]),
             body_unit_px: OnceLock::new(),
             ground_y: OnceLock::new(),
         })
@@ -367,14 +386,15 @@ impl SubjectTrack {
             .map(|t| t * 0.779 / 0.288)
     }
 
-    /// Image y of the floor: a high percentile of the ankles' y (the lowest they get).
+    /// y of the floor in the ground's frame: a high percentile of the ankles' y (the
+    /// lowest they get).
     pub fn ground_y(&self) -> f64 {
         *self.ground_y.get_or_init(|| {
             let ys: Vec<f64> = (0..self.len())
                 .flat_map(|i| {
                     [Side::Left, Side::Right]
                         .into_iter()
-                        .filter_map(move |s| self.limb(i, Limb::Ankle, s).map(|p| p.y))
+                        .filter_map(move |s| self.ground_limb(i, Limb::Ankle, s).map(|p| p.y))
                 })
                 .collect();
             stats::percentile(&ys, 95.0).unwrap_or(0.0)

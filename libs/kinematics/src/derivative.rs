@@ -100,6 +100,44 @@ pub fn local_quadratic(
         .collect()
 }
 
+/// Least-squares parabola through the present samples within `half_window_s` of `t0`:
+/// `(value, first derivative, second derivative)` at `t0`, i.e. the fit is
+/// `value + d1 (t - t0) + d2 / 2 (t - t0)^2`. `None` with fewer than three samples or a
+/// degenerate spread of times.
+pub fn quadratic_fit(
+    times_s: &[f64],
+    values: &[Option<f64>],
+    t0: f64,
+    half_window_s: f64,
+) -> Option<(f64, f64, f64)> {
+    let (mut s, mut r, mut count) = ([0.0f64; 5], [0.0f64; 3], 0usize);
+    for (t, v) in times_s.iter().zip(values) {
+        let Some(y) = v.filter(|y| y.is_finite()) else {
+            continue;
+        };
+        let u = t - t0;
+        if u.abs() > half_window_s {
+            continue;
+        }
+        let u2 = u * u;
+        s[0] += 1.0;
+        s[1] += u;
+        s[2] += u2;
+        s[3] += u2 * u;
+        s[4] += u2 * u2;
+        r[0] += y;
+        r[1] += y * u;
+        r[2] += y * u2;
+        count += 1;
+    }
+    if count < 3 {
+        return None;
+    }
+    let m = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]];
+    let c = solve3(m, r)?;
+    Some((c[0], c[1], 2.0 * c[2]))
+}
+
 /// Solves a 3x3 linear system by Cramer's rule; `None` when it is (nearly) singular.
 fn solve3(m: [[f64; 3]; 3], r: [f64; 3]) -> Option<[f64; 3]> {
     let det = |m: &[[f64; 3]; 3]| {

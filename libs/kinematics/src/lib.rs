@@ -6,11 +6,13 @@
 //! - [`side`]: which body side the camera sees best.
 //! - [`clean`]: confidence gating, outlier removal (Hampel) and gap interpolation.
 //! - [`filter`]: zero-phase Butterworth low-pass (filtfilt) and the One-Euro filter.
+//! - [`camera`]: the ground's frame of reference from a camera path, when trustworthy.
 //! - [`scale`]: pixel-to-metre scale from the subject's height or a 450 mm plate.
 //! - [`derivative`]: velocity and acceleration by finite differences.
 //! - [`stats`]: medians and percentiles that ignore missing samples.
 
 pub mod angles;
+pub mod camera;
 pub mod clean;
 pub mod derivative;
 pub mod filter;

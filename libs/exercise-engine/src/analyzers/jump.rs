@@ -8,6 +8,7 @@
 //! landing instants are interpolated linearly between the frames straddling
 //! that level (sub-frame timing; error bounded by g*dt^2/8 over the crossing).
 
+use fitvision_kinematics::scale::SHOULDER_TO_ANKLE_CHAIN_FRACTION;
 use fitvision_kinematics::schema::{Limb, Side};
 use fitvision_kinematics::{GRAVITY_M_S2, clean, stats};
 
@@ -127,9 +128,10 @@ pub fn find_flights(
             i = j + 1;
             continue;
         };
-        // Walk out to the contact level on each side.
+        // Walk out to the contact level on each side (never back into the last flight).
+        let floor = flights.last().map_or(0, |f: &Flight| f.first_contact);
         let mut a = i;
-        while a > 0 && rise(a, before).is_some_and(|r| r > contact_px) {
+        while a > floor && rise(a, before).is_some_and(|r| r > contact_px) {
             a -= 1;
         }
         let mut b = j;
@@ -138,8 +140,38 @@ pub fn find_flights(
         }
         let take_off = crossing(times_s, |k| rise(k, before), a, a + 1, contact_px);
         let landing = crossing(times_s, |k| rise(k, after), b - 1, b, contact_px);
+        let period = 1.0 / sample_rate_hz.max(1e-6);
+        let ballistic = ballistic_fit(
+            times_s,
+            ankle_y,
+            a,
+            b,
+            before - contact_px,
+            after - contact_px,
+        );
+        // A flight is a free fall: feet that rise and sink with a curvature far from
+        // gravity's (a camera swaying, a body bobbing) did not leave the ground.
+        let px_per_m = body_unit_px / (SHOULDER_TO_ANKLE_CHAIN_FRACTION * ASSUMED_STATURE_M);
+        if let Some(fit) = &ballistic {
+            let g = fit.acceleration_px_s2 / px_per_m / GRAVITY_M_S2;
+            if !(FREE_FALL_MIN_G..=FREE_FALL_MAX_G).contains(&g) {
+                i = b.max(j) + 1;
+                continue;
+            }
+        }
+        let (take_off, landing) = match (take_off, landing, ballistic) {
+            // The parabola through every airborne frame times the crossings more finely
+            // than the two frames around each; it must agree with them within a frame.
+            (Some(t0), Some(t1), Some(fit))
+                if (fit.take_off_s - t0).abs() <= period
+                    && (fit.landing_s - t1).abs() <= period =>
+            {
+                (Some(fit.take_off_s), Some(fit.landing_s))
+            }
+            (t0, t1, _) => (t0, t1),
+        };
         if let (Some(take_off_s), Some(landing_s)) = (take_off, landing)
-            && landing_s > take_off_s
+            && landing_s - take_off_s >= MIN_FLIGHT_S
         {
             flights.push(Flight {
                 take_off_s,
@@ -152,6 +184,81 @@ pub fn find_flights(
         i = b.max(j) + 1;
     }
     flights
+}
+
+/// Minimum airborne frames for a ballistic fit (a parabola needs three; one more
+/// makes it a fit rather than an interpolation).
+const BALLISTIC_MIN_SAMPLES: usize = 4;
+
+/// A flight shorter than this (a 1.2 cm hop) is below what the contact level resolves:
+/// a flicker of the ankle trace, not a jump.
+const MIN_FLIGHT_S: f64 = 0.1;
+
+/// Stature assumed to turn the body unit into metres for the free-fall check.
+const ASSUMED_STATURE_M: f64 = 1.75;
+/// The airborne ankles' fitted acceleration must lie within this many g: wide enough
+/// for any stature (1.4-2.1 m) and for legs that tuck or extend in the air, far from a
+/// swaying camera (~0.1 g) or a bobbing body.
+const FREE_FALL_MIN_G: f64 = 0.35;
+const FREE_FALL_MAX_G: f64 = 3.0;
+
+/// A parabola fitted to a flight (see [`ballistic_fit`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BallisticFit {
+    take_off_s: f64,
+    landing_s: f64,
+    /// Downward acceleration of the airborne ankles in pixels/s^2.
+    acceleration_px_s2: f64,
+}
+
+/// In the air the ankles follow a parabola (gravity, nothing else): fitted by least
+/// squares to the frames strictly between the last and the first contact, it gives the
+/// times it crosses the take-off level (`level_up`, image y) on the way up and the landing
+/// level (`level_down`) on the way down, using every airborne frame rather than only the
+/// two around each crossing, and the acceleration it implies. `None` when too few frames
+/// are airborne or the fit does not open downward in the picture (y grows downward, so
+/// the fitted curvature must be > 0).
+fn ballistic_fit(
+    times_s: &[f64],
+    ankle_y: &[Option<f64>],
+    last_contact: usize,
+    first_contact: usize,
+    level_up: f64,
+    level_down: f64,
+) -> Option<BallisticFit> {
+    let samples: Vec<(f64, f64)> = (last_contact + 1..first_contact)
+        .filter_map(|k| ankle_y[k].map(|y| (times_s[k], y)))
+        .collect();
+    if samples.len() < BALLISTIC_MIN_SAMPLES {
+        return None;
+    }
+    let t_ref = samples[0].0;
+    let times: Vec<f64> = samples.iter().map(|s| s.0 - t_ref).collect();
+    let values: Vec<Option<f64>> = samples.iter().map(|s| Some(s.1)).collect();
+    let mid = times[times.len() / 2];
+    let span = times[times.len() - 1] - times[0];
+    // One parabola over the whole flight: the fit centred mid-flight with a window
+    // covering every sample.
+    let (c0, c1, c2) = fitvision_kinematics::derivative::quadratic_fit(&times, &values, mid, span)?;
+    let a = c2 / 2.0;
+    if a <= 0.0 {
+        return None;
+    }
+    // y(u) = c0 + c1 u + a u^2 with u = t - t_ref - mid; roots of y(u) = level.
+    let roots = |level: f64| {
+        let disc = c1 * c1 - 4.0 * a * (c0 - level);
+        (disc >= 0.0).then(|| {
+            let r = disc.sqrt();
+            ((-c1 - r) / (2.0 * a), (-c1 + r) / (2.0 * a))
+        })
+    };
+    let (up, _) = roots(level_up)?;
+    let (_, down) = roots(level_down)?;
+    Some(BallisticFit {
+        take_off_s: t_ref + mid + up,
+        landing_s: t_ref + mid + down,
+        acceleration_px_s2: c2,
+    })
 }
 
 fn baseline(y: &[Option<f64>], from: usize, to: usize) -> Option<f64> {

@@ -137,21 +137,31 @@ pub fn stature_px(subject: &[Option<&PersonPose>]) -> Option<f64> {
     )
 }
 
-/// Image y of a centre-of-mass proxy per frame: two parts hip centre, one part shoulder
-/// centre (the trunk carries about half the mass, centred nearer the hips), only where both
-/// centres are seen, so the proxy never jumps between joint sets.
-pub fn centre_y(subject: &[Option<&PersonPose>]) -> Vec<Option<f64>> {
+/// y of a centre-of-mass proxy per frame, in the ground's frame (a swaying handheld
+/// camera adds no acceleration): two parts hip centre, one part shoulder centre (the
+/// trunk carries about half the mass, centred nearer the hips), only where both centres
+/// are seen, so the proxy never jumps between joint sets.
+pub fn centre_y(track: &PoseTrack, subject: &[Option<&PersonPose>]) -> Vec<Option<f64>> {
     let centre = |p: &PersonPose, a: usize, b: usize| match (point(p, a), point(p, b)) {
-        (Some(x), Some(y)) => Some((x.1 + y.1) / 2.0),
+        (Some(x), Some(y)) => Some(((x.0 + y.0) / 2.0, (x.1 + y.1) / 2.0)),
         _ => None,
     };
+    let ground = fitvision_exercise_engine::subject::ground_path(track);
     subject
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let p = (*p)?;
             let hips = centre(p, coco::LEFT_HIP, coco::RIGHT_HIP)?;
             let shoulders = centre(p, coco::LEFT_SHOULDER, coco::RIGHT_SHOULDER)?;
-            Some((2.0 * hips + shoulders) / 3.0)
+            let (x, y) = (
+                (2.0 * hips.0 + shoulders.0) / 3.0,
+                (2.0 * hips.1 + shoulders.1) / 3.0,
+            );
+            Some(match ground.as_ref().and_then(|g| g.get(i)) {
+                Some(t) => t.apply(x, y).1,
+                None => y,
+            })
         })
         .collect()
 }
@@ -182,7 +192,7 @@ pub fn downward_acceleration_g(
     params: &BodyParams,
 ) -> Vec<Option<f64>> {
     let times = times_s(track);
-    let y = centre_y(subject);
+    let y = centre_y(track, subject);
     // One glitchy frame (a hip detected on the other leg) must not bend the parabola.
     let period = track::frame_period_ms(track) / 1000.0;
     let half = ((params.accel_half_window_s / period).round() as usize).max(2);
