@@ -415,7 +415,7 @@ impl ExerciseDefinition {
         }
         if let Some(f) = &self.fallback {
             check_signal("fallback.signal", &f.signal, &mut errors);
-            if !(f.reps.min_range > 0.0) {
+            if f.reps.min_range.is_nan() || f.reps.min_range <= 0.0 {
                 errors.push("fallback.reps.minRange must be > 0".into());
             }
         }
