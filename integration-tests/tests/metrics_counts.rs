@@ -1,6 +1,8 @@
 //! The counting bar on real videos: exact on >= 90% of the H and M-H clips,
 //! never off by more than one on them, and the counter-movement jump clip
-//! measured within 72-80 cm.
+//! measured within 70-80 cm: the manifest reads its flight off the frames as
+//! 0.77-0.80 s (72-78 cm), and half a frame at 30 fps on each end moves a height
+//! of this size by up to 2 cm.
 
 #[path = "../src/count_eval.rs"]
 mod count_eval;
@@ -42,6 +44,6 @@ fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
         .get("jump_height_cm")
         .copied()
         .unwrap_or(0.0);
-    assert!((72.0..=80.0).contains(&h), "jump height {h} cm");
+    assert!((70.0..=80.0).contains(&h), "jump height {h} cm");
     Ok(())
 }

@@ -138,6 +138,93 @@ pub fn quadratic_fit(
     Some((c[0], c[1], 2.0 * c[2]))
 }
 
+/// Several series moving with one parabola (points of one rigid body in free fall):
+/// `series[j](t) = offset_j + slope u + curvature / 2 u^2` with `u = t - t0`, fitted by
+/// least squares to the present samples of the frames in `frames`. Series with fewer
+/// than three samples there take no part. Returns `(offsets, slope, curvature)` with
+/// `None` offsets for the series left out; `None` when no series takes part or the
+/// system is singular.
+pub fn shared_parabola_fit(
+    times_s: &[f64],
+    series: &[&[Option<f64>]],
+    frames: std::ops::Range<usize>,
+    t0: f64,
+) -> Option<(Vec<Option<f64>>, f64, f64)> {
+    let used: Vec<usize> = (0..series.len())
+        .filter(|&j| {
+            frames
+                .clone()
+                .filter(|&k| series[j].get(k).copied().flatten().is_some())
+                .count()
+                >= 3
+        })
+        .collect();
+    if used.is_empty() {
+        return None;
+    }
+    // Unknowns: one offset per used series, then slope and half-curvature.
+    let n = used.len() + 2;
+    let mut a = vec![vec![0.0f64; n]; n];
+    let mut b = vec![0.0f64; n];
+    for (col, &j) in used.iter().enumerate() {
+        for k in frames.clone() {
+            let Some(y) = series[j]
+                .get(k)
+                .copied()
+                .flatten()
+                .filter(|y| y.is_finite())
+            else {
+                continue;
+            };
+            let u = times_s[k] - t0;
+            let row = [(col, 1.0), (n - 2, u), (n - 1, u * u)];
+            for &(r, vr) in &row {
+                for &(c, vc) in &row {
+                    a[r][c] += vr * vc;
+                }
+                b[r] += vr * y;
+            }
+        }
+    }
+    let x = solve_linear(a, b)?;
+    let mut offsets = vec![None; series.len()];
+    for (col, &j) in used.iter().enumerate() {
+        offsets[j] = Some(x[col]);
+    }
+    Some((offsets, x[n - 2], 2.0 * x[n - 1]))
+}
+
+/// Gaussian elimination with partial pivoting; `None` when (nearly) singular.
+fn solve_linear(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    let scale = a
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(1e-300);
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() <= 1e-12 * scale {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..n {
+            let f = a[row][col] / a[col][col];
+            for c in col..n {
+                a[row][c] -= f * a[col][c];
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let rest: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
+        x[row] = (b[row] - rest) / a[row][row];
+    }
+    Some(x)
+}
+
 /// Solves a 3x3 linear system by Cramer's rule; `None` when it is (nearly) singular.
 fn solve3(m: [[f64; 3]; 3], r: [f64; 3]) -> Option<[f64; 3]> {
     let det = |m: &[[f64; 3]; 3]| {
@@ -232,5 +319,27 @@ mod tests {
             .collect();
         let smooth = local_quadratic(&t, &noisy, 0.5, 5);
         assert!(smooth.iter().flatten().all(|(_, a)| (a - 9.8).abs() < 0.5));
+    }
+
+    #[test]
+    fn a_shared_parabola_fits_points_of_one_falling_body() {
+        // Ankle, knee and hip 0, -100 and -200 px from each other, all in the same free
+        // fall y = off + 300 u + 2000 u^2 (px), sampled at 30 fps with a gap.
+        let t: Vec<f64> = (0..12).map(|i| i as f64 / 30.0).collect();
+        let y = |off: f64| -> Vec<Option<f64>> {
+            t.iter()
+                .enumerate()
+                .map(|(i, &t)| (i != 4).then_some(off - 300.0 * t + 2000.0 * t * t))
+                .collect()
+        };
+        let (ankle, knee, hip) = (y(900.0), y(800.0), y(700.0));
+        let sparse = vec![Some(1.0), None, None, None];
+        let (offsets, slope, curvature) =
+            shared_parabola_fit(&t, &[&ankle, &knee, &hip, &sparse], 0..12, 0.0).unwrap();
+        assert_abs_diff_eq!(offsets[0].unwrap(), 900.0, epsilon = 1e-6);
+        assert_abs_diff_eq!(offsets[2].unwrap(), 700.0, epsilon = 1e-6);
+        assert_eq!(offsets[3], None);
+        assert_abs_diff_eq!(slope, -300.0, epsilon = 1e-6);
+        assert_abs_diff_eq!(curvature, 4000.0, epsilon = 1e-6);
     }
 }

@@ -49,12 +49,17 @@ impl Flight {
 /// to follow the jumper would otherwise take the rise out of the picture), outliers
 /// removed and short gaps filled.
 pub fn ankle_y(ctx: &Context) -> Vec<Option<f64>> {
+    limb_y(ctx, Limb::Ankle)
+}
+
+/// [`ankle_y`] for any limb pair.
+pub fn limb_y(ctx: &Context, limb: Limb) -> Vec<Option<f64>> {
     let s = &ctx.subject;
     let raw: Vec<Option<f64>> = (0..s.len())
         .map(|i| {
             match (
-                s.ground_limb(i, Limb::Ankle, Side::Left),
-                s.ground_limb(i, Limb::Ankle, Side::Right),
+                s.ground_limb(i, limb, Side::Left),
+                s.ground_limb(i, limb, Side::Right),
             ) {
                 (Some(a), Some(b)) => Some((a.y + b.y) / 2.0),
                 (a, b) => a.or(b).map(|p| p.y),
@@ -71,6 +76,19 @@ pub fn ankle_y(ctx: &Context) -> Vec<Option<f64>> {
 pub fn find_flights(
     times_s: &[f64],
     ankle_y: &[Option<f64>],
+    body_unit_px: f64,
+    sample_rate_hz: f64,
+) -> Vec<Flight> {
+    find_flights_with(times_s, ankle_y, &[], body_unit_px, sample_rate_hz)
+}
+
+/// [`find_flights`], timing each flight with a parabola shared by the ankles and
+/// `companions` (the knees and hips): in the air the whole body falls together, so more
+/// points pin the curve down against one keypoint's jitter.
+pub fn find_flights_with(
+    times_s: &[f64],
+    ankle_y: &[Option<f64>],
+    companions: &[&[Option<f64>]],
     body_unit_px: f64,
     sample_rate_hz: f64,
 ) -> Vec<Flight> {
@@ -144,6 +162,7 @@ pub fn find_flights(
         let ballistic = ballistic_fit(
             times_s,
             ankle_y,
+            companions,
             a,
             b,
             before - contact_px,
@@ -218,29 +237,40 @@ struct BallisticFit {
 /// two around each crossing, and the acceleration it implies. `None` when too few frames
 /// are airborne or the fit does not open downward in the picture (y grows downward, so
 /// the fitted curvature must be > 0).
+#[allow(clippy::too_many_arguments)]
 fn ballistic_fit(
     times_s: &[f64],
     ankle_y: &[Option<f64>],
+    companions: &[&[Option<f64>]],
     last_contact: usize,
     first_contact: usize,
     level_up: f64,
     level_down: f64,
 ) -> Option<BallisticFit> {
-    let samples: Vec<(f64, f64)> = (last_contact + 1..first_contact)
-        .filter_map(|k| ankle_y[k].map(|y| (times_s[k], y)))
-        .collect();
-    if samples.len() < BALLISTIC_MIN_SAMPLES {
+    let airborne = last_contact + 1..first_contact;
+    let ankle_samples = airborne.clone().filter(|&k| ankle_y[k].is_some()).count();
+    if ankle_samples < BALLISTIC_MIN_SAMPLES {
         return None;
     }
-    let t_ref = samples[0].0;
-    let times: Vec<f64> = samples.iter().map(|s| s.0 - t_ref).collect();
-    let values: Vec<Option<f64>> = samples.iter().map(|s| Some(s.1)).collect();
-    let mid = times[times.len() / 2];
-    let span = times[times.len() - 1] - times[0];
-    // One parabola over the whole flight: the fit centred mid-flight with a window
-    // covering every sample.
-    let (c0, c1, c2) = fitvision_kinematics::derivative::quadratic_fit(&times, &values, mid, span)?;
+    let t_ref = times_s[airborne.start];
+    let mid = (times_s[airborne.end - 1] - t_ref) / 2.0;
+    let mut series: Vec<&[Option<f64>]> = vec![ankle_y];
+    series.extend_from_slice(companions);
+    // The body's curvature from every point that falls with it ...
+    let (_, _, c2) = fitvision_kinematics::derivative::shared_parabola_fit(
+        times_s,
+        &series,
+        airborne.clone(),
+        t_ref + mid,
+    )?;
+    // ... and the ankles' own height and speed under it (the legs fold and unfold in the
+    // air, so the ankles do not keep a fixed offset from the hips).
     let a = c2 / 2.0;
+    let (c0, c1) = line_fit(
+        airborne
+            .filter_map(|k| ankle_y[k].map(|y| (times_s[k] - t_ref - mid, y)))
+            .map(|(u, y)| (u, y - a * u * u)),
+    )?;
     if a <= 0.0 {
         return None;
     }
@@ -259,6 +289,25 @@ fn ballistic_fit(
         landing_s: t_ref + mid + down,
         acceleration_px_s2: c2,
     })
+}
+
+/// Least-squares line `y = c0 + c1 u` through `(u, y)` points; `None` with fewer than
+/// two distinct `u`.
+fn line_fit(points: impl Iterator<Item = (f64, f64)>) -> Option<(f64, f64)> {
+    let (mut n, mut su, mut sy, mut suu, mut suy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (u, y) in points {
+        n += 1.0;
+        su += u;
+        sy += y;
+        suu += u * u;
+        suy += u * y;
+    }
+    let det = n * suu - su * su;
+    if n < 2.0 || det.abs() <= 1e-12 {
+        return None;
+    }
+    let c1 = (n * suy - su * sy) / det;
+    Some(((sy - c1 * su) / n, c1))
 }
 
 fn baseline(y: &[Option<f64>], from: usize, to: usize) -> Option<f64> {
@@ -292,9 +341,11 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
         return;
     };
     let ankles = ankle_y(ctx);
-    let flights = find_flights(
+    let (knees, hips) = (limb_y(ctx, Limb::Knee), limb_y(ctx, Limb::Hip));
+    let flights = find_flights_with(
         &ctx.subject.times_s,
         &ankles,
+        &[&knees, &hips],
         unit,
         ctx.subject.sample_rate_hz,
     );
