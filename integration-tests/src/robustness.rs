@@ -231,18 +231,38 @@ impl Evaluator {
     }
 
     pub fn measure(&self, case: &Case) -> anyhow::Result<Measured> {
-        let track = fitvision_pose_inference::shared_clips::cached_pose_track(
-            &case.path,
-            &Default::default(),
-        )
-        .with_context(|| format!("pose track of {}", case.path.display()))?
-        .track;
+        Ok(self
+            .measure_with(case, MeasureOptions::default())?
+            .expect("tracks are computed when missing"))
+    }
+
+    /// [`Self::measure`] with options; `None` when `cached_only` and the track is not in
+    /// the cache.
+    pub fn measure_with(
+        &self,
+        case: &Case,
+        options: MeasureOptions,
+    ) -> anyhow::Result<Option<Measured>> {
+        use fitvision_pose_inference::shared_clips;
+        let track = if options.cached_only {
+            match shared_clips::stored_pose_track(&case.path, &Default::default())? {
+                Some(track) => track,
+                None => return Ok(None),
+            }
+        } else {
+            shared_clips::cached_pose_track(&case.path, &Default::default())
+                .with_context(|| format!("pose track of {}", case.path.display()))?
+                .track
+        };
         let exercise = case.truth.exercise.clone().unwrap_or_default();
-        let report = self
-            .analyzer
-            .analyze(&case.path, Some(&track), &exercise, Policy::default())
-            .with_context(|| format!("authenticity of {}", case.path.display()))?
-            .report;
+        let report = if options.counts_only {
+            AuthenticityReport::default()
+        } else {
+            self.analyzer
+                .analyze(&case.path, Some(&track), &exercise, Policy::default())
+                .with_context(|| format!("authenticity of {}", case.path.display()))?
+                .report
+        };
         let (result, analysis_error) = match self.catalog.get(&exercise) {
             Some(def) => {
                 match analyze(def, &track, &Subject::default(), &AnalyzeOptions::default()) {
@@ -252,13 +272,23 @@ impl Evaluator {
             }
             None => (None, None),
         };
-        Ok(Measured {
+        Ok(Some(Measured {
             report,
             result,
             analysis_error,
             coverage: coverage(&track, &case.kind),
-        })
+        }))
     }
+}
+
+/// How [`Evaluator::measure_with`] works on a case.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeasureOptions {
+    /// Only cases whose pose track is already cached (quick re-runs while changing the
+    /// engine or the checks).
+    pub cached_only: bool,
+    /// Skip the authenticity analysis (counts, jumps and coverage only).
+    pub counts_only: bool,
 }
 
 /// Share of analysed frames with at least one person, leaving out the cards of the

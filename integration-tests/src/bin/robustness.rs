@@ -2,7 +2,7 @@
 //! set), with the authenticity score, the count and the jump height per cell, the honest
 //! false-block rate and the tamper detection rate.
 //!
-//!   cargo run --release -p fitvision-integration-tests --bin robustness -- [CLIP ...] [--no-tamper] [--no-variants] [--all-variants] [--extra=DIR] [--verbose]
+//!   cargo run --release -p fitvision-integration-tests --bin robustness -- [CLIP ...] [--no-tamper] [--no-variants] [--all-variants] [--extra=DIR] [--cached-only] [--counts-only] [--verbose]
 //!
 //! CLIP filters by substring of the clip name. Variants are evaluated for the clips an
 //! invariant judges (honest, or with a graded count); `--all-variants` adds the others. Variants are built (idempotently) by
@@ -11,7 +11,7 @@
 //! FITVISION_TAMPER_DIR; pose tracks are cached by content in FITVISION_TRACK_CACHE.
 //! Exits non-zero when an invariant is broken.
 
-use fitvision_integration_tests::robustness::{self, Evaluator};
+use fitvision_integration_tests::robustness::{self, Evaluator, MeasureOptions};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +19,10 @@ fn main() -> anyhow::Result<()> {
     let with_tamper = !args.iter().any(|a| a == "--no-tamper");
     let with_variants = !args.iter().any(|a| a == "--no-variants");
     let all_variants = args.iter().any(|a| a == "--all-variants");
+    let options = MeasureOptions {
+        cached_only: args.iter().any(|a| a == "--cached-only"),
+        counts_only: args.iter().any(|a| a == "--counts-only"),
+    };
     // --extra=DIR (repeatable): further honest recordings named <clip>__<name>.mp4.
     let extras: Vec<std::path::PathBuf> = args
         .iter()
@@ -63,7 +67,9 @@ fn main() -> anyhow::Result<()> {
     let mut measured = Vec::new();
     for (i, case) in cases.into_iter().enumerate() {
         let started = std::time::Instant::now();
-        let m = evaluator.measure(&case)?;
+        let Some(m) = evaluator.measure_with(&case, options)? else {
+            continue;
+        };
         eprintln!(
             "[{}] {} {}: score {:.0}{} count {:?} jump {:?} coverage {:.1}% ({:.1} s)",
             i + 1,

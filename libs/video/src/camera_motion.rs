@@ -52,6 +52,8 @@ pub struct FeatureMatcher {
 /// a few ms per frame.
 pub const FEATURE_WIDTH: i32 = 320;
 const MAX_FEATURES: i32 = 400;
+/// Corner contrast (grey levels) FAST needs: low enough for dim, low-contrast rooms.
+const FAST_THRESHOLD: i32 = 8;
 
 impl FeatureMatcher {
     pub fn new() -> Result<Self, VideoError> {
@@ -65,7 +67,7 @@ impl FeatureMatcher {
                 2,
                 ORB_ScoreType::HARRIS_SCORE,
                 31,
-                12,
+                FAST_THRESHOLD,
             )?,
             matcher: BFMatcher::create(cv::NORM_HAMMING, false)?,
             width: FEATURE_WIDTH,
@@ -77,13 +79,20 @@ impl FeatureMatcher {
     /// frame, or when either frame has no texture).
     pub fn next(&mut self, image: &Mat) -> Result<Vec<PointPair>, VideoError> {
         let size = image.size()?;
-        let to_source = size.width as f32 / self.width.min(size.width).max(1) as f32;
+        // Every frame at the same working width: small videos are enlarged so that ORB's
+        // pyramid and border still leave room for features on a 200 px picture.
+        let to_source = size.width as f32 / self.width.max(1) as f32;
         let target = Size::new(
             ((size.width as f32 / to_source).round() as i32).max(8),
             ((size.height as f32 / to_source).round() as i32).max(8),
         );
+        let interpolation = if to_source > 1.0 {
+            imgproc::INTER_AREA
+        } else {
+            imgproc::INTER_LINEAR
+        };
         let mut small = Mat::default();
-        imgproc::resize(image, &mut small, target, 0.0, 0.0, imgproc::INTER_AREA)?;
+        imgproc::resize(image, &mut small, target, 0.0, 0.0, interpolation)?;
         let mut gray = Mat::default();
         if small.channels() == 1 {
             gray = small;

