@@ -5,49 +5,50 @@ use std::collections::HashMap;
 
 use crate::definition::{DefinitionError, ExerciseDefinition, normalise_id};
 
-/// Every built-in definition file (name, contents).
+/// Every built-in definition file (name, contents), in library order: the order in
+/// which tenants' catalogs list them.
 const BUILTIN: &[(&str, &str)] = &[
-    ("push_up", include_str!("../catalog/push_up.json")),
     ("squat", include_str!("../catalog/squat.json")),
-    (
-        "bodyweight_squat",
-        include_str!("../catalog/bodyweight_squat.json"),
-    ),
+    ("push_up", include_str!("../catalog/push_up.json")),
     ("sit_up", include_str!("../catalog/sit_up.json")),
-    ("chin_up", include_str!("../catalog/chin_up.json")),
-    (
-        "jumping_jacks",
-        include_str!("../catalog/jumping_jacks.json"),
-    ),
-    ("lunge", include_str!("../catalog/lunge.json")),
-    ("burpee", include_str!("../catalog/burpee.json")),
-    ("bench_press", include_str!("../catalog/bench_press.json")),
-    ("deadlift", include_str!("../catalog/deadlift.json")),
-    ("punch", include_str!("../catalog/punch.json")),
-    ("front_kick", include_str!("../catalog/front_kick.json")),
-    (
-        "knee_to_chest",
-        include_str!("../catalog/knee_to_chest.json"),
-    ),
-    ("plank", include_str!("../catalog/plank.json")),
-    ("downward_dog", include_str!("../catalog/downward_dog.json")),
     (
         "sit_and_reach",
         include_str!("../catalog/sit_and_reach.json"),
     ),
     ("skipping", include_str!("../catalog/skipping.json")),
     (
+        "jumping_jacks",
+        include_str!("../catalog/jumping_jacks.json"),
+    ),
+    (
         "vertical_jump",
         include_str!("../catalog/vertical_jump.json"),
     ),
     ("broad_jump", include_str!("../catalog/broad_jump.json")),
-    ("sprint", include_str!("../catalog/sprint.json")),
     ("snatch", include_str!("../catalog/snatch.json")),
     ("clean", include_str!("../catalog/clean.json")),
     (
         "clean_and_jerk",
         include_str!("../catalog/clean_and_jerk.json"),
     ),
+    ("bench_press", include_str!("../catalog/bench_press.json")),
+    ("deadlift", include_str!("../catalog/deadlift.json")),
+    (
+        "bodyweight_squat",
+        include_str!("../catalog/bodyweight_squat.json"),
+    ),
+    ("burpee", include_str!("../catalog/burpee.json")),
+    ("chin_up", include_str!("../catalog/chin_up.json")),
+    ("lunge", include_str!("../catalog/lunge.json")),
+    ("punch", include_str!("../catalog/punch.json")),
+    ("front_kick", include_str!("../catalog/front_kick.json")),
+    (
+        "knee_to_chest",
+        include_str!("../catalog/knee_to_chest.json"),
+    ),
+    ("sprint", include_str!("../catalog/sprint.json")),
+    ("downward_dog", include_str!("../catalog/downward_dog.json")),
+    ("plank", include_str!("../catalog/plank.json")),
 ];
 
 /// A set of definitions with alias lookup.

@@ -301,6 +301,9 @@ pub struct ExerciseDefinition {
     pub name: String,
     #[serde(default)]
     pub name_zh: String,
+    /// One line telling the athlete what to do (shown in the catalog).
+    #[serde(default)]
+    pub description: String,
     #[serde(default)]
     pub category: String,
     /// Guru domain, e.g. "calisthenics", "weightlifting".

@@ -8,7 +8,7 @@ use sea_orm::{
 use crate::convert::exercise_to_proto;
 use crate::db::entity::{exercise, library_selection};
 use crate::db::{is_unique_violation, now_ms};
-use crate::library::{LIBRARY, normalise};
+use fitvision_exercise_engine::definition::normalise_id as normalise;
 
 /// One library exercise as seeded.
 struct LibraryRow {
@@ -26,73 +26,46 @@ struct LibraryRow {
     definition_json: String,
 }
 
-/// The metrics engine's built-in definitions (ids, names, aliases, the
-/// definition itself) with the presentation fields of [`LIBRARY`]. Falls
-/// back to [`LIBRARY`] alone if the engine's catalog cannot be loaded.
+/// The library: the exercise engine's built-in catalog, the only list of exercises
+/// (ids, names, aliases, domains, descriptions and the definitions themselves), in its
+/// order. A tenant's view adds its own exercises and selection on top.
 fn library_rows() -> Vec<LibraryRow> {
-    let presentation = |id: &str| LIBRARY.iter().find(|entry| entry.id == id);
-    let from_list = |entry: &crate::library::LibraryExercise| LibraryRow {
-        id: entry.id.to_owned(),
-        name: entry.name.to_owned(),
-        name_zh: entry.name_zh.to_owned(),
-        mode: entry.mode.to_owned(),
-        category: entry.category.to_owned(),
-        domain: entry.domain.to_owned(),
-        difficulty: entry.difficulty.to_owned(),
-        description: entry.description.to_owned(),
-        target_value: entry.target_value,
-        estimated_calories: entry.estimated_calories,
-        aliases: entry.aliases.iter().map(|a| (*a).to_owned()).collect(),
-        definition_json: serde_json::json!({"mode": "rule", "exercise": entry.id}).to_string(),
-    };
     let catalog = match fitvision_exercise_engine::Catalog::builtin() {
         Ok(catalog) => catalog,
         Err(error) => {
-            tracing::warn!(%error, "engine catalog unavailable; seeding the built-in list");
-            return LIBRARY.iter().map(from_list).collect();
+            // The built-in definitions are validated by the engine's tests; a failure
+            // here is a broken build, reported rather than seeded half-way.
+            tracing::error!(%error, "the built-in exercise catalog does not load");
+            return Vec::new();
         }
     };
-    let mut rows: Vec<LibraryRow> = catalog
+    catalog
         .definitions()
         .iter()
         .map(|definition| {
-            let extra = presentation(&definition.id);
-            let mut aliases = definition.aliases.clone();
-            for alias in extra.map(|e| e.aliases).unwrap_or_default() {
-                if !aliases.iter().any(|a| normalise(a) == normalise(alias)) {
-                    aliases.push((*alias).to_owned());
-                }
-            }
+            let timed = definition.mode == fitvision_exercise_engine::definition::Mode::Timer;
             LibraryRow {
                 id: definition.id.clone(),
                 name: definition.name.clone(),
-                name_zh: if definition.name_zh.is_empty() {
-                    extra.map(|e| e.name_zh.to_owned()).unwrap_or_default()
-                } else {
-                    definition.name_zh.clone()
-                },
+                name_zh: definition.name_zh.clone(),
                 mode: definition.mode.as_str().to_owned(),
                 category: definition.category.clone(),
                 domain: definition.domain.clone(),
-                difficulty: extra.map(|e| e.difficulty).unwrap_or("beginner").to_owned(),
-                description: extra.map(|e| e.description).unwrap_or_default().to_owned(),
-                target_value: extra.map(|e| e.target_value).unwrap_or(10),
-                estimated_calories: extra.map(|e| e.estimated_calories).unwrap_or(8.0),
-                aliases,
+                difficulty: DEFAULT_DIFFICULTY.to_owned(),
+                description: definition.description.clone(),
+                // Seconds for timed exercises, reps otherwise.
+                target_value: if timed { 30 } else { 10 },
+                estimated_calories: DEFAULT_ESTIMATED_CALORIES,
+                aliases: definition.aliases.clone(),
                 definition_json: definition.to_json(),
             }
         })
-        .collect();
-    // Library order: the presentation list's order, then the rest by id.
-    let rank = |id: &str| {
-        LIBRARY
-            .iter()
-            .position(|e| e.id == id)
-            .unwrap_or(usize::MAX)
-    };
-    rows.sort_by(|a, b| rank(&a.id).cmp(&rank(&b.id)).then(a.id.cmp(&b.id)));
-    rows
+        .collect()
 }
+
+/// Presentation defaults of library exercises (AI Move's catalog fields).
+const DEFAULT_DIFFICULTY: &str = "beginner";
+const DEFAULT_ESTIMATED_CALORIES: f64 = 8.0;
 
 /// Inserts library exercises that are missing; never overwrites edits.
 pub async fn seed_library<C: ConnectionTrait>(

@@ -14,7 +14,6 @@ pub mod convert;
 pub mod db;
 pub mod error;
 pub mod jobs;
-pub mod library;
 pub mod maintenance;
 pub mod pipeline;
 pub mod progress;

@@ -27,36 +27,19 @@ use crate::state::{AppState, percent_encode};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{iso_seconds, primary_video};
 
+use fitvision_exercise_engine::Catalog;
+use std::sync::OnceLock;
+
 const FAMILY: Family = Family::Guru;
 
-/// Accepted `domain` -> `activity` values.
-pub const DOMAINS: [(&str, &[&str]); 6] = [
-    (
-        "weightlifting",
-        &[
-            "bench_press",
-            "clean_and_jerk",
-            "deadlift",
-            "snatch",
-            "squat",
-        ],
-    ),
-    (
-        "calisthenics",
-        &[
-            "bodyweight_squat",
-            "burpee",
-            "chin_up",
-            "lunge",
-            "push_up",
-            "sit_up",
-        ],
-    ),
-    ("martial_arts", &["punch", "front_kick"]),
-    ("mobility", &["knee_to_chest"]),
-    ("running", &["sprint"]),
-    ("yoga", &["downward_dog"]),
-];
+/// The exercise catalog, the only list of exercises: Guru's activities are its ids and
+/// its domains are theirs (so every catalog exercise, plank and the cardio domain
+/// included, can be analysed through Guru).
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| Catalog::builtin().expect("the built-in catalog is validated by its tests"))
+}
 
 /// COCO-17 keypoints as Guru names them. Guru's example also lists `leftHand`
 /// and `rightHand`; the 17-keypoint pose model has no hand points and the seed
@@ -83,10 +66,11 @@ const JOINT_NAMES: [&str; 17] = [
 ];
 
 fn domain_of(activity: &str) -> Option<&'static str> {
-    DOMAINS
+    catalog()
+        .definitions()
         .iter()
-        .find(|(_, acts)| acts.contains(&activity))
-        .map(|(d, _)| *d)
+        .find(|d| d.id == activity)
+        .map(|d| d.domain.as_str())
 }
 
 /// Validates a (domain, activity) pair; returns the domain to store.
@@ -95,7 +79,7 @@ fn check_domain_activity(
     activity: Option<&str>,
 ) -> ApiResult<Option<String>> {
     if let Some(domain) = domain
-        && !DOMAINS.iter().any(|(d, _)| *d == domain)
+        && !catalog().definitions().iter().any(|d| d.domain == domain)
     {
         return Err(ApiError::bad_request(
             FAMILY,
