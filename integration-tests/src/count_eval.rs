@@ -25,6 +25,13 @@ pub struct Row {
     pub result: AnalysisResult,
 }
 
+impl Truth {
+    /// Labelled H or M-H: the clips the accuracy bar is judged on.
+    pub fn is_graded(&self) -> bool {
+        self.reps.is_some() && matches!(self.confidence.as_str(), "H" | "M-H")
+    }
+}
+
 impl Row {
     pub fn error(&self) -> Option<i64> {
         self.truth.reps.map(|t| self.counted as i64 - t)
@@ -32,7 +39,7 @@ impl Row {
 
     /// Labelled H or M-H: the clips the accuracy bar is judged on.
     pub fn is_graded(&self) -> bool {
-        self.truth.reps.is_some() && matches!(self.truth.confidence.as_str(), "H" | "M-H")
+        self.truth.is_graded()
     }
 }
 
@@ -57,8 +64,11 @@ pub fn pose_track(video: &Path) -> anyhow::Result<PoseTrack> {
     )
 }
 
-/// Runs every clip with a known exercise whose name contains `only` (all when empty).
-pub fn evaluate(only: &str, mut on_row: impl FnMut(&Row)) -> anyhow::Result<Vec<Row>> {
+/// Runs every clip with a known exercise that `wanted` selects.
+pub fn evaluate_where(
+    wanted: impl Fn(&Truth) -> bool,
+    mut on_row: impl FnMut(&Row),
+) -> anyhow::Result<Vec<Row>> {
     let videos = videos_dir();
     let catalog = Catalog::builtin()?;
     let mut rows = Vec::new();
@@ -66,7 +76,7 @@ pub fn evaluate(only: &str, mut on_row: impl FnMut(&Row)) -> anyhow::Result<Vec<
         let Some(exercise) = truth.exercise.clone() else {
             continue;
         };
-        if !truth.file.contains(only) {
+        if !wanted(&truth) {
             continue;
         }
         let def = catalog

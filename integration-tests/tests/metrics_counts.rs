@@ -7,6 +7,9 @@
 #[path = "../src/count_eval.rs"]
 mod count_eval;
 
+/// The clip whose jump height is checked (labelled in the manifest, not graded by count).
+const JUMP_CLIP: &str = "jump_cmj_overlay78cm.mp4";
+
 #[test]
 fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
     let videos = count_eval::videos_dir();
@@ -17,7 +20,10 @@ fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let rows = count_eval::evaluate("", |_| {})?;
+    // Only the clips this bar judges: pose inference on the ungraded ones would
+    // double the run (they are in the evaluate_counts binary's table).
+    let rows =
+        count_eval::evaluate_where(|truth| truth.is_graded() || truth.file == JUMP_CLIP, |_| {})?;
     println!("{}", count_eval::table(&rows));
     let graded: Vec<_> = rows.iter().filter(|r| r.is_graded()).collect();
     assert!(!graded.is_empty());
@@ -36,7 +42,7 @@ fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
     }
     let jump = rows
         .iter()
-        .find(|r| r.truth.file == "jump_cmj_overlay78cm.mp4")
+        .find(|r| r.truth.file == JUMP_CLIP)
         .expect("jump clip evaluated");
     let h = jump
         .result

@@ -15,12 +15,15 @@ fn main() -> anyhow::Result<()> {
             videos.display()
         );
     }
-    let rows = count_eval::evaluate(&only, |row| {
-        eprintln!(
-            "{}: truth {:?}, counted {}",
-            row.truth.file, row.truth.reps, row.counted
-        )
-    })?;
+    let rows = count_eval::evaluate_where(
+        |truth| truth.file.contains(only.as_str()),
+        |row| {
+            eprintln!(
+                "{}: truth {:?}, counted {}",
+                row.truth.file, row.truth.reps, row.counted
+            )
+        },
+    )?;
     print!("{}", count_eval::table(&rows));
     Ok(())
 }
