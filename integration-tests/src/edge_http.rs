@@ -1,5 +1,6 @@
 //! HTTP helpers for tests against the edge: credential headers, multipart
-//! video parts, JSON answers, and field-type checks as the seeds state them.
+//! video parts, JSON answers, and field-type checks as the API documents state
+//! them.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -8,7 +9,8 @@ use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-/// `Authorization` value of an API key in seed 001/004 style.
+/// `Authorization` value of an API key in the style of the Weightlifting and
+/// Retrieval APIs.
 pub fn api_key(key: &str) -> String {
     format!("API-KEY {key}")
 }
@@ -47,7 +49,8 @@ pub struct Edge {
 }
 
 impl Edge {
-    /// A client with a generous timeout: seed 000's submit waits for the analysis.
+    /// A client with a generous timeout: the AI Exercise Trainer API's submit
+    /// waits for the analysis.
     pub fn new(base: impl Into<String>) -> Self {
         Self {
             base: base.into(),
@@ -183,7 +186,7 @@ impl Edge {
     }
 }
 
-/// A JSON type a seed gives a field.
+/// A JSON type an API document gives a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Str,
@@ -192,7 +195,7 @@ pub enum Kind {
     Bool,
     Obj,
     Arr,
-    /// The type, or `null` (seed 002's optional numbers).
+    /// The type, or `null` (the AI Move API's optional numbers).
     OrNull(&'static Kind),
 }
 

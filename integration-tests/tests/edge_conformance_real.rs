@@ -1,8 +1,9 @@
 //! Conformance of every documented endpoint (ARCHITECTURE.md's list of the five
-//! seeds) against the real suite (`fitvision serve`, build it first:
+//! documented APIs) against the real suite (`fitvision serve`, build it first:
 //! `cargo build -p fitvision --bin fitvision`) with real clips from
-//! `../shared/videos`: status codes, field names and JSON types as the seeds
-//! give them, and each documented error status in its family's error shape.
+//! `../shared/videos`: status codes, field names and JSON types as the API
+//! documents give them, and each documented error status in its family's error
+//! shape.
 //!
 //! One suite process serves the whole walk (one test function: nextest runs
 //! each test in its own process). Short clips keep it CI-sized:
@@ -61,7 +62,7 @@ fn is_terminal(body: &Value) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_documented_endpoint_answers_as_its_seed_documents() {
+async fn every_documented_endpoint_answers_as_its_api_document_says() {
     let Some(clips) = clips() else {
         return;
     };
@@ -173,7 +174,7 @@ async fn info_endpoints(edge: &Edge) {
     }
 }
 
-// ------------------------------------------------------------------ seed 000
+// --------------------------------------------------- AI Exercise Trainer API
 
 async fn submit(
     edge: &Edge,
@@ -424,7 +425,7 @@ fn body_u64(body: &Value, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("{field} in {body}"))
 }
 
-// ------------------------------------------------------------- seeds 001/004
+// ------------------------------------------ Weightlifting and Retrieval APIs
 
 async fn create_lifting(
     edge: &Edge,
@@ -909,7 +910,7 @@ async fn lifting(edge: &Edge, callers: &Callers, (lift, jump, run): (&str, &str,
     lifting_create_errors(edge, callers).await;
 }
 
-// ------------------------------------------------------------------ seed 002
+// --------------------------------------------------------------- AI Move API
 
 async fn ai_move(edge: &Edge, callers: &Callers, suite: &Suite) {
     let user = callers.user.as_str();
@@ -1179,7 +1180,7 @@ async fn ai_move(edge: &Edge, callers: &Callers, suite: &Suite) {
     // session service does not yet refuse listing a tenant whose module is off.
 }
 
-// ------------------------------------------------------------------ seed 003
+// ------------------------------------------------------------------ Guru API
 
 /// Creates a Guru video and uploads the clip with the returned policy; the id.
 async fn guru_create_and_upload(edge: &Edge, token: &str, clip: &std::path::Path) -> String {

@@ -1,4 +1,4 @@
-//! Guru (seed 003): `activity` is optional when creating a video. Without one the
+//! Guru API: `activity` is optional when creating a video. Without one the
 //! upload is accepted (204) and the analysis ends `Failed` with reason
 //! `UNKNOWN_ACTIVITY` and a readable `reasonDetail`, never a 400 at upload.
 

@@ -1,5 +1,6 @@
-//! Seed 001 lift-analysis / summary / imperial units, on a real barbell clip through
-//! the real `fitvision serve` (build it first: `cargo build -p fitvision`).
+//! The Weightlifting API's lift-analysis / summary / imperial units, on a real
+//! barbell clip through the real `fitvision serve` (build it first:
+//! `cargo build -p fitvision`).
 //!
 //! squat_barbell_side_60fps.mp4 is a barbell squat, not a snatch: the assertions are
 //! on structure (every documented key present, series aligned with `all_timestamps`,
@@ -20,7 +21,7 @@ fn array_len(value: &Value) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lift_analysis_and_summary_follow_seed_001_with_imperial_units() {
+async fn lift_analysis_and_summary_follow_the_weightlifting_api_with_imperial_units() {
     let Some(clip) = shared_video("squat_barbell_side_60fps.mp4") else {
         return;
     };

@@ -118,10 +118,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_catalog_is_valid_and_covers_every_seed_id() {
+    fn builtin_catalog_is_valid_and_covers_every_documented_exercise_id() {
         let c = Catalog::builtin().unwrap();
-        let seeds = [
-            // seed 000 (trainer)
+        let documented = [
+            // AI Exercise Trainer API
             "pushup",
             "squat",
             "situp",
@@ -130,7 +130,7 @@ mod tests {
             "jumping_jacks",
             "vertical_jump",
             "broad_jump",
-            // seed 003 (Guru)
+            // Guru API
             "bench_press",
             "clean_and_jerk",
             "deadlift",
@@ -147,14 +147,14 @@ mod tests {
             "knee_to_chest",
             "sprint",
             "downward_dog",
-            // seed 001 (weightlifting)
+            // Weightlifting API
             "clean",
-            // seed 002 (AI Move) and the test set
+            // AI Move API and the test set
             "squat-basic",
             "plank",
             "pull_up",
         ];
-        for id in seeds {
+        for id in documented {
             assert!(c.get(id).is_some(), "{id} missing");
         }
         assert_eq!(c.get("Push-Up").unwrap().id, "push_up");

@@ -43,7 +43,7 @@ pub fn canonical_id(exercise_id: &str) -> String {
         )
 }
 
-/// Whether the exercise is an Olympic lift with a barbell (seed 001's family).
+/// Whether the exercise is an Olympic lift with a barbell (the Weightlifting API's family).
 pub fn is_weightlifting(exercise_id: &str) -> bool {
     catalog()
         .and_then(|catalog| catalog.get(exercise_id))

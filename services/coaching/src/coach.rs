@@ -22,7 +22,7 @@ pub const BUILTIN_PROVIDER: &str = "builtin";
 /// A request the coach cannot serve.
 #[derive(Debug, thiserror::Error)]
 pub enum CoachError {
-    /// Seed 000: "AI analysis requires at least 1 completed exercise".
+    /// AI Exercise Trainer API: "AI analysis requires at least 1 completed exercise".
     #[error("AI analysis requires at least 1 completed exercise")]
     NoCompletedExercise,
     #[error(transparent)]

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::language::Language;
 
-/// One lift-analysis metric of seed 001's `recommendation/` endpoint.
+/// One lift-analysis metric of the Weightlifting API's `recommendation/` endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LiftMetric {
     PowerOutput,
@@ -22,7 +22,7 @@ pub enum LiftMetric {
 }
 
 impl LiftMetric {
-    /// Every metric, in the order seed 001 lists them.
+    /// Every metric, in the order the Weightlifting API lists them.
     pub const ALL: [Self; 12] = [
         Self::PowerOutput,
         Self::GroundReactionForce,
@@ -38,7 +38,7 @@ impl LiftMetric {
         Self::VerticalShoulderHeight,
     ];
 
-    /// The seed's identifier, also the topic string.
+    /// The Weightlifting API's identifier, also the topic string.
     pub fn id(self) -> &'static str {
         match self {
             Self::PowerOutput => "power_output",
@@ -58,7 +58,8 @@ impl LiftMetric {
 
     /// Series keys that may hold this metric in `AnalysisResult.series`, the
     /// exercise engine's name first (its lift analyser writes `bar_velocity`
-    /// and `barbell_trajectory_x`), then the seed's and other reasonable names.
+    /// and `barbell_trajectory_x`), then the Weightlifting API's and other
+    /// reasonable names.
     pub fn series_keys(self) -> &'static [&'static str] {
         match self {
             Self::PowerOutput => &["power_output", "power", "bar_power"],
@@ -104,14 +105,14 @@ impl LiftMetric {
 /// A feedback topic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
-    /// Per-exercise coaching (seed 000's generate-ai-analysis).
+    /// Per-exercise coaching (the AI Exercise Trainer API's generate-ai-analysis).
     Overall,
-    /// Seed 001 summary blocks.
+    /// The Weightlifting API's summary blocks.
     Velocity,
     Power,
     Stability,
     FinalSummary,
-    /// Seed 001 recommendation threads.
+    /// The Weightlifting API's recommendation threads.
     Lift(LiftMetric),
 }
 

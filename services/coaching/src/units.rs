@@ -14,7 +14,7 @@ pub enum UnitSystem {
 }
 
 impl UnitSystem {
-    /// Unspecified (or an unknown future value) is metric, the seeds' default.
+    /// Unspecified (or an unknown future value) is metric, the Weightlifting API's default.
     pub fn from_proto(value: i32) -> Self {
         match MeasurementSystem::try_from(value) {
             Ok(MeasurementSystem::Imperial) => Self::Imperial,

@@ -179,7 +179,7 @@ async fn chinese_is_written_for_zh() {
 #[tokio::test]
 async fn traditional_chinese_for_hant_regions_without_mixing_scripts() {
     let mut result = push_up();
-    // Catalog labels may come in Traditional characters (seed 002 style).
+    // Catalog labels may come in Traditional characters (AI Move API style).
     result.form_violations[1].label_zh = "保持身體成一直線".into();
     let simplified = one_text(request(
         vec![result.clone()],
@@ -215,7 +215,7 @@ async fn traditional_chinese_for_hant_regions_without_mixing_scripts() {
 }
 
 #[tokio::test]
-async fn seed_001_summary_blocks_use_the_lift_series() {
+async fn weightlifting_summary_blocks_use_the_lift_series() {
     let feedback = feedback(request(
         vec![snatch()],
         lifter(MeasurementSystem::Metric),
@@ -364,7 +364,7 @@ async fn the_text_is_deterministic() {
 }
 
 #[tokio::test]
-async fn seed_001_threads_in_chinese() {
+async fn weightlifting_threads_in_chinese() {
     let topics = [
         "velocity",
         "power",

@@ -64,7 +64,7 @@ pub struct Config {
         default_value_t = 512 * 1024 * 1024
     )]
     pub max_upload_bytes: u64,
-    /// How long a synchronous submit (seed 000) waits for the pipeline, seconds.
+    /// How long a synchronous submit (AI Exercise Trainer API) waits for the pipeline, seconds.
     #[arg(
         long = "pipeline-timeout-s",
         env = "FITVISION_PIPELINE_TIMEOUT_S",

@@ -1,8 +1,9 @@
 //! Errors rendered in the shape each API family documents.
 //!
-//! Seed 000 is FastAPI (`{"detail": ...}`), seeds 001/004 and AI Move use
-//! `{"error": ...}`, Guru answers like its API gateway (`{"message": ...}`) and
-//! the OAuth token endpoint follows RFC 6749 (`{"error", "error_description"}`).
+//! The AI Exercise Trainer API is FastAPI (`{"detail": ...}`), the Weightlifting,
+//! Retrieval and AI Move APIs use `{"error": ...}`, Guru answers like its API
+//! gateway (`{"message": ...}`) and the OAuth token endpoint follows RFC 6749
+//! (`{"error", "error_description"}`).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,13 +13,13 @@ use serde_json::{Value, json};
 /// Which documented API a route belongs to; decides the error body shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
-    /// Seed 000, AI Exercise Trainer (FastAPI).
+    /// The AI Exercise Trainer API (FastAPI).
     Trainer,
-    /// Seeds 001/004, weightlifting / jumping / running.
+    /// The Weightlifting and Retrieval APIs: weightlifting / jumping / running.
     Lifting,
-    /// Seed 002, AI Move.
+    /// The AI Move API.
     AiMove,
-    /// Seed 003, Guru.
+    /// The Guru API.
     Guru,
     /// RFC 6749 token endpoint.
     OAuth,

@@ -1,6 +1,6 @@
 //! fitvision-edge: the public HTTP API.
 //!
-//! Every documented endpoint of the five seeds is served here and transcoded
+//! Every documented endpoint of the five documented APIs is served here and transcoded
 //! onto the SessionService gRPC API, forwarding the caller's credential as
 //! `authorization` metadata. Also: per-key rate limits, signed downloads with
 //! Range support, SSE progress, and OpenAPI docs rendered by embedded Swagger

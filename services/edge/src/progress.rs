@@ -1,5 +1,6 @@
-//! Pipeline progress: waiting for a video to finish (seed 000's synchronous
-//! submit) and a server-sent-events feed per video, both from `WatchVideo`.
+//! Pipeline progress: waiting for a video to finish (the AI Exercise Trainer
+//! API's synchronous submit) and a server-sent-events feed per video, both from
+//! `WatchVideo`.
 
 use std::convert::Infallible;
 use std::time::Duration;

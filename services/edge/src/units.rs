@@ -1,5 +1,6 @@
-//! `measurement_system=imperial` for the weightlifting/jumping/running reads (seeds
-//! 001/004): the analysis is stored in SI and converted here, per value unit.
+//! `measurement_system=imperial` for the weightlifting/jumping/running reads (the
+//! Weightlifting and Retrieval APIs): the analysis is stored in SI and converted
+//! here, per value unit.
 //!
 //! Series carry their unit (`Series.unit`); scalar metrics carry it as a key suffix
 //! (`max_bar_height_m`), which is renamed with the value so a key never lies about

@@ -24,7 +24,7 @@ pub fn iso_millis(ts: Option<&prost_types::Timestamp>) -> Option<String> {
     to_datetime(ts).map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
-/// Seed 001 `created_at`: `{date: DD/MM/YYYY, time: HH:MM AM/PM}` (UTC).
+/// The Weightlifting API's `created_at`: `{date: DD/MM/YYYY, time: HH:MM AM/PM}` (UTC).
 pub fn created_at_parts(ts: Option<&prost_types::Timestamp>) -> Value {
     let t = to_datetime(ts).unwrap_or_default();
     json!({ "date": t.format("%d/%m/%Y").to_string(), "time": t.format("%I:%M %p").to_string() })
@@ -47,9 +47,10 @@ pub fn risk_level_name(level: RiskLevel) -> &'static str {
     }
 }
 
-/// Seed 000 `cheat_detection`: score, risk_level, blocked and one entry per check,
-/// plus `over_threshold` (the verdict reached the policy's thresholds: the flag of a
-/// `flag` policy) and `policy`, the tenant's policy the verdict was made under.
+/// The AI Exercise Trainer API's `cheat_detection`: score, risk_level, blocked and
+/// one entry per check, plus `over_threshold` (the verdict reached the policy's
+/// thresholds: the flag of a `flag` policy) and `policy`, the tenant's policy the
+/// verdict was made under.
 pub fn cheat_detection(report: Option<&AuthenticityReport>) -> Value {
     let Some(report) = report else {
         return json!({ "score": Value::Null, "risk_level": "UNKNOWN", "blocked": false, "over_threshold": false, "checks": [], "summary": "not checked", "policy": Value::Null });
@@ -107,7 +108,7 @@ pub fn video_status_name(status: VideoStatus) -> &'static str {
     }
 }
 
-/// Activity families of seeds 001/004.
+/// Activity families of the Weightlifting and Retrieval APIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
     Weightlifting,

@@ -1,5 +1,5 @@
 //! Auth matrix: every route x {no credential, bad key, other tenant, another
-//! user of the tenant, admin} gives the status its seed documents.
+//! user of the tenant, admin} gives the status its API document gives.
 
 mod support;
 
@@ -161,7 +161,8 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
     };
     // Columns: none, bad key, other tenant, other user, admin.
     let cases = vec![
-        // Seed 000: another user's session is not found (FastAPI's only documented miss).
+        // AI Exercise Trainer API: another user's session is not found (FastAPI's only
+        // documented miss).
         post(
             "/session/create".into(),
             Body::Empty,
@@ -186,7 +187,7 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
             [401, 401, 404, 404, 200],
         ),
         get("/sessions".into(), [401, 401, 200, 200, 200]),
-        // Seeds 001/004: other tenant -> 404, another user -> 403.
+        // Weightlifting and Retrieval APIs: other tenant -> 404, another user -> 403.
         post(
             "/weightlifting/sessions/".into(),
             Body::Lift("snatch"),
@@ -237,7 +238,7 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
             [401, 401, 404, 403, 200],
         ),
         get(format!("/threads/{thread}"), [401, 401, 404, 403, 200]),
-        // Seed 002: the module gate comes first; records is admin-only (401).
+        // AI Move API: the module gate comes first; records is admin-only (401).
         get("/api/ai-move/exercises".into(), [401, 401, 403, 200, 200]),
         get(
             "/api/ai-move/exercises/squat-basic".into(),
@@ -260,7 +261,7 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
             [401, 401, 403, 201, 201],
         ),
         get("/api/ai-move/records".into(), [401, 401, 403, 401, 200]),
-        // Seed 003: what a caller may not see does not exist.
+        // Guru API: what a caller may not see does not exist.
         post(
             "/videos".into(),
             Body::Json(json!({"filename": "a.mp4", "size": 5})),

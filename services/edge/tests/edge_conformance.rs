@@ -1,5 +1,5 @@
-//! Conformance of every documented endpoint of the five seeds: status codes,
-//! field names and types, documented errors, against an in-process fake
+//! Conformance of every documented endpoint of the five documented APIs: status
+//! codes, field names and types, documented errors, against an in-process fake
 //! session service (real gRPC, deterministic answers).
 
 mod support;
@@ -26,7 +26,7 @@ fn is_hm_ampm(s: &str) -> bool {
     b.len() == 8 && b[2] == b':' && (s.ends_with(" AM") || s.ends_with(" PM"))
 }
 
-// ------------------------------------------------------------------ seed 000
+// --------------------------------------------------- AI Exercise Trainer API
 
 async fn create_workout(h: &Harness, auth: &str) -> String {
     let (status, body) = h
@@ -50,7 +50,7 @@ async fn submit(h: &Harness, session: &str, exercise: &str, file: &str) -> (Stat
 }
 
 #[tokio::test]
-async fn trainer_workflow_matches_seed_000() {
+async fn trainer_workflow_matches_the_ai_exercise_trainer_api() {
     let h = Harness::start().await;
     let session = create_workout(&h, USER).await;
 
@@ -177,7 +177,7 @@ async fn trainer_workflow_matches_seed_000() {
     assert_eq!(body["detail"], "Session not found");
 }
 
-// ------------------------------------------------------------------ seeds 001/004
+// ----------------------------------------------- Weightlifting and Retrieval APIs
 
 async fn create_lift(
     h: &Harness,
@@ -195,7 +195,7 @@ async fn create_lift(
 }
 
 #[tokio::test]
-async fn weightlifting_family_matches_seeds_001_and_004() {
+async fn weightlifting_family_matches_the_weightlifting_and_retrieval_apis() {
     let h = Harness::start().await;
     let (status, body) = create_lift(&h, ADMIN, "/weightlifting/sessions/", "snatch", "u1").await;
     assert_eq!(status, 200, "{body}");
@@ -292,7 +292,7 @@ async fn weightlifting_family_matches_seeds_001_and_004() {
         body["key_metrics"]["power_output"],
         json!([100.0, 2400.0, 300.0])
     );
-    // Images keyed by event as in seed 001 (`start_of_lifting`, `first_pull_end`).
+    // Images keyed by event as in the Weightlifting API (`start_of_lifting`, `first_pull_end`).
     assert!(
         body["phase_data"]["first_pull_end"]["image_url"]
             .as_str()
@@ -469,10 +469,10 @@ async fn jumping_and_running_sessions_are_created_and_read() {
     assert_eq!(body["activity"], "Running");
 }
 
-// ------------------------------------------------------------------ seed 002
+// --------------------------------------------------------------- AI Move API
 
 #[tokio::test]
-async fn ai_move_matches_seed_002() {
+async fn ai_move_matches_the_ai_move_api() {
     let h = Harness::start().await;
     let get = |path: &str, auth: &str| {
         h.client
@@ -712,7 +712,7 @@ async fn ai_move_matches_seed_002() {
     assert_eq!(status, 400);
 }
 
-// ------------------------------------------------------------------ seed 003
+// ------------------------------------------------------------------ Guru API
 
 async fn guru_token(h: &Harness) -> String {
     let response = h
@@ -759,7 +759,7 @@ async fn guru_upload(
 }
 
 #[tokio::test]
-async fn guru_flow_matches_seed_003() {
+async fn guru_flow_matches_the_guru_api() {
     let h = Harness::start().await;
     let token = guru_token(&h).await;
 

@@ -83,7 +83,8 @@ async fn a_verified_token_acts_as_its_user_tenant_and_role() {
     assert_eq!(created["userId"], "fb-user-1");
     assert_eq!(created["clientId"], "gofa");
 
-    // A user is not an admin: records answer the seed's 401; the tenant's admin reads them.
+    // A user is not an admin: records answer the AI Move API's 401; the tenant's
+    // admin reads them.
     let (status, _) = get(&h, "/api/ai-move/records", &user).await;
     assert_eq!(status, 401);
     let admin = trusted_token("jwt-admin", "gofa");

@@ -221,7 +221,8 @@ async fn tenancy_and_roles() {
             Code::NotFound
         );
 
-        // Users cannot create on behalf of others; sub-admins can (seed 001).
+        // Users cannot create on behalf of others; sub-admins can (as the Weightlifting API
+        // documents).
         let mut for_bob = ai_move("squat");
         for_bob.user_id = "bob".into();
         assert_eq!(

@@ -29,7 +29,7 @@ use crate::definition::{SideChoice, SignalSpec};
 use crate::form::round2;
 use crate::signals;
 
-/// Barbell mass when none is given (seed 001's documented default).
+/// Barbell mass when none is given (the Weightlifting API's documented default).
 pub const DEFAULT_BARBELL_MASS_KG: f64 = 100.0;
 /// Body mass assumed for forces when unknown.
 pub const DEFAULT_BODY_MASS_KG: f64 = 75.0;

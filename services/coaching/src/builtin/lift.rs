@@ -1,4 +1,4 @@
-//! Session-wide topics of seed 001: the summary blocks (velocity, power,
+//! Session-wide topics of the Weightlifting API: the summary blocks (velocity, power,
 //! stability, final summary) and one recommendation per lift metric.
 
 use fitvision_proto::v1::{AnalysisResult, Subject};

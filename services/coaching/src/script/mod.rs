@@ -1,9 +1,9 @@
 //! Simplified and Traditional Chinese.
 //!
 //! The coach composes Chinese in Simplified characters; catalog labels may
-//! come in either script (the built-in catalog's are Traditional, like seed
-//! 002's `labelZh`). The finished text is converted character by character into
-//! the script the caller's tag asks for, so one text never mixes the two.
+//! come in either script (the built-in catalog's are Traditional, like the AI
+//! Move API's `labelZh`). The finished text is converted character by character
+//! into the script the caller's tag asks for, so one text never mixes the two.
 
 mod tables;
 

@@ -99,7 +99,8 @@ fn phase(name: &str, start_ms: f64, end_ms: f64) -> Phase {
     }
 }
 
-/// One snatch sampled every 100 ms, with the lift-analysis series of seed 001.
+/// One snatch sampled every 100 ms, with the lift-analysis series of the Weightlifting
+/// API.
 pub fn snatch() -> AnalysisResult {
     let timestamps: Vec<f64> = (0..8).map(|i| f64::from(i) * 100.0).collect();
     AnalysisResult {

@@ -1,4 +1,4 @@
-//! Seed 002, AI Move (`/api/ai-move`): the tenant-aware exercise catalog and
+//! The AI Move API (`/api/ai-move`): the tenant-aware exercise catalog and
 //! client-reported exercise sessions. Errors: `{"error": ...}`; `403` when the
 //! `ai_move` module is not enabled for the caller's client.
 

@@ -1,4 +1,4 @@
-//! Seed 003, Guru: OAuth2 client-credentials tokens and the three-step video
+//! The Guru API: OAuth2 client-credentials tokens and the three-step video
 //! flow (create -> signed multipart upload -> poll analysis / joints).
 //! A Guru video id is the id of a `SESSION_KIND_VIDEO` session.
 
@@ -42,8 +42,8 @@ fn catalog() -> &'static Catalog {
 }
 
 /// COCO-17 keypoints as Guru names them. Guru's example also lists `leftHand`
-/// and `rightHand`; the 17-keypoint pose model has no hand points and the seed
-/// does not mark them required, so they are left out rather than invented
+/// and `rightHand`; the 17-keypoint pose model has no hand points and the Guru
+/// API document does not mark them required, so they are left out rather than invented
 /// (the OpenAPI description of `/videos/{id}/j2p` says so).
 const JOINT_NAMES: [&str; 17] = [
     "nose",

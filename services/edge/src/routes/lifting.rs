@@ -1,4 +1,4 @@
-//! Seeds 001 and 004: weightlifting, jumping and running sessions created by an
+//! The Weightlifting and Retrieval APIs: weightlifting, jumping and running sessions created by an
 //! admin on behalf of a user, their details, export, lift analysis, summary,
 //! GenAI comment threads and the analysed video. Errors: `{"error": ...}`.
 
@@ -53,7 +53,7 @@ pub const RECOMMENDATION_TOPICS: [&str; 12] = [
 /// Joints selectable through `body_joint_angles`.
 const JOINTS: [&str; 5] = ["ankle", "knee", "elbow", "hip", "shoulder"];
 
-/// COCO-17 keypoint names and the short prefixes seed 001's export uses.
+/// COCO-17 keypoint names and the short prefixes the Weightlifting API's export uses.
 const COCO_SHORT: [&str; 17] = [
     "nose", "leye", "reye", "lear", "rear", "lsho", "rsho", "lelb", "relb", "lwri", "rwri", "lhip",
     "rhip", "lkne", "rkne", "lank", "rank",
@@ -634,7 +634,7 @@ const HIP_ANGLE: &str = "hip_angle";
 const KNEE_ANGLE: &str = "knee_angle";
 const SHOULDER_HEIGHT: &str = "vertical_shoulder_height";
 
-/// The series blocks of `lift-analysis/` (seed 001), one value per `timestamps` entry.
+/// The series blocks of `lift-analysis/` (Weightlifting API), one value per `timestamps` entry.
 fn lift_series_sections(result: Option<&AnalysisResult>) -> Value {
     json!({
         "key_metrics": {
@@ -681,7 +681,7 @@ pub async fn lift_analysis(
     let mut phase_data = Map::new();
     let mut chart_data = Map::new();
     if let (Some(video), Some(result)) = (video, result) {
-        // Seed 001 keys the images by event (`start_of_lifting`, `first_pull_end`),
+        // The Weightlifting API keys the images by event (`start_of_lifting`, `first_pull_end`),
         // the chart by phase (`first_pull`); the renderer snapshots those events.
         let events = result
             .phases
@@ -736,7 +736,7 @@ fn min_max_values(values: &[f64]) -> Value {
     })
 }
 
-/// The series blocks of `summary/` (seed 001): velocity, power and stability.
+/// The series blocks of `summary/` (Weightlifting API): velocity, power and stability.
 fn summary_sections(result: Option<&AnalysisResult>) -> Value {
     let bar_height = min_max_values(series(result, BAR_HEIGHT));
     json!({
@@ -1140,7 +1140,7 @@ mod tests {
     }
 
     #[test]
-    fn lift_analysis_maps_every_seed_key_onto_the_engine_series() {
+    fn lift_analysis_maps_every_documented_key_onto_the_engine_series() {
         let result = lift_result();
         let sections = lift_series_sections(Some(&result));
         let expected = [

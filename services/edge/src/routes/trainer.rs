@@ -1,4 +1,4 @@
-//! Seed 000, AI Exercise Trainer: workout sessions with several exercises,
+//! The AI Exercise Trainer API: workout sessions with several exercises,
 //! a synchronous submit (authenticity check first, 403 when blocked), AI
 //! coaching and a summary. FastAPI-style errors: `{"detail": ...}`.
 
@@ -76,7 +76,7 @@ async fn load(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<
     .await
 }
 
-/// Metrics of one analysed video in seed 000's flat shape.
+/// Metrics of one analysed video in the AI Exercise Trainer API's flat shape.
 fn metrics_json(video: &Video) -> Value {
     let mut metrics = serde_json::Map::new();
     if let Some(result) = &video.result {

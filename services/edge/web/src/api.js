@@ -132,7 +132,7 @@ export class Api {
     return null;
   }
 
-  /** A generated comment thread (seed 001 polling endpoint). */
+  /** A generated comment thread (the Weightlifting API's polling endpoint). */
   async thread(threadId) {
     try {
       return await this.request('GET', `/threads/${encodeURIComponent(threadId)}`);
@@ -155,7 +155,10 @@ export class Api {
     }
   }
 
-  /** Seed 000: coaching for a workout session; null when unavailable for this session. */
+  /**
+   * AI Exercise Trainer API: coaching for a workout session; null when
+   * unavailable for this session.
+   */
   async trainerCoaching(sessionId) {
     if (!sessionId) return null;
     try {

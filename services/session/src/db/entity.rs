@@ -47,7 +47,8 @@ pub mod tenant_blocking_policy {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Users of a tenant with their profile (seed 001 user_information).
+/// Users of a tenant with their profile (the Weightlifting API's
+/// user_information).
 pub mod user {
     use sea_orm::entity::prelude::*;
 

@@ -461,7 +461,8 @@ pub async fn list(
     })
 }
 
-/// Canonical ClientResults field name for a mask entry (proto or seed 002 camelCase).
+/// Canonical ClientResults field name for a mask entry (proto or the AI Move API's
+/// camelCase).
 fn canonical_field(name: &str) -> Option<&'static str> {
     Some(match name {
         "exercise_type" | "exerciseType" => "exercise_type",

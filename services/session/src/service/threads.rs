@@ -13,7 +13,7 @@ use crate::db::{new_id, now_ms};
 use crate::error::db_status;
 use crate::pipeline::threads_job;
 
-/// Seed 001's summary blocks, used when no topic is named.
+/// The Weightlifting API's summary blocks, used when no topic is named.
 const DEFAULT_TOPICS: [&str; 4] = ["velocity", "power", "stability", "final_summary"];
 
 pub async fn create(
