@@ -45,7 +45,7 @@ impl Row {
 
 /// The shared videos (`FITVISION_SHARED_VIDEOS`, else `../shared/videos`).
 pub fn videos_dir() -> PathBuf {
-    fitvision_pose_inference::shared_clips::shared_videos_dir()
+    fitvision_clip_fixtures::shared_videos_dir()
 }
 
 pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
@@ -58,10 +58,7 @@ pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
 /// The pose track of a clip with the default options, from the shared track cache
 /// (`FITVISION_TRACK_CACHE`) or the pose-inference engine.
 pub fn pose_track(video: &Path) -> anyhow::Result<PoseTrack> {
-    Ok(
-        fitvision_pose_inference::shared_clips::cached_pose_track(video, &Default::default())?
-            .track,
-    )
+    Ok(fitvision_clip_fixtures::cached_pose_track(video, &Default::default())?.track)
 }
 
 /// Runs every clip with a known exercise that `wanted` selects.

@@ -35,11 +35,11 @@ pub fn workspace_root() -> PathBuf {
 /// The shared videos (`FITVISION_SHARED_VIDEOS`, else `../shared/videos` next to the
 /// checkout), when present.
 pub fn videos_dir() -> Option<PathBuf> {
-    Some(fitvision_pose_inference::shared_clips::shared_videos_dir()).filter(|dir| dir.is_dir())
+    Some(fitvision_clip_fixtures::shared_videos_dir()).filter(|dir| dir.is_dir())
 }
 
 /// A video from the shared set, or `None` (after printing why) so the caller can skip.
-pub use fitvision_pose_inference::shared_clips::shared_video;
+pub use fitvision_clip_fixtures::shared_video;
 
 /// A clip's counted truth from `ground_truth.json`: (exercise id, reps).
 /// `None` when the clip is not listed or has no counted reps.

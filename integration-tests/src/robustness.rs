@@ -243,14 +243,13 @@ impl Evaluator {
         case: &Case,
         options: MeasureOptions,
     ) -> anyhow::Result<Option<Measured>> {
-        use fitvision_pose_inference::shared_clips;
         let track = if options.cached_only {
-            match shared_clips::stored_pose_track(&case.path, &Default::default())? {
+            match fitvision_clip_fixtures::stored_pose_track(&case.path, &Default::default())? {
                 Some(track) => track,
                 None => return Ok(None),
             }
         } else {
-            shared_clips::cached_pose_track(&case.path, &Default::default())
+            fitvision_clip_fixtures::cached_pose_track(&case.path, &Default::default())
                 .with_context(|| format!("pose track of {}", case.path.display()))?
                 .track
         };

@@ -27,7 +27,7 @@ const EXACT_COUNT_RATCHET: f64 = 0.75;
 
 #[test]
 fn honest_variants_keep_verdict_count_jump_and_coverage() -> anyhow::Result<()> {
-    let Some(videos) = fitvision_pose_inference::shared_clips::shared_videos() else {
+    let Some(videos) = fitvision_clip_fixtures::shared_videos() else {
         return Ok(());
     };
     let only: Vec<String> = CLIPS.iter().map(|c| c.to_string()).collect();

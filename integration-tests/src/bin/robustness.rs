@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
         .filter(|a| !a.starts_with("--"))
         .cloned()
         .collect();
-    let videos = fitvision_pose_inference::shared_clips::shared_videos()
+    let videos = fitvision_clip_fixtures::shared_videos()
         .ok_or_else(|| anyhow::anyhow!("the shared videos are needed"))?;
     let clips: Vec<String> = robustness::load_truth(&videos)?
         .iter()

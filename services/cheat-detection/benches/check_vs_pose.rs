@@ -2,7 +2,7 @@
 //! The check must add less than 25% to pose inference (it reuses the pose track and samples
 //! frames). Prints one line per video and the totals; no assertions (timings vary by host).
 //!
-//!   cargo bench -p fitvision-cheat-detection --bench check_vs_pose [-- FILTER...]
+//!   cargo bench -p fitvision-cheat-detection --features eval --bench check_vs_pose [-- FILTER...]
 
 use std::time::Instant;
 
@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     } else {
         filters
     };
-    let models = fitvision_pose_inference::default_models_dir();
+    let models = fitvision_onnx::default_models_dir();
     let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
     // Load and warm both models on a short clip so the first measured video pays no loading.
     let warm = videos.join("jump_cmj_overlay78cm.mp4");

@@ -1,6 +1,6 @@
 //! Prints the camera-consistency pairs of one video and how each is classified,
 //! to see why a cut is (not) found:
-//!   cargo run --release -p fitvision-cheat-detection --example camera_pairs -- VIDEO
+//!   cargo run --release -p fitvision-cheat-detection --features eval --example camera_pairs -- VIDEO
 use fitvision_cheat_detection::checks::camera::{CameraParams, classify};
 use fitvision_cheat_detection::{eval, frames};
 

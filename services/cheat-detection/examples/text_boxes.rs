@@ -13,10 +13,8 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|a| a.parse())
         .collect::<Result<_, _>>()?;
-    let detector = TextDetector::load(&fitvision_pose_inference::default_models_dir(), 2)?;
-    let track =
-        fitvision_pose_inference::shared_clips::cached_pose_track(&video, &Default::default())?
-            .track;
+    let detector = TextDetector::load(&fitvision_onnx::default_models_dir(), 2)?;
+    let track = fitvision_clip_fixtures::cached_pose_track(&video, &Default::default())?.track;
     let mut decoder = VideoDecoder::open(&video)?;
     let (w, h) = (decoder.meta().width as f32, decoder.meta().height as f32);
     for frame in &mut decoder {

@@ -14,7 +14,7 @@ use crate::checks::{CAMERA_CONSISTENCY, MANIPULATION, MULTIPLE_PEOPLE, TEXT_OVER
 
 /// The shared test videos (`FITVISION_SHARED_VIDEOS`, else `../shared/videos`).
 pub fn videos_dir() -> PathBuf {
-    fitvision_pose_inference::shared_clips::shared_videos_dir()
+    fitvision_clip_fixtures::shared_videos_dir()
 }
 
 /// Where the tamper set is built: `FITVISION_TAMPER_DIR`, else /var/tmp/fitvision-tamper.
@@ -188,7 +188,7 @@ pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> 
 /// computed in-process (and cached). Returns the track and the pose-inference time
 /// (`None` when cached).
 pub fn pose_track(video: &Path) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
-    let cached = fitvision_pose_inference::shared_clips::cached_pose_track(
+    let cached = fitvision_clip_fixtures::cached_pose_track(
         video,
         &fitvision_pose_inference::PoseOptions::default(),
     )?;

@@ -15,6 +15,7 @@
 pub mod analyzer;
 pub mod checks;
 pub mod error;
+#[cfg(feature = "eval")]
 pub mod eval;
 pub mod frames;
 pub mod ocr;

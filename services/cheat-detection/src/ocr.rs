@@ -5,8 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use fitvision_pose_inference::ort_runtime;
-
 use fitvision_video::opencv::core::{self as cv, Mat, Point, Size};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
@@ -123,9 +121,9 @@ impl TextDetector {
                 ),
             ));
         }
-        // One ONNX Runtime environment per process (an ort rule): share pose-inference's, so
-        // both services can live in the all-in-one binary.
-        let env = ort_runtime::environment(&ort_runtime::dylib_path(None))
+        // One ONNX Runtime environment per process (an ort rule): the one pose-inference
+        // shares too, so both services can live in the all-in-one binary.
+        let env = fitvision_onnx::environment(&fitvision_onnx::dylib_path(None))
             .map_err(|e| model_err(&model_path, e.to_string()))?;
         let ort_err = |e: &dyn std::fmt::Display| model_err(&model_path, e.to_string());
         let mut builder = Session::builder(env)

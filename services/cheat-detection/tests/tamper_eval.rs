@@ -1,6 +1,6 @@
 //! The evaluation bar on real videos (slow: pose inference on ~45 clips the first time;
 //! tracks are cached under /var/tmp/fitvision-tracks):
-//!   cargo test --release -p fitvision-cheat-detection --test tamper_eval -- --ignored --nocapture
+//!   cargo test --release -p fitvision-cheat-detection --features eval --test tamper_eval -- --ignored --nocapture
 //! Every tampered variant must be flagged by its check and blocked, no clean H/M-H
 //! single-person clip blocked, and the manifest's real bad cases flagged by their check.
 //!
@@ -24,7 +24,7 @@ fn tamper_set_and_real_cases_meet_the_bar() -> anyhow::Result<()> {
         return Ok(());
     }
     let tamper = eval::build_tamper_set(&videos)?;
-    let models = fitvision_pose_inference::default_models_dir();
+    let models = fitvision_onnx::default_models_dir();
     let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
     let mut outcomes = Vec::new();
     for case in eval::cases(&videos, Some(&tamper))? {

@@ -6,7 +6,7 @@
 //! (camera_consistency) and every frame shown twice (manipulation).
 //! Skips with a message when ../shared/videos, ffmpeg or the overlay font is missing.
 //!
-//!   cargo test -p fitvision-cheat-detection --test tamper_pixels
+//!   cargo test -p fitvision-cheat-detection --features eval --test tamper_pixels
 
 use std::path::Path;
 
@@ -47,7 +47,7 @@ fn pixel_edits_are_caught_by_their_check_and_the_original_passes() -> anyhow::Re
     ];
     let names: Vec<&str> = edits.iter().map(|e| e.0).collect();
     eval::make_tamper_set(&videos, out.path(), Some(&[BASE, OTHER]), Some(&names))?;
-    let models = fitvision_pose_inference::default_models_dir();
+    let models = fitvision_onnx::default_models_dir();
     let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
     let analyze = |path: &Path| {
         analyzer

@@ -2,7 +2,7 @@
 //! model gives the track, the exercise engine analyses it, and the coach's
 //! text must state the measured rep count and the heaviest fault with its rate.
 //!
-//! Tracks come from the shared cache of `fitvision_pose_inference::shared_clips`
+//! Tracks come from the shared cache of `fitvision_clip_fixtures`
 //! (/var/tmp/fitvision-tracks or $FITVISION_TRACK_CACHE) so reruns skip inference.
 //! Skips with a message when the videos are absent.
 
@@ -10,13 +10,13 @@ mod common;
 
 use std::path::Path;
 
+use fitvision_clip_fixtures::{cached_pose_track, shared_video, shared_videos_dir};
 use fitvision_coaching::Coach;
 use fitvision_coaching::digest::ExerciseDigest;
 use fitvision_coaching::language::Language;
 use fitvision_coaching::units::UnitSystem;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
 use fitvision_pose_inference::pipeline::PoseOptions;
-use fitvision_pose_inference::shared_clips::{cached_pose_track, shared_video, shared_videos_dir};
 use fitvision_proto::v1::{AnalysisResult, MeasurementSystem, PoseTrack};
 
 /// The clip's pose track, from the shared cache or the model (committed, so a failed

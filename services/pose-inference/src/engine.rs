@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use fitvision_onnx::default_models_dir;
 use fitvision_proto::v1::{PoseSummary, PoseTrack};
 use fitvision_video::VideoDecoder;
 
@@ -105,14 +106,4 @@ impl RegistryConfig {
             ort_dylib: None,
         }
     }
-}
-
-/// `./models` when run from the repository (or an image that ships it there), else the
-/// repository's `models/` as seen from this crate at build time.
-pub fn default_models_dir() -> PathBuf {
-    let local = PathBuf::from("models");
-    if local.is_dir() {
-        return local;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
 }

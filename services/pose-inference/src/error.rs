@@ -45,6 +45,16 @@ pub enum PoseError {
     Pipeline(String),
 }
 
+/// ONNX Runtime itself failing to load reads as a model that failed to load.
+impl From<fitvision_onnx::RuntimeError> for PoseError {
+    fn from(error: fitvision_onnx::RuntimeError) -> Self {
+        PoseError::ModelLoad {
+            model_id: fitvision_onnx::RUNTIME_ID.to_owned(),
+            reason: error.reason,
+        }
+    }
+}
+
 fn video_reason(error: &VideoError) -> &'static str {
     match error {
         VideoError::NotFound(_) => reason::VIDEO_NOT_FOUND,

@@ -6,8 +6,6 @@
 //!   family (YOLO pose today) from everything else.
 //! - [`tracker`] gives each person a stable id across frames.
 //! - In-process use: [`extract_pose_track`] / [`PoseEngine`]; over gRPC: [`run`].
-//! - [`shared_clips`]: the shared development videos and their cached tracks, for the
-//!   tests and evaluation tools of every crate.
 
 pub mod engine;
 mod error;
@@ -16,12 +14,10 @@ pub mod focus;
 pub mod geometry;
 pub mod letterbox;
 pub mod model;
-pub mod ort_runtime;
 pub mod pipeline;
 pub mod registry;
 pub mod render;
 mod service;
-pub mod shared_clips;
 pub mod tracker;
 
 use std::net::SocketAddr;
@@ -33,8 +29,9 @@ use fitvision_service_kit::grpc::{self, Health, ServerArgs};
 use fitvision_storage::StorageArgs;
 use tokio_util::sync::CancellationToken;
 
-pub use engine::{PoseEngine, default_models_dir, extract_pose_track};
+pub use engine::{PoseEngine, extract_pose_track};
 pub use error::{PoseError, reason};
+pub use fitvision_onnx::default_models_dir;
 pub use geometry::{Detection, PixelBox, PixelKeypoint};
 pub use model::SessionOptions;
 pub use pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions};

@@ -93,9 +93,8 @@ impl ModelRegistry {
     /// default model is missing or any selected model fails to load: a service that
     /// cannot serve what it advertises must not report SERVING.
     pub fn load(config: &RegistryConfig) -> Result<Self, PoseError> {
-        let environment = crate::ort_runtime::environment(&crate::ort_runtime::dylib_path(
-            config.ort_dylib.as_deref(),
-        ))?;
+        let dylib = fitvision_onnx::dylib_path(config.ort_dylib.as_deref());
+        let environment = fitvision_onnx::environment(&dylib)?;
         let mut entries = BTreeMap::new();
         for manifest_path in manifest_paths(&config.models_dir)? {
             let Some(manifest) = ModelManifest::read(&manifest_path)? else {

@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use fitvision_clip_fixtures::shared_videos;
 use fitvision_pose_inference::PoseOptions;
-use fitvision_pose_inference::shared_clips::shared_videos;
 use fitvision_proto::v1::PoseTrack;
 
 const COVERAGE_FPS: f64 = 10.0;

@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use fitvision_clip_fixtures::shared_video;
 use fitvision_pose_inference::render::{Flavour, RenderJob, render_to_file};
-use fitvision_pose_inference::shared_clips::shared_video;
 use fitvision_proto::v1::{
     AnalysisResult, AuthenticityCheck, AuthenticityReport, BoundingBox, Evidence, Keypoint,
     PersonPose, Phase, PoseFrame, PoseTrack, Rep, RiskLevel, Series, VideoInfo,

@@ -3,18 +3,18 @@
 //! size, every frame once, and the duration within one frame of the source.
 //!
 //! The test is about rendering, not pose: tracks are analysed at 10 frames/s (the
-//! renderer holds each pose until the next analysed frame) and cached under
-//! by `shared_clips` (/var/tmp/fitvision-tracks or $FITVISION_TRACK_CACHE) so reruns skip
-//! inference.
+//! renderer holds each pose until the next analysed frame) and cached by
+//! `fitvision_clip_fixtures` (/var/tmp/fitvision-tracks or $FITVISION_TRACK_CACHE) so
+//! reruns skip inference.
 //! Skips with a message when `../shared/videos` is absent; the models are
 //! committed, so a failed extraction fails the test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use fitvision_clip_fixtures::{cached_pose_track, shared_video};
 use fitvision_pose_inference::pipeline::PoseOptions;
 use fitvision_pose_inference::render::{Flavour, RenderJob, render_to_file};
-use fitvision_pose_inference::shared_clips::{cached_pose_track, shared_video};
 use fitvision_proto::v1::PoseTrack;
 
 /// The clip's pose track at [`TRACK_FPS`], from the shared cache or the model.

@@ -1,7 +1,7 @@
 //! Evaluation of the authenticity checks on the tamper set and the manifest's real clips:
 //! prints per-case scores, the confusion table and whether the bar is met.
 //!
-//!   cargo run --release -p fitvision-cheat-detection --bin cheat-eval -- [FILTER] [--verbose] [--no-tamper]
+//!   cargo run --release -p fitvision-cheat-detection --features eval --bin cheat-eval -- [FILTER] [--verbose] [--no-tamper]
 //!
 //! Pose tracks are computed in-process with pose-inference and cached under
 //! /var/tmp/fitvision-tracks (FITVISION_TRACK_CACHE).
@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
     } else {
         Some(eval::build_tamper_set(&videos)?)
     };
-    let models = fitvision_pose_inference::default_models_dir();
+    let models = fitvision_onnx::default_models_dir();
     let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
     let mut outcomes = Vec::new();
     for case in eval::cases(&videos, tamper.as_deref())? {

@@ -1,5 +1,6 @@
-//! The shared development videos (`../shared/videos`) and a disk cache of their pose
-//! tracks, for the tests, evaluation tools and benchmarks of every crate.
+//! fitvision-clip-fixtures: the shared development videos (`../shared/videos`) and a disk
+//! cache of their pose tracks, for the tests, evaluation tools and benchmarks of every
+//! crate (a dev-dependency, or a dependency of test and evaluation code only).
 //!
 //! One place decides where the videos are and how a cached track is keyed, so that every
 //! tool finds the same clips and reuses the tracks another tool already computed (CI
@@ -15,7 +16,7 @@ use fitvision_proto::v1::PoseTrack;
 use prost::Message as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::{PoseOptions, extract_pose_track};
+use fitvision_pose_inference::{PoseOptions, extract_pose_track};
 
 /// Overrides where the shared videos are.
 pub const SHARED_VIDEOS_ENV: &str = "FITVISION_SHARED_VIDEOS";
