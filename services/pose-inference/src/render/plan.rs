@@ -226,7 +226,7 @@ impl OverlayPlan {
             .map(|flag| flag.label.as_str())
     }
 
-    /// Phase boundaries worth a snapshot (seed 001 `phase_data`): the start of the
+    /// Phase boundaries worth a snapshot (the Weightlifting API's `phase_data`): the start of the
     /// lift and the end of every phase, as (name, timestamp ms).
     pub fn snapshot_moments(&self) -> Vec<(String, f64)> {
         let mut moments = Vec::new();
