@@ -10,8 +10,10 @@
 //! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
 //! - [`testing::unused_loopback_port`]: ports for servers that tests start later.
 //! - [`http`]: the same trace-context handling for axum/tower HTTP servers.
+//! - [`failure`]: typed failures, a [`failure::FailureCode`] in every status's details.
 
 pub mod client;
+pub mod failure;
 pub mod grpc;
 pub mod http;
 pub mod shutdown;
