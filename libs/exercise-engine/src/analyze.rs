@@ -10,6 +10,7 @@ use crate::analyzers;
 use crate::definition::{AnalyzerKind, ExerciseDefinition, Mode, SignalSpec};
 use crate::form::{self, SignalCache};
 use crate::hold;
+use crate::names::{self, phases};
 use crate::plate::PlateObservation;
 use crate::reps::{self, RepSpan};
 use crate::series::{self, presentable};
@@ -279,7 +280,11 @@ pub fn generic_reps(ctx: &mut Context) {
     let spans = reps::segment_reps(&ctx.subject.times_s, &followed, &rules);
     let cache = ctx.signal_cache();
     ctx.apply_reps(&spans, &cache);
-    ctx.series("followed_signal", signals::unit_of(&spec), &followed);
+    ctx.series(
+        names::series::FOLLOWED_SIGNAL,
+        signals::unit_of(&spec),
+        &followed,
+    );
 }
 
 /// Generic timer mode: total time the hold conditions are met.
@@ -307,7 +312,7 @@ pub fn generic_hold(ctx: &mut Context) {
         })
         .collect();
     for s in &spans {
-        ctx.phase("hold", s.start, s.end);
+        ctx.phase(phases::HOLD, s.start, s.end);
     }
     let per_span: Vec<_> = as_reps
         .iter()

@@ -56,6 +56,8 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct Catalog {
     definitions: Vec<ExerciseDefinition>,
     by_name: HashMap<String, usize>,
+    /// The definitions with a [`TrainerEntry`](crate::definition::TrainerEntry), in its order.
+    trainer: Vec<usize>,
 }
 
 impl Catalog {
@@ -76,10 +78,34 @@ impl Catalog {
         Self::from_definitions(defs)
     }
 
-    /// Builds a catalog; ids and aliases must be unique after normalisation.
+    /// Builds a catalog; ids and aliases must be unique after normalisation, and so
+    /// must the AI Exercise Trainer API's exercise types and their places in its list.
     pub fn from_definitions(definitions: Vec<ExerciseDefinition>) -> Result<Self, DefinitionError> {
         let mut by_name = HashMap::new();
         let mut errors = Vec::new();
+        let mut trainer: Vec<usize> = (0..definitions.len())
+            .filter(|&k| definitions[k].trainer.is_some())
+            .collect();
+        trainer.sort_by_key(|&k| definitions[k].trainer.as_ref().map(|t| t.order));
+        for pair in trainer.windows(2) {
+            let (a, b) = (&definitions[pair[0]], &definitions[pair[1]]);
+            let (ta, tb) = (a.trainer.as_ref(), b.trainer.as_ref());
+            if ta.map(|t| t.order) == tb.map(|t| t.order) {
+                errors.push(format!("{} and {} share a trainer.order", a.id, b.id));
+            }
+        }
+        let mut types = HashMap::new();
+        for &k in &trainer {
+            let Some(t) = &definitions[k].trainer else {
+                continue;
+            };
+            if let Some(prev) = types.insert(t.exercise_type.as_str(), k) {
+                errors.push(format!(
+                    "trainer.exerciseType {:?} names both {} and {}",
+                    t.exercise_type, definitions[prev].id, definitions[k].id
+                ));
+            }
+        }
         for (k, d) in definitions.iter().enumerate() {
             for name in std::iter::once(&d.id).chain(&d.aliases) {
                 if let Some(prev) = by_name.insert(normalise_id(name), k)
@@ -98,6 +124,7 @@ impl Catalog {
         Ok(Self {
             definitions,
             by_name,
+            trainer,
         })
     }
 
@@ -110,6 +137,12 @@ impl Catalog {
 
     pub fn definitions(&self) -> &[ExerciseDefinition] {
         &self.definitions
+    }
+
+    /// The exercises the AI Exercise Trainer API offers (those with a
+    /// [`trainer`](ExerciseDefinition::trainer) entry), in its documented order.
+    pub fn trainer_exercises(&self) -> impl Iterator<Item = &ExerciseDefinition> {
+        self.trainer.iter().map(|&k| &self.definitions[k])
     }
 }
 
@@ -160,5 +193,47 @@ mod tests {
         assert_eq!(c.get("Push-Up").unwrap().id, "push_up");
         assert_eq!(c.get("squat-basic").unwrap().id, "bodyweight_squat");
         assert!(c.get("yoga_flow").is_none());
+    }
+
+    #[test]
+    fn trainer_exercises_are_the_documented_eight_in_their_order() {
+        let c = Catalog::builtin().unwrap();
+        let listed: Vec<(&str, &str)> = c
+            .trainer_exercises()
+            .map(|d| {
+                let t = d.trainer.as_ref().unwrap();
+                (t.exercise_type.as_str(), d.id.as_str())
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("pushup", "push_up"),
+                ("squat", "squat"),
+                ("situp", "sit_up"),
+                ("sit_and_reach", "sit_and_reach"),
+                ("skipping", "skipping"),
+                ("jumping_jacks", "jumping_jacks"),
+                ("vertical_jump", "vertical_jump"),
+                ("broad_jump", "broad_jump"),
+            ]
+        );
+    }
+
+    #[test]
+    fn trainer_exercise_types_and_orders_must_be_unique() {
+        let c = Catalog::builtin().unwrap();
+        let mut defs = c.definitions().to_vec();
+        let pushup = defs[1].trainer.clone();
+        defs[0].trainer = pushup;
+        let err = Catalog::from_definitions(defs).unwrap_err().messages();
+        assert!(
+            err.iter().any(|m| m.contains("share a trainer.order")),
+            "{err:?}"
+        );
+        assert!(
+            err.iter().any(|m| m.contains("\"pushup\" names both")),
+            "{err:?}"
+        );
     }
 }

@@ -309,6 +309,9 @@ pub struct ExerciseDefinition {
     /// Guru domain, e.g. "calisthenics", "weightlifting".
     #[serde(default)]
     pub domain: String,
+    /// How the AI Exercise Trainer API offers this exercise; `None` when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trainer: Option<TrainerEntry>,
     pub mode: Mode,
     #[serde(default)]
     pub analyzer: AnalyzerKind,
@@ -336,6 +339,16 @@ pub struct ExerciseDefinition {
     /// video of this exercise to.
     #[serde(default)]
     pub motion: MotionSpec,
+}
+
+/// The AI Exercise Trainer API's name for an exercise (see [`ExerciseDefinition::trainer`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrainerEntry {
+    /// The `exercise_type` the API accepts and reports, e.g. "pushup".
+    pub exercise_type: String,
+    /// Place in the API's documented list of supported exercises (1 = first).
+    pub order: u32,
 }
 
 /// A second way to count reps (see [`ExerciseDefinition::fallback`]).
@@ -407,6 +420,17 @@ impl ExerciseDefinition {
         }
         if self.name.trim().is_empty() {
             errors.push("name must not be empty".into());
+        }
+        if let Some(trainer) = &self.trainer {
+            let name = &trainer.exercise_type;
+            if name.is_empty() || normalise_id(name) != *name {
+                errors.push(format!(
+                    "trainer.exerciseType {name:?} must be non-empty snake_case"
+                ));
+            }
+            if trainer.order == 0 {
+                errors.push("trainer.order must be 1 or more".into());
+            }
         }
         if !(self.met > 0.0 && self.met < 30.0) {
             errors.push(format!("met {} must be in 0..30", self.met));

@@ -2,6 +2,7 @@
 //!
 //! - [`definition`]: the JSON format (validated, with every error listed).
 //! - [`catalog`]: the built-in definitions (`catalog/*.json`, embedded) and alias lookup.
+//! - [`names`]: the names of the series, metrics and phases an analysis returns.
 //! - [`subject`]: picks and cleans the person to follow out of a pose track.
 //! - [`signals`]: turns a signal spec into a clean per-frame series.
 //! - [`reps`]: generic rep segmentation with hysteresis and gates.
@@ -12,6 +13,7 @@
 pub mod analyzers;
 pub mod catalog;
 pub mod definition;
+pub mod names;
 pub mod plate;
 pub mod reps;
 pub mod signals;

@@ -8,6 +8,7 @@ use fitvision_kinematics::schema::Side;
 use fitvision_proto::v1::Series;
 
 use crate::definition::{SideChoice, SignalSpec};
+use crate::names::series as names;
 use crate::signals::SignalStore;
 use crate::subject::SubjectTrack;
 
@@ -44,31 +45,64 @@ pub fn series(unit: &str, values: Vec<f64>) -> Series {
 /// filling in. The cleaned signals stay in `store` for the rest of the analysis.
 pub fn angle_series(subject: &SubjectTrack, store: &mut SignalStore) -> HashMap<String, Series> {
     let mut out = HashMap::new();
-    for angle in [
-        JointAngle::Knee,
-        JointAngle::Hip,
-        JointAngle::Elbow,
-        JointAngle::Shoulder,
-        JointAngle::Ankle,
-    ] {
+    for angle in SIDE_ANGLES {
         for side in [Side::Left, Side::Right] {
             let clean = &store.one_side(subject, angle, side).clean;
             if let Some(v) = presentable(&subject.times_s, clean) {
-                out.insert(
-                    format!("{}_{}_angle", side.as_str(), angle.as_str()),
-                    series("deg", v),
-                );
+                out.insert(side_angle_name(side, angle), series("deg", v));
             }
         }
     }
-    for segment in ["trunk", "shin"] {
+    for (segment, name) in [("trunk", names::TRUNK_ANGLE), ("shin", names::SHIN_ANGLE)] {
         let spec = SignalSpec::SegmentAngle {
             segment: segment.into(),
             side: SideChoice::Auto,
         };
         if let Some(v) = presentable(&subject.times_s, store.followed(subject, &spec)) {
-            out.insert(format!("{segment}_angle"), series("deg", v));
+            out.insert(name.to_owned(), series("deg", v));
         }
     }
     out
+}
+
+/// The joint angles presented per side.
+const SIDE_ANGLES: [JointAngle; 5] = [
+    JointAngle::Knee,
+    JointAngle::Hip,
+    JointAngle::Elbow,
+    JointAngle::Shoulder,
+    JointAngle::Ankle,
+];
+
+/// "left_knee_angle" and the like (listed in [`names::LEFT_KNEE_ANGLE`] and its neighbours).
+fn side_angle_name(side: Side, angle: JointAngle) -> String {
+    format!("{}_{}_angle", side.as_str(), angle.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_angle_series_are_named_as_the_constants() {
+        let made: Vec<String> = SIDE_ANGLES
+            .into_iter()
+            .flat_map(|angle| [Side::Left, Side::Right].map(|side| side_angle_name(side, angle)))
+            .collect();
+        assert_eq!(
+            made,
+            [
+                names::LEFT_KNEE_ANGLE,
+                names::RIGHT_KNEE_ANGLE,
+                names::LEFT_HIP_ANGLE,
+                names::RIGHT_HIP_ANGLE,
+                names::LEFT_ELBOW_ANGLE,
+                names::RIGHT_ELBOW_ANGLE,
+                names::LEFT_SHOULDER_ANGLE,
+                names::RIGHT_SHOULDER_ANGLE,
+                names::LEFT_ANKLE_ANGLE,
+                names::RIGHT_ANKLE_ANGLE,
+            ]
+        );
+    }
 }

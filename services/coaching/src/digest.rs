@@ -2,6 +2,7 @@
 //! units: the single source both the built-in coach and the LLM prompt use,
 //! so every number either of them states comes from here.
 
+use fitvision_exercise_engine::names::{metrics, phases, series};
 use fitvision_proto::v1::{AnalysisResult, FormViolation, Phase, Series};
 
 use crate::catalog;
@@ -147,10 +148,10 @@ impl<'a> ExerciseDigest<'a> {
     /// reach, cadence), when measured.
     pub fn headline_metric(&self) -> Option<&NamedMeasure> {
         const HEADLINES: &[&str] = &[
-            "jump_height_cm",
-            "jump_distance_cm",
-            "reach_distance_cm",
-            "cadence_per_min",
+            metrics::JUMP_HEIGHT_CM,
+            metrics::JUMP_DISTANCE_CM,
+            metrics::REACH_DISTANCE_CM,
+            metrics::CADENCE_PER_MIN,
         ];
         HEADLINES
             .iter()
@@ -171,17 +172,13 @@ impl<'a> ExerciseDigest<'a> {
     }
 }
 
-/// Series holding the signal reps were counted on; its unit is the unit of
-/// `Rep.range_of_motion`.
-const FOLLOWED_SIGNAL: &str = "followed_signal";
-
 /// Range of motion per rep, when it is an angle. Other followed signals are in
 /// body-relative units (or metres of bar travel for lifts) that mean little
 /// to an athlete, so they are left out rather than mislabelled.
 fn range_of_motion(result: &AnalysisResult) -> Option<(Measure, Measure)> {
     let unit = result
         .series
-        .get(FOLLOWED_SIGNAL)
+        .get(series::FOLLOWED_SIGNAL)
         .map(|series| SourceUnit::parse(&series.unit));
     if unit != Some(SourceUnit::Degree) {
         return None;
@@ -414,23 +411,23 @@ fn phase_at(phases: &[Phase], timestamp_ms: f64) -> Option<&Phase> {
 /// Name of a movement phase in running text.
 pub fn phase_label(phase: &str, language: Language) -> String {
     let names: &[(&str, &str, &str)] = &[
-        ("setup", "set-up", "预备"),
-        ("first_pull", "first pull", "第一次提拉"),
-        ("transition", "transition", "过渡"),
-        ("second_pull", "second pull", "第二次提拉"),
-        ("turnover", "turnover", "翻杠"),
-        ("catch", "catch", "接杠"),
-        ("recovery", "recovery", "起立"),
-        ("jerk", "jerk", "上挺"),
-        ("jerk_recovery", "jerk recovery", "上挺后起立"),
+        (phases::SETUP, "set-up", "预备"),
+        (phases::FIRST_PULL, "first pull", "第一次提拉"),
+        (phases::TRANSITION, "transition", "过渡"),
+        (phases::SECOND_PULL, "second pull", "第二次提拉"),
+        (phases::TURNOVER, "turnover", "翻杠"),
+        (phases::CATCH, "catch", "接杠"),
+        (phases::RECOVERY, "recovery", "起立"),
+        (phases::JERK, "jerk", "上挺"),
+        (phases::JERK_RECOVERY, "jerk recovery", "上挺后起立"),
         ("dip", "dip", "预蹲"),
         ("drive", "drive", "上挺发力"),
         ("jerk_dip", "jerk dip", "上挺预蹲"),
         ("jerk_drive", "jerk drive", "上挺发力"),
         ("split", "split", "分腿"),
         ("jerk_catch", "jerk catch", "上挺接杠"),
-        ("flight", "flight", "腾空"),
-        ("hold", "hold", "保持"),
+        (phases::FLIGHT, "flight", "腾空"),
+        (phases::HOLD, "hold", "保持"),
         ("eccentric", "lowering", "下放"),
         ("concentric", "lifting", "上升"),
     ];

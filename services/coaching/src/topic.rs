@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use fitvision_exercise_engine::names::series;
+
 use crate::language::Language;
 
 /// One lift-analysis metric of the Weightlifting API's `recommendation/` endpoint.
@@ -57,28 +59,36 @@ impl LiftMetric {
     }
 
     /// Series keys that may hold this metric in `AnalysisResult.series`, the
-    /// exercise engine's name first (its lift analyser writes `bar_velocity`
-    /// and `barbell_trajectory_x`), then the Weightlifting API's and other
+    /// exercise engine's name first (its lift analyser writes [`series::BAR_VELOCITY`]
+    /// and [`series::BARBELL_TRAJECTORY_X`]), then the Weightlifting API's and other
     /// reasonable names.
     pub fn series_keys(self) -> &'static [&'static str] {
         match self {
-            Self::PowerOutput => &["power_output", "power", "bar_power"],
-            Self::GroundReactionForce => &["ground_reaction_force", "grf"],
-            Self::BarbellVelocity => &["bar_velocity", "barbell_velocity", "bar_speed"],
-            Self::HipVelocity => &["hip_velocity", "hip_speed"],
-            Self::ShinAngle => &["shin_angle", "left_shin_angle", "right_shin_angle"],
-            Self::HipHeight => &["hip_height"],
-            Self::TorsoAngle => &["torso_angle", "trunk_angle"],
-            Self::HipAngle => &["hip_angle", "left_hip_angle", "right_hip_angle"],
-            Self::KneeAngle => &["knee_angle", "left_knee_angle", "right_knee_angle"],
-            Self::BarHeight => &["bar_height", "barbell_height"],
+            Self::PowerOutput => &[series::POWER_OUTPUT, "power", "bar_power"],
+            Self::GroundReactionForce => &[series::GROUND_REACTION_FORCE, "grf"],
+            Self::BarbellVelocity => &[series::BAR_VELOCITY, "barbell_velocity", series::BAR_SPEED],
+            Self::HipVelocity => &[series::HIP_VELOCITY, "hip_speed"],
+            Self::ShinAngle => &[series::SHIN_ANGLE, "left_shin_angle", "right_shin_angle"],
+            Self::HipHeight => &[series::HIP_HEIGHT],
+            Self::TorsoAngle => &[series::TORSO_ANGLE, series::TRUNK_ANGLE],
+            Self::HipAngle => &[
+                series::HIP_ANGLE,
+                series::LEFT_HIP_ANGLE,
+                series::RIGHT_HIP_ANGLE,
+            ],
+            Self::KneeAngle => &[
+                series::KNEE_ANGLE,
+                series::LEFT_KNEE_ANGLE,
+                series::RIGHT_KNEE_ANGLE,
+            ],
+            Self::BarHeight => &[series::BAR_HEIGHT, "barbell_height"],
             Self::BarbellTrajectory => &[
-                "barbell_trajectory_x",
+                series::BARBELL_TRAJECTORY_X,
                 "barbell_trajectory",
                 "bar_trajectory_x",
                 "bar_x",
             ],
-            Self::VerticalShoulderHeight => &["vertical_shoulder_height", "shoulder_height"],
+            Self::VerticalShoulderHeight => &[series::VERTICAL_SHOULDER_HEIGHT, "shoulder_height"],
         }
     }
 

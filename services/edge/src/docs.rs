@@ -114,7 +114,7 @@ pub async fn api_status(State(state): State<AppState>) -> Response {
         "service": "fitvision-edge",
         "version": env!("CARGO_PKG_VERSION"),
         "session_service": if serving { "serving" } else { "unavailable" },
-        "exercises": crate::routes::trainer::EXERCISE_TYPES.map(|(name, _)| name),
+        "exercises": crate::routes::trainer::exercise_types(),
         "cheat_detection": "mandatory",
     });
     let status = if serving {

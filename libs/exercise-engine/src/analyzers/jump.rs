@@ -14,6 +14,7 @@ use fitvision_kinematics::{GRAVITY_M_S2, clean, stats};
 
 use crate::analyze::Context;
 use crate::form::round2;
+use crate::names::{metrics, phases, series};
 use crate::signals;
 
 /// Ankle rise at toe-off / touch-down, in body units (shoulder-ankle chain = 0.779 stature):
@@ -387,7 +388,7 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
                 best_distance = Some(best_distance.map_or(cm, |d: f64| d.max(cm)));
             }
         }
-        ctx.phase("flight", f.last_contact, f.first_contact);
+        ctx.phase(phases::FLIGHT, f.last_contact, f.first_contact);
         reps.push(rep);
     }
     ctx.result.rep_count = reps.len() as u32;
@@ -397,20 +398,20 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
         .iter()
         .max_by(|a, b| a.flight_time_s().total_cmp(&b.flight_time_s()))
     {
-        ctx.metric("jump_height_cm", best_height.unwrap_or(0.0));
-        ctx.metric("flight_time_ms", best.flight_time_s() * 1000.0);
+        ctx.metric(metrics::JUMP_HEIGHT_CM, best_height.unwrap_or(0.0));
+        ctx.metric(metrics::FLIGHT_TIME_MS, best.flight_time_s() * 1000.0);
         ctx.metric(
-            "takeoff_velocity_m_s",
+            metrics::TAKEOFF_VELOCITY_M_S,
             GRAVITY_M_S2 * best.flight_time_s() / 2.0,
         );
-        ctx.metric("takeoff_timestamp_ms", best.take_off_s * 1000.0);
-        ctx.metric("landing_timestamp_ms", best.landing_s * 1000.0);
+        ctx.metric(metrics::TAKEOFF_TIMESTAMP_MS, best.take_off_s * 1000.0);
+        ctx.metric(metrics::LANDING_TIMESTAMP_MS, best.landing_s * 1000.0);
     } else {
         ctx.warn("no flight phase found: the feet never left the ground clearly");
     }
-    ctx.metric("jump_count", flights.len() as f64);
+    ctx.metric(metrics::JUMP_COUNT, flights.len() as f64);
     if let Some(d) = best_distance {
-        ctx.metric("jump_distance_cm", d);
+        ctx.metric(metrics::JUMP_DISTANCE_CM, d);
     }
     let rise: Vec<Option<f64>> = {
         let ground = signals::ground_y(&ctx.subject);
@@ -419,7 +420,7 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
             .map(|y| y.map(|y| (ground - y) / unit))
             .collect()
     };
-    ctx.series("ankle_height", "body", &rise);
+    ctx.series(series::ANKLE_HEIGHT, "body", &rise);
 }
 
 fn analysis(kind: &str, v: f64) -> fitvision_proto::v1::RepAnalysis {

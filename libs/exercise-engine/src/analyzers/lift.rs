@@ -27,6 +27,7 @@ use fitvision_kinematics::{GRAVITY_M_S2, stats};
 use crate::analyze::Context;
 use crate::definition::{SideChoice, SignalSpec};
 use crate::form::round2;
+use crate::names::{metrics, phases, series};
 use crate::signals;
 
 /// Barbell mass when none is given (the Weightlifting API's documented default).
@@ -204,35 +205,35 @@ pub fn analyze(ctx: &mut Context) {
         side: SideChoice::Auto,
     });
 
-    ctx.series("bar_height", "m", &bar_h);
-    ctx.series("barbell_trajectory_x", "m", &bar_x);
-    ctx.series("barbell_trajectory_y", "m", &bar_h);
-    ctx.series("bar_velocity", "m/s", &v);
-    ctx.series("bar_speed", "m/s", &speed);
-    ctx.series("power_output", "W", &power);
-    ctx.series("ground_reaction_force", "N", &grf);
-    ctx.series("hip_height", "m", &hip_h);
-    ctx.series("hip_velocity", "m/s", &hip_v);
-    ctx.series("vertical_shoulder_height", "m", &shoulder_h);
-    ctx.series("knee_angle", "deg", &knee_angle);
-    ctx.series("hip_angle", "deg", &hip_angle);
-    ctx.series("torso_angle", "deg", &torso);
-    ctx.series("shin_angle", "deg", &shin);
+    ctx.series(series::BAR_HEIGHT, "m", &bar_h);
+    ctx.series(series::BARBELL_TRAJECTORY_X, "m", &bar_x);
+    ctx.series(series::BARBELL_TRAJECTORY_Y, "m", &bar_h);
+    ctx.series(series::BAR_VELOCITY, "m/s", &v);
+    ctx.series(series::BAR_SPEED, "m/s", &speed);
+    ctx.series(series::POWER_OUTPUT, "W", &power);
+    ctx.series(series::GROUND_REACTION_FORCE, "N", &grf);
+    ctx.series(series::HIP_HEIGHT, "m", &hip_h);
+    ctx.series(series::HIP_VELOCITY, "m/s", &hip_v);
+    ctx.series(series::VERTICAL_SHOULDER_HEIGHT, "m", &shoulder_h);
+    ctx.series(series::KNEE_ANGLE, "deg", &knee_angle);
+    ctx.series(series::HIP_ANGLE, "deg", &hip_angle);
+    ctx.series(series::TORSO_ANGLE, "deg", &torso);
+    ctx.series(series::SHIN_ANGLE, "deg", &shin);
 
     let max_of = |s: &[Option<f64>]| s.iter().flatten().copied().fold(f64::NAN, f64::max);
-    ctx.metric("max_bar_speed_m_s", max_of(&speed));
-    ctx.metric("max_bar_velocity_m_s", max_of(&v));
-    ctx.metric("max_bar_height_m", max_of(&bar_h));
-    ctx.metric("max_power_w", max_of(&power));
-    ctx.metric("max_grf_n", max_of(&grf));
-    ctx.metric("max_hip_velocity_m_s", max_of(&hip_v));
+    ctx.metric(metrics::MAX_BAR_SPEED_M_S, max_of(&speed));
+    ctx.metric(metrics::MAX_BAR_VELOCITY_M_S, max_of(&v));
+    ctx.metric(metrics::MAX_BAR_HEIGHT_M, max_of(&bar_h));
+    ctx.metric(metrics::MAX_POWER_W, max_of(&power));
+    ctx.metric(metrics::MAX_GRF_N, max_of(&grf));
+    ctx.metric(metrics::MAX_HIP_VELOCITY_M_S, max_of(&hip_v));
     let xs: Vec<f64> = bar_x.iter().flatten().copied().collect();
     if !xs.is_empty() {
         let span = xs.iter().copied().fold(f64::MIN, f64::max)
             - xs.iter().copied().fold(f64::MAX, f64::min);
-        ctx.metric("bar_horizontal_displacement_m", span);
+        ctx.metric(metrics::BAR_HORIZONTAL_DISPLACEMENT_M, span);
     }
-    ctx.metric("barbell_mass_kg", m_bar);
+    ctx.metric(metrics::BARBELL_MASS_KG, m_bar);
 
     // Phases.
     let start_h = {
@@ -270,13 +271,13 @@ pub fn analyze(ctx: &mut Context) {
         .find(|&i| hip_h[i].is_some_and(|h| h >= 0.95 * standing))
         .unwrap_or(n - 1);
 
-    ctx.phase("setup", 0, lift_off);
-    ctx.phase("first_pull", lift_off, past_knee);
-    ctx.phase("transition", past_knee, rebend);
-    ctx.phase("second_pull", rebend, peak_v);
-    ctx.phase("turnover", peak_v, top);
-    ctx.phase("catch", top, catch_low);
-    ctx.phase("recovery", catch_low, recovered);
+    ctx.phase(phases::SETUP, 0, lift_off);
+    ctx.phase(phases::FIRST_PULL, lift_off, past_knee);
+    ctx.phase(phases::TRANSITION, past_knee, rebend);
+    ctx.phase(phases::SECOND_PULL, rebend, peak_v);
+    ctx.phase(phases::TURNOVER, peak_v, top);
+    ctx.phase(phases::CATCH, top, catch_low);
+    ctx.phase(phases::RECOVERY, catch_low, recovered);
     let mut end = recovered;
     if ctx.def.id == "clean_and_jerk" && recovered + 2 < n {
         let jerk_top = argmax(&bar_h, recovered, n).unwrap_or(recovered);
@@ -284,8 +285,8 @@ pub fn analyze(ctx: &mut Context) {
             .zip(bar_h[top])
             .is_some_and(|(j, t)| j > t + 0.1)
         {
-            ctx.phase("jerk", recovered, jerk_top);
-            ctx.phase("jerk_recovery", jerk_top, n - 1);
+            ctx.phase(phases::JERK, recovered, jerk_top);
+            ctx.phase(phases::JERK_RECOVERY, jerk_top, n - 1);
             end = n - 1;
         } else {
             ctx.warn("no jerk found after the clean: the bar never went clearly higher");
@@ -296,9 +297,9 @@ pub fn analyze(ctx: &mut Context) {
     ctx.result.reps = vec![rep];
     ctx.result.rep_count = 1;
     ctx.result.form_score = 1.0;
-    ctx.metric("lift_duration_s", times[end] - times[lift_off]);
+    ctx.metric(metrics::LIFT_DURATION_S, times[end] - times[lift_off]);
     ctx.metric(
-        "peak_bar_velocity_timestamp_ms",
+        metrics::PEAK_BAR_VELOCITY_TIMESTAMP_MS,
         ctx.subject.timestamps_ms[peak_v],
     );
 }

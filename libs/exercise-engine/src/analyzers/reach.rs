@@ -4,6 +4,7 @@
 use fitvision_kinematics::schema::Limb;
 
 use crate::analyze::{Context, generic_hold};
+use crate::names::metrics;
 
 pub fn analyze(ctx: &mut Context) {
     if ctx.def.hold.is_some() {
@@ -29,7 +30,7 @@ pub fn analyze(ctx: &mut Context) {
         return;
     };
     if let Some(ppm) = super::scale_or_assumed(ctx) {
-        ctx.metric("reach_distance_cm", best_px / ppm * 100.0);
+        ctx.metric(metrics::REACH_DISTANCE_CM, best_px / ppm * 100.0);
     }
     ctx.result.form_score = ctx.result.form_score.max(if ctx.result.hold_time_s > 0.0 {
         1.0

@@ -2,16 +2,17 @@
 //! height of the feet, plus cadence and hop height.
 
 use crate::analyze::{Context, generic_reps};
+use crate::names::metrics;
 
 pub fn analyze(ctx: &mut Context) {
     generic_reps(ctx);
     let mids: Vec<f64> = ctx.result.reps.iter().map(|r| r.mid_timestamp_ms).collect();
     let count = mids.len();
-    ctx.metric("jump_count", count as f64);
+    ctx.metric(metrics::JUMP_COUNT, count as f64);
     if count >= 2 {
         let span_s = (mids[count - 1] - mids[0]) / 1000.0;
         if span_s > 0.0 {
-            ctx.metric("cadence_per_min", (count - 1) as f64 / span_s * 60.0);
+            ctx.metric(metrics::CADENCE_PER_MIN, (count - 1) as f64 / span_s * 60.0);
         }
     }
     if count == 0 {
@@ -23,6 +24,6 @@ pub fn analyze(ctx: &mut Context) {
     let median = ranges[ranges.len() / 2];
     let unit = ctx.subject.body_unit_px();
     if let (Some(unit), Some(ppm)) = (unit, super::scale_or_assumed(ctx)) {
-        ctx.metric("jump_height_cm", median * unit / ppm * 100.0);
+        ctx.metric(metrics::JUMP_HEIGHT_CM, median * unit / ppm * 100.0);
     }
 }

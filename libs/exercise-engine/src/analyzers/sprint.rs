@@ -16,6 +16,7 @@ use fitvision_proto::v1::RepAnalysis;
 
 use crate::analyze::Context;
 use crate::form::round2;
+use crate::names::{metrics, series};
 
 /// Ankle rise (body units) below which a foot counts as on the ground.
 const CONTACT_RISE_BODY: f64 = 0.06;
@@ -141,12 +142,12 @@ pub fn analyze(ctx: &mut Context) {
     ctx.result.rep_count = reps.len() as u32;
     ctx.result.reps = reps;
     ctx.result.form_score = if strides.is_empty() { 0.0 } else { 1.0 };
-    ctx.metric("stride_count", strides.len() as f64);
+    ctx.metric(metrics::STRIDE_COUNT, strides.len() as f64);
     if strides.len() >= 2 {
         let span_s = (ts[strides[strides.len() - 1].toe_off] - ts[strides[0].toe_off]) / 1000.0;
         if span_s > 0.0 {
             ctx.metric(
-                "cadence_per_min",
+                metrics::CADENCE_PER_MIN,
                 (strides.len() - 1) as f64 / span_s * 60.0,
             );
         }
@@ -166,12 +167,12 @@ pub fn analyze(ctx: &mut Context) {
                 .map(|v| v.map(|v| (v - first) * dir / ppm))
                 .collect();
             let total = (last - first).abs() / ppm;
-            ctx.metric("distance_m", total);
+            ctx.metric(metrics::DISTANCE_M, total);
             let dur = ctx.subject.duration_s();
             if dur > 0.0 {
-                ctx.metric("average_speed_m_s", total / dur);
+                ctx.metric(metrics::AVERAGE_SPEED_M_S, total / dur);
             }
-            ctx.series("runner_distance_m", "m", &dist);
+            ctx.series(series::RUNNER_DISTANCE_M, "m", &dist);
         }
     } else {
         ctx.warn("no scale (subject height unknown): runner progress not measured");

@@ -1,6 +1,7 @@
 //! Session-wide topics of the Weightlifting API: the summary blocks (velocity, power,
 //! stability, final summary) and one recommendation per lift metric.
 
+use fitvision_exercise_engine::names::{metrics, phases};
 use fitvision_proto::v1::{AnalysisResult, Subject};
 
 use super::overall::not_measured;
@@ -186,7 +187,7 @@ fn describe_velocity(digest: &SeriesDigest, language: Language) -> String {
 
 fn velocity_cue(phase_of_peak: Option<&str>, language: Language) -> String {
     match phase_of_peak {
-        Some("second_pull") => language.pick(
+        Some(phases::SECOND_PULL) => language.pick(
             "Top speed came in the second pull, where it belongs: keep finishing the extension before you pull under.",
             "最高速度出现在第二次提拉，时机正确：继续保持先完成伸展、再下蹲接杠。",
         ).to_owned(),
@@ -307,7 +308,7 @@ fn power_cue(language: Language) -> String {
 fn lift_duration(result: &AnalysisResult) -> Option<Measure> {
     if let Some(seconds) = result
         .metrics
-        .get("lift_duration_s")
+        .get(metrics::LIFT_DURATION_S)
         .filter(|s| s.is_finite() && **s > 0.0)
     {
         return Some(Measure::seconds(*seconds));

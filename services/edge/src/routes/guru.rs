@@ -27,19 +27,13 @@ use crate::state::{AppState, percent_encode};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{iso_seconds, primary_video};
 
-use fitvision_exercise_engine::Catalog;
-use std::sync::OnceLock;
+use super::catalog;
+use fitvision_exercise_engine::names::series;
 
 const FAMILY: Family = Family::Guru;
 
-/// The exercise catalog, the only list of exercises: Guru's activities are its ids and
-/// its domains are theirs (so every catalog exercise, plank and the cardio domain
-/// included, can be analysed through Guru).
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG
-        .get_or_init(|| Catalog::builtin().expect("the built-in catalog is validated by its tests"))
-}
+// Guru's activities are the catalog's ids and its domains are theirs (so every catalog
+// exercise, plank and the cardio domain included, can be analysed through Guru).
 
 /// COCO-17 keypoints as Guru names them. Guru's example also lists `leftHand`
 /// and `rightHand`; the 17-keypoint pose model has no hand points and the Guru
@@ -582,7 +576,7 @@ fn analysis_json(session: &Session) -> Value {
     }
     if let Some(result) = video.and_then(|v| v.result.as_ref())
         && session.exercise_id == "sprint"
-        && let Some(distance) = result.series.get("runner_distance_m")
+        && let Some(distance) = result.series.get(series::RUNNER_DISTANCE_M)
     {
         let progress: Vec<Value> = distance
             .values

@@ -10,6 +10,12 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+// The series the engine's lift analyser emits.
+use fitvision_exercise_engine::names::series::{
+    BAR_HEIGHT, BAR_VELOCITY, BARBELL_TRAJECTORY_X as BAR_X, BARBELL_TRAJECTORY_Y as BAR_Y,
+    GROUND_REACTION_FORCE as GRF, HIP_ANGLE, HIP_HEIGHT, HIP_VELOCITY, KNEE_ANGLE,
+    POWER_OUTPUT as POWER, SHIN_ANGLE, TORSO_ANGLE, VERTICAL_SHOULDER_HEIGHT as SHOULDER_HEIGHT,
+};
 use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
     AnalysisResult, AnnotatedVideoFlavour, CreateSessionRequest, GetSessionRequest,
@@ -618,22 +624,6 @@ fn series<'a>(result: Option<&'a AnalysisResult>, name: &str) -> &'a [f64] {
         .unwrap_or(&[])
 }
 
-// Series names exactly as libs/exercise-engine/src/analyzers/lift.rs emits them.
-const POWER: &str = "power_output";
-const GRF: &str = "ground_reaction_force";
-const BAR_VELOCITY: &str = "bar_velocity";
-const BAR_HEIGHT: &str = "bar_height";
-/// Horizontal bar position; its vertical partner is `barbell_trajectory_y` (= bar height).
-const BAR_X: &str = "barbell_trajectory_x";
-const BAR_Y: &str = "barbell_trajectory_y";
-const HIP_VELOCITY: &str = "hip_velocity";
-const SHIN_ANGLE: &str = "shin_angle";
-const HIP_HEIGHT: &str = "hip_height";
-const TORSO_ANGLE: &str = "torso_angle";
-const HIP_ANGLE: &str = "hip_angle";
-const KNEE_ANGLE: &str = "knee_angle";
-const SHOULDER_HEIGHT: &str = "vertical_shoulder_height";
-
 /// The series blocks of `lift-analysis/` (Weightlifting API), one value per `timestamps` entry.
 fn lift_series_sections(result: Option<&AnalysisResult>) -> Value {
     json!({
@@ -1096,26 +1086,27 @@ pub async fn session_management_analyzed_video(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fitvision_exercise_engine::names::series as series_names;
     use fitvision_proto::v1::Series;
 
     /// An analysis carrying every series libs/exercise-engine's lift analyser emits,
     /// each filled with its own index so a wrong mapping shows.
     fn lift_result() -> AnalysisResult {
         let names = [
-            ("bar_height", "m"),
-            ("barbell_trajectory_x", "m"),
-            ("barbell_trajectory_y", "m"),
-            ("bar_velocity", "m/s"),
-            ("bar_speed", "m/s"),
-            ("power_output", "W"),
-            ("ground_reaction_force", "N"),
-            ("hip_height", "m"),
-            ("hip_velocity", "m/s"),
-            ("vertical_shoulder_height", "m"),
-            ("knee_angle", "deg"),
-            ("hip_angle", "deg"),
-            ("torso_angle", "deg"),
-            ("shin_angle", "deg"),
+            (BAR_HEIGHT, "m"),
+            (BAR_X, "m"),
+            (BAR_Y, "m"),
+            (BAR_VELOCITY, "m/s"),
+            (series_names::BAR_SPEED, "m/s"),
+            (POWER, "W"),
+            (GRF, "N"),
+            (HIP_HEIGHT, "m"),
+            (HIP_VELOCITY, "m/s"),
+            (SHOULDER_HEIGHT, "m"),
+            (KNEE_ANGLE, "deg"),
+            (HIP_ANGLE, "deg"),
+            (TORSO_ANGLE, "deg"),
+            (SHIN_ANGLE, "deg"),
         ];
         let mut result = AnalysisResult {
             series_timestamps_ms: vec![0.0, 100.0, 200.0],
@@ -1144,29 +1135,21 @@ mod tests {
         let result = lift_result();
         let sections = lift_series_sections(Some(&result));
         let expected = [
-            ("key_metrics", "power_output", "power_output"),
-            (
-                "key_metrics",
-                "ground_reaction_force",
-                "ground_reaction_force",
-            ),
-            ("key_metrics", "barbell_velocity", "bar_velocity"),
-            ("body_positioning", "hip_velocity", "hip_velocity"),
-            ("body_positioning", "shin_angle", "shin_angle"),
-            ("body_positioning", "hip_height", "hip_height"),
-            ("body_positioning", "torso_angle", "torso_angle"),
-            ("joint_angles", "hip_angle", "hip_angle"),
-            ("joint_angles", "knee_angle", "knee_angle"),
-            ("barbell_positioning", "bar_height", "bar_height"),
-            (
-                "barbell_positioning",
-                "barbell_trajectory",
-                "barbell_trajectory_x",
-            ),
+            ("key_metrics", "power_output", POWER),
+            ("key_metrics", "ground_reaction_force", GRF),
+            ("key_metrics", "barbell_velocity", BAR_VELOCITY),
+            ("body_positioning", "hip_velocity", HIP_VELOCITY),
+            ("body_positioning", "shin_angle", SHIN_ANGLE),
+            ("body_positioning", "hip_height", HIP_HEIGHT),
+            ("body_positioning", "torso_angle", TORSO_ANGLE),
+            ("joint_angles", "hip_angle", HIP_ANGLE),
+            ("joint_angles", "knee_angle", KNEE_ANGLE),
+            ("barbell_positioning", "bar_height", BAR_HEIGHT),
+            ("barbell_positioning", "barbell_trajectory", BAR_X),
             (
                 "barbell_positioning",
                 "vertical_shoulder_height",
-                "vertical_shoulder_height",
+                SHOULDER_HEIGHT,
             ),
         ];
         for (section, key, engine_name) in expected {
@@ -1188,7 +1171,7 @@ mod tests {
     fn summary_sections_give_min_max_and_trajectory_axes() {
         let result = lift_result();
         let sections = summary_sections(Some(&result));
-        let velocity = &result.series["bar_velocity"].values;
+        let velocity = &result.series[BAR_VELOCITY].values;
         assert_eq!(
             sections["velocity"]["bar_velocity"]["min"],
             json!(velocity[0])
@@ -1203,24 +1186,24 @@ mod tests {
         );
         assert_eq!(
             sections["power"]["power"]["values"],
-            json!(result.series["power_output"].values)
+            json!(result.series[POWER].values)
         );
         assert_eq!(
             sections["power"]["ground_reaction_force"]["max"],
-            json!(result.series["ground_reaction_force"].values[1])
+            json!(result.series[GRF].values[1])
         );
         assert_eq!(sections["stability"]["total_time"], json!(0.2));
         assert_eq!(
             sections["stability"]["bar_height"]["max"],
-            json!(result.series["bar_height"].values[1])
+            json!(result.series[BAR_HEIGHT].values[1])
         );
         assert_eq!(
             sections["stability"]["bar_trajectory"]["xAxis"],
-            json!(result.series["barbell_trajectory_x"].values)
+            json!(result.series[BAR_X].values)
         );
         assert_eq!(
             sections["stability"]["bar_trajectory"]["yAxis"],
-            json!(result.series["barbell_trajectory_y"].values)
+            json!(result.series[BAR_Y].values)
         );
     }
 

@@ -6,10 +6,21 @@ pub mod guru;
 pub mod lifting;
 pub mod trainer;
 
+use std::sync::OnceLock;
+
+use fitvision_exercise_engine::Catalog;
 use fitvision_proto::v1::{GetSessionRequest, Session, SessionKind};
 
 use crate::error::{ApiError, ApiResult, Family};
 use crate::state::AppState;
+
+/// The exercise catalog, the only list of exercises: Guru's activities and domains and
+/// the AI Exercise Trainer API's exercise types are read from it.
+pub(crate) fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| Catalog::builtin().expect("the built-in catalog is validated by its tests"))
+}
 
 /// Loads a session and checks it belongs to `kind`. Missing, foreign
 /// (PERMISSION_DENIED) and other-kind sessions all answer the family's 404 with

@@ -28,38 +28,41 @@ const FAMILY: Family = Family::Trainer;
 const AI_PURPOSE: &str = "trainer";
 const AI_TOPIC: &str = "overall";
 
-/// The eight documented exercise types and the catalog ids they analyse as.
-pub const EXERCISE_TYPES: [(&str, &str); 8] = [
-    ("pushup", "push_up"),
-    ("squat", "squat"),
-    ("situp", "sit_up"),
-    ("sit_and_reach", "sit_and_reach"),
-    ("skipping", "skipping"),
-    ("jumping_jacks", "jumping_jacks"),
-    ("vertical_jump", "vertical_jump"),
-    ("broad_jump", "broad_jump"),
-];
+/// The documented exercise types (pushup, squat, situp, ...), in the API's order:
+/// the catalog's exercises that carry a trainer entry.
+pub fn exercise_types() -> Vec<&'static str> {
+    super::catalog()
+        .trainer_exercises()
+        .filter_map(|d| d.trainer.as_ref())
+        .map(|t| t.exercise_type.as_str())
+        .collect()
+}
 
-/// Catalog id for a documented exercise type (aliases such as `push_up` accepted).
+/// Catalog id for a documented exercise type (its catalog id, `push_up`, accepted too,
+/// and spellings without `_`, `-` or spaces such as `sit-up`).
 pub fn catalog_exercise(exercise_type: &str) -> Option<&'static str> {
     let normal = exercise_type
         .trim()
         .to_ascii_lowercase()
         .replace(['-', ' '], "_");
-    EXERCISE_TYPES
-        .iter()
-        .find(|(name, id)| {
-            *name == normal || *id == normal || name.replace('_', "") == normal.replace('_', "")
+    super::catalog()
+        .trainer_exercises()
+        .find(|d| {
+            d.trainer.as_ref().is_some_and(|t| {
+                let name = t.exercise_type.as_str();
+                name == normal || d.id == normal || name.replace('_', "") == normal.replace('_', "")
+            })
         })
-        .map(|(_, id)| *id)
+        .map(|d| d.id.as_str())
 }
 
+/// The exercise type reported for a catalog id (the id itself when the API has no name for it).
 fn exercise_type_of(catalog_id: &str) -> &str {
-    EXERCISE_TYPES
-        .iter()
-        .find(|(_, id)| *id == catalog_id)
-        .map(|(name, _)| *name)
-        .unwrap_or(catalog_id)
+    super::catalog()
+        .trainer_exercises()
+        .find(|d| d.id == catalog_id)
+        .and_then(|d| d.trainer.as_ref())
+        .map_or(catalog_id, |t| t.exercise_type.as_str())
 }
 
 async fn load(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<Session> {
@@ -219,7 +222,7 @@ pub async fn submit_exercise(
                     FAMILY,
                     format!(
                         "Invalid exercise_type '{exercise_type}'. Supported: {}",
-                        EXERCISE_TYPES.map(|(n, _)| n).join(", ")
+                        exercise_types().join(", ")
                     ),
                 )
             })?;
@@ -502,7 +505,26 @@ mod tests {
         );
         assert_eq!(catalog_exercise("vertical_jump"), Some("vertical_jump"));
         assert_eq!(catalog_exercise("deadlift"), None);
+        assert_eq!(catalog_exercise("cmj"), None);
         assert_eq!(exercise_type_of("push_up"), "pushup");
+        assert_eq!(exercise_type_of("deadlift"), "deadlift");
+        assert_eq!(
+            exercise_types(),
+            [
+                "pushup",
+                "squat",
+                "situp",
+                "sit_and_reach",
+                "skipping",
+                "jumping_jacks",
+                "vertical_jump",
+                "broad_jump"
+            ]
+        );
+        for name in exercise_types() {
+            let id = catalog_exercise(name).unwrap();
+            assert_eq!(exercise_type_of(id), name);
+        }
     }
 
     #[test]
