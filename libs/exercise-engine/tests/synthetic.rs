@@ -2,6 +2,7 @@
 
 use std::f64::consts::TAU;
 
+use fitvision_exercise_engine::names::{metrics, phases, series};
 use fitvision_exercise_engine::synthetic::{self, BodyPose, CHAIN_PX, GROUND_Y};
 use fitvision_exercise_engine::{
     AnalysisError, AnalyzeOptions, Catalog, PlateObservation, PlateSighting, analyze,
@@ -108,7 +109,7 @@ fn three_squats_have_textbook_timestamps_and_depth() {
     );
     let depth = r.form_violations.iter().find(|v| v.key == "depth").unwrap();
     assert_eq!((depth.total_checks, depth.violation_count), (3, 3));
-    assert!(r.series.contains_key("left_knee_angle"));
+    assert!(r.series.contains_key(series::LEFT_KNEE_ANGLE));
     assert_eq!(r.series_timestamps_ms.len(), track.frames.len());
 }
 
@@ -188,10 +189,10 @@ fn a_ballistic_jump_gives_its_height_through_the_whole_engine() {
     let (track, _) = ballistic_jump(120.0, flight);
     let r = run("vertical_jump", &track, Subject::default());
     assert_eq!(r.rep_count, 1);
-    let h = r.metrics["jump_height_cm"];
+    let h = r.metrics[metrics::JUMP_HEIGHT_CM];
     let expected = GRAVITY_M_S2 * flight * flight / 8.0 * 100.0;
     assert!((h - expected).abs() < 0.1, "{h} vs {expected}");
-    assert_eq!(r.phases[0].name, "flight");
+    assert_eq!(r.phases[0].name, phases::FLIGHT);
 }
 
 #[test]
@@ -209,14 +210,18 @@ fn a_jump_filmed_by_a_camera_following_the_athlete_gives_the_ballistic_height() 
     let followed = synthetic::filmed_by(track.clone(), camera, true);
     let r = run("vertical_jump", &followed, Subject::default());
     assert_eq!(r.rep_count, 1);
-    let h = r.metrics["jump_height_cm"];
+    let h = r.metrics[metrics::JUMP_HEIGHT_CM];
     // At 30 fps, sub-frame timing of take-off and landing is within ~6 mm (see above).
     assert!((h - expected).abs() < 1.0, "{h} cm vs {expected} cm");
     // The same footage without the camera's motion: the apparent rise is a fifth of the
     // real one and the flight reads far shorter, which is the error this corrects.
     let unaware = synthetic::filmed_by(track, camera, false);
     let r = run("vertical_jump", &unaware, Subject::default());
-    let h_unaware = r.metrics.get("jump_height_cm").copied().unwrap_or(0.0);
+    let h_unaware = r
+        .metrics
+        .get(metrics::JUMP_HEIGHT_CM)
+        .copied()
+        .unwrap_or(0.0);
     assert!(
         h_unaware < expected - 10.0,
         "{h_unaware} cm vs {expected} cm"
@@ -260,8 +265,8 @@ fn bar_power_matches_m_g_v_on_a_constant_velocity_pull_and_m_g_plus_a_v_when_acc
         ..Default::default()
     };
     let r = analyze(c.get("snatch").unwrap(), &track, &subject, &options).unwrap();
-    let power = &r.series["power_output"].values;
-    let grf = &r.series["ground_reaction_force"].values;
+    let power = &r.series[series::POWER_OUTPUT].values;
+    let grf = &r.series[series::GROUND_REACTION_FORCE].values;
     // Middle of the constant-velocity stretch (away from the filter's corners).
     for i in [90usize, 95, 100] {
         let expected = mass * GRAVITY_M_S2 * v;
@@ -282,8 +287,8 @@ fn bar_power_matches_m_g_v_on_a_constant_velocity_pull_and_m_g_plus_a_v_when_acc
         "{} vs {expected}",
         power[i]
     );
-    assert!(r.phases.iter().any(|p| p.name == "first_pull"));
-    assert!(r.metrics.contains_key("max_bar_speed_m_s"));
+    assert!(r.phases.iter().any(|p| p.name == phases::FIRST_PULL));
+    assert!(r.metrics.contains_key(metrics::MAX_BAR_SPEED_M_S));
 }
 
 #[test]
@@ -428,12 +433,12 @@ fn a_plate_gives_the_scale_in_preference_to_height_and_its_centre_is_the_bar() {
     let r = analyze(c.get("snatch").unwrap(), &track, &subject, &with_plate).unwrap();
     // Exact: the plate centre is the bar, 200 px/m.
     assert!(
-        (r.metrics["max_bar_height_m"] - 1.4).abs() <= 0.001,
+        (r.metrics[metrics::MAX_BAR_HEIGHT_M] - 1.4).abs() <= 0.001,
         "{:?}",
         r.metrics
     );
-    assert!((r.metrics["bar_horizontal_displacement_m"] - 0.2).abs() <= 0.001);
-    let h = &r.series["bar_height"].values;
+    assert!((r.metrics[metrics::BAR_HORIZONTAL_DISPLACEMENT_M] - 0.2).abs() <= 0.001);
+    let h = &r.series[series::BAR_HEIGHT].values;
     // Frames without a sighting (hands + the median grip offset) are exact too.
     assert_eq!(h[1], 0.2);
     assert_eq!(h[h.len() - 2], 1.4);
@@ -448,7 +453,7 @@ fn a_plate_gives_the_scale_in_preference_to_height_and_its_centre_is_the_bar() {
         }
     }
     let lift_off_s = hi;
-    let setup = r.phases.iter().find(|p| p.name == "setup").unwrap();
+    let setup = r.phases.iter().find(|p| p.name == phases::SETUP).unwrap();
     assert!((setup.end_timestamp_ms / 1000.0 - lift_off_s).abs() <= 1.0 / 60.0 + 1e-9);
 
     // One apparent diameter instead of sightings: same scale, bar at the hands (4 px = 2 cm lower).
@@ -457,7 +462,7 @@ fn a_plate_gives_the_scale_in_preference_to_height_and_its_centre_is_the_bar() {
         ..Default::default()
     };
     let r = analyze(c.get("snatch").unwrap(), &track, &subject, &single).unwrap();
-    assert!((r.metrics["max_bar_height_m"] - 1.38).abs() <= 0.001);
+    assert!((r.metrics[metrics::MAX_BAR_HEIGHT_M] - 1.38).abs() <= 0.001);
 
     // No plate: the stature scale, far from the truth for this stick figure.
     let r = analyze(
@@ -467,7 +472,7 @@ fn a_plate_gives_the_scale_in_preference_to_height_and_its_centre_is_the_bar() {
         &AnalyzeOptions::default(),
     )
     .unwrap();
-    assert!((r.metrics["max_bar_height_m"] - 1.4).abs() > 0.3);
+    assert!((r.metrics[metrics::MAX_BAR_HEIGHT_M] - 1.4).abs() > 0.3);
 }
 
 /// Sit-ups filmed from above: the athlete lies along the image's vertical axis (head up
@@ -622,7 +627,7 @@ fn a_plate_scales_distances_of_other_exercises_too() {
     )
     .unwrap();
     assert!(
-        (r.metrics["reach_distance_cm"] - 10.0).abs() < 1e-9,
+        (r.metrics[metrics::REACH_DISTANCE_CM] - 10.0).abs() < 1e-9,
         "{:?}",
         r.metrics
     );

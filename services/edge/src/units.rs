@@ -73,16 +73,17 @@ pub fn convert_result(result: &mut AnalysisResult, system: MeasurementSystem) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fitvision_exercise_engine::names::{metrics, series};
     use fitvision_proto::v1::Series;
 
     fn sample() -> AnalysisResult {
         let mut result = AnalysisResult::default();
         for (name, unit, value) in [
-            ("bar_height", "m", 0.3048),
-            ("bar_velocity", "m/s", 3.048),
-            ("ground_reaction_force", "N", 4.448_221_615_260_5),
-            ("power_output", "W", 1500.0),
-            ("knee_angle", "deg", 90.0),
+            (series::BAR_HEIGHT, "m", 0.3048),
+            (series::BAR_VELOCITY, "m/s", 3.048),
+            (series::GROUND_REACTION_FORCE, "N", 4.448_221_615_260_5),
+            (series::POWER_OUTPUT, "W", 1500.0),
+            (series::KNEE_ANGLE, "deg", 90.0),
         ] {
             result.series.insert(
                 name.into(),
@@ -92,16 +93,20 @@ mod tests {
                 },
             );
         }
-        result.metrics.insert("max_bar_velocity_m_s".into(), 3.048);
-        result.metrics.insert("max_bar_height_m".into(), 0.6096);
         result
             .metrics
-            .insert("barbell_mass_kg".into(), 0.453_592_37);
+            .insert(metrics::MAX_BAR_VELOCITY_M_S.into(), 3.048);
         result
             .metrics
-            .insert("max_grf_n".into(), 4.448_221_615_260_5);
-        result.metrics.insert("jump_height_cm".into(), 2.54);
-        result.metrics.insert("max_power_w".into(), 1500.0);
+            .insert(metrics::MAX_BAR_HEIGHT_M.into(), 0.6096);
+        result
+            .metrics
+            .insert(metrics::BARBELL_MASS_KG.into(), 0.453_592_37);
+        result
+            .metrics
+            .insert(metrics::MAX_GRF_N.into(), 4.448_221_615_260_5);
+        result.metrics.insert(metrics::JUMP_HEIGHT_CM.into(), 2.54);
+        result.metrics.insert(metrics::MAX_POWER_W.into(), 1500.0);
         result
     }
 
@@ -125,8 +130,8 @@ mod tests {
         assert_eq!(result.metrics["barbell_mass_lb"], 1.0);
         assert_eq!(result.metrics["max_grf_lbf"], 1.0);
         assert_eq!(result.metrics["jump_height_in"], 1.0);
-        assert_eq!(result.metrics["max_power_w"], 1500.0);
-        assert!(!result.metrics.contains_key("max_bar_height_m"));
+        assert_eq!(result.metrics[metrics::MAX_POWER_W], 1500.0);
+        assert!(!result.metrics.contains_key(metrics::MAX_BAR_HEIGHT_M));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use fitvision_exercise_engine::names::{metrics, phases, series};
 use fitvision_proto::v1::{
     AnalysisResult, FeedbackTopic, FormViolation, GenerateFeedbackRequest, MeasurementSystem,
     Phase, Rep, Series, Subject,
@@ -60,7 +61,7 @@ pub fn push_up() -> AnalysisResult {
         calories_kcal: 4.2,
         // Reps were counted on the elbow angle: range of motion is in degrees.
         series: HashMap::from([(
-            "followed_signal".to_owned(),
+            series::FOLLOWED_SIGNAL.to_owned(),
             series("deg", &[165.0, 120.0, 84.0, 126.0, 166.0]),
         )]),
         ..Default::default()
@@ -76,8 +77,8 @@ pub fn vertical_jump() -> AnalysisResult {
         duration_s: 4.2,
         pose_accuracy: 0.97,
         metrics: HashMap::from([
-            ("jump_height_cm".to_owned(), 45.7),
-            ("flight_time_ms".to_owned(), 610.0),
+            (metrics::JUMP_HEIGHT_CM.to_owned(), 45.7),
+            (metrics::FLIGHT_TIME_MS.to_owned(), 610.0),
         ]),
         ..Default::default()
     }
@@ -123,18 +124,18 @@ pub fn snatch() -> AnalysisResult {
         duration_s: 2.4,
         series: HashMap::from([
             (
-                "bar_velocity".to_owned(),
+                series::BAR_VELOCITY.to_owned(),
                 series("m/s", &[0.0, 0.9, 1.05, 1.28, 1.55, 2.02, 0.6, -0.4]),
             ),
             (
-                "power_output".to_owned(),
+                series::POWER_OUTPUT.to_owned(),
                 series(
                     "W",
                     &[0.0, 2350.0, 2425.0, 2510.0, 2600.0, 2705.0, 800.0, 0.0],
                 ),
             ),
             (
-                "ground_reaction_force".to_owned(),
+                series::GROUND_REACTION_FORCE.to_owned(),
                 series(
                     "N",
                     &[
@@ -143,42 +144,42 @@ pub fn snatch() -> AnalysisResult {
                 ),
             ),
             (
-                "hip_angle".to_owned(),
+                series::HIP_ANGLE.to_owned(),
                 series("deg", &[60.0, 75.0, 110.0, 140.0, 165.0, 172.0, 90.0, 70.0]),
             ),
             (
-                "knee_angle".to_owned(),
+                series::KNEE_ANGLE.to_owned(),
                 series(
                     "deg",
                     &[80.0, 110.0, 140.0, 128.0, 155.0, 168.0, 85.0, 60.0],
                 ),
             ),
             (
-                "bar_height".to_owned(),
+                series::BAR_HEIGHT.to_owned(),
                 series("m", &[0.22, 0.35, 0.52, 0.75, 0.98, 1.21, 1.38, 1.30]),
             ),
             (
-                "barbell_trajectory_x".to_owned(),
+                series::BARBELL_TRAJECTORY_X.to_owned(),
                 series("m", &[0.0, -0.03, -0.05, -0.02, 0.04, 0.09, 0.06, 0.05]),
             ),
             (
-                "torso_angle".to_owned(),
+                series::TORSO_ANGLE.to_owned(),
                 series("deg", &[40.0, 38.5, 36.8, 20.0, 5.0, 2.0, 10.0, 15.0]),
             ),
         ]),
         series_timestamps_ms: timestamps,
         phases: vec![
-            phase("first_pull", 0.0, 250.0),
-            phase("transition", 250.0, 350.0),
-            phase("second_pull", 350.0, 550.0),
-            phase("turnover", 550.0, 650.0),
-            phase("catch", 650.0, 700.0),
+            phase(phases::FIRST_PULL, 0.0, 250.0),
+            phase(phases::TRANSITION, 250.0, 350.0),
+            phase(phases::SECOND_PULL, 350.0, 550.0),
+            phase(phases::TURNOVER, 550.0, 650.0),
+            phase(phases::CATCH, 650.0, 700.0),
         ],
         metrics: HashMap::from([
-            ("max_bar_speed_m_s".to_owned(), 2.05),
-            ("barbell_mass_kg".to_owned(), 60.0),
-            ("lift_duration_s".to_owned(), 1.9),
-            ("peak_bar_velocity_timestamp_ms".to_owned(), 500.0),
+            (metrics::MAX_BAR_SPEED_M_S.to_owned(), 2.05),
+            (metrics::BARBELL_MASS_KG.to_owned(), 60.0),
+            (metrics::LIFT_DURATION_S.to_owned(), 1.9),
+            (metrics::PEAK_BAR_VELOCITY_TIMESTAMP_MS.to_owned(), 500.0),
         ]),
         warnings: vec!["Shin angle and hip velocity need a side view of the lower legs".into()],
         ..Default::default()

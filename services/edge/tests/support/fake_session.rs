@@ -26,6 +26,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+use fitvision_exercise_engine::names::{metrics, phases, series};
 use fitvision_proto::v1::session_service_server::{SessionService, SessionServiceServer};
 use fitvision_proto::v1::upload_video_request::Payload;
 use fitvision_proto::v1::*;
@@ -226,44 +227,47 @@ fn analysis(exercise_id: &str) -> AnalysisResult {
         duration_s: 3.0,
         calories_kcal: 1.5,
         metrics: HashMap::from([
-            ("jump_height_cm".into(), 41.5),
-            ("max_bar_speed_m_s".into(), 1.8),
+            (metrics::JUMP_HEIGHT_CM.into(), 41.5),
+            (metrics::MAX_BAR_SPEED_M_S.into(), 1.8),
         ]),
         series: HashMap::from([
             (
-                "left_knee_angle".into(),
+                series::LEFT_KNEE_ANGLE.into(),
                 series("deg", vec![170.0, 90.0, 170.0]),
             ),
             (
-                "left_elbow_angle".into(),
+                series::LEFT_ELBOW_ANGLE.into(),
                 series("deg", vec![160.0, 150.0, 160.0]),
             ),
-            ("bar_velocity".into(), series("m/s", vec![0.0, 1.8, 0.2])),
-            ("bar_height".into(), series("m", vec![0.2, 0.9, 1.4])),
+            (
+                series::BAR_VELOCITY.into(),
+                series("m/s", vec![0.0, 1.8, 0.2]),
+            ),
+            (series::BAR_HEIGHT.into(), series("m", vec![0.2, 0.9, 1.4])),
             // Names as libs/exercise-engine's lift analyser emits them.
             (
-                "power_output".into(),
+                series::POWER_OUTPUT.into(),
                 series("W", vec![100.0, 2400.0, 300.0]),
             ),
             (
-                "barbell_trajectory_x".into(),
+                series::BARBELL_TRAJECTORY_X.into(),
                 series("m", vec![0.0, 0.05, 0.02]),
             ),
             (
-                "barbell_trajectory_y".into(),
+                series::BARBELL_TRAJECTORY_Y.into(),
                 series("m", vec![0.2, 0.9, 1.4]),
             ),
         ]),
         series_timestamps_ms: vec![0.0, 500.0, 1000.0],
         phases: vec![
             Phase {
-                name: "first_pull".into(),
+                name: phases::FIRST_PULL.into(),
                 start_timestamp_ms: 0.0,
                 end_timestamp_ms: 536.0,
                 ..Default::default()
             },
             Phase {
-                name: "second_pull".into(),
+                name: phases::SECOND_PULL.into(),
                 start_timestamp_ms: 536.0,
                 end_timestamp_ms: 952.0,
                 ..Default::default()
