@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use fitvision_exercise_engine::names::metrics;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
 use fitvision_proto::v1::{AnalysisResult, PoseTrack, Subject};
 
@@ -110,7 +111,11 @@ pub fn table(rows: &[Row]) -> String {
             .map(|e| format!("{e:+}"))
             .unwrap_or_else(|| "-".into());
         let mut notes = Vec::new();
-        for key in ["jump_height_cm", "jump_distance_cm", "cadence_per_min"] {
+        for key in [
+            metrics::JUMP_HEIGHT_CM,
+            metrics::JUMP_DISTANCE_CM,
+            metrics::CADENCE_PER_MIN,
+        ] {
             if let Some(v) = r.result.metrics.get(key) {
                 notes.push(format!("{key}={v:.1}"));
             }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use fitvision_cheat_detection::{Analyzer, Params, Policy, TextDetector};
+use fitvision_exercise_engine::names::metrics;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
 use fitvision_proto::v1::{AnalysisResult, AuthenticityReport, PoseTrack, Subject};
 use serde::Deserialize;
@@ -199,7 +200,7 @@ impl Measured {
     pub fn jump_cm(&self) -> Option<f64> {
         self.result
             .as_ref()
-            .and_then(|r| r.metrics.get("jump_height_cm").copied())
+            .and_then(|r| r.metrics.get(metrics::JUMP_HEIGHT_CM).copied())
     }
 
     /// The strongest check's name and reason, for the table.

@@ -7,6 +7,8 @@
 #[path = "../src/count_eval.rs"]
 mod count_eval;
 
+use fitvision_exercise_engine::names::metrics;
+
 /// The clip whose jump height is checked (labelled in the manifest, not graded by count).
 const JUMP_CLIP: &str = "jump_cmj_overlay78cm.mp4";
 
@@ -47,7 +49,7 @@ fn rep_counts_meet_the_bar_on_h_and_mh_clips() -> anyhow::Result<()> {
     let h = jump
         .result
         .metrics
-        .get("jump_height_cm")
+        .get(metrics::JUMP_HEIGHT_CM)
         .copied()
         .unwrap_or(0.0);
     assert!((70.0..=80.0).contains(&h), "jump height {h} cm");

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use fitvision_exercise_engine::Catalog;
+use fitvision_exercise_engine::names::metrics;
 use fitvision_exercise_engine::synthetic::{self, BodyPose};
 use fitvision_exercise_metrics::ExerciseMetricsApi;
 use fitvision_proto::v1::analyze_request::Exercise;
@@ -176,7 +177,7 @@ async fn a_plate_sets_the_scale_and_bad_plates_are_rejected() {
         .result
         .unwrap();
     assert!(
-        (r.metrics["max_bar_height_m"] - 1.2).abs() <= 0.002,
+        (r.metrics[metrics::MAX_BAR_HEIGHT_M] - 1.2).abs() <= 0.002,
         "{:?}",
         r.metrics
     );
