@@ -76,7 +76,7 @@ failure_codes! {
     /// An object key that the storage refuses.
     InvalidObjectKey => "INVALID_OBJECT_KEY",
     /// The object store (or the local disk behind it) failed.
-    StorageUnavailable => "STORAGE_UNAVAILABLE",
+    StorageError => "STORAGE_ERROR",
     /// The storage is configured with an unusable URL.
     StorageMisconfigured => "STORAGE_MISCONFIGURED",
     /// An upload larger than allowed.
@@ -170,8 +170,8 @@ impl From<Failure> for Status {
 /// The one gRPC mapping of storage errors.
 ///
 /// A missing object the caller named is NOT_FOUND and a refused key INVALID_ARGUMENT;
-/// the object store failing is UNAVAILABLE (worth retrying); an unusable storage URL is
-/// the service's configuration, INTERNAL.
+/// the object store (or the disk behind it) failing and an unusable storage URL are the
+/// service's problem, INTERNAL (callers that retry treat INTERNAL as transient).
 #[cfg(feature = "storage")]
 pub fn storage_failure(error: &fitvision_storage::StorageError) -> (Code, FailureCode) {
     use fitvision_storage::StorageError;
@@ -180,7 +180,7 @@ pub fn storage_failure(error: &fitvision_storage::StorageError) -> (Code, Failur
         StorageError::InvalidKey { .. } => (Code::InvalidArgument, FailureCode::InvalidObjectKey),
         StorageError::InvalidUrl { .. } => (Code::Internal, FailureCode::StorageMisconfigured),
         StorageError::Backend(_) | StorageError::Io(_) => {
-            (Code::Unavailable, FailureCode::StorageUnavailable)
+            (Code::Internal, FailureCode::StorageError)
         }
     }
 }
@@ -318,7 +318,7 @@ mod tests {
         let io = StorageError::Io(std::io::Error::other("disk"));
         assert_eq!(
             storage_failure(&io),
-            (Code::Unavailable, FailureCode::StorageUnavailable)
+            (Code::Internal, FailureCode::StorageError)
         );
     }
 

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use fitvision_proto::v1::cheat_detection_service_server::CheatDetectionService;
 use fitvision_proto::v1::{CheckVideoRequest, CheckVideoResponse, PoseTrack};
+use fitvision_service_kit::failure::{self, FailureCode, storage_failure};
 use fitvision_storage::{Storage, StorageError};
 use prost::Message;
 use tokio::sync::Semaphore;
-use tonic::{Request, Response, Status};
+use tonic::{Code, Request, Response, Status};
 
 use crate::analyzer::Analyzer;
 use crate::error::CheckError;
@@ -31,20 +32,15 @@ impl CheatDetection {
     }
 }
 
+/// Storage errors through the shared mapping, with messages that name what was missing.
 fn storage_status(what: &str, key: &str, error: StorageError) -> Status {
-    match error {
-        StorageError::NotFound { .. } => Status::not_found(format!("{what} '{key}' not found")),
-        StorageError::InvalidKey { .. } => Status::invalid_argument(format!("{what}: {error}")),
-        other => Status::unavailable(format!("{what} '{key}': {other}")),
-    }
-}
-
-fn check_status(error: CheckError) -> Status {
-    match error {
-        CheckError::Video(e) => Status::invalid_argument(format!("video cannot be analysed: {e}")),
-        CheckError::BadPoseTrack(e) => Status::invalid_argument(format!("pose track: {e}")),
-        other => Status::internal(other.to_string()),
-    }
+    let (code, failure) = storage_failure(&error);
+    let message = match error {
+        StorageError::NotFound { .. } => format!("{what} '{key}' not found"),
+        StorageError::InvalidKey { .. } => format!("{what}: {error}"),
+        other => format!("{what} '{key}': {other}"),
+    };
+    failure::status(code, failure, message)
 }
 
 #[tonic::async_trait]
@@ -59,7 +55,13 @@ impl CheatDetectionService for CheatDetection {
             .as_ref()
             .map(|v| v.key.clone())
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| Status::invalid_argument("video.key is required"))?;
+            .ok_or_else(|| {
+                failure::status(
+                    Code::InvalidArgument,
+                    FailureCode::InvalidArgument,
+                    "video.key is required",
+                )
+            })?;
         let track = match request
             .pose_track
             .as_ref()
@@ -74,7 +76,7 @@ impl CheatDetectionService for CheatDetection {
                     .map_err(|e| storage_status("pose track", key, e))?;
                 Some(
                     PoseTrack::decode(bytes)
-                        .map_err(|e| check_status(CheckError::BadPoseTrack(e)))?,
+                        .map_err(|e| Status::from(CheckError::BadPoseTrack(e)))?,
                 )
             }
             None => None,
@@ -85,12 +87,9 @@ impl CheatDetectionService for CheatDetection {
             .await
             .map_err(|e| storage_status("video", &video_key, e))?;
         let policy = Policy::from_request(request.policy.as_ref());
-        let _permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("shutting down"))?;
+        let _permit = self.permits.clone().acquire_owned().await.map_err(|_| {
+            failure::status(Code::Unavailable, FailureCode::Unavailable, "shutting down")
+        })?;
         let analyzer = self.analyzer.clone();
         let exercise_id = request.exercise_id;
         let analysis = tokio::task::spawn_blocking(move || {
@@ -99,8 +98,14 @@ impl CheatDetectionService for CheatDetection {
             result
         })
         .await
-        .map_err(|e| Status::internal(format!("analysis task failed: {e}")))?
-        .map_err(check_status)?;
+        .map_err(|e| {
+            failure::status(
+                Code::Internal,
+                FailureCode::Internal,
+                format!("analysis task failed: {e}"),
+            )
+        })?
+        .map_err(Status::from)?;
         tracing::info!(
             video = %video_key,
             score = analysis.report.score,

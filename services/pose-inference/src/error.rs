@@ -1,18 +1,10 @@
+use fitvision_service_kit::failure::{self, FailureCode, video_failure};
 use fitvision_video::VideoError;
-use tonic::Status;
+use tonic::{Code, Status};
 
-/// Reason codes at the start of error messages: stable, upper snake case, so the edge
-/// can map them onto each API's failure vocabulary (e.g. Guru's `LOW_QUALITY_POSE_ESTIMATE`).
-pub mod reason {
-    pub const LOW_QUALITY_POSE_ESTIMATE: &str = "LOW_QUALITY_POSE_ESTIMATE";
-    pub const UNREADABLE_VIDEO: &str = "UNREADABLE_VIDEO";
-    pub const NO_DECODABLE_FRAMES: &str = "NO_DECODABLE_FRAMES";
-    pub const TRUNCATED_VIDEO: &str = "TRUNCATED_VIDEO";
-    pub const UNSUPPORTED_RESOLUTION: &str = "UNSUPPORTED_RESOLUTION";
-    pub const VIDEO_NOT_FOUND: &str = "VIDEO_NOT_FOUND";
-    pub const UNKNOWN_MODEL: &str = "UNKNOWN_MODEL";
-    pub const INVALID_OPTIONS: &str = "INVALID_OPTIONS";
-}
+// Messages still start with the failure code (e.g. `LOW_QUALITY_POSE_ESTIMATE: ...`) for
+// people reading logs; callers classify with `failure::failure_code`, which reads the
+// code from the status details.
 
 /// Everything that can go wrong between a video path and a pose track.
 #[derive(Debug, thiserror::Error)]
@@ -21,15 +13,15 @@ pub enum PoseError {
     Video(#[from] VideoError),
     #[error(
         "{}: no person detected in any of the {analysed_frames} analysed frames",
-        reason::LOW_QUALITY_POSE_ESTIMATE
+        FailureCode::LowQualityPoseEstimate
     )]
     NoPerson { analysed_frames: u32 },
     #[error(
         "{}: model '{requested}' is not registered (known: {known})",
-        reason::UNKNOWN_MODEL
+        FailureCode::UnknownModel
     )]
     UnknownModel { requested: String, known: String },
-    #[error("{}: {}", reason::INVALID_OPTIONS, .0)]
+    #[error("{}: {}", FailureCode::InvalidOptions, .0)]
     InvalidOptions(String),
     #[error("model '{model_id}' failed to load: {reason}")]
     ModelLoad { model_id: String, reason: String },
@@ -55,41 +47,36 @@ impl From<fitvision_onnx::RuntimeError> for PoseError {
     }
 }
 
-fn video_reason(error: &VideoError) -> &'static str {
-    match error {
-        VideoError::NotFound(_) => reason::VIDEO_NOT_FOUND,
-        VideoError::Empty(_) | VideoError::NotAVideo(_) => reason::UNREADABLE_VIDEO,
-        VideoError::NoFrames(_) => reason::NO_DECODABLE_FRAMES,
-        VideoError::AbsurdResolution { .. } => reason::UNSUPPORTED_RESOLUTION,
-        VideoError::Truncated { .. } => reason::TRUNCATED_VIDEO,
-        VideoError::Encoder(_) | VideoError::OpenCv(_) | VideoError::Io(_) => "VIDEO_ERROR",
+fn video_reason(error: &VideoError) -> FailureCode {
+    video_failure(error).1
+}
+
+impl PoseError {
+    /// The gRPC code and failure code of this error: video errors through the shared
+    /// mapping, the rest by whose fault they are.
+    pub fn failure(&self) -> (Code, FailureCode) {
+        match self {
+            PoseError::Video(error) => video_failure(error),
+            PoseError::NoPerson { .. } => (
+                Code::FailedPrecondition,
+                FailureCode::LowQualityPoseEstimate,
+            ),
+            PoseError::UnknownModel { .. } => (Code::InvalidArgument, FailureCode::UnknownModel),
+            PoseError::InvalidOptions(_) => (Code::InvalidArgument, FailureCode::InvalidOptions),
+            PoseError::ModelLoad { .. } | PoseError::Manifest { .. } => {
+                (Code::Unavailable, FailureCode::ModelUnavailable)
+            }
+            PoseError::Inference(_)
+            | PoseError::OpenCv(_)
+            | PoseError::Ort(_)
+            | PoseError::Pipeline(_) => (Code::Internal, FailureCode::Internal),
+        }
     }
 }
 
 impl From<PoseError> for Status {
     fn from(error: PoseError) -> Self {
-        let message = error.to_string();
-        match error {
-            PoseError::Video(VideoError::NotFound(_)) => Status::not_found(message),
-            PoseError::Video(
-                VideoError::Empty(_)
-                | VideoError::NotAVideo(_)
-                | VideoError::NoFrames(_)
-                | VideoError::AbsurdResolution { .. }
-                | VideoError::Truncated { .. },
-            ) => Status::invalid_argument(message),
-            PoseError::NoPerson { .. } => Status::failed_precondition(message),
-            PoseError::UnknownModel { .. } | PoseError::InvalidOptions(_) => {
-                Status::invalid_argument(message)
-            }
-            PoseError::ModelLoad { .. } | PoseError::Manifest { .. } => {
-                Status::unavailable(message)
-            }
-            PoseError::Video(_)
-            | PoseError::Inference(_)
-            | PoseError::OpenCv(_)
-            | PoseError::Ort(_)
-            | PoseError::Pipeline(_) => Status::internal(message),
-        }
+        let (code, failure) = error.failure();
+        failure::status(code, failure, error.to_string())
     }
 }

@@ -30,7 +30,7 @@ use fitvision_storage::StorageArgs;
 use tokio_util::sync::CancellationToken;
 
 pub use engine::{PoseEngine, extract_pose_track};
-pub use error::{PoseError, reason};
+pub use error::PoseError;
 pub use fitvision_onnx::default_models_dir;
 pub use geometry::{Detection, PixelBox, PixelKeypoint};
 pub use model::SessionOptions;

@@ -15,6 +15,7 @@ use fitvision_proto::v1::{
     AnalysisResult, AuthenticityReport, ObjectRef, OverlayKind, PoseTrack,
     RenderAnnotatedVideoRequest, RenderAnnotatedVideoResponse,
 };
+use fitvision_service_kit::failure::{self, FailureCode, storage_failure, video_failure};
 use fitvision_storage::{Storage, StorageError, UploadError};
 use fitvision_video::opencv::core::{Mat, Vector};
 use fitvision_video::opencv::imgcodecs::{IMWRITE_JPEG_QUALITY, imencode};
@@ -53,31 +54,35 @@ pub enum RenderError {
     Task(String),
 }
 
-impl From<RenderError> for Status {
-    fn from(error: RenderError) -> Self {
-        let message = error.to_string();
-        match error {
-            RenderError::InvalidRequest(_) => Status::invalid_argument(message),
-            RenderError::BadTrack(_) => Status::failed_precondition(message),
-            RenderError::Video(
-                VideoError::NotFound(_)
-                | VideoError::Empty(_)
-                | VideoError::NotAVideo(_)
-                | VideoError::NoFrames(_)
-                | VideoError::AbsurdResolution { .. }
-                | VideoError::Truncated { .. },
-            ) => Status::failed_precondition(message),
-            RenderError::Storage(StorageError::NotFound { .. }) => Status::not_found(message),
-            RenderError::Storage(StorageError::InvalidKey { .. }) => {
-                Status::invalid_argument(message)
-            }
-            RenderError::Video(_)
-            | RenderError::Draw(_)
-            | RenderError::Storage(_)
+impl RenderError {
+    /// The gRPC code and failure code of this error. Storage errors use the shared
+    /// mapping. Video errors keep the shared failure code, but a stored video that does
+    /// not decode (or is gone) is FAILED_PRECONDITION here: rendering needs a video that
+    /// an analysis already read, so it is the video's state, not the request, that is wrong.
+    pub fn failure(&self) -> (tonic::Code, FailureCode) {
+        use tonic::Code;
+        match self {
+            RenderError::InvalidRequest(_) => (Code::InvalidArgument, FailureCode::InvalidArgument),
+            RenderError::BadTrack(_) => (Code::FailedPrecondition, FailureCode::InvalidPoseTrack),
+            RenderError::Video(error) => match video_failure(error) {
+                (Code::NotFound | Code::InvalidArgument, failure) => {
+                    (Code::FailedPrecondition, failure)
+                }
+                other => other,
+            },
+            RenderError::Storage(error) => storage_failure(error),
+            RenderError::Draw(_)
             | RenderError::Upload(_)
             | RenderError::Io(_)
-            | RenderError::Task(_) => Status::internal(message),
+            | RenderError::Task(_) => (Code::Internal, FailureCode::Internal),
         }
+    }
+}
+
+impl From<RenderError> for Status {
+    fn from(error: RenderError) -> Self {
+        let (code, failure) = error.failure();
+        failure::status(code, failure, error.to_string())
     }
 }
 
@@ -312,7 +317,15 @@ mod tests {
         assert_eq!(status.code(), tonic::Code::NotFound);
         let status: Status = RenderError::Video(VideoError::NoFrames("x".into())).into();
         assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+        assert_eq!(
+            failure::failure_code(&status),
+            Some(FailureCode::NoDecodableFrames)
+        );
         let status: Status = RenderError::Video(VideoError::Encoder("boom".into())).into();
         assert_eq!(status.code(), tonic::Code::Internal);
+        assert_eq!(
+            failure::failure_code(&status),
+            Some(FailureCode::VideoError)
+        );
     }
 }

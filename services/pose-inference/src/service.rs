@@ -9,6 +9,7 @@ use fitvision_proto::v1::{
     RenderAnnotatedVideoRequest, RenderAnnotatedVideoResponse, StreamPosesRequest,
     StreamPosesResponse, VideoInfo,
 };
+use fitvision_service_kit::failure::{self, FailureCode, storage_failure};
 use fitvision_storage::{Storage, StorageError};
 use fitvision_video::{SampledFrame, VideoDecoder};
 use tokio::sync::mpsc;
@@ -16,7 +17,6 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use crate::engine::PoseEngine;
-use crate::error::reason;
 use crate::pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions, stream_poses};
 
 /// Messages buffered towards a slow client before inference waits for it.
@@ -42,21 +42,27 @@ impl PoseInferenceApi {
             .map(|video| video.key.trim())
             .filter(|key| !key.is_empty())
             .ok_or_else(|| {
-                Status::invalid_argument(format!(
-                    "{}: video.key is required",
-                    reason::INVALID_OPTIONS
-                ))
+                failure::status(
+                    tonic::Code::InvalidArgument,
+                    FailureCode::InvalidOptions,
+                    format!("{}: video.key is required", FailureCode::InvalidOptions),
+                )
             })?;
-        self.storage
-            .local_copy(key)
-            .await
-            .map_err(|error| match error {
-                StorageError::NotFound { .. } => {
-                    Status::not_found(format!("{}: {error}", reason::VIDEO_NOT_FOUND))
+        self.storage.local_copy(key).await.map_err(|error| {
+            let (code, failure) = storage_failure(&error);
+            match error {
+                // The object is the video the caller named.
+                StorageError::NotFound { .. } => failure::status(
+                    code,
+                    FailureCode::VideoNotFound,
+                    format!("{}: {error}", FailureCode::VideoNotFound),
+                ),
+                StorageError::InvalidKey { .. } => {
+                    failure::status(code, failure, error.to_string())
                 }
-                StorageError::InvalidKey { .. } => Status::invalid_argument(error.to_string()),
-                other => Status::unavailable(format!("object storage: {other}")),
-            })
+                other => failure::status(code, failure, format!("object storage: {other}")),
+            }
+        })
     }
 }
 
@@ -90,7 +96,13 @@ impl PoseInferenceService for PoseInferenceApi {
             (video, decoder)
         })
         .await
-        .map_err(|error| Status::internal(format!("decoder task: {error}")))?;
+        .map_err(|error| {
+            failure::status(
+                tonic::Code::Internal,
+                FailureCode::Internal,
+                format!("decoder task: {error}"),
+            )
+        })?;
         let decoder = decoder.map_err(crate::PoseError::from)?;
 
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
@@ -140,7 +152,13 @@ impl PoseInferenceService for PoseInferenceApi {
         let video = self.local_video(request.get_ref().video.as_ref()).await?;
         let info = tokio::task::spawn_blocking(move || probe(video.as_ref()))
             .await
-            .map_err(|error| Status::internal(format!("probe task: {error}")))??;
+            .map_err(|error| {
+                failure::status(
+                    tonic::Code::Internal,
+                    FailureCode::Internal,
+                    format!("probe task: {error}"),
+                )
+            })??;
         Ok(Response::new(ProbeVideoResponse { video: Some(info) }))
     }
 

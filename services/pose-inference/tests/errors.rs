@@ -6,6 +6,7 @@ mod common;
 use std::process::Command;
 
 use fitvision_pose_inference::{PoseError, PoseOptions};
+use fitvision_service_kit::failure::{FailureCode, failure_code};
 use fitvision_video::VideoError;
 use tonic::Code;
 
@@ -39,6 +40,10 @@ fn a_video_without_people_is_a_low_quality_pose_estimate() {
     );
     let status = tonic::Status::from(error);
     assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(
+        failure_code(&status),
+        Some(FailureCode::LowQualityPoseEstimate)
+    );
     assert!(
         status.message().starts_with("LOW_QUALITY_POSE_ESTIMATE:"),
         "{}",
@@ -60,6 +65,7 @@ fn unreadable_input_is_invalid_argument_with_a_reason() {
     );
     let status = tonic::Status::from(error);
     assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(failure_code(&status), Some(FailureCode::UnreadableVideo));
     assert!(
         status.message().starts_with("UNREADABLE_VIDEO:"),
         "{}",

@@ -12,7 +12,7 @@ use tonic::Status;
 
 use crate::db::entity::{api_key, setting, tenant};
 use crate::db::now_ms;
-use crate::error::db_status;
+use crate::error::{SessionError, db_status};
 
 /// Key id of the admin key configured by `FITVISION_ADMIN_KEY`; also the
 /// OAuth client id that goes with it.
@@ -58,7 +58,7 @@ impl Principal {
         if self.platform_admin || self.tenant_id == tenant_id {
             Ok(())
         } else {
-            Err(Status::not_found(format!("{what} '{id}' not found")))
+            Err(SessionError::not_found(what, id).into())
         }
     }
 
@@ -74,9 +74,10 @@ impl Principal {
         if self.is_manager() || self.user_id == user_id {
             Ok(())
         } else {
-            Err(Status::permission_denied(format!(
-                "{what} '{id}' belongs to another user"
-            )))
+            Err(
+                SessionError::PermissionDenied(format!("{what} '{id}' belongs to another user"))
+                    .into(),
+            )
         }
     }
 
@@ -84,9 +85,10 @@ impl Principal {
         if self.is_manager() {
             Ok(())
         } else {
-            Err(Status::permission_denied(
-                "admin or sub-admin role required",
-            ))
+            Err(
+                SessionError::PermissionDenied("admin or sub-admin role required".to_owned())
+                    .into(),
+            )
         }
     }
 
@@ -94,7 +96,7 @@ impl Principal {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(Status::permission_denied("admin role required"))
+            Err(SessionError::PermissionDenied("admin role required".to_owned()).into())
         }
     }
 
@@ -102,10 +104,11 @@ impl Principal {
         if self.enabled_modules.iter().any(|m| m == module) {
             Ok(())
         } else {
-            Err(Status::permission_denied(format!(
+            Err(SessionError::PermissionDenied(format!(
                 "the {module} module is not enabled for tenant '{}'",
                 self.tenant_id
-            )))
+            ))
+            .into())
         }
     }
 }
@@ -202,12 +205,12 @@ impl Authenticator {
         &self,
         metadata: &tonic::metadata::MetadataMap,
     ) -> Result<Principal, Status> {
-        let value = metadata
-            .get("authorization")
-            .ok_or_else(|| Status::unauthenticated("missing authorization credential"))?;
-        let credential = value
-            .to_str()
-            .map_err(|_| Status::unauthenticated("authorization metadata is not text"))?;
+        let value = metadata.get("authorization").ok_or_else(|| {
+            SessionError::Unauthenticated("missing authorization credential".to_owned())
+        })?;
+        let credential = value.to_str().map_err(|_| {
+            SessionError::Unauthenticated("authorization metadata is not text".to_owned())
+        })?;
         self.authenticate(credential).await
     }
 
@@ -215,7 +218,7 @@ impl Authenticator {
     pub async fn authenticate(&self, credential: &str) -> Result<Principal, Status> {
         let value = strip_scheme(credential);
         if value.is_empty() {
-            return Err(Status::unauthenticated("empty credential"));
+            return Err(SessionError::Unauthenticated("empty credential".to_owned()).into());
         }
         if value.split('.').count() == 3 {
             return self.authenticate_token(value).await;
@@ -225,9 +228,9 @@ impl Authenticator {
             .one(&self.db)
             .await
             .map_err(db_status)?
-            .ok_or_else(|| Status::unauthenticated("invalid API key"))?;
+            .ok_or_else(|| SessionError::Unauthenticated("invalid API key".to_owned()))?;
         if key.revoked_at.is_some() {
-            return Err(Status::unauthenticated("API key revoked"));
+            return Err(SessionError::Unauthenticated("API key revoked".to_owned()).into());
         }
         self.principal_for(&key).await
     }
@@ -236,15 +239,17 @@ impl Authenticator {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|e| Status::unauthenticated(format!("invalid token: {e}")))?
+            .map_err(|e| SessionError::Unauthenticated(format!("invalid token: {e}")))?
             .claims;
         let key = api_key::Entity::find_by_id(claims.kid.clone())
             .one(&self.db)
             .await
             .map_err(db_status)?
-            .ok_or_else(|| Status::unauthenticated("token's key no longer exists"))?;
+            .ok_or_else(|| {
+                SessionError::Unauthenticated("token's key no longer exists".to_owned())
+            })?;
         if key.revoked_at.is_some() {
-            return Err(Status::unauthenticated("token's key was revoked"));
+            return Err(SessionError::Unauthenticated("token's key was revoked".to_owned()).into());
         }
         self.principal_for(&key).await
     }
@@ -281,7 +286,9 @@ impl Authenticator {
             .map_err(db_status)?;
         let key = key
             .filter(|k| k.revoked_at.is_none() && k.key_hash == hash_secret(secret))
-            .ok_or_else(|| Status::unauthenticated("invalid client credentials"))?;
+            .ok_or_else(|| {
+                SessionError::Unauthenticated("invalid client credentials".to_owned())
+            })?;
         let now = now_ms() / 1000;
         let claims = Claims {
             sub: key.user_id.clone(),
@@ -292,8 +299,9 @@ impl Authenticator {
             iat: now,
             exp: now + self.token_ttl.as_secs() as i64,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| Status::internal(format!("signing the token failed: {e}")))?;
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+                .map_err(|e| SessionError::Internal(format!("signing the token failed: {e}")))?;
         Ok((token, self.token_ttl))
     }
 

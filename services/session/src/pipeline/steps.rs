@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fitvision_proto::v1 as pb;
+use fitvision_service_kit::failure::{FailureCode, failure_code};
 use prost::Message;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio_stream::StreamExt;
@@ -41,7 +42,7 @@ fn status_error(
     status: tonic::Status,
     permanent_code: pb::FailureCode,
 ) -> StepError {
-    if status.message().contains("LOW_QUALITY_POSE_ESTIMATE") {
+    if failure_code(&status) == Some(FailureCode::LowQualityPoseEstimate) {
         return StepError::VideoFailed(
             pb::FailureCode::LowQualityPoseEstimate,
             status.message().to_owned(),

@@ -9,7 +9,7 @@ use crate::context::AppContext;
 use crate::convert::user_to_proto;
 use crate::db::entity::{api_key, library_selection, tenant, user};
 use crate::db::now_ms;
-use crate::error::db_status;
+use crate::error::{SessionError, db_status};
 
 /// Modules a tenant gets unless configured otherwise.
 pub const ALL_MODULES: [&str; 6] = [
@@ -99,17 +99,18 @@ pub async fn upsert_user(
     principal.require_manager()?;
     let profile = request
         .user
-        .ok_or_else(|| Status::invalid_argument("user is required"))?;
+        .ok_or_else(|| SessionError::InvalidArgument("user is required".to_owned()))?;
     if profile.user_id.trim().is_empty() {
-        return Err(Status::invalid_argument("user.user_id is required"));
+        return Err(SessionError::InvalidArgument("user.user_id is required".to_owned()).into());
     }
     if !(0.0..=500.0).contains(&profile.weight_kg)
         || !(0.0..=300.0).contains(&profile.height_cm)
         || profile.age_years > 150
     {
-        return Err(Status::invalid_argument(
-            "user profile out of range (age 0-150, weight 0-500 kg, height 0-300 cm)",
-        ));
+        return Err(SessionError::InvalidArgument(
+            "user profile out of range (age 0-150, weight 0-500 kg, height 0-300 cm)".to_owned(),
+        )
+        .into());
     }
     let role = pb::Role::try_from(profile.role).unwrap_or(pb::Role::User);
     if role == pb::Role::Admin {
@@ -144,12 +145,13 @@ pub async fn create_api_key(
     } else if principal.platform_admin {
         request.tenant_id.clone()
     } else {
-        return Err(Status::permission_denied(
-            "only platform admins create keys in other tenants",
-        ));
+        return Err(SessionError::PermissionDenied(
+            "only platform admins create keys in other tenants".to_owned(),
+        )
+        .into());
     };
     if request.user_id.trim().is_empty() {
-        return Err(Status::invalid_argument("user_id is required"));
+        return Err(SessionError::InvalidArgument("user_id is required".to_owned()).into());
     }
     let role = pb::Role::try_from(request.role).unwrap_or(pb::Role::User);
     let role = if role == pb::Role::Unspecified {
@@ -186,7 +188,7 @@ pub async fn revoke_api_key(
         .one(&ctx.db)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found(format!("API key '{}' not found", request.key_id)))?;
+        .ok_or_else(|| SessionError::NotFound(format!("API key '{}' not found", request.key_id)))?;
     principal.check_tenant(&key.tenant_id, "API key", &key.id)?;
     if key.revoked_at.is_none() {
         let mut active: api_key::ActiveModel = key.into();
@@ -202,23 +204,26 @@ pub async fn upsert_tenant(
     request: pb::UpsertTenantRequest,
 ) -> Result<pb::UpsertTenantResponse, Status> {
     if !principal.platform_admin {
-        return Err(Status::permission_denied("platform admin required"));
+        return Err(SessionError::PermissionDenied("platform admin required".to_owned()).into());
     }
     let input = request
         .tenant
-        .ok_or_else(|| Status::invalid_argument("tenant is required"))?;
+        .ok_or_else(|| SessionError::InvalidArgument("tenant is required".to_owned()))?;
     if input.tenant_id.trim().is_empty() {
-        return Err(Status::invalid_argument("tenant.tenant_id is required"));
+        return Err(
+            SessionError::InvalidArgument("tenant.tenant_id is required".to_owned()).into(),
+        );
     }
     if let Some(unknown) = input
         .enabled_modules
         .iter()
         .find(|m| !ALL_MODULES.contains(&m.as_str()))
     {
-        return Err(Status::invalid_argument(format!(
+        return Err(SessionError::InvalidArgument(format!(
             "unknown module '{unknown}' (known: {})",
             ALL_MODULES.join(", ")
-        )));
+        ))
+        .into());
     }
     let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     let existing = ensure_tenant(&txn, &input.tenant_id)
@@ -286,15 +291,16 @@ async fn policy_tenant(
     } else if principal.platform_admin {
         requested.to_owned()
     } else {
-        return Err(Status::permission_denied(
-            "only platform admins configure other tenants",
-        ));
+        return Err(SessionError::PermissionDenied(
+            "only platform admins configure other tenants".to_owned(),
+        )
+        .into());
     };
     tenant::Entity::find_by_id(tenant_id.clone())
         .one(&ctx.db)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found(format!("tenant '{tenant_id}' not found")))?;
+        .ok_or_else(|| SessionError::NotFound(format!("tenant '{tenant_id}' not found")))?;
     Ok(tenant_id)
 }
 
@@ -320,7 +326,7 @@ pub async fn set_blocking_policy(
 ) -> Result<pb::SetBlockingPolicyResponse, Status> {
     let tenant_id = policy_tenant(ctx, principal, &request.tenant_id).await?;
     let policy = request.policy.unwrap_or_default();
-    fitvision_proto::blocking::validate(&policy).map_err(Status::invalid_argument)?;
+    fitvision_proto::blocking::validate(&policy).map_err(SessionError::InvalidArgument)?;
     crate::blocking::store(&ctx.db, &tenant_id, &policy)
         .await
         .map_err(db_status)?;

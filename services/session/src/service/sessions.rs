@@ -18,7 +18,7 @@ use crate::context::AppContext;
 use crate::convert::{session_to_proto, stats_to_proto, subject_to_json, video_to_proto};
 use crate::db::entity::{artefact, session, step_result, thread, user, user_stat, video};
 use crate::db::{new_id, now_ms};
-use crate::error::{db_status, storage_status};
+use crate::error::{SessionError, db_status, storage_status};
 
 pub const SESSION_STATUSES: [&str; 5] =
     ["created", "in-progress", "completed", "failed", "abandoned"];
@@ -85,8 +85,8 @@ pub async fn prepare_session<C: ConnectionTrait>(
         client_results,
         attributes,
     } = spec;
-    let module =
-        module_of(kind).ok_or_else(|| Status::invalid_argument("session kind is required"))?;
+    let module = module_of(kind)
+        .ok_or_else(|| SessionError::InvalidArgument("session kind is required".to_owned()))?;
     principal.require_module(module)?;
     let user_id = if user_id.is_empty() {
         principal.user_id.clone()
@@ -95,7 +95,9 @@ pub async fn prepare_session<C: ConnectionTrait>(
     };
     if user_id != principal.user_id {
         principal.require_manager().map_err(|_| {
-            Status::permission_denied("only admins and sub-admins create sessions for other users")
+            SessionError::PermissionDenied(
+                "only admins and sub-admins create sessions for other users".to_owned(),
+            )
         })?;
     }
     if !exercise_id.is_empty() {
@@ -104,9 +106,9 @@ pub async fn prepare_session<C: ConnectionTrait>(
                 .await
                 .map_err(db_status)?;
         if known.is_none() {
-            return Err(Status::invalid_argument(format!(
-                "unknown exercise '{exercise_id}'"
-            )));
+            return Err(
+                SessionError::InvalidArgument(format!("unknown exercise '{exercise_id}'")).into(),
+            );
         }
     }
     if let Some(results) = client_results {
@@ -147,9 +149,11 @@ fn validate_subject(subject: &pb::Subject) -> Result<(), Status> {
     if ok {
         Ok(())
     } else {
-        Err(Status::invalid_argument(
-            "subject out of range (height 0-3 m, body mass 0-500 kg, barbell 0-1000 kg, age 0-150)",
-        ))
+        Err(SessionError::InvalidArgument(
+            "subject out of range (height 0-3 m, body mass 0-500 kg, barbell 0-1000 kg, age 0-150)"
+                .to_owned(),
+        )
+        .into())
     }
 }
 
@@ -158,7 +162,7 @@ fn validate_client_results(results: &pb::ClientResults) -> Result<(), Status> {
         if (0.0..=1.0).contains(&value) {
             Ok(())
         } else {
-            Err(Status::invalid_argument(format!(
+            Err(SessionError::InvalidArgument(format!(
                 "{name} must be between 0 and 1"
             )))
         }
@@ -167,15 +171,16 @@ fn validate_client_results(results: &pb::ClientResults) -> Result<(), Status> {
         if value >= 0.0 && value.is_finite() {
             Ok(())
         } else {
-            Err(Status::invalid_argument(format!(
+            Err(SessionError::InvalidArgument(format!(
                 "{name} must be at least 0"
             )))
         }
     };
     if !matches!(results.exercise_type.as_str(), "" | "rep" | "timer") {
-        return Err(Status::invalid_argument(
-            "exerciseType must be 'rep' or 'timer'",
-        ));
+        return Err(SessionError::InvalidArgument(
+            "exerciseType must be 'rep' or 'timer'".to_owned(),
+        )
+        .into());
     }
     unit("poseAccuracy", results.pose_accuracy)?;
     if let Some(score) = results.form_score {
@@ -187,13 +192,16 @@ fn validate_client_results(results: &pb::ClientResults) -> Result<(), Status> {
     if let Some(outcome) = &results.completion_outcome
         && !matches!(outcome.as_str(), "success" | "failed")
     {
-        return Err(Status::invalid_argument(
-            "completionOutcome must be 'success' or 'failed'",
-        ));
+        return Err(SessionError::InvalidArgument(
+            "completionOutcome must be 'success' or 'failed'".to_owned(),
+        )
+        .into());
     }
     for violation in &results.form_violations {
         if violation.key.is_empty() {
-            return Err(Status::invalid_argument("form violation key is required"));
+            return Err(
+                SessionError::InvalidArgument("form violation key is required".to_owned()).into(),
+            );
         }
         unit("violationRate", violation.violation_rate)?;
         non_negative("weight", violation.weight)?;
@@ -210,12 +218,13 @@ pub async fn create(
     if kind == pb::SessionKind::AiMove {
         let results = request.client_results.clone().unwrap_or_default();
         if request.exercise_id.is_empty() {
-            return Err(Status::invalid_argument("exerciseId is required"));
+            return Err(SessionError::InvalidArgument("exerciseId is required".to_owned()).into());
         }
         if !matches!(results.exercise_type.as_str(), "rep" | "timer") {
-            return Err(Status::invalid_argument(
-                "exerciseType must be 'rep' or 'timer'",
-            ));
+            return Err(SessionError::InvalidArgument(
+                "exerciseType must be 'rep' or 'timer'".to_owned(),
+            )
+            .into());
         }
     }
     let spec = SessionSpec {
@@ -257,15 +266,16 @@ pub async fn create(
             .map_err(db_status)?
             .is_none()
         {
-            return Err(Status::invalid_argument(format!(
-                "unknown exercise '{exercise_id}'"
-            )));
+            return Err(
+                SessionError::InvalidArgument(format!("unknown exercise '{exercise_id}'")).into(),
+            );
         }
         if pending.declared_size_bytes > ctx.settings.max_upload_bytes {
-            return Err(Status::resource_exhausted(format!(
+            return Err(SessionError::LimitExceeded(format!(
                 "declared size {} exceeds the maximum of {} bytes",
                 pending.declared_size_bytes, ctx.settings.max_upload_bytes
-            )));
+            ))
+            .into());
         }
         let now = now_ms();
         video::ActiveModel {
@@ -310,7 +320,9 @@ pub async fn load_authorized(
         .one(&ctx.db)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found(format!("session '{session_id}' not found")))?;
+        .ok_or_else(|| {
+            SessionError::SessionNotFound(format!("session '{session_id}' not found"))
+        })?;
     principal.check_owner(&model.tenant_id, &model.user_id, "session", session_id)?;
     Ok(model)
 }
@@ -404,18 +416,20 @@ pub async fn list(
         request.tenant_id.clone()
     };
     if tenant_id != principal.tenant_id && !principal.platform_admin {
-        return Err(Status::permission_denied(
-            "only platform admins list other tenants",
-        ));
+        return Err(SessionError::PermissionDenied(
+            "only platform admins list other tenants".to_owned(),
+        )
+        .into());
     }
     let user_filter = if principal.is_manager() {
         (!request.user_id.is_empty()).then(|| request.user_id.clone())
     } else if request.user_id.is_empty() || request.user_id == principal.user_id {
         Some(principal.user_id.clone())
     } else {
-        return Err(Status::permission_denied(
-            "users list only their own sessions",
-        ));
+        return Err(SessionError::PermissionDenied(
+            "users list only their own sessions".to_owned(),
+        )
+        .into());
     };
     let limit = match request.limit {
         0 => 20,
@@ -539,7 +553,7 @@ fn merge_results(
         mask.iter()
             .map(|name| {
                 canonical_field(name).ok_or_else(|| {
-                    Status::invalid_argument(format!("unknown result field '{name}'"))
+                    SessionError::InvalidArgument(format!("unknown result field '{name}'"))
                 })
             })
             .collect::<Result<_, _>>()?
@@ -575,10 +589,11 @@ pub async fn update(
     if let Some(status) = &request.status
         && !SESSION_STATUSES.contains(&status.as_str())
     {
-        return Err(Status::invalid_argument(format!(
+        return Err(SessionError::InvalidArgument(format!(
             "status must be one of {}",
             SESSION_STATUSES.join(", ")
-        )));
+        ))
+        .into());
     }
     let mut results =
         pb::ClientResults::decode(model.client_results.as_slice()).unwrap_or_default();
@@ -586,9 +601,10 @@ pub async fn update(
         validate_client_results(patch)?;
         merge_results(&mut results, patch, &request.client_result_fields)?;
     } else if !request.client_result_fields.is_empty() {
-        return Err(Status::invalid_argument(
-            "client_result_fields given without client_results",
-        ));
+        return Err(SessionError::InvalidArgument(
+            "client_result_fields given without client_results".to_owned(),
+        )
+        .into());
     }
     if let Some(exercise_id) = &request.exercise_id
         && crate::catalog::resolve(&ctx.db, &model.tenant_id, ctx.library_tenant(), exercise_id)
@@ -596,9 +612,9 @@ pub async fn update(
             .map_err(db_status)?
             .is_none()
     {
-        return Err(Status::invalid_argument(format!(
-            "unknown exercise '{exercise_id}'"
-        )));
+        return Err(
+            SessionError::InvalidArgument(format!("unknown exercise '{exercise_id}'")).into(),
+        );
     }
     let now = now_ms();
     let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
@@ -655,7 +671,7 @@ pub async fn update(
         .one(&ctx.db)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found("session deleted meanwhile"))?;
+        .ok_or_else(|| SessionError::SessionNotFound("session deleted meanwhile".to_owned()))?;
     Ok(pb::UpdateSessionResponse {
         session: Some(load_session_proto(ctx, &reloaded).await?),
     })

@@ -10,7 +10,7 @@ use crate::context::AppContext;
 use crate::convert::thread_to_proto;
 use crate::db::entity::thread;
 use crate::db::{new_id, now_ms};
-use crate::error::db_status;
+use crate::error::{SessionError, db_status};
 use crate::pipeline::threads_job;
 
 /// The Weightlifting API's summary blocks, used when no topic is named.
@@ -30,7 +30,7 @@ pub async fn create(
     topics.retain(|t| !t.is_empty());
     topics.dedup();
     if topics.is_empty() {
-        return Err(Status::invalid_argument("no topics"));
+        return Err(SessionError::InvalidArgument("no topics".to_owned()).into());
     }
     let language = if request.language.is_empty() {
         "en".to_owned()
@@ -83,7 +83,7 @@ pub async fn get(
         .one(&ctx.db)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found(format!("thread '{thread_id}' not found")))?;
+        .ok_or_else(|| SessionError::ThreadNotFound(format!("thread '{thread_id}' not found")))?;
     principal.check_tenant(&model.tenant_id, "thread", thread_id)?;
     load_authorized(ctx, principal, &model.session_id).await?;
     Ok(pb::GetThreadResponse {

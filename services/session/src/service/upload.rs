@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::db::entity::video;
 use crate::db::{new_id, now_ms};
-use crate::error::{db_status, upload_status};
+use crate::error::{SessionError, db_status, upload_status};
 use crate::pipeline::pipeline_job;
 
 /// Where the upload goes: an existing session, an announced video, or a new session.
@@ -42,19 +42,21 @@ pub async fn upload(
     mut stream: Streaming<pb::UploadVideoRequest>,
 ) -> Result<pb::UploadVideoResponse, Status> {
     let first = stream.next().await.ok_or_else(|| {
-        Status::invalid_argument("empty upload stream: metadata expected first")
+        SessionError::InvalidArgument("empty upload stream: metadata expected first".to_owned())
     })??;
     let Some(pb::upload_video_request::Payload::Metadata(metadata)) = first.payload else {
-        return Err(Status::invalid_argument(
-            "the first message must carry the upload metadata",
-        ));
+        return Err(SessionError::InvalidArgument(
+            "the first message must carry the upload metadata".to_owned(),
+        )
+        .into());
     };
     let max = ctx.settings.max_upload_bytes;
     if metadata.declared_size_bytes > max {
-        return Err(Status::resource_exhausted(format!(
+        return Err(SessionError::LimitExceeded(format!(
             "declared size {} exceeds the maximum of {max} bytes",
             metadata.declared_size_bytes
-        )));
+        ))
+        .into());
     }
     let (target, exercise_id) = resolve_target(ctx, principal, &metadata).await?;
     let video_id = match &target {
@@ -86,10 +88,11 @@ pub async fn upload(
             Ok(message) => message,
             Err(status) => {
                 upload.abort().await;
-                return Err(Status::cancelled(format!(
+                return Err(SessionError::Cancelled(format!(
                     "upload stream broke: {}",
                     status.message()
-                )));
+                ))
+                .into());
             }
         };
         match message.payload {
@@ -101,9 +104,10 @@ pub async fn upload(
             }
             Some(pb::upload_video_request::Payload::Metadata(_)) => {
                 upload.abort().await;
-                return Err(Status::invalid_argument(
-                    "metadata may only be sent once, first",
-                ));
+                return Err(SessionError::InvalidArgument(
+                    "metadata may only be sent once, first".to_owned(),
+                )
+                .into());
             }
             None => {}
         }
@@ -138,7 +142,7 @@ pub async fn upload(
     let video = crate::pipeline::full_video(ctx, &video_id)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::internal("the uploaded video vanished"))?;
+        .ok_or_else(|| SessionError::Internal("the uploaded video vanished".to_owned()))?;
     Ok(pb::UploadVideoResponse { video: Some(video) })
 }
 
@@ -152,18 +156,22 @@ async fn resolve_target(
             .one(&ctx.db)
             .await
             .map_err(db_status)?
-            .ok_or_else(|| Status::not_found(format!("video '{}' not found", metadata.video_id)))?;
+            .ok_or_else(|| {
+                SessionError::VideoNotFound(format!("video '{}' not found", metadata.video_id))
+            })?;
         let session = load_authorized(ctx, principal, &pending.session_id).await?;
         if !metadata.session_id.is_empty() && metadata.session_id != session.id {
-            return Err(Status::invalid_argument(
-                "video_id belongs to another session",
-            ));
+            return Err(SessionError::InvalidArgument(
+                "video_id belongs to another session".to_owned(),
+            )
+            .into());
         }
         if pending.status != pb::VideoStatus::AwaitingUpload as i32 {
-            return Err(Status::failed_precondition(format!(
+            return Err(SessionError::FailedPrecondition(format!(
                 "video '{}' already has its bytes",
                 pending.id
-            )));
+            ))
+            .into());
         }
         let exercise_id = if metadata.exercise_id.is_empty() {
             pending.exercise_id.clone()
@@ -228,17 +236,18 @@ async fn check_exercise(
     exercise_id: &str,
 ) -> Result<(), Status> {
     if exercise_id.trim().is_empty() {
-        return Err(Status::invalid_argument(
-            "exercise_id is required to analyse a video",
-        ));
+        return Err(SessionError::InvalidArgument(
+            "exercise_id is required to analyse a video".to_owned(),
+        )
+        .into());
     }
     let known = crate::catalog::resolve(&ctx.db, tenant_id, ctx.library_tenant(), exercise_id)
         .await
         .map_err(db_status)?;
     if known.is_none() {
-        return Err(Status::invalid_argument(format!(
-            "unknown exercise '{exercise_id}'"
-        )));
+        return Err(
+            SessionError::InvalidArgument(format!("unknown exercise '{exercise_id}'")).into(),
+        );
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::convert::{PosesOutcome, STEP_POSES};
 use crate::db::entity::{session, step_result, video};
-use crate::error::{db_status, storage_status};
+use crate::error::{SessionError, db_status, storage_status};
 use crate::pipeline::{annotated_artefact, full_video, render_job};
 use crate::progress::is_terminal_stage;
 
@@ -32,7 +32,7 @@ async fn load_authorized_video(
         .one(&ctx.db)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found(format!("video '{video_id}' not found")))?;
+        .ok_or_else(|| SessionError::VideoNotFound(format!("video '{video_id}' not found")))?;
     principal.check_tenant(&model.tenant_id, "video", video_id)?;
     let session = load_authorized(ctx, principal, &model.session_id).await?;
     Ok((model, session))
@@ -47,7 +47,7 @@ pub async fn get(
     let video = full_video(ctx, video_id)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found(format!("video '{video_id}' not found")))?;
+        .ok_or_else(|| SessionError::VideoNotFound(format!("video '{video_id}' not found")))?;
     Ok(pb::GetVideoResponse {
         video: Some(video),
         session: Some(load_session_proto(ctx, &session).await?),
@@ -120,7 +120,9 @@ async fn forward_progress(
             let video = full_video(ctx, video_id)
                 .await
                 .map_err(db_status)?
-                .ok_or_else(|| Status::not_found(format!("video '{video_id}' was deleted")))?;
+                .ok_or_else(|| {
+                    SessionError::VideoNotFound(format!("video '{video_id}' was deleted"))
+                })?;
             let event = state_event(&video);
             let changed = event.stage != last_seen.0 || event.percent != last_seen.1;
             Ok::<_, Status>((event, changed))
@@ -189,15 +191,15 @@ pub async fn stream_pose_track(
 ) -> Result<EventStream<pb::StreamPoseTrackResponse>, Status> {
     load_authorized_video(ctx, principal, video_id).await?;
     let poses = load_poses(ctx, video_id).await?.ok_or_else(|| {
-        Status::failed_precondition(format!("video '{video_id}' has no pose track yet"))
+        SessionError::FailedPrecondition(format!("video '{video_id}' has no pose track yet"))
     })?;
     let key = poses
         .track
         .map(|t| t.key)
-        .ok_or_else(|| Status::failed_precondition("pose track missing"))?;
+        .ok_or_else(|| SessionError::FailedPrecondition("pose track missing".to_owned()))?;
     let bytes = ctx.storage.get_bytes(&key).await.map_err(storage_status)?;
     let track = pb::PoseTrack::decode(bytes)
-        .map_err(|e| Status::internal(format!("stored pose track unreadable: {e}")))?;
+        .map_err(|e| SessionError::Internal(format!("stored pose track unreadable: {e}")))?;
     let mut items = Vec::with_capacity(track.frames.len() + 1);
     if let Some(info) = track.video {
         items.push(Ok(pb::StreamPoseTrackResponse {
@@ -225,7 +227,7 @@ pub async fn request_annotated(
     let video = full_video(ctx, &model.id)
         .await
         .map_err(db_status)?
-        .ok_or_else(|| Status::not_found("video deleted"))?;
+        .ok_or_else(|| SessionError::VideoNotFound("video deleted".to_owned()))?;
     if let Some(object) = video.artefacts.get(&annotated_artefact(flavour)) {
         return Ok(pb::RequestAnnotatedVideoResponse {
             status: "complete".into(),
