@@ -11,6 +11,7 @@ use fitvision_proto::v1::stream_poses_response::Event;
 use fitvision_proto::v1::{
     ListModelsRequest, ObjectRef, ProbeVideoRequest, Sampling, StreamPosesRequest,
 };
+use fitvision_service_kit::failure::{FailureCode, failure_code};
 use fitvision_service_kit::grpc::ServerArgs;
 use fitvision_storage::StorageArgs;
 use tokio_util::sync::CancellationToken;
@@ -153,6 +154,8 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
         .await
         .expect_err("missing object");
     assert_eq!(missing.code(), Code::NotFound);
+    // The failure code travels in the status details, across the wire.
+    assert_eq!(failure_code(&missing), Some(FailureCode::VideoNotFound));
     let unreadable = client
         .stream_poses(StreamPosesRequest {
             video: video("videos/notes.mp4"),
@@ -161,6 +164,10 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
         .await
         .expect_err("not a video");
     assert_eq!(unreadable.code(), Code::InvalidArgument);
+    assert_eq!(
+        failure_code(&unreadable),
+        Some(FailureCode::UnreadableVideo)
+    );
     assert!(
         unreadable.message().starts_with("UNREADABLE_VIDEO"),
         "{}",
