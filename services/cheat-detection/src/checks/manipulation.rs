@@ -201,6 +201,42 @@ impl PersonPresence<'_> {
     }
 }
 
+/// Per decoded frame, whether the athlete is known to hold still there: the body speed
+/// of the nearest analysed frame (within one frame period and a half) is below
+/// [`MOVING_STATURES_PER_S`]. Unknown (no pose near, no speeds) counts as moving.
+fn athlete_still_per_frame(
+    frames: &[FrameSignal],
+    track: &PoseTrack,
+    speeds: Option<&[(usize, f64)]>,
+) -> Vec<bool> {
+    let Some(speeds) = speeds.filter(|s| !s.is_empty()) else {
+        return vec![false; frames.len()];
+    };
+    let reach_ms = 1.5 * track::frame_period_ms(track);
+    let timed: Vec<(f64, f64)> = speeds
+        .iter()
+        .map(|&(i, v)| (track.frames[i].timestamp_ms, v))
+        .collect();
+    frames
+        .iter()
+        .map(|f| {
+            let at = timed.partition_point(|&(t, _)| t < f.timestamp_ms);
+            let nearest = [at.checked_sub(1), Some(at)]
+                .into_iter()
+                .flatten()
+                .filter_map(|k| timed.get(k))
+                .min_by(|a, b| {
+                    (a.0 - f.timestamp_ms)
+                        .abs()
+                        .total_cmp(&(b.0 - f.timestamp_ms).abs())
+                });
+            nearest.is_some_and(|&(t, v)| {
+                (t - f.timestamp_ms).abs() <= reach_ms && v < MOVING_STATURES_PER_S
+            })
+        })
+        .collect()
+}
+
 /// A stretch of frames by position: (first, last).
 type Run = (usize, usize);
 
@@ -265,6 +301,10 @@ fn duplicated_frames(
     for &(a, b) in cards.iter().chain(&at_rest) {
         in_card[a..=b].iter_mut().for_each(|c| *c = true);
     }
+    // A picture may repeat itself while the athlete holds still (a slow set on a clean
+    // studio picture barely changes between reps); padding slows *movement* down, so
+    // only pairs where the body moves are judged. Without a pose every pair is judged.
+    let athlete_still = athlete_still_per_frame(frames, track, speeds);
     let mut pairs = 0usize;
     let mut dups = 0usize;
     // Difference to the previous frame when both frames show a picture (not a flat card).
@@ -279,6 +319,9 @@ fn duplicated_frames(
         let Some(diff) = judged_diff(i) else {
             continue;
         };
+        if athlete_still[i] {
+            continue;
+        }
         pairs += 1;
         let exact = diff <= params.duplicate_max_diff;
         let relative = match (i.checked_sub(1).and_then(judged_diff), judged_diff(i + 1)) {
@@ -929,5 +972,45 @@ mod tests {
         assert_eq!(found[0].score, 0.0, "{found:?}");
         assert_eq!(found[1].score, STILL_CARD_SCORE, "{found:?}");
         assert!(found[1].summary.contains("at rest"), "{found:?}");
+    }
+
+    #[test]
+    fn repeats_while_the_athlete_holds_still_are_not_padding() {
+        // 24 fps, 8 s: the athlete squats slowly for 4 s, then pauses between reps for
+        // 4 s, with short stills of exact repeats scattered through the pause (under the
+        // freeze length). Padding is judged on the moving half only.
+        let fps = 24.0;
+        let n = 192u32;
+        let paused = |i: u32| i >= 96;
+        let diffs: Vec<f32> = (0..n)
+            .map(|i| if paused(i) && i % 3 != 0 { 0.0 } else { 2.0 })
+            .collect();
+        let frames: Vec<FrameSignal> = signals(&diffs)
+            .into_iter()
+            .map(|f| FrameSignal {
+                timestamp_ms: f64::from(f.frame_index) * 1000.0 / fps,
+                ..f
+            })
+            .collect();
+        let params = ManipulationParams::default();
+        let judge = |track: &PoseTrack, frames: &[FrameSignal]| {
+            let subject = track::main_subject_series(track);
+            let stature = body_physics::stature_px(&subject).unwrap();
+            let speeds = body_physics::body_speeds(track, &subject, stature);
+            duplicated_frames(frames, track, Some(&speeds), &params).remove(0)
+        };
+        let squats_then_pauses = track(n, fps, |i| {
+            let t = i.min(96);
+            vec![stick_person(1, 300.0, 200.0 + bobbing(t, 96.0), 600.0)]
+        });
+        let found = judge(&squats_then_pauses, &frames);
+        assert_eq!(found.score, 0.0, "{found:?}");
+        // The same repeats while the athlete keeps moving are frames padded into the
+        // movement.
+        let keeps_moving = track(n, fps, |i| {
+            vec![stick_person(1, 300.0, 200.0 + bobbing(i, 96.0), 600.0)]
+        });
+        let found = judge(&keeps_moving, &frames);
+        assert!(found.score > 0.0, "{found:?}");
     }
 }
