@@ -315,11 +315,11 @@ fn duplicated_frames(
         }
         f.diff_to_prev
     };
-    for i in 0..frames.len() {
+    for (i, still) in athlete_still.iter().enumerate() {
         let Some(diff) = judged_diff(i) else {
             continue;
         };
-        if athlete_still[i] {
+        if *still {
             continue;
         }
         pairs += 1;
