@@ -394,7 +394,7 @@ async fn video_runs_through_the_pipeline() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(first.status, "pending");
+    assert_eq!(first.status(), pb::AnnotatedVideoStatus::Pending);
     let mut rendered = None;
     for _ in 0..200 {
         let reply = server
@@ -403,7 +403,7 @@ async fn video_runs_through_the_pipeline() {
             .await
             .unwrap()
             .into_inner();
-        if reply.status == "complete" {
+        if reply.status() == pb::AnnotatedVideoStatus::Complete {
             rendered = reply.video;
             break;
         }

@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
-    AnnotatedVideoFlavour, CreateSessionRequest, FailureCode, GetSessionRequest, IssueTokenRequest,
-    Opinion, PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind,
-    StreamPoseTrackRequest, UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
+    AnnotatedVideoFlavour, AnnotatedVideoStatus, CreateSessionRequest, FailureCode,
+    GetSessionRequest, IssueTokenRequest, Opinion, PendingVideo, PoseFrame,
+    RequestAnnotatedVideoRequest, Session, SessionKind, StreamPoseTrackRequest,
+    UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
 };
 use serde_json::{Map, Value, json};
 
@@ -724,11 +725,13 @@ async fn overlays(
                     }))
                     .await
                     .api(FAMILY)?;
-                match (answer.status.as_str(), answer.video) {
-                    ("complete", Some(object)) => {
+                match (answer.status(), answer.video) {
+                    (AnnotatedVideoStatus::Complete, Some(object)) => {
                         json!({ "status": "Complete", "uri": state.download_url(headers, &object.key) })
                     }
-                    ("failed", _) => json!({ "status": "Failed", "reason": answer.reason }),
+                    (AnnotatedVideoStatus::Failed, _) => {
+                        json!({ "status": "Failed", "reason": answer.reason })
+                    }
                     _ => json!({ "status": "Pending" }),
                 }
             }

@@ -18,9 +18,9 @@ use fitvision_exercise_engine::names::series::{
 };
 use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
-    AnalysisResult, AnnotatedVideoFlavour, CreateSessionRequest, GetSessionRequest,
-    ListSessionsRequest, MeasurementSystem, RequestAnnotatedVideoRequest, Session,
-    StreamPoseTrackRequest, Subject, UploadMetadata, Video, VideoStatus,
+    AnalysisResult, AnnotatedVideoFlavour, AnnotatedVideoStatus, CreateSessionRequest,
+    GetSessionRequest, ListSessionsRequest, MeasurementSystem, RequestAnnotatedVideoRequest,
+    Session, StreamPoseTrackRequest, Subject, UploadMetadata, Video, VideoStatus,
 };
 use serde_json::{Map, Value, json};
 
@@ -845,8 +845,8 @@ pub async fn analyzed_video(
         }))
         .await
         .api(FAMILY)?;
-    match answer.status.as_str() {
-        "complete" => {
+    match answer.status() {
+        AnnotatedVideoStatus::Complete => {
             let url = answer
                 .video
                 .map(|o| state.download_url(&headers, &o.key))
@@ -858,7 +858,7 @@ pub async fn analyzed_video(
             }))
             .into_response())
         }
-        "failed" => Err(ApiError::new(
+        AnnotatedVideoStatus::Failed => Err(ApiError::new(
             FAMILY,
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(

@@ -875,7 +875,7 @@ impl SessionService for FakeSession {
         };
         if count == 1 {
             return Ok(Response::new(RequestAnnotatedVideoResponse {
-                status: "pending".into(),
+                status: AnnotatedVideoStatus::Pending as i32,
                 ..Default::default()
             }));
         }
@@ -895,7 +895,7 @@ impl SessionService for FakeSession {
             }
         });
         Ok(Response::new(RequestAnnotatedVideoResponse {
-            status: "complete".into(),
+            status: AnnotatedVideoStatus::Complete as i32,
             video: Some(object),
             reason: String::new(),
         }))

@@ -230,7 +230,7 @@ pub async fn request_annotated(
         .ok_or_else(|| SessionError::VideoNotFound("video deleted".to_owned()))?;
     if let Some(object) = video.artefacts.get(&annotated_artefact(flavour)) {
         return Ok(pb::RequestAnnotatedVideoResponse {
-            status: "complete".into(),
+            status: pb::AnnotatedVideoStatus::Complete as i32,
             video: Some(object.clone()),
             reason: String::new(),
         });
@@ -239,7 +239,7 @@ pub async fn request_annotated(
         || video.status == pb::VideoStatus::AwaitingUpload as i32;
     if failed && video.pose_track.is_none() {
         return Ok(pb::RequestAnnotatedVideoResponse {
-            status: "failed".into(),
+            status: pb::AnnotatedVideoStatus::Failed as i32,
             video: None,
             reason: if video.failure_reason.is_empty() {
                 "the video has not been analysed".into()
@@ -257,7 +257,7 @@ pub async fn request_annotated(
         .map_err(db_status)?;
     ctx.wake.notify_waiters();
     Ok(pb::RequestAnnotatedVideoResponse {
-        status: "pending".into(),
+        status: pb::AnnotatedVideoStatus::Pending as i32,
         video: None,
         reason: String::new(),
     })
