@@ -42,7 +42,10 @@ pub struct ManipulationParams {
     /// Share of duplicated frame pairs that is normal (frame-rate conversions add some).
     pub duplicate_share_normal: f64,
     /// Fewer distinct pictures per second than this (fps x share of non-repeated frames)
-    /// means frames were repeated to stretch time; 5 fewer scores 100.
+    /// means frames were repeated to stretch time; 5 fewer scores 100. Honest footage
+    /// goes down to about 18: a 24 fps camera's pictures exported at 30 fps and
+    /// resampled to 24 again (18.1 measured on such a chain); time stretched by padding
+    /// gives at most 16 (1.5x of 24 fps; 2x of 30 fps is 15, of 24 fps 12).
     pub min_distinct_fps: f64,
     /// A frozen stretch of at least this long is reported.
     pub freeze_min_ms: f64,
@@ -79,7 +82,7 @@ impl Default for ManipulationParams {
             repeat_motion_ratio: 0.25,
             repeat_min_motion: 0.3,
             duplicate_share_normal: 0.08,
-            min_distinct_fps: 20.0,
+            min_distinct_fps: 16.5,
             freeze_min_ms: 1000.0,
             loop_max_distance: 0.012,
             loop_candidate_distance: 0.035,
@@ -697,14 +700,14 @@ mod tests {
     }
 
     #[test]
-    fn every_other_frame_duplicated_scores_full() {
+    fn every_other_frame_duplicated_is_blocked_by_its_distinct_picture_rate() {
         let diffs: Vec<f32> = (0..300)
             .map(|i| if i % 2 == 0 { 0.0 } else { 3.0 })
             .collect();
         let f = dup(&signals(&diffs));
-        // 149 of 299 pairs repeat: 15.05 distinct pictures/s -> 60 + 40 * 4.95 / 5.
+        // 149 of 299 pairs repeat: 15.05 distinct pictures/s -> 60 + 40 * 1.45 / 5.
         assert!(
-            (f.score - (60.0 + 40.0 * (20.0 - 30.0 * 150.0 / 299.0) / 5.0)).abs() < 1e-6,
+            (f.score - (60.0 + 40.0 * (16.5 - 30.0 * 150.0 / 299.0) / 5.0)).abs() < 1e-6,
             "{}",
             f.score
         );
@@ -729,7 +732,7 @@ mod tests {
         let f = dup(&signals(&diffs));
         // 149 of the 299 judged steps are repeats (the last frame has no next neighbour).
         assert!(f.summary.contains("50%"), "{}", f.summary);
-        assert!(f.score >= 90.0, "{}", f.score);
+        assert!(f.score >= 60.0, "{}", f.score);
         // A still scene with the same small differences everywhere has no repeats.
         let still = vec![0.2f32; 300];
         assert_eq!(dup(&signals(&still)).score, 0.0);
