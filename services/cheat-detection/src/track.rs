@@ -78,18 +78,30 @@ pub fn main_track_id(track: &PoseTrack) -> Option<u32> {
 /// in it: `None` when the track analysed no frame that close.
 pub fn person_seen_near(track: &PoseTrack, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
     let frames = &track.frames;
-    let i = frames.partition_point(|f| f.frame_index < frame_index);
-    [i.checked_sub(1), Some(i)]
+    let split = frames.partition_point(|f| f.frame_index < frame_index);
+    nearest_around(frames, split, timestamp_ms, 500.0, |f| f.timestamp_ms)
+        .map(|f| !f.persons.is_empty())
+}
+
+/// Of the two items on either side of `split` (a partition point of an ordered list),
+/// the one nearest in time to `at_ms`, if within `within_ms` of it.
+pub fn nearest_around<T>(
+    items: &[T],
+    split: usize,
+    at_ms: f64,
+    within_ms: f64,
+    time_ms: impl Fn(&T) -> f64,
+) -> Option<&T> {
+    [split.checked_sub(1), Some(split)]
         .into_iter()
         .flatten()
-        .filter_map(|k| frames.get(k))
-        .filter(|f| (f.timestamp_ms - timestamp_ms).abs() <= 500.0)
+        .filter_map(|k| items.get(k))
+        .filter(|item| (time_ms(item) - at_ms).abs() <= within_ms)
         .min_by(|a, b| {
-            (a.timestamp_ms - timestamp_ms)
+            (time_ms(a) - at_ms)
                 .abs()
-                .total_cmp(&(b.timestamp_ms - timestamp_ms).abs())
+                .total_cmp(&(time_ms(b) - at_ms).abs())
         })
-        .map(|f| !f.persons.is_empty())
 }
 
 /// Position of a confident keypoint.

@@ -223,19 +223,9 @@ fn athlete_still_per_frame(
     frames
         .iter()
         .map(|f| {
-            let at = timed.partition_point(|&(t, _)| t < f.timestamp_ms);
-            let nearest = [at.checked_sub(1), Some(at)]
-                .into_iter()
-                .flatten()
-                .filter_map(|k| timed.get(k))
-                .min_by(|a, b| {
-                    (a.0 - f.timestamp_ms)
-                        .abs()
-                        .total_cmp(&(b.0 - f.timestamp_ms).abs())
-                });
-            nearest.is_some_and(|&(t, v)| {
-                (t - f.timestamp_ms).abs() <= reach_ms && v < MOVING_STATURES_PER_S
-            })
+            let split = timed.partition_point(|&(t, _)| t < f.timestamp_ms);
+            track::nearest_around(&timed, split, f.timestamp_ms, reach_ms, |&(t, _)| t)
+                .is_some_and(|&(_, v)| v < MOVING_STATURES_PER_S)
         })
         .collect()
 }
