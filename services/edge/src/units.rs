@@ -42,6 +42,15 @@ fn imperial_metric_key(key: &str) -> Option<(String, f64)> {
     })
 }
 
+/// A mass the caller gave in its measurement system, in kg (the analysis is SI).
+pub fn mass_to_kg(mass: f64, system: MeasurementSystem) -> f64 {
+    if system == MeasurementSystem::Imperial {
+        mass / LB_PER_KG
+    } else {
+        mass
+    }
+}
+
 /// Rounds like the engine does (3 decimals) so converted figures stay readable.
 fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
@@ -132,6 +141,13 @@ mod tests {
         assert_eq!(result.metrics["jump_height_in"], 1.0);
         assert_eq!(result.metrics[metrics::MAX_POWER_W], 1500.0);
         assert!(!result.metrics.contains_key(metrics::MAX_BAR_HEIGHT_M));
+    }
+
+    #[test]
+    fn masses_given_in_pounds_are_stored_in_kilograms() {
+        let kg = mass_to_kg(220.0, MeasurementSystem::Imperial);
+        assert!((kg - 99.790_321_4).abs() < 1e-9, "{kg}");
+        assert_eq!(mass_to_kg(100.0, MeasurementSystem::Metric), 100.0);
     }
 
     #[test]
