@@ -14,7 +14,7 @@ use tonic_health::pb::health_client::HealthClient;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, ai_move, guru, lifting, trainer};
+use crate::routes::{admin, ai_move, guru, lifting, oauth, trainer};
 use crate::state::AppState;
 
 struct SecuritySchemes;
@@ -63,7 +63,7 @@ impl Modify for SecuritySchemes {
         crate::threads::get_thread_route,
         ai_move::list_exercises, ai_move::get_exercise, ai_move::create_session, ai_move::list_sessions,
         ai_move::get_session, ai_move::update_session, ai_move::records,
-        guru::token, guru::create_video, guru::upload_video, guru::get_video, guru::update_video,
+        oauth::token, guru::create_video, guru::upload_video, guru::get_video, guru::update_video,
         guru::get_analysis, guru::get_j2p,
         crate::progress::video_events,
         admin::get_authenticity_policy, admin::put_authenticity_policy,

@@ -39,7 +39,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::{ApiError, Family};
-use crate::routes::{admin, ai_move, guru, lifting, trainer};
+use crate::routes::{admin, ai_move, guru, lifting, oauth, trainer};
 
 /// Builds the whole HTTP application over a session-service channel.
 pub fn router(state: AppState) -> Router {
@@ -204,7 +204,7 @@ pub fn router(state: AppState) -> Router {
     );
     let public_routes = Router::new()
         .route_service("/fitvision.v1.SessionService/{method}", grpc_web)
-        .route("/oauth2/token", post(guru::token))
+        .route("/oauth2/token", post(oauth::token))
         .route(
             "/videos/{id}/upload",
             post(guru::upload_video).layer(size_checked(Family::Guru)),

@@ -1,6 +1,6 @@
-//! The Guru API: OAuth2 client-credentials tokens and the three-step video
-//! flow (create -> signed multipart upload -> poll analysis / joints).
-//! A Guru video id is the id of a `SESSION_KIND_VIDEO` session.
+//! The Guru API's three-step video flow (create -> signed multipart upload -> poll
+//! analysis / joints). A Guru video id is the id of a `SESSION_KIND_VIDEO` session.
+//! Guru clients get their tokens from `POST /oauth2/token` ([`super::oauth`]).
 
 use std::collections::HashMap;
 
@@ -9,15 +9,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
     AnnotatedVideoFlavour, AnnotatedVideoStatus, CreateSessionRequest, FailureCode,
-    GetSessionRequest, IssueTokenRequest, Opinion, PendingVideo, PoseFrame,
-    RequestAnnotatedVideoRequest, Session, SessionKind, StreamPoseTrackRequest,
-    UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
+    GetSessionRequest, Opinion, PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session,
+    SessionKind, StreamPoseTrackRequest, UpdateSessionRequest, UploadMetadata, Video, VideoInfo,
+    VideoStatus,
 };
 use serde_json::{Map, Value, json};
 
@@ -101,148 +100,6 @@ fn check_domain_activity(
             Ok(Some(owner.to_owned()))
         }
     }
-}
-
-// ------------------------------------------------------------- OAuth2 token
-
-/// Decodes `application/x-www-form-urlencoded`.
-pub fn parse_form(body: &[u8]) -> HashMap<String, String> {
-    fn decode(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => {
-                    match u8::from_str_radix(
-                        std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                        16,
-                    ) {
-                        Ok(b) => {
-                            out.push(b);
-                            i += 2;
-                        }
-                        Err(_) => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-/// `POST /oauth2/token`
-#[utoipa::path(post, path = "/oauth2/token", tag = "Guru",
-    request_body(content_type = "application/x-www-form-urlencoded", content = Object,
-        description = "grant_type=client_credentials, client_id, client_secret (or HTTP Basic), optional scope"),
-    responses((status = 200, description = "{access_token, expires_in, token_type}", body = Object),
-        (status = 400, description = "unsupported_grant_type / invalid_request"),
-        (status = 401, description = "invalid_client")))]
-pub async fn token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let family = Family::OAuth;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let mut form: HashMap<String, String> = if is_json {
-        serde_json::from_slice::<HashMap<String, Value>>(&body)
-            .map_err(|e| {
-                ApiError::bad_request(family, format!("invalid JSON body: {e}"))
-                    .with_detail(json!("invalid_request"))
-            })?
-            .into_iter()
-            .map(|(k, v)| {
-                (
-                    k,
-                    v.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| v.to_string()),
-                )
-            })
-            .collect()
-    } else {
-        parse_form(&body)
-    };
-    // RFC 6749 2.3.1: client credentials may come as HTTP Basic.
-    if let Some(basic) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(basic.trim())
-        && let Ok(text) = String::from_utf8(decoded)
-        && let Some((id, secret)) = text.split_once(':')
-    {
-        form.entry("client_id".into())
-            .or_insert_with(|| id.to_owned());
-        form.entry("client_secret".into())
-            .or_insert_with(|| secret.to_owned());
-    }
-    match form.get("grant_type").map(String::as_str) {
-        Some("client_credentials") => {}
-        None => {
-            return Err(ApiError::bad_request(family, "grant_type is required")
-                .with_detail(json!("invalid_request")));
-        }
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                family,
-                format!("grant type '{other}' is not supported"),
-            )
-            .with_detail(json!("unsupported_grant_type")));
-        }
-    }
-    let client_id = form.get("client_id").cloned().unwrap_or_default();
-    let client_secret = form.get("client_secret").cloned().unwrap_or_default();
-    if client_id.is_empty() || client_secret.is_empty() {
-        return Err(ApiError::unauthorized(
-            family,
-            "client_id and client_secret are required",
-        ));
-    }
-    let issued = state
-        .session()
-        .issue_token(tonic::Request::new(IssueTokenRequest {
-            client_id,
-            client_secret,
-            scope: form.get("scope").cloned().unwrap_or_default(),
-        }))
-        .await
-        .map_err(|s| match s.code() {
-            tonic::Code::Unauthenticated
-            | tonic::Code::NotFound
-            | tonic::Code::PermissionDenied
-            | tonic::Code::InvalidArgument => {
-                ApiError::unauthorized(family, "invalid client credentials")
-            }
-            _ => ApiError::from_status(family, &s),
-        })?
-        .into_inner();
-    let mut response = Json(json!({
-        "access_token": issued.access_token,
-        "expires_in": issued.expires_in_s,
-        "token_type": if issued.token_type.is_empty() { "Bearer".to_owned() } else { issued.token_type },
-    }))
-    .into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        "no-store".parse().expect("static header"),
-    );
-    Ok(response)
 }
 
 // ------------------------------------------------------------- loading
@@ -928,17 +785,6 @@ pub async fn get_j2p(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn form_decoding_handles_escapes() {
-        let form = parse_form(
-            b"grant_type=client_credentials&client_id=admin&client_secret=a%2Bb+c%3D&scope=",
-        );
-        assert_eq!(form["grant_type"], "client_credentials");
-        assert_eq!(form["client_secret"], "a+b c=");
-        assert_eq!(form["scope"], "");
-        assert_eq!(parse_form(b"x=%zz%")["x"], "%zz%");
-    }
 
     #[test]
     fn domain_activity_table_is_enforced() {

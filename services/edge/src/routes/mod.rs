@@ -4,6 +4,7 @@ pub mod admin;
 pub mod ai_move;
 pub mod guru;
 pub mod lifting;
+pub mod oauth;
 pub mod trainer;
 
 use std::sync::OnceLock;
