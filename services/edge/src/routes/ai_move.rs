@@ -2,6 +2,7 @@
 //! client-reported exercise sessions. Errors: `{"error": ...}`; `403` when the
 //! `ai_move` module is not enabled for the caller's client.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::Extension;
@@ -12,8 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use fitvision_proto::v1::{
     CatalogExercise, ClientResults, CreateSessionRequest, FormViolation, GetCatalogExerciseRequest,
-    GetSessionRequest, ListCatalogExercisesRequest, ListSessionsRequest, Session, SessionKind,
-    UpdateSessionRequest,
+    ListCatalogExercisesRequest, ListSessionsRequest, Session, SessionKind, UpdateSessionRequest,
 };
 use serde_json::{Map, Value, json};
 
@@ -21,6 +21,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::state::AppState;
 use crate::views::{iso_millis, iso_seconds};
+
+use super::sessions::{OtherUsers, SessionLookup, load_session};
 
 const FAMILY: Family = Family::AiMove;
 /// Module flag a client needs for every AI Move route.
@@ -250,19 +252,16 @@ fn violations(map: &Map<String, Value>) -> ApiResult<Option<Vec<FormViolation>>>
     Ok(Some(out))
 }
 
+/// An AI Move session is the client's own record: another user's is refused (403),
+/// and so is a session the caller reaches only as an admin.
 async fn load_owned(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<Session> {
-    let session = state
-        .session()
-        .get_session(caller.request(GetSessionRequest {
-            session_id: session_id.to_owned(),
-        }))
-        .await
-        .api(FAMILY)?
-        .session
-        .ok_or_else(|| ApiError::not_found(FAMILY, "Session not found"))?;
-    if session.kind() != SessionKind::AiMove {
-        return Err(ApiError::not_found(FAMILY, "Session not found"));
-    }
+    let lookup = SessionLookup {
+        family: FAMILY,
+        kind: Some(SessionKind::AiMove),
+        not_found: Cow::Borrowed("Session not found"),
+        other_users: OtherUsers::Forbidden,
+    };
+    let session = load_session(state, &caller.forwarded, session_id, &lookup).await?;
     if session.user_id != caller.principal.user_id {
         return Err(ApiError::forbidden(
             FAMILY,

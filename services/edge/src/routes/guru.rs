@@ -2,6 +2,7 @@
 //! analysis / joints). A Guru video id is the id of a `SESSION_KIND_VIDEO` session.
 //! Guru clients get their tokens from `POST /oauth2/token` ([`super::oauth`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::Extension;
@@ -11,15 +12,16 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use fitvision_proto::v1::stream_pose_track_response::Item;
 use fitvision_proto::v1::{
-    AnnotatedVideoFlavour, AnnotatedVideoStatus, CreateSessionRequest, FailureCode,
-    GetSessionRequest, Opinion, PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session,
-    SessionKind, StreamPoseTrackRequest, UpdateSessionRequest, UploadMetadata, Video, VideoInfo,
-    VideoStatus,
+    AnnotatedVideoFlavour, AnnotatedVideoStatus, CreateSessionRequest, FailureCode, Opinion,
+    PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind,
+    UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
 };
 use serde_json::{Map, Value, json};
 
+use super::joint_names;
+use super::pose_track::{PoseTrack, read_pose_track, subject};
+use super::sessions::{OtherUsers, SessionLookup, load_session};
 use crate::auth::{Caller, ForwardedCredential};
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::signing::{SignatureError, UploadPolicy, now_s};
@@ -34,30 +36,6 @@ const FAMILY: Family = Family::Guru;
 
 // Guru's activities are the catalog's ids and its domains are theirs (so every catalog
 // exercise, plank and the cardio domain included, can be analysed through Guru).
-
-/// COCO-17 keypoints as Guru names them. Guru's example also lists `leftHand`
-/// and `rightHand`; the 17-keypoint pose model has no hand points and the Guru
-/// API document does not mark them required, so they are left out rather than invented
-/// (the OpenAPI description of `/videos/{id}/j2p` says so).
-const JOINT_NAMES: [&str; 17] = [
-    "nose",
-    "leftEye",
-    "rightEye",
-    "leftEar",
-    "rightEar",
-    "leftShoulder",
-    "rightShoulder",
-    "leftElbow",
-    "rightElbow",
-    "leftWrist",
-    "rightWrist",
-    "leftHip",
-    "rightHip",
-    "leftKnee",
-    "rightKnee",
-    "leftAnkle",
-    "rightAnkle",
-];
 
 fn domain_of(activity: &str) -> Option<&'static str> {
     catalog()
@@ -104,21 +82,18 @@ fn check_domain_activity(
 
 // ------------------------------------------------------------- loading
 
-async fn load_with(
-    state: &AppState,
-    request: tonic::Request<GetSessionRequest>,
-) -> ApiResult<Session> {
-    super::load_session_of_kind(state, request, FAMILY, SessionKind::Video, "Not Found").await
+/// What a caller may not see does not exist: every miss is Guru's 404.
+fn lookup() -> SessionLookup {
+    SessionLookup {
+        family: FAMILY,
+        kind: Some(SessionKind::Video),
+        not_found: Cow::Borrowed("Not Found"),
+        other_users: OtherUsers::Hidden,
+    }
 }
 
 async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session> {
-    load_with(
-        state,
-        caller.request(GetSessionRequest {
-            session_id: id.to_owned(),
-        }),
-    )
-    .await
+    load_session(state, &caller.forwarded, id, &lookup()).await
 }
 
 // ------------------------------------------------------------- create + upload
@@ -309,11 +284,7 @@ pub async fn upload_video(
                     "the upload policy is for another video",
                 ));
             }
-            let mut request = tonic::Request::new(GetSessionRequest {
-                session_id: id.clone(),
-            });
-            credential.apply(request.metadata_mut());
-            let session = load_with(&state, request).await?;
+            let session = load_session(&state, &credential, &id, &lookup()).await?;
             if primary_video(&session).is_some_and(|v| v.status() != VideoStatus::AwaitingUpload) {
                 return Err(ApiError::new(
                     FAMILY,
@@ -448,56 +419,32 @@ fn analysis_json(session: &Session) -> Value {
     out
 }
 
-async fn pose_frames(
-    state: &AppState,
-    caller: &Caller,
-    video_id: &str,
-) -> ApiResult<(VideoInfo, Vec<PoseFrame>)> {
-    let mut stream = state
-        .session()
-        .stream_pose_track(caller.request(StreamPoseTrackRequest {
-            video_id: video_id.to_owned(),
-        }))
-        .await
-        .api(FAMILY)?;
-    let mut info = VideoInfo::default();
-    let mut frames = Vec::new();
-    while let Some(item) = stream
-        .message()
-        .await
-        .map_err(|s| ApiError::from_status(FAMILY, &s))?
-    {
-        match item.item {
-            Some(Item::Info(i)) => info = i,
-            Some(Item::Frame(f)) => frames.push(f),
-            None => {}
-        }
-    }
-    Ok((info, frames))
-}
-
+/// Joint-to-point lists of the analysed person, one per keypoint the pose model
+/// has, named as Guru names them. Guru's example also lists `leftHand` and
+/// `rightHand`; the 17-keypoint pose model has no hand points and the Guru API
+/// document does not mark them required, so they are left out rather than invented
+/// (the OpenAPI description of `/videos/{id}/j2p` says so).
 fn joint_to_points(frames: &[PoseFrame], track_id: Option<u32>) -> Map<String, Value> {
-    let mut joints: Vec<Vec<Value>> = vec![Vec::new(); JOINT_NAMES.len()];
+    let names: Vec<&str> = joint_names::guru_names().collect();
+    let mut joints: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
     for frame in frames {
-        let person = match track_id {
-            Some(id) => frame.persons.iter().find(|p| p.track_id == id),
-            None => frame.persons.first(),
+        let Some(person) = subject(frame, track_id) else {
+            continue;
         };
-        let Some(person) = person else { continue };
-        for (k, keypoint) in person.keypoints.iter().enumerate().take(JOINT_NAMES.len()) {
+        for (k, keypoint) in person.keypoints.iter().enumerate().take(names.len()) {
             joints[k].push(json!({
                 "frame_idx": frame.frame_index,
-                "part": JOINT_NAMES[k],
+                "part": names[k],
                 "position": { "x": keypoint.x_norm.clamp(0.0, 1.0), "y": keypoint.y_norm.clamp(0.0, 1.0) },
                 "score": keypoint.score.clamp(0.0, 1.0),
                 "timestamp": frame.timestamp_ms / 1000.0,
             }));
         }
     }
-    JOINT_NAMES
-        .iter()
+    names
+        .into_iter()
         .zip(joints)
-        .map(|(name, points)| ((*name).to_owned(), Value::Array(points)))
+        .map(|(name, points)| (name.to_owned(), Value::Array(points)))
         .collect()
 }
 
@@ -524,33 +471,41 @@ fn objects_json(frames: &[PoseFrame], info: &VideoInfo) -> Value {
     json!(tracks.into_iter().map(|(id, boxes)| json!({ "objectType": "person", "trackId": id, "boundingBoxes": boxes })).collect::<Vec<_>>())
 }
 
-async fn j2p_json(state: &AppState, caller: &Caller, session: &Session) -> ApiResult<Value> {
+/// The primary video's pose track, when it has one.
+async fn video_track(
+    state: &AppState,
+    caller: &Caller,
+    video: Option<&Video>,
+) -> ApiResult<Option<PoseTrack>> {
+    match video {
+        Some(video) if video.pose_track.is_some() => Ok(Some(
+            read_pose_track(state, caller, FAMILY, &video.video_id).await?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// `j2p`: `track` is the primary video's pose track, when it has one.
+fn j2p_json(session: &Session, track: Option<&PoseTrack>) -> Value {
     let video = primary_video(session);
     let (status, reason) = analysis_status(video);
     let mut out = json!({ "status": status });
     if let Some(reason) = reason {
         out["reason"] = json!(reason);
     }
-    if let Some(video) = video
-        && video.pose_track.is_some()
-    {
-        let (info, frames) = pose_frames(state, caller, &video.video_id).await?;
-        let info = if info.width_px > 0 {
-            info
-        } else {
-            video.info.clone().unwrap_or_default()
-        };
+    if let (Some(video), Some(track)) = (video, track) {
+        let info = track.info_or(video);
         out["resolutionHeight"] = json!(info.height_px);
         out["resolutionWidth"] = json!(info.width_px);
         out["jointToPoints"] = json!(joint_to_points(
-            &frames,
+            &track.frames,
             video.result.as_ref().map(|r| r.subject_track_id)
         ));
     } else {
         out["jointToPoints"] = json!({});
     }
     out["analysis"] = json!({ "reps": reps_json(video) });
-    Ok(out)
+    out
 }
 
 async fn overlays(
@@ -663,20 +618,19 @@ pub async fn get_video(
     if includes.iter().any(|i| i == "analysis") {
         out["analysis"] = analysis_json(&session);
     }
-    if includes.iter().any(|i| i == "j2p") {
-        out["j2p"] = j2p_json(&state, &caller, &session).await?;
+    // j2p and objects are built from the same pose track: it is read once.
+    let wants = |include: &str| includes.iter().any(|i| i == include);
+    let track = if wants("j2p") || wants("objects") {
+        video_track(&state, &caller, video).await?
+    } else {
+        None
+    };
+    if wants("j2p") {
+        out["j2p"] = j2p_json(&session, track.as_ref());
     }
-    if includes.iter().any(|i| i == "objects") {
-        out["objects"] = match video {
-            Some(v) if v.pose_track.is_some() => {
-                let (info, frames) = pose_frames(&state, &caller, &v.video_id).await?;
-                let info = if info.width_px > 0 {
-                    info
-                } else {
-                    v.info.clone().unwrap_or_default()
-                };
-                objects_json(&frames, &info)
-            }
+    if wants("objects") {
+        out["objects"] = match (video, &track) {
+            (Some(v), Some(track)) => objects_json(&track.frames, &track.info_or(v)),
             _ => json!([]),
         };
     }
@@ -779,7 +733,8 @@ pub async fn get_j2p(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let session = load(&state, &caller, &id).await?;
-    Ok(Json(j2p_json(&state, &caller, &session).await?))
+    let track = video_track(&state, &caller, primary_video(&session)).await?;
+    Ok(Json(j2p_json(&session, track.as_ref())))
 }
 
 #[cfg(test)]

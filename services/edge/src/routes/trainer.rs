@@ -2,6 +2,7 @@
 //! a synchronous submit (authenticity check first, 403 when blocked), AI
 //! coaching and a summary. FastAPI-style errors: `{"detail": ...}`.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use axum::Extension;
@@ -10,7 +11,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use fitvision_proto::v1::{
-    AuthenticityReport, CreateSessionRequest, DeleteSessionRequest, FailureCode, GetSessionRequest,
+    AuthenticityReport, CreateSessionRequest, DeleteSessionRequest, FailureCode,
     ListSessionsRequest, MeasurementSystem, RiskLevel, Session, SessionKind, UploadMetadata, Video,
     VideoStatus,
 };
@@ -23,6 +24,8 @@ use crate::state::AppState;
 use crate::threads::{create_threads, recorded_threads, thread_json, wait_for_thread};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{cheat_detection, iso_seconds, video_status_name};
+
+use super::sessions::{OtherUsers, SessionLookup, load_session};
 
 const FAMILY: Family = Family::Trainer;
 const AI_PURPOSE: &str = "trainer";
@@ -65,18 +68,15 @@ fn exercise_type_of(catalog_id: &str) -> &str {
         .map_or(catalog_id, |t| t.exercise_type.as_str())
 }
 
+/// FastAPI's only documented miss is 404: another user's session is not found.
 async fn load(state: &AppState, caller: &Caller, session_id: &str) -> ApiResult<Session> {
-    let request = caller.request(GetSessionRequest {
-        session_id: session_id.to_owned(),
-    });
-    super::load_session_of_kind(
-        state,
-        request,
-        FAMILY,
-        SessionKind::Workout,
-        "Session not found",
-    )
-    .await
+    let lookup = SessionLookup {
+        family: FAMILY,
+        kind: Some(SessionKind::Workout),
+        not_found: Cow::Borrowed("Session not found"),
+        other_users: OtherUsers::Hidden,
+    };
+    load_session(state, &caller.forwarded, session_id, &lookup).await
 }
 
 /// Metrics of one analysed video in the AI Exercise Trainer API's flat shape.

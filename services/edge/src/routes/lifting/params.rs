@@ -1,0 +1,149 @@
+//! Query parameters of the Weightlifting and Retrieval APIs, typed and documented
+//! once. Values stay text until checked here so that a bad value gets the
+//! family's own 400 (`{"error": "invalid demo value ..."}`), not serde's wording.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use fitvision_proto::v1::MeasurementSystem;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use super::FAMILY;
+use crate::error::{ApiError, ApiResult};
+
+/// Typed query parameters with the family's JSON 400. The query is read as a map
+/// first so that a repeated parameter keeps its last value, as the API always has
+/// (serde would refuse the repeat).
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(map) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::bad_request(FAMILY, rejection.body_text()))?;
+        let object = map
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        serde_json::from_value(Value::Object(object))
+            .map(Params)
+            .map_err(|error| ApiError::bad_request(FAMILY, error.to_string()))
+    }
+}
+
+/// Parameters of the reads (details, export, summary, lift analysis).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadParams {
+    /// true: the pre-analysed demo session (the tenant's first successfully analysed session of this activity, or the configured one)
+    #[param(value_type = Option<bool>)]
+    pub demo: Option<String>,
+    /// 'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.
+    pub measurement_system: Option<String>,
+}
+
+impl ReadParams {
+    pub fn demo(&self) -> ApiResult<bool> {
+        match self.demo.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("" | "false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(
+                FAMILY,
+                format!("invalid demo value '{other}': use true or false"),
+            )),
+        }
+    }
+
+    pub fn units(&self) -> ApiResult<MeasurementSystem> {
+        measurement_system(self.measurement_system.as_deref())
+    }
+}
+
+/// Parameters of the calls that create GenAI threads (summary, recommendation).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadParams {
+    /// 'metric' (default) or 'imperial'
+    pub measurement_system: Option<String>,
+}
+
+impl ThreadParams {
+    pub fn units(&self) -> ApiResult<MeasurementSystem> {
+        measurement_system(self.measurement_system.as_deref())
+    }
+}
+
+/// Parameters of session creation.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateParams {
+    /// 'metric' (default) or 'imperial': unit of barbell_mass (kg or lb; default 100 kg / 220 lb)
+    pub measurement_system: Option<String>,
+}
+
+impl CreateParams {
+    pub fn units(&self) -> ApiResult<MeasurementSystem> {
+        measurement_system(self.measurement_system.as_deref())
+    }
+}
+
+fn measurement_system(raw: Option<&str>) -> ApiResult<MeasurementSystem> {
+    match raw.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("" | "metric") => Ok(MeasurementSystem::Metric),
+        Some("imperial") => Ok(MeasurementSystem::Imperial),
+        Some(other) => Err(ApiError::bad_request(
+            FAMILY,
+            format!("invalid measurement_system '{other}': use 'metric' or 'imperial'"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(demo: Option<&str>, units: Option<&str>) -> ReadParams {
+        ReadParams {
+            demo: demo.map(str::to_owned),
+            measurement_system: units.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn demo_accepts_true_false_one_zero_and_empty() {
+        for (raw, expected) in [
+            (None, false),
+            (Some(""), false),
+            (Some("FALSE"), false),
+            (Some("0"), false),
+            (Some("True"), true),
+            (Some("1"), true),
+        ] {
+            assert_eq!(read(raw, None).demo().unwrap(), expected, "{raw:?}");
+        }
+        let error = read(Some("Maybe"), None).demo().unwrap_err();
+        assert_eq!(
+            error.message,
+            "invalid demo value 'maybe': use true or false"
+        );
+    }
+
+    #[test]
+    fn units_default_to_metric_and_reject_others() {
+        assert_eq!(read(None, None).units().unwrap(), MeasurementSystem::Metric);
+        assert_eq!(
+            read(None, Some("IMPERIAL")).units().unwrap(),
+            MeasurementSystem::Imperial
+        );
+        assert_eq!(
+            read(None, Some("furlongs")).units().unwrap_err().status,
+            400
+        );
+    }
+}
