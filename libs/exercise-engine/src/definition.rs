@@ -114,6 +114,12 @@ pub enum SignalSpec {
             skip_serializing_if = "Option::is_none"
         )]
         relative_to: Option<String>,
+        /// The `relativeTo` landmark stays put while the rep happens (a push-up's
+        /// hands): it is read as its rolling median, so its per-frame detection
+        /// noise does not enter the signal, unless it plainly moves in the image
+        /// (a camera that follows the body).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        planted: bool,
     },
     /// Distance between two landmarks (e.g. "left_wrist", "right_wrist") in body units.
     Distance { from: String, to: String },
@@ -591,8 +597,16 @@ fn check_signal(at: &str, s: &SignalSpec, errors: &mut Vec<String>) {
             }
         }
         SignalSpec::Height {
-            joint, relative_to, ..
+            joint,
+            relative_to,
+            planted,
+            ..
         } => {
+            if *planted && relative_to.is_none() {
+                errors.push(format!(
+                    "{at}: planted applies to the relativeTo landmark, and none is given"
+                ));
+            }
             for j in std::iter::once(joint).chain(relative_to) {
                 if j != "nose" && Limb::parse(j).is_none() {
                     errors.push(format!(

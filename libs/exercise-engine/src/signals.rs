@@ -129,6 +129,7 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
             joint,
             side,
             relative_to,
+            planted,
         } => {
             let ground = ground_y(subject);
             let unit = unit();
@@ -143,15 +144,22 @@ pub fn raw_signal(subject: &SubjectTrack, spec: &SignalSpec) -> Vec<Option<f64>>
                     per_side(side, |s| subject.ground_limb(i, limb, s).map(|p| p.y))
                 }
             };
-            (0..n)
-                .map(|i| {
-                    let y = y_of(i, joint)?;
-                    let base = match relative_to {
-                        Some(r) => y_of(i, r)?,
-                        None => ground,
-                    };
-                    Some((base - y) / unit)
-                })
+            let joint_y: Vec<Option<f64>> = (0..n).map(|i| y_of(i, joint)).collect();
+            let base: Vec<Option<f64>> = match relative_to {
+                Some(r) => {
+                    let reference: Vec<Option<f64>> = (0..n).map(|i| y_of(i, r)).collect();
+                    if *planted {
+                        planted_reference(subject, &joint_y, reference)
+                    } else {
+                        reference
+                    }
+                }
+                None => vec![Some(ground); n],
+            };
+            joint_y
+                .iter()
+                .zip(&base)
+                .map(|(y, base)| Some((base.as_ref()? - y.as_ref()?) / unit))
                 .collect()
         }
         SignalSpec::Distance { from, to } => {
@@ -253,20 +261,66 @@ pub fn detrend(subject: &SubjectTrack, x: &[Option<f64>], window_s: f64) -> Vec<
     if window_s <= 0.0 {
         return x.to_vec();
     }
+    x.iter()
+        .zip(rolling_median(subject, x, window_s))
+        .map(|(v, m)| Some(v.as_ref()? - m?))
+        .collect()
+}
+
+/// Median of the present values within `window_s` centred on each frame (present
+/// wherever the window holds a value).
+fn rolling_median(subject: &SubjectTrack, x: &[Option<f64>], window_s: f64) -> Vec<Option<f64>> {
     let half = ((window_s * subject.sample_rate_hz / 2.0).round() as usize).max(1);
     let n = x.len();
     let mut window = Vec::with_capacity(2 * half + 1);
     (0..n)
         .map(|i| {
-            let v = x[i]?;
             let lo = i.saturating_sub(half);
             let hi = (i + half + 1).min(n);
             window.clear();
             window.extend(x[lo..hi].iter().flatten().copied());
-            Some(v - stats::median_in_place(&mut window)?)
+            stats::median_in_place(&mut window)
         })
         .collect()
 }
+
+/// Window over which a planted landmark is read (a few reps long, so the body's
+/// own motion cannot pull the median; short enough to follow a slow camera drift).
+const PLANTED_WINDOW_S: f64 = 2.0;
+
+/// A planted landmark whose smoothed excursion exceeds this share of the followed
+/// landmark's moves with it in the image: the camera follows the body, and the
+/// per-frame reference is the one that cancels that motion. With a still camera
+/// the planted hands of push-ups measure 0.11-0.52 of the shoulders' excursion
+/// (their detection noise) on 18 such tracks (the shared set's push-ups and the
+/// variants of its close-up clip); a camera riding along with the athlete: 4.6.
+const PLANTED_MAX_RELATIVE_EXCURSION: f64 = 0.6;
+
+/// The reference of a height signal read as a planted landmark: its rolling median,
+/// when it moves clearly less than the followed landmark; otherwise per frame.
+fn planted_reference(
+    subject: &SubjectTrack,
+    followed: &[Option<f64>],
+    reference: Vec<Option<f64>>,
+) -> Vec<Option<f64>> {
+    let excursion = |x: &[Option<f64>]| {
+        let smooth = clean_signal(subject, x, PLANTED_EXCURSION_CUTOFF_HZ);
+        let mut present: Vec<f64> = smooth.iter().flatten().copied().collect();
+        match stats::percentile_pair_in_place(&mut present, 5.0, 95.0) {
+            (Some(lo), Some(hi)) => Some(hi - lo),
+            _ => None,
+        }
+    };
+    match (excursion(&reference), excursion(followed)) {
+        (Some(r), Some(f)) if f > 0.0 && r <= PLANTED_MAX_RELATIVE_EXCURSION * f => {
+            rolling_median(subject, &reference, PLANTED_WINDOW_S)
+        }
+        _ => reference,
+    }
+}
+
+/// Excursions are compared on motion a body makes (below ~1.5 Hz), not on noise.
+const PLANTED_EXCURSION_CUTOFF_HZ: f64 = 1.5;
 
 /// Raw, cleaned signal in one call.
 pub fn followed_signal(

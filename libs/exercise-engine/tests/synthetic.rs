@@ -632,3 +632,81 @@ fn a_plate_scales_distances_of_other_exercises_too() {
         r.metrics
     );
 }
+
+/// A shoulder-over-hands height exercise (the push-up's signal) on the stick figure:
+/// the shoulders drop ~117 px as the knees bend while the hands stay still at waist
+/// height. On every other rep the hands' detection is dragged `drag` of the way
+/// along with the shoulders at the bottom, as a body covering its hands in a close
+/// or dark clip makes a pose model do, shrinking those reps in a per-frame difference.
+fn planted_hands_track(reps: usize, drag: f64) -> PoseTrack {
+    let (fps, period) = (30.0, 2.0);
+    let frames = (reps as f64 * period * fps) as usize + 45;
+    synthetic::track(fps, frames, move |t| {
+        let phase = (t / period).min(reps as f64);
+        let knee = 135.0 + 45.0 * (TAU * phase).cos();
+        let dragged = if (phase as usize) % 2 == 1 { drag } else { 0.0 };
+        Some(BodyPose {
+            knee_deg: knee,
+            wrists_at: Some((620.0, GROUND_Y - 520.0 + dragged * shoulder_drop_px(knee))),
+            ..Default::default()
+        })
+    })
+}
+
+/// How far the stick figure's shoulders sink at a knee angle: shank and thigh each
+/// lose (1 - sin(knee / 2)) of their height.
+fn shoulder_drop_px(knee_deg: f64) -> f64 {
+    (synthetic::SHANK_PX + synthetic::THIGH_PX) * (1.0 - (knee_deg.to_radians() / 2.0).sin())
+}
+
+fn shoulder_over_hands(planted: bool) -> fitvision_exercise_engine::ExerciseDefinition {
+    fitvision_exercise_engine::ExerciseDefinition::from_json(&format!(
+        r#"{{"id": "shoulder_dip", "name": "Shoulder dip", "mode": "rep", "met": 3.0,
+            "signal": {{"kind": "height", "joint": "shoulder", "relativeTo": "wrist",
+                        "planted": {planted}}},
+            "reps": {{"start": "high", "minRange": 0.08, "minDurationS": 0.5, "maxDurationS": 12}}}}"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn planted_hands_are_read_by_their_median_so_their_detection_errors_cost_no_reps() {
+    let track = planted_hands_track(5, 0.5);
+    let count = |planted: bool| {
+        analyze(
+            &shoulder_over_hands(planted),
+            &track,
+            &Subject::default(),
+            &AnalyzeOptions::default(),
+        )
+        .unwrap()
+        .rep_count
+    };
+    assert_eq!(count(true), 5);
+    // The same hands read per frame: the two dragged reps shrink to half the others
+    // and are dropped (the error this removes).
+    assert_eq!(count(false), 3);
+}
+
+#[test]
+fn planted_hands_that_move_with_a_following_camera_are_read_per_frame() {
+    // A camera riding with the athlete keeps the shoulders still in the picture and
+    // moves everything else (no background to measure its motion by): the hands move
+    // more than the shoulders, so they are not taken as planted, and the per-frame
+    // difference still holds every rep.
+    let reps = 5;
+    let track = planted_hands_track(reps, 0.0);
+    let shoulder_y = |t: f64| {
+        let phase = (t / 2.0).min(reps as f64);
+        shoulder_drop_px(135.0 + 45.0 * (TAU * phase).cos())
+    };
+    let followed = synthetic::filmed_by(track, |t| (0.0, shoulder_y(t)), false);
+    let r = analyze(
+        &shoulder_over_hands(true),
+        &followed,
+        &Subject::default(),
+        &AnalyzeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(r.rep_count, reps as u32);
+}
