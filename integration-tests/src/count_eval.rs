@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use fitvision_exercise_engine::names::metrics;
 use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
-use fitvision_proto::v1::{AnalysisResult, PoseTrack, Subject};
+use fitvision_proto::v1::{AnalysisResult, Subject};
 
 /// One labelled clip of `ground_truth.json`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -56,12 +56,6 @@ pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
     Ok(serde_json::from_str(&text)?)
 }
 
-/// The pose track of a clip with the default options, from the shared track cache
-/// (`FITVISION_TRACK_CACHE`) or the pose-inference engine.
-pub fn pose_track(video: &Path) -> anyhow::Result<PoseTrack> {
-    Ok(fitvision_clip_fixtures::cached_pose_track(video, &Default::default())?.track)
-}
-
 /// Runs every clip with a known exercise that `wanted` selects.
 pub fn evaluate_where(
     wanted: impl Fn(&Truth) -> bool,
@@ -80,7 +74,11 @@ pub fn evaluate_where(
         let def = catalog
             .get(&exercise)
             .with_context(|| format!("{}: exercise {exercise:?} not in the catalog", truth.file))?;
-        let track = pose_track(&videos.join(&truth.file))?;
+        let track = fitvision_clip_fixtures::cached_pose_track(
+            &videos.join(&truth.file),
+            &fitvision_clip_fixtures::pose_options_for(&exercise),
+        )?
+        .track;
         let result = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())
             .with_context(|| format!("analysing {}", truth.file))?;
         let row = Row {

@@ -244,17 +244,19 @@ impl Evaluator {
         case: &Case,
         options: MeasureOptions,
     ) -> anyhow::Result<Option<Measured>> {
+        let exercise = case.truth.exercise.clone().unwrap_or_default();
+        // The frame rate the suite analyses this exercise at, as the session asks.
+        let pose_options = fitvision_clip_fixtures::pose_options_for(&exercise);
         let track = if options.cached_only {
-            match fitvision_clip_fixtures::stored_pose_track(&case.path, &Default::default())? {
+            match fitvision_clip_fixtures::stored_pose_track(&case.path, &pose_options)? {
                 Some(track) => track,
                 None => return Ok(None),
             }
         } else {
-            fitvision_clip_fixtures::cached_pose_track(&case.path, &Default::default())
+            fitvision_clip_fixtures::cached_pose_track(&case.path, &pose_options)
                 .with_context(|| format!("pose track of {}", case.path.display()))?
                 .track
         };
-        let exercise = case.truth.exercise.clone().unwrap_or_default();
         let report = if options.counts_only {
             AuthenticityReport::default()
         } else {

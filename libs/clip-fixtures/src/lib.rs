@@ -82,6 +82,20 @@ pub struct CachedTrack {
     pub inference_time: Option<Duration>,
 }
 
+/// The pose options the suite uses for a video of `exercise` (a catalog id or alias):
+/// the frame rate its definition needs (`ExerciseDefinition::analysis_fps`), as the
+/// session asks; every frame for an unknown or empty exercise.
+pub fn pose_options_for(exercise: &str) -> PoseOptions {
+    let target_fps = fitvision_exercise_engine::Catalog::builtin()
+        .ok()
+        .and_then(|catalog| catalog.get(exercise).map(|d| d.analysis_fps()))
+        .unwrap_or(0.0);
+    PoseOptions {
+        target_fps,
+        ..PoseOptions::default()
+    }
+}
+
 /// The pose track of `video` with `options`: from [`track_cache_dir`] when a track of
 /// the same content and options is there, else computed in-process and cached.
 pub fn cached_pose_track(video: &Path, options: &PoseOptions) -> anyhow::Result<CachedTrack> {

@@ -151,6 +151,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn controlled_exercises_are_analysed_at_15_fps_and_ballistic_ones_at_every_frame() {
+        let c = Catalog::builtin().unwrap();
+        for id in ["push_up", "squat", "pull_up", "lunge", "sit_up", "plank"] {
+            assert_eq!(c.get(id).unwrap().analysis_fps(), 15.0, "{id}");
+        }
+        for id in ["vertical_jump", "broad_jump", "sprint", "snatch", "clean", "skipping"] {
+            assert_eq!(c.get(id).unwrap().analysis_fps(), 0.0, "{id}");
+        }
+    }
+
+    #[test]
     fn builtin_catalog_is_valid_and_covers_every_documented_exercise_id() {
         let c = Catalog::builtin().unwrap();
         let documented = [

@@ -401,7 +401,25 @@ pub fn normalise_id(id: &str) -> String {
         .collect()
 }
 
+/// Frames analysed per second for each hertz of a controlled exercise's filter
+/// cut-off: 2.5 times the Nyquist minimum, so the zero-phase filter's pass band sits
+/// well below the sampling limit and the outlier filter still sees several frames
+/// per movement. A 3 Hz cut-off gives 15 fps.
+const ANALYSED_FPS_PER_CUTOFF_HZ: f64 = 5.0;
+
 impl ExerciseDefinition {
+    /// How many frames per second the pose stage must analyse for this exercise (0 =
+    /// every frame). A controlled exercise holds nothing above its filter cut-off,
+    /// so frames beyond [`ANALYSED_FPS_PER_CUTOFF_HZ`] per hertz add inference time
+    /// and no information; ballistic ones (jumps, sprints, lifts) time take-off,
+    /// landing, foot contacts and the bar's catch to the frame, and get every frame.
+    pub fn analysis_fps(&self) -> f64 {
+        match self.motion.tempo {
+            Tempo::Controlled => ANALYSED_FPS_PER_CUTOFF_HZ * self.filter_cutoff_hz,
+            Tempo::Ballistic => 0.0,
+        }
+    }
+
     /// Parses and validates a definition.
     pub fn from_json(json: &str) -> Result<Self, DefinitionError> {
         let def: ExerciseDefinition =

@@ -7,7 +7,7 @@ use fitvision_cheat_detection::{eval, frames};
 fn main() -> anyhow::Result<()> {
     let path = std::env::args().nth(1).expect("usage: camera_pairs VIDEO");
     let path = std::path::Path::new(&path);
-    let (track, _) = eval::pose_track(path)?;
+    let (track, _) = eval::pose_track(path, "")?;
     let samples = frames::sample_video(path, Some(&track), &frames::SamplingPlan::default())?;
     let params = CameraParams::default();
     println!("from  to  kp  good inl  zoom  hist  gray  corr  gain  bg  step  spike  => class");

@@ -184,13 +184,17 @@ pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> 
     Ok(out)
 }
 
-/// The pose track of `video` with the default options, from the shared track cache or
+/// The pose track of a video of `exercise` as the suite analyses it (see
+/// `fitvision_clip_fixtures::pose_options_for`), from the shared track cache or
 /// computed in-process (and cached). Returns the track and the pose-inference time
 /// (`None` when cached).
-pub fn pose_track(video: &Path) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
+pub fn pose_track(
+    video: &Path,
+    exercise: &str,
+) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
     let cached = fitvision_clip_fixtures::cached_pose_track(
         video,
-        &fitvision_pose_inference::PoseOptions::default(),
+        &fitvision_clip_fixtures::pose_options_for(exercise),
     )?;
     Ok((cached.track, cached.inference_time))
 }

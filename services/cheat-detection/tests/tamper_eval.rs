@@ -28,7 +28,7 @@ fn tamper_set_and_real_cases_meet_the_bar() -> anyhow::Result<()> {
     let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
     let mut outcomes = Vec::new();
     for case in eval::cases(&videos, Some(&tamper))? {
-        let (track, _) = eval::pose_track(&case.path)?;
+        let (track, _) = eval::pose_track(&case.path, &case.exercise_id)?;
         let started = std::time::Instant::now();
         let analysis = analyzer.analyze(
             &case.path,

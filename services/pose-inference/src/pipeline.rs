@@ -253,13 +253,26 @@ struct Sampler {
 }
 
 impl Sampler {
-    fn new(target_fps: f64) -> Self {
-        Self {
-            period_ms: if target_fps > 0.0 {
-                1000.0 / target_fps
+    /// `nominal_period_ms`: the source's frame period (0 or NaN when unknown). The
+    /// sampling period is rounded up to a whole number of source frames, so a 25 fps
+    /// clip sampled at "at most 15" keeps every frame instead of alternating 40 and
+    /// 80 ms steps: uneven steps would bend the low-pass filters downstream, which
+    /// assume a steady rate.
+    fn new(target_fps: f64, nominal_period_ms: f64) -> Self {
+        let period_ms = if target_fps > 0.0 {
+            let wanted = 1000.0 / target_fps;
+            if nominal_period_ms.is_finite() && nominal_period_ms > 0.0 {
+                // A hair of tolerance: 29.97 fps sampled at 15 must still take every other frame.
+                let frames = ((wanted / nominal_period_ms) + 0.01).floor().max(1.0);
+                frames * nominal_period_ms
             } else {
-                0.0
-            },
+                wanted
+            }
+        } else {
+            0.0
+        };
+        Self {
+            period_ms,
             next_due_ms: None,
         }
     }
@@ -294,7 +307,7 @@ fn decode_frames(
     target_fps: f64,
     sender: SyncSender<DecodedFrame>,
 ) -> Result<DecodeTotals, PoseError> {
-    let mut sampler = Sampler::new(target_fps);
+    let mut sampler = Sampler::new(target_fps, decoder.nominal_period_ms());
     let mut matcher = FeatureMatcher::new()?;
     let mut totals = DecodeTotals {
         nominal_period_ms: decoder.nominal_period_ms(),
@@ -655,26 +668,43 @@ mod tests {
 
     #[test]
     fn sampler_keeps_every_frame_without_a_target() {
-        let mut sampler = Sampler::new(0.0);
+        let mut sampler = Sampler::new(0.0, 33.3);
         assert!((0..10).all(|i| sampler.keep(f64::from(i) * 33.3)));
     }
 
     #[test]
     fn sampler_follows_time_not_index() {
         // 30 fps source sampled at 10 fps keeps every third frame.
-        let mut sampler = Sampler::new(10.0);
+        let mut sampler = Sampler::new(10.0, f64::NAN);
         let kept: Vec<u32> = (0..30)
             .filter(|&i| sampler.keep(f64::from(i) * 1000.0 / 30.0))
             .collect();
         assert_eq!(kept, (0..30).step_by(3).collect::<Vec<_>>());
         // A variable-rate stretch (frames 100 ms apart) keeps every frame.
-        let mut sampler = Sampler::new(10.0);
+        let mut sampler = Sampler::new(10.0, f64::NAN);
         let timestamps = [0.0, 33.3, 66.7, 100.0, 200.0, 300.0, 400.0];
         let kept: Vec<f64> = timestamps
             .into_iter()
             .filter(|&t| sampler.keep(t))
             .collect();
         assert_eq!(kept, vec![0.0, 100.0, 200.0, 300.0, 400.0]);
+    }
+
+    #[test]
+    fn sampler_steps_by_whole_source_frames() {
+        let kept = |source_fps: f64, target_fps: f64, frames: u32| -> Vec<u32> {
+            let period = 1000.0 / source_fps;
+            let mut sampler = Sampler::new(target_fps, period);
+            (0..frames)
+                .filter(|&i| sampler.keep(f64::from(i) * period))
+                .collect()
+        };
+        // 25 fps at "at most 15": every frame (two frames would be 12.5 fps).
+        assert_eq!(kept(25.0, 15.0, 10), (0..10).collect::<Vec<_>>());
+        // 29.97 and 30 fps: every other frame; 60 fps: every fourth.
+        assert_eq!(kept(29.97, 15.0, 10), vec![0, 2, 4, 6, 8]);
+        assert_eq!(kept(30.0, 15.0, 10), vec![0, 2, 4, 6, 8]);
+        assert_eq!(kept(60.0, 15.0, 12), vec![0, 4, 8]);
     }
 
     #[test]

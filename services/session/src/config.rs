@@ -76,7 +76,10 @@ pub struct Config {
         default_value = "http://127.0.0.1:50055"
     )]
     pub coaching_url: String,
-    /// Frames analysed per second of video (0 = every frame).
+    /// Frames analysed per second of video. 0 (the default): the rate the video's
+    /// exercise needs (its definition's `analysis_fps`: 15 for controlled exercises,
+    /// every frame for ballistic ones and for videos without a known exercise); a
+    /// positive value analyses every video at that rate.
     #[arg(long, env = "FITVISION_POSE_TARGET_FPS", default_value_t = 0.0)]
     pub pose_target_fps: f64,
     /// Below this share of analysed frames with a person the video fails

@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
         {
             continue;
         }
-        let (track, _) = eval::pose_track(&case.path)?;
+        let (track, _) = eval::pose_track(&case.path, &case.exercise_id)?;
         let started = Instant::now();
         let analysis = analyzer.analyze(
             &case.path,

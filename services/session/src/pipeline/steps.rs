@@ -273,6 +273,27 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     Ok(())
 }
 
+/// Frames per second the pose stage analyses for this video: the configured rate, or
+/// else the rate its exercise needs (every frame when the exercise is unknown; the
+/// metrics step reports that).
+async fn pose_rate(ctx: &AppContext, model: &video::Model) -> Result<f64, StepError> {
+    if ctx.settings.pose_target_fps > 0.0 {
+        return Ok(ctx.settings.pose_target_fps);
+    }
+    let exercise = crate::catalog::resolve(
+        &ctx.db,
+        &model.tenant_id,
+        ctx.library_tenant(),
+        &model.exercise_id,
+    )
+    .await?;
+    Ok(exercise
+        .and_then(|e| {
+            fitvision_exercise_engine::ExerciseDefinition::from_json(&e.definition_json).ok()
+        })
+        .map_or(0.0, |definition| definition.analysis_fps()))
+}
+
 /// Streams poses, reporting decoding progress, and stores the track.
 async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOutcome, StepError> {
     let original = video_original(model).ok_or_else(|| {
@@ -281,12 +302,11 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
             "the video has no stored original".into(),
         )
     })?;
+    let target_fps = pose_rate(ctx, model).await?;
     let request = pb::StreamPosesRequest {
         video: Some(original),
         model_id: String::new(),
-        sampling: Some(pb::Sampling {
-            target_fps: ctx.settings.pose_target_fps,
-        }),
+        sampling: Some(pb::Sampling { target_fps }),
         max_persons: 0,
         min_confidence: 0.0,
     };
