@@ -3,7 +3,11 @@
 
 use std::process::Command;
 
-use fitvision_integration_tests::{Suite, shared_video, workspace_binary};
+use fitvision_integration_tests::{Suite, session_audit, shared_video, workspace_binary};
+use fitvision_session::convert::{PosesOutcome, STEP_POSES};
+use fitvision_session::db::entity::step_result;
+use prost::Message as _;
+use sea_orm::EntityTrait;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn analyze_command_counts_the_reps_of_a_real_squat_video() {
@@ -51,5 +55,21 @@ async fn analyze_command_counts_the_reps_of_a_real_squat_video() {
         .parse()
         .unwrap();
     assert_eq!(reps, 3, "ground truth: 3 squats\n{stdout}");
-    assert!(stderr.contains("uploaded as video"), "{stderr}");
+    let video_id = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("uploaded as video "))
+        .unwrap_or_else(|| panic!("no video id:\n{stderr}"))
+        .trim()
+        .to_owned();
+
+    // A squat is a controlled exercise: the pose stage analysed it at 15 fps, every
+    // other frame of this 30 fps clip (322 frames), not every frame.
+    let db = session_audit::connect(&suite).await.unwrap();
+    let poses = step_result::Entity::find_by_id((video_id.clone(), STEP_POSES.to_owned()))
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("the poses step is stored");
+    let outcome = PosesOutcome::decode(poses.payload.as_slice()).unwrap();
+    assert_eq!(outcome.frames_analysed, 161, "{outcome:?}");
 }

@@ -19,8 +19,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for i in 0..subject.len() {
             let persons = track.frames[i].persons.len();
             match subject.limb_mid(i, Limb::Hip) {
-                Some(p) => println!("{i:>4} {:>7.3} hip {:>7.1} {:>7.1} persons {persons}", subject.times_s[i], p.x, p.y),
-                None => println!("{i:>4} {:>7.3} hip       -       - persons {persons}", subject.times_s[i]),
+                Some(p) => println!(
+                    "{i:>4} {:>7.3} hip {:>7.1} {:>7.1} persons {persons}",
+                    subject.times_s[i], p.x, p.y
+                ),
+                None => println!(
+                    "{i:>4} {:>7.3} hip       -       - persons {persons}",
+                    subject.times_s[i]
+                ),
             }
         }
     }

@@ -156,7 +156,14 @@ mod tests {
         for id in ["push_up", "squat", "pull_up", "lunge", "sit_up", "plank"] {
             assert_eq!(c.get(id).unwrap().analysis_fps(), 15.0, "{id}");
         }
-        for id in ["vertical_jump", "broad_jump", "sprint", "snatch", "clean", "skipping"] {
+        for id in [
+            "vertical_jump",
+            "broad_jump",
+            "sprint",
+            "snatch",
+            "clean",
+            "skipping",
+        ] {
             assert_eq!(c.get(id).unwrap().analysis_fps(), 0.0, "{id}");
         }
     }

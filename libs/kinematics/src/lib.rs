@@ -21,6 +21,7 @@ pub mod scale;
 pub mod schema;
 pub mod side;
 pub mod stats;
+pub mod units;
 
 pub use geometry::{Point2, Similarity};
 pub use schema::{Joint, KeypointSchema, Side};

@@ -188,10 +188,7 @@ pub fn cases(videos: &Path, tamper: Option<&Path>) -> anyhow::Result<Vec<Case>> 
 /// `fitvision_clip_fixtures::pose_options_for`), from the shared track cache or
 /// computed in-process (and cached). Returns the track and the pose-inference time
 /// (`None` when cached).
-pub fn pose_track(
-    video: &Path,
-    exercise: &str,
-) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
+pub fn pose_track(video: &Path, exercise: &str) -> anyhow::Result<(PoseTrack, Option<Duration>)> {
     let cached = fitvision_clip_fixtures::cached_pose_track(
         video,
         &fitvision_clip_fixtures::pose_options_for(exercise),

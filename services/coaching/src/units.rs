@@ -23,11 +23,7 @@ impl UnitSystem {
     }
 }
 
-const LB_PER_KG: f64 = 2.204_622_621_8;
-const FT_PER_M: f64 = 3.280_839_895;
-const CM_PER_IN: f64 = 2.54;
-const MM_PER_IN: f64 = 25.4;
-const LBF_PER_N: f64 = 0.224_808_943_1;
+use fitvision_kinematics::units::{CM_PER_IN, FT_PER_M, LB_PER_KG, LBF_PER_N, MM_PER_IN};
 
 /// Unit a value was measured in, as the metrics engine reports it
 /// (a series' `unit` string or a metric key's suffix).

@@ -9,10 +9,7 @@
 
 use fitvision_proto::v1::{AnalysisResult, MeasurementSystem};
 
-const FT_PER_M: f64 = 1.0 / 0.3048;
-pub const IN_PER_CM: f64 = 1.0 / 2.54;
-pub const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
-const LBF_PER_N: f64 = 1.0 / 4.448_221_615_260_5;
+pub use fitvision_kinematics::units::{FT_PER_M, IN_PER_CM, LB_PER_KG, LBF_PER_N};
 
 /// Imperial unit and factor for an SI series unit; `None` keeps the value.
 pub fn imperial_unit(unit: &str) -> Option<(&'static str, f64)> {
