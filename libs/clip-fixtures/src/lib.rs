@@ -82,12 +82,16 @@ pub struct CachedTrack {
     pub inference_time: Option<Duration>,
 }
 
-/// The pose options the suite uses for a video of `exercise` (a catalog id or alias):
-/// the frame rate its definition needs (`ExerciseDefinition::analysis_fps`), as the
-/// session asks; every frame for an unknown or empty exercise.
+/// The pose options the suite uses for a video of `exercise` (a catalog id or alias),
+/// as the session asks: every frame, or with `FITVISION_POSE_RATE_FROM_EXERCISE=true`
+/// (the session setting of that name) the frame rate its definition needs
+/// (`ExerciseDefinition::analysis_fps`; every frame for an unknown exercise).
 pub fn pose_options_for(exercise: &str) -> PoseOptions {
+    let from_exercise =
+        std::env::var("FITVISION_POSE_RATE_FROM_EXERCISE").is_ok_and(|v| v == "true" || v == "1");
     let target_fps = fitvision_exercise_engine::Catalog::builtin()
         .ok()
+        .filter(|_| from_exercise)
         .and_then(|catalog| catalog.get(exercise).map(|d| d.analysis_fps()))
         .unwrap_or(0.0);
     PoseOptions {

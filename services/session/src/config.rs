@@ -76,12 +76,21 @@ pub struct Config {
         default_value = "http://127.0.0.1:50055"
     )]
     pub coaching_url: String,
-    /// Frames analysed per second of video. 0 (the default): the rate the video's
-    /// exercise needs (its definition's `analysis_fps`: 15 for controlled exercises,
-    /// every frame for ballistic ones and for videos without a known exercise); a
-    /// positive value analyses every video at that rate.
+    /// Frames analysed per second of video (0 = every frame, or the exercise's
+    /// rate with `pose_rate_from_exercise`); a positive value analyses every video
+    /// at that rate.
     #[arg(long, env = "FITVISION_POSE_TARGET_FPS", default_value_t = 0.0)]
     pub pose_target_fps: f64,
+    /// Analyse each video at the rate its exercise needs (the definition's
+    /// `analysis_fps`: 15 fps for controlled exercises). Off by default: counts are
+    /// unchanged at 15 fps, but one honest head-on push-up clip is blocked (score 45)
+    /// by the authenticity checks on 15 fps tracks; see issue 14.
+    #[arg(
+        long,
+        env = "FITVISION_POSE_RATE_FROM_EXERCISE",
+        default_value_t = false
+    )]
+    pub pose_rate_from_exercise: bool,
     /// Below this share of analysed frames with a person the video fails
     /// with LOW_QUALITY_POSE_ESTIMATE.
     #[arg(long, env = "FITVISION_MIN_PERSON_FRAME_RATIO", default_value_t = 0.3)]
@@ -115,6 +124,7 @@ impl Config {
             exercise_metrics_url: "http://127.0.0.1:50054".to_owned(),
             coaching_url: "http://127.0.0.1:50055".to_owned(),
             pose_target_fps: 0.0,
+            pose_rate_from_exercise: false,
             min_person_frame_ratio: 0.3,
             auto_render: false,
             server: ServerArgs::default(),

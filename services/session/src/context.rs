@@ -30,6 +30,7 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub job_max_attempts: i32,
     pub pose_target_fps: f64,
+    pub pose_rate_from_exercise: bool,
     pub min_person_frame_ratio: f64,
     pub auto_render: bool,
     /// This process's upload area (see `fitvision_storage::Storage::beat_upload_area`).

@@ -100,6 +100,7 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
             max_upload_bytes: config.max_upload_bytes,
             job_max_attempts: config.job_max_attempts.max(1),
             pose_target_fps: config.pose_target_fps,
+            pose_rate_from_exercise: config.pose_rate_from_exercise,
             min_person_frame_ratio: config.min_person_frame_ratio,
             auto_render: config.auto_render,
             upload_area: instance.clone(),

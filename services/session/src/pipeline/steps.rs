@@ -273,11 +273,11 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     Ok(())
 }
 
-/// Frames per second the pose stage analyses for this video: the configured rate, or
-/// else the rate its exercise needs (every frame when the exercise is unknown; the
-/// metrics step reports that).
+/// Frames per second the pose stage analyses for this video: the configured rate;
+/// else, when so configured, the rate its exercise needs (every frame when the
+/// exercise is unknown; the metrics step reports that); else every frame.
 async fn pose_rate(ctx: &AppContext, model: &video::Model) -> Result<f64, StepError> {
-    if ctx.settings.pose_target_fps > 0.0 {
+    if ctx.settings.pose_target_fps > 0.0 || !ctx.settings.pose_rate_from_exercise {
         return Ok(ctx.settings.pose_target_fps);
     }
     let exercise = crate::catalog::resolve(
