@@ -89,9 +89,10 @@ pub struct CachedTrack {
 pub fn pose_options_for(exercise: &str) -> PoseOptions {
     let from_exercise =
         std::env::var("FITVISION_POSE_RATE_FROM_EXERCISE").is_ok_and(|v| v == "true" || v == "1");
-    let target_fps = fitvision_exercise_engine::Catalog::builtin()
-        .ok()
-        .filter(|_| from_exercise)
+    // The catalog is parsed only when the rate is asked for.
+    let target_fps = from_exercise
+        .then(fitvision_exercise_engine::Catalog::builtin)
+        .and_then(Result::ok)
         .and_then(|catalog| catalog.get(exercise).map(|d| d.analysis_fps()))
         .unwrap_or(0.0);
     PoseOptions {

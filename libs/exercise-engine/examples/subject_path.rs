@@ -1,6 +1,6 @@
 //! Prints, per frame of stored pose tracks, where the main subject is (hip midpoint in
-//! pixels, track id of the chosen person) and the camera's estimated shift, to see
-//! shot cuts, identity swaps and camera motion behind a count:
+//! pixels) and how many persons the frame holds, to see shot cuts, identity swaps and
+//! whether a movement really returned behind a count:
 //!
 //!   cargo run -p fitvision-exercise-engine --example subject_path -- TRACK.posetrack.pb
 

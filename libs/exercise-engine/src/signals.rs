@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use fitvision_kinematics::angles::{JointAngle, SegmentAngle, joint_angle_deg, segment_angle_deg};
 use fitvision_kinematics::schema::{Joint, Limb, Side};
+use fitvision_kinematics::stats::SortedWindow;
 use fitvision_kinematics::{clean, filter, stats};
 
 use crate::definition::{SideChoice, SignalSpec};
@@ -267,19 +268,25 @@ pub fn detrend(subject: &SubjectTrack, x: &[Option<f64>], window_s: f64) -> Vec<
         .collect()
 }
 
-/// Median of the present values within `window_s` centred on each frame (present
-/// wherever the window holds a value).
+/// Median of the finite values within `window_s` centred on each frame (present
+/// wherever the window holds one). The window slides one frame at a time, so it is
+/// kept sorted incrementally instead of re-selected per frame.
 fn rolling_median(subject: &SubjectTrack, x: &[Option<f64>], window_s: f64) -> Vec<Option<f64>> {
     let half = ((window_s * subject.sample_rate_hz / 2.0).round() as usize).max(1);
-    let n = x.len();
-    let mut window = Vec::with_capacity(2 * half + 1);
-    (0..n)
+    let finite = |i: usize| x.get(i).copied().flatten().filter(|v| v.is_finite());
+    let mut window = SortedWindow::with_capacity(2 * half + 1);
+    for v in (0..half.min(x.len())).filter_map(finite) {
+        window.insert(v);
+    }
+    (0..x.len())
         .map(|i| {
-            let lo = i.saturating_sub(half);
-            let hi = (i + half + 1).min(n);
-            window.clear();
-            window.extend(x[lo..hi].iter().flatten().copied());
-            stats::median_in_place(&mut window)
+            if let Some(v) = finite(i + half) {
+                window.insert(v);
+            }
+            if let Some(v) = i.checked_sub(half + 1).and_then(finite) {
+                window.remove(v);
+            }
+            window.percentile(50.0)
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Units: what the metrics engine measured in, and how the coach presents it
 //! in metric or imperial.
 
+use fitvision_kinematics::units::{CM_PER_IN, FT_PER_M, LB_PER_KG, LBF_PER_N, MM_PER_IN};
 use fitvision_proto::v1::MeasurementSystem;
 
 use crate::language::Language;
@@ -22,8 +23,6 @@ impl UnitSystem {
         }
     }
 }
-
-use fitvision_kinematics::units::{CM_PER_IN, FT_PER_M, LB_PER_KG, LBF_PER_N, MM_PER_IN};
 
 /// Unit a value was measured in, as the metrics engine reports it
 /// (a series' `unit` string or a metric key's suffix).

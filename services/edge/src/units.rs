@@ -9,7 +9,7 @@
 
 use fitvision_proto::v1::{AnalysisResult, MeasurementSystem};
 
-pub use fitvision_kinematics::units::{FT_PER_M, IN_PER_CM, LB_PER_KG, LBF_PER_N};
+use fitvision_kinematics::units::{FT_PER_M, IN_PER_CM, LB_PER_KG, LBF_PER_N};
 
 /// Imperial unit and factor for an SI series unit; `None` keeps the value.
 pub fn imperial_unit(unit: &str) -> Option<(&'static str, f64)> {

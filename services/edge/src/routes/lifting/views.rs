@@ -13,10 +13,10 @@ use serde_json::{Map, Value, json};
 use super::JOINTS;
 use crate::routes::joint_names::{short_angle_name, short_names};
 use crate::routes::pose_track::{PoseTrack, subject};
-use crate::units::{IN_PER_CM, LB_PER_KG};
 use crate::views::{
     Activity, created_at_parts, date_dmy, primary_video, title_case, video_status_name,
 };
+use fitvision_kinematics::units::{IN_PER_CM, LB_PER_KG};
 
 /// Signs a stored object's key into a download URL.
 pub type SignUrl<'a> = &'a dyn Fn(&str) -> String;
