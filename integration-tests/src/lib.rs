@@ -53,14 +53,16 @@ pub fn ground_truth(name: &str) -> Option<(String, u32)> {
     ))
 }
 
-/// A binary of this workspace built in the same profile as the running test.
+/// A binary of this workspace built in the same profile as the running test or tool.
 pub fn workspace_binary(name: &str) -> PathBuf {
-    // Test executables live in <target>/<profile>/deps/.
+    // Test executables live in <target>/<profile>/deps/, tools in <target>/<profile>/.
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binary lives in <target>/<profile>/deps");
+    let dir = exe.parent().expect("an executable lives in a directory");
+    let profile_dir = if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.parent().expect("deps lives in <target>/<profile>")
+    } else {
+        dir
+    };
     profile_dir.join(name)
 }
 

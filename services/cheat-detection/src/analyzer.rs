@@ -163,7 +163,7 @@ impl Analyzer {
                 let mut boxes = self.detector.detect(&s.image)?;
                 if let Some(track) = track {
                     boxes.retain(|b| {
-                        !on_clothing(b, track, s.frame_index, samples.width, samples.height)
+                        !on_clothing(b, track, s, samples.width, samples.height)
                     });
                 }
                 let mut gray = fitvision_video::opencv::core::Mat::default();
@@ -191,16 +191,24 @@ const BODY_PART_MIN_TEXT_HEIGHT: f32 = 0.2;
 /// "line" taller than a fifth of the frame (a text-line detector reads arms spread wide as
 /// one giant line; real caption lines are far thinner). Captions that cross the body are
 /// wider than the person and thin, and are kept.
-fn on_clothing(b: &TextBox, track: &PoseTrack, frame_index: u32, width: u32, height: u32) -> bool {
-    let Ok(i) = track
-        .frames
-        .binary_search_by_key(&frame_index, |f| f.frame_index)
-    else {
+fn on_clothing(
+    b: &TextBox,
+    track: &PoseTrack,
+    sample: &crate::frames::TextSample,
+    width: u32,
+    height: u32,
+) -> bool {
+    let Some(frame) = crate::track::analysed_frame_near(
+        track,
+        sample.frame_index,
+        sample.timestamp_ms,
+        crate::track::BOX_NEAR_MS,
+    ) else {
         return false;
     };
     let (w, h) = (width as f32, height as f32);
     let (tx, ty, tw, th) = (b.x * w, b.y * h, b.w * w, b.h * h);
-    track.frames[i]
+    frame
         .persons
         .iter()
         .filter_map(|p| p.r#box.as_ref())

@@ -141,7 +141,7 @@ pub fn sample_video(
                 frame.index,
                 frame.timestamp_ms,
                 plan.camera_width_px,
-                person_boxes.get(frame.index),
+                person_boxes.get(frame.index, frame.timestamp_ms),
                 meta.width,
                 &mut orb,
             )?;
@@ -295,16 +295,18 @@ impl<'a> PersonBoxes<'a> {
         crate::track::person_seen_near(self.track?, frame_index, timestamp_ms)
     }
 
-    /// Boxes (x, y, w, h in source pixels) of the frame, if the track analysed it.
-    fn get(&self, frame_index: u32) -> Vec<(f32, f32, f32, f32)> {
+    /// Boxes (x, y, w, h in source pixels) of the people in the analysed frame nearest to
+    /// this one (see [`crate::track::BOX_NEAR_MS`]).
+    fn get(&self, frame_index: u32, timestamp_ms: f64) -> Vec<(f32, f32, f32, f32)> {
         let Some(track) = self.track else {
             return Vec::new();
         };
-        let found = track
-            .frames
-            .binary_search_by_key(&frame_index, |f| f.frame_index)
-            .ok()
-            .map(|i| &track.frames[i]);
+        let found = crate::track::analysed_frame_near(
+            track,
+            frame_index,
+            timestamp_ms,
+            crate::track::BOX_NEAR_MS,
+        );
         found
             .map(|f| {
                 f.persons

@@ -43,6 +43,31 @@ pub fn frame_period_ms(track: &PoseTrack) -> f64 {
     1000.0 / 30.0
 }
 
+/// Time between consecutive analysed frames, in ms: the source frame period when the pose
+/// stage analysed every frame, else the typical spacing of the frames it did analyse (an
+/// exercise counted at 15 fps on a 30 fps video: 66.7 ms). Windows and lags counted in
+/// track frames are converted with this, never with the source period.
+pub fn analysed_period_ms(track: &PoseTrack) -> f64 {
+    let source = frame_period_ms(track);
+    let mut steps: Vec<f64> = track
+        .frames
+        .windows(2)
+        .map(|w| w[1].timestamp_ms - w[0].timestamp_ms)
+        .filter(|d| *d > 0.0)
+        .collect();
+    if steps.is_empty() {
+        return source;
+    }
+    let mid = steps.len() / 2;
+    let typical = *steps.select_nth_unstable_by(mid, f64::total_cmp).1;
+    // Every frame analysed (a variable-rate phone clip jitters around its period).
+    if typical < 1.5 * source {
+        source
+    } else {
+        typical
+    }
+}
+
 /// Duration of the video in ms (decoder's figure, else the span of the track).
 pub fn duration_ms(track: &PoseTrack) -> f64 {
     if let Some(video) = &track.video
@@ -77,10 +102,26 @@ pub fn main_track_id(track: &PoseTrack) -> Option<u32> {
 /// Whether the analysed frame nearest to `frame_index` (within half a second) had anyone
 /// in it: `None` when the track analysed no frame that close.
 pub fn person_seen_near(track: &PoseTrack, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
+    analysed_frame_near(track, frame_index, timestamp_ms, 500.0).map(|f| !f.persons.is_empty())
+}
+
+/// How far (ms) a person's box may be borrowed from the nearest analysed frame. The pose
+/// stage may analyse a subset of frames (an exercise counted at 15 fps skips every other
+/// frame of a 30 fps video); at 10 fps or more the nearest analysed frame is at most 50 ms
+/// away, where a body has moved a few pixels, not out of its own box.
+pub const BOX_NEAR_MS: f64 = 100.0;
+
+/// The analysed frame nearest in time to (`frame_index`, `timestamp_ms`), if one lies
+/// within `within_ms`.
+pub fn analysed_frame_near(
+    track: &PoseTrack,
+    frame_index: u32,
+    timestamp_ms: f64,
+    within_ms: f64,
+) -> Option<&fitvision_proto::v1::PoseFrame> {
     let frames = &track.frames;
     let split = frames.partition_point(|f| f.frame_index < frame_index);
-    nearest_around(frames, split, timestamp_ms, 500.0, |f| f.timestamp_ms)
-        .map(|f| !f.persons.is_empty())
+    nearest_around(frames, split, timestamp_ms, within_ms, |f| f.timestamp_ms)
 }
 
 /// Of the two items on either side of `split` (a partition point of an ordered list),
@@ -254,6 +295,17 @@ mod tests {
         assert_eq!(main_track_id(&t), Some(1));
         assert!((frame_period_ms(&t) - 1000.0 / 30.0).abs() < 1e-9);
         assert!((duration_ms(&t) - 100_000.0 / 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn analysed_period_is_the_spacing_of_the_analysed_frames() {
+        let every = track(90, 30.0, |_| vec![stick_person(1, 100.0, 100.0, 300.0)]);
+        assert!((analysed_period_ms(&every) - 1000.0 / 30.0).abs() < 1e-9);
+        // Every other frame analysed (15 fps of a 30 fps video), one frame dropped.
+        let mut half = every.clone();
+        half.frames.retain(|f| f.frame_index % 2 == 0 && f.frame_index != 40);
+        assert!((frame_period_ms(&half) - 1000.0 / 30.0).abs() < 1e-9);
+        assert!((analysed_period_ms(&half) - 2000.0 / 30.0).abs() < 1e-9);
     }
 
     #[test]

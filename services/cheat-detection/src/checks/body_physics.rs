@@ -194,7 +194,7 @@ pub fn downward_acceleration_g(
     let times = times_s(track);
     let y = centre_y(track, subject);
     // One glitchy frame (a hip detected on the other leg) must not bend the parabola.
-    let period = track::frame_period_ms(track) / 1000.0;
+    let period = track::analysed_period_ms(track) / 1000.0;
     let half = ((params.accel_half_window_s / period).round() as usize).max(2);
     let despiked = clean::hampel(&y, half, 3.0, 0.01 * stature_px);
     let px_per_m = stature_px / params.assumed_stature_m;
@@ -344,7 +344,7 @@ pub fn body_speeds(
     let frames = &track.frames;
     let n = frames.len();
     let h = SPEED_HALF_WINDOW;
-    let period = track::frame_period_ms(track);
+    let period = track::analysed_period_ms(track);
     let smoothed = |i: usize, j: usize| -> Option<(f64, f64)> {
         let lo = i.checked_sub(h)?;
         if i + h >= n {

@@ -205,7 +205,7 @@ impl PersonPresence<'_> {
 }
 
 /// Per decoded frame, whether the athlete is known to hold still there: the body speed
-/// of the nearest analysed frame (within one frame period and a half) is below
+/// of the nearest analysed frame (within one analysed-frame period and a half) is below
 /// [`MOVING_STATURES_PER_S`]. Unknown (no pose near, no speeds) counts as moving.
 fn athlete_still_per_frame(
     frames: &[FrameSignal],
@@ -215,7 +215,7 @@ fn athlete_still_per_frame(
     let Some(speeds) = speeds.filter(|s| !s.is_empty()) else {
         return vec![false; frames.len()];
     };
-    let reach_ms = 1.5 * track::frame_period_ms(track);
+    let reach_ms = 1.5 * track::analysed_period_ms(track);
     let timed: Vec<(f64, f64)> = speeds
         .iter()
         .map(|&(i, v)| (track.frames[i].timestamp_ms, v))
@@ -466,7 +466,7 @@ fn looped_segments(
 ) -> Finding {
     let frames = &track.frames;
     let n = frames.len();
-    let period = track::frame_period_ms(track);
+    let period = track::analysed_period_ms(track);
     let min_lag = (params.loop_min_lag_ms / period).ceil() as usize;
     let min_len = (params.loop_min_ms / period).ceil() as usize;
     let max_lag = ((params.loop_max_lag_ms / period).ceil() as usize).min(n);
@@ -965,6 +965,50 @@ mod tests {
         assert_eq!(found[0].score, 0.0, "{found:?}");
         assert_eq!(found[1].score, STILL_CARD_SCORE, "{found:?}");
         assert!(found[1].summary.contains("at rest"), "{found:?}");
+    }
+
+    #[test]
+    fn a_track_analysed_at_half_rate_judges_freezes_the_same() {
+        // The pose stage analyses every other frame of a 30 fps video (an exercise counted
+        // at 15 fps): speeds come from frames 66.7 ms apart, the pictures are still judged
+        // frame by frame.
+        let frozen = |i: u32| (90..150).contains(&i);
+        let diffs: Vec<f32> = (0..180)
+            .map(|i| if frozen(i) { 0.0 } else { 2.0 })
+            .collect();
+        let signals = signals(&diffs);
+        let params = ManipulationParams::default();
+        let judge = |mut track: PoseTrack| {
+            track.frames.retain(|f| f.frame_index % 2 == 0);
+            let subject = track::main_subject_series(&track);
+            let stature = body_physics::stature_px(&subject).unwrap();
+            let speeds = body_physics::body_speeds(&track, &subject, stature);
+            assert!(!speeds.is_empty(), "speeds from a half-rate track");
+            duplicated_frames(&signals, &track, Some(&speeds), &params)
+        };
+        let stopped_dead = track(180, 30.0, |i| {
+            let t = if frozen(i) {
+                90
+            } else if i >= 150 {
+                i - 60
+            } else {
+                i
+            };
+            vec![stick_person(
+                1,
+                300.0,
+                200.0 + bobbing(t, 45.0 * 4.0 / 3.0),
+                600.0,
+            )]
+        });
+        let found = judge(stopped_dead);
+        assert!(found[0].score >= 70.0, "{found:?}");
+        let holds = track(180, 30.0, |i| {
+            let t = i.min(60);
+            vec![stick_person(1, 300.0, 200.0 + bobbing(t, 80.0), 600.0)]
+        });
+        let found = judge(holds);
+        assert_eq!(found[0].score, 0.0, "{found:?}");
     }
 
     #[test]

