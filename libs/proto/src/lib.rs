@@ -163,3 +163,81 @@ pub mod blocking {
         }
     }
 }
+
+/// How session and thread statuses are spelled outside the contract: in the AI Move
+/// API's JSON (`created`, `in-progress`, ...) and in the session database, which stores
+/// that spelling. One table for the session service and the edge.
+pub mod statuses {
+    use crate::v1::{SessionStatus, ThreadStatus};
+
+    /// Every settable session status with its spelling, in lifecycle order.
+    pub const SESSION: [(SessionStatus, &str); 5] = [
+        (SessionStatus::Created, "created"),
+        (SessionStatus::InProgress, "in-progress"),
+        (SessionStatus::Completed, "completed"),
+        (SessionStatus::Failed, "failed"),
+        (SessionStatus::Abandoned, "abandoned"),
+    ];
+
+    /// Every thread status with its spelling.
+    pub const THREAD: [(ThreadStatus, &str); 3] = [
+        (ThreadStatus::Pending, "pending"),
+        (ThreadStatus::Complete, "complete"),
+        (ThreadStatus::Failed, "failed"),
+    ];
+
+    /// The spelling of a session status (`""` for unspecified).
+    pub fn session_name(status: SessionStatus) -> &'static str {
+        SESSION
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or("", |(_, name)| name)
+    }
+
+    /// The session status spelled `name`, if it is one.
+    pub fn session_from_name(name: &str) -> Option<SessionStatus> {
+        SESSION.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+
+    /// The spelling of a session status given as its contract number (`""` when unknown).
+    pub fn session_name_of(status: i32) -> &'static str {
+        SessionStatus::try_from(status).map_or("", session_name)
+    }
+
+    /// The spelling of a thread status (`""` for unspecified).
+    pub fn thread_name(status: ThreadStatus) -> &'static str {
+        THREAD
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or("", |(_, name)| name)
+    }
+
+    /// The thread status spelled `name`, if it is one.
+    pub fn thread_from_name(name: &str) -> Option<ThreadStatus> {
+        THREAD.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+
+    /// The spelling of a thread status given as its contract number (`""` when unknown).
+    pub fn thread_name_of(status: i32) -> &'static str {
+        ThreadStatus::try_from(status).map_or("", thread_name)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn every_spelling_reads_back_as_its_status() {
+            for (status, name) in SESSION {
+                assert_eq!(session_from_name(name), Some(status));
+                assert_eq!(session_name_of(status as i32), name);
+            }
+            for (status, name) in THREAD {
+                assert_eq!(thread_from_name(name), Some(status));
+                assert_eq!(thread_name_of(status as i32), name);
+            }
+            assert_eq!(session_from_name("running"), None);
+            assert_eq!(session_name(SessionStatus::Unspecified), "");
+        }
+    }
+}

@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use fitvision_proto::v1::{
-    CreateThreadsRequest, GetThreadRequest, MeasurementSystem, Session, Thread,
+    CreateThreadsRequest, GetThreadRequest, MeasurementSystem, Session, Thread, ThreadStatus,
     UpdateSessionRequest,
 };
 use serde_json::{Value, json};
@@ -99,7 +99,7 @@ pub async fn wait_for_thread(
     let mut delay = Duration::from_millis(50);
     loop {
         let thread = get_thread(state, caller, family, thread_id).await?;
-        if thread.status != "pending" || tokio::time::Instant::now() >= deadline {
+        if thread.status() != ThreadStatus::Pending || tokio::time::Instant::now() >= deadline {
             return Ok(thread);
         }
         tokio::time::sleep(delay).await;
@@ -118,7 +118,7 @@ pub async fn completed_texts(
     let mut texts = serde_json::Map::new();
     for (topic, id) in recorded_threads(session, purpose) {
         let thread = get_thread(state, caller, family, &id).await?;
-        if thread.status == "complete" {
+        if thread.status() == ThreadStatus::Complete {
             texts.insert(topic, Value::String(thread.text));
         }
     }
@@ -130,8 +130,8 @@ pub fn thread_json(thread: &Thread) -> Value {
         "thread_id": thread.thread_id,
         "session_id": thread.session_id,
         "topic": thread.topic,
-        "status": thread.status,
-        "comment": (thread.status == "complete").then_some(&thread.text),
+        "status": fitvision_proto::statuses::thread_name_of(thread.status),
+        "comment": (thread.status() == ThreadStatus::Complete).then_some(&thread.text),
         "text": thread.text,
         "provider": thread.provider,
         "error": (!thread.error.is_empty()).then_some(&thread.error),

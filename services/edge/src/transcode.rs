@@ -285,7 +285,9 @@ mod tests {
 
     #[test]
     fn body_and_path_build_the_request_and_replies_use_proto_json() {
-        let body = Bytes::from_static(br#"{"status": "completed", "attributes": {"a": "b"}}"#);
+        let body = Bytes::from_static(
+            br#"{"status": "SESSION_STATUS_COMPLETED", "attributes": {"a": "b"}}"#,
+        );
         let request: UpdateSessionRequest = request_message(
             "UpdateSessionRequest",
             &body,
@@ -294,16 +296,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(request.session_id, "s1");
-        assert_eq!(request.status.as_deref(), Some("completed"));
+        assert_eq!(
+            request.status,
+            Some(fitvision_proto::v1::SessionStatus::Completed as i32)
+        );
         assert_eq!(request.attributes["a"], "b");
         let reply = fitvision_proto::v1::GetThreadResponse {
             thread: Some(fitvision_proto::v1::Thread {
                 thread_id: "t1".into(),
-                status: "complete".into(),
+                status: fitvision_proto::v1::ThreadStatus::Complete as i32,
                 ..Default::default()
             }),
         };
         let Json(json) = reply_json("GetThreadResponse", &reply).unwrap();
         assert_eq!(json["thread"]["threadId"], "t1");
+        assert_eq!(json["thread"]["status"], "THREAD_STATUS_COMPLETE");
     }
 }

@@ -82,7 +82,8 @@ pub fn session_to_proto(
         kind: model.kind,
         title: model.title.clone(),
         exercise_id: model.exercise_id.clone(),
-        status: model.status.clone(),
+        status: fitvision_proto::statuses::session_from_name(&model.status).unwrap_or_default()
+            as i32,
         created_at: Some(timestamp(model.created_at)),
         completed_at: model.completed_at.map(timestamp),
         subject: Some(subject_from_json(&model.subject)),
@@ -165,7 +166,8 @@ pub fn thread_to_proto(model: &thread::Model) -> pb::Thread {
         thread_id: model.id.clone(),
         session_id: model.session_id.clone(),
         topic: model.topic.clone(),
-        status: model.status.clone(),
+        status: fitvision_proto::statuses::thread_from_name(&model.status).unwrap_or_default()
+            as i32,
         text: model.text.clone(),
         provider: model.provider.clone(),
         error: model.error.clone(),

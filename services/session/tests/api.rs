@@ -182,7 +182,7 @@ async fn tenancy_and_roles() {
             .await
             .unwrap();
         assert_eq!(session.user_id, "alice");
-        assert_eq!(session.status, "created");
+        assert_eq!(session.status, pb::SessionStatus::Created as i32);
         let get = |key: String, id: String| {
             let mut client = server.client.clone();
             async move {
@@ -386,7 +386,7 @@ async fn ai_move_results_and_statistics() {
                         &key,
                         pb::UpdateSessionRequest {
                             session_id: id,
-                            status: Some("completed".into()),
+                            status: Some(pb::SessionStatus::Completed as i32),
                             client_results: Some(pb::ClientResults {
                                 reps_completed: reps,
                                 duration_s: 45.0,
@@ -424,7 +424,7 @@ async fn ai_move_results_and_statistics() {
             .into_inner()
             .session
             .unwrap();
-        assert_eq!(updated.status, "completed");
+        assert_eq!(updated.status, pb::SessionStatus::Completed as i32);
         assert!(updated.completed_at.is_some());
         let results = updated.client_results.unwrap();
         assert_eq!(
@@ -481,7 +481,7 @@ async fn ai_move_results_and_statistics() {
                 &alice,
                 pb::UpdateSessionRequest {
                     session_id: first,
-                    status: Some("done".into()),
+                    status: Some(99),
                     ..Default::default()
                 },
             ))
@@ -829,7 +829,7 @@ async fn uploads_are_verified_and_refusals_leave_nothing() {
             .session
             .unwrap();
         assert_eq!(session.videos.len(), 2);
-        assert_eq!(session.status, "in-progress");
+        assert_eq!(session.status, pb::SessionStatus::InProgress as i32);
         server
             .client
             .delete_session(authed(

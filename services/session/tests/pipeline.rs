@@ -379,8 +379,8 @@ async fn video_runs_through_the_pipeline() {
     assert_eq!(threads.len(), 2);
     let power = poll_thread(&mut server, &threads["power"]).await;
     assert_eq!(
-        (power.status.as_str(), power.text.as_str()),
-        ("complete", "power: 3 reps")
+        (power.status(), power.text.as_str()),
+        (pb::ThreadStatus::Complete, "power: 3 reps")
     );
 
     // The annotated video is queued, rendered, then returned.
@@ -445,7 +445,7 @@ async fn poll_thread(server: &mut TestServer, id: &str) -> pb::Thread {
             .into_inner()
             .thread
             .unwrap();
-        if thread.status != "pending" {
+        if thread.status() != pb::ThreadStatus::Pending {
             return thread;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use fitvision_proto::statuses;
 use fitvision_proto::v1::{
     CatalogExercise, ClientResults, CreateSessionRequest, FormViolation, GetCatalogExerciseRequest,
     ListCatalogExercisesRequest, ListSessionsRequest, Session, SessionKind, UpdateSessionRequest,
@@ -27,7 +28,6 @@ use super::sessions::{OtherUsers, SessionLookup, load_session};
 const FAMILY: Family = Family::AiMove;
 /// Module flag a client needs for every AI Move route.
 pub const MODULE: &str = "ai_move";
-const STATUSES: [&str; 5] = ["created", "in-progress", "completed", "failed", "abandoned"];
 
 fn require_module(caller: &Caller) -> ApiResult<()> {
     if caller.has_module(MODULE) {
@@ -114,7 +114,7 @@ fn session_full(s: &Session) -> Value {
         "failureReason": r.failure_reason,
         "formViolations": r.form_violations.iter().map(violation_json).collect::<Vec<_>>(),
         "completionOutcome": r.completion_outcome,
-        "status": s.status,
+        "status": statuses::session_name_of(s.status),
         "createdAt": iso_seconds(s.created_at.as_ref()),
         "completedAt": iso_seconds(s.completed_at.as_ref()),
     });
@@ -133,7 +133,7 @@ fn session_item(s: &Session) -> Value {
         "sessionId": s.session_id,
         "exerciseId": s.exercise_id,
         "exerciseType": r.exercise_type,
-        "status": s.status,
+        "status": statuses::session_name_of(s.status),
         "repsCompleted": r.reps_completed,
         "durationSeconds": r.duration_s,
         "caloriesBurned": r.calories_burned_kcal,
@@ -481,13 +481,16 @@ pub async fn update_session(
     let (update, mask) = build_update(&map)?;
     load_owned(&state, &caller, &session_id).await?;
     let status = match text(&map, "status")? {
-        Some(s) if STATUSES.contains(&s) => Some(s.to_owned()),
-        Some(s) => {
-            return Err(ApiError::bad_request(
-                FAMILY,
-                format!("status '{s}' must be one of {}", STATUSES.join(", ")),
-            ));
-        }
+        Some(s) => match statuses::session_from_name(s) {
+            Some(status) => Some(status as i32),
+            None => {
+                let names: Vec<&str> = statuses::SESSION.iter().map(|(_, n)| *n).collect();
+                return Err(ApiError::bad_request(
+                    FAMILY,
+                    format!("status '{s}' must be one of {}", names.join(", ")),
+                ));
+            }
+        },
         None => None,
     };
     state

@@ -12,8 +12,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use fitvision_proto::v1::{
     AuthenticityReport, CreateSessionRequest, DeleteSessionRequest, FailureCode,
-    ListSessionsRequest, MeasurementSystem, RiskLevel, Session, SessionKind, UploadMetadata, Video,
-    VideoStatus,
+    ListSessionsRequest, MeasurementSystem, RiskLevel, Session, SessionKind, ThreadStatus,
+    UploadMetadata, Video, VideoStatus,
 };
 use serde_json::{Value, json};
 
@@ -368,7 +368,7 @@ pub async fn generate_ai_analysis(
         .ok_or_else(|| ApiError::internal(FAMILY, "no coaching thread was created"))?;
     let thread =
         wait_for_thread(&state, &caller, FAMILY, thread_id, Duration::from_secs(120)).await?;
-    if thread.status == "failed" {
+    if thread.status() == ThreadStatus::Failed {
         return Err(ApiError::internal(
             FAMILY,
             format!("AI analysis failed: {}", thread.error),

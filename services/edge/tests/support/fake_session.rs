@@ -526,7 +526,7 @@ impl SessionService for FakeSession {
             kind: r.kind,
             title: r.title,
             exercise_id: r.exercise_id,
-            status: "created".into(),
+            status: SessionStatus::Created as i32,
             created_at: Some(now()),
             subject: r.subject,
             client_results: r.client_results,
@@ -607,9 +607,9 @@ impl SessionService for FakeSession {
         self.find(&p, &r.session_id)?;
         let session = self
             .with_session(&r.session_id, |s| {
-                if let Some(status) = &r.status {
-                    s.status = status.clone();
-                    if status == "completed" {
+                if let Some(status) = r.status {
+                    s.status = status;
+                    if status == SessionStatus::Completed as i32 {
                         s.completed_at = Some(now());
                     }
                 }
@@ -766,7 +766,7 @@ impl SessionService for FakeSession {
             s.videos.retain(|v| v.video_id != video_id);
             s.videos.push(video.clone());
             if status == VideoStatus::Complete {
-                s.status = "completed".into();
+                s.status = SessionStatus::Completed as i32;
             }
         });
         Ok(Response::new(UploadVideoResponse { video: Some(video) }))
@@ -914,7 +914,7 @@ impl SessionService for FakeSession {
                     thread_id: id.clone(),
                     session_id: r.session_id.clone(),
                     topic: topic.clone(),
-                    status: "complete".into(),
+                    status: ThreadStatus::Complete as i32,
                     text: format!("Coaching about {topic}."),
                     provider: "builtin".into(),
                     created_at: Some(now()),

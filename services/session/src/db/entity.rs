@@ -177,6 +177,7 @@ pub mod session {
         pub kind: i32,
         pub title: String,
         pub exercise_id: String,
+        /// A `SessionStatus` as `fitvision_proto::statuses::SESSION` spells it.
         pub status: String,
         /// `Subject` as JSON.
         pub subject: String,
@@ -327,7 +328,7 @@ pub mod thread {
         pub session_id: String,
         pub tenant_id: String,
         pub topic: String,
-        /// "pending", "complete" or "failed".
+        /// A `ThreadStatus` as `fitvision_proto::statuses::THREAD` spells it.
         pub status: String,
         pub text: String,
         pub provider: String,

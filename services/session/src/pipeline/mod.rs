@@ -165,10 +165,11 @@ pub(crate) async fn mark_thread_failed(
     if let Some(found) = thread::Entity::find_by_id(id.to_owned())
         .one(&ctx.db)
         .await?
-        && found.status == "pending"
+        && found.status == fitvision_proto::statuses::thread_name(pb::ThreadStatus::Pending)
     {
         let mut active: thread::ActiveModel = found.into();
-        active.status = Set("failed".into());
+        active.status =
+            Set(fitvision_proto::statuses::thread_name(pb::ThreadStatus::Failed).to_owned());
         active.error = Set(reason.to_owned());
         active.completed_at = Set(Some(now_ms()));
         active.update(&ctx.db).await?;

@@ -18,7 +18,11 @@ fn db_failure(error: sea_orm::DbErr) -> JobFailure {
 pub async fn run(ctx: &AppContext, payload: &ThreadsPayload) -> Result<(), JobFailure> {
     let pending: Vec<thread::Model> = thread::Entity::find()
         .filter(thread::Column::Id.is_in(payload.thread_ids.iter().cloned()))
-        .filter(thread::Column::Status.eq("pending"))
+        .filter(
+            thread::Column::Status.eq(fitvision_proto::statuses::thread_name(
+                pb::ThreadStatus::Pending,
+            )),
+        )
         .all(&ctx.db)
         .await
         .map_err(db_failure)?;
@@ -97,12 +101,18 @@ pub async fn run(ctx: &AppContext, payload: &ThreadsPayload) -> Result<(), JobFa
         active.completed_at = Set(Some(now_ms()));
         match feedback {
             Some(found) => {
-                active.status = Set("complete".into());
+                active.status = Set(fitvision_proto::statuses::thread_name(
+                    pb::ThreadStatus::Complete,
+                )
+                .to_owned());
                 active.text = Set(found.text.clone());
                 active.provider = Set(found.provider.clone());
             }
             None => {
-                active.status = Set("failed".into());
+                active.status = Set(fitvision_proto::statuses::thread_name(
+                    pb::ThreadStatus::Failed,
+                )
+                .to_owned());
                 active.error = Set(format!("the coach wrote nothing about '{}'", model.topic));
             }
         }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use fitvision_proto::statuses;
 use fitvision_proto::v1 as pb;
 use prost::Message;
 use sea_orm::sea_query::Expr;
@@ -13,15 +14,13 @@ use sea_orm::{
 use tonic::Status;
 
 use super::admin::{ensure_tenant, ensure_user};
+
 use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::convert::{session_to_proto, stats_to_proto, subject_to_json, video_to_proto};
 use crate::db::entity::{artefact, session, step_result, thread, user, user_stat, video};
 use crate::db::{new_id, now_ms};
 use crate::error::{SessionError, db_status, storage_status};
-
-pub const SESSION_STATUSES: [&str; 5] =
-    ["created", "in-progress", "completed", "failed", "abandoned"];
 
 /// Module that must be enabled for a session kind.
 pub fn module_of(kind: pb::SessionKind) -> Option<&'static str> {
@@ -130,7 +129,7 @@ pub async fn prepare_session<C: ConnectionTrait>(
             title.to_owned()
         }),
         exercise_id: Set(exercise_id.to_owned()),
-        status: Set("created".into()),
+        status: Set(statuses::session_name(pb::SessionStatus::Created).to_owned()),
         subject: Set(subject_to_json(&subject.cloned().unwrap_or_default())),
         client_results: Set(client_results.cloned().unwrap_or_default().encode_to_vec()),
         attributes: Set(serde_json::to_string(attributes).unwrap_or_else(|_| "{}".into())),
@@ -442,8 +441,16 @@ pub async fn list(
     if request.kind != 0 {
         query = query.filter(session::Column::Kind.eq(request.kind));
     }
-    if !request.status.is_empty() {
-        query = query.filter(session::Column::Status.eq(request.status.clone()));
+    if request.status != pb::SessionStatus::Unspecified as i32 {
+        let status = statuses::session_name_of(request.status);
+        if status.is_empty() {
+            return Err(SessionError::InvalidArgument(format!(
+                "status {} is not a session status",
+                request.status
+            ))
+            .into());
+        }
+        query = query.filter(session::Column::Status.eq(status));
     }
     if !request.start_after.is_empty() {
         query = if request.newest_first {
@@ -586,15 +593,24 @@ pub async fn update(
     request: pb::UpdateSessionRequest,
 ) -> Result<pb::UpdateSessionResponse, Status> {
     let model = load_authorized(ctx, principal, &request.session_id).await?;
-    if let Some(status) = &request.status
-        && !SESSION_STATUSES.contains(&status.as_str())
-    {
-        return Err(SessionError::InvalidArgument(format!(
-            "status must be one of {}",
-            SESSION_STATUSES.join(", ")
-        ))
-        .into());
-    }
+    // The status to set, as the database spells it.
+    let new_status = match request.status {
+        None => None,
+        Some(number) => match statuses::session_name_of(number) {
+            "" => {
+                return Err(SessionError::InvalidArgument(format!(
+                    "status must be one of {}",
+                    statuses::SESSION
+                        .iter()
+                        .map(|(s, _)| s.as_str_name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .into());
+            }
+            name => Some(name),
+        },
+    };
     let mut results =
         pb::ClientResults::decode(model.client_results.as_slice()).unwrap_or_default();
     if let Some(patch) = &request.client_results {
@@ -630,20 +646,25 @@ pub async fn update(
     if let Some(exercise_id) = &request.exercise_id {
         active.exercise_id = Set(exercise_id.clone());
     }
-    let completing = request.status.as_deref() == Some("completed");
-    if let Some(status) = &request.status
+    let completing = new_status == Some(statuses::session_name(pb::SessionStatus::Completed));
+    if let Some(status) = new_status
         && !completing
     {
-        active.status = Set(status.clone());
+        active.status = Set(status.to_owned());
     }
     let saved = active.update(&txn).await.map_err(db_status)?;
     if completing {
         // Conditional update: only the first completion counts toward the stats.
         let transitioned = session::Entity::update_many()
-            .col_expr(session::Column::Status, Expr::value("completed"))
+            .col_expr(
+                session::Column::Status,
+                Expr::value(statuses::session_name(pb::SessionStatus::Completed)),
+            )
             .col_expr(session::Column::CompletedAt, Expr::value(Some(now)))
             .filter(session::Column::Id.eq(saved.id.as_str()))
-            .filter(session::Column::Status.ne("completed"))
+            .filter(
+                session::Column::Status.ne(statuses::session_name(pb::SessionStatus::Completed)),
+            )
             .exec(&txn)
             .await
             .map_err(db_status)?

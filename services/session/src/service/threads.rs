@@ -48,7 +48,9 @@ pub async fn create(
             session_id: Set(session.id.clone()),
             tenant_id: Set(session.tenant_id.clone()),
             topic: Set(topic.clone()),
-            status: Set("pending".into()),
+            status: Set(
+                fitvision_proto::statuses::thread_name(pb::ThreadStatus::Pending).to_owned(),
+            ),
             text: Set(String::new()),
             provider: Set(String::new()),
             error: Set(String::new()),

@@ -329,11 +329,13 @@ async fn record(
     crate::db::entity::session::Entity::update_many()
         .col_expr(
             crate::db::entity::session::Column::Status,
-            "in-progress".into(),
+            fitvision_proto::statuses::session_name(pb::SessionStatus::InProgress).into(),
         )
         .col_expr(crate::db::entity::session::Column::UpdatedAt, now.into())
         .filter(crate::db::entity::session::Column::Id.eq(session_id.as_str()))
-        .filter(crate::db::entity::session::Column::Status.eq("created"))
+        .filter(crate::db::entity::session::Column::Status.eq(
+            fitvision_proto::statuses::session_name(pb::SessionStatus::Created),
+        ))
         .exec(&txn)
         .await
         .map_err(db_status)?;
