@@ -162,9 +162,7 @@ impl Analyzer {
             .map(|s| {
                 let mut boxes = self.detector.detect(&s.image)?;
                 if let Some(track) = track {
-                    boxes.retain(|b| {
-                        !on_clothing(b, track, s, samples.width, samples.height)
-                    });
+                    boxes.retain(|b| !on_clothing(b, track, s, samples.width, samples.height));
                 }
                 let mut gray = fitvision_video::opencv::core::Mat::default();
                 imgproc::cvt_color_def(&s.image, &mut gray, imgproc::COLOR_BGR2GRAY)?;

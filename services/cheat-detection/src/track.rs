@@ -303,7 +303,8 @@ mod tests {
         assert!((analysed_period_ms(&every) - 1000.0 / 30.0).abs() < 1e-9);
         // Every other frame analysed (15 fps of a 30 fps video), one frame dropped.
         let mut half = every.clone();
-        half.frames.retain(|f| f.frame_index % 2 == 0 && f.frame_index != 40);
+        half.frames
+            .retain(|f| f.frame_index % 2 == 0 && f.frame_index != 40);
         assert!((frame_period_ms(&half) - 1000.0 / 30.0).abs() < 1e-9);
         assert!((analysed_period_ms(&half) - 2000.0 / 30.0).abs() < 1e-9);
     }
