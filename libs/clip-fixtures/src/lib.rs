@@ -83,12 +83,15 @@ pub struct CachedTrack {
 }
 
 /// The pose options the suite uses for a video of `exercise` (a catalog id or alias),
-/// as the session asks: every frame, or with `FITVISION_POSE_RATE_FROM_EXERCISE=true`
-/// (the session setting of that name) the frame rate its definition needs
-/// (`ExerciseDefinition::analysis_fps`; every frame for an unknown exercise).
+/// as the session asks by default: the frame rate its definition needs
+/// (`ExerciseDefinition::analysis_fps`; every frame for an unknown exercise), or every
+/// frame with `FITVISION_POSE_RATE_FROM_EXERCISE=false` (the session setting of that
+/// name).
 pub fn pose_options_for(exercise: &str) -> PoseOptions {
-    let from_exercise =
-        std::env::var("FITVISION_POSE_RATE_FROM_EXERCISE").is_ok_and(|v| v == "true" || v == "1");
+    let from_exercise = !matches!(
+        std::env::var("FITVISION_POSE_RATE_FROM_EXERCISE").as_deref(),
+        Ok("false" | "0")
+    );
     // The catalog is parsed only when the rate is asked for.
     let target_fps = from_exercise
         .then(fitvision_exercise_engine::Catalog::builtin)
