@@ -241,3 +241,28 @@ pub mod statuses {
         }
     }
 }
+
+/// Topic strings of the coaching contract (`CreateThreadsRequest.topics`,
+/// `FeedbackRequest.topic`) that the Weightlifting API exposes: the edge offers them, the
+/// coaching service writes about them. One list for both.
+pub mod topics {
+    /// Summary blocks of the Weightlifting API's `summary/` endpoint.
+    pub const LIFT_SUMMARY: [&str; 4] = ["velocity", "power", "stability", "final_summary"];
+
+    /// Lift-analysis metrics of the Weightlifting API's `recommendation/` endpoint, in
+    /// the order the API lists them.
+    pub const LIFT_METRICS: [&str; 12] = [
+        "power_output",
+        "ground_reaction_force",
+        "barbell_velocity",
+        "hip_velocity",
+        "shin_angle",
+        "hip_height",
+        "torso_angle",
+        "hip_angle",
+        "knee_angle",
+        "bar_height",
+        "barbell_trajectory",
+        "vertical_shoulder_height",
+    ];
+}

@@ -40,22 +40,10 @@ impl LiftMetric {
         Self::VerticalShoulderHeight,
     ];
 
-    /// The Weightlifting API's identifier, also the topic string.
+    /// The Weightlifting API's identifier, also the topic string (the contract's list,
+    /// in the same order as [`Self::ALL`]).
     pub fn id(self) -> &'static str {
-        match self {
-            Self::PowerOutput => "power_output",
-            Self::GroundReactionForce => "ground_reaction_force",
-            Self::BarbellVelocity => "barbell_velocity",
-            Self::HipVelocity => "hip_velocity",
-            Self::ShinAngle => "shin_angle",
-            Self::HipHeight => "hip_height",
-            Self::TorsoAngle => "torso_angle",
-            Self::HipAngle => "hip_angle",
-            Self::KneeAngle => "knee_angle",
-            Self::BarHeight => "bar_height",
-            Self::BarbellTrajectory => "barbell_trajectory",
-            Self::VerticalShoulderHeight => "vertical_shoulder_height",
-        }
+        fitvision_proto::topics::LIFT_METRICS[self as usize]
     }
 
     /// Series keys that may hold this metric in `AnalysisResult.series`, the
@@ -135,30 +123,35 @@ pub enum Topic {
 pub struct UnknownTopic(pub String);
 
 impl Topic {
+    /// The Weightlifting API's summary blocks, in the contract's order
+    /// ([`fitvision_proto::topics::LIFT_SUMMARY`]).
+    pub const SUMMARY: [Self; 4] = [
+        Self::Velocity,
+        Self::Power,
+        Self::Stability,
+        Self::FinalSummary,
+    ];
+
     pub fn parse(text: &str) -> Result<Self, UnknownTopic> {
         let normalised = text.trim().to_ascii_lowercase().replace('-', "_");
-        let topic = match normalised.as_str() {
-            "" | "overall" => Self::Overall,
-            "velocity" => Self::Velocity,
-            "power" => Self::Power,
-            "stability" => Self::Stability,
-            "final_summary" => Self::FinalSummary,
-            other => LiftMetric::ALL
-                .into_iter()
-                .find(|metric| metric.id() == other)
-                .map(Self::Lift)
-                .ok_or_else(|| UnknownTopic(text.to_owned()))?,
-        };
-        Ok(topic)
+        if normalised.is_empty() || normalised == "overall" {
+            return Ok(Self::Overall);
+        }
+        Self::SUMMARY
+            .into_iter()
+            .chain(LiftMetric::ALL.map(Self::Lift))
+            .find(|topic| topic.id() == normalised)
+            .ok_or_else(|| UnknownTopic(text.to_owned()))
     }
 
     pub fn id(self) -> &'static str {
+        let summary = fitvision_proto::topics::LIFT_SUMMARY;
         match self {
             Self::Overall => "overall",
-            Self::Velocity => "velocity",
-            Self::Power => "power",
-            Self::Stability => "stability",
-            Self::FinalSummary => "final_summary",
+            Self::Velocity => summary[0],
+            Self::Power => summary[1],
+            Self::Stability => summary[2],
+            Self::FinalSummary => summary[3],
             Self::Lift(metric) => metric.id(),
         }
     }
@@ -186,6 +179,21 @@ mod tests {
         topics.extend(LiftMetric::ALL.map(Topic::Lift));
         for topic in topics {
             assert_eq!(Topic::parse(topic.id()).unwrap(), topic);
+        }
+    }
+
+    #[test]
+    fn ids_are_the_contract_lists_in_order() {
+        assert_eq!(
+            Topic::SUMMARY.map(Topic::id),
+            fitvision_proto::topics::LIFT_SUMMARY
+        );
+        assert_eq!(
+            LiftMetric::ALL.map(LiftMetric::id),
+            fitvision_proto::topics::LIFT_METRICS
+        );
+        for (index, metric) in LiftMetric::ALL.into_iter().enumerate() {
+            assert_eq!(metric as usize, index, "{metric:?}");
         }
     }
 

@@ -642,7 +642,7 @@ pub async fn records(
                 "userId": s.user_id,
                 "exerciseId": s.exercise_id,
                 "exerciseType": r.exercise_type,
-                "status": s.status,
+                "status": statuses::session_name_of(s.status),
                 "repsCompleted": r.reps_completed,
                 "durationSeconds": r.duration_s,
                 "caloriesBurned": r.calories_burned_kcal,

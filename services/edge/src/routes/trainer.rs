@@ -316,7 +316,7 @@ pub async fn session_status(
     let done = completed(&session);
     Ok(Json(json!({
         "session_id": session.session_id,
-        "status": session.status,
+        "status": fitvision_proto::statuses::session_name_of(session.status),
         "created_at": iso_seconds(session.created_at.as_ref()),
         "exercises_completed": done.len(),
         "completed_exercises": done.iter().map(|v| exercise_type_of(&v.exercise_id)).collect::<Vec<_>>(),
@@ -411,7 +411,7 @@ pub async fn session_summary(
         .sum();
     Ok(Json(json!({
         "session_id": session.session_id,
-        "status": session.status,
+        "status": fitvision_proto::statuses::session_name_of(session.status),
         "created_at": iso_seconds(session.created_at.as_ref()),
         "total_exercises": done.len(),
         "total_reps": total_reps,
@@ -480,7 +480,7 @@ pub async fn list_sessions(
         .map(|s| {
             json!({
                 "session_id": s.session_id,
-                "status": s.status,
+                "status": fitvision_proto::statuses::session_name_of(s.status),
                 "created_at": iso_seconds(s.created_at.as_ref()),
                 "exercises_completed": completed(s).len(),
             })

@@ -44,22 +44,9 @@ const SUMMARY_PURPOSE: &str = "summary";
 const RECOMMENDATION_PURPOSE: &str = "recommendation";
 
 /// Summary blocks of `POST .../summary/`.
-pub const SUMMARY_TOPICS: [&str; 4] = ["velocity", "power", "stability", "final_summary"];
+pub const SUMMARY_TOPICS: [&str; 4] = fitvision_proto::topics::LIFT_SUMMARY;
 /// Lift-analysis metrics of `POST .../recommendation/`.
-pub const RECOMMENDATION_TOPICS: [&str; 12] = [
-    "power_output",
-    "ground_reaction_force",
-    "barbell_velocity",
-    "hip_velocity",
-    "shin_angle",
-    "hip_height",
-    "torso_angle",
-    "hip_angle",
-    "knee_angle",
-    "bar_height",
-    "barbell_trajectory",
-    "vertical_shoulder_height",
-];
+pub const RECOMMENDATION_TOPICS: [&str; 12] = fitvision_proto::topics::LIFT_METRICS;
 
 /// Joints selectable through `body_joint_angles` (the API's documented list).
 const JOINTS: [&str; 5] = ["ankle", "knee", "elbow", "hip", "shoulder"];
