@@ -1,6 +1,7 @@
 //! Composes one annotated frame: skeletons, then (flavour `all`) the bar path,
 //! the jump flight marker, angle labels, the rep/phase panel and the flags.
 
+use fitvision_exercise_engine::names::phases;
 use fitvision_proto::v1::{PersonPose, PoseFrame};
 use fitvision_video::opencv::Result;
 use fitvision_video::opencv::core::{Mat, Point, Rect};
@@ -215,7 +216,7 @@ impl<'a> Overlay<'a> {
         let phase = plan.phase_at(t_ms);
         if plan.timer_mode {
             let held_s = match phase {
-                Some(("hold", start)) => (t_ms - start) / 1000.0,
+                Some((phases::HOLD, start)) => (t_ms - start) / 1000.0,
                 _ => 0.0,
             };
             lines.push(PanelLine::big(format!("HOLD {held_s:.1} s"), GREEN));
@@ -229,7 +230,7 @@ impl<'a> Overlay<'a> {
             lines.push(PanelLine::angle(track.label.clone(), value));
         }
         if let Some((name, _)) = phase
-            && name != "hold"
+            && name != phases::HOLD
         {
             lines.push(PanelLine::text(
                 format!("Phase: {}", name.replace('_', " ")),

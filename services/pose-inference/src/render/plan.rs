@@ -4,6 +4,7 @@
 //! rep's end, phases and flight by timestamp, flags over their evidence) are
 //! unit-tested exactly.
 
+use fitvision_exercise_engine::names::{metrics, phases};
 use fitvision_proto::v1::{AnalysisResult, AuthenticityReport, RiskLevel};
 
 use super::skeleton::joint_index;
@@ -106,7 +107,7 @@ impl OverlayPlan {
                 start_ms: phase.start_timestamp_ms,
                 end_ms: phase.end_timestamp_ms,
             };
-            if phase.name == "flight" {
+            if phase.name == phases::FLIGHT {
                 self.flights.push((span.start_ms, span.end_ms));
             }
             self.phases.push(span);
@@ -115,12 +116,12 @@ impl OverlayPlan {
             .sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
         self.jump_height_cm = result
             .metrics
-            .get("jump_height_cm")
+            .get(metrics::JUMP_HEIGHT_CM)
             .copied()
             .filter(|v| v.is_finite());
         self.jump_distance_cm = result
             .metrics
-            .get("jump_distance_cm")
+            .get(metrics::JUMP_DISTANCE_CM)
             .copied()
             .filter(|v| v.is_finite());
         self.bar_anchor = bar_anchor(&result.exercise_id);
