@@ -232,3 +232,33 @@ Every call needs <code>Authorization: API-KEY &lt;key&gt;</code>, <code>Bearer &
 pub async fn landing() -> Html<&'static str> {
     Html(LANDING_HTML)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names of the query parameters the document gives an operation.
+    fn query_params(spec: &serde_json::Value, path: &str, method: &str) -> Vec<String> {
+        spec["paths"][path][method]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn typed_query_parameters_keep_the_api_documents_names() {
+        let spec = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert_eq!(
+            query_params(&spec, "/api/ai-move/sessions", "get"),
+            ["limit", "startAfter"]
+        );
+        assert_eq!(
+            query_params(&spec, "/api/ai-move/records", "get"),
+            ["clientId", "limit"]
+        );
+        assert_eq!(query_params(&spec, "/videos/{id}", "get"), ["include"]);
+    }
+}

@@ -13,6 +13,7 @@ pub mod downloads;
 pub mod error;
 pub mod grpc_web;
 pub mod jwt;
+pub mod params;
 pub mod progress;
 pub mod rate_limit;
 pub mod routes;

@@ -3,12 +3,11 @@
 //! `ai_move` module is not enabled for the caller's client.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use fitvision_proto::statuses;
@@ -16,10 +15,13 @@ use fitvision_proto::v1::{
     CatalogExercise, ClientResults, CreateSessionRequest, FormViolation, GetCatalogExerciseRequest,
     ListCatalogExercisesRequest, ListSessionsRequest, Session, SessionKind, UpdateSessionRequest,
 };
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
+use crate::params::{Params, QueryParams, page_limit};
 use crate::state::AppState;
 use crate::views::{iso_millis, iso_seconds};
 
@@ -401,8 +403,7 @@ pub async fn create_session(
 
 /// `GET /api/ai-move/sessions?limit=&startAfter=`
 #[utoipa::path(get, path = "/api/ai-move/sessions", tag = "AI Move",
-    params(("limit" = Option<u32>, Query, description = "Max results per page (1-100, default 20)"),
-        ("startAfter" = Option<String>, Query, description = "Session id cursor")),
+    params(ListParams),
     responses((status = 200, description = "{sessions: [...], nextCursor}", body = Object),
         (status = 400, description = "Invalid limit"), (status = 401, description = "Unauthorized"),
         (status = 403, description = "AI Move module not enabled for this client")),
@@ -410,17 +411,17 @@ pub async fn create_session(
 pub async fn list_sessions(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(query): Query<HashMap<String, String>>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult<Json<Value>> {
     require_module(&caller)?;
-    let limit = parse_limit(query.get("limit"), 20, 100)?;
+    let limit = page_limit(params.limit.as_deref(), 20, 100, FAMILY)?;
     let page = state
         .session()
         .list_sessions(caller.request(ListSessionsRequest {
             kind: SessionKind::AiMove as i32,
             user_id: caller.principal.user_id.clone(),
             limit,
-            start_after: query.get("startAfter").cloned().unwrap_or_default(),
+            start_after: params.start_after.unwrap_or_default(),
             newest_first: true,
             ..Default::default()
         }))
@@ -432,17 +433,38 @@ pub async fn list_sessions(
     })))
 }
 
-fn parse_limit(raw: Option<&String>, default: u32, max: u32) -> ApiResult<u32> {
-    match raw {
-        None => Ok(default),
-        Some(raw) => match raw.trim().parse::<u32>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::bad_request(
-                FAMILY,
-                format!("limit must be an integer between 1 and {max}"),
-            )),
-        },
-    }
+/// Query of `GET /api/ai-move/sessions`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase")]
+pub struct ListParams {
+    /// Max results per page (1-100, default 20)
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// Session id cursor
+    pub start_after: Option<String>,
+}
+
+impl QueryParams for ListParams {
+    const FAMILY: Family = FAMILY;
+}
+
+/// Query of `GET /api/ai-move/records`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase")]
+pub struct RecordsParams {
+    /// Target client id (default: the caller's)
+    pub client_id: Option<String>,
+    /// Max results (1-500, default 50)
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+}
+
+impl QueryParams for RecordsParams {
+    const FAMILY: Family = FAMILY;
 }
 
 /// `GET /api/ai-move/sessions/{session_id}`
@@ -587,8 +609,7 @@ pub fn build_update(map: &Map<String, Value>) -> ApiResult<(ClientResults, Vec<S
 
 /// `GET /api/ai-move/records?clientId=&limit=` (admin)
 #[utoipa::path(get, path = "/api/ai-move/records", tag = "AI Move",
-    params(("clientId" = Option<String>, Query, description = "Target client id (default: the caller's)"),
-        ("limit" = Option<u32>, Query, description = "Max results (1-500, default 50)")),
+    params(RecordsParams),
     responses((status = 200, description = "{data: [...], count}, newest first", body = Object),
         (status = 400, description = "Invalid limit"),
         (status = 401, description = "Unauthorized - admin authentication required"),
@@ -597,7 +618,7 @@ pub fn build_update(map: &Map<String, Value>) -> ApiResult<(ClientResults, Vec<S
 pub async fn records(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(query): Query<HashMap<String, String>>,
+    Params(params): Params<RecordsParams>,
 ) -> ApiResult<Json<Value>> {
     if !caller.is_admin() {
         return Err(ApiError::unauthorized(
@@ -605,9 +626,10 @@ pub async fn records(
             "Unauthorized - admin authentication required",
         ));
     }
-    let limit = parse_limit(query.get("limit"), 50, 500)?;
-    let client_id = query
-        .get("clientId")
+    let limit = page_limit(params.limit.as_deref(), 50, 500, FAMILY)?;
+    let client_id = params
+        .client_id
+        .as_deref()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| caller.principal.tenant_id.clone());
@@ -701,14 +723,5 @@ mod tests {
                 "form_score"
             ]
         );
-    }
-
-    #[test]
-    fn limits_are_bounded() {
-        assert_eq!(parse_limit(None, 20, 100).unwrap(), 20);
-        assert_eq!(parse_limit(Some(&"100".into()), 20, 100).unwrap(), 100);
-        assert!(parse_limit(Some(&"101".into()), 20, 100).is_err());
-        assert!(parse_limit(Some(&"0".into()), 20, 100).is_err());
-        assert!(parse_limit(Some(&"x".into()), 50, 500).is_err());
     }
 }

@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fitvision_proto::v1::{
@@ -17,13 +17,16 @@ use fitvision_proto::v1::{
     PendingVideo, PoseFrame, RequestAnnotatedVideoRequest, Session, SessionKind,
     UpdateSessionRequest, UploadMetadata, Video, VideoInfo, VideoStatus,
 };
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::IntoParams;
 
 use super::joint_names;
 use super::pose_track::{PoseTrack, read_pose_track, subject};
 use super::sessions::{OtherUsers, SessionLookup, load_session};
 use crate::auth::{Caller, ForwardedCredential};
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
+use crate::params::{Params, QueryParams, comma_list};
 use crate::signing::{SignatureError, UploadPolicy, now_s};
 use crate::state::{AppState, percent_encode};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
@@ -557,10 +560,49 @@ async fn overlays(
     Ok(Value::Object(out))
 }
 
+/// Query of `GET /videos/{id}`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VideoParams {
+    /// Comma-separated: j2p, analysis, objects
+    pub include: Option<String>,
+}
+
+impl QueryParams for VideoParams {
+    const FAMILY: Family = FAMILY;
+}
+
+/// What `include` asks to add to the video.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Includes {
+    pub j2p: bool,
+    pub analysis: bool,
+    pub objects: bool,
+}
+
+impl VideoParams {
+    pub fn includes(&self) -> ApiResult<Includes> {
+        let mut includes = Includes::default();
+        for item in comma_list(self.include.as_deref()) {
+            match item {
+                "j2p" => includes.j2p = true,
+                "analysis" => includes.analysis = true,
+                "objects" => includes.objects = true,
+                bad => {
+                    return Err(ApiError::bad_request(
+                        FAMILY,
+                        format!("unknown include '{bad}': use j2p, analysis, objects"),
+                    ));
+                }
+            }
+        }
+        Ok(includes)
+    }
+}
+
 /// `GET /videos/{id}?include=j2p,analysis,objects`
 #[utoipa::path(get, path = "/videos/{id}", tag = "Guru",
-    params(("id" = String, Path, description = "Video id"),
-        ("include" = Option<String>, Query, description = "Comma-separated: j2p, analysis, objects")),
+    params(("id" = String, Path, description = "Video id"), VideoParams),
     responses((status = 200, description = "{id, status (Pending|Success|Failed), reason?, uri, overlays, fps, analysis?, j2p?, objects?}", body = Object),
         (status = 400, description = "Unknown include value"),
         (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
@@ -569,27 +611,10 @@ pub async fn get_video(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Params(params): Params<VideoParams>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let includes: Vec<String> = query
-        .get("include")
-        .map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(bad) = includes
-        .iter()
-        .find(|i| !["j2p", "analysis", "objects"].contains(&i.as_str()))
-    {
-        return Err(ApiError::bad_request(
-            FAMILY,
-            format!("unknown include '{bad}': use j2p, analysis, objects"),
-        ));
-    }
+    let includes = params.includes()?;
     let session = load(&state, &caller, &id).await?;
     let video = primary_video(&session);
     let upload_status = match video.map(|v| v.status()) {
@@ -615,20 +640,19 @@ pub async fn get_video(
     {
         out["reason"] = json!(reason(v));
     }
-    if includes.iter().any(|i| i == "analysis") {
+    if includes.analysis {
         out["analysis"] = analysis_json(&session);
     }
     // j2p and objects are built from the same pose track: it is read once.
-    let wants = |include: &str| includes.iter().any(|i| i == include);
-    let track = if wants("j2p") || wants("objects") {
+    let track = if includes.j2p || includes.objects {
         video_track(&state, &caller, video).await?
     } else {
         None
     };
-    if wants("j2p") {
+    if includes.j2p {
         out["j2p"] = j2p_json(&session, track.as_ref());
     }
-    if wants("objects") {
+    if includes.objects {
         out["objects"] = match (video, &track) {
             (Some(v), Some(track)) => objects_json(&track.frames, &track.info_or(v)),
             _ => json!([]),

@@ -2,40 +2,14 @@
 //! once. Values stay text until checked here so that a bad value gets the
 //! family's own 400 (`{"error": "invalid demo value ..."}`), not serde's wording.
 
-use std::collections::HashMap;
-
-use axum::extract::{FromRequestParts, Query};
-use axum::http::request::Parts;
 use fitvision_proto::v1::MeasurementSystem;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use utoipa::IntoParams;
 
 use super::FAMILY;
-use crate::error::{ApiError, ApiResult};
-
-/// Typed query parameters with the family's JSON 400. The query is read as a map
-/// first so that a repeated parameter keeps its last value, as the API always has
-/// (serde would refuse the repeat).
-pub struct Params<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(map) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| ApiError::bad_request(FAMILY, rejection.body_text()))?;
-        let object = map
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        serde_json::from_value(Value::Object(object))
-            .map(Params)
-            .map_err(|error| ApiError::bad_request(FAMILY, error.to_string()))
-    }
-}
+use crate::error::{ApiError, ApiResult, Family};
+pub use crate::params::Params;
+use crate::params::QueryParams;
 
 /// Parameters of the reads (details, export, summary, lift analysis).
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -46,6 +20,10 @@ pub struct ReadParams {
     pub demo: Option<String>,
     /// 'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.
     pub measurement_system: Option<String>,
+}
+
+impl QueryParams for ReadParams {
+    const FAMILY: Family = FAMILY;
 }
 
 impl ReadParams {
@@ -73,6 +51,10 @@ pub struct ThreadParams {
     pub measurement_system: Option<String>,
 }
 
+impl QueryParams for ThreadParams {
+    const FAMILY: Family = FAMILY;
+}
+
 impl ThreadParams {
     pub fn units(&self) -> ApiResult<MeasurementSystem> {
         measurement_system(self.measurement_system.as_deref())
@@ -85,6 +67,10 @@ impl ThreadParams {
 pub struct CreateParams {
     /// 'metric' (default) or 'imperial': unit of barbell_mass (kg or lb; default 100 kg / 220 lb)
     pub measurement_system: Option<String>,
+}
+
+impl QueryParams for CreateParams {
+    const FAMILY: Family = FAMILY;
 }
 
 impl CreateParams {
