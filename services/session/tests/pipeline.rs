@@ -340,6 +340,49 @@ async fn video_runs_through_the_pipeline() {
     );
     assert_eq!(done.info.unwrap().frame_count, FRAMES);
     assert!(done.pose_track.is_some());
+    // The analysed session is what a demo read may serve; a session without an
+    // analysed video is not.
+    let empty = server
+        .client
+        .create_session(authed(
+            ADMIN_KEY,
+            pb::CreateSessionRequest {
+                kind: pb::SessionKind::Workout as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    let list = |analysed_only: bool| pb::ListSessionsRequest {
+        kind: pb::SessionKind::Workout as i32,
+        analysed_only,
+        limit: 10,
+        ..Default::default()
+    };
+    let ids = |response: pb::ListSessionsResponse| -> Vec<String> {
+        response
+            .sessions
+            .into_iter()
+            .map(|s| s.session_id)
+            .collect()
+    };
+    let all = ids(server
+        .client
+        .list_sessions(authed(ADMIN_KEY, list(false)))
+        .await
+        .unwrap()
+        .into_inner());
+    assert!(all.contains(&empty.session_id) && all.contains(&video.session_id));
+    let analysed = ids(server
+        .client
+        .list_sessions(authed(ADMIN_KEY, list(true)))
+        .await
+        .unwrap()
+        .into_inner());
+    assert_eq!(analysed, [video.session_id.clone()]);
     // A late watcher gets the final state at once.
     let late = watch(&mut server, &video.video_id).await;
     assert_eq!(late.len(), 1);

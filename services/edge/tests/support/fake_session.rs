@@ -578,6 +578,9 @@ impl SessionService for FakeSession {
                     s.user_id == p.user_id
                 }
             })
+            .filter(|s| {
+                !r.analysed_only || s.videos.iter().any(|v| v.status() == VideoStatus::Complete)
+            })
             .cloned()
             .collect();
         if r.newest_first {

@@ -452,6 +452,17 @@ pub async fn list(
         }
         query = query.filter(session::Column::Status.eq(status));
     }
+    if request.analysed_only {
+        query = query.filter(
+            session::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(video::Column::SessionId)
+                    .from(video::Entity)
+                    .and_where(video::Column::Status.eq(pb::VideoStatus::Complete as i32))
+                    .to_owned(),
+            ),
+        );
+    }
     if !request.start_after.is_empty() {
         query = if request.newest_first {
             query.filter(session::Column::Id.lt(request.start_after.clone()))

@@ -1,7 +1,6 @@
 //! Demo-session discovery for `demo=true`: which analysed session stands in for
-//! the caller's. It is a choice over the tenant's sessions and would sit better in
-//! the session service, but that needs a new RPC (a proto change); until then it
-//! lives here, alone, built on the public ListSessions/GetSession calls.
+//! the caller's. The session service chooses (`ListSessions` with `analysed_only`,
+//! oldest first); the edge only applies the operator's override.
 
 use fitvision_proto::v1::{ListSessionsRequest, Session, VideoStatus};
 
@@ -11,9 +10,6 @@ use crate::error::{ApiError, ApiResult, GrpcResultExt};
 use crate::routes::sessions::load_session;
 use crate::state::AppState;
 use crate::views::{Activity, primary_video};
-
-/// How many of the tenant's oldest sessions are searched for an analysed one.
-const CANDIDATES: u32 = 100;
 
 /// The demo session: the configured one, else the oldest session of the
 /// activity in the caller's tenant whose video analysed successfully. It is a
@@ -32,37 +28,27 @@ pub(super) async fn demo_session(
         .list_sessions(caller.request(ListSessionsRequest {
             kind: activity.kind() as i32,
             tenant_id: caller.principal.tenant_id.clone(),
-            limit: CANDIDATES,
+            limit: 1,
             newest_first: false,
+            analysed_only: true,
             ..Default::default()
         }))
         .await
         .api(FAMILY)?;
-    for candidate in page.sessions {
-        if analysed(&candidate) {
-            return Ok(candidate);
-        }
-        // Listings may omit videos: look at the full session.
-        if candidate.videos.is_empty() {
-            let full = load_session(
-                state,
-                &caller.forwarded,
-                &candidate.session_id,
-                &lookup(None),
-            )
-            .await?;
-            if analysed(&full) {
-                return Ok(full);
-            }
-        }
+    let Some(found) = page.sessions.into_iter().next() else {
+        return Err(ApiError::not_found(
+            FAMILY,
+            format!(
+                "No demo {} session is available yet: analyse one first",
+                activity.path()
+            ),
+        ));
+    };
+    if analysed(&found) {
+        return Ok(found);
     }
-    Err(ApiError::not_found(
-        FAMILY,
-        format!(
-            "No demo {} session is available yet: analyse one first",
-            activity.path()
-        ),
-    ))
+    // Listings may omit videos: serve the full session.
+    load_session(state, &caller.forwarded, &found.session_id, &lookup(None)).await
 }
 
 fn analysed(session: &Session) -> bool {
