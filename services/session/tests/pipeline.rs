@@ -382,7 +382,7 @@ async fn video_runs_through_the_pipeline() {
         .await
         .unwrap()
         .into_inner());
-    assert_eq!(analysed, [video.session_id.clone()]);
+    assert_eq!(analysed, std::slice::from_ref(&video.session_id));
     // A late watcher gets the final state at once.
     let late = watch(&mut server, &video.video_id).await;
     assert_eq!(late.len(), 1);
