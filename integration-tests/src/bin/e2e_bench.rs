@@ -1,7 +1,7 @@
 //! Time-to-result as a user feels it, against the open-source peer on the same files.
 //!
 //!   cargo build --release --workspace --bins
-//!   cargo run --release -p fitvision-integration-tests --bin e2e_bench -- [--no-peer] [--long] [CLIP ...]
+//!   cargo run --release -p fitvision-integration-tests --bin e2e_bench -- [--no-peer] [--long] [--concurrent=N] [CLIP ...]
 //!
 //! Starts the embedded suite (`fitvision serve` of the same build), then for every clip:
 //! creates a video through the edge's Guru API (`POST /videos` with the clip's labelled
@@ -17,6 +17,8 @@
 //! `--long` adds a 60 s 1080p clip made by ffmpeg from a shared clip. Prints one row
 //! per clip: resolution, frames, our time, the peer's, the ratio, our rep count and
 //! authenticity verdict, the labelled count, and at the end the suite's peak RSS.
+//! `--concurrent=N` then uploads every clip N times at once and prints the wall time
+//! until the last result and the peak RSS (the bounded worker pool under load).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +58,13 @@ struct Ours {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_peer = !args.iter().any(|a| a == "--no-peer");
+    // --concurrent=N: afterwards, every clip N times at once.
+    let concurrent: Option<usize> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--concurrent="))
+        .map(str::parse)
+        .transpose()
+        .context("--concurrent=N takes a number")?;
     let named: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -125,6 +134,28 @@ async fn main() -> Result<()> {
         "suite peak RSS: {} MB (VmHWM of `fitvision serve`, all services in one process)",
         peak_rss_mb(suite.pid()).map_or("?".into(), |mb| format!("{mb:.0}"))
     );
+    if let Some(n) = concurrent {
+        // Every clip uploaded n times at once: the session's bounded worker pool shares
+        // the cores; the figure is the wall time until the last result and the RSS.
+        let started = Instant::now();
+        let runs = clips
+            .iter()
+            .flat_map(|clip| std::iter::repeat_n(clip, n))
+            .map(|clip| analyse(&edge, &token, clip));
+        let results = futures::future::join_all(runs).await;
+        let done = results.iter().filter(|r| r.is_ok()).count();
+        let serial: f64 = results.iter().flatten().map(|o| o.seconds).sum();
+        println!(
+            "{} analyses in flight at once ({n} per clip): {done} done in {:.1} s wall (each alone took {:.1} s summed over its own waits); suite peak RSS {} MB",
+            results.len(),
+            started.elapsed().as_secs_f64(),
+            serial,
+            peak_rss_mb(suite.pid()).map_or("?".into(), |mb| format!("{mb:.0}"))
+        );
+        for error in results.iter().filter_map(|r| r.as_ref().err()) {
+            println!("  failed: {error:#}");
+        }
+    }
     Ok(())
 }
 
@@ -168,13 +199,18 @@ async fn analyse(edge: &Edge, token: &str, clip: &Clip) -> Result<Ours> {
     }
     let analysis = loop {
         let (status, body) = edge.get(&format!("/videos/{id}/analysis"), token).await;
+        if status == 429 {
+            // The edge's per-caller rate limit: back off as a client should.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
         if status != 200 {
             bail!("analysis: {status} {body}");
         }
         if body["status"] != "Pending" {
             break body;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     };
     Ok(Ours {
         seconds: started.elapsed().as_secs_f64(),
