@@ -69,6 +69,15 @@ pub struct Config {
     /// ONNX Runtime intra-op threads per inference.
     #[arg(long, env = "FITVISION_ORT_THREADS", default_value_t = engine::DEFAULT_INTRA_OP_THREADS)]
     pub intra_op_threads: usize,
+    /// Videos analysed at once; further requests wait their turn (0 = the machine's
+    /// cores divided by the inference threads, at least 1). Each run is CPU-bound and
+    /// holds its own activations: more at once only slows each down and adds memory.
+    #[arg(
+        long = "pose-max-parallel",
+        env = "FITVISION_POSE_MAX_PARALLEL",
+        default_value_t = 0
+    )]
+    pub max_parallel: usize,
     /// Long side of the model input for dynamic-shape models (multiple of 32).
     #[arg(long, env = "FITVISION_POSE_INPUT_SIZE", default_value_t = engine::DEFAULT_INPUT_LONG_SIDE)]
     pub input_size: u32,
@@ -99,6 +108,17 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Pose runs allowed at once (see [`Config::max_parallel`]).
+    pub fn parallel_runs(&self) -> usize {
+        if self.max_parallel > 0 {
+            return self.max_parallel;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        (cores / self.intra_op_threads.max(1)).max(1)
+    }
+}
+
 /// Serves `PoseInferenceService` until `shutdown`. Health stays NOT_SERVING until every
 /// model is loaded.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
@@ -106,7 +126,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let health = Health::new(fitvision_proto::service_names::POSE_INFERENCE);
     let registry_config = config.registry_config();
     let engine = tokio::task::spawn_blocking(move || PoseEngine::load(&registry_config)).await??;
-    let api = PoseInferenceApi::new(Arc::new(engine), storage);
+    let api = PoseInferenceApi::new(Arc::new(engine), storage, config.parallel_runs());
     let service = PoseInferenceServiceServer::new(api)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -119,4 +139,32 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         shutdown,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn config(args: &[&str]) -> Config {
+        Cli::parse_from(std::iter::once("pose").chain(args.iter().copied())).config
+    }
+
+    #[test]
+    fn parallel_runs_follow_the_cores_unless_set() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(
+            config(&["--intra-op-threads", "1"]).parallel_runs(),
+            cores.max(1)
+        );
+        // More inference threads than cores still leaves one run.
+        assert_eq!(config(&["--intra-op-threads", "64"]).parallel_runs(), 1);
+        assert_eq!(config(&["--pose-max-parallel", "3"]).parallel_runs(), 3);
+    }
 }

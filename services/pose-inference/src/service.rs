@@ -12,7 +12,7 @@ use fitvision_proto::v1::{
 use fitvision_service_kit::failure::{self, FailureCode, storage_failure};
 use fitvision_storage::{Storage, StorageError};
 use fitvision_video::{SampledFrame, VideoDecoder};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
@@ -27,11 +27,17 @@ const PROBE_FRAMES: u32 = 60;
 pub struct PoseInferenceApi {
     engine: Arc<PoseEngine>,
     storage: Storage,
+    /// Pose runs in progress at once: a bounded pool sized to the machine.
+    runs: Arc<Semaphore>,
 }
 
 impl PoseInferenceApi {
-    pub fn new(engine: Arc<PoseEngine>, storage: Storage) -> Self {
-        Self { engine, storage }
+    pub fn new(engine: Arc<PoseEngine>, storage: Storage, parallel_runs: usize) -> Self {
+        Self {
+            engine,
+            storage,
+            runs: Arc::new(Semaphore::new(parallel_runs.max(1))),
+        }
     }
 
     async fn local_video(
@@ -104,11 +110,21 @@ impl PoseInferenceService for PoseInferenceApi {
             )
         })?;
         let decoder = decoder.map_err(crate::PoseError::from)?;
+        // Wait for a free run slot; the caller sees the stream start when it has one.
+        let slot = self.runs.clone().acquire_owned().await.map_err(|_| {
+            failure::status(
+                tonic::Code::Unavailable,
+                FailureCode::Internal,
+                "the pose service is shutting down",
+            )
+        })?;
 
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::task::spawn_blocking(move || {
-            // The local copy (maybe a temp file) lives until the run is over.
+            // The local copy (maybe a temp file) and the run slot live until the run is
+            // over.
             let _video = video;
+            let _slot = slot;
             let mut emit = |event: PoseEvent| {
                 let event = match event {
                     PoseEvent::Video(info) => Event::Video(info),

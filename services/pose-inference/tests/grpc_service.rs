@@ -37,6 +37,7 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
         models_dir: None,
         default_model: "yolo11n-pose-dynamic".to_owned(),
         intra_op_threads: 2,
+        max_parallel: 0,
         input_size: 640,
         execution_provider: ExecutionProvider::Cpu,
         ort_dylib: None,
