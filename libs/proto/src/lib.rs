@@ -186,17 +186,27 @@ pub mod statuses {
         (ThreadStatus::Failed, "failed"),
     ];
 
-    /// The spelling of a session status (`""` for unspecified).
-    pub fn session_name(status: SessionStatus) -> &'static str {
-        SESSION
+    /// The spelling of `status` in `table` (`""` when it has none, e.g. unspecified).
+    fn name_in<T: PartialEq + Copy>(table: &[(T, &'static str)], status: T) -> &'static str {
+        table
             .iter()
             .find(|(s, _)| *s == status)
             .map_or("", |(_, name)| name)
     }
 
+    /// The status spelled `name` in `table`, if it is one.
+    fn status_in<T: Copy>(table: &[(T, &'static str)], name: &str) -> Option<T> {
+        table.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+
+    /// The spelling of a session status (`""` for unspecified).
+    pub fn session_name(status: SessionStatus) -> &'static str {
+        name_in(&SESSION, status)
+    }
+
     /// The session status spelled `name`, if it is one.
     pub fn session_from_name(name: &str) -> Option<SessionStatus> {
-        SESSION.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+        status_in(&SESSION, name)
     }
 
     /// The spelling of a session status given as its contract number (`""` when unknown).
@@ -206,15 +216,12 @@ pub mod statuses {
 
     /// The spelling of a thread status (`""` for unspecified).
     pub fn thread_name(status: ThreadStatus) -> &'static str {
-        THREAD
-            .iter()
-            .find(|(s, _)| *s == status)
-            .map_or("", |(_, name)| name)
+        name_in(&THREAD, status)
     }
 
     /// The thread status spelled `name`, if it is one.
     pub fn thread_from_name(name: &str) -> Option<ThreadStatus> {
-        THREAD.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+        status_in(&THREAD, name)
     }
 
     /// The spelling of a thread status given as its contract number (`""` when unknown).

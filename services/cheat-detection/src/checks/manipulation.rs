@@ -921,25 +921,23 @@ mod tests {
         assert_eq!(check(&calm, None, "squat", controlled, &params).score, 0.0);
     }
 
-    #[test]
-    fn a_freeze_that_stops_a_moving_athlete_is_manipulation_a_still_athlete_is_not() {
-        // 6 s at 30 fps; the picture repeats exactly during 3.0-5.0 s.
-        let frozen = |i: u32| (90..150).contains(&i);
+    /// 6 s at 30 fps whose picture repeats exactly during 3.0-5.0 s.
+    fn freeze_frames(i: u32) -> bool {
+        (90..150).contains(&i)
+    }
+
+    fn freeze_signals() -> Vec<FrameSignal> {
         let diffs: Vec<f32> = (0..180)
-            .map(|i| if frozen(i) { 0.0 } else { 2.0 })
+            .map(|i| if freeze_frames(i) { 0.0 } else { 2.0 })
             .collect();
-        let signals = signals(&diffs);
-        let params = ManipulationParams::default();
-        let judge = |track: &PoseTrack| {
-            let subject = track::main_subject_series(track);
-            let stature = body_physics::stature_px(&subject).unwrap();
-            let speeds = body_physics::body_speeds(track, &subject, stature);
-            duplicated_frames(&signals, track, Some(&speeds), &params)
-        };
-        // Reps until 3.0 s, then the figure freezes mid-movement (the freeze is an edit:
-        // the poses stop dead) and moves on at 5.0 s.
-        let stopped_dead = track(180, 30.0, |i| {
-            let t = if frozen(i) {
+        signals(&diffs)
+    }
+
+    /// Reps until 3.0 s, then the figure freezes mid-movement (the freeze is an edit: the
+    /// poses stop dead) and moves on at 5.0 s.
+    fn stopped_dead() -> PoseTrack {
+        track(180, 30.0, |i| {
+            let t = if freeze_frames(i) {
                 90
             } else if i >= 150 {
                 i - 60
@@ -952,16 +950,37 @@ mod tests {
                 200.0 + bobbing(t, 45.0 * 4.0 / 3.0),
                 600.0,
             )]
-        });
-        let found = judge(&stopped_dead);
-        assert!(found[0].score >= 70.0, "{found:?}");
-        assert!(found[0].summary.contains("with the athlete"), "{found:?}");
-        // Reps until 2.0 s, then the athlete comes to rest and holds still to the end.
-        let holds = track(180, 30.0, |i| {
+        })
+    }
+
+    /// Reps until 2.0 s, then the athlete comes to rest and holds still to the end.
+    fn comes_to_rest() -> PoseTrack {
+        track(180, 30.0, |i| {
             let t = i.min(60);
             vec![stick_person(1, 300.0, 200.0 + bobbing(t, 80.0), 600.0)]
-        });
-        let found = judge(&holds);
+        })
+    }
+
+    /// The duplicate/freeze findings on [`freeze_signals`] with `track`'s speeds.
+    fn judge_freeze(track: &PoseTrack) -> Vec<Finding> {
+        let subject = track::main_subject_series(track);
+        let stature = body_physics::stature_px(&subject).unwrap();
+        let speeds = body_physics::body_speeds(track, &subject, stature);
+        assert!(!speeds.is_empty(), "no body speeds from the track");
+        duplicated_frames(
+            &freeze_signals(),
+            track,
+            Some(&speeds),
+            &ManipulationParams::default(),
+        )
+    }
+
+    #[test]
+    fn a_freeze_that_stops_a_moving_athlete_is_manipulation_a_still_athlete_is_not() {
+        let found = judge_freeze(&stopped_dead());
+        assert!(found[0].score >= 70.0, "{found:?}");
+        assert!(found[0].summary.contains("with the athlete"), "{found:?}");
+        let found = judge_freeze(&comes_to_rest());
         assert_eq!(found[0].score, 0.0, "{found:?}");
         assert_eq!(found[1].score, STILL_CARD_SCORE, "{found:?}");
         assert!(found[1].summary.contains("at rest"), "{found:?}");
@@ -972,42 +991,13 @@ mod tests {
         // The pose stage analyses every other frame of a 30 fps video (an exercise counted
         // at 15 fps): speeds come from frames 66.7 ms apart, the pictures are still judged
         // frame by frame.
-        let frozen = |i: u32| (90..150).contains(&i);
-        let diffs: Vec<f32> = (0..180)
-            .map(|i| if frozen(i) { 0.0 } else { 2.0 })
-            .collect();
-        let signals = signals(&diffs);
-        let params = ManipulationParams::default();
-        let judge = |mut track: PoseTrack| {
+        let half_rate = |mut track: PoseTrack| {
             track.frames.retain(|f| f.frame_index % 2 == 0);
-            let subject = track::main_subject_series(&track);
-            let stature = body_physics::stature_px(&subject).unwrap();
-            let speeds = body_physics::body_speeds(&track, &subject, stature);
-            assert!(!speeds.is_empty(), "speeds from a half-rate track");
-            duplicated_frames(&signals, &track, Some(&speeds), &params)
+            track
         };
-        let stopped_dead = track(180, 30.0, |i| {
-            let t = if frozen(i) {
-                90
-            } else if i >= 150 {
-                i - 60
-            } else {
-                i
-            };
-            vec![stick_person(
-                1,
-                300.0,
-                200.0 + bobbing(t, 45.0 * 4.0 / 3.0),
-                600.0,
-            )]
-        });
-        let found = judge(stopped_dead);
+        let found = judge_freeze(&half_rate(stopped_dead()));
         assert!(found[0].score >= 70.0, "{found:?}");
-        let holds = track(180, 30.0, |i| {
-            let t = i.min(60);
-            vec![stick_person(1, 300.0, 200.0 + bobbing(t, 80.0), 600.0)]
-        });
-        let found = judge(holds);
+        let found = judge_freeze(&half_rate(comes_to_rest()));
         assert_eq!(found[0].score, 0.0, "{found:?}");
     }
 
