@@ -10,12 +10,14 @@
 //! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
 //! - [`testing::unused_loopback_port`]: ports for servers that tests start later.
 //! - [`http`]: the same trace-context handling for axum/tower HTTP servers.
+//! - [`memory::cap_malloc_arenas`]: a bounded malloc footprint under concurrent analyses.
 //! - [`failure`]: typed failures, a [`failure::FailureCode`] in every status's details.
 
 pub mod client;
 pub mod failure;
 pub mod grpc;
 pub mod http;
+pub mod memory;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

@@ -21,8 +21,14 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
 }
 
+fn main() -> anyhow::Result<()> {
+    // Before the runtime's threads exist (see the function).
+    fitvision_service_kit::memory::cap_malloc_arenas();
+    async_main()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn async_main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {

@@ -10,8 +10,14 @@ struct Cli {
     config: fitvision_pose_inference::Config,
 }
 
+fn main() -> anyhow::Result<()> {
+    // Before the runtime's threads exist (see the function).
+    fitvision_service_kit::memory::cap_malloc_arenas();
+    async_main()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn async_main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let _telemetry = fitvision_service_kit::telemetry::init("pose-inference")?;
     let shutdown = fitvision_service_kit::shutdown::on_signals();
