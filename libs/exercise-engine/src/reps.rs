@@ -31,6 +31,13 @@ pub struct RepSpan {
 /// Share of the range within which samples count as "at the top plateau".
 const PLATEAU_TOLERANCE: f64 = 0.05;
 
+/// A rep that the end of the clip closes counts
+/// only if its return is finished: back to this share of the way out ...
+const FINISHED_RETURN_SHARE: f64 = 0.9;
+/// ... or come to rest near its highest point for this long. A clip cut while the
+/// athlete is still rising out of the bottom holds neither: the rep is not complete.
+const SETTLED_AT_TOP_S: f64 = 0.2;
+
 struct Plateau {
     first: usize,
     /// Index where the plateau began (first sample above `exit`).
@@ -82,6 +89,13 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
         let last = (from..=to).rev().find(near).unwrap_or(to);
         (first, last, max)
     };
+    // Whether the return of a rep (start top `top`, bottom at `bottom`) that the clip's
+    // end at `end` cuts off had finished, its top plateau beginning at `from`.
+    let return_finished = |top: f64, bottom: usize, from: usize, end: usize| {
+        let (first, _, max) = plateau_bounds(from, end);
+        let (out, back) = (top - o(bottom), max - o(bottom));
+        back >= FINISHED_RETURN_SHARE * out || times_s[end] - times_s[first] >= SETTLED_AT_TOP_S
+    };
 
     enum State {
         Unknown,
@@ -104,6 +118,8 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
             && times_s[i] - times_s[p] > max_gap_s
         {
             // The subject vanished for too long: what happened meanwhile is unknown.
+            // The return passed the exit threshold before the gap: the athlete was
+            // still exercising, so the rep stands (unlike one cut by the clip's end).
             if let (State::AtStart(pl), Some((s, top, b))) = (&state, pending.take()) {
                 let (first, _, max) = plateau_bounds(pl.from, p);
                 candidates.push((s, top, b, first.max(pl.first), max));
@@ -141,6 +157,10 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     }
     if let (State::AtStart(pl), Some((s, top, b))) = (&state, pending)
         && let Some(end) = last_present
+        // Present to the end: the clip's end cuts the rep. Gone long before it (an
+        // end card after the set): the same as a gap, the rep stands.
+        && (times_s[signal.len() - 1] - times_s[end] > max_gap_s
+            || return_finished(top, b, pl.from, end))
     {
         let (first, _, max) = plateau_bounds(pl.from, end);
         candidates.push((s, top, b, first, max));
@@ -290,5 +310,31 @@ mod tests {
             .collect();
         let reps = segment_reps(&times(150), &s, &rules(StartPosition::High));
         assert_eq!(reps.len(), 2);
+    }
+
+    #[test]
+    fn a_clip_cut_during_the_last_return_does_not_count_it() {
+        // 3 full cycles (2 s each) from the top, then a 4th whose return is cut off
+        // 80% of the way up while still rising: 3 reps.
+        let cycle = |i: usize| {
+            let ph = i as f64 / 60.0 * std::f64::consts::TAU;
+            Some(120.0 + 40.0 * ph.cos())
+        };
+        // 160 -> 80 -> 144 (80% of the way back) at frame 180 + 30 + 21.
+        let cut: Vec<Option<f64>> = (0..231).map(cycle).collect();
+        let reps = segment_reps(&times(cut.len()), &cut, &rules(StartPosition::High));
+        assert_eq!(reps.len(), 3);
+        // The same set whose last return comes to rest there instead (0.3 s held) counts 4:
+        // an athlete may finish a rep a little lower than they started it.
+        let mut settled = cut.clone();
+        settled.extend(std::iter::repeat_n(cut[230], 9));
+        let reps = segment_reps(&times(settled.len()), &settled, &rules(StartPosition::High));
+        assert_eq!(reps.len(), 4);
+        // And one cut right at the top counts 4 as well.
+        let full: Vec<Option<f64>> = (0..240).map(cycle).collect();
+        assert_eq!(
+            segment_reps(&times(full.len()), &full, &rules(StartPosition::High)).len(),
+            4
+        );
     }
 }
