@@ -10,6 +10,8 @@
 //! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
 //! - [`testing::unused_loopback_port`]: ports for servers that tests start later.
 //! - [`http`]: the same trace-context handling for axum/tower HTTP servers.
+//! - [`process::run_service`]: a service binary's whole `main` (malloc arena cap,
+//!   runtime, telemetry, shutdown on signals).
 //! - [`memory::cap_malloc_arenas`]: a bounded malloc footprint under concurrent analyses.
 //! - [`failure`]: typed failures, a [`failure::FailureCode`] in every status's details.
 
@@ -18,6 +20,7 @@ pub mod failure;
 pub mod grpc;
 pub mod http;
 pub mod memory;
+pub mod process;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

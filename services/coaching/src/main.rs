@@ -10,15 +10,6 @@ struct Cli {
 }
 
 fn main() -> anyhow::Result<()> {
-    // Before the runtime's threads exist (see the function).
-    fitvision_service_kit::memory::cap_malloc_arenas();
-    async_main()
-}
-
-#[tokio::main]
-async fn async_main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let _telemetry = fitvision_service_kit::telemetry::init("coaching")?;
-    let shutdown = fitvision_service_kit::shutdown::on_signals();
-    fitvision_coaching::run(cli.config, shutdown).await
+    fitvision_service_kit::process::run_service("coaching", cli.config, fitvision_coaching::run)
 }

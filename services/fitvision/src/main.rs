@@ -22,20 +22,11 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    // Before the runtime's threads exist (see the function).
-    fitvision_service_kit::memory::cap_malloc_arenas();
-    async_main()
-}
-
-#[tokio::main]
-async fn async_main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
-            let _telemetry = fitvision_service_kit::telemetry::init("fitvision")?;
-            let shutdown = fitvision_service_kit::shutdown::on_signals();
-            serve::run(args, shutdown).await
+            fitvision_service_kit::process::run_service("fitvision", args, serve::run)
         }
-        Command::Analyze(args) => analyze::run(args).await,
+        Command::Analyze(args) => tokio::runtime::Runtime::new()?.block_on(analyze::run(args)),
     }
 }
