@@ -639,7 +639,11 @@ fn a_plate_scales_distances_of_other_exercises_too() {
 /// along with the shoulders at the bottom, as a body covering its hands in a close
 /// or dark clip makes a pose model do, shrinking those reps in a per-frame difference.
 fn planted_hands_track(reps: usize, drag: f64) -> PoseTrack {
-    let (fps, period) = (30.0, 2.0);
+    planted_hands_track_at(reps, drag, 2.0, 30.0)
+}
+
+/// [`planted_hands_track`] at `period` s per rep, sampled at `fps`.
+fn planted_hands_track_at(reps: usize, drag: f64, period: f64, fps: f64) -> PoseTrack {
     let frames = (reps as f64 * period * fps) as usize + 45;
     synthetic::track(fps, frames, move |t| {
         let phase = (t / period).min(reps as f64);
@@ -667,6 +671,28 @@ fn shoulder_over_hands(planted: bool) -> fitvision_exercise_engine::ExerciseDefi
             "reps": {{"start": "high", "minRange": 0.08, "minDurationS": 0.5, "maxDurationS": 12}}}}"#
     ))
     .unwrap()
+}
+
+#[test]
+fn push_ups_at_a_record_pace_all_count() {
+    // 0.5 s a rep (120 a minute, near the fastest sets people film), seen at the 15 fps
+    // controlled exercises are analysed at: every rep is a full excursion lasting about
+    // 0.4 s between its plateaus, which the push-up's minimum duration must admit.
+    let push_up = catalog().get("push_up").unwrap().clone();
+    for (period, fps) in [(0.5, 15.0), (0.5, 30.0), (2.0, 15.0)] {
+        let track = planted_hands_track_at(12, 0.0, period, fps);
+        let result = analyze(
+            &push_up,
+            &track,
+            &Subject::default(),
+            &AnalyzeOptions::default(),
+        );
+        assert_eq!(
+            result.unwrap().rep_count,
+            12,
+            "{period} s a rep at {fps} fps"
+        );
+    }
 }
 
 #[test]
