@@ -42,6 +42,10 @@ pub struct UploadPlan<'a> {
     pub file_fields: &'a [&'a str],
     /// Text fields that must have arrived before metadata can be built.
     pub required_before_file: &'a [&'a str],
+    /// Text fields that hold a list: sent repeated (`f=a`, `f=b`, or `f[]=a`, `f[]=b`,
+    /// as form libraries send arrays) their values are joined with commas, the list's
+    /// own comma-separated form; any other repeated field keeps its last value.
+    pub list_fields: &'a [&'a str],
     /// Credential the RPC is made with.
     pub credential: ForwardedCredential,
     /// When set, more bytes than this abort the upload with 400.
@@ -105,6 +109,27 @@ pub fn multipart_body(
     })
 }
 
+/// Records one text field of the form (see [`UploadPlan::list_fields`]).
+fn add_text_field(
+    fields: &mut HashMap<String, String>,
+    list_fields: &[&str],
+    name: String,
+    text: String,
+) {
+    let list = name.strip_suffix("[]").unwrap_or(&name);
+    if !list_fields.contains(&list) {
+        fields.insert(name, text);
+        return;
+    }
+    fields
+        .entry(list.to_owned())
+        .and_modify(|joined| {
+            joined.push(',');
+            joined.push_str(&text);
+        })
+        .or_insert(text);
+}
+
 /// Reads the whole form, streaming the file into `UploadVideo` with the metadata
 /// that `metadata_for` builds from the text fields read so far.
 pub async fn stream_form_upload(
@@ -128,7 +153,7 @@ pub async fn stream_form_upload(
         let name = field.name().unwrap_or_default().to_owned();
         if !plan.file_fields.contains(&name.as_str()) {
             let text = field.text().await.map_err(|e| multipart_error(family, e))?;
-            fields.insert(name, text);
+            add_text_field(&mut fields, plan.list_fields, name, text);
             continue;
         }
         if video.is_some() || spooled.is_some() {

@@ -195,6 +195,47 @@ async fn create_lift(
 }
 
 #[tokio::test]
+async fn body_joint_angles_may_be_sent_as_a_repeated_field_or_a_form_array() {
+    let h = Harness::start().await;
+    for name in ["body_joint_angles", "body_joint_angles[]"] {
+        let form = Form::new()
+            .text("user_id", "u1")
+            .text("exercise_name", "snatch")
+            .text(name, "knee")
+            .text(name, "hip")
+            .part("video", video_part("lift.mp4"));
+        let (status, body) = h
+            .send_multipart(Method::POST, "/weightlifting/sessions/", ADMIN, form)
+            .await;
+        assert_eq!(status, 200, "{name}: {body}");
+        let id = body["session_id"].as_str().unwrap().to_owned();
+        let (status, body) = h
+            .get_json(&format!("/weightlifting/sessions/{id}/"), ADMIN)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        // Both values kept (the first one too): knee in, elbow out, as with "knee,hip".
+        assert_eq!(
+            body["angles"]["lkne_angle"],
+            json!([170.0, 90.0, 170.0]),
+            "{name}: {body}"
+        );
+        assert!(body["angles"].get("lelb_angle").is_none(), "{name}: {body}");
+    }
+    // A wrong joint among repeated values is named in the documented 400.
+    let form = Form::new()
+        .text("user_id", "u1")
+        .text("exercise_name", "snatch")
+        .text("body_joint_angles", "knee")
+        .text("body_joint_angles", "toe")
+        .part("video", video_part("lift.mp4"));
+    let (status, body) = h
+        .send_multipart(Method::POST, "/weightlifting/sessions/", ADMIN, form)
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("'toe'"), "{body}");
+}
+
+#[tokio::test]
 async fn weightlifting_family_matches_the_weightlifting_and_retrieval_apis() {
     let h = Harness::start().await;
     let (status, body) = create_lift(&h, ADMIN, "/weightlifting/sessions/", "snatch", "u1").await;

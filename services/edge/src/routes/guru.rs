@@ -258,6 +258,7 @@ pub async fn upload_video(
         family: FAMILY,
         file_fields: &["file", "video"],
         required_before_file: &["policy", "x-fitvision-signature"],
+        list_fields: &[],
         credential: credential.clone(),
         declared_size: None,
     };

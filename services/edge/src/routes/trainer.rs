@@ -205,6 +205,7 @@ pub async fn submit_exercise(
         family: FAMILY,
         file_fields: &["video", "file"],
         required_before_file: &["exercise_type"],
+        list_fields: &[],
         credential: caller.forwarded.clone(),
         declared_size: None,
     };

@@ -140,7 +140,8 @@ fn barbell_mass(fields: &HashMap<String, String>, units: MeasurementSystem) -> A
 }
 
 /// `body_joint_angles`: comma-separated joints, also accepted as a JSON-ish list
-/// (`["knee", 'hip']`); absent or blank is `all`.
+/// (`["knee", 'hip']`) or repeated form fields (joined with commas by the form
+/// reader); absent or blank is `all`.
 fn body_joint_angles(fields: &HashMap<String, String>) -> ApiResult<String> {
     let joints = fields
         .get("body_joint_angles")

@@ -25,7 +25,7 @@ macro_rules! activity_handlers {
         #[utoipa::path(post, path = $create_path, tag = $tag,
             params(CreateParams),
             request_body(content_type = "multipart/form-data", content = Object,
-                description = "user_id (required), video (file, required), exercise_name (required), session_name, barbell_mass (default 100 kg / 220 lb), body_joint_angles (comma-separated: ankle, knee, elbow, hip, shoulder; default all)"),
+                description = "user_id (required), video (file, required), exercise_name (required), session_name, barbell_mass (default 100 kg / 220 lb), body_joint_angles (ankle, knee, elbow, hip, shoulder: comma-separated, a JSON array, or the field repeated as body_joint_angles or body_joint_angles[]; default all)"),
             responses((status = 200, description = "{session_id, title}", body = Object),
                 (status = 400, description = "Missing user_id/video/exercise_name or invalid form data"),
                 (status = 401, description = "Missing or invalid access token"),

@@ -112,6 +112,7 @@ async fn create(
         family: FAMILY,
         file_fields: &["video", "file"],
         required_before_file: &["user_id", "exercise_name"],
+        list_fields: &["body_joint_angles"],
         credential: caller.forwarded.clone(),
         declared_size: None,
     };
