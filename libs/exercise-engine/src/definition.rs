@@ -394,11 +394,14 @@ fn default_cutoff() -> f64 {
 
 /// Lower-cases and maps '-' and ' ' to '_' so "Push-Up" finds "push_up".
 pub fn normalise_id(id: &str) -> String {
-    id.trim()
+    let separated: String = id
+        .trim()
         .to_lowercase()
         .chars()
         .map(|c| if c == '-' || c == ' ' { '_' } else { c })
-        .collect()
+        .collect();
+    // Display names join words with '&' ("Sit & Reach"): the id says "and".
+    separated.replace("_&_", "_and_").replace('&', "_and_")
 }
 
 /// Frames analysed per second for each hertz of a controlled exercise's filter
@@ -702,5 +705,7 @@ mod tests {
     fn ids_normalise() {
         assert_eq!(normalise_id(" Push-Up "), "push_up");
         assert_eq!(normalise_id("squat-basic"), "squat_basic");
+        assert_eq!(normalise_id("Sit & Reach"), "sit_and_reach");
+        assert_eq!(normalise_id("sit&reach"), "sit_and_reach");
     }
 }

@@ -17,11 +17,13 @@ use fitvision_proto::v1::{
 };
 use serde_json::{Value, json};
 
+use fitvision_exercise_engine::definition::normalise_id;
+
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::progress::wait_for_video;
 use crate::state::AppState;
-use crate::threads::{create_threads, recorded_threads, thread_json, wait_for_thread};
+use crate::threads::{create_threads, recorded_threads, wait_for_thread};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{cheat_detection, iso_seconds, video_status_name};
 
@@ -41,20 +43,22 @@ pub fn exercise_types() -> Vec<&'static str> {
         .collect()
 }
 
-/// Catalog id for a documented exercise type (its catalog id, `push_up`, accepted too,
-/// and spellings without `_`, `-` or spaces such as `sit-up`).
+/// Catalog id for a documented exercise type: the type (`pushup`), the names the API
+/// document lists ("Pushups", "Sit-ups", "Sit & Reach", "Broad Jump"), or any catalog id
+/// or alias of a trainer exercise (`push_up`, `press_up`), also written without `_`.
 pub fn catalog_exercise(exercise_type: &str) -> Option<&'static str> {
-    let normal = exercise_type
-        .trim()
-        .to_ascii_lowercase()
-        .replace(['-', ' '], "_");
-    super::catalog()
+    let catalog = super::catalog();
+    let trainer = |d: &&fitvision_exercise_engine::ExerciseDefinition| d.trainer.is_some();
+    if let Some(definition) = catalog.get(exercise_type).filter(trainer) {
+        return Some(definition.id.as_str());
+    }
+    let squashed = normalise_id(exercise_type).replace('_', "");
+    catalog
         .trainer_exercises()
         .find(|d| {
-            d.trainer.as_ref().is_some_and(|t| {
-                let name = t.exercise_type.as_str();
-                name == normal || d.id == normal || name.replace('_', "") == normal.replace('_', "")
-            })
+            d.trainer
+                .as_ref()
+                .is_some_and(|t| t.exercise_type.replace('_', "") == squashed)
         })
         .map(|d| d.id.as_str())
 }
@@ -184,7 +188,7 @@ pub async fn create_session(
 /// `POST /session/{session_id}/submit-exercise`
 #[utoipa::path(post, path = "/session/{session_id}/submit-exercise", tag = "AI Exercise Trainer",
     params(("session_id" = String, Path, description = "Workout session id")),
-    request_body(content_type = "multipart/form-data", description = "exercise_type (pushup, squat, situp, sit_and_reach, skipping, jumping_jacks, vertical_jump, broad_jump) and video (file)", content = Object),
+    request_body(content_type = "multipart/form-data", description = "exercise_type (pushup, squat, situp, sit_and_reach, skipping, jumping_jacks, vertical_jump, broad_jump; the listed names such as Pushups, Sit-ups or Sit & Reach and catalog aliases are accepted too) and video (file)", content = Object),
     responses((status = 200, description = "Analysed exercise: metrics.rep_count (+ jump_height_cm / jump_distance_cm for jumps) and cheat_detection {score, risk_level, blocked, over_threshold, checks[], policy}; under a tenant policy of mode `flag` a video over the thresholds is analysed too (blocked false, over_threshold true)", body = Object),
         (status = 400, description = "Missing field, unknown exercise type or unreadable video"),
         (status = 401, description = "Missing or invalid credentials"),
@@ -390,7 +394,7 @@ pub async fn generate_ai_analysis(
 /// `GET /session/{session_id}/summary`
 #[utoipa::path(get, path = "/session/{session_id}/summary", tag = "AI Exercise Trainer",
     params(("session_id" = String, Path, description = "Workout session id")),
-    responses((status = 200, description = "Complete session data: exercises with metrics and cheat detection, AI analysis", body = Object),
+    responses((status = 200, description = "Complete session data: exercises with metrics and cheat detection; ai_analysis is the coaching text as generate-ai-analysis returns it (null until generated), with ai_analysis_status, ai_analysis_provider and ai_analysis_generated_at", body = Object),
         (status = 401, description = "Missing or invalid credentials"), (status = 404, description = "Session not found")),
     security(("api_key" = [])))]
 pub async fn session_summary(
@@ -399,10 +403,22 @@ pub async fn session_summary(
     Path(session_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let session = load(&state, &caller, &session_id).await?;
-    let mut ai_analysis = Value::Null;
+    // `ai_analysis` is the coaching text, as `generate-ai-analysis` returns it (null until
+    // generated and complete); the thread's state sits beside it.
+    let mut ai_analysis = json!({
+        "ai_analysis": null,
+        "ai_analysis_status": null,
+        "ai_analysis_provider": null,
+        "ai_analysis_generated_at": null,
+    });
     if let Some(thread_id) = recorded_threads(&session, AI_PURPOSE).get(AI_TOPIC) {
         let thread = crate::threads::get_thread(&state, &caller, FAMILY, thread_id).await?;
-        ai_analysis = thread_json(&thread);
+        ai_analysis = json!({
+            "ai_analysis": (thread.status() == ThreadStatus::Complete).then_some(&thread.text),
+            "ai_analysis_status": fitvision_proto::statuses::thread_name_of(thread.status),
+            "ai_analysis_provider": thread.provider,
+            "ai_analysis_generated_at": iso_seconds(thread.completed_at.as_ref()),
+        });
     }
     let done = completed(&session);
     let total_reps: u32 = done
@@ -410,15 +426,18 @@ pub async fn session_summary(
         .filter_map(|v| v.result.as_ref())
         .map(|r| r.rep_count)
         .sum();
-    Ok(Json(json!({
+    let mut summary = json!({
         "session_id": session.session_id,
         "status": fitvision_proto::statuses::session_name_of(session.status),
         "created_at": iso_seconds(session.created_at.as_ref()),
         "total_exercises": done.len(),
         "total_reps": total_reps,
         "exercises": done.iter().enumerate().map(|(i, v)| exercise_json(i, v)).collect::<Vec<_>>(),
-        "ai_analysis": ai_analysis,
-    })))
+    });
+    if let (Some(summary), Value::Object(ai)) = (summary.as_object_mut(), ai_analysis) {
+        summary.extend(ai);
+    }
+    Ok(Json(summary))
 }
 
 /// `DELETE /session/{session_id}`
@@ -505,8 +524,36 @@ mod tests {
             Some("sit_up")
         );
         assert_eq!(catalog_exercise("vertical_jump"), Some("vertical_jump"));
+        // A catalog exercise the trainer does not offer is not a trainer exercise.
         assert_eq!(catalog_exercise("deadlift"), None);
-        assert_eq!(catalog_exercise("cmj"), None);
+        assert_eq!(catalog_exercise("back_squat"), Some("squat"));
+        assert_eq!(catalog_exercise("cmj"), Some("vertical_jump"));
+        // The names the AI Exercise Trainer document lists, in its order.
+        let listed = [
+            "Pushups",
+            "Squats",
+            "Sit-ups",
+            "Sit & Reach",
+            "Skipping",
+            "Jumping Jacks",
+            "Vertical Jump",
+            "Broad Jump",
+        ];
+        let ids: Vec<_> = listed.iter().map(|n| catalog_exercise(n)).collect();
+        assert_eq!(
+            ids,
+            [
+                "push_up",
+                "squat",
+                "sit_up",
+                "sit_and_reach",
+                "skipping",
+                "jumping_jacks",
+                "vertical_jump",
+                "broad_jump"
+            ]
+            .map(Some)
+        );
         assert_eq!(exercise_type_of("push_up"), "pushup");
         assert_eq!(exercise_type_of("deadlift"), "deadlift");
         assert_eq!(
