@@ -273,3 +273,73 @@ pub mod topics {
         "vertical_shoulder_height",
     ];
 }
+
+/// Languages the coach writes in (`language` of `CreateThreadsRequest` and
+/// `GenerateFeedbackRequest`, a BCP-47 tag): the session service refuses others, the
+/// edge negotiates `Accept-Language` among them, the coaching service writes them.
+pub mod languages {
+    /// Primary language subtags, the default first.
+    pub const SUPPORTED: [&str; 2] = ["en", "zh"];
+
+    /// The supported language of a BCP-47 tag by its primary subtag (`zh-Hant-TW` is
+    /// `zh`, `EN_us` is `en`); the empty tag is the default. `None`: not supported.
+    pub fn supported(tag: &str) -> Option<&'static str> {
+        let primary = tag
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if primary.is_empty() {
+            return Some(SUPPORTED[0]);
+        }
+        SUPPORTED.into_iter().find(|s| *s == primary)
+    }
+
+    /// The supported language an HTTP `Accept-Language` header prefers most
+    /// (`zh-TW,zh;q=0.9,en;q=0.8` is `zh`), `None` when it names none of them
+    /// (`*` and weights of 0 do not choose one).
+    pub fn negotiate(accept_language: &str) -> Option<&'static str> {
+        let mut ranked: Vec<(f64, usize, &'static str)> = accept_language
+            .split(',')
+            .enumerate()
+            .filter_map(|(order, item)| {
+                let mut parts = item.split(';');
+                let tag = parts.next()?.trim();
+                let weight = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f64>().ok())
+                    .unwrap_or(1.0);
+                let language = (!tag.is_empty() && tag != "*").then(|| supported(tag))??;
+                (weight > 0.0).then_some((weight, order, language))
+            })
+            .collect();
+        // Highest weight first; equal weights keep the header's order.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.first().map(|r| r.2)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn tags_are_read_by_their_primary_subtag() {
+            assert_eq!(supported(""), Some("en"));
+            assert_eq!(supported("zh-Hant-TW"), Some("zh"));
+            assert_eq!(supported("EN_us"), Some("en"));
+            assert_eq!(supported("fr"), None);
+        }
+
+        #[test]
+        fn accept_language_picks_the_most_preferred_supported_language() {
+            assert_eq!(negotiate("zh-TW,zh;q=0.9,en;q=0.8"), Some("zh"));
+            assert_eq!(negotiate("fr-FR, en;q=0.5, zh;q=0.7"), Some("zh"));
+            assert_eq!(negotiate("de, en;q=0.3"), Some("en"));
+            assert_eq!(negotiate("de, fr;q=0.9"), None);
+            assert_eq!(negotiate("*"), None);
+            assert_eq!(negotiate("zh;q=0, en;q=0.1"), Some("en"));
+            assert_eq!(negotiate(""), None);
+        }
+    }
+}

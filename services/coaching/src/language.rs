@@ -17,18 +17,12 @@ pub enum Language {
 pub struct UnsupportedLanguage(pub String);
 
 impl Language {
-    /// Parses a BCP-47 tag by its primary subtag: "" and "en-*" are English,
-    /// "zh-*" (zh, zh-CN, zh-Hans, ...) is Simplified Chinese.
+    /// Parses a BCP-47 tag by its primary subtag ([`fitvision_proto::languages`]): "" and
+    /// "en-*" are English, "zh-*" (zh, zh-CN, zh-Hans, ...) is Simplified Chinese.
     pub fn from_tag(tag: &str) -> Result<Self, UnsupportedLanguage> {
-        let primary = tag
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "" | "en" => Ok(Self::English),
-            "zh" => Ok(Self::Chinese),
+        match fitvision_proto::languages::supported(tag) {
+            Some("en") => Ok(Self::English),
+            Some("zh") => Ok(Self::Chinese),
             _ => Err(UnsupportedLanguage(tag.to_owned())),
         }
     }

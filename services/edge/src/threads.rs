@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use fitvision_proto::v1::{
     CreateThreadsRequest, GetThreadRequest, MeasurementSystem, Session, Thread, ThreadStatus,
     UpdateSessionRequest,
@@ -22,31 +23,66 @@ pub fn attribute_key(purpose: &str, topic: &str) -> String {
     format!("threads.{purpose}.{topic}")
 }
 
-/// Creates threads for `topics` and records them on the session as
+/// The language coaching threads are written in: the `language` query parameter when
+/// given (400 when the coach does not write it), else the most preferred language of
+/// `Accept-Language` the coach writes, else English.
+pub fn thread_language(
+    family: Family,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> ApiResult<&'static str> {
+    use fitvision_proto::languages;
+    if let Some(tag) = query.filter(|t| !t.trim().is_empty()) {
+        return languages::supported(tag).ok_or_else(|| {
+            ApiError::bad_request(
+                family,
+                format!(
+                    "unsupported language '{tag}': use one of {}",
+                    languages::SUPPORTED.join(", ")
+                ),
+            )
+        });
+    }
+    Ok(headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(languages::negotiate)
+        .unwrap_or(languages::SUPPORTED[0]))
+}
+
+/// What threads to create for a session.
+pub struct NewThreads<'a> {
+    /// Recorded on the session as `threads.<purpose>.<topic>` attributes.
+    pub purpose: &'a str,
+    pub topics: &'a [&'a str],
+    pub measurement_system: MeasurementSystem,
+    /// A supported language ([`thread_language`]).
+    pub language: &'a str,
+}
+
+/// Creates the threads and records them on the session as
 /// `threads.<purpose>.<topic>` attributes, so later GETs can find them.
 pub async fn create_threads(
     state: &AppState,
     caller: &Caller,
     family: Family,
     session_id: &str,
-    purpose: &str,
-    topics: &[&str],
-    measurement_system: MeasurementSystem,
+    new: &NewThreads<'_>,
 ) -> ApiResult<HashMap<String, String>> {
     let created = state
         .session()
         .create_threads(caller.request(CreateThreadsRequest {
             session_id: session_id.to_owned(),
-            topics: topics.iter().map(|t| (*t).to_owned()).collect(),
-            measurement_system: measurement_system as i32,
-            language: "en".to_owned(),
+            topics: new.topics.iter().map(|t| (*t).to_owned()).collect(),
+            measurement_system: new.measurement_system as i32,
+            language: new.language.to_owned(),
         }))
         .await
         .api(family)?
         .thread_ids;
     let attributes = created
         .iter()
-        .map(|(topic, id)| (attribute_key(purpose, topic), id.clone()))
+        .map(|(topic, id)| (attribute_key(new.purpose, topic), id.clone()))
         .collect();
     state
         .session()

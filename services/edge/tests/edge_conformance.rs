@@ -145,6 +145,7 @@ async fn trainer_workflow_matches_the_ai_exercise_trainer_api() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["ai_analysis"].as_str().unwrap().len() > 5);
+    assert_eq!(body["language"], "en");
     let generated = body["ai_analysis"].clone();
 
     let (status, body) = h
@@ -156,6 +157,18 @@ async fn trainer_workflow_matches_the_ai_exercise_trainer_api() {
     // One shape: the summary's ai_analysis is the text generate-ai-analysis returned.
     assert_eq!(body["ai_analysis"], generated, "{body}");
     assert_eq!(body["ai_analysis_status"], "complete");
+    // Feedback in the language the client prefers.
+    let response = h
+        .client
+        .post(h.url(&format!("/session/{session}/generate-ai-analysis")))
+        .header("Authorization", USER)
+        .header("Accept-Language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["language"], "zh");
 
     let (status, body) = h.get_json("/sessions", USER).await;
     assert_eq!(status, 200);
@@ -425,6 +438,49 @@ async fn weightlifting_family_matches_the_weightlifting_and_retrieval_apis() {
         .await;
     assert_eq!(status, 400);
     assert!(body["error"].is_string());
+
+    // The comments' language: the query parameter, else Accept-Language, else English.
+    let h = &h;
+    let language_of = |threads: Value| async move {
+        let id = threads["power"].as_str().unwrap().to_owned();
+        let (_, thread) = h.get_json(&format!("/threads/{id}"), ADMIN).await;
+        thread["language"].clone()
+    };
+    let summary = format!("/weightlifting/sessions/{id}/summary/");
+    let (status, threads) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("{summary}?language=zh-Hant"),
+            ADMIN,
+        )
+        .await;
+    assert_eq!(status, 200, "{threads}");
+    assert_eq!(language_of(threads).await, "zh");
+    let response = h
+        .client
+        .post(h.url(&summary))
+        .header("Authorization", ADMIN)
+        .header("Accept-Language", "fr-FR, zh-TW;q=0.8, en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let (status, threads) = json_of(response).await;
+    assert_eq!(status, 200, "{threads}");
+    assert_eq!(language_of(threads).await, "zh");
+    let (_, threads) = h.send_json(reqwest::Method::POST, &summary, ADMIN).await;
+    assert_eq!(language_of(threads).await, "en");
+    let (status, body) = h
+        .send_json(
+            reqwest::Method::POST,
+            &format!("{summary}?language=fr"),
+            ADMIN,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"],
+        "unsupported language 'fr': use one of en, zh"
+    );
 
     // demo=true serves a real analysed session.
     let (status, body) = h

@@ -420,6 +420,22 @@ async fn video_runs_through_the_pipeline() {
         .into_inner()
         .thread_ids;
     assert_eq!(threads.len(), 2);
+    // A language the coach does not write is refused up front, not left to fail later.
+    let refused = server
+        .client
+        .create_threads(authed(
+            ADMIN_KEY,
+            pb::CreateThreadsRequest {
+                session_id: video.session_id.clone(),
+                topics: vec!["power".into()],
+                language: "fr".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+    assert!(refused.message().contains("\"fr\""), "{refused:?}");
     let power = poll_thread(&mut server, &threads["power"]).await;
     assert_eq!(
         (power.status(), power.text.as_str()),

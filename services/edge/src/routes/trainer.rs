@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use fitvision_proto::v1::{
     AuthenticityReport, CreateSessionRequest, DeleteSessionRequest, FailureCode,
     ListSessionsRequest, MeasurementSystem, RiskLevel, Session, SessionKind, ThreadStatus,
@@ -21,9 +21,12 @@ use fitvision_exercise_engine::definition::normalise_id;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
+use crate::params::{Params, QueryParams};
 use crate::progress::wait_for_video;
 use crate::state::AppState;
-use crate::threads::{create_threads, recorded_threads, wait_for_thread};
+use crate::threads::{
+    NewThreads, create_threads, recorded_threads, thread_language, wait_for_thread,
+};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{cheat_detection, iso_seconds, video_status_name};
 
@@ -337,9 +340,22 @@ pub async fn session_status(
     })))
 }
 
+/// Query parameters of `generate-ai-analysis`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AiAnalysisParams {
+    /// Language of the feedback: 'en' or 'zh' (BCP-47 tags such as zh-Hant are read by
+    /// their language); default: the Accept-Language header's preference, else 'en'
+    pub language: Option<String>,
+}
+
+impl QueryParams for AiAnalysisParams {
+    const FAMILY: Family = FAMILY;
+}
+
 /// `POST /session/{session_id}/generate-ai-analysis`
 #[utoipa::path(post, path = "/session/{session_id}/generate-ai-analysis", tag = "AI Exercise Trainer",
-    params(("session_id" = String, Path, description = "Workout session id")),
+    params(("session_id" = String, Path, description = "Workout session id"), AiAnalysisParams),
     responses((status = 200, description = "AI coaching feedback for the completed exercises", body = Object),
         (status = 400, description = "No completed exercise yet"),
         (status = 401, description = "Missing or invalid credentials"), (status = 404, description = "Session not found"),
@@ -349,7 +365,10 @@ pub async fn generate_ai_analysis(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(session_id): Path<String>,
+    Params(params): Params<AiAnalysisParams>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
+    let language = thread_language(FAMILY, params.language.as_deref(), &headers)?;
     let session = load(&state, &caller, &session_id).await?;
     let done = completed(&session);
     if done.is_empty() {
@@ -363,9 +382,12 @@ pub async fn generate_ai_analysis(
         &caller,
         FAMILY,
         &session_id,
-        AI_PURPOSE,
-        &[AI_TOPIC],
-        MeasurementSystem::Metric,
+        &NewThreads {
+            purpose: AI_PURPOSE,
+            topics: &[AI_TOPIC],
+            measurement_system: MeasurementSystem::Metric,
+            language,
+        },
     )
     .await?;
     let thread_id = threads
@@ -384,6 +406,7 @@ pub async fn generate_ai_analysis(
         "status": thread.status,
         "ai_analysis": thread.text,
         "provider": thread.provider,
+        "language": thread.language,
         "thread_id": thread.thread_id,
         "exercises_analyzed": done.len(),
         "exercise_types": done.iter().map(|v| exercise_type_of(&v.exercise_id)).collect::<Vec<_>>(),

@@ -32,10 +32,19 @@ pub async fn create(
     if topics.is_empty() {
         return Err(SessionError::InvalidArgument("no topics".to_owned()).into());
     }
-    let language = if request.language.is_empty() {
-        "en".to_owned()
+    // Refused here rather than failing every thread later in the coach.
+    if fitvision_proto::languages::supported(&request.language).is_none() {
+        return Err(SessionError::InvalidArgument(format!(
+            "unsupported language {:?}: use one of {}",
+            request.language,
+            fitvision_proto::languages::SUPPORTED.join(", ")
+        ))
+        .into());
+    }
+    let language = if request.language.trim().is_empty() {
+        fitvision_proto::languages::SUPPORTED[0].to_owned()
     } else {
-        request.language.clone()
+        request.language.trim().to_owned()
     };
     let now = now_ms();
     let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;

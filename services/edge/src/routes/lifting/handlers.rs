@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::params::{CreateParams, Params, ReadParams, ThreadParams};
 use super::{
-    RECOMMENDATION_PURPOSE, RECOMMENDATION_TOPICS, SUMMARY_PURPOSE, SUMMARY_TOPICS, analyzed_video,
-    create, create_topic_threads, details, export, lift_analysis, summary,
+    RECOMMENDATION_THREADS, SUMMARY_THREADS, analyzed_video, create, create_topic_threads, details,
+    export, lift_analysis, summary,
 };
 use crate::auth::Caller;
 use crate::error::ApiResult;
@@ -102,8 +102,9 @@ macro_rules! activity_handlers {
             Extension(caller): Extension<Caller>,
             Path(session_id): Path<String>,
             Params(params): Params<ThreadParams>,
+            headers: HeaderMap,
         ) -> ApiResult<Json<Value>> {
-            create_topic_threads(state, caller, $activity, session_id, params, SUMMARY_PURPOSE, &SUMMARY_TOPICS).await
+            create_topic_threads(state, caller, $activity, session_id, params, &headers, &SUMMARY_THREADS).await
         }
     };
 }
@@ -179,6 +180,7 @@ pub async fn weightlifting_recommendation(
     Extension(caller): Extension<Caller>,
     Path(session_id): Path<String>,
     Params(params): Params<ThreadParams>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     create_topic_threads(
         state,
@@ -186,8 +188,8 @@ pub async fn weightlifting_recommendation(
         Activity::Weightlifting,
         session_id,
         params,
-        RECOMMENDATION_PURPOSE,
-        &RECOMMENDATION_TOPICS,
+        &headers,
+        &RECOMMENDATION_THREADS,
     )
     .await
 }

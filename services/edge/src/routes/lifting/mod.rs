@@ -33,7 +33,7 @@ use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::routes::pose_track::read_pose_track;
 use crate::routes::sessions::{OtherUsers, SessionLookup, load_session};
 use crate::state::AppState;
-use crate::threads::{completed_texts, create_threads};
+use crate::threads::{NewThreads, completed_texts, create_threads, thread_language};
 use crate::upload::{UploadPlan, multipart_body, stream_form_upload};
 use crate::views::{Activity, primary_video};
 use create::NewSession;
@@ -42,6 +42,24 @@ use params::{CreateParams, ReadParams, ThreadParams};
 const FAMILY: Family = Family::Lifting;
 const SUMMARY_PURPOSE: &str = "summary";
 const RECOMMENDATION_PURPOSE: &str = "recommendation";
+
+/// The threads one POST creates: the session attribute purpose and the topics.
+pub(super) struct TopicSet {
+    purpose: &'static str,
+    topics: &'static [&'static str],
+}
+
+/// `POST .../summary/`: one thread per summary block.
+pub(super) const SUMMARY_THREADS: TopicSet = TopicSet {
+    purpose: SUMMARY_PURPOSE,
+    topics: &SUMMARY_TOPICS,
+};
+
+/// `POST /weightlifting/sessions/{id}/recommendation/`: one thread per lift metric.
+pub(super) const RECOMMENDATION_THREADS: TopicSet = TopicSet {
+    purpose: RECOMMENDATION_PURPOSE,
+    topics: &RECOMMENDATION_TOPICS,
+};
 
 /// Summary blocks of `POST .../summary/`.
 pub const SUMMARY_TOPICS: [&str; 4] = fitvision_proto::topics::LIFT_SUMMARY;
@@ -224,10 +242,11 @@ async fn create_topic_threads(
     activity: Activity,
     session_id: String,
     params: ThreadParams,
-    purpose: &str,
-    topics: &[&str],
+    headers: &HeaderMap,
+    set: &TopicSet,
 ) -> ApiResult<Json<Value>> {
     let units = params.units()?;
+    let language = thread_language(FAMILY, params.language.as_deref(), headers)?;
     let session = load(
         &state,
         &caller,
@@ -241,9 +260,12 @@ async fn create_topic_threads(
         &caller,
         FAMILY,
         &session.session_id,
-        purpose,
-        topics,
-        units,
+        &NewThreads {
+            purpose: set.purpose,
+            topics: set.topics,
+            measurement_system: units,
+            language,
+        },
     )
     .await?;
     Ok(Json(json!(threads)))

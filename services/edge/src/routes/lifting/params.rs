@@ -49,6 +49,9 @@ impl ReadParams {
 pub struct ThreadParams {
     /// 'metric' (default) or 'imperial'
     pub measurement_system: Option<String>,
+    /// Language of the comments: 'en' or 'zh' (BCP-47 tags such as zh-Hant are read by
+    /// their language); default: the Accept-Language header's preference, else 'en'
+    pub language: Option<String>,
 }
 
 impl QueryParams for ThreadParams {
