@@ -82,6 +82,15 @@ impl Context<'_> {
         scale::pixels_per_metre_from_height(&chains, self.params.height_m)
     }
 
+    /// Pixels per metre from the subject's body alone, assuming a typical adult stature
+    /// ([`scale::TYPICAL_ADULT_STATURE_M`]) when neither a plate nor the height is known.
+    pub fn pixels_per_metre_from_typical_stature(&self) -> Option<f64> {
+        let chains: Vec<f64> = (0..self.subject.len())
+            .filter_map(|i| self.subject.chain_length_px(i))
+            .collect();
+        scale::pixels_per_metre_from_height(&chains, scale::TYPICAL_ADULT_STATURE_M)
+    }
+
     pub fn metric(&mut self, key: &str, value: f64) {
         if value.is_finite() {
             self.result

@@ -71,6 +71,9 @@ pub mod metrics {
     pub const STRIDE_COUNT: &str = "stride_count";
     pub const DISTANCE_M: &str = "distance_m";
     pub const AVERAGE_SPEED_M_S: &str = "average_speed_m_s";
+    /// One standard deviation of the distances, in percent, when their scale comes from
+    /// an assumed stature (no height, no plate); absent when the scale was measured.
+    pub const DISTANCE_UNCERTAINTY_PCT: &str = "distance_uncertainty_pct";
 
     // Lifts.
     pub const MAX_BAR_SPEED_M_S: &str = "max_bar_speed_m_s";

@@ -736,3 +736,51 @@ fn planted_hands_that_move_with_a_following_camera_are_read_per_frame() {
     .unwrap();
     assert_eq!(r.rep_count, reps as u32);
 }
+
+#[test]
+fn a_runner_of_unknown_height_gets_distances_from_a_typical_stature_with_their_uncertainty() {
+    use fitvision_kinematics::scale::{
+        SHOULDER_TO_ANKLE_CHAIN_FRACTION, TYPICAL_ADULT_STATURE_M, TYPICAL_ADULT_STATURE_SD_M,
+    };
+    // A body gliding 600 px to the right over 3 s.
+    let (fps, seconds, travel_px) = (30.0, 3.0, 600.0);
+    let track = synthetic::track(fps, (fps * seconds) as usize + 1, |t| {
+        Some(BodyPose {
+            x_px: 300.0 + travel_px * t / seconds,
+            ..Default::default()
+        })
+    });
+    let sprint = catalog().get("sprint").unwrap().clone();
+    let distance = |subject: Subject| {
+        let result = analyze(&sprint, &track, &subject, &AnalyzeOptions::default()).unwrap();
+        (
+            result.metrics.get(metrics::DISTANCE_M).copied(),
+            result
+                .metrics
+                .get(metrics::DISTANCE_UNCERTAINTY_PCT)
+                .copied(),
+            result.series.contains_key(series::RUNNER_DISTANCE_M),
+        )
+    };
+    // No height: the chain of the stick figure is 0.779 of a 1.70 m stature.
+    let px_per_m = CHAIN_PX / (SHOULDER_TO_ANKLE_CHAIN_FRACTION * TYPICAL_ADULT_STATURE_M);
+    let (metres, uncertainty, progress) = distance(Subject::default());
+    assert!(progress, "runner progress is reported without a height");
+    assert!(
+        (metres.unwrap() - travel_px / px_per_m).abs() < 0.01,
+        "{metres:?}"
+    );
+    let expected_pct = 100.0 * TYPICAL_ADULT_STATURE_SD_M / TYPICAL_ADULT_STATURE_M;
+    assert!((uncertainty.unwrap() - expected_pct).abs() < 0.01);
+    // A given height is a measured scale: its distance, and no assumed uncertainty.
+    let (metres, uncertainty, _) = distance(Subject {
+        height_m: 1.9,
+        ..Default::default()
+    });
+    let px_per_m = CHAIN_PX / (SHOULDER_TO_ANKLE_CHAIN_FRACTION * 1.9);
+    assert!(
+        (metres.unwrap() - travel_px / px_per_m).abs() < 0.01,
+        "{metres:?}"
+    );
+    assert_eq!(uncertainty, None);
+}

@@ -13,6 +13,14 @@ use crate::stats::percentile;
 /// Share of stature spanned by the shoulder-hip-knee-ankle joint chain.
 pub const SHOULDER_TO_ANKLE_CHAIN_FRACTION: f64 = 0.779;
 
+/// Stature assumed for an athlete whose height nobody gave: adult means lie between
+/// about 1.60 m (women) and 1.78 m (men) across most countries (NCD-RisC), so 1.70 m
+/// is off by at most ~5% for the typical adult of either sex ...
+pub const TYPICAL_ADULT_STATURE_M: f64 = 1.70;
+/// ... and one standard deviation of adult stature, both sexes together (~0.09 m),
+/// is the uncertainty a distance scaled from it carries: about 5%.
+pub const TYPICAL_ADULT_STATURE_SD_M: f64 = 0.09;
+
 /// Diameter of a standard (IWF/IPF) bumper or competition plate.
 pub const STANDARD_PLATE_DIAMETER_M: f64 = 0.45;
 

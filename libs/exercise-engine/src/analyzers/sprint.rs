@@ -10,6 +10,7 @@
 //! extension (maximum) with their timestamps; mid = peak hip flexion.
 
 use fitvision_kinematics::angles::{JointAngle, joint_angle_deg};
+use fitvision_kinematics::scale;
 use fitvision_kinematics::schema::{Limb, Side};
 use fitvision_kinematics::{clean, stats};
 use fitvision_proto::v1::RepAnalysis;
@@ -152,8 +153,20 @@ pub fn analyze(ctx: &mut Context) {
             );
         }
     }
-    // runnerProgress: distance along the direction of travel, when a scale is known.
-    if let Some(ppm) = ctx.pixels_per_metre() {
+    // runnerProgress: distance along the direction of travel. The scale is measured
+    // (height or plate) when it can be; otherwise the runner's own body gives it through
+    // a typical adult stature, and the distances say how uncertain that makes them.
+    let measured = ctx.pixels_per_metre();
+    let scale = measured.or_else(|| ctx.pixels_per_metre_from_typical_stature());
+    if measured.is_none() && scale.is_some() {
+        let pct = 100.0 * scale::TYPICAL_ADULT_STATURE_SD_M / scale::TYPICAL_ADULT_STATURE_M;
+        ctx.metric(metrics::DISTANCE_UNCERTAINTY_PCT, pct);
+        ctx.warn(format!(
+            "subject height unknown: distances assume a {:.2} m runner (+-{pct:.0}% for one standard deviation of adult stature); give the height for measured distances",
+            scale::TYPICAL_ADULT_STATURE_M
+        ));
+    }
+    if let Some(ppm) = scale {
         let x: Vec<Option<f64>> = (0..ctx.subject.len())
             .map(|i| ctx.subject.ground_limb_mid(i, Limb::Hip).map(|p| p.x))
             .collect();
@@ -175,6 +188,6 @@ pub fn analyze(ctx: &mut Context) {
             ctx.series(series::RUNNER_DISTANCE_M, "m", &dist);
         }
     } else {
-        ctx.warn("no scale (subject height unknown): runner progress not measured");
+        ctx.warn("no scale (the runner's body was not measurable): runner progress not measured");
     }
 }

@@ -733,7 +733,7 @@ pub async fn update_video(
 /// `GET /videos/{id}/analysis`
 #[utoipa::path(get, path = "/videos/{id}/analysis", tag = "Guru",
     params(("id" = String, Path, description = "Video id")),
-    responses((status = 200, description = "{status: Pending|Complete|Failed, reason? (LOW_QUALITY_POSE_ESTIMATE, UNREADABLE_VIDEO, BLOCKED_BY_AUTHENTICITY, UNKNOWN_ACTIVITY when no or an unknown activity was given, INTERNAL_ERROR), reasonDetail? (human-readable), domain, activity, reps[]}", body = Object),
+    responses((status = 200, description = "{status: Pending|Complete|Failed, reason? (LOW_QUALITY_POSE_ESTIMATE, UNREADABLE_VIDEO, BLOCKED_BY_AUTHENTICITY, UNKNOWN_ACTIVITY when no or an unknown activity was given, INTERNAL_ERROR), reasonDetail? (human-readable), domain, activity, reps[]; sprints add runnerProgress[] whenever the runner is tracked, scaled by the profile height or else by an assumed 1.70 m stature (+-5%, said in the result's warnings); fieldMarkers are not detected and so omitted, as the API allows}", body = Object),
         (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
     security(("bearer" = [])))]
 pub async fn get_analysis(
