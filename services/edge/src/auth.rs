@@ -331,6 +331,14 @@ pub async fn authenticate(
     if let Err(error) = enforce_rate_limit(&state, family, &key) {
         return error.into_response();
     }
+    // The opt-in public trainer: an anonymous client of that API acts with the public
+    // key, still limited by its own address (the key above).
+    let credential = credential.or_else(|| {
+        (family == Family::Trainer)
+            .then(|| state.config().public_trainer_key.as_deref())
+            .flatten()
+            .map(|key| format!("API-KEY {key}"))
+    });
     match resolve(&state, family, credential).await {
         Ok(caller) => {
             request.extensions_mut().insert(caller);

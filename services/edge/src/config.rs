@@ -71,6 +71,12 @@ pub struct Config {
         default_value_t = 600
     )]
     pub pipeline_timeout_s: u64,
+    /// Opt-in anonymous AI Exercise Trainer: requests to that API's routes (and only
+    /// those) that carry no credentials act with this API key, which the operator
+    /// creates for a tenant of its own (`POST /admin/...` keys). Each anonymous client
+    /// is rate-limited by its address. Off (401 without credentials) when unset.
+    #[arg(long = "public-trainer-key", env = "FITVISION_PUBLIC_TRAINER_KEY")]
+    pub public_trainer_key: Option<String>,
     /// Demo sessions per activity, e.g. `weightlifting=ID,jumping=ID`. Without an
     /// entry, `demo=true` serves the tenant's oldest completed session of that activity.
     #[arg(long = "demo-sessions", env = "FITVISION_DEMO_SESSIONS")]
@@ -99,6 +105,7 @@ impl Config {
             rate_limit_burst: 200,
             max_upload_bytes: 512 * 1024 * 1024,
             pipeline_timeout_s: 600,
+            public_trainer_key: None,
             demo_sessions: None,
             web_dir: None,
             jwt: crate::jwt::JwtConfig::default(),

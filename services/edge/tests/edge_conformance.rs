@@ -1306,3 +1306,35 @@ async fn non_multipart_uploads_get_the_family_error_shape() {
     assert_eq!(status, 400);
     assert!(body["error"].is_string());
 }
+
+#[tokio::test]
+async fn the_public_trainer_serves_anonymous_clients_on_the_trainer_routes_only() {
+    // Off by default: the trainer wants credentials.
+    let closed = Harness::start().await;
+    let (status, _) = closed.send_json(Method::POST, "/session/create", "").await;
+    assert_eq!(status, 401);
+
+    let open = Harness::start_with(|c| c.public_trainer_key = Some("user-key".into())).await;
+    let (status, body) = open.send_json(Method::POST, "/session/create", "").await;
+    assert_eq!(status, 200, "{body}");
+    let session = body["session_id"].as_str().unwrap().to_owned();
+    // The anonymous client acts as the public key's user: it reads its own session ...
+    let (status, body) = open
+        .get_json(&format!("/session/{session}/status"), "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = open
+        .get_json(&format!("/session/{session}/status"), USER)
+        .await;
+    assert_eq!(status, 200);
+    // ... and nothing outside the AI Exercise Trainer API.
+    let (status, _) = open.get_json("/api/ai-move/exercises", "").await;
+    assert_eq!(status, 401);
+    let (status, _) = open.get_json("/weightlifting/sessions/x/", "").await;
+    assert_eq!(status, 401);
+    // A credential that is sent is still checked.
+    let (status, _) = open
+        .send_json(Method::POST, "/session/create", "API-KEY wrong")
+        .await;
+    assert_eq!(status, 401);
+}
