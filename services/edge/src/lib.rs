@@ -30,11 +30,13 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::Config;
 pub use state::AppState;
@@ -258,6 +260,19 @@ pub fn router(state: AppState) -> Router {
                     axum::http::HeaderName::from_static("x-request-id"),
                 ]),
         )
+        // Every answer: no MIME sniffing, no framing, no referrer leaking signed URLs.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         // A panic becomes a JSON 500, never a bare error page or a dropped connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,

@@ -37,6 +37,14 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// Content-Security-Policy of the page: its own scripts, styles, API and media only
+/// (videos play from signed `/files` URLs of the same origin, or blob/data URLs the
+/// page makes), and no framing. Inline styles stay allowed for the charts' layout.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+     connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+
 /// Serves an embedded file; `/` (and any directory path) gives `index.html`.
 /// `None` when the path is not part of the page.
 pub fn embedded_response(uri: &Uri) -> Option<Response> {
@@ -51,17 +59,22 @@ pub fn embedded_response(uri: &Uri) -> Option<Response> {
     } else {
         "no-cache"
     };
-    Some(
-        (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, content_type(&path)),
-                (header::CACHE_CONTROL, cache),
-            ],
-            bytes,
-        )
-            .into_response(),
+    let mut response = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type(&path)),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
     )
+        .into_response();
+    if path.ends_with(".html") {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(PAGE_CSP),
+        );
+    }
+    Some(response)
 }
 
 #[cfg(test)]

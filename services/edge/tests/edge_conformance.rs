@@ -1338,3 +1338,44 @@ async fn the_public_trainer_serves_anonymous_clients_on_the_trainer_routes_only(
         .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_browser_security_headers_and_the_page_its_csp() {
+    let h = Harness::start().await;
+    for (path, auth) in [
+        ("/", ""),
+        ("/api/status", ""),
+        ("/openapi.json", ""),
+        ("/sessions", USER),
+        ("/sessions", ""),
+        ("/no/such/route", ""),
+    ] {
+        let response = h
+            .client
+            .get(h.url(path))
+            .header("authorization", auth)
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers().clone();
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+        assert_eq!(
+            header("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{path}"
+        );
+        let body = response.text().await.unwrap();
+        if body.contains("<script type=\"module\"") {
+            // The built page: its own scripts only, never framed.
+            let csp = header("content-security-policy").expect("the page has a CSP");
+            assert!(csp.contains("script-src 'self'"), "{csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        }
+    }
+}
