@@ -189,7 +189,12 @@ pub fn enforce_rate_limit(state: &AppState, family: Family, key: &str) -> Result
     })
 }
 
-/// Resolves a credential to a caller (401 when missing or refused).
+/// Longest credential accepted: far above any API key or signed token we issue or
+/// verify, and below what the gRPC metadata towards the session service carries (a
+/// longer one would fail there as an internal error instead of a clear 431).
+pub const MAX_CREDENTIAL_BYTES: usize = 8 * 1024;
+
+/// Resolves a credential to a caller (401 when missing or refused, 431 when too long).
 pub async fn resolve(
     state: &AppState,
     family: Family,
@@ -201,6 +206,13 @@ pub async fn resolve(
             "missing credentials: send Authorization: API-KEY <key> or Bearer <token>",
         ));
     };
+    if credential.len() > MAX_CREDENTIAL_BYTES {
+        return Err(ApiError::new(
+            family,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the credential is longer than {MAX_CREDENTIAL_BYTES} bytes"),
+        ));
+    }
     if let Some(verifier) = state.jwt() {
         let token = strip_scheme(&credential);
         if crate::jwt::is_external_token(token) {

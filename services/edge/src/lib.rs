@@ -260,6 +260,7 @@ pub fn router(state: AppState) -> Router {
                     axum::http::HeaderName::from_static("x-request-id"),
                 ]),
         )
+        .layer(axum::middleware::from_fn(reject_overlong_path_segments))
         // Every answer: no MIME sniffing, no framing, no referrer leaking signed URLs.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -279,6 +280,32 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(fitvision_service_kit::http::layers())
         .with_state(state)
+}
+
+/// Longest path segment (an id, a file name) any route accepts: ids are UUIDs or
+/// short slugs, object keys a few such segments.
+pub const MAX_PATH_SEGMENT_BYTES: usize = 512;
+
+/// Answers 404 to a path with a segment longer than [`MAX_PATH_SEGMENT_BYTES`] before
+/// any handler runs: no id or route is that long, and passing it on would only travel
+/// into gRPC messages and error texts (a 60 000-byte id used to end as a 500).
+async fn reject_overlong_path_segments(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request
+        .uri()
+        .path()
+        .split('/')
+        .any(|segment| segment.len() > MAX_PATH_SEGMENT_BYTES)
+    {
+        return ApiError::not_found(
+            Family::Plain,
+            format!("not found: a path segment is longer than {MAX_PATH_SEGMENT_BYTES} bytes"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// The embedded browser page, else the JSON 404 of unknown routes.

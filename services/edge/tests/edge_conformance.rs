@@ -1379,3 +1379,25 @@ async fn every_answer_carries_the_browser_security_headers_and_the_page_its_csp(
         }
     }
 }
+
+#[tokio::test]
+async fn oversized_credentials_and_ids_get_a_clear_4xx() {
+    let h = Harness::start().await;
+    let huge_token = format!("Bearer {}", "a".repeat(16 * 1024));
+    let (status, body) = h.get_json("/sessions", &huge_token).await;
+    assert_eq!(status, 431, "{body}");
+    let long_id = "x".repeat(60_000);
+    for path in [
+        format!("/session/{long_id}/status"),
+        format!("/weightlifting/sessions/{long_id}/"),
+        format!("/videos/{long_id}/analysis"),
+        format!("/api/ai-move/sessions/{long_id}"),
+    ] {
+        let (status, body) = h.get_json(&path, USER).await;
+        assert_eq!(status, 404, "{}", &path[..30]);
+        assert_eq!(
+            body["error"], "not found: a path segment is longer than 512 bytes",
+            "{body}"
+        );
+    }
+}
