@@ -44,6 +44,9 @@ pub use state::AppState;
 use crate::error::{ApiError, Family};
 use crate::routes::{admin, ai_move, guru, lifting, oauth, trainer};
 
+/// Largest body of a route that takes no video: JSON, forms, the token request.
+pub const SMALL_BODY_BYTES: usize = 256 * 1024;
+
 /// Builds the whole HTTP application over a session-service channel.
 pub fn router(state: AppState) -> Router {
     let authed = |family: Family| from_fn_with_state((state.clone(), family), auth::authenticate);
@@ -60,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/session/create", post(trainer::create_session))
         .route(
             "/session/{session_id}/submit-exercise",
-            post(trainer::submit_exercise),
+            post(trainer::submit_exercise).layer(upload_limit),
         )
         .route("/session/{session_id}/status", get(trainer::session_status))
         .route(
@@ -82,7 +85,7 @@ pub fn router(state: AppState) -> Router {
     let lifting_routes = Router::new()
         .route(
             "/weightlifting/sessions/",
-            post(lifting::weightlifting_create),
+            post(lifting::weightlifting_create).layer(upload_limit),
         )
         .route(
             "/weightlifting/sessions/{session_id}/",
@@ -104,7 +107,10 @@ pub fn router(state: AppState) -> Router {
             "/weightlifting/sessions/{session_id}/recommendation/",
             post(lifting::weightlifting_recommendation),
         )
-        .route("/jumping/sessions/", post(lifting::jumping_create))
+        .route(
+            "/jumping/sessions/",
+            post(lifting::jumping_create).layer(upload_limit),
+        )
         .route(
             "/jumping/sessions/{session_id}/",
             get(lifting::jumping_details),
@@ -117,7 +123,10 @@ pub fn router(state: AppState) -> Router {
             "/jumping/sessions/{session_id}/summary/",
             get(lifting::jumping_summary).post(lifting::jumping_create_summary),
         )
-        .route("/running/sessions/", post(lifting::running_create))
+        .route(
+            "/running/sessions/",
+            post(lifting::running_create).layer(upload_limit),
+        )
         .route(
             "/running/sessions/{session_id}/",
             get(lifting::running_details),
@@ -210,7 +219,9 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth2/token", post(oauth::token))
         .route(
             "/videos/{id}/upload",
-            post(guru::upload_video).layer(size_checked(Family::Guru)),
+            post(guru::upload_video)
+                .layer(upload_limit)
+                .layer(size_checked(Family::Guru)),
         )
         .route("/files/{*key}", get(downloads::download))
         .route_layer(public(Family::Plain));
@@ -249,7 +260,10 @@ pub fn router(state: AppState) -> Router {
         .merge(transcoded_routes)
         .merge(public_routes)
         .merge(docs_routes)
-        .layer(upload_limit)
+        // Only the upload routes above read large bodies; every other body (JSON,
+        // forms, the OAuth2 token request) is refused past a small limit before it
+        // is read, authenticated or not.
+        .layer(DefaultBodyLimit::max(SMALL_BODY_BYTES))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -261,6 +275,7 @@ pub fn router(state: AppState) -> Router {
                 ]),
         )
         .layer(axum::middleware::from_fn(reject_overlong_path_segments))
+        .layer(axum::middleware::from_fn(json_error_bodies))
         // Every answer: no MIME sniffing, no framing, no referrer leaking signed URLs.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -306,6 +321,42 @@ async fn reject_overlong_path_segments(
         .into_response();
     }
     next.run(request).await
+}
+
+/// Turns the plain-text error answers of axum's extractors (a body over its limit, a
+/// malformed JSON or form body, a wrong content type) into the JSON error every other
+/// answer of the API has, `{"error": "<the text>"}` with the same status.
+async fn json_error_bodies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !(response.status().is_client_error() || response.status().is_server_error()) || !plain_text
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Rejection texts are a line or two; anything longer is cut, never buffered whole.
+    let text = match axum::body::to_bytes(body, 4096).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::json!({ "error": text }).to_string();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// The embedded browser page, else the JSON 404 of unknown routes.

@@ -1183,6 +1183,47 @@ async fn oversized_uploads_get_413() {
 }
 
 #[tokio::test]
+async fn bodies_other_than_uploads_are_refused_past_a_small_limit_unread() {
+    let h = Harness::start().await;
+    let big = "a".repeat(fitvision_edge::SMALL_BODY_BYTES + 1);
+    // The token request is read before anyone is authenticated: it must stay small.
+    let response = h
+        .client
+        .post(h.url("/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("grant_type=client_credentials&client_id={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let (status, _) = h
+        .send_with_json(
+            Method::POST,
+            "/api/ai-move/sessions",
+            USER,
+            &json!({ "exerciseId": big }),
+        )
+        .await;
+    assert_eq!(status, 413);
+    // A video larger than that still uploads.
+    let session = create_workout(&h, USER).await;
+    let video = vec![7u8; 4 * fitvision_edge::SMALL_BODY_BYTES];
+    let form = Form::new().text("exercise_type", "squat").part(
+        "video",
+        reqwest::multipart::Part::bytes(video).file_name("squat.mp4"),
+    );
+    let (status, body) = h
+        .send_multipart(
+            Method::POST,
+            &format!("/session/{session}/submit-exercise"),
+            USER,
+            form,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
 async fn annotated_rpcs_are_transcoded_to_json() {
     let h = Harness::start().await;
     let session = create_workout(&h, USER).await;
