@@ -287,7 +287,7 @@ pub async fn create(
             progress_percent: Set(0.0),
             failure_code: Set(0),
             failure_reason: Set(String::new()),
-            filename: Set(pending.filename.clone()),
+            filename: Set(super::upload::stored_filename(&pending.filename)),
             declared_size_bytes: Set(pending.declared_size_bytes as i64),
             expected_rep_count: Set(pending.expected_rep_count as i32),
             object_key: Set(None),

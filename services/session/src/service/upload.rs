@@ -28,6 +28,22 @@ enum Target {
     NewSession(Box<super::sessions::NewSession>),
 }
 
+/// The file name a client gave, as it is stored and shown back: its last path
+/// component, without control or reserved characters, at most 255 bytes (a name is
+/// data to display, never a path, and one client's megabyte-long name must not
+/// become everyone's page).
+pub(crate) fn stored_filename(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    sanitize_filename::sanitize_with_options(
+        base,
+        sanitize_filename::Options {
+            windows: true,
+            truncate: true,
+            replacement: "_",
+        },
+    )
+}
+
 fn extension_of(filename: &str) -> &'static str {
     let lower = filename.to_ascii_lowercase();
     ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
@@ -301,7 +317,7 @@ async fn record(
         Some(pending) => {
             let mut active: video::ActiveModel = pending.clone().into();
             if !metadata.filename.is_empty() {
-                active.filename = Set(metadata.filename.clone());
+                active.filename = Set(stored_filename(&metadata.filename));
             }
             if metadata.expected_rep_count > 0 {
                 active.expected_rep_count = Set(metadata.expected_rep_count as i32);
@@ -316,7 +332,7 @@ async fn record(
                 progress_percent: Set(0.0),
                 failure_code: Set(0),
                 failure_reason: Set(String::new()),
-                filename: Set(metadata.filename.clone()),
+                filename: Set(stored_filename(&metadata.filename)),
                 declared_size_bytes: Set(metadata.declared_size_bytes as i64),
                 expected_rep_count: Set(metadata.expected_rep_count as i32),
                 created_at: Set(now),
@@ -345,4 +361,19 @@ async fn record(
         .map_err(db_status)?;
     txn.commit().await.map_err(db_status)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod filename_tests {
+    use super::stored_filename;
+
+    #[test]
+    fn client_file_names_are_stored_short_flat_and_printable() {
+        assert_eq!(stored_filename("squat set 1.mp4"), "squat set 1.mp4");
+        assert_eq!(stored_filename("../../etc/passwd"), "passwd");
+        assert_eq!(stored_filename("C:\\clips\\jump.mov"), "jump.mov");
+        assert_eq!(stored_filename("a\nb<script>.mp4"), "a_b_script_.mp4");
+        let huge = stored_filename(&format!("{}.mp4", "x".repeat(1_000_000)));
+        assert!(huge.len() <= 255, "{}", huge.len());
+    }
 }
