@@ -35,14 +35,27 @@ impl Injector for HeaderInjector<'_> {
     }
 }
 
+/// The request id as the logs show it. A client may send its own `x-request-id`;
+/// only ids of up to 128 letters, digits and `-_.:` are written as given, anything
+/// else reads `(invalid)`, so that no client can forge log fields or lines (a value
+/// with `trace_id=...` or quotes in it) or flood a log line.
+pub fn loggable_request_id(raw: &str) -> &str {
+    let safe = raw.len() <= 128
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if safe { raw } else { "(invalid)" }
+}
+
 /// Creates the span for one incoming request: parented on the caller's
 /// `traceparent` when present, with `trace_id` recorded for the logs.
 pub fn request_span(kind: &'static str, method: &str, headers: &http::HeaderMap) -> tracing::Span {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let request_id = loggable_request_id(
+        headers
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or(""),
+    );
     let span = tracing::info_span!(
         "request",
         kind,
@@ -111,5 +124,21 @@ pub fn set_parent_from_traceparent(span: &tracing::Span, traceparent: &str) {
     let _ = span.set_parent(parent);
     if let Some(trace_id) = trace_id_of(span) {
         span.record("trace_id", tracing::field::display(trace_id));
+    }
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::loggable_request_id;
+
+    #[test]
+    fn only_plain_request_ids_reach_the_logs() {
+        let uuid = "0192f3a4-7b1c-7d2e-8f90-123456789abc";
+        assert_eq!(loggable_request_id(uuid), uuid);
+        assert_eq!(loggable_request_id("req:42_a.b"), "req:42_a.b");
+        assert_eq!(loggable_request_id(""), "");
+        assert_eq!(loggable_request_id("x trace_id=deadbeef"), "(invalid)");
+        assert_eq!(loggable_request_id("\"quoted\""), "(invalid)");
+        assert_eq!(loggable_request_id(&"a".repeat(129)), "(invalid)");
     }
 }
