@@ -144,19 +144,30 @@ pub async fn stream_form_upload(
     let mut video = None;
     let mut received_bytes = 0u64;
     let mut spooled: Option<tempfile::NamedTempFile> = None;
+    // The streamed file's upload stays open until the whole form has been read, so
+    // that a form refused after its file (a second file part, a broken part) commits
+    // nothing: all or nothing.
+    let mut open_upload: Option<(mpsc::Sender<UploadVideoRequest>, UploadCall)> = None;
 
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(family, e))?
-    {
+    while let Some(mut field) = match multipart.next_field().await {
+        Ok(field) => field,
+        Err(error) => {
+            if let Some(upload) = open_upload.take() {
+                abandon(upload).await;
+            }
+            return Err(multipart_error(family, error));
+        }
+    } {
         let name = field.name().unwrap_or_default().to_owned();
         if !plan.file_fields.contains(&name.as_str()) {
             let text = field.text().await.map_err(|e| multipart_error(family, e))?;
             add_text_field(&mut fields, plan.list_fields, name, text);
             continue;
         }
-        if video.is_some() || spooled.is_some() {
+        if open_upload.is_some() || spooled.is_some() {
+            if let Some(upload) = open_upload.take() {
+                abandon(upload).await;
+            }
             return Err(ApiError::bad_request(
                 family,
                 format!("more than one `{name}` file"),
@@ -175,21 +186,28 @@ pub async fn stream_form_upload(
             let build = metadata_for.take().expect("metadata is built once");
             let metadata = build(&fields).await?;
             let (tx, call) = start_upload(state, &plan, metadata);
-            let mut sent_ok = true;
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| multipart_error(family, e))?
-            {
-                received_bytes += chunk.len() as u64;
-                check_declared(&plan, received_bytes)?;
-                if sent_ok && !send_chunks(&tx, chunk).await {
-                    // The RPC ended early (it refused the upload): its status says why.
-                    sent_ok = false;
+            let streamed = async {
+                let mut sent_ok = true;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| multipart_error(family, e))?
+                {
+                    received_bytes += chunk.len() as u64;
+                    check_declared(&plan, received_bytes)?;
+                    if sent_ok && !send_chunks(&tx, chunk).await {
+                        // The RPC ended early (it refused the upload): its status says why.
+                        sent_ok = false;
+                    }
                 }
+                Ok::<(), ApiError>(())
             }
-            drop(tx);
-            video = Some(finish_upload(family, call).await?);
+            .await;
+            if let Err(error) = streamed {
+                abandon((tx, call)).await;
+                return Err(error);
+            }
+            open_upload = Some((tx, call));
         } else {
             let file = tempfile::NamedTempFile::new()
                 .map_err(|e| ApiError::internal(family, format!("cannot spool upload: {e}")))?;
@@ -217,6 +235,11 @@ pub async fn stream_form_upload(
         }
     }
 
+    if let Some((tx, call)) = open_upload {
+        // The form ended cleanly: end the stream, and the upload is committed.
+        drop(tx);
+        video = Some(finish_upload(family, call).await?);
+    }
     if let Some(file) = spooled {
         let build = metadata_for.take().expect("metadata is built once");
         let metadata = build(&fields).await?;
@@ -242,6 +265,16 @@ pub async fn stream_form_upload(
         video,
         received_bytes,
     })
+}
+
+/// Gives up an upload whose form failed: the call is cancelled, and its request stream
+/// reset, before the sender is dropped, so the session service never sees the stream
+/// end cleanly and stores nothing (dropping the sender first would commit the bytes
+/// sent so far as a whole video).
+async fn abandon((tx, call): (mpsc::Sender<UploadVideoRequest>, UploadCall)) {
+    call.abort();
+    let _ = call.await;
+    drop(tx);
 }
 
 fn check_declared(plan: &UploadPlan<'_>, received: u64) -> Result<(), ApiError> {

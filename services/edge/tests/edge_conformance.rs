@@ -1224,6 +1224,36 @@ async fn bodies_other_than_uploads_are_refused_past_a_small_limit_unread() {
 }
 
 #[tokio::test]
+async fn a_form_refused_after_its_file_stores_nothing() {
+    let h = Harness::start().await;
+    let session = create_workout(&h, USER).await;
+    // Two file parts: 400, and the first one, already streamed, is not kept either.
+    let form = Form::new()
+        .text("exercise_type", "squat")
+        .part("video", video_part("first.mp4"))
+        .part("video", video_part("second.mp4"));
+    let (status, body) = h
+        .send_multipart(
+            Method::POST,
+            &format!("/session/{session}/submit-exercise"),
+            USER,
+            form,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    // Give a wrongly committed upload time to show up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, body) = h.get_json(&format!("/v1/sessions/{session}"), USER).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["session"]["videos"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn annotated_rpcs_are_transcoded_to_json() {
     let h = Harness::start().await;
     let session = create_workout(&h, USER).await;
