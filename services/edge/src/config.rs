@@ -28,6 +28,15 @@ pub struct Config {
     /// Default: derived from the request's Host header.
     #[arg(long = "public-url", env = "FITVISION_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Addresses of the reverse proxies in front of the edge (comma-separated IPs).
+    /// Only requests from them may set `X-Forwarded-Host`/`-Proto`, which shape the
+    /// URLs handed out; anyone else's are ignored. Default: none (or set `--public-url`).
+    #[arg(
+        long = "trusted-proxies",
+        env = "FITVISION_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// HMAC key for signed download URLs and upload policies. Default: a random
     /// key per process (signed URLs then stop working after a restart).
     #[arg(long = "url-signing-key", env = "FITVISION_URL_SIGNING_KEY")]
@@ -98,6 +107,7 @@ impl Config {
             session_url: session_url.into(),
             storage_url: None,
             public_url: None,
+            trusted_proxies: Vec::new(),
             url_signing_key: None,
             signed_url_ttl_s: 3600,
             service_key: None,

@@ -274,6 +274,10 @@ pub fn router(state: AppState) -> Router {
                     axum::http::HeaderName::from_static("x-request-id"),
                 ]),
         )
+        .layer(from_fn_with_state(
+            state.clone(),
+            drop_untrusted_forwarded_headers,
+        ))
         .layer(axum::middleware::from_fn(reject_overlong_path_segments))
         .layer(axum::middleware::from_fn(json_error_bodies))
         // Every answer: no MIME sniffing, no framing, no referrer leaking signed URLs.
@@ -319,6 +323,27 @@ async fn reject_overlong_path_segments(
             format!("not found: a path segment is longer than {MAX_PATH_SEGMENT_BYTES} bytes"),
         )
         .into_response();
+    }
+    next.run(request).await
+}
+
+/// Removes `X-Forwarded-Host`/`-Proto` unless the request comes from a configured
+/// reverse proxy: they decide the host of every URL handed out (signed downloads,
+/// upload policies), so a client sending its own must not redirect them elsewhere.
+async fn drop_untrusted_forwarded_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let trusted = peer.is_some_and(|ip| state.config().trusted_proxies.contains(&ip));
+    if !trusted {
+        let headers = request.headers_mut();
+        headers.remove("x-forwarded-host");
+        headers.remove("x-forwarded-proto");
     }
     next.run(request).await
 }

@@ -97,7 +97,8 @@ impl AppState {
         self.inner.jwt.as_ref()
     }
 
-    /// Base URL clients use to reach us: configured, else from the request.
+    /// Base URL clients use to reach us: configured, else from the request (its
+    /// `X-Forwarded-*` headers survive only from trusted proxies, see `lib.rs`).
     pub fn public_base(&self, headers: &HeaderMap) -> String {
         if let Some(url) = &self.inner.config.public_url {
             return url.trim_end_matches('/').to_owned();

@@ -1472,3 +1472,32 @@ async fn oversized_credentials_and_ids_get_a_clear_4xx() {
         );
     }
 }
+
+#[tokio::test]
+async fn forwarded_host_shapes_urls_only_from_a_trusted_proxy() {
+    async fn video_url(h: &Harness) -> String {
+        let (status, body) =
+            create_lift(h, ADMIN, "/weightlifting/sessions/", "snatch", "u1").await;
+        assert_eq!(status, 200, "{body}");
+        let id = body["session_id"].as_str().unwrap().to_owned();
+        let response = h
+            .client
+            .get(h.url(&format!("/weightlifting/sessions/{id}/")))
+            .header("authorization", ADMIN)
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, 200, "{body}");
+        body["video_url"].as_str().unwrap().to_owned()
+    }
+    let direct = Harness::start().await;
+    let url = video_url(&direct).await;
+    assert!(url.starts_with(&direct.base), "{url}");
+    let proxied =
+        Harness::start_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let url = video_url(&proxied).await;
+    assert!(url.starts_with("https://evil.example/files/"), "{url}");
+}
