@@ -42,6 +42,11 @@ pub struct UploadPlan<'a> {
     pub file_fields: &'a [&'a str],
     /// Text fields that must have arrived before metadata can be built.
     pub required_before_file: &'a [&'a str],
+    /// A file part before all of `required_before_file` is refused unread (as in an S3
+    /// presigned POST, whose file is the form's last field) instead of being spooled to
+    /// disk until they arrive: for forms authorised by those fields, nothing is stored
+    /// before the authorisation is checked.
+    pub file_after_required: bool,
     /// Text fields that hold a list: sent repeated (`f=a`, `f=b`, or `f[]=a`, `f[]=b`,
     /// as form libraries send arrays) their values are joined with commas, the list's
     /// own comma-separated form; any other repeated field keeps its last value.
@@ -182,6 +187,15 @@ pub async fn stream_form_upload(
             .required_before_file
             .iter()
             .all(|required| fields.contains_key(*required));
+        if !ready && plan.file_after_required {
+            return Err(ApiError::bad_request(
+                family,
+                format!(
+                    "the `{name}` file must come after the form fields {}",
+                    plan.required_before_file.join(", ")
+                ),
+            ));
+        }
         if ready {
             let build = metadata_for.take().expect("metadata is built once");
             let metadata = build(&fields).await?;

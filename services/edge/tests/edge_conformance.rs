@@ -913,6 +913,31 @@ async fn guru_flow_matches_the_guru_api() {
     assert_eq!(status, 403);
     assert!(body["message"].is_string());
 
+    // The file before the policy fields is refused unread (S3 presigned-POST order).
+    let mut form = Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.clone()).file_name("workout.mp4"),
+    );
+    for (key, value) in created["fields"].as_object().unwrap() {
+        form = form.text(key.clone(), value.as_str().unwrap().to_owned());
+    }
+    let response = h
+        .client
+        .post(created["url"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("must come after"),
+        "{body}"
+    );
+
     let response = guru_upload(&h, &created, bytes.clone(), "workout.mp4").await;
     assert_eq!(response.status(), 204);
 

@@ -259,6 +259,7 @@ pub async fn upload_video(
         file_fields: &["file", "video"],
         required_before_file: &["policy", "x-fitvision-signature"],
         list_fields: &[],
+        file_after_required: true,
         credential: credential.clone(),
         declared_size: None,
     };

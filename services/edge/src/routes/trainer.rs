@@ -213,6 +213,7 @@ pub async fn submit_exercise(
         file_fields: &["video", "file"],
         required_before_file: &["exercise_type"],
         list_fields: &[],
+        file_after_required: false,
         credential: caller.forwarded.clone(),
         declared_size: None,
     };

@@ -131,6 +131,7 @@ async fn create(
         file_fields: &["video", "file"],
         required_before_file: &["user_id", "exercise_name"],
         list_fields: &["body_joint_angles"],
+        file_after_required: false,
         credential: caller.forwarded.clone(),
         declared_size: None,
     };
