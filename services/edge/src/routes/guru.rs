@@ -230,9 +230,9 @@ pub async fn create_video(
 /// header needed: the policy authorises exactly this video and size).
 #[utoipa::path(post, path = "/videos/{id}/upload", tag = "Guru",
     params(("id" = String, Path, description = "Video id from POST /videos")),
-    request_body(content_type = "multipart/form-data", content = Object, description = "Every field of `fields`, then `file`"),
+    request_body(content_type = "multipart/form-data", content = Object, description = "Every field of `fields`, then `file` (the file must come last: a file before the policy fields is refused unread)"),
     responses((status = 204, description = "Uploaded; analysis queued"),
-        (status = 400, description = "Size differs from the declared size, or a field is missing"),
+        (status = 400, description = "Size differs from the declared size, a field is missing, or the file came before the policy fields"),
         (status = 403, description = "Invalid or expired policy"), (status = 413, description = "Too large")))]
 pub async fn upload_video(
     State(state): State<AppState>,
