@@ -155,14 +155,23 @@ pub fn generate_secret() -> String {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    iss: String,
     sub: String,
     tid: String,
     role: String,
     kid: String,
     scopes: Vec<String>,
     iat: i64,
+    nbf: i64,
     exp: i64,
 }
+
+/// Issuer of the access tokens this service signs; a token naming another is refused.
+pub const TOKEN_ISSUER: &str = "fitvision-session";
+
+/// Longest lifetime (`exp - iat`) of a token that is accepted, whatever the signature:
+/// a token minted with the secret for years is refused.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 
 /// Resolves credentials to principals.
 #[derive(Clone)]
@@ -192,7 +201,8 @@ impl Authenticator {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             default_tenant,
-            token_ttl,
+            // Tokens longer-lived than the verifier accepts would be useless.
+            token_ttl: token_ttl.min(Duration::from_secs(MAX_TOKEN_LIFETIME_SECS as u64)),
         })
     }
 
@@ -238,9 +248,19 @@ impl Authenticator {
     async fn authenticate_token(&self, token: &str) -> Result<Principal, Status> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[TOKEN_ISSUER]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "sub"]);
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|e| SessionError::Unauthenticated(format!("invalid token: {e}")))?
             .claims;
+        let now = now_ms() / 1000;
+        if claims.exp - claims.iat > MAX_TOKEN_LIFETIME_SECS || claims.iat > now + 5 {
+            return Err(SessionError::Unauthenticated(format!(
+                "invalid token: lifetime over {MAX_TOKEN_LIFETIME_SECS} s or issued in the future"
+            ))
+            .into());
+        }
         let key = api_key::Entity::find_by_id(claims.kid.clone())
             .one(&self.db)
             .await
@@ -291,12 +311,14 @@ impl Authenticator {
             })?;
         let now = now_ms() / 1000;
         let claims = Claims {
+            iss: TOKEN_ISSUER.to_owned(),
             sub: key.user_id.clone(),
             tid: key.tenant_id.clone(),
             role: key.role.clone(),
             kid: key.id.clone(),
             scopes: serde_json::from_str(&key.scopes).unwrap_or_default(),
             iat: now,
+            nbf: now,
             exp: now + self.token_ttl.as_secs() as i64,
         };
         let token =

@@ -53,6 +53,7 @@ pub struct Started {
 pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Result<Started> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = db::connect_and_migrate(&config.database_url()).await?;
+    make_data_private(&config.data_dir);
     let storage = config
         .storage
         .open_or_local(&config.data_dir.join("objects"))?;
@@ -170,5 +171,47 @@ fn redact(url: &str) -> String {
             format!("{}://***{}", &url[..scheme], &url[at..])
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Narrows the embedded data directory (0700) and SQLite files (0600) of an install
+/// made before files were created private: the database holds API key hashes and the
+/// token-signing secret. New files are private from the start (the service kit's umask).
+fn make_data_private(data_dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let narrow = |path: std::path::PathBuf, mode: u32| {
+            if path.exists()
+                && let Err(error) =
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            {
+                tracing::warn!(path = %path.display(), %error, "could not make private");
+            }
+        };
+        narrow(data_dir.to_path_buf(), 0o700);
+        for file in ["session.db", "session.db-wal", "session.db-shm"] {
+            narrow(data_dir.join(file), 0o600);
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod private_data_tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn an_older_world_readable_install_is_narrowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let db = data.join("session.db");
+        std::fs::write(&db, b"keys").unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        super::make_data_private(&data);
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&db), 0o600);
     }
 }

@@ -1038,3 +1038,68 @@ async fn concurrent_uploads_all_commit() {
         );
     }
 }
+
+#[tokio::test]
+async fn tokens_need_our_issuer_a_start_and_a_bounded_lifetime() {
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+    const SECRET: &str = "token-secret-for-this-test";
+    let mut server = start_server(&support::Backend::Sqlite, |c| {
+        c.token_secret = Some(SECRET.into());
+    })
+    .await;
+    let issued = server
+        .client
+        .issue_token(pb::IssueTokenRequest {
+            client_id: "admin".into(),
+            client_secret: ADMIN_KEY.into(),
+            scope: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .access_token;
+    let mut read = Validation::new(Algorithm::HS256);
+    read.validate_nbf = true;
+    let claims: serde_json::Value =
+        jsonwebtoken::decode(&issued, &DecodingKey::from_secret(SECRET.as_bytes()), &read)
+            .unwrap()
+            .claims;
+    assert_eq!(claims["iss"], fitvision_session::auth::TOKEN_ISSUER);
+    assert_eq!(claims["nbf"], claims["iat"]);
+    let accepted = |token: String| {
+        let mut client = server.client.clone();
+        async move {
+            let mut request = tonic::Request::new(pb::ListSessionsRequest::default());
+            request
+                .metadata_mut()
+                .insert("authorization", format!("Bearer {token}").parse().unwrap());
+            client.list_sessions(request).await.map(|_| ())
+        }
+    };
+    accepted(issued.clone()).await.unwrap();
+    // The same claims re-signed with the secret but changed one way or another.
+    let forge = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut forged = claims.clone();
+        change(&mut forged);
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &forged,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    let now = claims["iat"].as_i64().unwrap();
+    type Change<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(&str, Change); 4] = [
+        ("another issuer", &|c| c["iss"] = "someone-else".into()),
+        ("no issuer", &|c| {
+            c.as_object_mut().unwrap().remove("iss");
+        }),
+        ("not yet valid", &|c| c["nbf"] = (now + 3600).into()),
+        ("a year long", &|c| c["exp"] = (now + 365 * 86_400).into()),
+    ];
+    for (what, change) in cases {
+        let status = accepted(forge(change)).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unauthenticated, "{what}");
+    }
+}
