@@ -19,6 +19,7 @@ use fitvision_video::opencv::prelude::*;
 use crate::checks::camera::CameraPair;
 use crate::checks::manipulation::FrameSignal;
 use crate::error::CheckError;
+use crate::track::Side;
 
 /// What to sample, in time rather than frames so that 24, 30 and 60 fps clips are treated alike.
 #[derive(Debug, Clone)]
@@ -80,8 +81,10 @@ struct CameraFrame {
     uniform: bool,
     /// Mean grey level, to see a global gain change (fade, exposure).
     brightness: f64,
-    /// Whether the pose track saw anyone around this frame (None without a track).
-    person_seen: Option<bool>,
+    /// Whether the pose track saw anyone at or just before this frame, and at or just
+    /// after it (None without a track): a cut's two sides are judged apart.
+    person_seen_before: Option<bool>,
+    person_seen_after: Option<bool>,
 }
 
 const THUMB_WIDTH: i32 = 64;
@@ -145,7 +148,10 @@ pub fn sample_video(
                 meta.width,
                 &mut orb,
             )?;
-            current.person_seen = person_boxes.person_seen(frame.index, frame.timestamp_ms);
+            current.person_seen_before =
+                person_boxes.person_seen(frame.index, frame.timestamp_ms, Side::AtOrBefore);
+            current.person_seen_after =
+                person_boxes.person_seen(frame.index, frame.timestamp_ms, Side::AtOrAfter);
             if let Some(prev) = &prev_camera {
                 camera_pairs.push(compare(prev, &current, &matcher)?);
             }
@@ -290,9 +296,9 @@ impl<'a> PersonBoxes<'a> {
         Self { track }
     }
 
-    /// Whether the nearest analysed frame had a person (None without a track).
-    fn person_seen(&self, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
-        crate::track::person_seen_near(self.track?, frame_index, timestamp_ms)
+    /// Whether the nearest analysed frame on `side` had a person (None without a track).
+    fn person_seen(&self, frame_index: u32, timestamp_ms: f64, side: Side) -> Option<bool> {
+        crate::track::person_seen_on_side(self.track?, frame_index, timestamp_ms, side)
     }
 
     /// Boxes (x, y, w, h in source pixels) of the people in the analysed frame nearest to
@@ -414,7 +420,8 @@ fn camera_frame(
         background: use_mask.then_some(mask),
         uniform: std < UNIFORM_STD,
         brightness,
-        person_seen: None,
+        person_seen_before: None,
+        person_seen_after: None,
     })
 }
 
@@ -519,7 +526,8 @@ fn compare(
         gain: (b.brightness.max(1.0) / a.brightness.max(1.0))
             .max(a.brightness.max(1.0) / b.brightness.max(1.0)),
         background_visible: a.background.is_some() && b.background.is_some(),
-        athlete_on_both_sides: a.person_seen != Some(false) && b.person_seen != Some(false),
+        athlete_on_both_sides: a.person_seen_before != Some(false)
+            && b.person_seen_after != Some(false),
         // Filled in by `attach_frame_steps` once the frames in between are known.
         sharpest_step_diff: 0.0,
         sharpest_step_spike: 0.0,

@@ -105,6 +105,39 @@ pub fn person_seen_near(track: &PoseTrack, frame_index: u32, timestamp_ms: f64) 
     analysed_frame_near(track, frame_index, timestamp_ms, 500.0).map(|f| !f.persons.is_empty())
 }
 
+/// Which way from a frame presence may be looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// This frame or an earlier one.
+    AtOrBefore,
+    /// This frame or a later one.
+    AtOrAfter,
+}
+
+/// Like [`person_seen_near`], but only from analysed frames on one `side` of the frame.
+/// Across a cut the two sides are different pictures: when the pose stage skipped the
+/// last frame of a title card, the nearest analysed frame may be the first of the set,
+/// and the card would read as "athlete present". The frame before a cut is judged from
+/// frames at or before it, the frame after from frames at or after it.
+pub fn person_seen_on_side(
+    track: &PoseTrack,
+    frame_index: u32,
+    timestamp_ms: f64,
+    side: Side,
+) -> Option<bool> {
+    let frames = &track.frames;
+    let found = match side {
+        Side::AtOrBefore => {
+            let after = frames.partition_point(|f| f.frame_index <= frame_index);
+            after.checked_sub(1).and_then(|k| frames.get(k))
+        }
+        Side::AtOrAfter => frames.get(frames.partition_point(|f| f.frame_index < frame_index)),
+    };
+    found
+        .filter(|f| (f.timestamp_ms - timestamp_ms).abs() <= 500.0)
+        .map(|f| !f.persons.is_empty())
+}
+
 /// How far (ms) a person's box may be borrowed from the nearest analysed frame. The pose
 /// stage may analyse a subset of frames (an exercise counted at 15 fps skips every other
 /// frame of a 30 fps video); at 10 fps or more the nearest analysed frame is at most 50 ms
@@ -295,6 +328,42 @@ mod tests {
         assert_eq!(main_track_id(&t), Some(1));
         assert!((frame_period_ms(&t) - 1000.0 / 30.0).abs() < 1e-9);
         assert!((duration_ms(&t) - 100_000.0 / 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn presence_across_a_cut_is_read_from_each_side_of_it() {
+        // A title card (frames 0-10) cut to the set (11-): analysed every other frame,
+        // so the card's last frame (11 would be the set's first) is skipped at 9..10.
+        let mut t = track(30, 30.0, |i| {
+            if i <= 10 {
+                Vec::new()
+            } else {
+                vec![stick_person(1, 100.0, 100.0, 300.0)]
+            }
+        });
+        t.frames.retain(|f| f.frame_index % 2 == 0);
+        let at = |i: u32| (i, i as f64 * 1000.0 / 30.0);
+        let (card_end, ms) = at(10);
+        // The card's last frame (10 is analysed and empty): before it, nobody.
+        assert_eq!(
+            person_seen_on_side(&t, card_end, ms, Side::AtOrBefore),
+            Some(false)
+        );
+        // The set's first frame (11, skipped): after it, frame 12 has the athlete ...
+        let (set_start, ms) = at(11);
+        assert_eq!(
+            person_seen_on_side(&t, set_start, ms, Side::AtOrAfter),
+            Some(true)
+        );
+        // ... while before it lies the card: the side decides, not the nearest frame.
+        assert_eq!(
+            person_seen_on_side(&t, set_start, ms, Side::AtOrBefore),
+            Some(false)
+        );
+        assert_eq!(
+            person_seen_on_side(&t, 9, 300.0, Side::AtOrAfter),
+            Some(false)
+        );
     }
 
     #[test]
