@@ -99,10 +99,14 @@ pub fn main_track_id(track: &PoseTrack) -> Option<u32> {
     fitvision_exercise_engine::subject::dominant_track_id(track)
 }
 
+/// How far (ms) an analysed frame may be from the frame whose presence it tells.
+const PRESENCE_NEAR_MS: f64 = 500.0;
+
 /// Whether the analysed frame nearest to `frame_index` (within half a second) had anyone
 /// in it: `None` when the track analysed no frame that close.
 pub fn person_seen_near(track: &PoseTrack, frame_index: u32, timestamp_ms: f64) -> Option<bool> {
-    analysed_frame_near(track, frame_index, timestamp_ms, 500.0).map(|f| !f.persons.is_empty())
+    analysed_frame_near(track, frame_index, timestamp_ms, PRESENCE_NEAR_MS)
+        .map(|f| !f.persons.is_empty())
 }
 
 /// Which way from a frame presence may be looked up.
@@ -134,7 +138,7 @@ pub fn person_seen_on_side(
         Side::AtOrAfter => frames.get(frames.partition_point(|f| f.frame_index < frame_index)),
     };
     found
-        .filter(|f| (f.timestamp_ms - timestamp_ms).abs() <= 500.0)
+        .filter(|f| (f.timestamp_ms - timestamp_ms).abs() <= PRESENCE_NEAR_MS)
         .map(|f| !f.persons.is_empty())
 }
 
