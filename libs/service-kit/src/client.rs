@@ -4,6 +4,8 @@ use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::retry::RetryReads;
+
 /// Adds `traceparent` (and `tracestate`) of the current span to each call.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TraceContextInterceptor;
@@ -25,17 +27,50 @@ impl Interceptor for TraceContextInterceptor {
     }
 }
 
-/// A channel whose every call carries the current trace context.
-pub type TracedChannel = InterceptedService<Channel, TraceContextInterceptor>;
+/// A channel whose every call carries the current trace context, and whose reads are
+/// resent when they fail in transit ([`crate::retry`]).
+pub type TracedChannel = InterceptedService<RetryReads<Channel>, TraceContextInterceptor>;
+
+/// The service address could not be used.
+#[derive(Debug)]
+pub struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "service address: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
 
 /// Connects lazily (the first call connects, reconnecting as needed), so a
 /// service can start before the services it calls.
-pub fn connect_lazy(uri: &str) -> Result<TracedChannel, tonic::transport::Error> {
-    let channel = Endpoint::from_shared(uri.to_owned())?
+///
+/// `uri` is one URL, or a comma-separated list of the replicas of a service, or a
+/// DNS name resolving to several: all but a single IP-literal URL get a channel that
+/// balances calls over the replicas currently accepting connections
+/// ([`crate::replicas`]).
+pub fn connect_lazy(uri: &str) -> Result<TracedChannel, ConnectError> {
+    let channel = if crate::replicas::is_single_fixed_address(uri) {
+        configure(
+            Endpoint::from_shared(uri.trim().to_owned())
+                .map_err(|e| ConnectError(e.to_string()))?,
+        )
+        .connect_lazy()
+    } else {
+        crate::replicas::balanced_channel(uri, configure).map_err(ConnectError)?
+    };
+    Ok(InterceptedService::new(
+        RetryReads::new(channel),
+        TraceContextInterceptor,
+    ))
+}
+
+/// Connection settings shared by every endpoint (each replica's too).
+fn configure(endpoint: Endpoint) -> Endpoint {
+    endpoint
         .connect_timeout(std::time::Duration::from_secs(5))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(std::time::Duration::from_secs(30))
         .keep_alive_while_idle(true)
-        .connect_lazy();
-    Ok(InterceptedService::new(channel, TraceContextInterceptor))
 }

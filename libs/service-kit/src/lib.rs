@@ -4,7 +4,9 @@
 //!   service says it is ready), server reflection, request timeout, concurrency
 //!   limit, load shedding, request ids, W3C trace-context extraction and
 //!   graceful shutdown that drains in-flight calls.
-//! - [`client::connect_lazy`]: channels whose calls carry the caller's trace context.
+//! - [`client::connect_lazy`]: channels whose calls carry the caller's trace context,
+//!   balanced over a service's replicas when given several ([`replicas`]), reads
+//!   resent when a replica dies under them ([`retry`]).
 //! - [`telemetry::init`]: structured logs, and OTLP traces + metrics when
 //!   `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 //! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
@@ -21,6 +23,8 @@ pub mod grpc;
 pub mod http;
 pub mod memory;
 pub mod process;
+pub mod replicas;
+pub mod retry;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

@@ -24,7 +24,7 @@ impl Clients {
         cheat_url: &str,
         metrics_url: &str,
         coaching_url: &str,
-    ) -> Result<Self, tonic::transport::Error> {
+    ) -> Result<Self, fitvision_service_kit::client::ConnectError> {
         Ok(Self {
             pose: PoseInferenceServiceClient::new(connect_lazy(pose_url)?)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
