@@ -1,7 +1,8 @@
 //! Scale-out on the real stack (`scripts/scale-out.sh`): PostgreSQL, an S3-protocol
 //! server, two replicas of every gRPC service and two edges, each its own process.
 //!
-//! Eight real clips are uploaded alternately through both edges; while they are being
+//! Eight real clips are uploaded alternately through both edges (half of them sent to
+//! the edge that did not sign their upload policy); while they are being
 //! analysed `pose-inference-1` and `session-1` are killed with SIGKILL. Every video must
 //! still complete with its counted reps (the count the embedded default gets on these
 //! clips, asserted in `metrics_counts`), every step result must exist once, no job may
@@ -183,8 +184,15 @@ struct Upload {
     reps: u32,
 }
 
-/// Creates a Guru video through `edge` and uploads `clip` to the URL it hands out.
-async fn upload(edge: &Edge, token: &str, clip: &'static str, path: &Path) -> Upload {
+/// Creates a Guru video through `edge` and uploads `clip` with the policy it hands out,
+/// sent to `upload_base` when given (another edge replica must accept the policy).
+async fn upload(
+    edge: &Edge,
+    upload_base: Option<(&str, &str)>,
+    token: &str,
+    clip: &'static str,
+    path: &Path,
+) -> Upload {
     let (activity, reps) = ground_truth(clip).expect("counted clip");
     let size = std::fs::metadata(path).unwrap().len();
     let (status, created) = edge
@@ -195,6 +203,14 @@ async fn upload(edge: &Edge, token: &str, clip: &'static str, path: &Path) -> Up
         )
         .await;
     assert_eq!(status, 200, "{clip}: {created}");
+    let mut created = created;
+    if let Some((signed_by, sent_to)) = upload_base {
+        let url = created["url"]
+            .as_str()
+            .expect("url")
+            .replace(signed_by, sent_to);
+        created["url"] = json!(url);
+    }
     let (status, body) = edge.guru_upload(&created, video_part(path)).await;
     assert_eq!(status, 204, "{clip}: {body}");
     Upload {
@@ -237,11 +253,18 @@ async fn replicas_survive_killed_session_and_pose_replicas() {
 
     let started = Instant::now();
     let mut uploads = Vec::new();
+    let hosts = [
+        format!("127.0.0.1:{}", scale_out.port_base),
+        format!("127.0.0.1:{}", scale_out.port_base + 1),
+    ];
     for (index, (clip, path)) in CLIPS.iter().zip(&paths).enumerate() {
-        uploads.push(upload(&edges[index % 2], &token, clip, path).await);
+        // Created on one edge; every other file is sent to the other edge.
+        let (create, send) = (index % 2, (index / 2) % 2);
+        let cross = (create != send).then(|| (hosts[create].as_str(), hosts[send].as_str()));
+        uploads.push(upload(&edges[create], cross, &token, clip, path).await);
     }
     eprintln!(
-        "8 clips uploaded alternately through both edges in {:.1} s",
+        "8 clips uploaded through both edges (4 with a policy signed by the other edge) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
@@ -364,7 +387,7 @@ async fn replicas_survive_killed_session_and_pose_replicas() {
         scale_out.script(&["start", "pose-inference-1"]).unwrap();
         scale_out.script(&["start", "session-1"]).unwrap();
     }
-    let again = upload(&edges[1], &token, CLIPS[0], &paths[0]).await;
+    let again = upload(&edges[1], None, &token, CLIPS[0], &paths[0]).await;
     let analysis = wait_for_analysis(&edges, &token, &again.session_id, &mut transient).await;
     assert_eq!(analysis["status"], "Complete", "{analysis}");
     assert_eq!(
