@@ -97,6 +97,9 @@ pub struct Config {
     /// Verification of externally issued JWTs (Firebase and other OIDC issuers).
     #[command(flatten)]
     pub jwt: crate::jwt::JwtConfig,
+    /// Timeouts and per-client connection cap.
+    #[command(flatten)]
+    pub connections: crate::server::ConnectionLimits,
 }
 
 impl Config {
@@ -119,6 +122,7 @@ impl Config {
             demo_sessions: None,
             web_dir: None,
             jwt: crate::jwt::JwtConfig::default(),
+            connections: crate::server::ConnectionLimits::default(),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod params;
 pub mod progress;
 pub mod rate_limit;
 pub mod routes;
+pub mod server;
 pub mod signing;
 pub mod state;
 pub mod threads;
@@ -25,8 +26,6 @@ pub mod units;
 pub mod upload;
 pub mod views;
 pub mod web;
-
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -415,9 +414,7 @@ pub async fn serve(
     state: AppState,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
-    Ok(())
+    let limits = state.config().connections;
+    let exempt = state.config().trusted_proxies.clone();
+    server::serve_with_limits(listener, router(state), limits, exempt, shutdown).await
 }
