@@ -67,10 +67,12 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting the suite (edge on 127.0.0.1:$EDGE_PORT)"
-# Rate limits are raised so the fuzzer measures the API, not the limiter.
+# Rate limits (and the failed-authentication allowance) are raised so the fuzzer
+# measures the API, not the limiters.
 FITVISION_ADMIN_KEY="$ADMIN_KEY" \
 FITVISION_RATE_LIMIT_PER_S=100000 \
 FITVISION_RATE_LIMIT_BURST=100000 \
+FITVISION_FAILED_AUTH_ALLOWANCE=100000 \
 RUST_LOG=${RUST_LOG:-warn} \
   "$BIN" serve --data-dir "$DATA_DIR/data" \
     --edge-port "$EDGE_PORT" --session-port "$SESSION_PORT" --pose-port "$POSE_PORT" \

@@ -27,6 +27,9 @@ async fn external_tokens_are_verified_by_the_edge() {
         ("FITVISION_JWT_JWKS", &jwks),
         ("FITVISION_JWT_ISSUER", tokens::ISSUER),
         ("FITVISION_JWT_AUDIENCE", tokens::AUDIENCE),
+        // Every refused token on every route, all from this address: far past the
+        // failed-authentication allowance (its blocking is tested in the edge crate).
+        ("FITVISION_FAILED_AUTH_ALLOWANCE", "100000"),
     ])
     .await
     .expect("suite starts");

@@ -66,6 +66,15 @@ pub struct Config {
         default_value_t = 200
     )]
     pub rate_limit_burst: u32,
+    /// Refused credentials a client address may present before it is blocked with
+    /// back-off (1 s, doubling per further failure, up to 5 min; forgotten after
+    /// 10 quiet minutes).
+    #[arg(
+        long = "failed-auth-allowance",
+        env = "FITVISION_FAILED_AUTH_ALLOWANCE",
+        default_value_t = crate::failed_auth::DEFAULT_ALLOWANCE
+    )]
+    pub failed_auth_allowance: u32,
     /// Largest accepted upload, bytes (larger bodies get 413).
     #[arg(
         long = "max-upload-bytes",
@@ -116,6 +125,7 @@ impl Config {
             service_key: None,
             rate_limit_per_s: 50,
             rate_limit_burst: 200,
+            failed_auth_allowance: crate::failed_auth::DEFAULT_ALLOWANCE,
             max_upload_bytes: 512 * 1024 * 1024,
             pipeline_timeout_s: 600,
             public_trainer_key: None,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod docs;
 pub mod downloads;
 pub mod error;
+pub mod failed_auth;
 pub mod grpc_web;
 pub mod jwt;
 pub mod params;
@@ -263,6 +264,12 @@ pub fn router(state: AppState) -> Router {
         // forms, the OAuth2 token request) is refused past a small limit before it
         // is read, authenticated or not.
         .layer(DefaultBodyLimit::max(SMALL_BODY_BYTES))
+        // Guessing credentials: refused ones are counted per client address, which is
+        // then blocked with back-off before any credential is looked at.
+        .layer(from_fn_with_state(
+            state.clone(),
+            failed_auth::limit_failed_authentications,
+        ))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)

@@ -8,6 +8,7 @@ use fitvision_proto::v1::session_service_client::SessionServiceClient;
 use crate::auth::PrincipalCache;
 use crate::config::Config;
 use crate::downloads::ObjectFiles;
+use crate::failed_auth::FailedAuthLimiter;
 use crate::jwt::JwtVerifier;
 use crate::rate_limit::KeyedLimiter;
 use crate::signing::{Signer, now_s};
@@ -29,6 +30,7 @@ struct Inner {
     session: SessionClient,
     signer: Signer,
     limiter: KeyedLimiter,
+    failed_auth: FailedAuthLimiter,
     principals: PrincipalCache,
     files: ObjectFiles,
     jwt: Option<JwtVerifier>,
@@ -43,6 +45,7 @@ impl AppState {
             _ => Signer::random(config.signed_url_ttl_s),
         };
         let limiter = KeyedLimiter::new(config.rate_limit_per_s, config.rate_limit_burst);
+        let failed_auth = FailedAuthLimiter::new(config.failed_auth_allowance);
         let files = ObjectFiles::from_url(config.storage_url.as_deref())?;
         let jwt = JwtVerifier::from_config(&config.jwt)?;
         let session = SessionServiceClient::new(channel.clone())
@@ -55,6 +58,7 @@ impl AppState {
                 session,
                 signer,
                 limiter,
+                failed_auth,
                 principals: PrincipalCache::default(),
                 files,
                 jwt,
@@ -82,6 +86,10 @@ impl AppState {
 
     pub fn limiter(&self) -> &KeyedLimiter {
         &self.inner.limiter
+    }
+
+    pub fn failed_auth(&self) -> &FailedAuthLimiter {
+        &self.inner.failed_auth
     }
 
     pub fn principals(&self) -> &PrincipalCache {

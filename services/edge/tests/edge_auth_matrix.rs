@@ -71,7 +71,9 @@ fn error_key(path: &str) -> &'static str {
 
 #[tokio::test]
 async fn every_route_enforces_credentials_roles_and_tenants() {
-    let h = Harness::start().await;
+    // Every route is called with a wrong key from this one address: far past the
+    // failed-authentication allowance, whose blocking failed_auth.rs tests.
+    let h = Harness::start_with(|c| c.failed_auth_allowance = u32::MAX).await;
     let user = "API-KEY user-key";
     // Resources owned by user u1 of tenant gofa.
     let workout = {
@@ -334,7 +336,9 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
 
 #[tokio::test]
 async fn public_routes_need_no_credential_but_check_their_own_proof() {
-    let h = Harness::start().await;
+    // Every route is called with a wrong key from this one address: far past the
+    // failed-authentication allowance, whose blocking failed_auth.rs tests.
+    let h = Harness::start_with(|c| c.failed_auth_allowance = u32::MAX).await;
     for path in ["/", "/docs", "/redoc", "/openapi.json", "/api/status"] {
         assert_eq!(
             h.client.get(h.url(path)).send().await.unwrap().status(),

@@ -31,8 +31,16 @@ fn jwt_config(jwks: Option<String>, public_key: Option<PathBuf>) -> JwtConfig {
 }
 
 async fn start_with_jwks_file() -> Harness {
+    start_with_jwks_file_and(|_| {}).await
+}
+
+async fn start_with_jwks_file_and(adjust: impl FnOnce(&mut Config)) -> Harness {
     let jwks = fixtures().join("jwks.json").display().to_string();
-    Harness::start_with(|c: &mut Config| c.jwt = jwt_config(Some(jwks), None)).await
+    Harness::start_with(|c: &mut Config| {
+        c.jwt = jwt_config(Some(jwks), None);
+        adjust(c);
+    })
+    .await
 }
 
 fn trusted_token(user: &str, tenant: &str) -> String {
@@ -135,7 +143,9 @@ async fn a_verified_token_acts_as_its_user_tenant_and_role() {
 
 #[tokio::test]
 async fn refused_tokens_get_401_in_each_familys_error_shape() {
-    let h = start_with_jwks_file().await;
+    // Dozens of refused tokens from one address: past the failed-authentication
+    // allowance (tested in failed_auth.rs), which would answer 429 instead.
+    let h = start_with_jwks_file_and(|c| c.failed_auth_allowance = u32::MAX).await;
     let mut missing_tenant = tokens::claims("fb-user-1", "gofa");
     missing_tenant.as_object_mut().unwrap().remove("tenant_id");
     let mut cases = tokens::refused_tokens(&fixtures(), "fb-user-1", "gofa");
