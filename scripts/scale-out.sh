@@ -85,6 +85,7 @@ write_env() {
 FITVISION_ADMIN_KEY=$admin
 FITVISION_URL_SIGNING_KEY=$(random_secret)
 FITVISION_TOKEN_SECRET=$(random_secret)
+FITVISION_SERVICE_TOKEN=$(random_secret)
 FITVISION_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/fitvision
 FITVISION_STORAGE_URL=s3://$BUCKET
 AWS_ENDPOINT=http://127.0.0.1:$S3_PORT
@@ -213,7 +214,13 @@ healthy() {
     postgres) "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" ;;
     s3) curl -sf -o /dev/null "http://$addr/" ;;
     edge-*) curl -sf -o /dev/null "http://$addr/api/status" ;;
-    *) "$TOOLS_DIR/venv/bin/grpcurl" -plaintext -max-time 2 "$addr" grpc.health.v1.Health/Check 2>/dev/null | grep -q '"SERVING"' ;;
+    *)
+      # grpcurl reads the method's schema by reflection, which takes the service token.
+      local token
+      token=$(sed -n 's/^FITVISION_SERVICE_TOKEN=//p' "$DIR/env")
+      "$TOOLS_DIR/venv/bin/grpcurl" -plaintext -max-time 2 -H "x-fitvision-service-token: $token" \
+        "$addr" grpc.health.v1.Health/Check 2>/dev/null | grep -q '"SERVING"'
+      ;;
   esac
 }
 

@@ -140,6 +140,22 @@ fn every_variable_and_flag_in_the_chart_is_accepted_by_its_binary() {
             .iter()
             .any(|v| v == "FITVISION_TOKEN_SECRET")
     );
+    // Internal services listen on 0.0.0.0 in the chart: they need the service token,
+    // and the session must send it.
+    for service in [
+        "session",
+        "pose-inference",
+        "cheat-detection",
+        "exercise-metrics",
+        "coaching",
+    ] {
+        assert!(
+            secrets_of(service)
+                .iter()
+                .any(|v| v == "FITVISION_SERVICE_TOKEN"),
+            "{service} lacks the service token"
+        );
+    }
     for service in ["pose-inference", "cheat-detection", "edge"] {
         assert!(
             env_of(service).iter().any(|v| v == "FITVISION_STORAGE_URL"),
@@ -164,4 +180,21 @@ fn callers_reach_grpc_services_through_headless_services() {
     // Probes: gRPC health on the service's port, HTTP status on the edge.
     assert!(template.contains("grpc: { port: {{ $svc.port }} }"));
     assert!(template.contains("httpGet: { path: /api/status, port: http }"));
+}
+
+#[test]
+fn only_the_session_reaches_the_internal_services() {
+    let values: Value = serde_norway::from_str(&chart_file("values.yaml")).expect("values.yaml");
+    assert_eq!(values["networkPolicy"]["enabled"], true);
+    let policy = chart_file("templates/networkpolicy.yaml");
+    assert!(policy.contains("kind: NetworkPolicy"), "{policy}");
+    assert!(
+        policy.contains(r#"{{- if not (has $name (list "session" "edge")) }}"#),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("app.kubernetes.io/name: session"),
+        "{policy}"
+    );
+    assert!(policy.contains("policyTypes: [Ingress]"), "{policy}");
 }

@@ -6,13 +6,21 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::retry::RetryReads;
 
-/// Adds `traceparent` (and `tracestate`) of the current span to each call.
+/// Adds `traceparent` (and `tracestate`) of the current span to each call, and the
+/// deployment's service token ([`crate::service_auth`]) when there is one.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TraceContextInterceptor;
 
 impl Interceptor for TraceContextInterceptor {
     fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         let mut request = request;
+        if let Some(token) = crate::service_auth::outgoing_token()
+            && let Ok(value) = tonic::metadata::MetadataValue::try_from(token)
+        {
+            request
+                .metadata_mut()
+                .insert(crate::service_auth::METADATA_KEY, value);
+        }
         let mut headers = http::HeaderMap::new();
         crate::trace_context::inject_current(&mut headers);
         for (name, value) in &headers {

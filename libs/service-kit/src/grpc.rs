@@ -25,6 +25,11 @@ pub struct ServerArgs {
     /// How long in-flight calls may take to finish after SIGTERM (seconds).
     #[arg(long, env = "FITVISION_DRAIN_TIMEOUT_SECS", default_value_t = 20)]
     pub drain_timeout_secs: u64,
+    /// This deployment's service-to-service secret: sent on internal calls and
+    /// required by internal services (see `service_auth`). Without it internal
+    /// services serve only on loopback addresses.
+    #[arg(long, env = "FITVISION_SERVICE_TOKEN", hide_env_values = true)]
+    pub service_token: Option<String>,
 }
 
 impl Default for ServerArgs {
@@ -33,6 +38,7 @@ impl Default for ServerArgs {
             request_timeout_secs: 900,
             concurrency_limit: 256,
             drain_timeout_secs: 20,
+            service_token: None,
         }
     }
 }
@@ -100,6 +106,7 @@ impl Health {
 
 /// Serves `routes` on `addr` with health, reflection and the shared layers
 /// until `shutdown` fires, then drains in-flight calls for at most the drain timeout.
+/// For the public API (the session service): any caller with its own credentials.
 pub async fn serve(
     addr: SocketAddr,
     args: &ServerArgs,
@@ -107,6 +114,42 @@ pub async fn serve(
     health: Health,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    serve_with(addr, args, routes, health, shutdown, None).await
+}
+
+/// [`serve`] for an internal service: every call but health checks must carry the
+/// deployment's service token; without one configured, only a loopback `addr` is
+/// allowed (no one off the host can reach it).
+pub async fn serve_internal(
+    addr: SocketAddr,
+    args: &ServerArgs,
+    routes: Routes,
+    health: Health,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let token = args.service_token.clone().filter(|t| !t.is_empty());
+    anyhow::ensure!(
+        token.is_some() || addr.ip().is_loopback(),
+        "{} on {addr}: an internal service serves a non-loopback address only with a \
+         service token (--service-token / {})",
+        health.service_name,
+        crate::service_auth::ENV
+    );
+    serve_with(addr, args, routes, health, shutdown, token).await
+}
+
+async fn serve_with(
+    addr: SocketAddr,
+    args: &ServerArgs,
+    routes: Routes,
+    health: Health,
+    shutdown: CancellationToken,
+    required_token: Option<String>,
+) -> anyhow::Result<()> {
+    if let Some(token) = args.service_token.clone().filter(|t| !t.is_empty()) {
+        // This process's own calls to internal services carry the same token.
+        crate::service_auth::set_outgoing_token(token);
+    }
     // Advertise only what this port serves (the descriptor set holds every
     // fitvision service), so `grpcurl list` tells the truth per port.
     let advertised = [
@@ -147,6 +190,11 @@ pub async fn serve(
                 .on_response(
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
+        )
+        .option_layer(
+            required_token
+                .as_deref()
+                .map(crate::service_auth::RequireServiceToken::new),
         )
         .load_shed()
         .concurrency_limit(args.concurrency_limit)

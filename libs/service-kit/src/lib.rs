@@ -7,6 +7,8 @@
 //! - [`client::connect_lazy`]: channels whose calls carry the caller's trace context,
 //!   balanced over a service's replicas when given several ([`replicas`]), reads
 //!   resent when a replica dies under them ([`retry`]).
+//! - [`service_auth`]: the deployment's service token, sent on internal calls and
+//!   required by internal services ([`grpc::serve_internal`]).
 //! - [`telemetry::init`]: structured logs, and OTLP traces + metrics when
 //!   `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 //! - [`shutdown::on_signals`]: a cancellation token fired by SIGTERM/SIGINT.
@@ -25,6 +27,7 @@ pub mod memory;
 pub mod process;
 pub mod replicas;
 pub mod retry;
+pub mod service_auth;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

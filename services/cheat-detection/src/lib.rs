@@ -87,5 +87,5 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let service = service::CheatDetection::new(analyzer, storage, config.max_parallel);
     let routes = tonic::service::Routes::new(CheatDetectionServiceServer::new(service));
     health.set_serving().await;
-    grpc::serve(config.addr, &config.server, routes, health, shutdown).await
+    grpc::serve_internal(config.addr, &config.server, routes, health, shutdown).await
 }

@@ -77,5 +77,5 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     // Nothing to load: the built-in coach is code and the LLM is optional.
     health.set_serving().await;
     let routes = tonic::service::Routes::new(service);
-    grpc::serve(config.addr, &config.server, routes, health, shutdown).await
+    grpc::serve_internal(config.addr, &config.server, routes, health, shutdown).await
 }

@@ -45,5 +45,5 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     );
     tracing::info!(exercises = catalog.definitions().len(), addr = %config.addr, "exercise catalog loaded");
     health.set_serving().await;
-    grpc::serve(config.addr, &config.server, routes, health, shutdown).await
+    grpc::serve_internal(config.addr, &config.server, routes, health, shutdown).await
 }

@@ -98,6 +98,25 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result
     edge.session_url = url(args.session_port);
     edge.storage_url = Some(storage_url.clone());
 
+    // Bound beyond loopback, the internal services need a service token: one made up
+    // for this process's own services when none is configured.
+    if !args.bind.is_loopback() && session.server.service_token.is_none() {
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        for server in [
+            &mut pose.server,
+            &mut cheat.server,
+            &mut metrics.server,
+            &mut coaching.server,
+            &mut session.server,
+        ] {
+            server.service_token = Some(token.clone());
+        }
+    }
+
     tracing::info!(data_dir = %data_dir.display(), models_dir = %models_dir.display(), "starting the fitvision suite");
 
     let mut services = JoinSet::new();

@@ -132,7 +132,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     health.set_serving().await;
-    grpc::serve(
+    grpc::serve_internal(
         config.addr,
         &config.server,
         tonic::service::Routes::new(service),

@@ -118,6 +118,40 @@ pub async fn render_annotated_video(
     Ok(render_stored(storage, request).await?)
 }
 
+/// What a render may write: new `.mp4`/snapshot objects beside the video it draws
+/// on (its folder, `videos/<id>/`), never the video or its poses, and nothing
+/// elsewhere in the store: a caller cannot name another video's objects.
+fn check_output_keys(
+    video_key: &str,
+    track_key: &str,
+    output_key: &str,
+    snapshot_prefix: &str,
+) -> Result<(), RenderError> {
+    let folder = match video_key.rfind('/') {
+        Some(slash) => &video_key[..=slash],
+        None => "",
+    };
+    let beside = |key: &str| {
+        key.starts_with(folder) && !key[folder.len()..].is_empty() && !key.contains("..")
+    };
+    if !beside(output_key) || !output_key.ends_with(".mp4") {
+        return Err(RenderError::InvalidRequest(format!(
+            "output_key must be an .mp4 in the video's folder '{folder}'"
+        )));
+    }
+    if output_key == video_key || output_key == track_key {
+        return Err(RenderError::InvalidRequest(
+            "output_key must not overwrite the video or its poses".to_owned(),
+        ));
+    }
+    if !snapshot_prefix.is_empty() && !beside(snapshot_prefix) {
+        return Err(RenderError::InvalidRequest(format!(
+            "snapshot_key_prefix must lie in the video's folder '{folder}'"
+        )));
+    }
+    Ok(())
+}
+
 async fn render_stored(
     storage: &Storage,
     request: RenderAnnotatedVideoRequest,
@@ -129,6 +163,12 @@ async fn render_stored(
             "output_key is required".to_owned(),
         ));
     }
+    check_output_keys(
+        &video_key,
+        &track_key,
+        &request.output_key,
+        &request.snapshot_key_prefix,
+    )?;
     let flavour = match OverlayKind::try_from(request.overlay) {
         Ok(OverlayKind::Skeleton) => Flavour::Skeleton,
         // Unspecified means the full overlay, which is what people ask for.
@@ -286,6 +326,39 @@ fn jpeg(image: &Mat) -> Result<Vec<u8>, RenderError> {
     let params = Vector::<i32>::from_slice(&[IMWRITE_JPEG_QUALITY, SNAPSHOT_JPEG_QUALITY]);
     imencode(".jpg", image, &mut bytes, &params)?;
     Ok(bytes.to_vec())
+}
+
+#[cfg(test)]
+mod output_key_tests {
+    use super::*;
+
+    #[test]
+    fn renders_write_only_beside_their_video() {
+        let video = "videos/v1/original.mp4";
+        let track = "videos/v1/pose_track.pb";
+        assert!(
+            check_output_keys(
+                video,
+                track,
+                "videos/v1/annotated_all.mp4",
+                "videos/v1/snapshots/"
+            )
+            .is_ok()
+        );
+        for (output, snapshots) in [
+            ("videos/v2/original.mp4", ""),
+            ("videos/v1/original.mp4", ""),
+            ("videos/v1/pose_track.pb", ""),
+            ("videos/v1/../v2/annotated.mp4", ""),
+            ("tenants.db", ""),
+            ("videos/v1/annotated_all.mp4", "videos/v2/snapshots/"),
+        ] {
+            assert!(
+                check_output_keys(video, track, output, snapshots).is_err(),
+                "{output} {snapshots}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
