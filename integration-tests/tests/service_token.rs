@@ -97,3 +97,46 @@ fn without_a_token_an_internal_service_refuses_a_public_address() {
     );
     assert!(said.contains("service token"), "{said}");
 }
+
+/// Guessing keys over gRPC on the session's public port ends in RESOURCE_EXHAUSTED
+/// for that address, while the edge (which carries the suite's service token and
+/// limits its own clients) keeps being served from the same host.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_limits_guessed_credentials_per_caller_but_not_the_edge() {
+    use fitvision_integration_tests::Suite;
+    use fitvision_proto::v1::AuthenticateRequest;
+
+    let suite = Suite::start().await.expect("suite starts");
+    let mut session = suite.session_client().await.unwrap();
+    let allowance = fitvision_service_kit::failed_auth::DEFAULT_ALLOWANCE;
+    for guess in 0..=allowance {
+        let refused = session
+            .authenticate(AuthenticateRequest {
+                credential: format!("API-KEY guess-{guess}"),
+            })
+            .await
+            .expect_err("a guessed key is refused");
+        assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    }
+    let blocked = session
+        .authenticate(AuthenticateRequest {
+            credential: format!("API-KEY {}", suite.admin_key),
+        })
+        .await
+        .expect_err("blocked, even with the right key");
+    assert_eq!(
+        blocked.code(),
+        tonic::Code::ResourceExhausted,
+        "{blocked:?}"
+    );
+    assert!(blocked.message().contains("retry in"), "{blocked:?}");
+
+    // The edge's calls carry the service token: its clients are unaffected.
+    let response = reqwest::Client::new()
+        .get(format!("{}/sessions", suite.edge_url()))
+        .header("authorization", format!("API-KEY {}", suite.admin_key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

@@ -30,6 +30,15 @@ pub struct ServerArgs {
     /// services serve only on loopback addresses.
     #[arg(long, env = "FITVISION_SERVICE_TOKEN", hide_env_values = true)]
     pub service_token: Option<String>,
+    /// Public servers: refused credentials a caller's address may present before it
+    /// is refused with RESOURCE_EXHAUSTED, blocked 1 s and twice as long per further
+    /// failure up to 5 min (callers with the service token exempt).
+    #[arg(
+        long,
+        env = "FITVISION_FAILED_AUTH_ALLOWANCE",
+        default_value_t = crate::failed_auth::DEFAULT_ALLOWANCE
+    )]
+    pub failed_auth_allowance: u32,
 }
 
 impl Default for ServerArgs {
@@ -39,6 +48,7 @@ impl Default for ServerArgs {
             concurrency_limit: 256,
             drain_timeout_secs: 20,
             service_token: None,
+            failed_auth_allowance: crate::failed_auth::DEFAULT_ALLOWANCE,
         }
     }
 }
@@ -196,6 +206,13 @@ async fn serve_with(
                 .as_deref()
                 .map(crate::service_auth::RequireServiceToken::new),
         )
+        // A public server limits guessing of credentials per caller address.
+        .option_layer(required_token.is_none().then(|| {
+            crate::failed_auth::LimitFailedAuth::new(
+                args.failed_auth_allowance,
+                args.service_token.as_deref().filter(|t| !t.is_empty()),
+            )
+        }))
         .load_shed()
         .concurrency_limit(args.concurrency_limit)
         .into_inner();

@@ -17,9 +17,11 @@
 //! - [`process::run_service`]: a service binary's whole `main` (malloc arena cap,
 //!   runtime, telemetry, shutdown on signals).
 //! - [`memory::cap_malloc_arenas`]: a bounded malloc footprint under concurrent analyses.
+//! - [`failed_auth`]: refused credentials limited per client address, with back-off.
 //! - [`failure`]: typed failures, a [`failure::FailureCode`] in every status's details.
 
 pub mod client;
+pub mod failed_auth;
 pub mod failure;
 pub mod grpc;
 pub mod http;

@@ -43,6 +43,13 @@ fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
     Sha256::digest(presented) == Sha256::digest(expected)
 }
 
+/// True when `headers` carry `token` as the service token.
+pub fn presents_token(headers: &http::HeaderMap, token: &str) -> bool {
+    headers
+        .get(METADATA_KEY)
+        .is_some_and(|value| same_secret(value.as_bytes(), token.as_bytes()))
+}
+
 /// Tower layer: UNAUTHENTICATED for calls without the deployment's token.
 #[derive(Clone)]
 pub struct RequireServiceToken {
@@ -90,10 +97,7 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let open = request.uri().path().starts_with(OPEN_PREFIX);
-        let presented = request
-            .headers()
-            .get(METADATA_KEY)
-            .is_some_and(|value| same_secret(value.as_bytes(), self.token.as_bytes()));
+        let presented = presents_token(request.headers(), &self.token);
         if open || presented {
             return futures::future::Either::Left(self.inner.call(request));
         }

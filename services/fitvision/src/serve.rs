@@ -98,20 +98,30 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result
     edge.session_url = url(args.session_port);
     edge.storage_url = Some(storage_url.clone());
 
-    // Bound beyond loopback, the internal services need a service token: one made up
-    // for this process's own services when none is configured.
-    if !args.bind.is_loopback() && session.server.service_token.is_none() {
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+    // The suite's own calls carry a service token, so the session tells them from
+    // outside callers (whose failed authentications it limits per address): the
+    // configured one, else one made up for this process. Bound beyond loopback, the
+    // internal services require it too.
+    let token = session
+        .server
+        .service_token
+        .clone()
+        .filter(|token| !token.is_empty())
+        .unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        });
+    fitvision_service_kit::service_auth::set_outgoing_token(token.clone());
+    session.server.service_token = Some(token.clone());
+    if !args.bind.is_loopback() {
         for server in [
             &mut pose.server,
             &mut cheat.server,
             &mut metrics.server,
             &mut coaching.server,
-            &mut session.server,
         ] {
             server.service_token = Some(token.clone());
         }
