@@ -143,6 +143,7 @@ fn every_variable_and_flag_in_the_chart_is_accepted_by_its_binary() {
     // Internal services listen on 0.0.0.0 in the chart: they need the service token,
     // and the session must send it.
     for service in [
+        "edge",
         "session",
         "pose-inference",
         "cheat-detection",

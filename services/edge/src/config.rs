@@ -106,6 +106,15 @@ pub struct Config {
     /// Verification of externally issued JWTs (Firebase and other OIDC issuers).
     #[command(flatten)]
     pub jwt: crate::jwt::JwtConfig,
+    /// The deployment's service token, sent on calls to the session service so that
+    /// it tells the edge (which limits its own clients' failed authentications) from
+    /// outside callers.
+    #[arg(
+        long = "service-token",
+        env = "FITVISION_SERVICE_TOKEN",
+        hide_env_values = true
+    )]
+    pub service_token: Option<String>,
     /// Timeouts and per-client connection cap.
     #[command(flatten)]
     pub connections: crate::server::ConnectionLimits,
@@ -132,6 +141,7 @@ impl Config {
             demo_sessions: None,
             web_dir: None,
             jwt: crate::jwt::JwtConfig::default(),
+            service_token: None,
             connections: crate::server::ConnectionLimits::default(),
         }
     }

@@ -407,6 +407,9 @@ async fn not_found() -> ApiError {
 
 /// Runs the edge until `shutdown` is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    if let Some(token) = config.service_token.clone().filter(|t| !t.is_empty()) {
+        fitvision_service_kit::service_auth::set_outgoing_token(token);
+    }
     let channel = fitvision_service_kit::client::connect_lazy(&config.session_url)?;
     let addr = config.addr;
     let state = AppState::new(config, channel)?;
