@@ -17,7 +17,7 @@ use crate::error::{SessionError, db_status};
 /// Key id of the admin key configured by `FITVISION_ADMIN_KEY`; also the
 /// OAuth client id that goes with it.
 pub const ADMIN_KEY_ID: &str = "admin";
-const TOKEN_SECRET_SETTING: &str = "token_signing_secret";
+pub(crate) const TOKEN_SECRET_SETTING: &str = "token_signing_secret";
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,9 +26,14 @@ pub struct Config {
     /// Makes this string a valid admin API key of the default tenant.
     #[arg(long, env = "FITVISION_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
-    /// Secret signing access tokens; default: generated once and kept in the database.
+    /// Secret signing access tokens. Default: with SQLite, a private file (see
+    /// `--token-secret-file`); with a shared PostgreSQL, kept in the database.
     #[arg(long, env = "FITVISION_TOKEN_SECRET", hide_env_values = true)]
     pub token_secret: Option<String>,
+    /// File holding the token-signing secret (created 0600 at first start).
+    /// Default: `<data-dir>/token-secret`.
+    #[arg(long, env = "FITVISION_TOKEN_SECRET_FILE")]
+    pub token_secret_file: Option<PathBuf>,
     /// Lifetime of issued access tokens (seconds).
     #[arg(long, env = "FITVISION_TOKEN_TTL_SECS", default_value_t = 3600)]
     pub token_ttl_secs: u64,
@@ -114,6 +119,7 @@ impl Config {
             storage: StorageArgs::default(),
             admin_key: None,
             token_secret: None,
+            token_secret_file: None,
             token_ttl_secs: 3600,
             default_tenant: "gofa".to_owned(),
             max_upload_bytes: 1 << 30,

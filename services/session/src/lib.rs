@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod maintenance;
 pub mod pipeline;
 pub mod progress;
+pub mod secrets;
 pub mod service;
 
 use std::sync::Arc;
@@ -71,7 +72,7 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
         db.clone(),
         config.default_tenant.clone(),
         Duration::from_secs(config.token_ttl_secs.max(60)),
-        config.token_secret.clone(),
+        secrets::token_secret(config, &db).await?,
     )
     .await?;
     let queue = JobQueue::new(
