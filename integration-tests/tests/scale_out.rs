@@ -44,19 +44,33 @@ struct ScaleOut {
 }
 
 impl ScaleOut {
+    /// Starts the topology; other tests pick ports too, so a taken port means another
+    /// try on another block (the failed try is brought down first, by its drop).
     fn up() -> anyhow::Result<Self> {
-        let scale_out = Self {
-            dir: tempfile::tempdir()?,
-            port_base: free_port_block(40),
-            admin_key: format!("scale-out-admin-{}", std::process::id()),
-        };
-        let started = Instant::now();
-        let output = scale_out.script(&["up"])?;
-        eprintln!(
-            "scale-out up in {:.0} s:\n{output}",
-            started.elapsed().as_secs_f64()
-        );
-        Ok(scale_out)
+        const ATTEMPTS: usize = 3;
+        let mut last_error = None;
+        for attempt in 1..=ATTEMPTS {
+            let scale_out = Self {
+                dir: tempfile::tempdir()?,
+                port_base: free_port_block(40),
+                admin_key: format!("scale-out-admin-{}", std::process::id()),
+            };
+            let started = Instant::now();
+            match scale_out.script(&["up"]) {
+                Ok(output) => {
+                    eprintln!(
+                        "scale-out up in {:.0} s:\n{output}",
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Ok(scale_out);
+                }
+                Err(error) => {
+                    eprintln!("scale-out up failed (attempt {attempt}): {error}");
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(last_error.expect("at least one attempt"))
     }
 
     fn script(&self, args: &[&str]) -> anyhow::Result<String> {
@@ -166,11 +180,13 @@ fn xml_values(xml: &str, tag: &str) -> Vec<String> {
         .collect()
 }
 
-/// The first port of `len` consecutive loopback ports that are free now.
+/// The first port of `len` consecutive loopback ports that are free now, below the
+/// kernel's ephemeral range (32768 up) so that no other test's outgoing connection or
+/// port-0 server takes one of them before the scale-out processes bind.
 fn free_port_block(len: u16) -> u16 {
     let seed = std::process::id() as u16;
     for attempt in 0..200u16 {
-        let base = 20000 + (seed.wrapping_mul(37).wrapping_add(attempt * 97) % 20000);
+        let base = 20000 + (seed.wrapping_mul(37).wrapping_add(attempt * 97) % 12000);
         if (base..base + len).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()) {
             return base;
         }
