@@ -67,6 +67,14 @@ write_layout() {
   } >"$DIR/ports"
 }
 
+# Index of a gRPC service in SERVICES (0-based), or nothing when it is not one.
+service_index() {
+  local i
+  for i in "${!SERVICES[@]}"; do
+    if [ "${SERVICES[$i]}" = "$1" ]; then echo "$i"; fi
+  done
+}
+
 # Port of replica R (1 or 2) of the I-th service (0-based).
 grpc_port() { echo $((GRPC_BASE + $1 + 10 * ($2 - 1))); }
 
@@ -167,11 +175,9 @@ write_launcher() {
         echo "exec '$bin/edge' --addr 127.0.0.1:$port"
         ;;
       *)
-        local service=${name%-*} replica=${name##*-} index=-1 i
-        for i in "${!SERVICES[@]}"; do
-          [ "${SERVICES[$i]}" = "$service" ] && index=$i
-        done
-        [ "$index" -ge 0 ] && [[ "$replica" =~ ^[12]$ ]] || die "unknown process '$name'"
+        local service=${name%-*} replica=${name##*-} index
+        index=$(service_index "$service")
+        [ -n "$index" ] && [[ "$replica" =~ ^[12]$ ]] || die "unknown process '$name'"
         local extra=""
         [ "$service" = session ] && extra="--data-dir '$DIR/$name'"
         echo "exec '$bin/$service' --addr 127.0.0.1:$(grpc_port "$index" "$replica") $extra"
@@ -189,10 +195,9 @@ address_of() {
     edge-1) echo "127.0.0.1:${EDGE_PORTS[0]}" ;;
     edge-2) echo "127.0.0.1:${EDGE_PORTS[1]}" ;;
     *)
-      local service=${name%-*} replica=${name##*-} i
-      for i in "${!SERVICES[@]}"; do
-        [ "${SERVICES[$i]}" = "$service" ] && echo "127.0.0.1:$(grpc_port "$i" "$replica")"
-      done
+      local index
+      index=$(service_index "${name%-*}")
+      [ -n "$index" ] && echo "127.0.0.1:$(grpc_port "$index" "${name##*-}")"
       ;;
   esac
 }

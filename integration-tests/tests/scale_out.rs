@@ -184,7 +184,13 @@ fn xml_values(xml: &str, tag: &str) -> Vec<String> {
 /// kernel's ephemeral range (32768 up) so that no other test's outgoing connection or
 /// port-0 server takes one of them before the scale-out processes bind.
 fn free_port_block(len: u16) -> u16 {
-    let seed = std::process::id() as u16;
+    // A fresh random start per call, so a retry after a taken port tries another block.
+    let seed = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::hash::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.finish() as u16
+    };
     for attempt in 0..200u16 {
         let base = 20000 + (seed.wrapping_mul(37).wrapping_add(attempt * 97) % 12000);
         if (base..base + len).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()) {

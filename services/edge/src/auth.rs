@@ -8,11 +8,10 @@
 //! metadata, and it decides that identity's role and modules.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -168,10 +167,8 @@ impl PrincipalCache {
 pub fn rate_key(request: &Request, credential: Option<&str>) -> String {
     match credential {
         Some(credential) => hex::encode(&fingerprint(credential)[..12]),
-        None => request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| format!("ip:{}", addr.ip()))
+        None => crate::failed_auth::peer_ip(request)
+            .map(|ip| format!("ip:{ip}"))
             .unwrap_or_else(|| "anonymous".to_owned()),
     }
 }

@@ -14,13 +14,18 @@ pub use fitvision_service_kit::failed_auth::{DEFAULT_ALLOWANCE, FailedAuthLimite
 use crate::error::{ApiError, Family};
 use crate::state::AppState;
 
+/// The address of the connection's other end (the client, or a proxy in front of us).
+pub fn peer_ip(request: &Request) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
 /// The client's address: the peer, or, when the peer is a trusted proxy, the
 /// nearest address in `X-Forwarded-For` that is not one of them.
 pub fn client_ip(request: &Request, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())?;
+    let peer = peer_ip(request)?;
     if !trusted_proxies.contains(&peer) {
         return Some(peer);
     }

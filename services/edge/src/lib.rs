@@ -341,10 +341,7 @@ async fn drop_untrusted_forwarded_headers(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip());
+    let peer = failed_auth::peer_ip(&request);
     let trusted = peer.is_some_and(|ip| state.config().trusted_proxies.contains(&ip));
     if !trusted {
         let headers = request.headers_mut();
