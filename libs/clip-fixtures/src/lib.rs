@@ -86,7 +86,8 @@ pub struct CachedTrack {
 /// as the session asks by default: the frame rate its definition needs
 /// (`ExerciseDefinition::analysis_fps`; every frame for an unknown exercise), or every
 /// frame with `FITVISION_POSE_RATE_FROM_EXERCISE=false` (the session setting of that
-/// name).
+/// name), with the model `FITVISION_POSE_MODEL` names (the service setting of that name;
+/// unset = the registry's default), so every evaluation can compare models.
 pub fn pose_options_for(exercise: &str) -> PoseOptions {
     let from_exercise = !matches!(
         std::env::var("FITVISION_POSE_RATE_FROM_EXERCISE").as_deref(),
@@ -98,11 +99,18 @@ pub fn pose_options_for(exercise: &str) -> PoseOptions {
         .and_then(Result::ok)
         .and_then(|catalog| catalog.get(exercise).map(|d| d.analysis_fps()))
         .unwrap_or(0.0);
+    let model_id = std::env::var(POSE_MODEL_ENV)
+        .ok()
+        .filter(|id| !id.trim().is_empty());
     PoseOptions {
+        model_id,
         target_fps,
         ..PoseOptions::default()
     }
 }
+
+/// Picks the pose model of [`pose_options_for`].
+pub const POSE_MODEL_ENV: &str = "FITVISION_POSE_MODEL";
 
 /// The pose track of `video` with `options`: from [`track_cache_dir`] when a track of
 /// the same content and options is there, else computed in-process and cached.

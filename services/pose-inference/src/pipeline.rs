@@ -21,7 +21,7 @@ use fitvision_video::opencv::prelude::*;
 use fitvision_video::{SampledFrame, VideoDecoder, VideoMeta};
 
 use crate::focus::{FocusConfig, FocusPlanner};
-use crate::model::PoseModel;
+use crate::model::{FrameMemory, PoseModel};
 use crate::tracker::{Tracker, TrackerConfig};
 use crate::{Detection, PoseError};
 
@@ -149,6 +149,7 @@ pub fn stream_poses(
         totals: StageTotals::default(),
         camera: CameraPath::default(),
         recently_tracked: Vec::new(),
+        memory: FrameMemory::default(),
     };
     let (sender, receiver) = sync_channel::<DecodedFrame>(QUEUE_DEPTH);
 
@@ -361,6 +362,8 @@ struct Analysis<'m> {
     camera: CameraPath,
     /// Boxes of the persons tracked lately, with when they were last seen (ms).
     recently_tracked: Vec<(crate::PixelBox, f64)>,
+    /// The model's own state between frames (see [`FrameMemory`]).
+    memory: FrameMemory,
 }
 
 /// The camera's path so far: every analysed frame expressed in the first one's pixels.
@@ -482,7 +485,10 @@ impl Analysis<'_> {
             fitvision_video::opencv::core::Scalar::all(114.0),
         )?;
         let input = self.model.prepare(&padded, None)?;
-        let output = self.model.infer(input, self.detection_floor)?;
+        // A fresh memory: the padded frame is a one-off look, not the video's next frame.
+        let output = self
+            .model
+            .infer(input, self.detection_floor, &mut FrameMemory::default())?;
         let (w, h) = (width as f32, height as f32);
         Ok(output
             .detections
@@ -533,7 +539,9 @@ impl Analysis<'_> {
         let input = self.model.prepare(&decoded.image, focus)?;
         let preprocess_ms = started.elapsed().as_secs_f64() * 1000.0;
         let letterbox = input.letterbox;
-        let mut output = self.model.infer(input, self.detection_floor)?;
+        let mut output = self
+            .model
+            .infer(input, self.detection_floor, &mut self.memory)?;
         if self.someone_vanished(&output.detections) {
             // A person tracked a moment ago is gone while nothing says they left: often a
             // body cut by the frame edge, crouched or half hidden, which the detector finds

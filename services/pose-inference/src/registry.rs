@@ -10,7 +10,7 @@ use fitvision_proto::v1::{KeypointSchema, ModelDescriptor};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{ModelInfo, PoseModel, YoloPose};
+use crate::model::{BlazePose, ModelInfo, PoseModel, YoloPose};
 use crate::{PoseError, SessionOptions};
 
 /// A model manifest (`<id>.toml`, see models/README.md). Unknown keys (the `[source]`
@@ -26,6 +26,16 @@ pub struct ModelManifest {
     pub dynamic: bool,
     pub keypoint_schema: String,
     pub licence: String,
+    /// A second network some families need (BlazePose's person detector).
+    #[serde(default)]
+    pub detector: Option<DetectorManifest>,
+}
+
+/// `[detector]`: the file of a family's person detector, beside the model.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DetectorManifest {
+    pub file: String,
+    pub sha256: String,
 }
 
 impl ModelManifest {
@@ -108,7 +118,15 @@ impl ModelRegistry {
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(&manifest.file);
-            verify_sha256(&manifest, &model_path)?;
+            verify_sha256(&manifest.id, &manifest.sha256, &model_path)?;
+            let detector_path = match &manifest.detector {
+                Some(detector) => {
+                    let path = model_path.with_file_name(&detector.file);
+                    verify_sha256(&manifest.id, &detector.sha256, &path)?;
+                    Some(path)
+                }
+                None => None,
+            };
             let (schema, keypoint_count) =
                 schema_of(&manifest.keypoint_schema).map_err(|reason| PoseError::Manifest {
                     path: manifest_path.display().to_string(),
@@ -125,7 +143,11 @@ impl ModelRegistry {
                 licence: manifest.licence.clone(),
                 sha256_hex: manifest.sha256.to_ascii_lowercase(),
             };
-            let model = load_family(environment, info.clone(), &model_path, &config.session)?;
+            let files = ModelFiles {
+                model: &model_path,
+                detector: detector_path.as_deref(),
+            };
+            let model = load_family(environment, info.clone(), files, &config.session)?;
             tracing::info!(model_id = %info.id, family = %info.family, "pose model loaded");
             entries.insert(info.id.clone(), Entry { info, model });
         }
@@ -181,21 +203,40 @@ impl ModelRegistry {
     }
 }
 
-/// The one place that knows model families. A new family (e.g. a 33-landmark
-/// BlazePose-style model) is a new `PoseModel` implementation and one arm here.
+/// The verified files of one manifest.
+struct ModelFiles<'a> {
+    model: &'a Path,
+    detector: Option<&'a Path>,
+}
+
+/// The one place that knows model families. A new family is a new `PoseModel`
+/// implementation and one arm here.
 fn load_family(
     environment: &ort::environment::Environment,
     info: ModelInfo,
-    model_path: &Path,
+    files: ModelFiles<'_>,
     options: &SessionOptions,
 ) -> Result<Arc<dyn PoseModel>, PoseError> {
     match info.family.as_str() {
         "yolo-pose" => Ok(Arc::new(YoloPose::load(
             environment,
             info,
-            model_path,
+            files.model,
             options,
         )?)),
+        "blazepose" => {
+            let detector = files.detector.ok_or_else(|| PoseError::ModelLoad {
+                model_id: info.id.clone(),
+                reason: "family 'blazepose' needs a [detector] file in its manifest".to_owned(),
+            })?;
+            Ok(Arc::new(BlazePose::load(
+                environment,
+                info,
+                files.model,
+                detector,
+                options,
+            )?))
+        }
         other => Err(PoseError::ModelLoad {
             model_id: info.id.clone(),
             reason: format!("unsupported model family '{other}'"),
@@ -231,9 +272,9 @@ fn is_manifest(path: &Path) -> bool {
         .is_some_and(|extension| extension == "toml")
 }
 
-fn verify_sha256(manifest: &ModelManifest, model_path: &Path) -> Result<(), PoseError> {
+fn verify_sha256(model_id: &str, expected: &str, model_path: &Path) -> Result<(), PoseError> {
     let load_error = |reason: String| PoseError::ModelLoad {
-        model_id: manifest.id.clone(),
+        model_id: model_id.to_owned(),
         reason,
     };
     let mut file = std::fs::File::open(model_path)
@@ -250,11 +291,10 @@ fn verify_sha256(manifest: &ModelManifest, model_path: &Path) -> Result<(), Pose
         hasher.update(&buffer[..read]);
     }
     let actual = hex::encode(hasher.finalize());
-    if !actual.eq_ignore_ascii_case(&manifest.sha256) {
+    if !actual.eq_ignore_ascii_case(expected) {
         return Err(load_error(format!(
-            "{} has sha256 {actual}, the manifest says {}",
+            "{} has sha256 {actual}, the manifest says {expected}",
             model_path.display(),
-            manifest.sha256
         )));
     }
     Ok(())

@@ -1,12 +1,18 @@
 //! Pose models behind one trait, so the pipeline, the service and the registry never
 //! know which family (YOLO pose, a 33-landmark model, ...) produced a detection.
 
+mod blazepose;
+mod session;
 mod yolo;
+
+use std::any::Any;
 
 use fitvision_proto::v1::KeypointSchema;
 use fitvision_video::opencv::core::Mat;
 
-pub use yolo::{SessionOptions, YoloPose};
+pub use blazepose::BlazePose;
+pub use session::SessionOptions;
+pub use yolo::YoloPose;
 
 use crate::letterbox::{Focus, Letterbox};
 use crate::{Detection, PoseError};
@@ -28,6 +34,9 @@ pub struct ModelInfo {
 /// A frame turned into model input, plus what is needed to map outputs back.
 pub struct PreparedInput {
     pub tensor: Vec<f32>,
+    /// The frame itself, for models that crop it again after a first pass (BlazePose
+    /// crops each person's region for the landmark network).
+    pub frame: Option<Mat>,
     pub letterbox: Letterbox,
     pub frame_width: u32,
     pub frame_height: u32,
@@ -38,6 +47,26 @@ pub struct InferenceOutput {
     pub detections: Vec<Detection>,
     pub inference_ms: f64,
     pub postprocess_ms: f64,
+}
+
+/// What a model remembers between the frames of one video, owned by the caller (one
+/// per video, so concurrent videos never share it). BlazePose follows each person's
+/// region from the landmarks of the frame before; models that look at every frame
+/// afresh leave it empty. A fresh one means "no history" (e.g. a one-off re-detection).
+#[derive(Default)]
+pub struct FrameMemory(Option<Box<dyn Any + Send>>);
+
+impl FrameMemory {
+    /// The model's state, created on first use; replaced if another model left its own.
+    pub fn get_or_default<T: Default + Send + 'static>(&mut self) -> &mut T {
+        if !self.0.as_ref().is_some_and(|state| state.is::<T>()) {
+            self.0 = Some(Box::new(T::default()));
+        }
+        self.0
+            .as_mut()
+            .and_then(|state| state.downcast_mut::<T>())
+            .expect("state of this type was just ensured")
+    }
 }
 
 /// A pose model. `prepare` runs on the decode thread and `infer` on the inference
@@ -57,11 +86,13 @@ pub trait PoseModel: Send + Sync {
     /// Input sides (and focus windows) are multiples of this.
     fn input_stride(&self) -> u32;
 
-    /// Runs the network and decodes persons (frame pixels) scoring at least `min_confidence`.
+    /// Runs the network and decodes persons (frame pixels) scoring at least
+    /// `min_confidence`; `memory` carries the model's state from the video's frame before.
     fn infer(
         &self,
         input: PreparedInput,
         min_confidence: f32,
+        memory: &mut FrameMemory,
     ) -> Result<InferenceOutput, PoseError>;
 
     /// Confidence used when a request does not set one.

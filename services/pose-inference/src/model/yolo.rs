@@ -10,10 +10,10 @@ use std::time::Instant;
 use fitvision_video::opencv::core::Mat;
 use fitvision_video::opencv::prelude::*;
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
 
-use super::{InferenceOutput, ModelInfo, PoseModel, PreparedInput};
+use super::session::SessionOptions;
+use super::{FrameMemory, InferenceOutput, ModelInfo, PoseModel, PreparedInput};
 use crate::PoseError;
 use crate::geometry::{Detection, PixelBox, PixelKeypoint, non_maximum_suppression};
 use crate::letterbox::{Focus, Letterbox};
@@ -24,39 +24,6 @@ const NMS_IOU: f32 = 0.7;
 const MAX_DETECTIONS: usize = 100;
 /// The network downsamples by 32; dynamic inputs must be multiples of it.
 const STRIDE: u32 = 32;
-
-/// How to run a session.
-#[derive(Debug, Clone)]
-pub struct SessionOptions {
-    pub intra_op_threads: usize,
-    pub use_cuda: bool,
-    /// Long side of the input for dynamic-shape models.
-    pub dynamic_long_side: u32,
-    /// ONNX Runtime graph optimisation: 0 none, 1 basic, 2 extended, 3 all.
-    pub optimization_level: u8,
-    /// ONNX Runtime's memory pattern (pre-planned buffers per input shape).
-    pub memory_pattern: bool,
-    /// Let idle intra-op threads spin for work instead of sleeping.
-    pub intra_op_spinning: bool,
-}
-
-impl SessionOptions {
-    /// The defaults for `intra_op_threads` threads on the CPU, chosen with
-    /// `pose-bench --ablation` (see the README): all graph optimisations (basic only:
-    /// -8%), memory pattern on (off: -8% whole frame, -15% person-sized, although
-    /// window shapes vary), no spinning (on 2 shared cores a spinning thread steals the
-    /// decoder's time: -45%).
-    pub fn cpu(intra_op_threads: usize, dynamic_long_side: u32) -> Self {
-        Self {
-            intra_op_threads,
-            use_cuda: false,
-            dynamic_long_side,
-            optimization_level: 3,
-            memory_pattern: true,
-            intra_op_spinning: false,
-        }
-    }
-}
 
 pub struct YoloPose {
     info: ModelInfo,
@@ -72,39 +39,15 @@ impl YoloPose {
         model_path: &Path,
         options: &SessionOptions,
     ) -> Result<Self, PoseError> {
-        let load_error = |reason: String| PoseError::ModelLoad {
-            model_id: info.id.clone(),
-            reason,
-        };
-        let optimization_level = match options.optimization_level {
-            0 => GraphOptimizationLevel::Disable,
-            1 => GraphOptimizationLevel::Level1,
-            2 => GraphOptimizationLevel::Level2,
-            _ => GraphOptimizationLevel::Level3,
-        };
-        let mut builder = Session::builder(environment)
-            .map_err(|error| load_error(error.to_string()))?
-            .with_optimization_level(optimization_level)
-            .map_err(|error| load_error(error.to_string()))?
-            .with_memory_pattern(options.memory_pattern)
-            .map_err(|error| load_error(error.to_string()))?
-            .with_intra_op_spinning(options.intra_op_spinning)
-            .map_err(|error| load_error(error.to_string()))?
-            .with_intra_threads(options.intra_op_threads.max(1))
-            .map_err(|error| load_error(error.to_string()))?
-            .with_inter_threads(1)
-            .map_err(|error| load_error(error.to_string()))?;
-        if options.use_cuda {
-            builder = crate::execution::with_cuda(builder, &info.id)?;
-        }
-        let session = builder
-            .commit_from_file(model_path)
-            .map_err(|error| load_error(format!("{}: {error}", model_path.display())))?;
+        let session = super::session::build(environment, &info.id, model_path, options)?;
         let input_name = session
             .inputs()
             .first()
             .map(|input| input.name().to_owned())
-            .ok_or_else(|| load_error("model has no input".to_owned()))?;
+            .ok_or_else(|| PoseError::ModelLoad {
+                model_id: info.id.clone(),
+                reason: "model has no input".to_owned(),
+            })?;
         Ok(Self {
             info,
             session: Mutex::new(session),
@@ -159,6 +102,7 @@ impl PoseModel for YoloPose {
         let letterbox = self.letterbox_for(frame_width, frame_height, focus);
         Ok(PreparedInput {
             tensor: letterbox.tensor(frame)?,
+            frame: None,
             letterbox,
             frame_width,
             frame_height,
@@ -169,6 +113,7 @@ impl PoseModel for YoloPose {
         &self,
         input: PreparedInput,
         min_confidence: f32,
+        _memory: &mut FrameMemory,
     ) -> Result<InferenceOutput, PoseError> {
         let started = Instant::now();
         let shape = [

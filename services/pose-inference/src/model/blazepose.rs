@@ -1,0 +1,661 @@
+//! MediaPipe BlazePose converted to ONNX (family `blazepose`, Apache-2.0).
+//!
+//! Two networks, as in MediaPipe's own pose graph: a person detector finds where each
+//! person is, then a landmark network reads 33 landmarks (hands and feet included)
+//! from a rotated square crop of that region. The region of the next frame comes from
+//! this frame's landmarks, so the detector runs only when someone is lost, when nobody
+//! is followed yet, and every [`REDETECT_EVERY_FRAMES`] analysed frames to notice people
+//! who walk in. Every followed person is one region (multi-person).
+//!
+//! Geometry follows MediaPipe's `pose_detection_to_roi` / `pose_landmarks_to_roi`:
+//! two alignment points (the hips' centre and a point on the circle around the body)
+//! give the region's centre, size (twice their distance, scaled by 1.25) and rotation
+//! (the body axis turned upright), so a person lying in a push-up is read upright.
+
+use std::f32::consts::{FRAC_PI_2, PI, TAU};
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use fitvision_video::opencv::core::{BORDER_CONSTANT, Mat, Scalar, Size};
+use fitvision_video::opencv::imgproc;
+use fitvision_video::opencv::prelude::*;
+use ort::session::Session;
+use ort::value::Tensor;
+
+use super::session::SessionOptions;
+use super::{FrameMemory, InferenceOutput, ModelInfo, PoseModel, PreparedInput};
+use crate::PoseError;
+use crate::geometry::{Detection, PixelBox, PixelKeypoint};
+use crate::letterbox::{Focus, Letterbox};
+
+/// The detector's square input side.
+const DETECTOR_SIDE: u32 = 224;
+/// The landmark network's square input side.
+const LANDMARK_SIDE: u32 = 256;
+/// MediaPipe's thresholds: a detection counts from a score of 0.5; detections overlapping
+/// by IoU 0.3 are one person (their boxes averaged, weighted by score).
+const DETECTOR_MIN_SCORE: f32 = 0.5;
+const DETECTOR_NMS_IOU: f32 = 0.3;
+/// Raw detector scores are clipped to this before the sigmoid (MediaPipe's setting).
+const SCORE_CLIP: f32 = 100.0;
+/// The region is this much larger than the alignment circle: room for the limbs.
+const REGION_SCALE: f32 = 1.25;
+/// The landmark network's own "a person is in this crop" output; below it the person
+/// is lost and the detector looks again.
+const MIN_POSE_PRESENCE: f32 = 0.5;
+/// Analysed frames between detector passes while people are followed (~0.5 s at the
+/// usual 30 fps analysis), to find people who enter.
+const REDETECT_EVERY_FRAMES: u32 = 15;
+/// At most this many people are followed at once.
+const MAX_REGIONS: usize = 6;
+/// Two regions or detections overlapping this much are the same person.
+const SAME_PERSON_IOU: f32 = 0.5;
+/// Landmarks reported per person, and points the network outputs (the 33 plus the
+/// alignment points and others MediaPipe uses internally).
+const LANDMARKS: usize = 33;
+const OUTPUT_POINTS: usize = 39;
+/// Values per point: x, y, z, visibility (logit), presence (logit).
+const VALUES_PER_POINT: usize = 5;
+/// The landmark network's alignment points: hips' centre and a point above the head.
+const ALIGN_CENTRE: usize = 33;
+const ALIGN_EDGE: usize = 34;
+/// Detector values per anchor: box (cx, cy, w, h) then 4 points (x, y); points 0 and 1
+/// are the alignment points.
+const DETECTOR_VALUES: usize = 12;
+/// The landmark model's outputs, by the names the conversion keeps.
+const LANDMARKS_OUTPUT: &str = "Identity";
+const PRESENCE_OUTPUT: &str = "Identity_1";
+
+/// A square region of the frame, rotated by `rotation` (radians, clockwise in image
+/// coordinates), that the landmark network reads upright.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Region {
+    cx: f32,
+    cy: f32,
+    side: f32,
+    rotation: f32,
+}
+
+fn normalize_radians(angle: f32) -> f32 {
+    angle - TAU * ((angle + PI) / TAU).floor()
+}
+
+impl Region {
+    /// MediaPipe's alignment-points rect: centred on `centre`, the body axis from
+    /// `centre` to `edge` turned upright, side twice their distance times
+    /// [`REGION_SCALE`]. `None` for a degenerate pair.
+    fn from_alignment(centre: (f32, f32), edge: (f32, f32)) -> Option<Self> {
+        let (dx, dy) = (edge.0 - centre.0, edge.1 - centre.1);
+        let radius = dx.hypot(dy);
+        if !radius.is_finite() || radius < 1.0 {
+            return None;
+        }
+        Some(Self {
+            cx: centre.0,
+            cy: centre.1,
+            side: 2.0 * radius * REGION_SCALE,
+            rotation: normalize_radians(FRAC_PI_2 - (-dy).atan2(dx)),
+        })
+    }
+
+    /// Frame pixels of point (`u`, `v`) of the `crop_side`-px upright crop.
+    fn point_in_frame(&self, u: f32, v: f32, crop_side: f32) -> (f32, f32) {
+        let scale = self.side / crop_side;
+        let (dx, dy) = (u * scale - self.side / 2.0, v * scale - self.side / 2.0);
+        let (sin, cos) = self.rotation.sin_cos();
+        (self.cx + dx * cos - dy * sin, self.cy + dx * sin + dy * cos)
+    }
+
+    /// The crop -> frame affine map as OpenCV's 2x3 matrix.
+    fn crop_to_frame(&self, crop_side: f32) -> [[f64; 3]; 2] {
+        let scale = f64::from(self.side / crop_side);
+        let (sin, cos) = f64::from(self.rotation).sin_cos();
+        let (tx, ty) = self.point_in_frame(0.0, 0.0, crop_side);
+        [
+            [cos * scale, -sin * scale, f64::from(tx)],
+            [sin * scale, cos * scale, f64::from(ty)],
+        ]
+    }
+
+    /// Axis-aligned bounds of the rotated square (for overlap tests).
+    fn bounds(&self) -> PixelBox {
+        let (sin, cos) = self.rotation.sin_cos();
+        let half = self.side / 2.0 * (sin.abs() + cos.abs());
+        PixelBox::from_centre(self.cx, self.cy, 2.0 * half, 2.0 * half)
+    }
+}
+
+/// The detector's SSD anchor centres (input fractions), in its output order: MediaPipe's
+/// pose-detection anchors (strides 8, 16, 32, 32, 32 on 224 px; layers of the same
+/// stride share one grid; two anchors per layer; fixed anchor size 1).
+fn detector_anchors() -> &'static [(f32, f32)] {
+    static ANCHORS: OnceLock<Vec<(f32, f32)>> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        const STRIDES: [u32; 5] = [8, 16, 32, 32, 32];
+        const ANCHORS_PER_LAYER: usize = 2;
+        let mut anchors = Vec::new();
+        let mut layer = 0;
+        while layer < STRIDES.len() {
+            let stride = STRIDES[layer];
+            let same_stride = STRIDES[layer..]
+                .iter()
+                .take_while(|&&s| s == stride)
+                .count();
+            let grid = DETECTOR_SIDE.div_ceil(stride);
+            for y in 0..grid {
+                for x in 0..grid {
+                    let centre = (
+                        (x as f32 + 0.5) / grid as f32,
+                        (y as f32 + 0.5) / grid as f32,
+                    );
+                    anchors.extend(std::iter::repeat_n(centre, same_stride * ANCHORS_PER_LAYER));
+                }
+            }
+            layer += same_stride;
+        }
+        anchors
+    })
+}
+
+/// One person found by the detector, in frame pixels.
+#[derive(Debug, Clone, PartialEq)]
+struct PersonHit {
+    bbox: PixelBox,
+    score: f32,
+    /// The alignment points: hips' centre, then a point on the circle around the body.
+    centre: (f32, f32),
+    edge: (f32, f32),
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Decodes the detector's outputs (`raw`: anchors x 12 in input px relative to the
+/// anchor; `scores`: logits) into frame-pixel persons, merged by weighted NMS.
+fn decode_detector(raw: &[f32], scores: &[f32], letterbox: &Letterbox) -> Vec<PersonHit> {
+    let side = DETECTOR_SIDE as f32;
+    let mut hits: Vec<PersonHit> = detector_anchors()
+        .iter()
+        .zip(raw.chunks_exact(DETECTOR_VALUES))
+        .zip(scores)
+        .filter_map(|((&(ax, ay), values), &logit)| {
+            let score = sigmoid(logit.clamp(-SCORE_CLIP, SCORE_CLIP));
+            if score < DETECTOR_MIN_SCORE {
+                return None;
+            }
+            let point = |x: f32, y: f32| letterbox.to_frame(x + ax * side, y + ay * side);
+            let (cx, cy) = point(values[0], values[1]);
+            Some(PersonHit {
+                bbox: PixelBox::from_centre(
+                    cx,
+                    cy,
+                    values[2] / letterbox.scale,
+                    values[3] / letterbox.scale,
+                ),
+                score,
+                centre: point(values[4], values[5]),
+                edge: point(values[6], values[7]),
+            })
+        })
+        .collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    weighted_nms(hits)
+}
+
+/// MediaPipe's weighted NMS: each best-scoring hit absorbs the hits overlapping it by
+/// more than [`DETECTOR_NMS_IOU`], its box and points becoming their score-weighted
+/// mean. `hits` are sorted best first.
+fn weighted_nms(mut hits: Vec<PersonHit>) -> Vec<PersonHit> {
+    let mut merged = Vec::new();
+    while !hits.is_empty() {
+        let best = hits[0].clone();
+        let (cluster, rest): (Vec<PersonHit>, Vec<PersonHit>) = hits
+            .into_iter()
+            .partition(|hit| hit.bbox.iou(&best.bbox) > DETECTOR_NMS_IOU);
+        hits = rest;
+        let total: f32 = cluster.iter().map(|hit| hit.score).sum();
+        let mean = |get: &dyn Fn(&PersonHit) -> f32| {
+            cluster.iter().map(|hit| get(hit) * hit.score).sum::<f32>() / total
+        };
+        merged.push(PersonHit {
+            bbox: PixelBox {
+                x1: mean(&|h| h.bbox.x1),
+                y1: mean(&|h| h.bbox.y1),
+                x2: mean(&|h| h.bbox.x2),
+                y2: mean(&|h| h.bbox.y2),
+            },
+            score: best.score,
+            centre: (mean(&|h| h.centre.0), mean(&|h| h.centre.1)),
+            edge: (mean(&|h| h.edge.0), mean(&|h| h.edge.1)),
+        });
+    }
+    merged
+}
+
+/// The people followed in one video (kept in the caller's [`FrameMemory`]).
+#[derive(Debug, Default)]
+struct Following {
+    frame_size: Option<(u32, u32)>,
+    regions: Vec<Region>,
+    frames_since_detection: u32,
+}
+
+/// What the landmark network saw in one region.
+struct RegionReading {
+    detection: Detection,
+    next_region: Option<Region>,
+}
+
+pub struct BlazePose {
+    info: ModelInfo,
+    detector: Mutex<Session>,
+    landmarks: Mutex<Session>,
+    detector_input: String,
+    landmarks_input: String,
+}
+
+fn first_input_name(session: &Session, model_id: &str) -> Result<String, PoseError> {
+    session
+        .inputs()
+        .first()
+        .map(|input| input.name().to_owned())
+        .ok_or_else(|| PoseError::ModelLoad {
+            model_id: model_id.to_owned(),
+            reason: "model has no input".to_owned(),
+        })
+}
+
+fn lock(session: &Mutex<Session>) -> Result<std::sync::MutexGuard<'_, Session>, PoseError> {
+    session
+        .lock()
+        .map_err(|_| PoseError::Inference("model session poisoned by an earlier panic".to_owned()))
+}
+
+impl BlazePose {
+    pub fn load(
+        environment: &ort::environment::Environment,
+        info: ModelInfo,
+        landmarks_path: &Path,
+        detector_path: &Path,
+        options: &SessionOptions,
+    ) -> Result<Self, PoseError> {
+        let landmarks = super::session::build(environment, &info.id, landmarks_path, options)?;
+        let detector = super::session::build(environment, &info.id, detector_path, options)?;
+        Ok(Self {
+            detector_input: first_input_name(&detector, &info.id)?,
+            landmarks_input: first_input_name(&landmarks, &info.id)?,
+            info,
+            detector: Mutex::new(detector),
+            landmarks: Mutex::new(landmarks),
+        })
+    }
+
+    /// Persons the detector finds in the whole frame.
+    fn detect(&self, frame: &Mat) -> Result<Vec<PersonHit>, PoseError> {
+        let letterbox = Letterbox::fixed(
+            frame.cols() as u32,
+            frame.rows() as u32,
+            DETECTOR_SIDE,
+            DETECTOR_SIDE,
+        );
+        // The detector was trained on [-1, 1] inputs.
+        let tensor: Vec<f32> = letterbox
+            .tensor(frame)?
+            .into_iter()
+            .map(|value| value * 2.0 - 1.0)
+            .collect();
+        let side = DETECTOR_SIDE as usize;
+        let input = Tensor::from_array(([1_usize, 3, side, side], tensor))?;
+        let mut session = lock(&self.detector)?;
+        let outputs = session.run(ort::inputs![self.detector_input.as_str() => input])?;
+        let (_, raw) = outputs[0].try_extract_tensor::<f32>()?;
+        let (_, scores) = outputs[1].try_extract_tensor::<f32>()?;
+        if raw.len() != detector_anchors().len() * DETECTOR_VALUES
+            || scores.len() != detector_anchors().len()
+        {
+            return Err(PoseError::Inference(format!(
+                "detector output has {} values and {} scores, expected {} anchors",
+                raw.len(),
+                scores.len(),
+                detector_anchors().len()
+            )));
+        }
+        Ok(decode_detector(raw, scores, &letterbox))
+    }
+
+    /// Reads the landmarks in `region`; `None` when the network sees nobody there.
+    fn read_region(
+        &self,
+        frame: &Mat,
+        region: &Region,
+    ) -> Result<Option<RegionReading>, PoseError> {
+        let side = LANDMARK_SIDE as f32;
+        let matrix = Mat::from_slice_2d(&region.crop_to_frame(side))?;
+        let mut crop = Mat::default();
+        imgproc::warp_affine(
+            frame,
+            &mut crop,
+            &matrix,
+            Size::new(LANDMARK_SIDE as i32, LANDMARK_SIDE as i32),
+            imgproc::INTER_LINEAR | imgproc::WARP_INVERSE_MAP,
+            BORDER_CONSTANT,
+            Scalar::all(0.0),
+        )?;
+        let tensor = upright_rgb_tensor(&crop)?;
+        let n = LANDMARK_SIDE as usize;
+        let input = Tensor::from_array(([1_usize, 3, n, n], tensor))?;
+        let mut session = lock(&self.landmarks)?;
+        let outputs = session.run(ort::inputs![self.landmarks_input.as_str() => input])?;
+        let (_, presence) = outputs[PRESENCE_OUTPUT].try_extract_tensor::<f32>()?;
+        let presence = presence.first().copied().unwrap_or(0.0);
+        if presence < MIN_POSE_PRESENCE {
+            return Ok(None);
+        }
+        let (_, values) = outputs[LANDMARKS_OUTPUT].try_extract_tensor::<f32>()?;
+        if values.len() != OUTPUT_POINTS * VALUES_PER_POINT {
+            return Err(PoseError::Inference(format!(
+                "landmark output has {} values, expected {}",
+                values.len(),
+                OUTPUT_POINTS * VALUES_PER_POINT
+            )));
+        }
+        let (width, height) = (frame.cols() as f32, frame.rows() as f32);
+        Ok(Some(read_landmarks(
+            values,
+            region,
+            presence,
+            (width, height),
+        )))
+    }
+}
+
+/// The 33 landmarks of one region in frame pixels (visibility as the keypoint score),
+/// the person's box around them, and the region they give for the next frame.
+fn read_landmarks(
+    values: &[f32],
+    region: &Region,
+    presence: f32,
+    (width, height): (f32, f32),
+) -> RegionReading {
+    let side = LANDMARK_SIDE as f32;
+    let point = |p: usize| {
+        let v = &values[p * VALUES_PER_POINT..(p + 1) * VALUES_PER_POINT];
+        region.point_in_frame(v[0], v[1], side)
+    };
+    let keypoints: Vec<PixelKeypoint> = (0..LANDMARKS)
+        .map(|p| {
+            let (x, y) = point(p);
+            PixelKeypoint {
+                x: x.clamp(0.0, width),
+                y: y.clamp(0.0, height),
+                score: sigmoid(values[p * VALUES_PER_POINT + 3]),
+            }
+        })
+        .collect();
+    let bbox = keypoints.iter().fold(
+        PixelBox {
+            x1: f32::MAX,
+            y1: f32::MAX,
+            x2: f32::MIN,
+            y2: f32::MIN,
+        },
+        |b, k| PixelBox {
+            x1: b.x1.min(k.x),
+            y1: b.y1.min(k.y),
+            x2: b.x2.max(k.x),
+            y2: b.y2.max(k.y),
+        },
+    );
+    RegionReading {
+        detection: Detection {
+            bbox,
+            score: presence,
+            keypoints,
+        },
+        next_region: Region::from_alignment(point(ALIGN_CENTRE), point(ALIGN_EDGE)),
+    }
+}
+
+/// An 8-bit BGR crop as an RGB CHW tensor in [0, 1].
+fn upright_rgb_tensor(crop: &Mat) -> Result<Vec<f32>, PoseError> {
+    let crop = if crop.is_continuous() {
+        crop.clone()
+    } else {
+        crop.try_clone()?
+    };
+    let bytes = crop.data_bytes()?;
+    let plane = bytes.len() / 3;
+    let mut tensor = vec![0.0_f32; 3 * plane];
+    for (i, bgr) in bytes.chunks_exact(3).enumerate() {
+        tensor[i] = f32::from(bgr[2]) / 255.0;
+        tensor[plane + i] = f32::from(bgr[1]) / 255.0;
+        tensor[2 * plane + i] = f32::from(bgr[0]) / 255.0;
+    }
+    Ok(tensor)
+}
+
+impl PoseModel for BlazePose {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// MediaPipe's pose graph keeps landmarks whose presence is at least 0.5.
+    fn default_confidence(&self) -> f32 {
+        MIN_POSE_PRESENCE
+    }
+
+    fn whole_frame_long_side(&self) -> Option<u32> {
+        None
+    }
+
+    fn input_stride(&self) -> u32 {
+        1
+    }
+
+    /// Only keeps the frame: which crops the landmark network reads depends on the
+    /// frame before, known in `infer`.
+    fn prepare(&self, frame: &Mat, _focus: Option<Focus>) -> Result<PreparedInput, PoseError> {
+        let (frame_width, frame_height) = (frame.cols() as u32, frame.rows() as u32);
+        Ok(PreparedInput {
+            tensor: Vec::new(),
+            frame: Some(frame.try_clone()?),
+            letterbox: Letterbox::fixed(frame_width, frame_height, LANDMARK_SIDE, LANDMARK_SIDE),
+            frame_width,
+            frame_height,
+        })
+    }
+
+    fn infer(
+        &self,
+        input: PreparedInput,
+        min_confidence: f32,
+        memory: &mut FrameMemory,
+    ) -> Result<InferenceOutput, PoseError> {
+        let started = Instant::now();
+        let frame = input.frame.ok_or_else(|| {
+            PoseError::Inference("BlazePose needs the frame in its prepared input".to_owned())
+        })?;
+        let size = (input.frame_width, input.frame_height);
+        let following: &mut Following = memory.get_or_default();
+        if following.frame_size != Some(size) {
+            *following = Following {
+                frame_size: Some(size),
+                ..Following::default()
+            };
+        }
+        let mut detected_now = false;
+        if following.regions.is_empty() || following.frames_since_detection >= REDETECT_EVERY_FRAMES
+        {
+            add_new_people(&mut following.regions, self.detect(&frame)?);
+            following.frames_since_detection = 0;
+            detected_now = true;
+        } else {
+            following.frames_since_detection += 1;
+        }
+        let mut readings = Vec::new();
+        let mut lost = false;
+        for region in &following.regions {
+            match self.read_region(&frame, region)? {
+                Some(reading) => readings.push(reading),
+                None => lost = true,
+            }
+        }
+        if lost && !detected_now {
+            // Someone followed a frame ago is gone from their region: look for them (and
+            // anyone else) in the whole frame now rather than a frame late.
+            let mut fresh = Vec::new();
+            add_new_people(&mut fresh, self.detect(&frame)?);
+            following.frames_since_detection = 0;
+            for region in fresh {
+                let known = readings
+                    .iter()
+                    .any(|r| r.detection.bbox.iou(&region.bounds()) >= SAME_PERSON_IOU / 2.0);
+                if !known && let Some(reading) = self.read_region(&frame, &region)? {
+                    readings.push(reading);
+                }
+            }
+        }
+        // Two regions that drifted onto one person: keep the more confident reading.
+        readings.sort_by(|a, b| b.detection.score.total_cmp(&a.detection.score));
+        let mut detections: Vec<Detection> = Vec::new();
+        following.regions.clear();
+        for reading in readings {
+            let duplicate = detections
+                .iter()
+                .any(|d| d.bbox.iou(&reading.detection.bbox) >= SAME_PERSON_IOU);
+            if duplicate || reading.detection.score < min_confidence {
+                continue;
+            }
+            if let Some(region) = reading.next_region {
+                following.regions.push(region);
+            }
+            detections.push(reading.detection);
+        }
+        Ok(InferenceOutput {
+            detections,
+            inference_ms: started.elapsed().as_secs_f64() * 1000.0,
+            postprocess_ms: 0.0,
+        })
+    }
+}
+
+/// Adds a region for each detected person not already followed, up to [`MAX_REGIONS`].
+fn add_new_people(regions: &mut Vec<Region>, hits: Vec<PersonHit>) {
+    for hit in hits {
+        let Some(region) = Region::from_alignment(hit.centre, hit.edge) else {
+            continue;
+        };
+        let followed = regions
+            .iter()
+            .any(|r| r.bounds().iou(&region.bounds()) >= SAME_PERSON_IOU);
+        if !followed && regions.len() < MAX_REGIONS {
+            regions.push(region);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: (f32, f32), b: (f32, f32)) -> bool {
+        (a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-3
+    }
+
+    #[test]
+    fn anchors_match_the_detector_output() {
+        let anchors = detector_anchors();
+        // 28x28x2 + 14x14x2 + 7x7x6 = the detector's 2254 outputs.
+        assert_eq!(anchors.len(), 2254);
+        assert_eq!(anchors[0], (0.5 / 28.0, 0.5 / 28.0));
+        assert_eq!(anchors[1], anchors[0]);
+        assert_eq!(anchors[2], (1.5 / 28.0, 0.5 / 28.0));
+        assert_eq!(anchors[28 * 28 * 2], (0.5 / 14.0, 0.5 / 14.0));
+        assert_eq!(anchors[2253], (6.5 / 7.0, 6.5 / 7.0));
+    }
+
+    #[test]
+    fn upright_person_gives_an_unrotated_region() {
+        // Edge point straight above the hips: no rotation, side 2 * 100 * 1.25.
+        let region = Region::from_alignment((300.0, 400.0), (300.0, 300.0)).unwrap();
+        assert!(region.rotation.abs() < 1e-6);
+        assert_eq!(region.side, 250.0);
+        // The crop's centre is the hips; its top-left corner is up and left of them.
+        assert!(close(
+            region.point_in_frame(128.0, 128.0, 256.0),
+            (300.0, 400.0)
+        ));
+        assert!(close(
+            region.point_in_frame(0.0, 0.0, 256.0),
+            (175.0, 275.0)
+        ));
+    }
+
+    #[test]
+    fn person_lying_head_right_is_read_upright() {
+        // Head to the right of the hips (a push-up filmed from the side): the crop's "up"
+        // must point right in the frame.
+        let region = Region::from_alignment((300.0, 400.0), (400.0, 400.0)).unwrap();
+        assert!((region.rotation - FRAC_PI_2).abs() < 1e-6);
+        // The top centre of the crop (above the hips in the crop) is right of the hips.
+        assert!(close(
+            region.point_in_frame(128.0, 0.0, 256.0),
+            (425.0, 400.0)
+        ));
+        // The affine matrix maps crop pixels the same way.
+        let m = region.crop_to_frame(256.0);
+        let (u, v) = (128.0_f64, 0.0_f64);
+        let x = m[0][0] * u + m[0][1] * v + m[0][2];
+        let y = m[1][0] * u + m[1][1] * v + m[1][2];
+        assert!(close((x as f32, y as f32), (425.0, 400.0)));
+    }
+
+    #[test]
+    fn weighted_nms_merges_overlapping_hits_by_score() {
+        let hit = |x: f32, score: f32| PersonHit {
+            bbox: PixelBox {
+                x1: x,
+                y1: 0.0,
+                x2: x + 100.0,
+                y2: 100.0,
+            },
+            score,
+            centre: (x + 50.0, 50.0),
+            edge: (x + 50.0, 0.0),
+        };
+        let merged = weighted_nms(vec![hit(0.0, 0.9), hit(10.0, 0.3), hit(500.0, 0.6)]);
+        assert_eq!(merged.len(), 2);
+        // (0 * 0.9 + 10 * 0.3) / 1.2 = 2.5
+        assert!((merged[0].bbox.x1 - 2.5).abs() < 1e-4);
+        assert_eq!(merged[0].score, 0.9);
+        assert!((merged[1].bbox.x1 - 500.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn landmarks_map_back_through_the_region() {
+        let region = Region::from_alignment((300.0, 400.0), (300.0, 300.0)).unwrap();
+        let mut values = vec![0.0_f32; OUTPUT_POINTS * VALUES_PER_POINT];
+        for p in 0..OUTPUT_POINTS {
+            values[p * VALUES_PER_POINT] = 128.0;
+            values[p * VALUES_PER_POINT + 1] = 128.0;
+            values[p * VALUES_PER_POINT + 3] = 10.0;
+        }
+        // Alignment points as the network would give them for the same person.
+        values[ALIGN_EDGE * VALUES_PER_POINT + 1] = 128.0 - 102.4;
+        let reading = read_landmarks(&values, &region, 0.9, (640.0, 480.0));
+        assert_eq!(reading.detection.keypoints.len(), LANDMARKS);
+        assert!(close(
+            (
+                reading.detection.keypoints[0].x,
+                reading.detection.keypoints[0].y
+            ),
+            (300.0, 400.0)
+        ));
+        assert!(reading.detection.keypoints[0].score > 0.99);
+        let next = reading.next_region.unwrap();
+        assert!(close((next.cx, next.cy), (300.0, 400.0)));
+        assert!((next.side - region.side).abs() < 1e-3);
+    }
+}
