@@ -1153,7 +1153,7 @@ async fn ai_move(edge: &Edge, callers: &Callers, suite: &Suite) {
                 tenant_id: "acme".into(),
                 name: "Acme".into(),
                 enabled_modules: vec!["workout".into(), "weightlifting".into()],
-                library_selection: Vec::new(),
+                ..Default::default()
             }),
             replace_library_selection: false,
         },

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use fitvision_kinematics::camera::CameraSample;
 use fitvision_kinematics::schema::{ALL_JOINTS, Joint, KeypointSchema, Limb, Side};
 use fitvision_kinematics::{Point2, Similarity, stats};
-use fitvision_proto::v1::{BoundingBox, PersonPose, PoseTrack};
+use fitvision_proto::v1::{BoundingBox, PersonPose, PoseFrame, PoseTrack};
 
 /// Keypoints below this confidence are treated as not seen.
 pub const DEFAULT_MIN_SCORE: f64 = 0.3;
@@ -69,12 +69,17 @@ fn area(p: &PersonPose) -> f64 {
 
 /// The keypoint schema a track declares, or the one its keypoint count implies.
 pub fn schema_of(track: &PoseTrack) -> KeypointSchema {
-    match track.schema {
+    schema_from(track.schema, &track.frames)
+}
+
+/// The schema `declared` (a `fitvision.v1.KeypointSchema` value), or when unspecified
+/// the one the first person's keypoint count implies.
+pub fn schema_from(declared: i32, frames: &[PoseFrame]) -> KeypointSchema {
+    match declared {
         2 => KeypointSchema::BlazePose33,
         1 => KeypointSchema::Coco17,
         _ => {
-            let n = track
-                .frames
+            let n = frames
                 .iter()
                 .flat_map(|f| f.persons.first())
                 .map(|p| p.keypoints.len())
@@ -87,6 +92,31 @@ pub fn schema_of(track: &PoseTrack) -> KeypointSchema {
             }
         }
     }
+}
+
+/// The track in COCO-17 order, for consumers that know only the 17 body keypoints
+/// (authenticity checks, the drawn skeleton, the lifting export): a COCO track as it
+/// is, a 33-landmark track with its 17 body landmarks picked through
+/// [`KeypointSchema::index_of`] (hands and feet dropped).
+pub fn coco17_view(track: &PoseTrack) -> std::borrow::Cow<'_, PoseTrack> {
+    let schema = schema_of(track);
+    if schema == KeypointSchema::Coco17 {
+        return std::borrow::Cow::Borrowed(track);
+    }
+    let indices: Vec<Option<usize>> = fitvision_kinematics::schema::COCO17
+        .iter()
+        .map(|&joint| schema.index_of(joint))
+        .collect();
+    let mut view = track.clone();
+    view.schema = fitvision_proto::v1::KeypointSchema::Coco17 as i32;
+    for person in view.frames.iter_mut().flat_map(|f| f.persons.iter_mut()) {
+        let all = std::mem::take(&mut person.keypoints);
+        person.keypoints = indices
+            .iter()
+            .map(|index| index.and_then(|i| all.get(i).copied()).unwrap_or_default())
+            .collect();
+    }
+    std::borrow::Cow::Owned(view)
 }
 
 /// The track's camera path into the first frame's pixels, when the pose stage measured

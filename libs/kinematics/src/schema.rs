@@ -249,6 +249,17 @@ impl KeypointSchema {
         false
     }
 
+    /// The knuckle landmarks (pinky, index finger) of the `side` hand where the schema
+    /// has hands: the hand's position is their midpoint (Guru's `leftHand`). `None` for
+    /// schemas without hands (COCO-17 ends at the wrist).
+    pub fn hand_points(self, side: Side) -> Option<[usize; 2]> {
+        match (self, side) {
+            (KeypointSchema::Coco17, _) => None,
+            (KeypointSchema::BlazePose33, Side::Left) => Some([17, 19]),
+            (KeypointSchema::BlazePose33, Side::Right) => Some([18, 20]),
+        }
+    }
+
     /// Index of `joint` in this schema, `None` when the schema lacks it.
     #[inline]
     pub fn index_of(self, joint: Joint) -> Option<usize> {

@@ -22,6 +22,13 @@ pub mod service_names {
     pub const COACHING: &str = "fitvision.v1.CoachingService";
 }
 
+/// Session attributes (`Session.attributes`) the suite itself reads.
+pub mod session_attributes {
+    /// The pose model that analyses the session's videos (a `ListModels` id; checked
+    /// when set). Absent: the tenant's `pose_model_id`, else the deployment's default.
+    pub const POSE_MODEL: &str = "pose_model";
+}
+
 /// The authenticity policy's contract (`BlockingPolicy` in common.proto): its
 /// defaults, the policy in force for a request, and what an admin may set.
 /// One place for cheat-detection (which applies it), session (which stores it

@@ -89,6 +89,9 @@ impl Analyzer {
         exercise_id: &str,
         policy: Policy,
     ) -> Result<Analysis, CheckError> {
+        // The checks know the 17 COCO body keypoints; a 33-landmark track is read as those.
+        let view = track.map(fitvision_exercise_engine::subject::coco17_view);
+        let track = view.as_deref();
         let started = Instant::now();
         let samples = frames::sample_video(video, track, &self.params.sampling)?;
         let decode_and_sample = started.elapsed();

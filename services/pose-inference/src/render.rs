@@ -246,6 +246,12 @@ fn required_key(object: Option<&ObjectRef>, field: &str) -> Result<String, Rende
 /// written once, at the track's measured frame rate, so duration and frame
 /// rate match the source.
 pub fn render_to_file(job: &RenderJob<'_>) -> Result<RenderOutput, RenderError> {
+    // The skeleton is drawn over the 17 COCO body keypoints, whatever the model.
+    let track = fitvision_exercise_engine::subject::coco17_view(job.track);
+    let job = &RenderJob {
+        track: &track,
+        ..*job
+    };
     let decoder = VideoDecoder::open(job.video)?;
     let meta = decoder.meta().clone();
     let (width, height) = (meta.width, meta.height);

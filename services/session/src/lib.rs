@@ -16,6 +16,7 @@ pub mod error;
 pub mod jobs;
 pub mod maintenance;
 pub mod pipeline;
+pub mod pose_model;
 pub mod progress;
 pub mod secrets;
 pub mod service;

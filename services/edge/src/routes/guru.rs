@@ -103,9 +103,9 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Session>
 
 /// `POST /videos`
 #[utoipa::path(post, path = "/videos", tag = "Guru",
-    request_body(content = Object, description = "{filename, size, source?, domain?, activity?, repCount?}"),
+    request_body(content = Object, description = "{filename, size, source?, domain?, activity?, repCount?, poseModel?}. `poseModel` (our extension) picks the pose model that analyses this video, e.g. `blazepose-full` (Apache-2.0, 33 landmarks with hands and feet) or `yolo11n-pose-dynamic` (AGPL-3.0, 17 keypoints); absent = the tenant's model, else the deployment's default; an unknown id is a 400 that lists the known ones."),
     responses((status = 200, description = "{id, url, fields}: POST the fields plus `file` as multipart/form-data to url", body = Object),
-        (status = 400, description = "Invalid body"), (status = 401, description = "Unauthorized")),
+        (status = 400, description = "Invalid body, or an unknown poseModel"), (status = 401, description = "Unauthorized")),
     security(("bearer" = [])))]
 pub async fn create_video(
     State(state): State<AppState>,
@@ -182,6 +182,13 @@ pub async fn create_video(
     }
     if let Some(reps) = rep_count {
         attributes.insert("rep_count".into(), reps.to_string());
+    }
+    // Our extension: which pose model analyses this video (checked by the session).
+    if let Some(model) = str_field("poseModel")?.filter(|m| !m.is_empty()) {
+        attributes.insert(
+            fitvision_proto::session_attributes::POSE_MODEL.to_owned(),
+            model,
+        );
     }
     let session = state
         .session()
@@ -424,32 +431,44 @@ fn analysis_json(session: &Session) -> Value {
     out
 }
 
-/// Joint-to-point lists of the analysed person, one per keypoint the pose model
-/// has, named as Guru names them. Guru's example also lists `leftHand` and
-/// `rightHand`; the 17-keypoint pose model has no hand points and the Guru API
-/// document does not mark them required, so they are left out rather than invented
-/// (the OpenAPI description of `/videos/{id}/j2p` says so).
-fn joint_to_points(frames: &[PoseFrame], track_id: Option<u32>) -> Map<String, Value> {
-    let names: Vec<&str> = joint_names::guru_names().collect();
-    let mut joints: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
-    for frame in frames {
+/// Joint-to-point lists of the analysed person, one per joint the track's pose model
+/// has, named as Guru names them: the 17 COCO body keypoints, and with a 33-landmark
+/// model also `leftHand`/`rightHand` (midpoint of the hand's knuckle landmarks) and the
+/// feet (`leftHeel`, `leftFootIndex`, ...). A model without hands (YOLO's 17 keypoints)
+/// leaves the hands out rather than inventing them (the OpenAPI description of
+/// `/videos/{id}/j2p` says so).
+fn joint_to_points(track: &PoseTrack, track_id: Option<u32>) -> Map<String, Value> {
+    let joints = joint_names::guru_joints(track.schema());
+    let mut points: Vec<Vec<Value>> = vec![Vec::new(); joints.len()];
+    for frame in &track.frames {
         let Some(person) = subject(frame, track_id) else {
             continue;
         };
-        for (k, keypoint) in person.keypoints.iter().enumerate().take(names.len()) {
-            joints[k].push(json!({
+        for ((name, landmarks), list) in joints.iter().zip(&mut points) {
+            let found: Vec<_> = landmarks
+                .iter()
+                .filter_map(|&i| person.keypoints.get(i))
+                .collect();
+            if found.len() != landmarks.len() {
+                continue;
+            }
+            let n = found.len() as f32;
+            let x = found.iter().map(|k| k.x_norm).sum::<f32>() / n;
+            let y = found.iter().map(|k| k.y_norm).sum::<f32>() / n;
+            let score = found.iter().map(|k| k.score).fold(f32::INFINITY, f32::min);
+            list.push(json!({
                 "frame_idx": frame.frame_index,
-                "part": names[k],
-                "position": { "x": keypoint.x_norm.clamp(0.0, 1.0), "y": keypoint.y_norm.clamp(0.0, 1.0) },
-                "score": keypoint.score.clamp(0.0, 1.0),
+                "part": name,
+                "position": { "x": x.clamp(0.0, 1.0), "y": y.clamp(0.0, 1.0) },
+                "score": score.clamp(0.0, 1.0),
                 "timestamp": frame.timestamp_ms / 1000.0,
             }));
         }
     }
-    names
+    joints
         .into_iter()
-        .zip(joints)
-        .map(|(name, points)| (name.to_owned(), Value::Array(points)))
+        .zip(points)
+        .map(|((name, _), points)| (name.to_owned(), Value::Array(points)))
         .collect()
 }
 
@@ -503,7 +522,7 @@ fn j2p_json(session: &Session, track: Option<&PoseTrack>) -> Value {
         out["resolutionHeight"] = json!(info.height_px);
         out["resolutionWidth"] = json!(info.width_px);
         out["jointToPoints"] = json!(joint_to_points(
-            &track.frames,
+            track,
             video.result.as_ref().map(|r| r.subject_track_id)
         ));
     } else {
@@ -749,7 +768,7 @@ pub async fn get_analysis(
 /// `GET /videos/{id}/j2p`
 #[utoipa::path(get, path = "/videos/{id}/j2p", tag = "Guru",
     params(("id" = String, Path, description = "Video id")),
-    description = "Joint-to-point data: one `JointFrame` list per tracked joint. The joints are the 17 COCO keypoints (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles). `leftHand` and `rightHand` from Guru's example are NOT returned: the pose model has no hand keypoints, and an estimate would be presented as a measurement; use `leftWrist` / `rightWrist`.",
+    description = "Joint-to-point data: one `JointFrame` list per tracked joint. The joints are those of the pose model that analysed the video: always the 17 COCO keypoints (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles); with a 33-landmark model (`blazepose-full`, `blazepose-lite`) also `leftHeel`, `rightHeel`, `leftFootIndex`, `rightFootIndex`, `leftHand` and `rightHand` (the midpoint of the hand's pinky and index knuckles, scored by the weaker of the two). A 17-keypoint model (`yolo11n-pose-*`) has no hands: `leftHand`/`rightHand` are then absent rather than estimated; use `leftWrist` / `rightWrist`.",
     responses((status = 200, description = "{status, reason?, resolutionHeight, resolutionWidth, jointToPoints, analysis}", body = Object),
         (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
     security(("bearer" = [])))]

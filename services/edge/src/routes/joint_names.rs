@@ -1,11 +1,19 @@
 //! How the documented APIs spell joints, derived from the one joint table
 //! (`fitvision_kinematics::schema`) so that no API keeps a list of its own.
 
-use fitvision_kinematics::schema::{COCO17, Joint};
+use fitvision_kinematics::schema::{ALL_JOINTS, COCO17, Joint, KeypointSchema, Side};
 
-/// The pose model's keypoints (COCO-17 order) as Guru names them (`leftAnkle`).
-pub(crate) fn guru_names() -> impl Iterator<Item = &'static str> {
-    COCO17.into_iter().map(Joint::guru_name)
+/// The joints a track of `schema` has, as Guru names them (`leftAnkle`), each with
+/// the landmark indices whose midpoint it is: the schema's joints in the joint table's
+/// order (COCO-17 first), then the hands where the schema has them.
+pub(crate) fn guru_joints(schema: KeypointSchema) -> Vec<(&'static str, Vec<usize>)> {
+    let joints = ALL_JOINTS
+        .into_iter()
+        .filter_map(|joint| Some((joint.guru_name(), vec![schema.index_of(joint)?])));
+    let hands = [(Side::Left, "leftHand"), (Side::Right, "rightHand")]
+        .into_iter()
+        .filter_map(|(side, name)| Some((name, schema.hand_points(side)?.to_vec())));
+    joints.chain(hands).collect()
 }
 
 /// The Weightlifting API's short name: the side's letter and the limb's first three
@@ -59,10 +67,31 @@ mod tests {
     }
 
     #[test]
-    fn guru_names_are_the_seventeen_keypoints() {
-        let names: Vec<&str> = guru_names().collect();
-        assert_eq!(names.len(), 17);
-        assert_eq!(names[5], "leftShoulder");
-        assert_eq!(names[16], "rightAnkle");
+    fn guru_joints_are_the_seventeen_keypoints_for_coco() {
+        let joints = guru_joints(KeypointSchema::Coco17);
+        assert_eq!(joints.len(), 17);
+        assert_eq!(joints[5], ("leftShoulder", vec![5]));
+        assert_eq!(joints[16], ("rightAnkle", vec![16]));
+    }
+
+    #[test]
+    fn guru_joints_add_feet_and_hands_for_blazepose() {
+        let joints = guru_joints(KeypointSchema::BlazePose33);
+        let names: Vec<&str> = joints.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names.len(), 23);
+        assert_eq!(joints[5], ("leftShoulder", vec![11]));
+        assert_eq!(
+            &names[17..],
+            [
+                "leftHeel",
+                "rightHeel",
+                "leftFootIndex",
+                "rightFootIndex",
+                "leftHand",
+                "rightHand"
+            ]
+        );
+        assert_eq!(joints[21].1, vec![17, 19]);
+        assert_eq!(joints[22].1, vec![18, 20]);
     }
 }

@@ -3,7 +3,9 @@
 //! Weightlifting API's export).
 
 use fitvision_proto::v1::stream_pose_track_response::Item;
-use fitvision_proto::v1::{PersonPose, PoseFrame, StreamPoseTrackRequest, Video, VideoInfo};
+use fitvision_proto::v1::{
+    PersonPose, PoseFrame, PoseTrackHeader, StreamPoseTrackRequest, Video, VideoInfo,
+};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
@@ -12,11 +14,19 @@ use crate::state::AppState;
 /// Every frame of a pose track and the video facts sent with it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PoseTrack {
+    /// The model and keypoint order (empty from a session that does not send them: the
+    /// schema is then read off the keypoint count).
+    pub header: PoseTrackHeader,
     pub info: VideoInfo,
     pub frames: Vec<PoseFrame>,
 }
 
 impl PoseTrack {
+    /// The keypoint order of the frames.
+    pub fn schema(&self) -> fitvision_kinematics::schema::KeypointSchema {
+        fitvision_exercise_engine::subject::schema_from(self.header.schema, &self.frames)
+    }
+
     /// The stream's video facts, else the video's own (tracks stored before the
     /// stream carried them have an empty info).
     pub fn info_or(&self, video: &Video) -> VideoInfo {
@@ -49,6 +59,7 @@ pub(crate) async fn read_pose_track(
         .map_err(|s| ApiError::from_status(family, &s))?
     {
         match item.item {
+            Some(Item::Header(header)) => track.header = header,
             Some(Item::Info(info)) => track.info = info,
             Some(Item::Frame(frame)) => track.frames.push(frame),
             None => {}

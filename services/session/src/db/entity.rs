@@ -15,6 +15,8 @@ pub mod tenant {
         /// JSON array of module names.
         pub enabled_modules: String,
         pub created_at: i64,
+        /// Pose model of the tenant's videos; empty = the deployment's default.
+        pub pose_model_id: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,7 +7,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema), Box::new(TenantBlockingPolicies)]
+        vec![
+            Box::new(InitialSchema),
+            Box::new(TenantBlockingPolicies),
+            Box::new(TenantPoseModels),
+        ]
     }
 }
 
@@ -394,6 +398,43 @@ impl MigrationTrait for TenantBlockingPolicies {
                 Table::drop()
                     .table(Alias::new("tenant_blocking_policies"))
                     .if_exists()
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Per-tenant pose model (issue 17): a column with an empty default, so tenants of
+/// older databases keep the deployment's default model.
+struct TenantPoseModels;
+
+impl MigrationName for TenantPoseModels {
+    fn name(&self) -> &str {
+        "m0003_tenant_pose_models"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TenantPoseModels {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut column = col("pose_model_id");
+        column.string_len(255).not_null().default("");
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("tenants"))
+                    .add_column(&mut column)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("tenants"))
+                    .drop_column(Alias::new("pose_model_id"))
                     .to_owned(),
             )
             .await

@@ -303,9 +303,12 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
         )
     })?;
     let target_fps = pose_rate(ctx, model).await?;
+    let model_id = crate::pose_model::for_video(ctx, model)
+        .await
+        .map_err(|e| StepError::Transient(format!("database: {e}")))?;
     let request = pb::StreamPosesRequest {
         video: Some(original),
-        model_id: String::new(),
+        model_id,
         sampling: Some(pb::Sampling { target_fps }),
         max_persons: 0,
         min_confidence: 0.0,

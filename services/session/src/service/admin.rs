@@ -37,6 +37,7 @@ pub async fn ensure_tenant<C: ConnectionTrait>(
         name: Set(tenant_id.to_owned()),
         enabled_modules: Set(serde_json::to_string(&ALL_MODULES).unwrap_or_else(|_| "[]".into())),
         created_at: Set(now_ms()),
+        pose_model_id: Set(String::new()),
     }
     .insert(db)
     .await;
@@ -225,6 +226,9 @@ pub async fn upsert_tenant(
         ))
         .into());
     }
+    if let Some(model_id) = input.pose_model_id.as_deref().filter(|id| !id.is_empty()) {
+        crate::pose_model::ensure_known(ctx, model_id).await?;
+    }
     let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     let existing = ensure_tenant(&txn, &input.tenant_id)
         .await
@@ -235,6 +239,9 @@ pub async fn upsert_tenant(
     }
     active.enabled_modules =
         Set(serde_json::to_string(&input.enabled_modules).unwrap_or_else(|_| "[]".into()));
+    if let Some(model_id) = &input.pose_model_id {
+        active.pose_model_id = Set(model_id.trim().to_owned());
+    }
     let saved = active.update(&txn).await.map_err(db_status)?;
     if request.replace_library_selection {
         library_selection::Entity::delete_many()
@@ -265,6 +272,7 @@ pub async fn upsert_tenant(
             tenant_id: saved.id,
             name: saved.name,
             enabled_modules: serde_json::from_str(&saved.enabled_modules).unwrap_or_default(),
+            pose_model_id: Some(saved.pose_model_id),
             library_selection: selection
                 .into_iter()
                 .map(|s| pb::LibrarySelection {

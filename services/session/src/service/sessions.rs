@@ -116,6 +116,7 @@ pub async fn prepare_session<C: ConnectionTrait>(
     if let Some(subject) = subject {
         validate_subject(subject)?;
     }
+    crate::pose_model::check_attributes(ctx, attributes).await?;
     let now = now_ms();
     let id = new_id();
     let model = session::ActiveModel {
@@ -643,6 +644,7 @@ pub async fn update(
             SessionError::InvalidArgument(format!("unknown exercise '{exercise_id}'")).into(),
         );
     }
+    crate::pose_model::check_attributes(ctx, &request.attributes).await?;
     let now = now_ms();
     let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
     let mut attributes = crate::convert::attributes_from_json(&model.attributes);

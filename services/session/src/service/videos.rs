@@ -200,7 +200,15 @@ pub async fn stream_pose_track(
     let bytes = ctx.storage.get_bytes(&key).await.map_err(storage_status)?;
     let track = pb::PoseTrack::decode(bytes)
         .map_err(|e| SessionError::Internal(format!("stored pose track unreadable: {e}")))?;
-    let mut items = Vec::with_capacity(track.frames.len() + 1);
+    let mut items = Vec::with_capacity(track.frames.len() + 2);
+    items.push(Ok(pb::StreamPoseTrackResponse {
+        item: Some(pb::stream_pose_track_response::Item::Header(
+            pb::PoseTrackHeader {
+                schema: track.schema,
+                model_id: track.model_id.clone(),
+            },
+        )),
+    }));
     if let Some(info) = track.video {
         items.push(Ok(pb::StreamPoseTrackResponse {
             item: Some(pb::stream_pose_track_response::Item::Info(info)),

@@ -11,6 +11,8 @@ use fitvision_proto::v1::{AnalysisResult, MeasurementSystem, Session, Video};
 use serde_json::{Map, Value, json};
 
 use super::JOINTS;
+use fitvision_kinematics::schema::COCO17;
+
 use crate::routes::joint_names::{short_angle_name, short_names};
 use crate::routes::pose_track::{PoseTrack, subject};
 use crate::views::{
@@ -270,6 +272,10 @@ fn user_name(session: &Session) -> String {
 /// 0..1) and `<joint>v` (confidence), `null` in frames where the person is absent,
 /// plus `timestamps` (s) of the pose frames.
 fn keypoints(track: &PoseTrack, track_id: Option<u32>) -> Map<String, Value> {
+    // The export's columns are the 17 COCO body keypoints, whatever the model: each
+    // column reads its joint's landmark in the track's own order.
+    let schema = track.schema();
+    let indices: Vec<Option<usize>> = COCO17.iter().map(|&j| schema.index_of(j)).collect();
     let names: Vec<String> = short_names().collect();
     let mut columns: Vec<Vec<Value>> = vec![Vec::new(); names.len() * 3];
     let mut timestamps = Vec::new();
@@ -277,7 +283,7 @@ fn keypoints(track: &PoseTrack, track_id: Option<u32>) -> Map<String, Value> {
         timestamps.push(json!(frame.timestamp_ms / 1000.0));
         let person = subject(frame, track_id);
         for k in 0..names.len() {
-            let keypoint = person.and_then(|p| p.keypoints.get(k));
+            let keypoint = person.zip(indices[k]).and_then(|(p, i)| p.keypoints.get(i));
             columns[k * 3].push(keypoint.map(|kp| json!(kp.x_norm)).unwrap_or(Value::Null));
             columns[k * 3 + 1].push(keypoint.map(|kp| json!(kp.y_norm)).unwrap_or(Value::Null));
             columns[k * 3 + 2].push(keypoint.map(|kp| json!(kp.score)).unwrap_or(Value::Null));
