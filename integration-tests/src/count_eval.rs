@@ -24,6 +24,8 @@ pub struct Row {
     pub truth: Truth,
     pub counted: u32,
     pub result: AnalysisResult,
+    /// Share of the analysed frames in which the pose model found someone.
+    pub person_share: f64,
 }
 
 impl Truth {
@@ -81,7 +83,13 @@ pub fn evaluate_where(
         .track;
         let result = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())
             .with_context(|| format!("analysing {}", truth.file))?;
+        let with_person = track
+            .frames
+            .iter()
+            .filter(|f| !f.persons.is_empty())
+            .count();
         let row = Row {
+            person_share: with_person as f64 / track.frames.len().max(1) as f64,
             counted: result.rep_count,
             truth,
             result,
@@ -95,8 +103,8 @@ pub fn evaluate_where(
 /// The printed table with totals.
 pub fn table(rows: &[Row]) -> String {
     let mut out = format!(
-        "{:<36} {:<14} {:>4} {:>5} {:>7} {:>5}  {}\n",
-        "file", "exercise", "conf", "truth", "counted", "error", "notes"
+        "{:<36} {:<14} {:>4} {:>5} {:>7} {:>5} {:>7}  {}\n",
+        "file", "exercise", "conf", "truth", "counted", "error", "person%", "notes"
     );
     for r in rows {
         let truth = r
@@ -122,13 +130,14 @@ pub fn table(rows: &[Row]) -> String {
             notes.push(format!("hold_time_s={:.1}", r.result.hold_time_s));
         }
         out += &format!(
-            "{:<36} {:<14} {:>4} {:>5} {:>7} {:>5}  {}\n",
+            "{:<36} {:<14} {:>4} {:>5} {:>7} {:>5} {:>7.1}  {}\n",
             r.truth.file,
             r.truth.exercise.as_deref().unwrap_or("-"),
             r.truth.confidence,
             truth,
             r.counted,
             error,
+            100.0 * r.person_share,
             notes.join(" ")
         );
     }
@@ -144,14 +153,16 @@ pub fn table(rows: &[Row]) -> String {
         .filter_map(|r| r.error())
         .map(i64::abs)
         .sum();
+    let mean_person = rows.iter().map(|r| r.person_share).sum::<f64>() / rows.len().max(1) as f64;
     out += &format!(
-        "H/M-H clips: {} | exact {} ({:.0}%) | within 1: {} | all labelled: {} clips, total |error| {}\n",
+        "H/M-H clips: {} | exact {} ({:.0}%) | within 1: {} | all labelled: {} clips, total |error| {} | person in {:.1}% of analysed frames (mean over clips)\n",
         graded.len(),
         exact,
         100.0 * exact as f64 / graded.len().max(1) as f64,
         within_one,
         labelled.len(),
-        abs_err
+        abs_err,
+        100.0 * mean_person
     );
     out
 }

@@ -9,7 +9,7 @@ use fitvision_pose_inference::{Config, ExecutionProvider};
 use fitvision_proto::v1::pose_inference_service_client::PoseInferenceServiceClient;
 use fitvision_proto::v1::stream_poses_response::Event;
 use fitvision_proto::v1::{
-    ListModelsRequest, ObjectRef, ProbeVideoRequest, Sampling, StreamPosesRequest,
+    KeypointSchema, ListModelsRequest, ObjectRef, ProbeVideoRequest, Sampling, StreamPosesRequest,
 };
 use fitvision_service_kit::failure::{FailureCode, failure_code};
 use fitvision_service_kit::grpc::ServerArgs;
@@ -81,15 +81,26 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
         .map(|model| model.id.as_str())
         .collect();
     assert!(
-        ids.contains(&"yolo11n-pose-640") && ids.contains(&"yolo11n-pose-dynamic"),
+        ids.contains(&"yolo11n-pose-640")
+            && ids.contains(&"yolo11n-pose-dynamic")
+            && ids.contains(&"blazepose-full")
+            && ids.contains(&"blazepose-lite"),
         "{ids:?}"
     );
-    assert!(
-        models
-            .models
-            .iter()
-            .all(|model| model.loaded && model.licence == "AGPL-3.0")
-    );
+    // Every model says its licence and keypoint order: YOLO's weights are AGPL-3.0 with
+    // 17 COCO keypoints, BlazePose's Apache-2.0 with 33 landmarks.
+    for model in &models.models {
+        let expected = if model.family == "blazepose" {
+            ("Apache-2.0", KeypointSchema::Blazepose33)
+        } else {
+            ("AGPL-3.0", KeypointSchema::Coco17)
+        };
+        assert!(model.loaded, "{model:?}");
+        assert_eq!(
+            (model.licence.as_str(), model.schema),
+            (expected.0, expected.1 as i32)
+        );
+    }
 
     let video = |key: &str| {
         Some(ObjectRef {

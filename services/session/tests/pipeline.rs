@@ -401,7 +401,16 @@ async fn video_runs_through_the_pipeline() {
         .into_inner()
         .collect()
         .await;
-    assert_eq!(items.len(), FRAMES as usize + 1);
+    // The header (model, keypoint order), the video facts, then every frame.
+    assert_eq!(items.len(), FRAMES as usize + 2);
+    let first = items[0].as_ref().expect("header item");
+    assert!(
+        matches!(
+            &first.item,
+            Some(pb::stream_pose_track_response::Item::Header(h)) if h.schema == pb::KeypointSchema::Coco17 as i32
+        ),
+        "{first:?}"
+    );
     assert_eq!(fakes.pose_calls.load(Ordering::SeqCst), 1);
 
     // Coaching threads are generated and polled.

@@ -1,7 +1,10 @@
 //! Sprint: one rep per stride (Guru semantics). A stride begins at toe-off of a
 //! foot and ends when the same foot touches down. A foot is in contact while its
-//! ankle is within a small rise of the local floor level (the lowest the ankles
-//! get around that moment).
+//! lowest point is within a small rise of the local floor level (the lowest the feet
+//! get around that moment): the heel or the toe, whichever is lower, when the pose
+//! model has feet (the toe is the last part to leave the ground and heel or toe the
+//! first to land); the ankle otherwise, which rises on a plantar-flexed foot before
+//! the toe leaves, hence its larger allowance.
 //!
 //! Per stride: IS_LEFT_LEG, STRIDE_AIR_TIME_MS = touch-down of the opposite foot
 //! (end of the previous stride) - this toe-off; STRIDE_GROUND_TIME_MS = next
@@ -11,7 +14,7 @@
 
 use fitvision_kinematics::angles::{JointAngle, joint_angle_deg};
 use fitvision_kinematics::scale;
-use fitvision_kinematics::schema::{Limb, Side};
+use fitvision_kinematics::schema::{Joint, Limb, Side};
 use fitvision_kinematics::{clean, stats};
 use fitvision_proto::v1::RepAnalysis;
 
@@ -21,6 +24,10 @@ use crate::names::{metrics, series};
 
 /// Ankle rise (body units) below which a foot counts as on the ground.
 const CONTACT_RISE_BODY: f64 = 0.06;
+/// Rise of the foot's lowest point (heel or toe, body units) below which it counts
+/// as on the ground: keypoint noise only (~2% of stature), as that point touches the
+/// floor while the foot is in contact.
+const FOOT_CONTACT_RISE_BODY: f64 = 0.03;
 
 /// Shortest swing accepted as a stride (seconds).
 const MIN_SWING_S: f64 = 0.08;
@@ -32,17 +39,39 @@ struct Stride {
     touch_down: usize,
 }
 
+/// Whether the track has feet (heel and toe landmarks).
+fn has_feet(ctx: &Context) -> bool {
+    ctx.subject.schema.index_of(Joint::LeftFootIndex).is_some()
+        && ctx.subject.schema.index_of(Joint::LeftHeel).is_some()
+}
+
+/// Image height (y grows downward) of the part of a foot that touches the ground: the
+/// lower of heel and toe with feet, else the ankle.
+fn foot_y(ctx: &Context, i: usize, side: Side, feet: bool) -> Option<f64> {
+    let s = &ctx.subject;
+    if !feet {
+        return s.ground_limb(i, Limb::Ankle, side).map(|p| p.y);
+    }
+    let heel = s.ground_limb(i, Limb::Heel, side)?.y;
+    let toe = s.ground_limb(i, Limb::FootIndex, side)?.y;
+    Some(heel.max(toe))
+}
+
 fn contacts(ctx: &Context, side: Side, unit: f64) -> Vec<Option<bool>> {
     let s = &ctx.subject;
     let n = s.len();
-    let y: Vec<Option<f64>> = (0..n)
-        .map(|i| s.ground_limb(i, Limb::Ankle, side).map(|p| p.y))
-        .collect();
+    let feet = has_feet(ctx);
+    let rise = if feet {
+        FOOT_CONTACT_RISE_BODY
+    } else {
+        CONTACT_RISE_BODY
+    };
+    let y: Vec<Option<f64>> = (0..n).map(|i| foot_y(ctx, i, side, feet)).collect();
     let y = clean::interpolate_gaps(&s.times_s, &y, 2);
     let all: Vec<Option<f64>> = (0..n)
         .map(|i| {
-            let l = s.ground_limb(i, Limb::Ankle, Side::Left).map(|p| p.y);
-            let r = s.ground_limb(i, Limb::Ankle, Side::Right).map(|p| p.y);
+            let l = foot_y(ctx, i, Side::Left, feet);
+            let r = foot_y(ctx, i, Side::Right, feet);
             match (l, r) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
@@ -58,7 +87,7 @@ fn contacts(ctx: &Context, side: Side, unit: f64) -> Vec<Option<bool>> {
                 .copied()
                 .collect();
             let floor = stats::percentile(&w, 90.0)?;
-            Some(floor - y[i]? <= CONTACT_RISE_BODY * unit)
+            Some(floor - y[i]? <= rise * unit)
         })
         .collect()
 }
