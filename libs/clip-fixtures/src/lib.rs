@@ -99,9 +99,10 @@ pub fn pose_options_for(exercise: &str) -> PoseOptions {
         .and_then(Result::ok)
         .and_then(|catalog| catalog.get(exercise).map(|d| d.analysis_fps()))
         .unwrap_or(0.0);
-    let model_id = std::env::var(POSE_MODEL_ENV)
-        .ok()
-        .filter(|id| !id.trim().is_empty());
+    // The built-in default named explicitly is the default: same options, same cache.
+    let model_id = std::env::var(POSE_MODEL_ENV).ok().filter(|id| {
+        !id.trim().is_empty() && id != fitvision_pose_inference::engine::DEFAULT_MODEL_ID
+    });
     PoseOptions {
         model_id,
         target_fps,
