@@ -45,7 +45,7 @@ for model in "${MODELS[@]}"; do
 done
 
 # Summary: one line per model.
-printf '%-22s %-14s %-9s %-7s %-9s %-9s %-8s %-22s %-22s\n' \
+printf '%-22s %-14s %-9s %-7s %-9s %-9s %-14s %-22s %-22s\n' \
   model "exact(H/M-H)" within1 "|err|" person% "CMJ cm" "honest" "720p fps / peak MB" "1080p fps / peak MB"
 for model in "${MODELS[@]}"; do
   counts="$OUT/$model.counts.txt"
@@ -60,7 +60,7 @@ for model in "${MODELS[@]}"; do
   clean="$(awk '$1 == "clean" {print $2, $7}' "$OUT/$model.authenticity.txt")"
   honest="$(awk '{print $2 "/" $1 " blocked"}' <<<"$clean")"
   speed() { awk -v clip="$(basename "$1")" '$1 == clip {print $(NF-1) " / " $NF}' "$OUT/$model.speed.txt"; }
-  printf '%-22s %-14s %-9s %-7s %-9s %-9s %-8s %-22s %-22s\n' \
+  printf '%-22s %-14s %-9s %-7s %-9s %-9s %-14s %-22s %-22s\n' \
     "$model" "$exact" "$within" "$err" "$person" "${cmj:--}" "$honest" \
     "$(speed "${SPEED_CLIPS[0]}")" "$(speed "${SPEED_CLIPS[1]}")"
 done
