@@ -92,6 +92,32 @@ async fn assert_hands_and_feet(edge: &Edge, token: &str, id: &str) {
     assert!(near as f64 >= 0.95 * joints["leftHand"].as_array().unwrap().len() as f64);
 }
 
+/// Sets the default tenant's pose model through gRPC `UpsertTenant` (every module kept).
+async fn set_default_tenant_model(suite: &Suite, model: &str) -> Result<Tenant, tonic::Status> {
+    let modules = [
+        "workout",
+        "weightlifting",
+        "jumping",
+        "running",
+        "ai_move",
+        "guru",
+    ];
+    let request = UpsertTenantRequest {
+        tenant: Some(Tenant {
+            tenant_id: "gofa".into(),
+            enabled_modules: modules.map(String::from).to_vec(),
+            pose_model_id: Some(model.into()),
+            ..Default::default()
+        }),
+        replace_library_selection: false,
+    };
+    let mut session = suite.session_client().await.expect("session client");
+    let response = session
+        .upsert_tenant(with_api_key(&suite.admin_key, request).expect("metadata"))
+        .await?;
+    Ok(response.into_inner().tenant.expect("tenant"))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn blazepose_chosen_per_video_and_per_tenant_returns_hands_in_j2p() {
     let Some(clip) = shared_video(CLIP) else {
@@ -124,58 +150,14 @@ async fn blazepose_chosen_per_video_and_per_tenant_returns_hands_in_j2p() {
     assert_hands_and_feet(&edge, &token, &id).await;
 
     // Per tenant: the default tenant's videos use BlazePose when they name no model.
-    let mut session = suite.session_client().await.expect("session client");
-    let refused = session
-        .upsert_tenant(
-            with_api_key(
-                &suite.admin_key,
-                UpsertTenantRequest {
-                    tenant: Some(Tenant {
-                        tenant_id: "gofa".into(),
-                        enabled_modules: Vec::new(),
-                        pose_model_id: Some("no-such-model".into()),
-                        ..Default::default()
-                    }),
-                    replace_library_selection: false,
-                },
-            )
-            .unwrap(),
-        )
+    let refused = set_default_tenant_model(&suite, "no-such-model")
         .await
         .expect_err("unknown tenant model refused");
     assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
-    let tenant = session
-        .upsert_tenant(
-            with_api_key(
-                &suite.admin_key,
-                UpsertTenantRequest {
-                    tenant: Some(Tenant {
-                        tenant_id: "gofa".into(),
-                        enabled_modules: [
-                            "workout",
-                            "weightlifting",
-                            "jumping",
-                            "running",
-                            "ai_move",
-                            "guru",
-                        ]
-                        .map(String::from)
-                        .to_vec(),
-                        pose_model_id: Some("blazepose-full".into()),
-                        ..Default::default()
-                    }),
-                    replace_library_selection: false,
-                },
-            )
-            .unwrap(),
-        )
+    let tenant = set_default_tenant_model(&suite, "blazepose-full")
         .await
-        .expect("tenant model set")
-        .into_inner();
-    assert_eq!(
-        tenant.tenant.unwrap().pose_model_id.as_deref(),
-        Some("blazepose-full")
-    );
+        .expect("tenant model set");
+    assert_eq!(tenant.pose_model_id.as_deref(), Some("blazepose-full"));
     let (id, _) = analyse(&edge, &token, &clip, json!({})).await;
     assert_hands_and_feet(&edge, &token, &id).await;
 }
