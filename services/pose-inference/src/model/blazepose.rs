@@ -355,7 +355,10 @@ impl BlazePose {
             BORDER_CONSTANT,
             Scalar::all(0.0),
         )?;
-        let tensor = upright_rgb_tensor(&crop)?;
+        // The crop is already the network's size: the letterbox only lays it out as an
+        // RGB CHW tensor in [0, 1].
+        let tensor = Letterbox::fixed(LANDMARK_SIDE, LANDMARK_SIDE, LANDMARK_SIDE, LANDMARK_SIDE)
+            .tensor(&crop)?;
         let n = LANDMARK_SIDE as usize;
         let input = Tensor::from_array(([1_usize, 3, n, n], tensor))?;
         let mut session = lock(&self.landmarks)?;
@@ -446,24 +449,6 @@ fn body_outline_box(keypoints: &[PixelKeypoint], (width, height): (f32, f32)) ->
         y2: y2 + margin,
     }
     .clamped(width, height)
-}
-
-/// An 8-bit BGR crop as an RGB CHW tensor in [0, 1].
-fn upright_rgb_tensor(crop: &Mat) -> Result<Vec<f32>, PoseError> {
-    let crop = if crop.is_continuous() {
-        crop.clone()
-    } else {
-        crop.try_clone()?
-    };
-    let bytes = crop.data_bytes()?;
-    let plane = bytes.len() / 3;
-    let mut tensor = vec![0.0_f32; 3 * plane];
-    for (i, bgr) in bytes.chunks_exact(3).enumerate() {
-        tensor[i] = f32::from(bgr[2]) / 255.0;
-        tensor[plane + i] = f32::from(bgr[1]) / 255.0;
-        tensor[2 * plane + i] = f32::from(bgr[0]) / 255.0;
-    }
-    Ok(tensor)
 }
 
 impl PoseModel for BlazePose {
