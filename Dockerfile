@@ -17,6 +17,8 @@ RUN python3 -m pip download --no-deps "onnxruntime==${ORT_VERSION}" -d /tmp/ort 
  && ln -s libonnxruntime.so.${ORT_VERSION} /usr/local/lib/fitvision/libonnxruntime.so
 WORKDIR /src
 COPY . .
+# The clip the demo sessions are analysed from at first start (PyPI sports2d wheel).
+RUN FITVISION_FIXTURES_DIR=/demo bash scripts/fetch-fixtures.sh
 RUN cargo build --release --locked --workspace --bins \
  && mkdir -p /out \
  && for bin in fitvision session pose-inference cheat-detection exercise-metrics coaching edge; do \
@@ -33,8 +35,10 @@ RUN apt-get update \
 COPY --from=build /usr/local/lib/fitvision /usr/local/lib/fitvision
 COPY --from=build /out/ /usr/local/bin/
 COPY models /opt/fitvision/models
+COPY --from=build /demo/sports2d-demo.mp4 /opt/fitvision/demo/sports2d-demo.mp4
 WORKDIR /opt/fitvision
-ENV FITVISION_MODELS_DIR=/opt/fitvision/models
+ENV FITVISION_MODELS_DIR=/opt/fitvision/models \
+    FITVISION_DEMO_VIDEO=/opt/fitvision/demo/sports2d-demo.mp4
 USER 65534:65534
 EXPOSE 8080 50051 50052 50053 50054 50055
 CMD ["fitvision", "serve", "--data-dir", "/tmp/fitvision", "--bind", "0.0.0.0"]

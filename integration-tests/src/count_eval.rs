@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use fitvision_exercise_engine::names::metrics;
-use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
-use fitvision_proto::v1::{AnalysisResult, Subject};
+use fitvision_exercise_engine::{AnalyzeOptions, Catalog, ExerciseDefinition, analyze};
+use fitvision_proto::v1::{AnalysisResult, PoseTrack, Subject};
 
 /// One labelled clip of `ground_truth.json`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -58,31 +58,67 @@ pub fn load_truth(videos: &Path) -> anyhow::Result<Vec<Truth>> {
     Ok(serde_json::from_str(&text)?)
 }
 
-/// Runs every clip with a known exercise that `wanted` selects.
-pub fn evaluate_where(
+/// A labelled clip: its truth, its exercise's definition and the video's path.
+pub struct LabelledClip<'c> {
+    pub truth: Truth,
+    pub definition: &'c ExerciseDefinition,
+    pub path: PathBuf,
+}
+
+/// Every clip with a known exercise that `wanted` selects, in the truth file's order.
+pub fn labelled_clips<'c>(
+    catalog: &'c Catalog,
     wanted: impl Fn(&Truth) -> bool,
-    mut on_row: impl FnMut(&Row),
-) -> anyhow::Result<Vec<Row>> {
+) -> anyhow::Result<Vec<LabelledClip<'c>>> {
     let videos = videos_dir();
-    let catalog = Catalog::builtin()?;
-    let mut rows = Vec::new();
+    let mut clips = Vec::new();
     for truth in load_truth(&videos)? {
-        let Some(exercise) = truth.exercise.clone() else {
+        let Some(exercise) = truth.exercise.as_deref() else {
             continue;
         };
         if !wanted(&truth) {
             continue;
         }
-        let def = catalog
-            .get(&exercise)
+        let definition = catalog
+            .get(exercise)
             .with_context(|| format!("{}: exercise {exercise:?} not in the catalog", truth.file))?;
-        let track = fitvision_clip_fixtures::cached_pose_track(
-            &videos.join(&truth.file),
-            &fitvision_clip_fixtures::pose_options_for(&exercise),
-        )?
-        .track;
-        let result = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())
-            .with_context(|| format!("analysing {}", truth.file))?;
+        clips.push(LabelledClip {
+            path: videos.join(&truth.file),
+            truth,
+            definition,
+        });
+    }
+    Ok(clips)
+}
+
+/// The clip analysed as the suite analyses a labelled upload: the pose track at the
+/// rate its exercise needs, then its definition. Returns the track too.
+pub fn analyse_labelled(clip: &LabelledClip) -> anyhow::Result<(PoseTrack, AnalysisResult)> {
+    let track = fitvision_clip_fixtures::cached_pose_track(
+        &clip.path,
+        &fitvision_clip_fixtures::pose_options_for(&clip.definition.id),
+    )?
+    .track;
+    let result = analyze(
+        clip.definition,
+        &track,
+        &Subject::default(),
+        &AnalyzeOptions::default(),
+    )
+    .with_context(|| format!("analysing {}", clip.truth.file))?;
+    Ok((track, result))
+}
+
+/// Runs every clip with a known exercise that `wanted` selects.
+pub fn evaluate_where(
+    wanted: impl Fn(&Truth) -> bool,
+    mut on_row: impl FnMut(&Row),
+) -> anyhow::Result<Vec<Row>> {
+    let catalog = Catalog::builtin()?;
+    let mut rows = Vec::new();
+    for clip in labelled_clips(&catalog, wanted)? {
+        let (track, result) = analyse_labelled(&clip)?;
+        let truth = clip.truth;
         let with_person = track
             .frames
             .iter()

@@ -39,7 +39,7 @@ pub fn videos_dir() -> Option<PathBuf> {
 }
 
 /// A video from the shared set, or `None` (after printing why) so the caller can skip.
-pub use fitvision_clip_fixtures::shared_video;
+pub use fitvision_clip_fixtures::{packaged_demo_clip, shared_video};
 
 /// A clip's counted truth from `ground_truth.json`: (exercise id, reps).
 /// `None` when the clip is not listed or has no counted reps.
@@ -312,6 +312,15 @@ impl Suite {
 
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map(Child::id).unwrap_or_default()
+    }
+
+    /// Peak resident set (VmHWM) of `fitvision serve` (every service in one
+    /// process), in MB; `None` when it is not running.
+    pub fn peak_rss_mb(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
     }
 
     /// Everything the suite has logged so far.

@@ -137,7 +137,9 @@ async fn main() -> Result<()> {
     }
     println!(
         "suite peak RSS: {} MB (VmHWM of `fitvision serve`, all services in one process)",
-        peak_rss_mb(suite.pid()).map_or("?".into(), |mb| format!("{mb:.0}"))
+        suite
+            .peak_rss_mb()
+            .map_or("?".into(), |mb| format!("{mb:.0}"))
     );
     if let Some(n) = concurrent {
         // Every clip uploaded n times at once: the session's bounded worker pool shares
@@ -155,7 +157,9 @@ async fn main() -> Result<()> {
             results.len(),
             started.elapsed().as_secs_f64(),
             serial,
-            peak_rss_mb(suite.pid()).map_or("?".into(), |mb| format!("{mb:.0}"))
+            suite
+                .peak_rss_mb()
+                .map_or("?".into(), |mb| format!("{mb:.0}"))
         );
         for error in results.iter().filter_map(|r| r.as_ref().err()) {
             println!("  failed: {error:#}");
@@ -240,12 +244,4 @@ fn probe(path: &Path) -> Result<(u32, u32, u64)> {
         bail!("ffprobe of {}: {text}", path.display());
     };
     Ok((width.parse()?, height.parse()?, frames.parse()?))
-}
-
-/// Peak resident set (VmHWM) of a process, in MB.
-fn peak_rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }

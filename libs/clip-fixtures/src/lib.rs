@@ -63,6 +63,25 @@ pub fn shared_video(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// The Sports2D demo clip `scripts/fetch-fixtures.sh` fetches from PyPI (into
+/// `FITVISION_FIXTURES_DIR`, else /var/tmp/fitvision-fixtures), or `None` after saying
+/// on stderr why the caller skips.
+pub fn packaged_demo_clip() -> Option<PathBuf> {
+    let dir = std::env::var_os("FITVISION_FIXTURES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/fitvision-fixtures"));
+    let path = dir.join("sports2d-demo.mp4");
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found (run scripts/fetch-fixtures.sh)",
+            path.display()
+        );
+        None
+    }
+}
+
 /// `FITVISION_TRACK_CACHE`, else /var/tmp/fitvision-tracks.
 pub fn track_cache_dir() -> PathBuf {
     std::env::var_os(TRACK_CACHE_ENV)

@@ -7,6 +7,7 @@
 //! - [`signals`]: turns a signal spec into a clean per-frame series.
 //! - [`reps`]: generic rep segmentation with hysteresis and gates.
 //! - [`plate`]: a plate of known size seen in the video (scale, bar position).
+//! - [`recognize`]: names the exercise of an unlabelled track.
 //! - [`analyze()`]: runs a definition on a track and fills an `AnalysisResult`;
 //!   specialised analysers in [`analyzers`] add jumps, sprints and lifts.
 
@@ -15,6 +16,7 @@ pub mod catalog;
 pub mod definition;
 pub mod names;
 pub mod plate;
+pub mod recognize;
 pub mod reps;
 pub mod signals;
 pub mod subject;

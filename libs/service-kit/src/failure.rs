@@ -83,6 +83,10 @@ failure_codes! {
     UploadTooLarge => "UPLOAD_TOO_LARGE",
     /// An upload refused for its content or metadata (checksum, type, order).
     InvalidUpload => "INVALID_UPLOAD",
+    /// A video longer (seconds or frames) than the tenant's analysis limits.
+    VideoTooLong => "VIDEO_TOO_LONG",
+    /// The tenant already has as many analyses queued or running as it may.
+    TooManyAnalyses => "TOO_MANY_ANALYSES",
     /// An exercise the catalog does not know.
     UnknownExercise => "UNKNOWN_EXERCISE",
     /// The session the caller named does not exist (or is not theirs).

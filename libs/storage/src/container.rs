@@ -208,7 +208,10 @@ fn read_vint(bytes: &[u8], kind: VintKind) -> Option<(Option<u64>, usize)> {
     }
     let mut value = match kind {
         VintKind::Id => u64::from(first),
-        VintKind::Size => u64::from(first & (0xFF >> len)),
+        // The marker bit and the zeros before it are not part of the size; an
+        // 8-byte size (0x01 first, as streamed Matroska/WebM writes an unknown size)
+        // keeps none of its first byte.
+        VintKind::Size => u64::from(first) & ((1u64 << (8 - len)) - 1),
     };
     for byte in &bytes[1..len] {
         value = (value << 8) | u64::from(*byte);
@@ -595,6 +598,25 @@ mod tests {
     }
 
     #[test]
+    fn streamed_matroska_with_an_eight_byte_unknown_size_passes() {
+        // What `ffmpeg -f matroska pipe:` and browsers' MediaRecorder write: the
+        // Segment's size unknown, in 8 bytes (0x01 then seven 0xFF). This panicked
+        // (a u8 shifted by 8) and took the upload down with it.
+        let mut file = vec![0x1A, 0x45, 0xDF, 0xA3, 0x84, 0x42, 0x82, 0x81, b'x'];
+        file.extend_from_slice(&[0x18, 0x53, 0x80, 0x67, 0x01]);
+        file.extend_from_slice(&[0xFF; 7]);
+        file.extend(std::iter::repeat_n(0u8, 64));
+        let mut check = ContainerCheck::new(ContainerKind::Matroska);
+        check.update(&file);
+        assert_eq!(check.finish(), Ok(()));
+        // An 8-byte known size is read whole.
+        assert_eq!(
+            read_vint(&[0x01, 0, 0, 0, 0, 0, 0x01, 0x00], VintKind::Size),
+            Some((Some(256), 8))
+        );
+    }
+
+    #[test]
     fn ebml_segment_sizes_are_checked() {
         // EBML header element (id 1A45DFA3, size 4) then Segment (18538067) of 5 bytes.
         let mut mkv = vec![0x1A, 0x45, 0xDF, 0xA3, 0x84, 0x42, 0x82, 0x81, b'x'];
@@ -605,5 +627,108 @@ mod tests {
         let mut live = mkv[..9].to_vec();
         live.extend_from_slice(&[0x18, 0x53, 0x80, 0x67, 0xFF, 7, 7, 7]);
         assert_eq!(check_in_chunks(ContainerKind::WebM, &live, 1), Ok(()));
+    }
+}
+
+/// Byte-mutation fuzzing of the container parsers that read what a client uploads:
+/// the heads and bodies of real videos (the shared clips when present, else built
+/// ones) with bytes flipped, cut, inserted and duplicated, fed in random chunk sizes.
+/// `PROPTEST_CASES` sets how long it runs (README: the long run and its figures).
+#[cfg(test)]
+mod fuzz {
+    use fitvision_byte_mutations::{mutated, mutations};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Real files' first 64 KiB: the shared clips (mp4/mov) when they are there.
+    fn seeds() -> Vec<Vec<u8>> {
+        let mut seeds = Vec::new();
+        let dir = std::env::var_os("FITVISION_SHARED_VIDEOS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos")
+            });
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            let mut paths: Vec<_> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "mp4" || e == "mov"))
+                .collect();
+            paths.sort();
+            for path in paths.into_iter().take(8) {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    seeds.push(bytes[..bytes.len().min(64 << 10)].to_vec());
+                }
+            }
+        }
+        // Built heads of every kind, so the run never depends on the clips alone.
+        let mut mp4 = 16u32.to_be_bytes().to_vec();
+        mp4.extend_from_slice(b"ftypisom\0\0\0\0");
+        mp4.extend_from_slice(&24u32.to_be_bytes());
+        mp4.extend_from_slice(b"moov");
+        mp4.extend(std::iter::repeat_n(0u8, 16));
+        seeds.push(mp4);
+        let mut webm = vec![0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x82, 0x84];
+        webm.extend_from_slice(b"webm");
+        webm.extend_from_slice(&[0x18, 0x53, 0x80, 0x67, 0x01, 0, 0, 0, 0, 0, 0, 0x10]);
+        webm.extend(std::iter::repeat_n(0u8, 16));
+        seeds.push(webm);
+        // Streamed (live) Matroska: the Segment's size unknown, in 8 bytes.
+        let mut streamed = vec![0x1A, 0x45, 0xDF, 0xA3, 0x88, 0x42, 0x82, 0x85];
+        streamed.extend_from_slice(b"webm\0");
+        streamed.extend_from_slice(&[
+            0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        streamed.extend_from_slice(&[
+            0x1F, 0x43, 0xB6, 0x75, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        streamed.extend(std::iter::repeat_n(0u8, 32));
+        seeds.push(streamed);
+        let mut avi = b"RIFF\x40\0\0\0AVI LIST".to_vec();
+        avi.extend(std::iter::repeat_n(0u8, 52));
+        seeds.push(avi);
+        seeds
+    }
+
+    fn check(kind: ContainerKind, bytes: &[u8], chunks: &[usize]) -> Result<(), String> {
+        let mut check = ContainerCheck::new(kind);
+        let mut rest = bytes;
+        for &size in chunks.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (chunk, tail) = rest.split_at(size.clamp(1, rest.len()));
+            check.update(chunk);
+            rest = tail;
+        }
+        check.finish()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mutated_uploads_never_panic_and_chunking_never_changes_the_verdict(
+            seed in any::<prop::sample::Index>(),
+            edits in mutations(6),
+            chunks in prop::collection::vec(1usize..4096, 1..8),
+        ) {
+            let seeds = seeds();
+            let bytes = mutated(&seeds[seed.index(seeds.len())], &edits);
+            // The sniffer on every prefix a stream could have delivered.
+            for len in [0, 1, 4, 8, 12, SNIFF_LEN, bytes.len()] {
+                let head = &bytes[..len.min(bytes.len())];
+                let at_end = head.len() == bytes.len();
+                let verdict = sniff(head, at_end);
+                prop_assert!(!(at_end && verdict == Sniff::NeedMoreBytes), "{verdict:?}");
+            }
+            if let Sniff::Container(kind) = sniff(&bytes, true) {
+                // The same bytes in other chunks: the same verdict.
+                let whole = check(kind, &bytes, &[bytes.len().max(1)]);
+                let chunked = check(kind, &bytes, &chunks);
+                prop_assert_eq!(whole, chunked);
+            }
+        }
     }
 }

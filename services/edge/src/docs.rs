@@ -14,7 +14,7 @@ use tonic_health::pb::health_client::HealthClient;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, ai_move, guru, lifting, oauth, trainer};
+use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, oauth, trainer};
 use crate::state::AppState;
 
 struct SecuritySchemes;
@@ -67,6 +67,7 @@ impl Modify for SecuritySchemes {
         guru::get_analysis, guru::get_j2p,
         crate::progress::video_events,
         admin::get_authenticity_policy, admin::put_authenticity_policy,
+        analysis_limits::get_analysis_limits, analysis_limits::put_analysis_limits,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -223,7 +224,8 @@ code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}h1{margin-bottom:0}</
 <p>Exercises: pushup, squat, situp, sit_and_reach, skipping, jumping_jacks, vertical_jump, broad_jump.
 Videos with an authenticity score &ge; 40 or MEDIUM/HIGH risk are blocked (403), unless the tenant's
 admin sets another policy (<code>PUT /admin/tenants/{id}/authenticity-policy</code>; mode <code>flag</code>
-analyses the video and attaches the verdict).</p>
+analyses the video and attaches the verdict). Videos longer than the tenant's analysis limits are refused
+with 413 and uploads beyond its analyses in flight with 429 (<code>GET|PUT /admin/tenants/{id}/analysis-limits</code>).</p>
 <p>Also served: weightlifting / jumping / running sessions, AI Move (<code>/api/ai-move</code>) and the Guru-compatible video API.
 Every call needs <code>Authorization: API-KEY &lt;key&gt;</code>, <code>Bearer &lt;token&gt;</code> or the bare key.</p>
 </body></html>"#;

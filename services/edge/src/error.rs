@@ -84,8 +84,18 @@ impl ApiError {
 
     /// Maps a gRPC status from the session service onto HTTP.
     pub fn from_status(family: Family, status: &tonic::Status) -> Self {
+        use fitvision_service_kit::failure::{FailureCode, failure_code};
         use tonic::Code;
+        let failure = failure_code(status);
         let http = match status.code() {
+            // Too big a file or too long a video: the request itself is too large.
+            _ if matches!(
+                failure,
+                Some(FailureCode::UploadTooLarge | FailureCode::VideoTooLong)
+            ) =>
+            {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition => {
                 StatusCode::BAD_REQUEST
             }
@@ -109,9 +119,17 @@ impl ApiError {
         if http.is_server_error() {
             tracing::warn!(code = ?status.code(), message = status.message(), "session service error");
         }
-        Self::new(family, http, message)
+        let mut error = Self::new(family, http, message);
+        if failure == Some(FailureCode::TooManyAnalyses) {
+            // Analyses take tens of seconds; sooner than that a retry finds the same.
+            error.retry_after_s = Some(TOO_MANY_ANALYSES_RETRY_S);
+        }
+        error
     }
 }
+
+/// `Retry-After` of an upload refused while the tenant's analyses are all busy.
+const TOO_MANY_ANALYSES_RETRY_S: u64 = 30;
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -42,7 +42,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::{ApiError, Family};
-use crate::routes::{admin, ai_move, guru, lifting, oauth, trainer};
+use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, oauth, trainer};
 
 /// Largest body of a route that takes no video: JSON, forms, the token request.
 pub const SMALL_BODY_BYTES: usize = 256 * 1024;
@@ -179,6 +179,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/tenants/{tenant_id}/authenticity-policy",
             get(admin::get_authenticity_policy).put(admin::put_authenticity_policy),
+        )
+        .route(
+            "/admin/tenants/{tenant_id}/analysis-limits",
+            get(analysis_limits::get_analysis_limits).put(analysis_limits::put_analysis_limits),
         )
         .route_layer(authed(Family::Plain));
 

@@ -193,3 +193,70 @@ mod tests {
         );
     }
 }
+
+/// Byte-mutation fuzzing of what a client hands back: a signed policy or download
+/// signature with characters changed, cut or added is refused, never accepted and
+/// never a panic (`PROPTEST_CASES` sets the length of the run).
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn mutate(text: &str, at: usize, with: char, cut: bool) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        let at = at % (chars.len() + 1);
+        if cut {
+            chars.truncate(at);
+        } else if at < chars.len() && chars[at] != with {
+            chars[at] = with;
+        } else {
+            chars.insert(at, with);
+        }
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn tampered_policies_are_refused(
+            video_id in "[a-z0-9-]{1,40}",
+            size in any::<u64>(),
+            filename in ".{0,40}",
+            at in any::<usize>(),
+            with in any::<char>(),
+            cut in any::<bool>(),
+            in_signature in any::<bool>(),
+        ) {
+            let signer = Signer::new(b"fuzz-key".to_vec(), 60);
+            let policy = UploadPolicy {
+                video_id,
+                size,
+                tenant_id: "t".into(),
+                user_id: "u".into(),
+                filename,
+                expires: 1000,
+            };
+            let (encoded, sig) = signer.sign_policy(&policy);
+            let (encoded2, sig2) = if in_signature {
+                (encoded.clone(), mutate(&sig, at, with, cut))
+            } else {
+                (mutate(&encoded, at, with, cut), sig.clone())
+            };
+            let verdict = signer.verify_policy(&encoded2, &sig2, 0);
+            if (encoded2.as_str(), sig2.as_str()) == (encoded.as_str(), sig.as_str()) {
+                prop_assert_eq!(verdict, Ok(policy));
+            } else {
+                prop_assert!(verdict.is_err(), "a tampered policy was accepted");
+            }
+        }
+
+        #[test]
+        fn arbitrary_policy_fields_never_panic(encoded in ".{0,300}", sig in ".{0,100}") {
+            let signer = Signer::new(b"fuzz-key".to_vec(), 60);
+            prop_assert!(signer.verify_policy(&encoded, &sig, 0).is_err());
+            prop_assert!(signer.verify_download(&encoded, 1000, &sig, 0).is_err());
+        }
+    }
+}

@@ -2,16 +2,18 @@
 
 use std::sync::Arc;
 
+use fitvision_exercise_engine::recognize::{MIN_CONFIDENCE, recognize};
 use fitvision_exercise_engine::{
     AnalysisError, AnalyzeOptions, Catalog, ExerciseDefinition, PlateObservation, analyze,
 };
 use fitvision_proto::v1::analyze_request::Exercise;
 use fitvision_proto::v1::exercise_metrics_service_server::ExerciseMetricsService;
 use fitvision_proto::v1::{
-    AnalyzeRequest, AnalyzeResponse, ExerciseSummary, ListExercisesRequest, ListExercisesResponse,
-    ValidateDefinitionRequest, ValidateDefinitionResponse,
+    AnalyzeRequest, AnalyzeResponse, ExerciseRecognition, ExerciseSummary, ListExercisesRequest,
+    ListExercisesResponse, PoseTrack, ValidateDefinitionRequest, ValidateDefinitionResponse,
 };
-use tonic::{Request, Response, Status};
+use fitvision_service_kit::failure::{self, FailureCode};
+use tonic::{Code, Request, Response, Status};
 
 /// Stateless: holds only the read-only catalog.
 #[derive(Debug, Clone)]
@@ -25,19 +27,67 @@ impl ExerciseMetricsApi {
     }
 
     /// The definition a request names, or the status explaining why there is none.
-    fn definition(&self, exercise: Option<Exercise>) -> Result<ExerciseDefinition, Status> {
+    fn definition(&self, exercise: Exercise) -> Result<ExerciseDefinition, Status> {
         match exercise {
-            None => Err(Status::invalid_argument(
-                "set exercise_id (a catalog id or alias, e.g. \"push_up\") or definition_json",
-            )),
-            Some(Exercise::ExerciseId(id)) => self.catalog.get(&id).cloned().ok_or_else(|| {
+            Exercise::ExerciseId(id) => self.catalog.get(&id).cloned().ok_or_else(|| {
                 Status::not_found(format!(
                     "unknown exercise {id:?}; ListExercises shows the catalog (ids and aliases)"
                 ))
             }),
-            Some(Exercise::DefinitionJson(json)) => ExerciseDefinition::from_json(&json)
+            Exercise::DefinitionJson(json) => ExerciseDefinition::from_json(&json)
                 .map_err(|e| Status::invalid_argument(format!("definition_json: {e}"))),
         }
+    }
+}
+
+impl ExerciseMetricsApi {
+    /// Names the exercise of an unlabelled track, or says why it cannot.
+    async fn recognised(
+        &self,
+        track: &PoseTrack,
+    ) -> Result<(ExerciseDefinition, Option<ExerciseRecognition>), Status> {
+        let catalog = self.catalog.clone();
+        let probe = track.clone();
+        let recognition = tokio::task::spawn_blocking(move || recognize(&probe, &catalog))
+            .await
+            .map_err(|e| Status::internal(format!("recognition task failed: {e}")))?;
+        let definition = recognition
+            .exercise_id
+            .as_deref()
+            .filter(|_| recognition.is_confident())
+            .and_then(|id| self.catalog.get(id));
+        let Some(definition) = definition else {
+            let guess = match &recognition.exercise_id {
+                Some(id) => format!(
+                    "the best guess, {id}, has confidence {:.2} (under {MIN_CONFIDENCE})",
+                    recognition.confidence
+                ),
+                None => "no exercise of the catalog matches".to_owned(),
+            };
+            return Err(failure::status(
+                Code::FailedPrecondition,
+                FailureCode::UnknownExercise,
+                format!(
+                    "no exercise was given and it could not be recognised: {guess} ({}); \
+                     set the exercise (activity) and the video is analysed again",
+                    recognition.reason
+                ),
+            ));
+        };
+        tracing::info!(
+            exercise = %definition.id,
+            confidence = recognition.confidence,
+            reason = %recognition.reason,
+            "recognised"
+        );
+        Ok((
+            definition.clone(),
+            Some(ExerciseRecognition {
+                exercise_id: definition.id.clone(),
+                confidence: recognition.confidence,
+                reason: recognition.reason,
+            }),
+        ))
     }
 }
 
@@ -61,10 +111,13 @@ impl ExerciseMetricsService for ExerciseMetricsApi {
         request: Request<AnalyzeRequest>,
     ) -> Result<Response<AnalyzeResponse>, Status> {
         let req = request.into_inner();
-        let def = self.definition(req.exercise)?;
         let track = req.track.ok_or_else(|| {
             Status::invalid_argument("track is required (the pose track to analyse)")
         })?;
+        let (def, recognition) = match req.exercise {
+            Some(exercise) => (self.definition(exercise)?, None),
+            None => self.recognised(&track).await?,
+        };
         let subject = req.subject.unwrap_or_default();
         if !(subject.height_m >= 0.0
             && subject.body_mass_kg >= 0.0
@@ -94,6 +147,8 @@ impl ExerciseMetricsService for ExerciseMetricsApi {
                     Status::failed_precondition(format!("cannot analyse {exercise_id}: {e}"))
                 }
             })?;
+        let mut result = result;
+        result.recognition = recognition;
         tracing::info!(exercise = %result.exercise_id, reps = result.rep_count, "analysed");
         Ok(Response::new(AnalyzeResponse {
             result: Some(result),

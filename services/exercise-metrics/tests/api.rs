@@ -108,12 +108,37 @@ async fn bad_requests_get_clear_statuses() {
     assert_eq!(e.code(), Code::FailedPrecondition);
     assert!(e.message().contains("no frames"));
 
-    let mut no_exercise = request(Exercise::ExerciseId("push_up".into()), two_squats());
+    // No exercise and a body that only stands: nothing to recognise, and the status
+    // says so with the reason code the session turns into UNKNOWN_EXERCISE.
+    let standing = synthetic::track(30.0, 150, |_| Some(BodyPose::default()));
+    let mut no_exercise = request(Exercise::ExerciseId("push_up".into()), standing);
     no_exercise.get_mut().exercise = None;
+    let e = api().analyze(no_exercise).await.unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
     assert_eq!(
-        api().analyze(no_exercise).await.unwrap_err().code(),
-        Code::InvalidArgument
+        fitvision_service_kit::failure::failure_code(&e),
+        Some(fitvision_service_kit::failure::FailureCode::UnknownExercise)
     );
+    assert!(e.message().contains("could not be recognised"), "{e}");
+}
+
+#[tokio::test]
+async fn a_track_without_exercise_is_recognised_then_counted() {
+    let mut unlabelled = request(Exercise::ExerciseId("push_up".into()), two_squats());
+    unlabelled.get_mut().exercise = None;
+    let result = api()
+        .analyze(unlabelled)
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap();
+    assert_eq!(result.exercise_id, "squat");
+    assert_eq!(result.rep_count, 2);
+    let recognition = result.recognition.expect("recognition reported");
+    assert_eq!(recognition.exercise_id, "squat");
+    assert!(recognition.confidence >= 0.5, "{recognition:?}");
+    assert!(recognition.reason.contains("knee range"), "{recognition:?}");
 }
 
 #[tokio::test]

@@ -20,8 +20,9 @@ const CHUNK_BYTES: usize = 1 << 20;
 pub struct AnalyzeArgs {
     /// Video file to analyse (mp4, mov, webm, mkv, avi).
     pub video: PathBuf,
-    /// Exercise id or alias, e.g. push_up, squat, vertical_jump, snatch.
-    #[arg(long, short)]
+    /// Exercise id or alias, e.g. push_up, squat, vertical_jump, snatch. Omitted: the
+    /// exercise is recognised from the video (the result says which and how surely).
+    #[arg(long, short, default_value = "")]
     pub exercise: String,
     /// Session service to talk to.
     #[arg(
@@ -224,6 +225,12 @@ fn print_authenticity(report: &AuthenticityReport) {
 
 fn print_result(result: &AnalysisResult) {
     println!("exercise   {} ({})", result.exercise_id, result.mode);
+    if let Some(recognition) = &result.recognition {
+        println!(
+            "           recognised, confidence {:.2}: {}",
+            recognition.confidence, recognition.reason
+        );
+    }
     println!("reps       {}", result.rep_count);
     for rep in &result.reps {
         println!(

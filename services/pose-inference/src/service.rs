@@ -21,7 +21,7 @@ use crate::pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions, stream_poses};
 
 /// Messages buffered towards a slow client before inference waits for it.
 const STREAM_BUFFER: usize = 16;
-/// ProbeVideo decodes at most this many frames.
+/// ProbeVideo decodes at most this many frames (fewer when the caller asks).
 const PROBE_FRAMES: u32 = 60;
 
 pub struct PoseInferenceApi {
@@ -165,8 +165,12 @@ impl PoseInferenceService for PoseInferenceApi {
         &self,
         request: Request<ProbeVideoRequest>,
     ) -> Result<Response<ProbeVideoResponse>, Status> {
+        let max_frames = match request.get_ref().max_frames {
+            0 => PROBE_FRAMES,
+            asked => asked.min(PROBE_FRAMES),
+        };
         let video = self.local_video(request.get_ref().video.as_ref()).await?;
-        let info = tokio::task::spawn_blocking(move || probe(video.as_ref()))
+        let info = tokio::task::spawn_blocking(move || probe(video.as_ref(), max_frames))
             .await
             .map_err(|error| {
                 failure::status(
@@ -190,7 +194,7 @@ impl PoseInferenceService for PoseInferenceApi {
 
 /// Container metadata plus a short decode: frame rate from the first frames'
 /// timestamps; the exact frame count only when the whole clip fits in the probe.
-fn probe(path: &std::path::Path) -> Result<VideoInfo, Status> {
+fn probe(path: &std::path::Path, max_frames: u32) -> Result<VideoInfo, Status> {
     let mut decoder = VideoDecoder::open(path).map_err(crate::PoseError::from)?;
     let meta = decoder.meta().clone();
     let mut timestamps = Vec::new();
@@ -200,7 +204,7 @@ fn probe(path: &std::path::Path) -> Result<VideoInfo, Status> {
             SampledFrame::Kept(frame) => timestamps.push(frame.timestamp_ms),
             SampledFrame::Skipped { timestamp_ms, .. } => timestamps.push(timestamp_ms),
         }
-        if timestamps.len() as u32 >= PROBE_FRAMES {
+        if timestamps.len() as u32 >= max_frames {
             reached_end = false;
             break;
         }

@@ -111,6 +111,7 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
     let probe = client
         .probe_video(ProbeVideoRequest {
             video: video("videos/demo.mp4"),
+            max_frames: 0,
         })
         .await?
         .into_inner();
@@ -118,6 +119,22 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
     assert_eq!(
         (info.width_px, info.height_px, info.rotation_deg),
         (1768, 994, 0)
+    );
+    // The upload check's probe: two frames, the length from the header.
+    let quick = client
+        .probe_video(ProbeVideoRequest {
+            video: video("videos/demo.mp4"),
+            max_frames: 2,
+        })
+        .await?
+        .into_inner()
+        .video
+        .expect("video info");
+    assert_eq!(quick.frame_count, quick.header_frame_count);
+    assert!(quick.header_frame_count > 60, "{quick:?}");
+    assert!(
+        (quick.duration_ms - info.duration_ms).abs() < 100.0,
+        "{quick:?} vs {info:?}"
     );
 
     let request = StreamPosesRequest {

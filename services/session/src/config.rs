@@ -43,6 +43,17 @@ pub struct Config {
     /// Largest accepted upload in bytes.
     #[arg(long, env = "FITVISION_MAX_UPLOAD_BYTES", default_value_t = 1 << 30)]
     pub max_upload_bytes: u64,
+    /// Longest video a tenant may upload, in seconds, unless a platform admin set
+    /// the tenant's own (SetAnalysisLimits).
+    #[arg(long, env = "FITVISION_MAX_VIDEO_SECONDS", default_value_t = 600)]
+    pub max_video_seconds: u32,
+    /// Most frames a video may have (36,000 = 10 minutes at 60 fps).
+    #[arg(long, env = "FITVISION_MAX_VIDEO_FRAMES", default_value_t = 36_000)]
+    pub max_video_frames: u32,
+    /// A tenant's videos queued or being analysed at once; another upload is
+    /// refused (429) until one finishes.
+    #[arg(long, env = "FITVISION_MAX_CONCURRENT_ANALYSES", default_value_t = 16)]
+    pub max_concurrent_analyses: u32,
     /// Pipeline workers in this process (0 = only serve RPCs).
     #[arg(long, env = "FITVISION_SESSION_WORKERS", default_value_t = 4)]
     pub workers: usize,
@@ -105,6 +116,12 @@ pub struct Config {
     /// Render the "all" annotated video as soon as a video completes.
     #[arg(long, env = "FITVISION_AUTO_RENDER", default_value_t = false)]
     pub auto_render: bool,
+    /// Video the demo sessions (what `demo=true` serves a caller without analysed
+    /// sessions of its own) are analysed from at the first start; `scripts/setup.sh`
+    /// and `scripts/fetch-fixtures.sh` fetch the Sports2D demo clip from PyPI for it.
+    /// Unset: no demo sessions.
+    #[arg(long, env = "FITVISION_DEMO_VIDEO")]
+    pub demo_video: Option<PathBuf>,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -123,6 +140,9 @@ impl Config {
             token_ttl_secs: 3600,
             default_tenant: "gofa".to_owned(),
             max_upload_bytes: 1 << 30,
+            max_video_seconds: 600,
+            max_video_frames: 36_000,
+            max_concurrent_analyses: 16,
             workers: 4,
             job_lease_secs: 30,
             job_max_attempts: 5,
@@ -135,7 +155,17 @@ impl Config {
             pose_rate_from_exercise: true,
             min_person_frame_ratio: 0.3,
             auto_render: false,
+            demo_video: None,
             server: ServerArgs::default(),
+        }
+    }
+
+    /// The deployment's analysis limits (each at least 1).
+    pub fn analysis_limits(&self) -> fitvision_proto::v1::AnalysisLimits {
+        fitvision_proto::v1::AnalysisLimits {
+            max_video_seconds: self.max_video_seconds.max(1),
+            max_video_frames: self.max_video_frames.max(1),
+            max_concurrent_analyses: self.max_concurrent_analyses.max(1),
         }
     }
 

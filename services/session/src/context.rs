@@ -28,6 +28,8 @@ pub struct AppContext {
 pub struct Settings {
     pub default_tenant: String,
     pub max_upload_bytes: u64,
+    /// The deployment's analysis limits; a tenant's own replace them (see `limits`).
+    pub analysis_limits: fitvision_proto::v1::AnalysisLimits,
     pub job_max_attempts: i32,
     pub pose_target_fps: f64,
     pub pose_rate_from_exercise: bool,

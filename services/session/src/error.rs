@@ -38,6 +38,12 @@ pub enum SessionError {
     /// A quota or limit was reached.
     #[error("{0}")]
     LimitExceeded(String),
+    /// A video longer than the tenant's analysis limits.
+    #[error("{0}")]
+    VideoTooLong(String),
+    /// The tenant already has as many analyses in flight as it may.
+    #[error("{0}")]
+    TooManyAnalyses(String),
     /// The client abandoned the call.
     #[error("{0}")]
     Cancelled(String),
@@ -87,6 +93,10 @@ impl SessionError {
                 (Code::FailedPrecondition, FailureCode::FailedPrecondition)
             }
             SessionError::LimitExceeded(_) => (Code::ResourceExhausted, FailureCode::LimitExceeded),
+            SessionError::VideoTooLong(_) => (Code::OutOfRange, FailureCode::VideoTooLong),
+            SessionError::TooManyAnalyses(_) => {
+                (Code::ResourceExhausted, FailureCode::TooManyAnalyses)
+            }
             SessionError::Cancelled(_) => (Code::Cancelled, FailureCode::Cancelled),
             SessionError::Database(_) => (Code::Internal, FailureCode::Database),
             SessionError::Storage(error) => storage_failure(error),

@@ -12,8 +12,10 @@ pub mod config;
 pub mod context;
 pub mod convert;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod limits;
 pub mod maintenance;
 pub mod pipeline;
 pub mod pose_model;
@@ -65,7 +67,7 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
     // Alive before the first upload, so no sweeper mistakes the area for a dead one.
     storage.beat_upload_area(&instance).await?;
     maintenance::sweep_once(&storage, &instance, lease).await;
-    service::ensure_default_tenant(&db, &config.default_tenant).await?;
+    service::ensure_tenant(&db, &config.default_tenant).await?;
     catalog::seed_library(&db, &config.default_tenant).await?;
     let generated_admin_key =
         auth::ensure_admin_key(&db, &config.default_tenant, config.admin_key.as_deref()).await?;
@@ -101,6 +103,7 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
         settings: Settings {
             default_tenant: config.default_tenant.clone(),
             max_upload_bytes: config.max_upload_bytes,
+            analysis_limits: config.analysis_limits(),
             job_max_attempts: config.job_max_attempts.max(1),
             pose_target_fps: config.pose_target_fps,
             pose_rate_from_exercise: config.pose_rate_from_exercise,
@@ -109,6 +112,9 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
             upload_area: instance.clone(),
         },
     });
+    if let Some(clip) = &config.demo_video {
+        demo::spawn_ensure(context.clone(), clip.clone());
+    }
     let mut workers = jobs::spawn_workers(
         queue,
         Arc::new(pipeline::Pipeline::new(context.clone())),

@@ -755,13 +755,6 @@ async fn uploads_are_verified_and_refusals_leave_nothing() {
                 Code::InvalidArgument,
             ),
             (
-                "missing exercise",
-                alice.clone(),
-                meta("", 0),
-                video.clone(),
-                Code::InvalidArgument,
-            ),
-            (
                 "foreign tenant's session",
                 foreign.clone(),
                 pb::UploadMetadata {

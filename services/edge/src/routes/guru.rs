@@ -240,7 +240,8 @@ pub async fn create_video(
     request_body(content_type = "multipart/form-data", content = Object, description = "Every field of `fields`, then `file` (the file must come last: a file before the policy fields is refused unread)"),
     responses((status = 204, description = "Uploaded; analysis queued"),
         (status = 400, description = "Size differs from the declared size, a field is missing, or the file came before the policy fields"),
-        (status = 403, description = "Invalid or expired policy"), (status = 413, description = "Too large")))]
+        (status = 403, description = "Invalid or expired policy"), (status = 413, description = "Too large, or longer than the tenant's analysis limits"),
+        (status = 429, description = "The tenant's analyses in flight are at its limit; retry after Retry-After seconds")))]
 pub async fn upload_video(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -365,6 +366,7 @@ fn reason(video: &Video) -> String {
         FailureCode::UnreadableVideo => "UNREADABLE_VIDEO".into(),
         FailureCode::BlockedByAuthenticity => "BLOCKED_BY_AUTHENTICITY".into(),
         FailureCode::UnknownExercise => "UNKNOWN_ACTIVITY".into(),
+        FailureCode::VideoTooLong => "VIDEO_TOO_LONG".into(),
         _ if video.status() == VideoStatus::Blocked => "BLOCKED_BY_AUTHENTICITY".into(),
         _ => "INTERNAL_ERROR".into(),
     }
@@ -399,12 +401,29 @@ fn reps_json(video: Option<&Video>) -> Vec<Value> {
 fn analysis_json(session: &Session) -> Value {
     let video = primary_video(session);
     let (status, reason) = analysis_status(video);
+    let result = video.and_then(|v| v.result.as_ref());
+    // Without a given activity, the one the analysis recognised.
+    let recognition = result.and_then(|r| r.recognition.as_ref());
+    let activity = if session.exercise_id.is_empty() {
+        recognition
+            .map(|r| r.exercise_id.as_str())
+            .unwrap_or_default()
+    } else {
+        session.exercise_id.as_str()
+    };
     let mut out = json!({
         "status": status,
-        "domain": session.attributes.get("domain").cloned().or_else(|| domain_of(&session.exercise_id).map(str::to_owned)),
-        "activity": (!session.exercise_id.is_empty()).then_some(&session.exercise_id),
+        "domain": session.attributes.get("domain").cloned().or_else(|| domain_of(activity).map(str::to_owned)),
+        "activity": (!activity.is_empty()).then_some(activity),
         "reps": reps_json(video),
     });
+    if let Some(recognition) = recognition {
+        out["activityRecognition"] = json!({
+            "activity": recognition.exercise_id,
+            "confidence": recognition.confidence,
+            "reason": recognition.reason,
+        });
+    }
     if let Some(reason) = reason {
         out["reason"] = json!(reason);
         // Guru gives only the code; the pipeline's own words tell the caller what to fix.
@@ -415,8 +434,8 @@ fn analysis_json(session: &Session) -> Value {
             out["reasonDetail"] = json!(detail);
         }
     }
-    if let Some(result) = video.and_then(|v| v.result.as_ref())
-        && session.exercise_id == "sprint"
+    if let Some(result) = result
+        && result.exercise_id == "sprint"
         && let Some(distance) = result.series.get(series::RUNNER_DISTANCE_M)
     {
         let progress: Vec<Value> = distance
@@ -685,7 +704,7 @@ pub async fn get_video(
 /// `PUT /videos/{id}`
 #[utoipa::path(put, path = "/videos/{id}", tag = "Guru",
     params(("id" = String, Path, description = "Video id")),
-    request_body(content = Object, description = "{repCount?, domain?, activity?}"),
+    request_body(content = Object, description = "{repCount?, domain?, activity?}. A changed activity re-runs the analysis of an analysed video from its stored poses (status Pending until done)."),
     responses((status = 200, description = "{id}", body = Object),
         (status = 400, description = "Invalid body"), (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
     security(("bearer" = [])))]
@@ -753,7 +772,7 @@ pub async fn update_video(
 /// `GET /videos/{id}/analysis`
 #[utoipa::path(get, path = "/videos/{id}/analysis", tag = "Guru",
     params(("id" = String, Path, description = "Video id")),
-    responses((status = 200, description = "{status: Pending|Complete|Failed, reason? (LOW_QUALITY_POSE_ESTIMATE, UNREADABLE_VIDEO, BLOCKED_BY_AUTHENTICITY, UNKNOWN_ACTIVITY when no or an unknown activity was given, INTERNAL_ERROR), reasonDetail? (human-readable), domain, activity, reps[]; sprints add runnerProgress[] whenever the runner is tracked, scaled by the profile height or else by an assumed 1.70 m stature (+-5%, said in the result's warnings); fieldMarkers are not detected and so omitted, as the API allows}", body = Object),
+    responses((status = 200, description = "{status: Pending|Complete|Failed, reason? (LOW_QUALITY_POSE_ESTIMATE, UNREADABLE_VIDEO, BLOCKED_BY_AUTHENTICITY, UNKNOWN_ACTIVITY when an unknown activity was given, or none was and it could not be recognised, INTERNAL_ERROR), reasonDetail? (human-readable), domain, activity (the given one, else the recognised one), activityRecognition? ({activity, confidence 0..1, reason}: present when the activity was recognised from the video because none was given), reps[]; sprints add runnerProgress[] whenever the runner is tracked, scaled by the profile height or else by an assumed 1.70 m stature (+-5%, said in the result's warnings); fieldMarkers are not detected and so omitted, as the API allows}", body = Object),
         (status = 401, description = "Unauthorized"), (status = 404, description = "Not Found")),
     security(("bearer" = [])))]
 pub async fn get_analysis(

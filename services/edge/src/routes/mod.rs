@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod ai_move;
+pub mod analysis_limits;
 pub mod guru;
 mod joint_names;
 pub mod lifting;

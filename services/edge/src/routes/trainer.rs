@@ -197,7 +197,8 @@ pub async fn create_session(
         (status = 401, description = "Missing or invalid credentials"),
         (status = 403, description = "Cheat detection failed (video blocked): detail carries the report"),
         (status = 404, description = "Session not found"),
-        (status = 413, description = "Video too large"),
+        (status = 413, description = "Video too large, or longer than the tenant's analysis limits"),
+        (status = 429, description = "The tenant's analyses in flight are at its limit; retry after Retry-After seconds"),
         (status = 422, description = "No confident pose found in the video"),
         (status = 500, description = "Analysis error")),
     security(("api_key" = [])))]
@@ -286,6 +287,7 @@ pub async fn submit_exercise(
                 ),
                 FailureCode::UnreadableVideo => (StatusCode::BAD_REQUEST, "UNREADABLE_VIDEO"),
                 FailureCode::UnknownExercise => (StatusCode::BAD_REQUEST, "UNKNOWN_EXERCISE"),
+                FailureCode::VideoTooLong => (StatusCode::PAYLOAD_TOO_LARGE, "VIDEO_TOO_LONG"),
                 FailureCode::BlockedByAuthenticity => {
                     (StatusCode::FORBIDDEN, "BLOCKED_BY_AUTHENTICITY")
                 }

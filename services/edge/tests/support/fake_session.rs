@@ -490,6 +490,22 @@ impl SessionService for FakeSession {
         }))
     }
 
+    // Analysis limits are exercised against the real session service
+    // (integration-tests/tests/analysis_limits.rs).
+    async fn get_analysis_limits(
+        &self,
+        _: Request<fitvision_proto::v1::GetAnalysisLimitsRequest>,
+    ) -> Res<fitvision_proto::v1::GetAnalysisLimitsResponse> {
+        Err(Status::unimplemented("fake session: analysis limits"))
+    }
+
+    async fn set_analysis_limits(
+        &self,
+        _: Request<fitvision_proto::v1::SetAnalysisLimitsRequest>,
+    ) -> Res<fitvision_proto::v1::SetAnalysisLimitsResponse> {
+        Err(Status::unimplemented("fake session: analysis limits"))
+    }
+
     async fn create_session(&self, r: Request<CreateSessionRequest>) -> Res<CreateSessionResponse> {
         let p = caller(&r)?;
         let r = r.into_inner();

@@ -49,6 +49,28 @@ pub mod tenant_blocking_policy {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A tenant's analysis limits (`AnalysisLimits`), as an admin set them: zero
+/// columns take the deployment's limits. No row: every deployment limit.
+pub mod tenant_analysis_limits {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenant_analysis_limits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: String,
+        pub max_video_seconds: i64,
+        pub max_video_frames: i64,
+        pub max_concurrent_analyses: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Users of a tenant with their profile (the Weightlifting API's
 /// user_information).
 pub mod user {

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
             Box::new(InitialSchema),
             Box::new(TenantBlockingPolicies),
             Box::new(TenantPoseModels),
+            Box::new(TenantAnalysisLimits),
         ]
     }
 }
@@ -435,6 +436,46 @@ impl MigrationTrait for TenantPoseModels {
                 Table::alter()
                     .table(Alias::new("tenants"))
                     .drop_column(Alias::new("pose_model_id"))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Per-tenant analysis limits (issue 20): a row only for tenants whose admin set
+/// them; zero columns take the deployment's limits.
+struct TenantAnalysisLimits;
+
+impl MigrationName for TenantAnalysisLimits {
+    fn name(&self) -> &str {
+        "m0004_tenant_analysis_limits"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TenantAnalysisLimits {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(table(
+                "tenant_analysis_limits",
+                vec![
+                    string("tenant_id"),
+                    millis("max_video_seconds"),
+                    millis("max_video_frames"),
+                    millis("max_concurrent_analyses"),
+                    millis("updated_at"),
+                ],
+                &["tenant_id"],
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(Alias::new("tenant_analysis_limits"))
+                    .if_exists()
                     .to_owned(),
             )
             .await

@@ -42,11 +42,20 @@ fn status_error(
     status: tonic::Status,
     permanent_code: pb::FailureCode,
 ) -> StepError {
-    if failure_code(&status) == Some(FailureCode::LowQualityPoseEstimate) {
-        return StepError::VideoFailed(
+    // Failures that are the video's, told in the service's own words.
+    for (wire, video) in [
+        (
+            FailureCode::LowQualityPoseEstimate,
             pb::FailureCode::LowQualityPoseEstimate,
-            status.message().to_owned(),
-        );
+        ),
+        (
+            FailureCode::UnknownExercise,
+            pb::FailureCode::UnknownExercise,
+        ),
+    ] {
+        if failure_code(&status) == Some(wire) {
+            return StepError::VideoFailed(video, status.message().to_owned());
+        }
     }
     let message = format!("{service}: {}: {}", status.code(), status.message());
     if is_transient(&status) {
@@ -193,27 +202,29 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     }
 
     if load_step(ctx, &model.id, STEP_METRICS).await?.is_none() {
-        let exercise = crate::catalog::resolve(
-            &ctx.db,
-            &model.tenant_id,
-            ctx.library_tenant(),
-            &model.exercise_id,
-        )
-        .await?
-        .ok_or_else(|| {
-            let message = if model.exercise_id.is_empty() {
-                "no exercise was given for this video, so it cannot be analysed: \
-                 set its exercise (activity) and upload it again"
-                    .to_owned()
-            } else {
-                format!("unknown exercise '{}'", model.exercise_id)
-            };
-            StepError::VideoFailed(pb::FailureCode::UnknownExercise, message)
-        })?;
-        let exercise_choice = if exercise.is_library {
-            pb::analyze_request::Exercise::ExerciseId(exercise.id.clone())
+        // No exercise given: the metrics service recognises it from the track (and
+        // fails the video with UNKNOWN_EXERCISE and its best guess when it cannot).
+        let exercise_choice = if model.exercise_id.is_empty() {
+            None
         } else {
-            pb::analyze_request::Exercise::DefinitionJson(exercise.definition_json.clone())
+            let exercise = crate::catalog::resolve(
+                &ctx.db,
+                &model.tenant_id,
+                ctx.library_tenant(),
+                &model.exercise_id,
+            )
+            .await?
+            .ok_or_else(|| {
+                StepError::VideoFailed(
+                    pb::FailureCode::UnknownExercise,
+                    format!("unknown exercise '{}'", model.exercise_id),
+                )
+            })?;
+            Some(if exercise.is_library {
+                pb::analyze_request::Exercise::ExerciseId(exercise.id.clone())
+            } else {
+                pb::analyze_request::Exercise::DefinitionJson(exercise.definition_json.clone())
+            })
         };
         let track_bytes = ctx
             .storage
@@ -228,7 +239,7 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         })?;
         let subject = subject_for(ctx, &session).await?;
         let request = pb::AnalyzeRequest {
-            exercise: Some(exercise_choice),
+            exercise: exercise_choice,
             track: Some(pose_track),
             subject: Some(subject),
             // No plate detector yet: the scale comes from the subject's height.
@@ -321,6 +332,8 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
         .await
         .map_err(|s| status_error("pose-inference", s, pb::FailureCode::UnreadableVideo))?
         .into_inner();
+    let limits =
+        crate::limits::in_force(&ctx.db, &model.tenant_id, &ctx.settings.analysis_limits).await?;
     let mut track = pb::PoseTrack::default();
     let mut summary = None;
     let mut last_report = Instant::now();
@@ -328,9 +341,21 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
         let message = message
             .map_err(|s| status_error("pose-inference", s, pb::FailureCode::UnreadableVideo))?;
         match message.event {
-            Some(pb::stream_poses_response::Event::Video(info)) => track.video = Some(info),
+            Some(pb::stream_poses_response::Event::Video(info)) => {
+                within_limits(crate::limits::VideoLength::of(&info), &limits)?;
+                track.video = Some(info);
+            }
             Some(pb::stream_poses_response::Event::Frame(frame)) => {
                 let index = frame.frame_index;
+                // Headers can understate a video's length: the decoded frames decide.
+                // Dropping the stream stops the decoding.
+                within_limits(
+                    crate::limits::VideoLength {
+                        seconds: frame.timestamp_ms / 1000.0,
+                        frames: u64::from(index) + 1,
+                    },
+                    &limits,
+                )?;
                 track.frames.push(frame);
                 if last_report.elapsed() >= Duration::from_millis(500) {
                     last_report = Instant::now();
@@ -403,6 +428,15 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
     }
     store_step(ctx, &model.id, STEP_POSES, outcome.encode_to_vec()).await?;
     Ok(outcome)
+}
+
+/// The video fails with VIDEO_TOO_LONG (never retried) past the tenant's limits.
+fn within_limits(
+    length: crate::limits::VideoLength,
+    limits: &pb::AnalysisLimits,
+) -> Result<(), StepError> {
+    crate::limits::check_length(length, limits)
+        .map_err(|error| StepError::VideoFailed(pb::FailureCode::VideoTooLong, error.to_string()))
 }
 
 fn check_pose_quality(ctx: &AppContext, poses: &PosesOutcome) -> Result<(), StepError> {

@@ -143,6 +143,13 @@ pub async fn create_api_key(
     principal.require_admin()?;
     let tenant_id = if request.tenant_id.is_empty() || request.tenant_id == principal.tenant_id {
         principal.tenant_id.clone()
+    } else if request.tenant_id == crate::demo::DEMO_TENANT {
+        // Demo sessions are readable by everyone because nobody can write them.
+        return Err(SessionError::InvalidArgument(format!(
+            "tenant '{}' holds the deployment's demo sessions and has no keys",
+            crate::demo::DEMO_TENANT
+        ))
+        .into());
     } else if principal.platform_admin {
         request.tenant_id.clone()
     } else {
@@ -215,6 +222,13 @@ pub async fn upsert_tenant(
             SessionError::InvalidArgument("tenant.tenant_id is required".to_owned()).into(),
         );
     }
+    if input.tenant_id == crate::demo::DEMO_TENANT {
+        return Err(SessionError::InvalidArgument(format!(
+            "tenant id '{}' is reserved for the deployment's demo sessions",
+            crate::demo::DEMO_TENANT
+        ))
+        .into());
+    }
     if let Some(unknown) = input
         .enabled_modules
         .iter()
@@ -285,7 +299,7 @@ pub async fn upsert_tenant(
     })
 }
 
-/// The tenant a blocking-policy call is about: admins reach their own tenant
+/// The tenant a policy or limits call is about: admins reach their own tenant
 /// (empty = the caller's), platform admins any existing tenant.
 async fn policy_tenant(
     ctx: &AppContext,
@@ -350,5 +364,56 @@ pub async fn set_blocking_policy(
     Ok(pb::SetBlockingPolicyResponse {
         tenant_id,
         policy: Some(in_force),
+    })
+}
+
+pub async fn get_analysis_limits(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::GetAnalysisLimitsRequest,
+) -> Result<pb::GetAnalysisLimitsResponse, Status> {
+    let tenant_id = policy_tenant(ctx, principal, &request.tenant_id).await?;
+    let limits = crate::limits::in_force(&ctx.db, &tenant_id, &ctx.settings.analysis_limits)
+        .await
+        .map_err(db_status)?;
+    Ok(pb::GetAnalysisLimitsResponse {
+        tenant_id,
+        limits: Some(limits),
+    })
+}
+
+pub async fn set_analysis_limits(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::SetAnalysisLimitsRequest,
+) -> Result<pb::SetAnalysisLimitsResponse, Status> {
+    let tenant_id = policy_tenant(ctx, principal, &request.tenant_id).await?;
+    let limits = request.limits.unwrap_or_default();
+    let deployment = &ctx.settings.analysis_limits;
+    // The deployment's limits protect every tenant's share of the machines: a
+    // tenant admin may tighten its own, only the platform may loosen them.
+    let raised = crate::limits::above_deployment(&limits, deployment);
+    if !raised.is_empty() && !principal.platform_admin {
+        return Err(SessionError::PermissionDenied(format!(
+            "only platform admins raise limits above the deployment's: {}",
+            raised.join(", ")
+        ))
+        .into());
+    }
+    crate::limits::store(&ctx.db, &tenant_id, &limits)
+        .await
+        .map_err(db_status)?;
+    let in_force = crate::limits::effective(Some(&limits), deployment);
+    tracing::info!(
+        tenant = %tenant_id,
+        by = %principal.user_id,
+        max_video_seconds = in_force.max_video_seconds,
+        max_video_frames = in_force.max_video_frames,
+        max_concurrent_analyses = in_force.max_concurrent_analyses,
+        "analysis limits set"
+    );
+    Ok(pb::SetAnalysisLimitsResponse {
+        tenant_id,
+        limits: Some(in_force),
     })
 }

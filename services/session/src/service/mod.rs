@@ -5,7 +5,7 @@ mod admin;
 mod catalog;
 mod sessions;
 mod threads;
-mod upload;
+pub(crate) mod upload;
 mod videos;
 
 use std::pin::Pin;
@@ -20,6 +20,7 @@ use crate::auth::Principal;
 use crate::context::AppContext;
 
 pub use sessions::load_session_proto;
+pub(crate) use sessions::module_of;
 
 #[derive(Clone)]
 pub struct SessionApi {
@@ -137,6 +138,26 @@ impl SessionService for SessionApi {
     ) -> Result<Response<pb::SetBlockingPolicyResponse>, Status> {
         let principal = self.principal(&request).await?;
         admin::set_blocking_policy(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_analysis_limits(
+        &self,
+        request: Request<pb::GetAnalysisLimitsRequest>,
+    ) -> Result<Response<pb::GetAnalysisLimitsResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        admin::get_analysis_limits(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn set_analysis_limits(
+        &self,
+        request: Request<pb::SetAnalysisLimitsRequest>,
+    ) -> Result<Response<pb::SetAnalysisLimitsResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        admin::set_analysis_limits(&self.ctx, &principal, request.into_inner())
             .await
             .map(Response::new)
     }
@@ -297,7 +318,7 @@ impl SessionService for SessionApi {
 }
 
 /// Creates the default tenant (every module enabled) on first start.
-pub async fn ensure_default_tenant(
+pub async fn ensure_tenant(
     db: &sea_orm::DatabaseConnection,
     tenant_id: &str,
 ) -> Result<(), sea_orm::DbErr> {

@@ -332,8 +332,26 @@ pub async fn get(
     principal: &Principal,
     session_id: &str,
 ) -> Result<pb::Session, Status> {
-    let model = load_authorized(ctx, principal, session_id).await?;
+    let model = load_readable(ctx, principal, session_id).await?;
     load_session_proto(ctx, &model).await
+}
+
+/// [`load_authorized`] for reads: the deployment's demo sessions are readable by every
+/// caller (never writable).
+pub async fn load_readable(
+    ctx: &AppContext,
+    principal: &Principal,
+    session_id: &str,
+) -> Result<session::Model, Status> {
+    if let Some(model) = session::Entity::find_by_id(session_id.to_owned())
+        .one(&ctx.db)
+        .await
+        .map_err(db_status)?
+        && crate::demo::is_demo(&model)
+    {
+        return Ok(model);
+    }
+    load_authorized(ctx, principal, session_id).await
 }
 
 pub async fn load_session_proto(
@@ -405,11 +423,12 @@ async fn to_protos(
         .collect())
 }
 
-pub async fn list(
-    ctx: &AppContext,
+/// The tenant and user filter a listing may read: the caller's own tenant (platform
+/// admins any), and managers every user of it, users only themselves.
+fn readable_owner(
     principal: &Principal,
-    request: pb::ListSessionsRequest,
-) -> Result<pb::ListSessionsResponse, Status> {
+    request: &pb::ListSessionsRequest,
+) -> Result<(String, Option<String>), Status> {
     let tenant_id = if request.tenant_id.is_empty() {
         principal.tenant_id.clone()
     } else {
@@ -430,6 +449,22 @@ pub async fn list(
             "users list only their own sessions".to_owned(),
         )
         .into());
+    };
+    Ok((tenant_id, user_filter))
+}
+
+pub async fn list(
+    ctx: &AppContext,
+    principal: &Principal,
+    request: pb::ListSessionsRequest,
+) -> Result<pb::ListSessionsResponse, Status> {
+    let (tenant_id, user_filter) = if request.demo {
+        (
+            crate::demo::DEMO_TENANT.to_owned(),
+            Some(crate::demo::DEMO_USER.to_owned()),
+        )
+    } else {
+        readable_owner(principal, &request)?
     };
     let limit = match request.limit {
         0 => 20,
@@ -700,7 +735,27 @@ pub async fn update(
             .await
             .map_err(db_status)?;
     }
+    let reanalysed = match &request.exercise_id {
+        Some(exercise_id) if *exercise_id != model.exercise_id => {
+            reset_for_exercise(&txn, &saved.id, exercise_id, now)
+                .await
+                .map_err(db_status)?
+        }
+        _ => Vec::new(),
+    };
     txn.commit().await.map_err(db_status)?;
+    for video_id in &reanalysed {
+        ctx.queue
+            .enqueue(
+                crate::pipeline::pipeline_job(video_id, ctx.settings.job_max_attempts),
+                true,
+            )
+            .await
+            .map_err(db_status)?;
+    }
+    if !reanalysed.is_empty() {
+        ctx.wake.notify_waiters();
+    }
     let reloaded = session::Entity::find_by_id(saved.id.clone())
         .one(&ctx.db)
         .await
@@ -709,6 +764,61 @@ pub async fn update(
     Ok(pb::UpdateSessionResponse {
         session: Some(load_session_proto(ctx, &reloaded).await?),
     })
+}
+
+/// A session whose exercise changes: every video takes the new exercise, and those whose
+/// analysis already ended after their poses were stored (complete, or failed for want
+/// of an exercise, say) are queued again. The stored poses and authenticity report are
+/// kept, so only the metrics step runs again. Returns the videos to queue.
+async fn reset_for_exercise<C: ConnectionTrait>(
+    db: &C,
+    session_id: &str,
+    exercise_id: &str,
+    now: i64,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    video::Entity::update_many()
+        .col_expr(video::Column::ExerciseId, Expr::value(exercise_id))
+        .filter(video::Column::SessionId.eq(session_id))
+        .exec(db)
+        .await?;
+    let ended = [
+        pb::VideoStatus::Complete as i32,
+        pb::VideoStatus::Failed as i32,
+    ];
+    let candidates = video::Entity::find()
+        .filter(video::Column::SessionId.eq(session_id))
+        .filter(video::Column::Status.is_in(ended))
+        .all(db)
+        .await?;
+    let mut queued = Vec::new();
+    for v in candidates {
+        let has_poses =
+            step_result::Entity::find_by_id((v.id.clone(), crate::convert::STEP_POSES.to_owned()))
+                .one(db)
+                .await?
+                .is_some();
+        if !has_poses {
+            // Failed before its poses (an unreadable file): nothing to re-analyse.
+            continue;
+        }
+        step_result::Entity::delete_by_id((v.id.clone(), crate::convert::STEP_METRICS.to_owned()))
+            .exec(db)
+            .await?;
+        video::Entity::update_many()
+            .col_expr(
+                video::Column::Status,
+                Expr::value(pb::VideoStatus::Queued as i32),
+            )
+            .col_expr(video::Column::FailureCode, Expr::value(0))
+            .col_expr(video::Column::FailureReason, Expr::value(""))
+            .col_expr(video::Column::CompletedAt, Expr::value(Option::<i64>::None))
+            .col_expr(video::Column::UpdatedAt, Expr::value(now))
+            .filter(video::Column::Id.eq(v.id.as_str()))
+            .exec(db)
+            .await?;
+        queued.push(v.id);
+    }
+    Ok(queued)
 }
 
 async fn add_to_stats<C: ConnectionTrait>(

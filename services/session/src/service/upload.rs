@@ -6,8 +6,9 @@ use bytes::Bytes;
 use fitvision_proto::v1 as pb;
 use fitvision_storage::UploadOptions;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use tokio_stream::Stream;
 use tokio_stream::StreamExt;
-use tonic::{Status, Streaming};
+use tonic::Status;
 
 use super::admin::{ensure_tenant, ensure_user};
 use super::sessions::{SessionSpec, load_authorized, prepare_session};
@@ -26,6 +27,17 @@ enum Target {
     },
     Pending(Box<video::Model>),
     NewSession(Box<super::sessions::NewSession>),
+}
+
+impl Target {
+    /// The tenant the video will belong to.
+    fn tenant_id<'a>(&'a self, principal: &'a Principal) -> &'a str {
+        match self {
+            Target::Existing { tenant_id, .. } => tenant_id,
+            Target::Pending(pending) => &pending.tenant_id,
+            Target::NewSession(_) => &principal.tenant_id,
+        }
+    }
 }
 
 /// The file name a client gave, as it is stored and shown back: its last path
@@ -55,7 +67,7 @@ fn extension_of(filename: &str) -> &'static str {
 pub async fn upload(
     ctx: &AppContext,
     principal: &Principal,
-    mut stream: Streaming<pb::UploadVideoRequest>,
+    mut stream: impl Stream<Item = Result<pb::UploadVideoRequest, Status>> + Unpin,
 ) -> Result<pb::UploadVideoResponse, Status> {
     let first = stream.next().await.ok_or_else(|| {
         SessionError::InvalidArgument("empty upload stream: metadata expected first".to_owned())
@@ -75,6 +87,12 @@ pub async fn upload(
         .into());
     }
     let (target, exercise_id) = resolve_target(ctx, principal, &metadata).await?;
+    let tenant_id = target.tenant_id(principal).to_owned();
+    let limits = crate::limits::in_force(&ctx.db, &tenant_id, &ctx.settings.analysis_limits)
+        .await
+        .map_err(db_status)?;
+    // Before a byte is stored: a tenant at its limit uploads nothing.
+    crate::limits::check_capacity(&ctx.db, &tenant_id, &limits).await?;
     let video_id = match &target {
         Target::Pending(pending) => pending.id.clone(),
         _ => new_id(),
@@ -129,17 +147,22 @@ pub async fn upload(
         }
     }
     let object = upload.commit().await.map_err(upload_status)?;
-    match record(
-        ctx,
-        principal,
-        target,
-        &video_id,
-        &exercise_id,
-        &metadata,
-        &object,
-    )
-    .await
-    {
+    let recorded = async {
+        check_length(ctx, &object, &limits).await?;
+        record(
+            ctx,
+            principal,
+            target,
+            &video_id,
+            &exercise_id,
+            &metadata,
+            &object,
+            &limits,
+        )
+        .await
+    }
+    .await;
+    match recorded {
         Ok(()) => {}
         Err(status) => {
             // The rows were not written: do not keep the bytes either.
@@ -195,12 +218,8 @@ async fn resolve_target(
             metadata.exercise_id.clone()
         };
         // A pre-declared video may leave its exercise open (Guru's `activity` is
-        // optional): the bytes are kept, pose and authenticity still run, and the
-        // pipeline's metrics step fails it with UNKNOWN_EXERCISE and a clear reason
-        // instead of refusing the upload.
-        if !exercise_id.is_empty() {
-            check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
-        }
+        // optional), as any upload may: the pipeline recognises it.
+        check_exercise(ctx, &session.tenant_id, &exercise_id).await?;
         return Ok((Target::Pending(Box::new(pending)), exercise_id));
     }
     if !metadata.session_id.is_empty() {
@@ -246,16 +265,51 @@ async fn resolve_target(
     ))
 }
 
+/// Frames read from an upload to check its length: the header's claim, confirmed
+/// by a first decode (two frames give the decoder's frame rate).
+const PROBE_FRAMES: u32 = 2;
+
+/// Refuses a video longer than the limits, from its header and a first decode.
+/// A file the probe cannot read is let through: the pipeline reports it in its own
+/// words (UNREADABLE_VIDEO), and it stops any video whose header understated its
+/// length when decoding passes the limit.
+async fn check_length(
+    ctx: &AppContext,
+    object: &pb::ObjectRef,
+    limits: &pb::AnalysisLimits,
+) -> Result<(), Status> {
+    let probed = ctx
+        .clients
+        .pose
+        .clone()
+        .probe_video(pb::ProbeVideoRequest {
+            video: Some(object.clone()),
+            max_frames: PROBE_FRAMES,
+        })
+        .await;
+    match probed {
+        Ok(response) => {
+            if let Some(info) = response.into_inner().video {
+                crate::limits::check_length(crate::limits::VideoLength::of(&info), limits)?;
+            }
+            Ok(())
+        }
+        Err(status) => {
+            tracing::debug!(key = %object.key, code = ?status.code(), message = status.message(),
+                "upload probe failed; the pipeline will judge the file");
+            Ok(())
+        }
+    }
+}
+
 async fn check_exercise(
     ctx: &AppContext,
     tenant_id: &str,
     exercise_id: &str,
 ) -> Result<(), Status> {
     if exercise_id.trim().is_empty() {
-        return Err(SessionError::InvalidArgument(
-            "exercise_id is required to analyse a video".to_owned(),
-        )
-        .into());
+        // No exercise: the pipeline recognises it from the poses.
+        return Ok(());
     }
     let known = crate::catalog::resolve(&ctx.db, tenant_id, ctx.library_tenant(), exercise_id)
         .await
@@ -269,6 +323,7 @@ async fn check_exercise(
 }
 
 /// Writes the session (when new), the video row and its pipeline job in one transaction.
+#[allow(clippy::too_many_arguments)]
 async fn record(
     ctx: &AppContext,
     principal: &Principal,
@@ -277,9 +332,13 @@ async fn record(
     exercise_id: &str,
     metadata: &pb::UploadMetadata,
     object: &pb::ObjectRef,
+    limits: &pb::AnalysisLimits,
 ) -> Result<(), Status> {
     let now = now_ms();
     let txn = crate::db::begin_write(&ctx.db).await.map_err(db_status)?;
+    // Again where the video is written: uploads that passed the first check
+    // together cannot all be recorded past the limit.
+    crate::limits::check_capacity(&txn, target.tenant_id(principal), limits).await?;
     let (session_id, tenant_id, pending) = match target {
         Target::Existing {
             session_id,

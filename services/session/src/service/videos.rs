@@ -11,7 +11,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
 use super::EventStream;
-use super::sessions::{load_authorized, load_session_proto};
+use super::sessions::{load_readable, load_session_proto};
 use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::convert::{PosesOutcome, STEP_POSES};
@@ -23,6 +23,8 @@ use crate::progress::is_terminal_stage;
 /// How often a watcher re-reads the database (covers jobs run by other replicas).
 const WATCH_POLL: Duration = Duration::from_secs(2);
 
+/// A video the caller may read (watch, stream its poses, have it rendered): its own,
+/// or a demo session's.
 async fn load_authorized_video(
     ctx: &AppContext,
     principal: &Principal,
@@ -33,8 +35,10 @@ async fn load_authorized_video(
         .await
         .map_err(db_status)?
         .ok_or_else(|| SessionError::VideoNotFound(format!("video '{video_id}' not found")))?;
-    principal.check_tenant(&model.tenant_id, "video", video_id)?;
-    let session = load_authorized(ctx, principal, &model.session_id).await?;
+    if model.tenant_id != crate::demo::DEMO_TENANT {
+        principal.check_tenant(&model.tenant_id, "video", video_id)?;
+    }
+    let session = load_readable(ctx, principal, &model.session_id).await?;
     Ok((model, session))
 }
 

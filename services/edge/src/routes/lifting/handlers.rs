@@ -30,7 +30,8 @@ macro_rules! activity_handlers {
                 (status = 400, description = "Missing user_id/video/exercise_name or invalid form data"),
                 (status = 401, description = "Missing or invalid access token"),
                 (status = 403, description = "Admin permission required to create sessions for others"),
-                (status = 413, description = "Video too large")),
+                (status = 413, description = "Video too large, or longer than the tenant's analysis limits"),
+                (status = 429, description = "The tenant's analyses in flight are at its limit; retry after Retry-After seconds")),
             security(("api_key" = [])))]
         pub async fn $create(
             State(state): State<AppState>,

@@ -15,7 +15,7 @@ use crate::params::QueryParams;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReadParams {
-    /// true: the pre-analysed demo session (the tenant's first successfully analysed session of this activity, or the configured one)
+    /// true: the pre-analysed demo session (the configured one, else the tenant's first successfully analysed session of this activity, else the deployment's demo session analysed at first start from FITVISION_DEMO_VIDEO; 404 while that is still being analysed)
     #[param(value_type = Option<bool>)]
     pub demo: Option<String>,
     /// 'metric' (default) or 'imperial'. Units of returned values, metric -> imperial: heights, distances and trajectories m -> ft (metric keys ending _cm -> _in); velocities m/s -> ft/s; forces N -> lbf; masses kg -> lb; power stays W, angles deg, times s. Scalar metric keys carry their unit as a suffix and are renamed with it (max_bar_height_m -> max_bar_height_ft); user_information gives weight/height with weight_unit/height_unit.
