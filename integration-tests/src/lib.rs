@@ -6,6 +6,7 @@
 //! message when it is absent (CI always has it).
 
 pub mod edge_http;
+pub mod live_feed;
 pub mod robustness;
 pub mod session_audit;
 

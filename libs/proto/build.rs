@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "fitvision/v1/exercise_metrics.proto",
         "fitvision/v1/coaching.proto",
         "fitvision/v1/session.proto",
+        "fitvision/v1/live.proto",
     ];
     for entry in walk(&proto_root)? {
         println!("cargo:rerun-if-changed={}", entry.display());

@@ -13,13 +13,14 @@ pub mod v1 {
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/fitvision_descriptor.bin"));
 
-/// Names of the five gRPC services, as reflection and health report them.
+/// Names of the gRPC services, as reflection and health report them.
 pub mod service_names {
     pub const SESSION: &str = "fitvision.v1.SessionService";
     pub const POSE_INFERENCE: &str = "fitvision.v1.PoseInferenceService";
     pub const CHEAT_DETECTION: &str = "fitvision.v1.CheatDetectionService";
     pub const EXERCISE_METRICS: &str = "fitvision.v1.ExerciseMetricsService";
     pub const COACHING: &str = "fitvision.v1.CoachingService";
+    pub const LIVE_ANALYSIS: &str = "fitvision.v1.LiveAnalysisService";
 }
 
 /// Session attributes (`Session.attributes`) the suite itself reads.

@@ -14,7 +14,7 @@ use tonic_health::pb::health_client::HealthClient;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, oauth, trainer};
+use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, trainer};
 use crate::state::AppState;
 
 struct SecuritySchemes;
@@ -68,6 +68,7 @@ impl Modify for SecuritySchemes {
         crate::progress::video_events,
         admin::get_authenticity_policy, admin::put_authenticity_policy,
         analysis_limits::get_analysis_limits, analysis_limits::put_analysis_limits,
+        live::issue_token, live::open,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -81,6 +82,7 @@ impl Modify for SecuritySchemes {
         (name = "Guru", description = "Guru API: OAuth2 client credentials, signed uploads, analysis and joint data. Errors: {\"message\": ...}"),
         (name = "Progress", description = "Server-sent events of the analysis pipeline"),
         (name = "Admin", description = "Tenant administration: the authenticity policy (block or flag). Errors: {\"error\": ...}"),
+        (name = "Live", description = "Live rep counting over a WebSocket: frames in, poses, reps, cues and a summary out. Rep times in `rep` events are in the client's clock; in the summary, from the first analysed frame. Errors: {\"error\": ...}"),
         (name = "Info", description = "Health and documentation"),
     )
 )]

@@ -42,7 +42,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::{ApiError, Family};
-use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, oauth, trainer};
+use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, trainer};
 
 /// Largest body of a route that takes no video: JSON, forms, the token request.
 pub const SMALL_BODY_BYTES: usize = 256 * 1024;
@@ -188,6 +188,7 @@ pub fn router(state: AppState) -> Router {
 
     let progress_routes = Router::new()
         .route("/videos/{id}/events", get(progress::video_events))
+        .route("/live/token", post(live::issue_token))
         .route_layer(authed(Family::Plain));
 
     // google.api.http transcoding of the unary RPCs.
@@ -228,6 +229,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(size_checked(Family::Guru)),
         )
         .route("/files/{*key}", get(downloads::download))
+        // Authenticates itself: by header, or by a token from POST /live/token.
+        .route("/live", get(live::open))
         .route_layer(public(Family::Plain));
 
     let mut docs_routes = Router::new()

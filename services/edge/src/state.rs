@@ -34,6 +34,7 @@ struct Inner {
     principals: PrincipalCache,
     files: ObjectFiles,
     jwt: Option<JwtVerifier>,
+    live_tokens: crate::routes::live::LiveTokens,
 }
 
 impl AppState {
@@ -62,6 +63,7 @@ impl AppState {
                 principals: PrincipalCache::default(),
                 files,
                 jwt,
+                live_tokens: Default::default(),
             }),
         })
     }
@@ -90,6 +92,10 @@ impl AppState {
 
     pub fn failed_auth(&self) -> &FailedAuthLimiter {
         &self.inner.failed_auth
+    }
+
+    pub fn live_tokens(&self) -> &crate::routes::live::LiveTokens {
+        &self.inner.live_tokens
     }
 
     pub fn principals(&self) -> &PrincipalCache {

@@ -14,6 +14,7 @@ mod execution;
 pub mod focus;
 pub mod geometry;
 pub mod letterbox;
+mod live;
 pub mod model;
 pub mod pipeline;
 pub mod registry;

@@ -126,31 +126,7 @@ pub fn stream_poses(
     if emit(PoseEvent::Video(header_video_info(&meta))) == Flow::Stop {
         return Err(PoseError::Pipeline("consumer went away".to_owned()));
     }
-    // An explicit minimum is a hard floor. With the default, weaker detections are
-    // decoded too, but only ever continue an existing track (see Tracker::update).
-    let (min_confidence, detection_floor) = if options.min_confidence > 0.0 {
-        (options.min_confidence, options.min_confidence)
-    } else {
-        let confident = model.default_confidence();
-        (confident, confident * TRACK_CONTINUATION_SHARE)
-    };
-    let mut analysis = Analysis {
-        model,
-        tracker: Tracker::new(TrackerConfig::default()),
-        focus: match (options.input, model.whole_frame_long_side()) {
-            (InputPolicy::PersonSized(config), Some(long_side)) => {
-                Some(FocusPlanner::new(config, long_side, model.input_stride()))
-            }
-            _ => None,
-        },
-        min_confidence,
-        detection_floor,
-        max_persons: options.max_persons,
-        totals: StageTotals::default(),
-        camera: CameraPath::default(),
-        recently_tracked: Vec::new(),
-        memory: FrameMemory::default(),
-    };
+    let mut analysis = Analysis::new(model, options);
     let (sender, receiver) = sync_channel::<DecodedFrame>(QUEUE_DEPTH);
 
     let decoded = std::thread::scope(|scope| {
@@ -433,7 +409,35 @@ fn excluded_rect(bbox: &crate::PixelBox) -> ExcludedRect {
     (bbox.x1 - mx, bbox.y1 - my, bbox.x2 + mx, bbox.y2 + my)
 }
 
-impl Analysis<'_> {
+impl<'m> Analysis<'m> {
+    fn new(model: &'m dyn PoseModel, options: &PoseOptions) -> Self {
+        // An explicit minimum is a hard floor. With the default, weaker detections are
+        // decoded too, but only ever continue an existing track (see Tracker::update).
+        let (min_confidence, detection_floor) = if options.min_confidence > 0.0 {
+            (options.min_confidence, options.min_confidence)
+        } else {
+            let confident = model.default_confidence();
+            (confident, confident * TRACK_CONTINUATION_SHARE)
+        };
+        Self {
+            model,
+            tracker: Tracker::new(TrackerConfig::default()),
+            focus: match (options.input, model.whole_frame_long_side()) {
+                (InputPolicy::PersonSized(config), Some(long_side)) => {
+                    Some(FocusPlanner::new(config, long_side, model.input_stride()))
+                }
+                _ => None,
+            },
+            min_confidence,
+            detection_floor,
+            max_persons: options.max_persons,
+            totals: StageTotals::default(),
+            camera: CameraPath::default(),
+            recently_tracked: Vec::new(),
+            memory: FrameMemory::default(),
+        }
+    }
+
     /// Keeps the boxes of the people tracked within the last [`RECENTLY_TRACKED_MS`].
     fn remember_tracked(
         &mut self,
@@ -597,6 +601,51 @@ impl Analysis<'_> {
             persons,
             camera: Some(camera),
         })
+    }
+}
+
+/// Poses of pictures that arrive one at a time (a live feed) instead of from a
+/// decoder: the same per-frame analysis as [`stream_poses`], people tracked and
+/// the camera's motion followed across the pictures.
+pub struct FrameTracker<'m> {
+    analysis: Analysis<'m>,
+    matcher: FeatureMatcher,
+    received: u32,
+}
+
+impl<'m> FrameTracker<'m> {
+    pub fn new(model: &'m dyn PoseModel, options: &PoseOptions) -> Result<Self, PoseError> {
+        options.validate()?;
+        Ok(Self {
+            analysis: Analysis::new(model, options),
+            matcher: FeatureMatcher::new()?,
+            received: 0,
+        })
+    }
+
+    /// Poses in `image` (BGR), captured at `timestamp_ms`; the frame index counts
+    /// the pictures tracked so far.
+    pub fn track(&mut self, image: Mat, timestamp_ms: f64) -> Result<PoseFrame, PoseError> {
+        let meta = VideoMeta {
+            width: image.cols().max(0) as u32,
+            height: image.rows().max(0) as u32,
+            rotation_deg: 0,
+            header_fps: 0.0,
+            header_frame_count: 0,
+            codec: String::new(),
+        };
+        let matches = self.matcher.next(&image).unwrap_or_else(|error| {
+            tracing::debug!(%error, "camera features failed; camera assumed still");
+            Vec::new()
+        });
+        let frame = DecodedFrame {
+            index: self.received,
+            timestamp_ms,
+            image,
+            matches,
+        };
+        self.received += 1;
+        self.analysis.analyse(frame, &meta)
     }
 }
 

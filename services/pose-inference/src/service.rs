@@ -7,14 +7,14 @@ use fitvision_proto::v1::stream_poses_response::Event;
 use fitvision_proto::v1::{
     ListModelsRequest, ListModelsResponse, ObjectRef, ProbeVideoRequest, ProbeVideoResponse,
     RenderAnnotatedVideoRequest, RenderAnnotatedVideoResponse, StreamPosesRequest,
-    StreamPosesResponse, VideoInfo,
+    StreamPosesResponse, TrackFramesRequest, VideoInfo,
 };
 use fitvision_service_kit::failure::{self, FailureCode, storage_failure};
 use fitvision_storage::{Storage, StorageError};
 use fitvision_video::{SampledFrame, VideoDecoder};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
 use crate::engine::PoseEngine;
 use crate::pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions, stream_poses};
@@ -180,6 +180,17 @@ impl PoseInferenceService for PoseInferenceApi {
                 )
             })??;
         Ok(Response::new(ProbeVideoResponse { video: Some(info) }))
+    }
+
+    type TrackFramesStream = crate::live::TrackFramesStream;
+
+    async fn track_frames(
+        &self,
+        request: Request<Streaming<TrackFramesRequest>>,
+    ) -> Result<Response<Self::TrackFramesStream>, Status> {
+        crate::live::track_frames(self.engine.clone(), request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn render_annotated_video(

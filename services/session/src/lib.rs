@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod limits;
+pub mod live;
 pub mod maintenance;
 pub mod pipeline;
 pub mod pose_model;
@@ -26,6 +27,7 @@ pub mod service;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fitvision_proto::v1::live_analysis_service_server::LiveAnalysisServiceServer;
 use fitvision_proto::v1::session_service_server::SessionServiceServer;
 use fitvision_service_kit::grpc::{self, Health};
 use tokio::sync::Notify;
@@ -45,6 +47,8 @@ const MIN_LEASE_SECS: u64 = 3;
 /// A built, ready service.
 pub struct Started {
     pub service: SessionServiceServer<SessionApi>,
+    /// Live counting, served beside the session service on the same port.
+    pub live: LiveAnalysisServiceServer<live::LiveApi>,
     pub context: Arc<AppContext>,
     /// Pipeline workers and the storage upkeep task; all end on shutdown.
     pub workers: Vec<tokio::task::JoinHandle<()>>,
@@ -137,8 +141,12 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
     let service = SessionServiceServer::new(SessionApi::new(context.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let live = LiveAnalysisServiceServer::new(live::LiveApi::new(context.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
     Ok(Started {
         service,
+        live,
         context,
         workers,
         generated_admin_key,
@@ -159,7 +167,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         "session service ready"
     );
     health.set_serving().await;
-    let routes = tonic::service::Routes::new(started.service);
+    let routes = tonic::service::Routes::new(started.service).add_service(started.live);
     grpc::serve(config.addr, &config.server, routes, health, shutdown).await?;
     for worker in started.workers {
         let _ = worker.await;

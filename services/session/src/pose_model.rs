@@ -73,3 +73,12 @@ pub async fn for_video(ctx: &AppContext, video: &video::Model) -> Result<String,
         .map(|t| t.pose_model_id)
         .unwrap_or_default())
 }
+
+/// The tenant's pose model ("" = the pose service's default).
+pub async fn for_tenant(ctx: &AppContext, tenant_id: &str) -> Result<String, DbErr> {
+    Ok(tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(&ctx.db)
+        .await?
+        .map(|t| t.pose_model_id)
+        .unwrap_or_default())
+}

@@ -123,6 +123,15 @@ impl PoseInferenceService for Fake {
         Err(Status::unimplemented("fake"))
     }
 
+    type TrackFramesStream = Stream<pb::TrackFramesResponse>;
+
+    async fn track_frames(
+        &self,
+        _: Request<tonic::Streaming<pb::TrackFramesRequest>>,
+    ) -> Result<Response<Self::TrackFramesStream>, Status> {
+        Err(Status::unimplemented("fake"))
+    }
+
     async fn render_annotated_video(
         &self,
         request: Request<pb::RenderAnnotatedVideoRequest>,

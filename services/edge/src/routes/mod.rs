@@ -6,6 +6,7 @@ pub mod analysis_limits;
 pub mod guru;
 mod joint_names;
 pub mod lifting;
+pub mod live;
 pub mod oauth;
 mod pose_track;
 mod sessions;

@@ -11,6 +11,7 @@ import { buildViewModel } from './model.js';
 import { addToHistory, readHistory } from './history.js';
 import { streamEvents } from './sse.js';
 import { coachingTexts } from './coaching.js';
+import { LIVE_ACTIVITIES, LiveSet, drawPose } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -692,6 +693,79 @@ async function refreshSessions() {
 
 // ---------------------------------------------------------------- start
 
+// ---------------------------------------------------------------- live
+
+let liveSet = null;
+
+function fillLiveActivities() {
+  const select = $('live-activity');
+  for (const item of LIVE_ACTIVITIES) select.append(h('option', { value: item, text: activityLabel(item) }));
+}
+
+function liveEnded() {
+  liveSet = null;
+  $('live-start').disabled = false;
+  $('live-stop').disabled = true;
+}
+
+$('live-start').addEventListener('click', async () => {
+  if (!api || liveSet) return;
+  setError('live-error', '');
+  $('live-count').textContent = '0';
+  $('live-cues').replaceChildren();
+  $('live-status').textContent = 'Starting the camera…';
+  $('live-start').disabled = true;
+  show('live-stage', true);
+  const overlay = $('live-overlay');
+  liveSet = new LiveSet(api, $('live-video'), {
+    pose: (pose) => {
+      overlay.width = pose.width;
+      overlay.height = pose.height;
+      drawPose(overlay, pose);
+    },
+    rep: (rep) => {
+      $('live-count').textContent = String(rep.count);
+    },
+    cue: (cue) => {
+      $('live-cues').prepend(h('li', { text: `Rep ${cue.rep_index + 1}: ${cue.message}` }));
+    },
+    status: (status) => {
+      const checks = (status.checks || []).map((c) => c.reason).join('; ');
+      $('live-status').textContent =
+        `Analysing ${formatNumber(status.analysed_fps, 0)} frames/s` +
+        (status.frames_dropped ? ` (${status.frames_dropped} skipped to keep up)` : '') +
+        (checks ? ` · ${checks}` : '');
+    },
+    summary: (summary) => {
+      $('live-count').textContent = String(summary.rep_count);
+      $('live-status').textContent = summary.video_id
+        ? `Saved: ${summary.rep_count} reps. It is in your sessions below.`
+        : `Done: ${summary.rep_count} reps.`;
+      if (summary.video_id) refreshSessions();
+    },
+    error: (error) => setError('live-error', `The live set stopped: ${error.message}`),
+    closed: liveEnded,
+  });
+  try {
+    await liveSet.start($('live-activity').value);
+    $('live-stop').disabled = false;
+    $('live-status').textContent = 'Counting…';
+  } catch (e) {
+    setError('live-error', e.name === 'NotAllowedError'
+      ? 'The camera was not allowed. Allow it in the browser to count live.'
+      : `Could not start: ${e.message}`);
+    liveSet?.stopCamera();
+    liveEnded();
+  }
+});
+
+$('live-stop').addEventListener('click', () => {
+  $('live-stop').disabled = true;
+  $('live-status').textContent = 'Saving the set…';
+  liveSet?.finish();
+});
+
+fillLiveActivities();
 fillActivities();
 wireDropZone();
 const key = storedKey();

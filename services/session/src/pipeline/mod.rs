@@ -8,6 +8,7 @@ mod steps;
 mod threads;
 
 pub use steps::full_video;
+pub(crate) use steps::record_live;
 
 use std::sync::Arc;
 

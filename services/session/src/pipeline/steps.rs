@@ -669,3 +669,60 @@ pub async fn fail_video(
         }
     }
 }
+
+/// Stores a finished live set under `video_id` (a video row awaiting upload): its
+/// pose track, the live checks' report and the result, then completes the video, so
+/// it reads like an uploaded one (without an original file).
+pub(crate) async fn record_live(
+    ctx: &AppContext,
+    video_id: &str,
+    track: &pb::PoseTrack,
+    report: pb::AuthenticityReport,
+    result: &pb::AnalysisResult,
+) -> Result<(), tonic::Status> {
+    let failed = |what: &str, error: String| tonic::Status::internal(format!("{what}: {error}"));
+    let key = format!("videos/{video_id}/pose_track.pb");
+    let stored = ctx
+        .storage
+        .put_bytes(&key, track.encode_to_vec())
+        .await
+        .map_err(|e| failed("storing the pose track", e.to_string()))?;
+    let outcome = PosesOutcome {
+        track: Some(pb::ObjectRef {
+            content_type: "application/x-protobuf; messageType=fitvision.v1.PoseTrack".into(),
+            ..stored
+        }),
+        info: track.video.clone(),
+        frames_analysed: track.frames.len() as u32,
+        frames_with_person: track
+            .frames
+            .iter()
+            .filter(|f| !f.persons.is_empty())
+            .count() as u32,
+    };
+    let steps = [
+        (STEP_POSES, outcome.encode_to_vec()),
+        (STEP_AUTHENTICITY, report.encode_to_vec()),
+        (STEP_METRICS, result.encode_to_vec()),
+    ];
+    let as_status = |error: StepError| match error {
+        StepError::Transient(message) | StepError::VideoFailed(_, message) => {
+            failed("recording the live set", message)
+        }
+        StepError::Gone => tonic::Status::not_found("the live set's video was deleted"),
+    };
+    for (step, payload) in steps {
+        store_step(ctx, video_id, step, payload)
+            .await
+            .map_err(as_status)?;
+    }
+    finish_video(
+        ctx,
+        video_id,
+        pb::VideoStatus::Complete,
+        pb::FailureCode::Unspecified,
+        "",
+    )
+    .await
+    .map_err(as_status)
+}

@@ -3,7 +3,7 @@
 
 mod admin;
 mod catalog;
-mod sessions;
+pub(crate) mod sessions;
 mod threads;
 pub(crate) mod upload;
 mod videos;

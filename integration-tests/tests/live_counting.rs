@@ -1,0 +1,190 @@
+//! Issue 19: live rep counting through the edge's WebSocket, over the real suite.
+//!
+//! Real clips are played as a phone camera would send them (640 px JPEG frames at
+//! 15 fps, at the clip's own pace) to `GET /live`: rep events arrive in order, one
+//! per rep, and the final count equals the counted truth and what the same clip
+//! gives uploaded. The set is stored as a session whose video is complete with the
+//! same count. A browser's path (a token from `POST /live/token`, single use) and
+//! the errors a client can make are checked too.
+
+use std::time::Duration;
+
+use fitvision_integration_tests::edge_http::{Body, Edge, api_key};
+use fitvision_integration_tests::live_feed::{LiveTarget, camera_frames, stream_set};
+use fitvision_integration_tests::{Suite, ground_truth, shared_video, with_api_key};
+use fitvision_proto::v1::{GetVideoRequest, VideoStatus};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// The rate and size of a phone preview streamed by the web page.
+const CAMERA_FPS: f64 = 15.0;
+const CAMERA_LONG_SIDE: i32 = 640;
+
+async fn offline_count(suite: &Suite, clip: &std::path::Path, exercise: &str) -> u32 {
+    let video = suite.upload(clip, exercise).await.expect("upload");
+    suite
+        .watch_to_end(&video.video_id, Duration::from_secs(600))
+        .await
+        .expect("analysis ends");
+    stored_count(suite, &video.video_id).await
+}
+
+async fn stored_count(suite: &Suite, video_id: &str) -> u32 {
+    let video = suite
+        .session_client()
+        .await
+        .unwrap()
+        .get_video(
+            with_api_key(
+                &suite.admin_key,
+                GetVideoRequest {
+                    video_id: video_id.to_owned(),
+                },
+            )
+            .unwrap(),
+        )
+        .await
+        .expect("video readable")
+        .into_inner()
+        .video
+        .expect("video");
+    assert_eq!(
+        video.status,
+        VideoStatus::Complete as i32,
+        "video {video_id}: {}",
+        video.failure_reason
+    );
+    video.result.expect("result").rep_count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_sets_count_like_uploads_and_are_kept() {
+    let clips = ["squat_side_3reps.mp4", "pushup_side_tiny_426x226.mp4"];
+    let Some(paths) = clips
+        .iter()
+        .map(|clip| shared_video(clip))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let suite = Suite::start().await.expect("suite starts");
+    let edge = Edge::new(suite.edge_url());
+    let admin = api_key(&suite.admin_key);
+    for (clip, path) in clips.iter().zip(&paths) {
+        let (exercise, truth) = ground_truth(clip).expect("counted clip");
+        let frames = camera_frames(path, CAMERA_FPS, CAMERA_LONG_SIDE).expect("clip decodes");
+        // The browser's way in: a single-use token instead of a header.
+        let (status, token) = edge.post("/live/token", &admin, Body::Empty).await;
+        assert_eq!(status, 200, "{token}");
+        let query = format!(
+            "activity={exercise}&token={}",
+            token["token"].as_str().expect("token")
+        );
+        let target = LiveTarget {
+            edge_url: &edge.base,
+            authorization: None,
+            query: &query,
+        };
+        let live = stream_set(&target, &frames, true)
+            .await
+            .expect("live set streams");
+        assert!(live.error.is_none(), "{clip}: {:?}", live.error);
+        let summary = live.summary.as_ref().expect("a summary ends the set");
+        let counts: Vec<u64> = live
+            .reps
+            .iter()
+            .map(|rep| rep["count"].as_u64().unwrap())
+            .collect();
+        let ends: Vec<f64> = live
+            .reps
+            .iter()
+            .map(|rep| rep["end_ms"].as_f64().unwrap())
+            .collect();
+        eprintln!(
+            "{clip}: {} frames sent, {} poses, summary {summary}, rep latencies {:?} ms",
+            frames.len(),
+            live.poses,
+            live.rep_latencies_ms
+        );
+        assert_eq!(
+            counts,
+            (1..=u64::from(truth)).collect::<Vec<_>>(),
+            "{clip}: one rep event per rep, in order"
+        );
+        assert!(
+            ends.windows(2).all(|w| w[0] < w[1]),
+            "{clip}: reps end in order: {ends:?}"
+        );
+        assert!(
+            live.rep_latencies_ms.len() == counts.len(),
+            "{clip}: every rep event follows the frame that ends it"
+        );
+        assert_eq!(summary["rep_count"], u64::from(truth), "{clip}: live count");
+        assert!(live.poses > 0 && !live.statuses.is_empty());
+        let offline = offline_count(&suite, path, &exercise).await;
+        assert_eq!(offline, truth, "{clip}: uploaded count");
+        // The set is kept: a complete video with the same count.
+        let video_id = summary["video_id"].as_str().expect("stored video id");
+        assert_eq!(
+            stored_count(&suite, video_id).await,
+            truth,
+            "{clip}: stored"
+        );
+        // A used token does not open a second socket.
+        let reused = stream_set(&target, &frames[..1], false).await;
+        assert!(reused.is_err(), "{clip}: a live token is single-use");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_refuses_what_it_cannot_count() {
+    let suite = Suite::start().await.expect("suite starts");
+    let admin = api_key(&suite.admin_key);
+    let ws = suite.edge_url().replacen("http", "ws", 1);
+    let status_of = |query: &str, authorization: Option<&str>| {
+        let mut request = format!("{ws}/live?{query}").into_client_request().unwrap();
+        if let Some(value) = authorization {
+            request
+                .headers_mut()
+                .insert("authorization", value.parse().unwrap());
+        }
+        async move {
+            match tokio_tungstenite::connect_async(request).await {
+                Ok(_) => 101,
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                    response.status().as_u16()
+                }
+                Err(other) => panic!("unexpected failure: {other}"),
+            }
+        }
+    };
+    assert_eq!(status_of("activity=squat", None).await, 401);
+    assert_eq!(status_of("activity=squat&token=made-up", None).await, 401);
+    assert_eq!(
+        status_of("activity=squat", Some("API-KEY wrong")).await,
+        401
+    );
+    assert_eq!(status_of("", Some(&admin)).await, 400);
+    assert_eq!(
+        status_of("activity=underwater_basket_weaving", Some(&admin)).await,
+        400
+    );
+    assert_eq!(status_of("activity=squat", Some(&admin)).await, 101);
+    // Not a WebSocket request: a plain GET is told so.
+    let edge = Edge::new(suite.edge_url());
+    let (status, body) = edge.get("/live?activity=squat", &admin).await;
+    assert!(matches!(status, 400 | 426), "{status} {body}");
+    // A frame that is not a picture ends the set with an error event.
+    let target = LiveTarget {
+        edge_url: &edge.base,
+        authorization: Some(&admin),
+        query: "activity=squat",
+    };
+    let junk = [fitvision_integration_tests::live_feed::CameraFrame {
+        timestamp_ms: 0.0,
+        jpeg: b"not a jpeg at all".to_vec(),
+    }];
+    let outcome = stream_set(&target, &junk, false).await.expect("socket");
+    let error = outcome.error.expect("an error event");
+    assert_eq!(error["code"], "InvalidArgument", "{error}");
+    assert!(outcome.summary.is_none());
+}
