@@ -434,7 +434,7 @@ impl LiveSet {
         let request = pb::AnalyzeRequest {
             exercise: Some(self.plan.exercise.clone()),
             track: Some(self.state.track.clone()),
-            subject: Some(self.plan.subject.clone()),
+            subject: Some(self.plan.subject),
             plate: None,
         };
         let result = self
@@ -618,7 +618,7 @@ impl LiveSet {
                 kind: pb::SessionKind::Video as i32,
                 title: self.plan.session_name.clone(),
                 exercise_id: self.plan.exercise_id.clone(),
-                subject: Some(self.plan.subject.clone()),
+                subject: Some(self.plan.subject),
                 pending_video: Some(pb::PendingVideo {
                     filename: "live".to_owned(),
                     ..pb::PendingVideo::default()
