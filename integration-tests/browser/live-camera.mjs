@@ -11,12 +11,11 @@
 //      FITVISION_LIVE_REPS (default 3), FITVISION_LIVE_CLIP_S (clip length,
 //      default 12), CHROMIUM (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { runInBrowser } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -35,61 +34,46 @@ if (!apiKey || !existsSync(camera)) {
   process.exit(2);
 }
 
-mkdirSync(artifacts, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'fitvision-live-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${camera}`,
-  ],
-  viewport: { width: 1280, height: 900 },
-});
-const summary = { camera, activity, truth };
-let failed = null;
-try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-  await page.fill('#api-key', apiKey);
-  await page.click('#signin-button');
-  await page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
-  await page.selectOption('#live-activity', activity);
-  const started = Date.now();
-  await page.click('#live-start');
-  await page.waitForSelector('#live-stop:not([disabled])', { timeout: 30_000 });
-  log('counting live');
-  // The camera plays the clip from its start; allow its length twice over.
-  await page.waitForFunction(
-    (reps) => Number(document.getElementById('live-count').textContent) >= reps,
-    truth,
-    { timeout: Math.max(30_000, clipS * 2000), polling: 200 },
-  );
-  summary.seconds_to_truth = (Date.now() - started) / 1000;
-  summary.status_line = await page.textContent('#live-status');
-  await page.screenshot({ path: join(artifacts, 'browser-live.png'), fullPage: false });
-  const drawn = await page.$eval('#live-overlay', (c) => c.width > 0 && c.height > 0);
-  assert.ok(drawn, 'the skeleton overlay was drawn');
-  await page.click('#live-stop');
-  await page.waitForFunction(() => /Saved:/.test(document.getElementById('live-status').textContent), null, { timeout: 60_000 });
-  summary.saved = await page.textContent('#live-status');
-  summary.count_shown = Number(await page.textContent('#live-count'));
-  assert.ok(summary.count_shown >= truth, `the final count ${summary.count_shown} reached the truth ${truth}`);
-  const error = await page.$eval('#live-error', (n) => (n.hidden ? '' : n.textContent));
-  assert.equal(error, '', 'no live error shown');
-} catch (e) {
-  failed = e;
-  const page = context.pages()[0];
-  if (page) await page.screenshot({ path: join(artifacts, 'browser-live-failure.png'), fullPage: true }).catch(() => {});
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(JSON.stringify(summary, null, 2));
-if (failed) {
-  console.error('FAILED:', failed.message);
-  process.exit(1);
-}
+await runInBrowser(
+  {
+    name: 'browser-live',
+    executablePath,
+    artifacts,
+    extraArgs: [
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${camera}`,
+    ],
+  },
+  async (page, summary) => {
+    Object.assign(summary, { camera, activity, truth });
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    await page.fill('#api-key', apiKey);
+    await page.click('#signin-button');
+    await page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
+    await page.selectOption('#live-activity', activity);
+    const started = Date.now();
+    await page.click('#live-start');
+    await page.waitForSelector('#live-stop:not([disabled])', { timeout: 30_000 });
+    log('counting live');
+    // The camera plays the clip from its start; allow its length twice over.
+    await page.waitForFunction(
+      (reps) => Number(document.getElementById('live-count').textContent) >= reps,
+      truth,
+      { timeout: Math.max(30_000, clipS * 2000), polling: 200 },
+    );
+    summary.seconds_to_truth = (Date.now() - started) / 1000;
+    summary.status_line = await page.textContent('#live-status');
+    await page.screenshot({ path: join(artifacts, 'browser-live.png'), fullPage: false });
+    const drawn = await page.$eval('#live-overlay', (c) => c.width > 0 && c.height > 0);
+    assert.ok(drawn, 'the skeleton overlay was drawn');
+    await page.click('#live-stop');
+    await page.waitForFunction(() => /Saved:/.test(document.getElementById('live-status').textContent), null, { timeout: 60_000 });
+    summary.saved = await page.textContent('#live-status');
+    summary.count_shown = Number(await page.textContent('#live-count'));
+    assert.ok(summary.count_shown >= truth, `the final count ${summary.count_shown} reached the truth ${truth}`);
+    const error = await page.$eval('#live-error', (n) => (n.hidden ? '' : n.textContent));
+    assert.equal(error, '', 'no live error shown');
+  },
+);
 log('PASSED');

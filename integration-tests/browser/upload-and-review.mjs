@@ -12,12 +12,11 @@
 //      FITVISION_TEST_ACTIVITY (default squat), CHROMIUM (default /usr/bin/chromium),
 //      FITVISION_BROWSER_TIMEOUT_S (default 600).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { runInBrowser } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -52,134 +51,110 @@ async function api(path) {
 
 const log = (...args) => console.log(`[browser-test ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
-mkdirSync(artifacts, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'fitvision-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required',
-  ],
-  viewport: { width: 1280, height: 900 },
-});
-const summary = { video, activity, base };
-let failed = null;
-try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  const consoleErrors = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+await runInBrowser(
+  {
+    name: 'browser',
+    executablePath,
+    artifacts,
+    extraArgs: ['--autoplay-policy=no-user-gesture-required'],
+  },
+  async (page, summary) => {
+    Object.assign(summary, { video, activity, base });
+    const consoleErrors = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
-  log('open', base);
-  await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-  await page.fill('#api-key', apiKey);
-  await page.click('#signin-button');
-  await page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
+    log('open', base);
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    await page.fill('#api-key', apiKey);
+    await page.click('#signin-button');
+    await page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
 
-  log('upload', video, 'as', activity);
-  await page.setInputFiles('#file-input', video);
-  await page.selectOption('#activity', activity);
-  const started = Date.now();
-  await page.click('#upload-button');
+    log('upload', video, 'as', activity);
+    await page.setInputFiles('#file-input', video);
+    await page.selectOption('#activity', activity);
+    const started = Date.now();
+    await page.click('#upload-button');
 
-  // Progress must come from the server (SSE or polling): record the stages shown.
-  const stages = new Set();
-  const deadline = started + timeoutMs;
-  while (Date.now() < deadline) {
-    const stage = await page.textContent('#progress-stage').catch(() => null);
-    if (stage) stages.add(stage.trim());
-    const error = await page.$eval('#upload-error', (n) => (n.hidden ? '' : n.textContent)).catch(() => '');
-    if (error) throw new Error(`page reported: ${error}`);
-    if (await page.$('#results:not([hidden]) #rep-count')) break;
-    await page.waitForTimeout(500);
-  }
-  await page.waitForSelector('#results:not([hidden]) #rep-count', { timeout: 5_000 });
-  summary.analysis_s = (Date.now() - started) / 1000;
-  summary.stages = [...stages];
-  log('results after', summary.analysis_s, 's; stages', summary.stages.join(' > '));
+    // Progress must come from the server (SSE or polling): record the stages shown.
+    const stages = new Set();
+    const deadline = started + timeoutMs;
+    while (Date.now() < deadline) {
+      const stage = await page.textContent('#progress-stage').catch(() => null);
+      if (stage) stages.add(stage.trim());
+      const error = await page.$eval('#upload-error', (n) => (n.hidden ? '' : n.textContent)).catch(() => '');
+      if (error) throw new Error(`page reported: ${error}`);
+      if (await page.$('#results:not([hidden]) #rep-count')) break;
+      await page.waitForTimeout(500);
+    }
+    await page.waitForSelector('#results:not([hidden]) #rep-count', { timeout: 5_000 });
+    summary.analysis_s = (Date.now() - started) / 1000;
+    summary.stages = [...stages];
+    log('results after', summary.analysis_s, 's; stages', summary.stages.join(' > '));
 
-  const id = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('video');
-  assert.ok(id, 'the page URL names the video');
-  summary.id = id;
-  const guru = await api(`/videos/${encodeURIComponent(id)}?include=analysis`);
-  assert.equal(String(guru.analysis?.status).toLowerCase(), 'complete', `analysis status: ${JSON.stringify(guru.analysis)}`);
-  const apiReps = guru.analysis.reps.length;
-  const shownReps = Number((await page.textContent('#rep-count')).trim());
-  summary.api_rep_count = apiReps;
-  summary.shown_rep_count = shownReps;
-  assert.equal(shownReps, apiReps, 'displayed rep count equals the API');
+    const id = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('video');
+    assert.ok(id, 'the page URL names the video');
+    summary.id = id;
+    const guru = await api(`/videos/${encodeURIComponent(id)}?include=analysis`);
+    assert.equal(String(guru.analysis?.status).toLowerCase(), 'complete', `analysis status: ${JSON.stringify(guru.analysis)}`);
+    const apiReps = guru.analysis.reps.length;
+    const shownReps = Number((await page.textContent('#rep-count')).trim());
+    summary.api_rep_count = apiReps;
+    summary.shown_rep_count = shownReps;
+    assert.equal(shownReps, apiReps, 'displayed rep count equals the API');
 
-  const bands = await page.$$eval('[data-testid="primary-chart"] .rep-band', (nodes) => nodes.length);
-  summary.chart_bands = bands;
-  assert.equal(bands, apiReps, 'one shaded band per rep on the chart');
-  const markers = await page.$$eval('#rep-timeline .rep-marker', (nodes) => nodes.length);
-  summary.timeline_markers = markers;
-  assert.equal(markers, apiReps, 'one timeline marker per rep');
+    const bands = await page.$$eval('[data-testid="primary-chart"] .rep-band', (nodes) => nodes.length);
+    summary.chart_bands = bands;
+    assert.equal(bands, apiReps, 'one shaded band per rep on the chart');
+    const markers = await page.$$eval('#rep-timeline .rep-marker', (nodes) => nodes.length);
+    summary.timeline_markers = markers;
+    assert.equal(markers, apiReps, 'one timeline marker per rep');
 
-  await page.screenshot({ path: join(artifacts, 'browser-results.png'), fullPage: true });
+    await page.screenshot({ path: join(artifacts, 'browser-results.png'), fullPage: true });
 
-  // The annotated video is rendered after the analysis: wait for the page to swap it in.
-  log('waiting for the annotated video');
-  await page.waitForFunction(
-    () => {
+    // The annotated video is rendered after the analysis: wait for the page to swap it in.
+    log('waiting for the annotated video');
+    await page.waitForFunction(
+      () => {
+        const v = document.getElementById('result-video');
+        return v && v.currentSrc && !document.getElementById('video-status').textContent && v.readyState >= 1;
+      },
+      null,
+      { timeout: Math.max(60_000, deadline - Date.now()), polling: 1000 },
+    );
+    summary.video_src = await page.$eval('#result-video', (v) => v.currentSrc);
+    const overlayUri = guru.overlays?.all?.uri;
+    const fresh = await api(`/videos/${encodeURIComponent(id)}`);
+    summary.overlay_status = fresh.overlays?.all?.status;
+    assert.equal(summary.overlay_status, 'Complete', 'the annotated video was rendered');
+    assert.ok(!overlayUri || summary.video_src.includes(new URL(overlayUri, base).pathname), 'the player shows the annotated video');
+
+    const playback = await page.evaluate(async () => {
       const v = document.getElementById('result-video');
-      return v && v.currentSrc && !document.getElementById('video-status').textContent && v.readyState >= 1;
-    },
-    null,
-    { timeout: Math.max(60_000, deadline - Date.now()), polling: 1000 },
-  );
-  summary.video_src = await page.$eval('#result-video', (v) => v.currentSrc);
-  const overlayUri = guru.overlays?.all?.uri;
-  const fresh = await api(`/videos/${encodeURIComponent(id)}`);
-  summary.overlay_status = fresh.overlays?.all?.status;
-  assert.equal(summary.overlay_status, 'Complete', 'the annotated video was rendered');
-  assert.ok(!overlayUri || summary.video_src.includes(new URL(overlayUri, base).pathname), 'the player shows the annotated video');
+      v.muted = true;
+      const before = v.currentTime;
+      await v.play();
+      await new Promise((r) => setTimeout(r, 2000));
+      return { before, after: v.currentTime, duration: v.duration, width: v.videoWidth, height: v.videoHeight, error: v.error?.message ?? null };
+    });
+    summary.playback = playback;
+    assert.equal(playback.error, null, 'no media error');
+    assert.ok(playback.after > playback.before + 0.5, `currentTime advances (${playback.before} -> ${playback.after})`);
 
-  const playback = await page.evaluate(async () => {
-    const v = document.getElementById('result-video');
-    v.muted = true;
-    const before = v.currentTime;
-    await v.play();
-    await new Promise((r) => setTimeout(r, 2000));
-    return { before, after: v.currentTime, duration: v.duration, width: v.videoWidth, height: v.videoHeight, error: v.error?.message ?? null };
-  });
-  summary.playback = playback;
-  assert.equal(playback.error, null, 'no media error');
-  assert.ok(playback.after > playback.before + 0.5, `currentTime advances (${playback.before} -> ${playback.after})`);
+    await page.evaluate(() => document.getElementById('result-video').pause());
+    await page.screenshot({ path: join(artifacts, 'browser-playing.png'), fullPage: false });
+    const player = await page.$('.player');
+    await player.screenshot({ path: join(artifacts, 'browser-annotated-video.png') });
 
-  await page.evaluate(() => document.getElementById('result-video').pause());
-  await page.screenshot({ path: join(artifacts, 'browser-playing.png'), fullPage: false });
-  const player = await page.$('.player');
-  await player.screenshot({ path: join(artifacts, 'browser-annotated-video.png') });
+    // Phone-sized screen: the same results must lay out in one column.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(artifacts, 'browser-mobile.png'), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    summary.mobile_horizontal_overflow_px = overflow;
+    assert.ok(overflow <= 1, `no horizontal scrolling on a phone (${overflow}px)`);
 
-  // Phone-sized screen: the same results must lay out in one column.
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(artifacts, 'browser-mobile.png'), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  summary.mobile_horizontal_overflow_px = overflow;
-  assert.ok(overflow <= 1, `no horizontal scrolling on a phone (${overflow}px)`);
-
-  summary.console_errors = consoleErrors;
-} catch (e) {
-  failed = e;
-  const page = context.pages()[0];
-  if (page) await page.screenshot({ path: join(artifacts, 'browser-failure.png'), fullPage: true }).catch(() => {});
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(JSON.stringify(summary, null, 2));
-if (failed) {
-  console.error('FAILED:', failed.message);
-  process.exit(1);
-}
+    summary.console_errors = consoleErrors;
+  },
+);
 log('PASSED');
