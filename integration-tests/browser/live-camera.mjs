@@ -52,6 +52,7 @@ await runInBrowser(
     await page.click('#signin-button');
     await page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
     await page.selectOption('#live-activity', activity);
+    await page.check('#live-record');
     const started = Date.now();
     await page.click('#live-start');
     await page.waitForSelector('#live-stop:not([disabled])', { timeout: 30_000 });

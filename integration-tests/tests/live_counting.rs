@@ -4,7 +4,7 @@
 //! 15 fps, at the clip's own pace) to `GET /live`: rep events arrive in order, one
 //! per rep, and the final count equals the counted truth and what the same clip
 //! gives uploaded. The set is stored as a session whose video is complete with the
-//! same count. A browser's path (a token from `POST /live/token`, single use) and
+//! same count (and, when asked, the frames as its original video). A browser's path (a token from `POST /live/token`, single use) and
 //! the errors a client can make are checked too.
 
 use std::time::Duration;
@@ -29,6 +29,15 @@ async fn offline_count(suite: &Suite, clip: &std::path::Path, exercise: &str) ->
 }
 
 async fn stored_count(suite: &Suite, video_id: &str) -> u32 {
+    stored_video(suite, video_id)
+        .await
+        .result
+        .expect("result")
+        .rep_count
+}
+
+/// A complete stored video.
+async fn stored_video(suite: &Suite, video_id: &str) -> fitvision_proto::v1::Video {
     let video = suite
         .session_client()
         .await
@@ -53,7 +62,7 @@ async fn stored_count(suite: &Suite, video_id: &str) -> u32 {
         "video {video_id}: {}",
         video.failure_reason
     );
-    video.result.expect("result").rep_count
+    video
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,8 +84,10 @@ async fn live_sets_count_like_uploads_and_are_kept() {
         // The browser's way in: a single-use token instead of a header.
         let (status, token) = edge.post("/live/token", &admin, Body::Empty).await;
         assert_eq!(status, 200, "{token}");
+        // The first set also keeps its frames as the stored video.
+        let record = clip == &clips[0];
         let query = format!(
-            "activity={exercise}&token={}",
+            "activity={exercise}&token={}&record={record}",
             token["token"].as_str().expect("token")
         );
         let target = LiveTarget {
@@ -119,6 +130,11 @@ async fn live_sets_count_like_uploads_and_are_kept() {
             "{clip}: every rep event follows the frame that ends it"
         );
         assert_eq!(summary["rep_count"], u64::from(truth), "{clip}: live count");
+        assert_eq!(
+            summary["authenticity"]["blocked"], false,
+            "{clip}: an honest set passes the live checks: {}",
+            summary["authenticity"]
+        );
         assert!(live.poses > 0 && !live.statuses.is_empty());
         let offline = offline_count(&suite, path, &exercise).await;
         assert_eq!(offline, truth, "{clip}: uploaded count");
@@ -187,4 +203,55 @@ async fn live_refuses_what_it_cannot_count() {
     let error = outcome.error.expect("an error event");
     assert_eq!(error["code"], "InvalidArgument", "{error}");
     assert!(outcome.summary.is_none());
+}
+
+/// A recorded set replayed 4x too fast (as a cheat streaming a video file would) is
+/// found by the body-physics check of the live track (the body falls faster than
+/// gravity at the feed's clock): the set is blocked under the default policy and
+/// stored as Blocked. The honest sets above pass the same checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sped_up_replay_is_flagged_and_blocked() {
+    const SPEED_UP: f64 = 4.0;
+    let Some(path) = shared_video("squat_side_3reps.mp4") else {
+        return;
+    };
+    let suite = Suite::start().await.expect("suite starts");
+    let edge = Edge::new(suite.edge_url());
+    let admin = api_key(&suite.admin_key);
+    // A 15 fps feed whose pictures come from a clip played 4x too fast.
+    let mut frames =
+        camera_frames(&path, CAMERA_FPS / SPEED_UP, CAMERA_LONG_SIDE).expect("clip decodes");
+    for frame in &mut frames {
+        frame.timestamp_ms /= SPEED_UP;
+    }
+    let target = LiveTarget {
+        edge_url: &edge.base,
+        authorization: Some(&admin),
+        query: "activity=squat",
+    };
+    let live = stream_set(&target, &frames, true).await.expect("streams");
+    let summary = live.summary.expect("summary");
+    let authenticity = &summary["authenticity"];
+    eprintln!("4x replay: {authenticity}");
+    assert_eq!(authenticity["blocked"], true, "{authenticity}");
+    let video_id = summary["video_id"].as_str().expect("stored");
+    let video = suite
+        .session_client()
+        .await
+        .unwrap()
+        .get_video(
+            with_api_key(
+                &suite.admin_key,
+                GetVideoRequest {
+                    video_id: video_id.to_owned(),
+                },
+            )
+            .unwrap(),
+        )
+        .await
+        .expect("readable")
+        .into_inner()
+        .video
+        .unwrap();
+    assert_eq!(video.status, VideoStatus::Blocked as i32);
 }

@@ -15,7 +15,7 @@ use crate::checks::camera::{self, CameraParams};
 use crate::checks::manipulation::{self, ManipulationParams};
 use crate::checks::people::{self, PeopleParams};
 use crate::checks::text::{self, TextObservation, TextParams};
-use crate::checks::{CheckOutcome, MULTIPLE_PEOPLE};
+use crate::checks::{CAMERA_CONSISTENCY, CheckOutcome, MULTIPLE_PEOPLE, TEXT_OVERLAY};
 use crate::error::CheckError;
 use crate::frames::{self, SamplingPlan, VideoSamples};
 use crate::ocr::{TextBox, TextDetector};
@@ -152,6 +152,39 @@ impl Analyzer {
             camera_samples: samples.camera_pairs.len() + 1,
             text_samples: samples.text_samples.len(),
         })
+    }
+
+    /// The checks a pose track allows on its own (a live feed, which keeps no video):
+    /// people in frame and the body physics of the subject; camera and overlay text
+    /// need the pictures and are reported as not assessed.
+    pub fn analyze_track(&self, track: &PoseTrack, exercise_id: &str, policy: Policy) -> Analysis {
+        let view = fitvision_exercise_engine::subject::coco17_view(track);
+        let started = Instant::now();
+        let outcomes = vec![
+            CheckOutcome::not_assessed(CAMERA_CONSISTENCY, "no video: the pictures were not kept"),
+            CheckOutcome::not_assessed(TEXT_OVERLAY, "no video: the pictures were not kept"),
+            people::check(&view, &self.params.people),
+            manipulation::check(
+                &view,
+                None,
+                exercise_id,
+                self.motion_class(exercise_id),
+                &self.params.manipulation,
+            ),
+        ];
+        let track_checks = started.elapsed();
+        Analysis {
+            report: verdict::report(outcomes, policy),
+            timings: Timings {
+                decode_and_sample: Duration::ZERO,
+                text_detection: Duration::ZERO,
+                track_checks,
+                total: started.elapsed(),
+            },
+            frames_decoded: track.frames.len() as u32,
+            camera_samples: 0,
+            text_samples: 0,
+        }
     }
 
     fn detect_text(

@@ -54,21 +54,17 @@ impl CheatDetectionService for CheatDetection {
             .video
             .as_ref()
             .map(|v| v.key.clone())
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                failure::status(
-                    Code::InvalidArgument,
-                    FailureCode::InvalidArgument,
-                    "video.key is required",
-                )
-            })?;
-        let track = match request
-            .pose_track
-            .as_ref()
-            .map(|t| t.key.as_str())
-            .filter(|k| !k.is_empty())
-        {
-            Some(key) => {
+            .filter(|k| !k.is_empty());
+        let track = match (
+            request.pose_track_inline,
+            request
+                .pose_track
+                .as_ref()
+                .map(|t| t.key.as_str())
+                .filter(|k| !k.is_empty()),
+        ) {
+            (Some(inline), _) => Some(inline),
+            (None, Some(key)) => {
                 let bytes = self
                     .storage
                     .get_bytes(key)
@@ -79,14 +75,40 @@ impl CheatDetectionService for CheatDetection {
                         .map_err(|e| Status::from(CheckError::BadPoseTrack(e)))?,
                 )
             }
-            None => None,
+            (None, None) => None,
+        };
+        let policy = Policy::from_request(request.policy.as_ref());
+        let Some(video_key) = video_key else {
+            // A live feed keeps no video: the pose-track checks alone.
+            let track = track.ok_or_else(|| {
+                failure::status(
+                    Code::InvalidArgument,
+                    FailureCode::InvalidArgument,
+                    "video.key is required (or, for a feed without a video, a pose track)",
+                )
+            })?;
+            let analyzer = self.analyzer.clone();
+            let exercise_id = request.exercise_id;
+            let analysis = tokio::task::spawn_blocking(move || {
+                analyzer.analyze_track(&track, &exercise_id, policy)
+            })
+            .await
+            .map_err(|e| {
+                failure::status(
+                    Code::Internal,
+                    FailureCode::Internal,
+                    format!("analysis task failed: {e}"),
+                )
+            })?;
+            return Ok(Response::new(CheckVideoResponse {
+                report: Some(analysis.report),
+            }));
         };
         let copy = self
             .storage
             .local_copy(&video_key)
             .await
             .map_err(|e| storage_status("video", &video_key, e))?;
-        let policy = Policy::from_request(request.policy.as_ref());
         let _permit = self.permits.clone().acquire_owned().await.map_err(|_| {
             failure::status(Code::Unavailable, FailureCode::Unavailable, "shutting down")
         })?;

@@ -188,9 +188,13 @@ impl PoseInferenceService for PoseInferenceApi {
         &self,
         request: Request<Streaming<TrackFramesRequest>>,
     ) -> Result<Response<Self::TrackFramesStream>, Status> {
-        crate::live::track_frames(self.engine.clone(), request.into_inner())
-            .await
-            .map(Response::new)
+        crate::live::track_frames(
+            self.engine.clone(),
+            self.storage.clone(),
+            request.into_inner(),
+        )
+        .await
+        .map(Response::new)
     }
 
     async fn render_annotated_video(

@@ -7,7 +7,11 @@
 //! set's track and counts that track with the exercise-metrics service, the
 //! same call an uploaded video gets. Reps are announced as the count grows; the
 //! summary at the end is the count of the whole track, i.e. what the analysed
-//! frames give offline. The finished set is stored as a session with one video.
+//! frames give offline. The authenticity checks a pose track allows (people in
+//! frame, body physics at the feed's clock) run on the set so far every 2 s, and
+//! on the whole set at the end, whose verdict is stored with it; a frozen feed is
+//! noticed from the pictures themselves. The finished set is stored as a session
+//! with one video.
 
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -39,9 +43,10 @@ const RATE_WINDOW: Duration = Duration::from_secs(3);
 /// Byte-identical pictures for this long: the feed is frozen (a camera's sensor
 /// noise makes two real captures differ).
 const FROZEN_AFTER_MS: f64 = 2000.0;
-/// Two or more people in this share of the last [`PEOPLE_WINDOW`] frames.
-const SEVERAL_PEOPLE_SHARE: f64 = 0.8;
-const PEOPLE_WINDOW: usize = 45;
+/// The pose-track authenticity checks of the set so far run this often.
+const CHECK_INTERVAL: Duration = Duration::from_secs(2);
+/// ... once the set has this many analysed frames (a second at 15 fps).
+const CHECK_MIN_FRAMES: usize = 15;
 /// Largest encoded frame accepted (a 4K JPEG is a few MB).
 const MAX_FRAME_BYTES: usize = 16 << 20;
 
@@ -75,6 +80,15 @@ impl LiveAnalysisService for LiveApi {
             _ => return Err(invalid("the first AnalyzeLive message must be its config")),
         };
         let plan = Plan::prepare(&self.ctx, &principal, config).await?;
+        // A kept set is in history from its start, like an upload in progress.
+        let stored = match plan.keep {
+            true => Some(create_stored_set(&self.ctx, &principal, &plan).await?),
+            false => None,
+        };
+        let record_key = match (&stored, plan.record) {
+            (Some(set), true) => format!("videos/{}/live.mp4", set.video_id),
+            _ => String::new(),
+        };
         let (to_pose, pose_frames) = mpsc::channel(1);
         let _ = to_pose
             .send(pb::TrackFramesRequest {
@@ -82,6 +96,7 @@ impl LiveAnalysisService for LiveApi {
                     pb::TrackFramesConfig {
                         model_id: plan.model_id.clone(),
                         max_persons: 0,
+                        record_key,
                     },
                 )),
             })
@@ -92,18 +107,26 @@ impl LiveAnalysisService for LiveApi {
             .pose
             .clone()
             .track_frames(ReceiverStream::new(pose_frames))
-            .await
-            .map_err(|status| upstream("pose-inference", status))?
-            .into_inner();
+            .await;
+        let poses = match poses {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                let status = upstream("pose-inference", status);
+                if let Some(set) = &stored {
+                    set.fail(&self.ctx, &status).await;
+                }
+                return Err(status);
+            }
+        };
         let inbox = Arc::new(Inbox::default());
         tokio::spawn(receive(inbound, inbox.clone()));
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             let set = LiveSet {
-                ctx,
-                principal,
+                ctx: ctx.clone(),
                 plan,
+                stored: stored.clone(),
                 inbox,
                 to_pose: Some(to_pose),
                 poses,
@@ -111,6 +134,9 @@ impl LiveAnalysisService for LiveApi {
                 state: State::default(),
             };
             if let Err(status) = set.run().await {
+                if let Some(set) = &stored {
+                    set.fail(&ctx, &status).await;
+                }
                 let _ = events.send(Err(status)).await;
             }
         });
@@ -138,6 +164,8 @@ struct Plan {
     chinese: bool,
     session_name: String,
     keep: bool,
+    record: bool,
+    tenant_id: String,
 }
 
 impl Plan {
@@ -171,6 +199,12 @@ impl Plan {
                 chosen.to_owned()
             }
         };
+        let keep = config.keep.unwrap_or(true);
+        if config.record && !keep {
+            return Err(invalid(
+                "record needs keep: a recording is stored with the set",
+            ));
+        }
         let language = config.language.trim().to_ascii_lowercase();
         Ok(Self {
             exercise: choice,
@@ -182,9 +216,69 @@ impl Plan {
             model_id,
             subject: config.subject.unwrap_or_default(),
             chinese: language.starts_with("zh"),
-            keep: config.keep.unwrap_or(true),
+            keep,
+            record: config.record,
+            tenant_id: principal.tenant_id.clone(),
         })
     }
+}
+
+/// The session and video a kept set is stored as.
+#[derive(Clone)]
+struct StoredSet {
+    session_id: String,
+    video_id: String,
+}
+
+impl StoredSet {
+    /// A set that ended in an error is kept as a failed video with the reason.
+    async fn fail(&self, ctx: &AppContext, status: &Status) {
+        let code = match status.code() {
+            tonic::Code::InvalidArgument => pb::FailureCode::UnreadableVideo,
+            tonic::Code::FailedPrecondition => pb::FailureCode::LowQualityPoseEstimate,
+            _ => pb::FailureCode::Internal,
+        };
+        if let Err(error) =
+            crate::pipeline::fail_video(ctx, &self.video_id, code, status.message()).await
+        {
+            tracing::warn!(%error, video = %self.video_id, "marking a failed live set");
+        }
+    }
+}
+
+/// Creates the session and the video (processing) a kept set is stored as.
+async fn create_stored_set(
+    ctx: &AppContext,
+    principal: &Principal,
+    plan: &Plan,
+) -> Result<StoredSet, Status> {
+    let created = crate::service::sessions::create(
+        ctx,
+        principal,
+        pb::CreateSessionRequest {
+            kind: pb::SessionKind::Video as i32,
+            title: plan.session_name.clone(),
+            exercise_id: plan.exercise_id.clone(),
+            subject: Some(plan.subject),
+            pending_video: Some(pb::PendingVideo {
+                filename: "live".to_owned(),
+                ..pb::PendingVideo::default()
+            }),
+            ..pb::CreateSessionRequest::default()
+        },
+    )
+    .await?;
+    let session = created.session.unwrap_or_default();
+    let video_id = session
+        .videos
+        .first()
+        .map(|video| video.video_id.clone())
+        .ok_or_else(|| Status::internal("the live session was created without its video"))?;
+    crate::pipeline::mark_live(ctx, &video_id).await?;
+    Ok(StoredSet {
+        session_id: session.session_id,
+        video_id,
+    })
 }
 
 /// The one-frame inbox between the receiving and the analysing task.
@@ -268,14 +362,17 @@ struct State {
     /// Hash of the last picture and since when (track ms) it has not changed.
     same_picture: Option<(u64, f64)>,
     frozen: bool,
-    persons_recent: VecDeque<usize>,
+    last_check: Option<Instant>,
+    /// The flagged checks of the last pose-track check.
+    track_flags: Vec<pb::AuthenticityCheck>,
     checks: Vec<pb::AuthenticityCheck>,
 }
 
 struct LiveSet {
     ctx: Arc<AppContext>,
-    principal: Principal,
     plan: Plan,
+    /// Where a kept set is stored.
+    stored: Option<StoredSet>,
     inbox: Arc<Inbox>,
     /// `None` once the set ended: dropping it ends the pose service's stream.
     to_pose: Option<mpsc::Sender<pb::TrackFramesRequest>>,
@@ -363,10 +460,6 @@ impl LiveSet {
                 ..pb::VideoInfo::default()
             });
         }
-        state.persons_recent.push_back(pose.persons.len());
-        if state.persons_recent.len() > PEOPLE_WINDOW {
-            state.persons_recent.pop_front();
-        }
         state.track.frames.push(pose.clone());
         state.analysed += 1;
         let now = Instant::now();
@@ -395,6 +488,18 @@ impl LiveSet {
             // A short or person-less start cannot be counted yet: not an error live.
             if let Ok(result) = self.count().await {
                 self.announce(&result).await?;
+            }
+        }
+        if self.state.track.frames.len() >= CHECK_MIN_FRAMES
+            && self
+                .state
+                .last_check
+                .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL)
+        {
+            self.state.last_check = Some(Instant::now());
+            // Informative while the set runs; the verdict is the final check's.
+            if let Ok(report) = self.check().await {
+                self.state.track_flags = report.checks.into_iter().filter(|c| c.flagged).collect();
             }
         }
         let checks_changed = self.refresh_checks();
@@ -452,6 +557,30 @@ impl LiveSet {
         Ok(result)
     }
 
+    /// The authenticity checks a pose track allows, on the set so far, under the
+    /// tenant's policy.
+    async fn check(&self) -> Result<pb::AuthenticityReport, Status> {
+        let policy = crate::blocking::stored(&self.ctx.db, &self.plan.tenant_id)
+            .await
+            .map_err(|e| Status::unavailable(format!("database: {e}")))?;
+        let request = pb::CheckVideoRequest {
+            video: None,
+            pose_track: None,
+            exercise_id: self.plan.exercise_id.clone(),
+            policy,
+            pose_track_inline: Some(self.state.track.clone()),
+        };
+        let response = self
+            .ctx
+            .clients
+            .cheat
+            .clone()
+            .check_video(request)
+            .await
+            .map_err(|status| upstream("cheat-detection", status))?;
+        Ok(response.into_inner().report.unwrap_or_default())
+    }
+
     /// Announces the reps counted since the last announcement, with their cues.
     async fn announce(&mut self, result: &pb::AnalysisResult) -> Result<(), Status> {
         let origin = self.state.origin_ms.unwrap_or_default();
@@ -504,29 +633,9 @@ impl LiveSet {
         let state = &self.state;
         let mut checks = Vec::new();
         if state.frozen {
-            checks.push(pb::AuthenticityCheck {
-                check: "frozen_feed".to_owned(),
-                score: 100.0,
-                flagged: true,
-                reason: format!(
-                    "the same picture has been sent for {:.0} s or more",
-                    FROZEN_AFTER_MS / 1000.0
-                ),
-                ..Default::default()
-            });
+            checks.push(frozen_check());
         }
-        let recent = state.persons_recent.len();
-        let several = state.persons_recent.iter().filter(|n| **n >= 2).count();
-        if recent >= PEOPLE_WINDOW / 2 && several as f64 >= SEVERAL_PEOPLE_SHARE * recent as f64 {
-            checks.push(pb::AuthenticityCheck {
-                check: "multiple_people".to_owned(),
-                score: 100.0 * several as f64 / recent as f64,
-                flagged: true,
-                reason: "more than one person is in frame: the count follows the most active one"
-                    .to_owned(),
-                ..Default::default()
-            });
-        }
+        checks.extend(state.track_flags.iter().cloned());
         let changed = checks.iter().map(|c| &c.check).ne(self
             .state
             .checks
@@ -589,14 +698,41 @@ impl LiveSet {
         }
         let result = self.count().await?;
         self.announce(&result).await?;
+        let mut report = match self.check().await {
+            Ok(report) => report,
+            Err(status) => pb::AuthenticityReport {
+                summary: format!(
+                    "the authenticity checks could not run: {}",
+                    status.message()
+                ),
+                ..pb::AuthenticityReport::default()
+            },
+        };
+        if self.state.frozen {
+            report.checks.push(frozen_check());
+        }
         let (received, dropped) = {
             let slot = self.inbox.lock();
             (slot.received, slot.dropped)
         };
-        let (session_id, video_id) = if self.plan.keep {
-            self.store(&result).await?
-        } else {
-            (String::new(), String::new())
+        let recorded = match self.plan.record {
+            true => self.recording().await,
+            false => None,
+        };
+        let (session_id, video_id) = match &self.stored {
+            Some(set) => {
+                crate::pipeline::record_live(
+                    &self.ctx,
+                    &set.video_id,
+                    &self.state.track,
+                    report.clone(),
+                    &result,
+                    recorded,
+                )
+                .await?;
+                (set.session_id.clone(), set.video_id.clone())
+            }
+            None => (String::new(), String::new()),
         };
         self.send(Event::Summary(pb::LiveSummary {
             result: Some(result),
@@ -606,50 +742,37 @@ impl LiveSet {
             frames_analysed: self.state.analysed,
             frames_dropped: dropped,
             checks: self.state.checks.clone(),
+            authenticity: Some(report),
         }))
         .await
     }
 
-    async fn store(&self, result: &pb::AnalysisResult) -> Result<(String, String), Status> {
-        let created = crate::service::sessions::create(
-            &self.ctx,
-            &self.principal,
-            pb::CreateSessionRequest {
-                kind: pb::SessionKind::Video as i32,
-                title: self.plan.session_name.clone(),
-                exercise_id: self.plan.exercise_id.clone(),
-                subject: Some(self.plan.subject),
-                pending_video: Some(pb::PendingVideo {
-                    filename: "live".to_owned(),
-                    ..pb::PendingVideo::default()
-                }),
-                ..pb::CreateSessionRequest::default()
-            },
-        )
-        .await?;
-        let session = created.session.unwrap_or_default();
-        let video_id = session
-            .videos
-            .first()
-            .map(|video| video.video_id.clone())
-            .ok_or_else(|| Status::internal("the live session was created without its video"))?;
-        let report = pb::AuthenticityReport {
-            score: self
-                .state
-                .checks
-                .iter()
-                .map(|c| c.score)
-                .fold(0.0, f64::max),
-            risk_level: pb::RiskLevel::Low as i32,
-            checks: self.state.checks.clone(),
-            summary:
-                "live checks only: frozen feed and people in frame; they never block a live set"
-                    .to_owned(),
-            ..pb::AuthenticityReport::default()
-        };
-        crate::pipeline::record_live(&self.ctx, &video_id, &self.state.track, report, result)
-            .await?;
-        Ok((session.session_id, video_id))
+    /// The stored recording, which the pose service sends once the feed ended.
+    async fn recording(&mut self) -> Option<pb::ObjectRef> {
+        loop {
+            match self.poses.message().await {
+                Ok(Some(answer)) if answer.recorded.is_some() => return answer.recorded,
+                Ok(Some(_)) => continue,
+                Ok(None) => return None,
+                Err(status) => {
+                    tracing::warn!(%status, "the live set's recording failed");
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn frozen_check() -> pb::AuthenticityCheck {
+    pb::AuthenticityCheck {
+        check: "frozen_feed".to_owned(),
+        score: 100.0,
+        flagged: true,
+        reason: format!(
+            "the same picture was sent for {:.0} s or more",
+            FROZEN_AFTER_MS / 1000.0
+        ),
+        ..Default::default()
     }
 }
 

@@ -118,6 +118,9 @@ pub struct LiveParams {
     pub language: Option<String>,
     /// `false`: analyse only, do not store the set as a session.
     pub keep: Option<bool>,
+    /// `true`: also keep the frames as the stored video (H.264 MP4 at 15 fps), which
+    /// then plays and renders with its skeleton like an upload.
+    pub record: Option<bool>,
     /// Name of the stored session.
     pub name: Option<String>,
 }
@@ -166,6 +169,7 @@ pub async fn open(
         language: params.language.unwrap_or_default(),
         session_name: params.name.unwrap_or_default(),
         keep: params.keep,
+        record: params.record.unwrap_or(false),
         subject: None,
     };
     let _ = to_session
@@ -335,6 +339,7 @@ fn event_json(event: Event) -> Value {
         }),
         Event::Summary(summary) => {
             let result = summary.result.unwrap_or_default();
+            let report = summary.authenticity.unwrap_or_default();
             json!({
                 "type": "summary",
                 "exercise_id": result.exercise_id,
@@ -351,6 +356,13 @@ fn event_json(event: Event) -> Value {
                 "frames_analysed": summary.frames_analysed,
                 "frames_dropped": summary.frames_dropped,
                 "checks": checks_json(&summary.checks),
+                "authenticity": {
+                    "score": report.score,
+                    "risk": report.risk_level().as_str_name().trim_start_matches("RISK_LEVEL_"),
+                    "blocked": report.blocked,
+                    "summary": report.summary,
+                    "checks": checks_json(&report.checks),
+                },
             })
         }
     }

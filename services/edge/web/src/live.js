@@ -30,11 +30,12 @@ export function frameMessage(timestampMs, jpeg) {
 }
 
 /** The WebSocket URL of a live set from the page's origin. */
-export function liveUrl(origin, activity, token) {
+export function liveUrl(origin, activity, token, record = false) {
   const url = new URL('/live', origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('activity', activity);
   url.searchParams.set('token', token);
+  if (record) url.searchParams.set('record', 'true');
   return url.toString();
 }
 
@@ -81,7 +82,8 @@ export class LiveSet {
     this.busy = false;
   }
 
-  async start(activity) {
+  /** Opens the camera and the set; `record` keeps the frames as the stored video. */
+  async start(activity, record = false) {
     this.stream = await navigator.mediaDevices.getUserMedia({
       video: { width: { ideal: 640 }, height: { ideal: 360 }, facingMode: 'user' },
       audio: false,
@@ -89,7 +91,7 @@ export class LiveSet {
     this.video.srcObject = this.stream;
     await this.video.play();
     const { token } = await this.api.request('POST', '/live/token');
-    const socket = new WebSocket(liveUrl(window.location.origin, activity, token));
+    const socket = new WebSocket(liveUrl(window.location.origin, activity, token, record));
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     socket.addEventListener('message', (event) => {

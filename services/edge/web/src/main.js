@@ -747,7 +747,7 @@ $('live-start').addEventListener('click', async () => {
     closed: liveEnded,
   });
   try {
-    await liveSet.start($('live-activity').value);
+    await liveSet.start($('live-activity').value, $('live-record').checked);
     $('live-stop').disabled = false;
     $('live-status').textContent = 'Counting…';
   } catch (e) {

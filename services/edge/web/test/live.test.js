@@ -14,4 +14,5 @@ test('a frame message is the capture time as 8 little-endian bytes, then the pic
 test('the live socket follows the page origin and carries the token', () => {
   assert.equal(liveUrl('http://127.0.0.1:8080', 'squat', 'abc'), 'ws://127.0.0.1:8080/live?activity=squat&token=abc');
   assert.equal(liveUrl('https://fit.example', 'push_up', 't+1'), 'wss://fit.example/live?activity=push_up&token=t%2B1');
+  assert.equal(liveUrl('http://h', 'squat', 'a', true), 'ws://h/live?activity=squat&token=a&record=true');
 });

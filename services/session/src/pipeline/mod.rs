@@ -8,7 +8,7 @@ mod steps;
 mod threads;
 
 pub use steps::full_video;
-pub(crate) use steps::record_live;
+pub(crate) use steps::{fail_video, mark_live, record_live};
 
 use std::sync::Arc;
 

@@ -147,6 +147,7 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
                 pose_track: Some(track.clone()),
                 exercise_id: model.exercise_id.clone(),
                 policy,
+                pose_track_inline: None,
             };
             let response = ctx
                 .clients
@@ -671,14 +672,16 @@ pub async fn fail_video(
 }
 
 /// Stores a finished live set under `video_id` (a video row awaiting upload): its
-/// pose track, the live checks' report and the result, then completes the video, so
-/// it reads like an uploaded one (without an original file).
+/// pose track, the authenticity report of its track and the result, then completes
+/// the video (or blocks it, as the report says), so it reads like an uploaded one
+/// (without an original file).
 pub(crate) async fn record_live(
     ctx: &AppContext,
     video_id: &str,
     track: &pb::PoseTrack,
     report: pb::AuthenticityReport,
     result: &pb::AnalysisResult,
+    recorded: Option<pb::ObjectRef>,
 ) -> Result<(), tonic::Status> {
     let failed = |what: &str, error: String| tonic::Status::internal(format!("{what}: {error}"));
     let key = format!("videos/{video_id}/pose_track.pb");
@@ -711,18 +714,65 @@ pub(crate) async fn record_live(
         }
         StepError::Gone => tonic::Status::not_found("the live set's video was deleted"),
     };
+    let blocked = report.blocked.then(|| report.summary.clone());
+    if let Some(original) = &recorded {
+        // The recording is the video's original: it plays and renders like an upload's.
+        video::Entity::update_many()
+            .col_expr(video::Column::ObjectKey, Some(original.key.clone()).into())
+            .col_expr(
+                video::Column::SizeBytes,
+                (original.size_bytes as i64).into(),
+            )
+            .col_expr(video::Column::Sha256Hex, original.sha256_hex.clone().into())
+            .col_expr(video::Column::ContentType, "video/mp4".into())
+            .col_expr(video::Column::Filename, "live.mp4".into())
+            .filter(video::Column::Id.eq(video_id))
+            .exec(&ctx.db)
+            .await
+            .map_err(|e| failed("recording the live set", e.to_string()))?;
+    }
     for (step, payload) in steps {
         store_step(ctx, video_id, step, payload)
             .await
             .map_err(as_status)?;
     }
-    finish_video(
+    // Under a blocking policy a set the checks refuse is stored as an upload would be.
+    let (status, code, reason) = match &blocked {
+        Some(summary) => (
+            pb::VideoStatus::Blocked,
+            pb::FailureCode::BlockedByAuthenticity,
+            summary.as_str(),
+        ),
+        None => (pb::VideoStatus::Complete, pb::FailureCode::Unspecified, ""),
+    };
+    finish_video(ctx, video_id, status, code, reason)
+        .await
+        .map_err(as_status)?;
+    if recorded.is_some() && blocked.is_none() && ctx.settings.auto_render {
+        let job = super::render_job(
+            video_id,
+            pb::AnnotatedVideoFlavour::All,
+            ctx.settings.job_max_attempts,
+        );
+        ctx.queue
+            .enqueue(job, false)
+            .await
+            .map_err(|e| failed("queueing the annotated video", e.to_string()))?;
+        ctx.wake.notify_waiters();
+    }
+    Ok(())
+}
+
+/// A kept live set's video is processing from the set's start.
+pub(crate) async fn mark_live(ctx: &AppContext, video_id: &str) -> Result<(), tonic::Status> {
+    set_progress(
         ctx,
         video_id,
-        pb::VideoStatus::Complete,
-        pb::FailureCode::Unspecified,
-        "",
+        pb::VideoStatus::Processing,
+        pb::ProgressStage::Decoding,
+        0.0,
+        "counting live",
     )
     .await
-    .map_err(as_status)
+    .map_err(|_| tonic::Status::internal("marking the live set's video as processing"))
 }
