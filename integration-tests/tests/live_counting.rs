@@ -255,3 +255,103 @@ async fn a_sped_up_replay_is_flagged_and_blocked() {
         .unwrap();
     assert_eq!(video.status, VideoStatus::Blocked as i32);
 }
+
+/// A held exercise reports its hold time while it runs and in the summary, which
+/// agrees with the engine's hold time for the same clip analysed offline (and with
+/// the manifest's approximate hold: from ~frame 60 to ~950 of 1050 at 30 fps).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plank_reports_its_hold_time_live() {
+    const HELD_S: f64 = (950.0 - 60.0) / 30.0;
+    let Some(path) = shared_video("plank_screenrec.mp4") else {
+        return;
+    };
+    let suite = Suite::start().await.expect("suite starts");
+    let edge = Edge::new(suite.edge_url());
+    let admin = api_key(&suite.admin_key);
+    let frames = camera_frames(&path, CAMERA_FPS, CAMERA_LONG_SIDE).expect("clip decodes");
+    let target = LiveTarget {
+        edge_url: &edge.base,
+        authorization: Some(&admin),
+        query: "activity=plank&keep=false",
+    };
+    let live = stream_set(&target, &frames, true).await.expect("streams");
+    let summary = live.summary.expect("summary");
+    let held = summary["hold_time_s"].as_f64().unwrap();
+    let running: Vec<f64> = live
+        .statuses
+        .iter()
+        .filter_map(|s| s["hold_time_s"].as_f64())
+        .collect();
+    eprintln!("plank: held {held:.1} s (truth ~{HELD_S:.1} s); running {running:?}");
+    let offline = {
+        let catalog = fitvision_exercise_engine::Catalog::builtin().unwrap();
+        let plank = catalog.get("plank").expect("plank in the catalog");
+        let track = fitvision_clip_fixtures::cached_pose_track(
+            &path,
+            &fitvision_clip_fixtures::pose_options_for("plank"),
+        )
+        .expect("offline track")
+        .track;
+        fitvision_exercise_engine::analyze(
+            plank,
+            &track,
+            &fitvision_proto::v1::Subject::default(),
+            &fitvision_exercise_engine::AnalyzeOptions::default(),
+        )
+        .expect("offline analysis")
+        .hold_time_s
+    };
+    eprintln!("plank offline: held {offline:.1} s");
+    assert!(
+        (held - offline).abs() <= 1.5,
+        "live {held} s, offline {offline} s"
+    );
+    // The manifest's frames are approximate ("~"): a loose bound only.
+    assert!((held - HELD_S).abs() <= 0.15 * HELD_S, "hold {held} s");
+    assert!(
+        running.windows(2).all(|w| w[1] >= w[0] - 0.5) && running.iter().any(|h| *h > 10.0),
+        "the hold time grows while the set runs: {running:?}"
+    );
+    assert!(summary["video_id"].as_str().unwrap_or_default().is_empty());
+}
+
+/// A feed that sends the same picture for seconds (a frozen or faked camera) is
+/// reported while it runs and in the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_feed_is_reported() {
+    let Some(path) = shared_video("squat_side_3reps.mp4") else {
+        return;
+    };
+    let suite = Suite::start().await.expect("suite starts");
+    let edge = Edge::new(suite.edge_url());
+    let admin = api_key(&suite.admin_key);
+    let live_frames = camera_frames(&path, CAMERA_FPS, CAMERA_LONG_SIDE).expect("decodes");
+    // One second of real pictures, then the same picture for three seconds.
+    let mut frames: Vec<_> = live_frames.into_iter().take(15).collect();
+    let still = frames.last().unwrap().jpeg.clone();
+    let start_ms = frames.last().unwrap().timestamp_ms;
+    frames.extend(
+        (1..=45).map(|i| fitvision_integration_tests::live_feed::CameraFrame {
+            timestamp_ms: start_ms + f64::from(i) * 1000.0 / CAMERA_FPS,
+            jpeg: still.clone(),
+        }),
+    );
+    let target = LiveTarget {
+        edge_url: &edge.base,
+        authorization: Some(&admin),
+        query: "activity=squat&keep=false",
+    };
+    let live = stream_set(&target, &frames, true).await.expect("streams");
+    let frozen = |checks: &serde_json::Value| {
+        checks
+            .as_array()
+            .is_some_and(|all| all.iter().any(|c| c["check"] == "frozen_feed"))
+    };
+    assert!(
+        live.statuses.iter().any(|s| frozen(&s["checks"])),
+        "a status reports the frozen feed: {:?}",
+        live.statuses
+    );
+    let summary = live.summary.expect("summary");
+    assert!(frozen(&summary["checks"]), "{summary}");
+}
