@@ -43,6 +43,15 @@ fn storage_status(what: &str, key: &str, error: StorageError) -> Status {
     failure::status(code, failure, message)
 }
 
+/// The blocking analysis task panicked or was cancelled.
+fn task_failed(error: tokio::task::JoinError) -> Status {
+    failure::status(
+        Code::Internal,
+        FailureCode::Internal,
+        format!("analysis task failed: {error}"),
+    )
+}
+
 #[tonic::async_trait]
 impl CheatDetectionService for CheatDetection {
     async fn check_video(
@@ -93,13 +102,7 @@ impl CheatDetectionService for CheatDetection {
                 analyzer.analyze_track(&track, &exercise_id, policy)
             })
             .await
-            .map_err(|e| {
-                failure::status(
-                    Code::Internal,
-                    FailureCode::Internal,
-                    format!("analysis task failed: {e}"),
-                )
-            })?;
+            .map_err(task_failed)?;
             return Ok(Response::new(CheckVideoResponse {
                 report: Some(analysis.report),
             }));
@@ -120,13 +123,7 @@ impl CheatDetectionService for CheatDetection {
             result
         })
         .await
-        .map_err(|e| {
-            failure::status(
-                Code::Internal,
-                FailureCode::Internal,
-                format!("analysis task failed: {e}"),
-            )
-        })?
+        .map_err(task_failed)?
         .map_err(Status::from)?;
         tracing::info!(
             video = %video_key,
