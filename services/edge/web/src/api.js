@@ -103,11 +103,44 @@ export class Api {
       };
       xhr.onload = () => {
         if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.responseText);
-        else reject(new ApiError(xhr.status, `upload: ${xhr.status} ${xhr.responseText.slice(0, 200)}`));
+        else {
+          let body = xhr.responseText;
+          try {
+            body = JSON.parse(xhr.responseText);
+          } catch {
+            // Not JSON: keep the text.
+          }
+          reject(new ApiError(xhr.status, `upload: ${xhr.status} ${xhr.responseText.slice(0, 200)}`, body));
+        }
       };
       xhr.onerror = () => reject(new Error('upload: network error'));
       xhr.send(form);
     });
+  }
+
+  /** Who the key signs in as: {userId, tenantId, role}, or null (older edges). */
+  async whoami() {
+    try {
+      return await this.request('GET', '/api/whoami');
+    } catch (e) {
+      if (e instanceof ApiError) return null;
+      throw e;
+    }
+  }
+
+  /** The exercise catalog (GET /v1/catalog/exercises), or null. */
+  async catalog() {
+    try {
+      return await this.request('GET', '/v1/catalog/exercises');
+    } catch (e) {
+      if (e instanceof ApiError) return null;
+      throw e;
+    }
+  }
+
+  /** Removes a session whose upload failed (so it is not listed as one). */
+  deleteSession(id) {
+    return this.request('DELETE', `/v1/sessions/${encodeURIComponent(id)}`);
   }
 
   getVideo(id, include = 'analysis,j2p') {

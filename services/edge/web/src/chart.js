@@ -41,6 +41,37 @@ export function linePath(xs, ys) {
 }
 
 /**
+ * Where a key press on a chart seeks to (ms), or null for other keys:
+ * arrows +-1 s (Shift +-5 s), Home/End, Page Down/Up next/previous rep start.
+ */
+export function seekKey(key, shift, nowMs, endMs, reps = []) {
+  const step = shift ? 5000 : 1000;
+  const clamp = (t) => Math.min(endMs, Math.max(0, t));
+  switch (key) {
+    case 'ArrowRight':
+    case 'ArrowUp':
+      return clamp(nowMs + step);
+    case 'ArrowLeft':
+    case 'ArrowDown':
+      return clamp(nowMs - step);
+    case 'Home':
+      return 0;
+    case 'End':
+      return endMs;
+    case 'PageDown': {
+      const next = reps.find((r) => r.startMs > nowMs + 50);
+      return next ? next.startMs : clamp(nowMs);
+    }
+    case 'PageUp': {
+      const before = reps.filter((r) => r.startMs < nowMs - 50);
+      return before.length ? before[before.length - 1].startMs : 0;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
  * Draws into `container`. Returns {setTime(ms)} to move the playhead.
  * onSeek(ms) is called when the user clicks a position.
  */
@@ -75,13 +106,19 @@ export function drawChart(container, { title, timesMs, lines, reps = [], phases 
   const y = (v) => HEIGHT - PAD.bottom - ((v - lo) / (hi - lo)) * (HEIGHT - PAD.top - PAD.bottom);
 
   const unit = lines[0]?.unit ?? '';
+  // A slider for keyboards: arrows move 1 s (Shift: 5 s), Page Up/Down jump between reps.
   const svg = el('svg', {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     class: 'chart-svg',
     width: WIDTH,
     height: HEIGHT,
-    role: 'img',
-    'aria-label': `${title}: ${lines.map((l) => l.name).join(', ')} over time, ${reps.length} reps shaded`,
+    role: 'slider',
+    tabindex: 0,
+    'aria-label': `${title}: ${lines.map((l) => l.label ?? l.name).join(', ')} over time, ${reps.length} reps shaded. Arrow keys seek the video, Page Up and Page Down jump between reps`,
+    'aria-valuemin': 0,
+    'aria-valuemax': Math.round(t1 / 100) / 10,
+    'aria-valuenow': 0,
+    'aria-valuetext': '0.0 s',
   });
   el('title', {}, svg).textContent = title;
 
@@ -138,6 +175,15 @@ export function drawChart(container, { title, timesMs, lines, reps = [], phases 
 
   const playhead = el('line', { class: 'playhead', x1: x(0), x2: x(0), y1: PAD.top, y2: HEIGHT - PAD.bottom }, svg);
 
+  let nowMs = 0;
+  svg.addEventListener('keydown', (event) => {
+    if (!onSeek) return;
+    const target = seekKey(event.key, event.shiftKey, nowMs, t1, reps);
+    if (target === null) return;
+    event.preventDefault();
+    onSeek(target);
+  });
+
   svg.addEventListener('click', (event) => {
     if (!onSeek) return;
     const rect = svg.getBoundingClientRect();
@@ -160,6 +206,9 @@ export function drawChart(container, { title, timesMs, lines, reps = [], phases 
   container.append(svg, legend);
   return {
     setTime(ms) {
+      nowMs = Math.min(t1, Math.max(0, ms));
+      svg.setAttribute('aria-valuenow', Math.round(nowMs / 100) / 10);
+      svg.setAttribute('aria-valuetext', `${(nowMs / 1000).toFixed(1)} s`);
       const px = x(Math.min(t1, Math.max(0, ms)));
       playhead.setAttribute('x1', px);
       playhead.setAttribute('x2', px);

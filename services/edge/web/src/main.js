@@ -1,14 +1,25 @@
 // The page: sign in, upload (Guru flow), live progress, then results.
 import './style.css';
-import { ACTIVITY_GROUPS, activityLabel, domainOf, isLift } from './activities.js';
+import { FALLBACK_CATALOG, activityLabel, catalogEntries, domainIn, guidanceFor, isLift, menuFromCatalog } from './activities.js';
 import { Api, ApiError, storedKey, storeKey } from './api.js';
 import { PALETTE, drawChart } from './chart.js';
 import { anglesCsv, anglesJson, keypointsCsv, keypointsJson, trc } from './exports.js';
-import { enumName, humanise, pick } from './fields.js';
+import { enumName, humanise, num, pick } from './fields.js';
 import { formatNumber, formatSeconds, splitUnit } from './format.js';
 import { anglesFromFrames, keyJointsFor } from './joints.js';
 import { buildViewModel } from './model.js';
-import { addToHistory, readHistory } from './history.js';
+import { MAX_NAME, addToHistory, clearHistory, readHistory, removeFromHistory } from './history.js';
+import {
+  NOT_A_VIDEO,
+  analysisHeader,
+  failureText,
+  formCheckText,
+  friendlyError,
+  repTempo,
+  shouldAnnounce,
+  statusLabel,
+  truncateMiddle,
+} from './messages.js';
 import { streamEvents } from './sse.js';
 import { coachingTexts } from './coaching.js';
 import { LIVE_ACTIVITIES, LiveSet, drawPose } from './live.js';
@@ -20,6 +31,11 @@ let api = null;
 let selectedFile = null;
 let current = null; // {model, charts: [], abort: AbortController}
 let watchAbort = null;
+let catalog = FALLBACK_CATALOG;
+let menu = menuFromCatalog(FALLBACK_CATALOG);
+let me = null; // {userId, tenantId, role} from GET /api/whoami
+/** The video the progress box is about (null: none). */
+let progressFor = null;
 
 function show(id, visible) {
   $(id).hidden = !visible;
@@ -55,21 +71,55 @@ const sleep = (ms, signal) =>
 
 // ---------------------------------------------------------------- sign in
 
-function signedIn(key) {
+function hashVideo() {
+  return new URLSearchParams(location.hash.slice(1)).get('video');
+}
+
+/** Puts `#video=id` (or nothing) in the address; `push` adds a browser-history entry. */
+function setHash(id, push = false) {
+  const url = id ? `#video=${encodeURIComponent(id)}` : `${location.pathname}${location.search}`;
+  if ((id && hashVideo() === id) || (!id && !location.hash)) return;
+  if (push) history.pushState({ video: id }, '', url);
+  else history.replaceState({ video: id }, '', url);
+}
+
+async function signedIn(key) {
   api = new Api(key);
   show('signin', false);
+  show('intro', false);
   show('app', true);
   show('account', true);
+  $('account-label').textContent = 'Signed in';
   refreshSessions();
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('video');
+  const fromHash = hashVideo();
   if (fromHash) openVideo(fromHash);
+  const [who, body] = await Promise.all([api.whoami().catch(() => null), api.catalog().catch(() => null)]);
+  me = who;
+  if (me?.userId) {
+    $('account-label').textContent = `Signed in as ${truncateMiddle(me.userId, 40)}${me.tenantId ? ` (${truncateMiddle(me.tenantId, 30)})` : ''}`;
+    refreshSessions();
+  }
+  const entries = catalogEntries(body);
+  if (entries.length) {
+    catalog = entries;
+    menu = menuFromCatalog(entries);
+    fillActivities();
+  }
 }
 
 function signedOut() {
   api = null;
+  me = null;
   storeKey('');
+  // Nothing of this account stays in the browser: history, results, address.
+  clearHistory();
+  clearResults();
+  resetProgress();
+  setHash(null);
+  $('session-list').replaceChildren();
   show('app', false);
   show('account', false);
+  show('intro', true);
   show('signin', true);
   $('api-key').focus();
 }
@@ -100,16 +150,28 @@ $('sign-out').addEventListener('click', signedOut);
 
 // ---------------------------------------------------------------- upload
 
+/** The menu: what the server's catalog says POST /videos analyses, by domain. */
 function fillActivities() {
   const select = $('activity');
-  select.append(h('option', { value: '', text: 'Choose an exercise…' }));
-  for (const group of ACTIVITY_GROUPS) {
+  const chosen = select.value;
+  select.replaceChildren(h('option', { value: '', text: 'Choose an exercise…' }));
+  for (const group of menu) {
     const optgroup = h('optgroup', { label: group.label });
-    for (const item of group.items) optgroup.append(h('option', { value: item, text: activityLabel(item) }));
+    for (const item of group.items) optgroup.append(h('option', { value: item.id, 'data-domain': group.domain, text: item.label }));
     select.append(optgroup);
   }
-  select.addEventListener('change', updateUploadButton);
+  if (chosen && menu.some((g) => g.items.some((i) => i.id === chosen))) select.value = chosen;
+  showGuidance();
 }
+
+function showGuidance() {
+  $('activity-guidance').textContent = guidanceFor($('activity').value) || 'Choose the exercise in the video; a line here says how to film it.';
+}
+
+$('activity').addEventListener('change', () => {
+  showGuidance();
+  updateUploadButton();
+});
 
 function updateUploadButton() {
   $('upload-button').disabled = !(selectedFile && $('activity').value);
@@ -118,12 +180,16 @@ function updateUploadButton() {
 function chooseFile(file) {
   if (!file) return;
   if (file.type && !file.type.startsWith('video/')) {
-    setError('upload-error', `${file.name} is not a video.`);
+    selectedFile = null;
+    $('file-name').textContent = '';
+    setError('upload-error', NOT_A_VIDEO);
+    updateUploadButton();
     return;
   }
   setError('upload-error', '');
   selectedFile = file;
-  $('file-name').textContent = `${file.name} · ${(file.size / 1048576).toFixed(1)} MB`;
+  $('file-name').textContent = `${truncateMiddle(file.name, 60)} · ${(file.size / 1048576).toFixed(1)} MB`;
+  $('file-name').title = file.name.slice(0, MAX_NAME);
   updateUploadButton();
 }
 
@@ -131,12 +197,6 @@ function wireDropZone() {
   const zone = $('drop-zone');
   const input = $('file-input');
   input.addEventListener('change', () => chooseFile(input.files[0]));
-  zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      input.click();
-    }
-  });
   for (const type of ['dragenter', 'dragover']) {
     zone.addEventListener(type, (e) => {
       e.preventDefault();
@@ -152,14 +212,60 @@ function wireDropZone() {
   });
 }
 
+let lastAnnounced = null;
+
 function setProgress(percent, stage, message) {
   show('progress', true);
+  const box = $('progress');
+  box.dataset.state = stage === 'failed' ? 'failed' : stage === 'completed' || stage === 'complete' ? 'done' : 'running';
   const p = Math.max(0, Math.min(100, Number(percent) || 0));
   $('progress-bar').value = p;
   $('progress-bar').textContent = `${Math.round(p)}%`;
   $('progress-percent').textContent = `${Math.round(p)}%`;
-  if (stage) $('progress-stage').textContent = humanise(stage);
+  if (stage) $('progress-stage').textContent = stage === 'failed' ? '✕ Failed' : humanise(stage);
   $('progress-message').textContent = message || '';
+  // Screen readers hear a new stage, and the percentage at most every 10 s.
+  const next = { stage: stage || '', percent: p, at: Date.now() };
+  if (shouldAnnounce(lastAnnounced, next)) {
+    lastAnnounced = next;
+    $('progress-announce').textContent = `${humanise(stage || 'progress')}: ${Math.round(p)}%${message ? `. ${message}` : ''}`;
+  }
+}
+
+/** The progress box in its error state, with the plain message. */
+function progressFailed(stageText, message) {
+  show('progress', true);
+  const box = $('progress');
+  box.dataset.state = 'failed';
+  $('progress-stage').textContent = `✕ ${stageText}`;
+  $('progress-percent').textContent = '';
+  $('progress-message').textContent = '';
+  $('progress-announce').textContent = '';
+  lastAnnounced = null;
+  setError('upload-error', message);
+}
+
+function resetProgress() {
+  show('progress', false);
+  $('progress').dataset.state = '';
+  progressFor = null;
+  lastAnnounced = null;
+  setError('upload-error', '');
+}
+
+/** Hides the results and stops following the video they show. */
+function clearResults() {
+  current?.abort.abort();
+  current = null;
+  watchAbort?.abort();
+  show('results', false);
+  const video = $('result-video');
+  if (video.getAttribute('src')) {
+    video.pause();
+    video.removeAttribute('src');
+    video.load();
+  }
+  repLoop = null;
 }
 
 $('upload-form').addEventListener('submit', async (event) => {
@@ -167,27 +273,42 @@ $('upload-form').addEventListener('submit', async (event) => {
   if (!selectedFile || !api) return;
   const activity = $('activity').value;
   const file = selectedFile;
-  setError('upload-error', '');
+  const filename = file.name.slice(0, MAX_NAME);
+  const shortName = truncateMiddle(file.name, 40);
+  // A new upload: the previous result and its progress go.
+  clearResults();
+  resetProgress();
   $('upload-button').disabled = true;
+  let id = null;
+  let uploaded = false;
   try {
     setProgress(0, 'creating', 'Registering the video');
-    const created = await api.createVideo({
-      filename: file.name,
-      size: file.size,
-      activity,
-      domain: domainOf(activity),
-    });
-    const id = created.id;
-    addToHistory({ id, filename: file.name, activity, createdAt: new Date().toISOString() });
+    const created = await api.createVideo({ filename, size: file.size, activity, domain: domainIn(menu, activity) });
+    id = created.id;
+    progressFor = id;
+    // The address names the video at once: a reload comes back to this progress.
+    setHash(id, true);
+    addToHistory({ id, filename, activity, state: 'uploading', owner: me?.userId, createdAt: new Date().toISOString() });
     refreshSessions();
     await api.uploadVideo(created.url, created.fields, file, (fraction) =>
-      setProgress(fraction * 100, 'uploading', `${Math.round(fraction * 100)}% of ${file.name} sent`),
+      setProgress(fraction * 100, 'uploading', `${Math.round(fraction * 100)}% of ${shortName} sent`),
     );
+    uploaded = true;
+    addToHistory({ id, state: 'pending' });
     setProgress(0, 'queued', 'Uploaded; waiting for analysis');
     await watchUntilDone(id);
     await openVideo(id);
   } catch (e) {
-    if (e.name !== 'AbortError') setError('upload-error', e.message);
+    if (e.name === 'AbortError') return;
+    progressFailed(uploaded ? 'Analysis could not be followed' : 'Upload failed', friendlyError(e));
+    if (id && !uploaded) {
+      progressFor = null;
+      // Never uploaded: not a session. Forget it here and on the server.
+      removeFromHistory(id);
+      api?.deleteSession(id).catch(() => {});
+      if (hashVideo() === id) setHash(null);
+    }
+    refreshSessions();
   } finally {
     updateUploadButton();
   }
@@ -254,40 +375,90 @@ async function watchUntilDone(id) {
   if (!finished) await poll;
   abort.abort();
   setProgress(100, finished, finished === 'failed' ? 'Analysis failed' : 'Analysis complete');
+  return finished;
 }
 
 // ---------------------------------------------------------------- results
 
-async function openVideo(id) {
+/**
+ * Shows a video: its progress while it is analysed (never a "0 reps" result),
+ * else its result. `scroll`: bring the result into view (a click in the list).
+ */
+async function openVideo(id, { scroll = false, attempt = 0 } = {}) {
   current?.abort.abort();
+  watchAbort?.abort();
   const abort = new AbortController();
-  current = { abort, charts: [], model: null };
-  history.replaceState(null, '', `#video=${encodeURIComponent(id)}`);
-  show('results', true);
+  current = { abort, charts: [], model: null, id };
+  setHash(id);
+  if (progressFor !== id) resetProgress();
   $('results-subtitle').textContent = 'Loading…';
   try {
     const [guru, detail] = await Promise.all([api.getVideo(id, 'analysis,j2p'), api.getVideoDetail(id)]);
+    if (current?.id !== id) return;
     const model = buildViewModel(id, guru, detail);
     current.model = model;
+    if (model.state === 'not_uploaded') {
+      show('results', false);
+      progressFor = id;
+      progressFailed('Upload not finished', 'This video was never fully uploaded. Choose the file and upload it again.');
+      addToHistory({ id, state: 'not_uploaded' });
+      return;
+    }
+    if (model.state === 'pending' && attempt < 3) {
+      // Still being analysed (e.g. after a reload): the progress, then the result.
+      show('results', false);
+      progressFor = id;
+      setProgress(0, 'queued', 'Analysing the uploaded video');
+      if (scroll) $('upload').scrollIntoView({ block: 'start' });
+      addToHistory({ id, activity: model.activity, state: 'pending' });
+      refreshSessions();
+      watchUntilDone(id)
+        .then(() => current?.id === id && openVideo(id, { attempt: attempt + 1 }))
+        .catch(() => {});
+      return;
+    }
+    show('results', true);
     renderResults(model);
-    addToHistory({ id, activity: model.activity, repCount: model.repCount, state: model.state });
+    addToHistory({
+      id,
+      activity: model.activity,
+      repCount: model.state === 'complete' ? model.repCount : undefined,
+      state: model.state,
+      reason: model.state === 'failed' ? failureText(model.reason, model.reasonDetail) : undefined,
+    });
     refreshSessions();
-    if (model.state === 'pending') watchUntilDone(id).then(() => openVideo(id)).catch(() => {});
-    else followOverlay(id, abort.signal);
+    if (scroll) {
+      $('results').scrollIntoView({ block: 'start' });
+      $('results-title').focus({ preventScroll: true });
+    }
+    followOverlay(id, abort.signal);
     loadCoaching(model, detail);
   } catch (e) {
     if (e.name === 'AbortError') return;
     $('results-subtitle').textContent = '';
-    setError('upload-error', e instanceof ApiError && e.status === 404 ? `Video ${id} was not found.` : e.message);
+    show('results', false);
+    progressFor = id;
+    progressFailed('Could not open the video', friendlyError(e));
   }
 }
+
+// Back and Forward move between the videos opened in this tab.
+window.addEventListener('popstate', () => {
+  if (!api) return;
+  const id = hashVideo();
+  if (id) openVideo(id, { scroll: true });
+  else {
+    clearResults();
+    resetProgress();
+  }
+});
 
 function renderResults(model) {
   $('results-subtitle').textContent =
     `${activityLabel(model.activity)} · ${model.state === 'complete' ? 'analysis complete' : model.state}` +
     (model.durationMs ? ` · ${formatSeconds(model.durationMs)}` : '');
   const warnings = [...model.warnings];
-  if (model.state === 'failed') warnings.unshift(`Analysis failed${model.reason ? `: ${model.reason}` : ''}.`);
+  if (model.state === 'failed') warnings.unshift(`Analysis failed: ${failureText(model.reason, model.reasonDetail)}`);
   $('results-warning').textContent = warnings.join(' ');
   show('results-warning', warnings.length > 0);
 
@@ -317,9 +488,20 @@ function renderVideo(model) {
   if (!src) status = 'No video is available yet.';
   $('video-status').textContent = status;
   if (src && video.getAttribute('src') !== src) {
+    // Switching overlay keeps the place, the speed and whether it was playing.
     const t = video.currentTime || 0;
+    const playing = !video.paused && !video.ended;
+    const rate = video.playbackRate;
     video.src = src;
-    video.addEventListener('loadedmetadata', () => (video.currentTime = Math.min(t, video.duration || t)), { once: true });
+    video.addEventListener(
+      'loadedmetadata',
+      () => {
+        video.currentTime = Math.min(t, video.duration || t);
+        video.playbackRate = rate;
+        if (playing) video.play().catch(() => {});
+      },
+      { once: true },
+    );
   }
   renderRepTimeline(model);
 }
@@ -369,8 +551,8 @@ function renderRepTimeline(model) {
         'data-rep': rep.index,
         style: `left:${left}%;width:${Math.max(width, 0.8)}%`,
         title: `Rep ${rep.index} ends at ${formatSeconds(rep.endMs)}`,
-        'aria-label': `Jump to rep ${rep.index} (${formatSeconds(rep.startMs)})`,
-        onclick: () => seek(rep.startMs),
+        'aria-label': `Play rep ${rep.index} (${formatSeconds(rep.startMs)})`,
+        onclick: () => playRep(rep),
         text: String(rep.index),
       }),
     );
@@ -379,8 +561,27 @@ function renderRepTimeline(model) {
 
 function seek(ms) {
   const video = $('result-video');
+  repLoop = null;
   video.currentTime = ms / 1000;
 }
+
+/** The rep being played: it stops (or loops, with "Loop the rep") at its end. */
+let repLoop = null;
+
+/** Plays one rep from its start at the chosen speed, the player in view. */
+function playRep(rep, { scroll = false } = {}) {
+  const video = $('result-video');
+  repLoop = { startS: rep.startMs / 1000, endS: rep.endMs / 1000, index: rep.index };
+  video.currentTime = repLoop.startS;
+  video.playbackRate = Number($('play-speed').value) || 1;
+  $('video-status').textContent = `Playing rep ${rep.index}${$('loop-rep').checked ? ' in a loop' : ''}.`;
+  if (scroll) $('player').scrollIntoView({ block: 'nearest' });
+  video.play().catch(() => {});
+}
+
+$('play-speed').addEventListener('change', () => {
+  $('result-video').playbackRate = Number($('play-speed').value) || 1;
+});
 
 $('result-video').addEventListener('timeupdate', () => {
   const video = $('result-video');
@@ -389,6 +590,19 @@ $('result-video').addEventListener('timeupdate', () => {
   const durationMs = model?.durationMs || (video.duration ? video.duration * 1000 : 0);
   if (durationMs) $('rep-timeline-progress').style.width = `${Math.min(100, (100 * ms) / durationMs)}%`;
   for (const chart of current?.charts ?? []) chart.setTime(ms);
+  if (repLoop && video.currentTime >= repLoop.endS) {
+    if ($('loop-rep').checked) video.currentTime = repLoop.startS;
+    else {
+      video.pause();
+      repLoop = null;
+      $('video-status').textContent = '';
+    }
+  }
+});
+// Playing from elsewhere (the controls, the end) ends the rep playback.
+$('result-video').addEventListener('seeking', () => {
+  const video = $('result-video');
+  if (repLoop && (video.currentTime < repLoop.startS - 0.05 || video.currentTime > repLoop.endS + 0.05)) repLoop = null;
 });
 $('result-video').addEventListener('loadedmetadata', () => current?.model && renderRepTimeline(current.model));
 
@@ -524,31 +738,82 @@ function renderCharts(model) {
   });
 }
 
+/** Opinion of a measurement as an icon and a word (not colour alone). */
+function opinionMark(opinion) {
+  const o = String(opinion ?? '').toLowerCase().replace(/^opinion_/, '');
+  if (o === 'good') return { cls: 'ok-text', icon: '✓', word: 'good' };
+  if (o === 'bad') return { cls: 'bad-text', icon: '✗', word: 'outside the good range' };
+  return { cls: '', icon: '', word: '' };
+}
+
 function renderRepTable(model) {
   const table = $('rep-table');
   table.replaceChildren();
   if (!model.reps.length) {
-    table.append(h('caption', { class: 'muted', text: 'No reps detected.' }));
+    table.append(h('caption', { class: 'muted', text: model.mode === 'timer' ? 'A timed exercise: see the hold time above.' : 'No reps detected.' }));
     return;
   }
+  const specs = catalog.find((e) => e.id === model.activity)?.analyses ?? {};
   const types = [...new Set(model.reps.flatMap((r) => r.analyses.map((a) => a.type)).filter(Boolean))].slice(0, 4);
-  table.append(
-    h('thead', {}, h('tr', {}, ...['#', 'Start', 'End', 'Duration', ...types.map((t) => humanise(String(t).toLowerCase()))].map((t) => h('th', { scope: 'col', text: t })))),
-  );
+  const hasTempo = model.reps.some((r) => repTempo(r).downS !== undefined);
+  const hasForm = model.reps.some((r) => r.goodForm !== undefined || r.analyses.some((a) => opinionMark(a.opinion).icon));
+  table.append(h('caption', { class: 'visually-hidden', text: 'Each rep: timing, tempo, form and the measurements at its key moment' }));
+  const head = [
+    h('th', { scope: 'col', text: 'Rep' }),
+    h('th', { scope: 'col', text: 'Starts at (s)' }),
+    ...(hasTempo
+      ? [h('th', { scope: 'col', title: 'Seconds going down (eccentric)', text: 'Down (s)' }), h('th', { scope: 'col', title: 'Seconds coming up (concentric)', text: 'Up (s)' })]
+      : []),
+    h('th', { scope: 'col', text: 'Total (s)' }),
+    ...(hasForm ? [h('th', { scope: 'col', text: 'Form' })] : []),
+    ...types.map((t) => {
+      const { label, unit, hint } = analysisHeader(t, specs[t]);
+      return h('th', { scope: 'col', title: hint || undefined }, `${label}${unit ? ` (${unit})` : ''}`, hint ? h('span', { class: 'th-hint', text: hint }) : null);
+    }),
+  ];
+  table.append(h('thead', {}, h('tr', {}, ...head)));
   const body = h('tbody');
   for (const rep of model.reps) {
+    const tempo = repTempo(rep);
+    const bad = rep.analyses.filter((a) => opinionMark(a.opinion).word && String(a.opinion).toLowerCase().includes('bad'));
     const cells = [
-      h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link-button', text: String(rep.index), onclick: () => seek(rep.startMs), 'aria-label': `Play rep ${rep.index}` })),
-      h('td', { text: formatSeconds(rep.startMs) }),
-      h('td', { text: formatSeconds(rep.endMs) }),
-      h('td', { text: formatSeconds(rep.endMs - rep.startMs) }),
+      h(
+        'th',
+        { scope: 'row' },
+        h('button', {
+          type: 'button',
+          class: 'rep-play',
+          'data-rep': rep.index,
+          text: `▶ ${rep.index}`,
+          onclick: () => playRep(rep, { scroll: true }),
+          'aria-label': `Play rep ${rep.index}`,
+        }),
+      ),
+      h('td', { text: formatNumber(rep.startMs / 1000, 2) }),
     ];
+    if (hasTempo) cells.push(h('td', { text: formatNumber(tempo.downS, 2) }), h('td', { text: formatNumber(tempo.upS, 2) }));
+    cells.push(h('td', { text: formatNumber((rep.endMs - rep.startMs) / 1000, 2) }));
+    if (hasForm) {
+      const faulty = rep.goodForm === false || bad.length > 0;
+      const what = bad.map((a) => analysisHeader(a.type, specs[a.type]).label.toLowerCase());
+      cells.push(
+        h('td', { class: faulty ? 'bad-text rep-fault' : 'ok-text rep-good', 'data-form': faulty ? 'fault' : 'good' }, faulty ? `✗ Fault${what.length ? `: ${what.join(', ')}` : ''}` : '✓ Good'),
+      );
+    }
     for (const t of types) {
       const a = rep.analyses.find((x) => x.type === t);
-      const opinion = String(a?.opinion ?? '').toLowerCase();
-      cells.push(h('td', { class: opinion === 'bad' ? 'bad-text' : opinion === 'good' ? 'ok-text' : '', text: a ? formatNumber(a.value, 1) : '–' }));
+      const mark = opinionMark(a?.opinion);
+      cells.push(
+        h(
+          'td',
+          { class: mark.cls },
+          a ? formatNumber(a.value, 1) : '–',
+          mark.icon ? h('span', { 'aria-hidden': 'true', text: ` ${mark.icon}` }) : null,
+          mark.word ? h('span', { class: 'visually-hidden', text: ` (${mark.word})` }) : null,
+        ),
+      );
     }
-    body.append(h('tr', {}, ...cells));
+    body.append(h('tr', { 'data-rep': rep.index }, ...cells));
   }
   table.append(body);
 }
@@ -556,21 +821,26 @@ function renderRepTable(model) {
 function renderFaults(model) {
   const box = $('faults');
   box.replaceChildren();
-  const faults = model.formViolations.filter((f) => f.count > 0);
   if (!model.formViolations.length) {
     box.append(h('p', { class: 'muted', text: 'No form checks for this exercise.' }));
     return;
   }
-  if (!faults.length) box.append(h('p', { class: 'ok-text', text: 'Every form check passed.' }));
+  const checks = model.formViolations.map((f) => ({ ...f, ...formCheckText(f, model.repCount) }));
+  const needWork = checks.filter((c) => !c.ok);
+  box.append(
+    needWork.length
+      ? h('p', { class: 'bad-text' }, h('span', { 'aria-hidden': 'true', text: '⚠ ' }), `${needWork.length} of ${checks.length} form checks need work.`)
+      : h('p', { class: 'ok-text' }, h('span', { 'aria-hidden': 'true', text: '✓ ' }), `Every form check passed on every rep (${checks.length} checks).`),
+  );
   const list = h('ul', { class: 'faults' });
-  for (const f of [...model.formViolations].sort((a, b) => b.rate - a.rate)) {
+  for (const c of checks.sort((a, b) => b.rate - a.rate)) {
     list.append(
       h(
         'li',
-        { class: f.count > 0 ? 'flagged' : '' },
-        h('strong', { text: f.label }),
-        ` ${f.count} of ${f.total} checks`,
-        h('meter', { min: 0, max: 1, value: f.rate, high: 0.3, optimum: 0, 'aria-label': `${Math.round(f.rate * 100)}% violated` }),
+        { class: c.ok ? 'passed' : 'flagged', 'data-check': c.key },
+        h('span', { class: 'check-mark', 'aria-hidden': 'true', text: c.ok ? '✓' : '✗' }),
+        h('strong', { text: c.label }),
+        h('span', { class: c.ok ? 'ok-text' : 'bad-text', text: ` ${c.ok ? 'Passed' : 'Needs work'}: ${c.text}` }),
       ),
     );
   }
@@ -647,27 +917,56 @@ window.addEventListener('resize', () => {
 
 // ---------------------------------------------------------------- sessions
 
+let refreshing = null;
+
 async function refreshSessions() {
+  // One refresh at a time; a request during one runs once it ends.
+  if (refreshing) {
+    refreshing.again = true;
+    return;
+  }
+  refreshing = { again: false };
+  try {
+    await renderSessions();
+  } finally {
+    const again = refreshing.again;
+    refreshing = null;
+    if (again && api) refreshSessions();
+  }
+}
+
+async function renderSessions() {
   const list = $('session-list');
+  if (!api) return;
   const local = readHistory();
-  const server = await api?.listSessions().catch(() => null);
+  const server = await api.listSessions().catch(() => null);
+  if (!api) return;
   const byId = new Map(local.map((e) => [e.id, e]));
   // A Guru video id is its session id, so sessions are listed (and opened) by session id.
   for (const s of pick(server, 'sessions', []) ?? []) {
     const id = pick(s, 'session_id');
     const videos = pick(s, 'videos', []) ?? [];
     const v = videos[videos.length - 1];
-    if (!id || !v || byId.has(id)) continue;
-    byId.set(id, {
+    if (!id || !v) continue;
+    const state = enumName(pick(v, 'status'), 'VIDEO_STATUS_');
+    const known = byId.get(id);
+    const fromServer = {
       id,
-      filename: pick(v, 'filename', ''),
+      filename: String(pick(v, 'filename', '') || pick(s, 'title', '')).slice(0, MAX_NAME),
       activity: pick(v, 'exercise_id', '') || pick(s, 'exercise_id', ''),
       createdAt: pick(v, 'created_at', '') || pick(s, 'created_at', ''),
-      state: enumName(pick(v, 'status'), 'VIDEO_STATUS_'),
-      repCount: pick(pick(v, 'result', null), 'rep_count'),
-    });
+      state,
+      owner: pick(s, 'user_id', '') || pick(pick(s, 'user', null), 'user_id', ''),
+      reason: /fail|block/.test(state) ? failureText(pick(v, 'failure_code', ''), pick(v, 'failure_reason', '')) : undefined,
+      repCount: state === 'complete' ? num(pick(pick(v, 'result', null), 'rep_count')) ?? 0 : undefined,
+    };
+    // The server knows the status; this browser may know more (its own upload's reason).
+    byId.set(id, known ? { ...fromServer, ...known, state: fromServer.state || known.state, owner: fromServer.owner || known.owner } : fromServer);
   }
-  const entries = [...byId.values()].sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')));
+  // Created but never uploaded: not a session (unless this browser is uploading it now).
+  const entries = [...byId.values()]
+    .filter((e) => !(statusLabel(e.state) === 'Not uploaded' && e.id !== progressFor))
+    .sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')));
   list.replaceChildren();
   if (!entries.length) {
     list.append(h('li', { class: 'muted', text: 'Uploaded videos will appear here.' }));
@@ -675,16 +974,34 @@ async function refreshSessions() {
   }
   for (const e of entries.slice(0, 50)) {
     const when = e.createdAt ? new Date(e.createdAt).toLocaleString() : '';
+    const status = statusLabel(e.state);
+    const owner = e.owner && e.owner !== me?.userId ? `by ${truncateMiddle(e.owner, 24)}` : '';
+    const details = [
+      status,
+      status === 'Complete' && e.repCount !== undefined && e.repCount !== null ? `${e.repCount} reps` : '',
+      owner,
+      when,
+    ].filter(Boolean);
     list.append(
       h(
         'li',
         {},
         h(
           'button',
-          { type: 'button', class: 'session-item', 'data-video-id': e.id, onclick: () => openVideo(e.id) },
-          h('strong', { text: activityLabel(e.activity) }),
-          h('span', { class: 'muted', text: ` ${e.filename || e.id}` }),
-          h('span', { class: 'muted', text: ` · ${when}${e.repCount !== undefined ? ` · ${e.repCount} reps` : ''}` }),
+          {
+            type: 'button',
+            class: 'session-item',
+            'data-video-id': e.id,
+            'data-state': status.toLowerCase().replace(/\s+/g, '-'),
+            'aria-current': current?.id === e.id ? 'true' : undefined,
+            onclick: () => {
+              setHash(e.id, true);
+              openVideo(e.id, { scroll: true });
+            },
+          },
+          h('span', { class: 'session-title' }, h('strong', { text: activityLabel(e.activity) }), ' ', h('span', { class: 'session-name', title: e.filename || undefined, text: truncateMiddle(e.filename || e.id, 80) })),
+          h('span', { class: 'session-meta muted', text: details.join(' · ') }),
+          status === 'Failed' && e.reason ? h('span', { class: 'session-reason bad-text', text: `✗ ${truncateMiddle(failureText(e.reason), 200)}` }) : null,
         ),
       ),
     );

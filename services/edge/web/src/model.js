@@ -3,11 +3,15 @@
 import { enumName, num, pick } from './fields.js';
 import { anglesFromFrames, framesFromJ2p } from './joints.js';
 
-/** 'pending' | 'complete' | 'failed' from any of the status spellings in use. */
+/**
+ * 'pending' | 'complete' | 'failed' | 'not_uploaded' from any of the status
+ * spellings in use ('not_uploaded': created, but the file never arrived).
+ */
 export function analysisState(guru) {
   const values = [guru?.analysis?.status, guru?.status].map((s) => String(s ?? '').toLowerCase());
   if (values.some((s) => s === 'failed' || s === 'blocked')) return 'failed';
   if (values[0] === 'complete' || values[0] === 'success') return 'complete';
+  if (values[1] === 'pending' && guru && !guru.uri) return 'not_uploaded';
   return 'pending';
 }
 
@@ -32,6 +36,11 @@ function repsFromResult(result) {
     startMs: num(pick(r, 'start_timestamp_ms')) ?? 0,
     midMs: num(pick(r, 'mid_timestamp_ms')) ?? 0,
     endMs: num(pick(r, 'end_timestamp_ms')) ?? 0,
+    eccentricS: num(pick(r, 'eccentric_s')),
+    concentricS: num(pick(r, 'concentric_s')),
+    rangeOfMotion: num(pick(r, 'range_of_motion')),
+    // Protobuf JSON leaves false out: absent means "not good" once any rep says true.
+    goodForm: pick(r, 'good_form', undefined),
     analyses: (pick(r, 'analyses', []) ?? []).map((a) => ({
       type: pick(a, 'analysis_type'),
       value: num(pick(a, 'scalar')),
@@ -83,6 +92,15 @@ export function buildViewModel(id, guru, detail) {
   const guruReps = guru?.analysis ? repsFromGuru(guru.analysis) : [];
   const resultReps = result ? repsFromResult(result) : [];
   const reps = guruReps.length || !resultReps.length ? guruReps : resultReps;
+  // The full result's per-rep tempo and form go with the Guru reps they match.
+  if (reps === guruReps && resultReps.length === guruReps.length) {
+    guruReps.forEach((r, i) => {
+      const m = resultReps[i];
+      Object.assign(r, { eccentricS: m.eccentricS, concentricS: m.concentricS, rangeOfMotion: m.rangeOfMotion, goodForm: m.goodForm });
+    });
+  }
+  const formKnown = resultReps.some((r) => r.goodForm !== undefined) || (pick(result, 'form_violations', []) ?? []).length > 0;
+  for (const r of reps) r.goodForm = r.goodForm === undefined ? (formKnown ? false : undefined) : Boolean(r.goodForm);
 
   let timesMs = [];
   let series = {};
@@ -115,6 +133,7 @@ export function buildViewModel(id, guru, detail) {
     id,
     state: analysisState(guru),
     reason: guru?.reason ?? guru?.analysis?.reason ?? pick(video, 'failure_reason', '') ?? '',
+    reasonDetail: guru?.reasonDetail ?? guru?.analysis?.reasonDetail ?? '',
     activity: guru?.analysis?.activity ?? guru?.activity ?? pick(video, 'exercise_id', '') ?? '',
     domain: guru?.analysis?.domain ?? guru?.domain ?? '',
     fps: num(guru?.fps) ?? num(pick(info, 'fps')),
