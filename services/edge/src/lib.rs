@@ -203,6 +203,10 @@ pub fn router(state: AppState) -> Router {
                 .patch(transcode::update_session)
                 .delete(transcode::delete_session),
         )
+        .route(
+            "/v1/sessions/{session_id}/threads",
+            post(transcode::create_threads),
+        )
         .route("/v1/videos/{video_id}", get(transcode::get_video))
         .route("/v1/threads/{thread_id}", get(transcode::get_thread))
         .route(

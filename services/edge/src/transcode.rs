@@ -11,9 +11,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use fitvision_proto::v1::{
-    CreateSessionRequest, DeleteSessionRequest, GetCatalogExerciseRequest, GetSessionRequest,
-    GetThreadRequest, GetVideoRequest, ListCatalogExercisesRequest, ListSessionsRequest,
-    UpdateSessionRequest,
+    CreateSessionRequest, CreateThreadsRequest, CreateThreadsResponse, DeleteSessionRequest,
+    GetCatalogExerciseRequest, GetSessionRequest, GetThreadRequest, GetVideoRequest,
+    ListCatalogExercisesRequest, ListSessionsRequest, UpdateSessionRequest,
 };
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor};
 use serde_json::{Map, Value};
@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Family, GrpcResultExt};
 use crate::state::AppState;
+use crate::threads::{NewThreads, create_threads as create_recorded_threads, thread_language};
 
 const FAMILY: Family = Family::Plain;
 
@@ -221,6 +222,51 @@ pub async fn get_thread(
         .await
         .api(FAMILY)?;
     reply_json("GetThreadResponse", &reply)
+}
+
+/// Purpose under which threads created over `/v1` are recorded on the session.
+pub const REQUESTED_THREADS: &str = "requested";
+
+/// `POST /v1/sessions/{session_id}/threads`: creates coaching threads (topics default to
+/// `overall`) in the body's language, else the `Accept-Language` preference, and
+/// records them on the session so that a later visit finds them.
+pub async fn create_threads(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let request: CreateThreadsRequest = request_message(
+        "CreateThreadsRequest",
+        &body,
+        &query,
+        &[("session_id", session_id.clone())],
+    )?;
+    let language = thread_language(FAMILY, Some(request.language.as_str()), &headers)?;
+    let topics: Vec<&str> = if request.topics.is_empty() {
+        vec!["overall"]
+    } else {
+        request.topics.iter().map(String::as_str).collect()
+    };
+    let thread_ids = create_recorded_threads(
+        &state,
+        &caller,
+        FAMILY,
+        &session_id,
+        &NewThreads {
+            purpose: REQUESTED_THREADS,
+            topics: &topics,
+            measurement_system: request.measurement_system(),
+            language,
+        },
+    )
+    .await?;
+    reply_json(
+        "CreateThreadsResponse",
+        &CreateThreadsResponse { thread_ids },
+    )
 }
 
 pub async fn list_catalog_exercises(
