@@ -148,6 +148,10 @@ impl OverlayPlan {
         let severity = match risk {
             RiskLevel::High => Severity::Bad,
             RiskLevel::Medium => Severity::Warn,
+            // An honest video says nothing about authenticity on screen: the athlete
+            // and coach watch the movement, and a line on every clean video is noise
+            // (the verdict stays in the result and the report).
+            RiskLevel::Low if !report.blocked => return,
             RiskLevel::Low => Severity::Ok,
             RiskLevel::Unspecified => return,
         };
@@ -527,6 +531,24 @@ mod tests {
         let verdict = plan.verdict.expect("verdict");
         assert_eq!(verdict.text, "Authenticity: HIGH risk (62/100, blocked)");
         assert_eq!(verdict.severity, Severity::Bad);
+    }
+
+    #[test]
+    fn a_low_risk_verdict_is_not_burned_in() {
+        let report = AuthenticityReport {
+            score: 8.0,
+            risk_level: RiskLevel::Low as i32,
+            ..Default::default()
+        };
+        assert!(OverlayPlan::new(None, Some(&report)).verdict.is_none());
+        let blocked_by_policy = AuthenticityReport {
+            blocked: true,
+            ..report
+        };
+        let verdict = OverlayPlan::new(None, Some(&blocked_by_policy))
+            .verdict
+            .expect("a blocked video says so");
+        assert_eq!(verdict.text, "Authenticity: LOW risk (8/100, blocked)");
     }
 
     #[test]
