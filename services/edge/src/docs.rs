@@ -2,6 +2,7 @@
 //! and ReDoc served from assets embedded at build time (no CDN), the landing
 //! page and the health check.
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,6 +15,7 @@ use tonic_health::pb::health_client::HealthClient;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::auth::Caller;
 use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, trainer};
 use crate::state::AppState;
 
@@ -51,7 +53,7 @@ impl Modify for SecuritySchemes {
         license(name = "Apache-2.0")
     ),
     paths(
-        api_status,
+        api_status, whoami,
         trainer::create_session, trainer::submit_exercise, trainer::session_status,
         trainer::generate_ai_analysis, trainer::session_summary, trainer::delete_session, trainer::list_sessions,
         lifting::weightlifting_create, lifting::weightlifting_details, lifting::weightlifting_export,
@@ -99,6 +101,20 @@ pub async fn openapi_json() -> Response {
 }
 
 /// `GET /api/status`
+/// `GET /api/whoami`: who the credential signs in as (the web page shows it).
+#[utoipa::path(get, path = "/api/whoami", tag = "Info",
+    responses((status = 200, description = "{userId, tenantId, role}: the caller the credential authenticates", body = Object),
+        (status = 401, description = "Missing or refused credentials")),
+    security(("api_key" = []), ("bearer" = [])))]
+pub async fn whoami(Extension(caller): Extension<Caller>) -> Json<serde_json::Value> {
+    let principal = &caller.principal;
+    Json(json!({
+        "userId": principal.user_id,
+        "tenantId": principal.tenant_id,
+        "role": principal.role().as_str_name().trim_start_matches("ROLE_").to_ascii_lowercase(),
+    }))
+}
+
 #[utoipa::path(get, path = "/api/status", tag = "Info",
     responses((status = 200, description = "{status: healthy, ...}", body = Object),
         (status = 503, description = "The session service is not serving", body = Object)))]

@@ -189,6 +189,7 @@ pub fn router(state: AppState) -> Router {
     let progress_routes = Router::new()
         .route("/videos/{id}/events", get(progress::video_events))
         .route("/live/token", post(live::issue_token))
+        .route("/api/whoami", get(docs::whoami))
         .route_layer(authed(Family::Plain));
 
     // google.api.http transcoding of the unary RPCs.

@@ -163,6 +163,8 @@ async fn every_route_enforces_credentials_roles_and_tenants() {
     };
     // Columns: none, bad key, other tenant, other user, admin.
     let cases = vec![
+        // Who the credential signs in as: any valid credential.
+        get("/api/whoami".into(), [401, 401, 200, 200, 200]),
         // AI Exercise Trainer API: another user's session is not found (FastAPI's only
         // documented miss).
         post(
@@ -396,4 +398,26 @@ async fn public_routes_need_no_credential_but_check_their_own_proof() {
         .unwrap()
         .status();
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn whoami_names_the_caller_of_the_credential() {
+    let h = Harness::start().await;
+    for (credential, user, role) in [
+        ("API-KEY user-key", "u1", "user"),
+        ("Bearer user2-key", "u2", "user"),
+    ] {
+        let response = h
+            .client
+            .get(h.url("/api/whoami"))
+            .header("authorization", credential)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["userId"], user, "{body}");
+        assert_eq!(body["tenantId"], "gofa", "{body}");
+        assert_eq!(body["role"], role, "{body}");
+    }
 }
