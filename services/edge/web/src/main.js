@@ -813,7 +813,9 @@ function renderRepTable(model) {
         ),
       );
     }
-    body.append(h('tr', { 'data-rep': rep.index }, ...cells));
+    // A click anywhere on the row plays the rep too (the button is the keyboard's way).
+    const onclick = (event) => !event.target.closest('button') && playRep(rep, { scroll: true });
+    body.append(h('tr', { 'data-rep': rep.index, class: 'rep-row', onclick }, ...cells));
   }
   table.append(body);
 }
