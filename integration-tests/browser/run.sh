@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 : "${FITVISION_API_KEY:?set FITVISION_API_KEY to a key the edge accepts}"
 export FITVISION_EDGE_URL="${FITVISION_EDGE_URL:-http://127.0.0.1:8080}"
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
   npm ci --no-fund --no-audit --loglevel=error 2>/dev/null ||
     npm install --no-save --no-fund --no-audit --loglevel=error
 fi

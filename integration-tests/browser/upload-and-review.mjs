@@ -1,18 +1,33 @@
 // Browser test of the fitvision page, against a running suite (`fitvision serve`).
 //
-// Debian chromium driven by playwright-core: sign in with an API key, upload a
-// real clip, wait for the analysis, then check that
+// Debian chromium driven by playwright-core. Signed out, the first screen says
+// what the product does and how to film. Then: sign in with an API key (the page
+// says who is signed in); the exercise menu offers exactly the server's enabled
+// catalog and POST /videos accepts every option; upload a real clip and reload
+// mid-analysis (the page comes back to the progress, not to a "0 reps" result);
+// when the analysis ends check that
 //   - the rep count shown (#rep-count) equals the API's (GET /videos/{id}?include=analysis),
-//   - the annotated video element plays (its currentTime advances),
-//   - the primary chart has one shaded band (.rep-band) per rep.
-// Screenshots go to integration-tests/artifacts/.
+//   - the primary chart has one shaded band (.rep-band) per rep, seekable by keyboard,
+//   - the rep table has tempo and form columns and fits 1366 px; the Form card says passed/failed,
+//   - the annotated video plays; "Play rep 2" plays that rep at 0.5x with the player in view,
+//     and switching overlay keeps it playing; rep buttons and radios are >= 44 px,
+//   - Back and Forward move between the app's views; a hostile 100,000-character
+//     history name is truncated and escaped; 390x844 has no horizontal scroll,
+//   - a non-video upload shows the plain message, the progress in its error state,
+//     clears the previous result and lists no session (here or on the server),
+//   - axe-core finds no serious or critical violation (signed out, results, error),
+//   - signing out clears the stored history.
+// Screenshots go to integration-tests/artifacts/; small ones of the main views to
+// integration-tests/artifacts/review/ (committed for review).
 //
 // Env: FITVISION_EDGE_URL (default http://127.0.0.1:8080), FITVISION_API_KEY (required),
 //      FITVISION_TEST_VIDEO (default ../shared/videos/squat_side_3reps.mp4 next to the repo),
 //      FITVISION_TEST_ACTIVITY (default squat), CHROMIUM (default /usr/bin/chromium),
 //      FITVISION_BROWSER_TIMEOUT_S (default 600).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +42,9 @@ const activity = process.env.FITVISION_TEST_ACTIVITY ?? 'squat';
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const timeoutMs = Number(process.env.FITVISION_BROWSER_TIMEOUT_S ?? 600) * 1000;
 const artifacts = resolve(repo, 'integration-tests/artifacts');
+const review = join(artifacts, 'review');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const NOT_A_VIDEO = 'This file is not a video we can read: MP4, MOV or WebM.';
 
 function skip(reason) {
   console.log(`SKIPPED: ${reason}`);
@@ -43,10 +61,41 @@ if (!existsSync(executablePath)) {
   process.exit(2);
 }
 
-async function api(path) {
-  const response = await fetch(`${base}${path}`, { headers: { Authorization: `API-KEY ${apiKey}` } });
-  assert.ok(response.ok, `GET ${path}: HTTP ${response.status}`);
-  return response.json();
+async function api(path, { method = 'GET', json } = {}) {
+  const headers = { Authorization: `API-KEY ${apiKey}` };
+  if (json) headers['Content-Type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, body: json ? JSON.stringify(json) : undefined });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A small PNG of the view for review (downscaled with ffmpeg when present). */
+async function reviewShot(page, name) {
+  mkdirSync(review, { recursive: true });
+  const full = join(review, `${name}.full.png`);
+  const out = join(review, `${name}.png`);
+  await page.screenshot({ path: full, fullPage: false });
+  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', full, '-vf',
+    "scale='min(720,iw)':-1:flags=lanczos,split[a][b];[a]palettegen=max_colors=96[p];[b][p]paletteuse=dither=none", out]);
+  if (r.status === 0) rmSync(full, { force: true });
+  else renameSync(full, out);
+}
+
+/** axe-core on the page as it is: the serious and critical violations. */
+async function axe(page, label) {
+  // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') forbids inline scripts.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(`${axeSource}\n;void 0`);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return { label, violations: result.length, serious };
+}
+
+async function visible(page, selector) {
+  return page.$eval(selector, (n) => !n.hidden && !n.closest('[hidden]') && n.getBoundingClientRect().height > 0).catch(() => false);
 }
 
 const log = (...args) => console.log(`[browser-test ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -63,30 +112,79 @@ await runInBrowser(
     const consoleErrors = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    summary.axe = [];
 
+    // ---- first screen (signed out): what it does and how to film.
     log('open', base);
     await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#signin:not([hidden])');
+    assert.ok(await visible(page, '#intro'), 'the first screen leads with what the product does');
+    const intro = await page.textContent('#intro');
+    assert.match(intro, /How to film/);
+    assert.match(intro, /side-on/);
+    await reviewShot(page, 'signin');
+    summary.axe.push(await axe(page, 'signed out'));
+
     await page.fill('#api-key', apiKey);
     await page.click('#signin-button');
     await page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
+    await page.waitForFunction(() => /Signed in as /.test(document.getElementById('account-label').textContent), null, { timeout: 10_000 });
+    summary.account_label = (await page.textContent('#account-label')).trim();
+    assert.ok(!(await visible(page, '#intro')), 'the intro gives way to the app once signed in');
 
+    // ---- the menu: exactly the enabled catalog, each option accepted by POST /videos.
+    await page.waitForFunction(() => document.querySelectorAll('#activity option[data-domain]').length > 0);
+    const offered = await page.$$eval('#activity option[data-domain]', (nodes) => nodes.map((n) => ({ id: n.value, domain: n.dataset.domain })));
+    const catalog = await api('/v1/catalog/exercises');
+    const enabled = catalog.exercises.filter((e) => e.enabled !== false).map((e) => e.exerciseId ?? e.exercise_id).sort();
+    assert.deepEqual(offered.map((o) => o.id).sort(), enabled, 'the menu offers the enabled catalog');
+    const accepted = [];
+    for (const option of offered) {
+      const created = await api('/videos', { method: 'POST', json: { filename: 'menu-check.mp4', size: 1000, activity: option.id, domain: option.domain } });
+      accepted.push(option.id);
+      await api(`/v1/sessions/${encodeURIComponent(created.id)}`, { method: 'DELETE' });
+    }
+    summary.menu_options = accepted.length;
+    await page.selectOption('#activity', 'squat');
+    assert.match(await page.textContent('#activity-guidance'), /Bodyweight squat/, 'Squat says how it differs from Bodyweight squat');
+    await page.selectOption('#activity', 'bodyweight_squat');
+    assert.match(await page.textContent('#activity-guidance'), /Barbell squat/);
+
+    // ---- upload, then reload mid-analysis.
     log('upload', video, 'as', activity);
     await page.setInputFiles('#file-input', video);
     await page.selectOption('#activity', activity);
     const started = Date.now();
     await page.click('#upload-button');
-
-    // Progress must come from the server (SSE or polling): record the stages shown.
     const stages = new Set();
     const deadline = started + timeoutMs;
+    let reloaded = false;
     while (Date.now() < deadline) {
-      const stage = await page.textContent('#progress-stage').catch(() => null);
-      if (stage) stages.add(stage.trim());
+      const stage = (await page.textContent('#progress-stage').catch(() => null))?.trim();
+      if (stage) stages.add(stage);
       const error = await page.$eval('#upload-error', (n) => (n.hidden ? '' : n.textContent)).catch(() => '');
       if (error) throw new Error(`page reported: ${error}`);
+      if (!reloaded && stage && !/^(Starting|Creating|Uploading)$/.test(stage)) {
+        const id = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('video');
+        assert.ok(id, 'the address names the video as soon as the upload starts');
+        const before = await api(`/videos/${encodeURIComponent(id)}?include=analysis`);
+        log('reload mid-analysis at', stage, 'analysis', before.analysis?.status);
+        await page.reload({ waitUntil: 'domcontentloaded' });
+        reloaded = true;
+        await page.waitForSelector('#progress:not([hidden])', { timeout: 15_000 });
+        const after = await api(`/videos/${encodeURIComponent(id)}?include=analysis`);
+        if (String(after.analysis?.status).toLowerCase() === 'pending') {
+          assert.ok(!(await visible(page, '#results')), 'a pending video is shown as progress, not as a 0-rep result');
+          summary.reload_progress_stage = (await page.textContent('#progress-stage')).trim();
+          await reviewShot(page, 'progress');
+        } else {
+          summary.reload_progress_stage = 'analysis ended before the reload finished';
+        }
+      }
       if (await page.$('#results:not([hidden]) #rep-count')) break;
       await page.waitForTimeout(500);
     }
+    assert.ok(reloaded, 'the page was reloaded mid-analysis');
     await page.waitForSelector('#results:not([hidden]) #rep-count', { timeout: 5_000 });
     summary.analysis_s = (Date.now() - started) / 1000;
     summary.stages = [...stages];
@@ -110,6 +208,16 @@ await runInBrowser(
     summary.timeline_markers = markers;
     assert.equal(markers, apiReps, 'one timeline marker per rep');
 
+    // ---- rep table and Form card wording.
+    const headers = await page.$$eval('#rep-table thead th', (nodes) => nodes.map((n) => n.textContent.trim()));
+    summary.rep_table_headers = headers;
+    for (const h of ['Rep', 'Down (s)', 'Up (s)', 'Form']) assert.ok(headers.includes(h), `rep table has "${h}": ${headers}`);
+    const formCells = await page.$$eval('#rep-table tbody td[data-form]', (nodes) => nodes.map((n) => n.textContent.trim()));
+    assert.equal(formCells.length, apiReps, 'one form flag per rep');
+    assert.ok(formCells.every((t) => /^(✓ Good|✗ Fault)/.test(t)), `form flags in words: ${formCells}`);
+    const faults = await page.$$eval('#faults li', (nodes) => nodes.map((n) => n.textContent.trim()));
+    summary.form_checks = faults;
+    assert.ok(faults.length > 0 && faults.every((t) => /(Passed|Needs work): \d+ of \d+ (reps?|checks?) passed/.test(t)), `Form card says passed/failed: ${faults}`);
     await page.screenshot({ path: join(artifacts, 'browser-results.png'), fullPage: true });
 
     // The annotated video is rendered after the analysis: wait for the page to swap it in.
@@ -140,20 +248,183 @@ await runInBrowser(
     summary.playback = playback;
     assert.equal(playback.error, null, 'no media error');
     assert.ok(playback.after > playback.before + 0.5, `currentTime advances (${playback.before} -> ${playback.after})`);
-
     await page.evaluate(() => document.getElementById('result-video').pause());
     await page.screenshot({ path: join(artifacts, 'browser-playing.png'), fullPage: false });
     const player = await page.$('.player');
     await player.screenshot({ path: join(artifacts, 'browser-annotated-video.png') });
 
-    // Phone-sized screen: the same results must lay out in one column.
+    // ---- "Play rep 2" at half speed from the table, the player brought into view.
+    if (apiReps >= 2) {
+      await page.selectOption('#play-speed', '0.5');
+      await page.$eval('#rep-table', (t) => t.scrollIntoView({ block: 'end' }));
+      const rep2 = guru.analysis.reps[1];
+      await page.click('#rep-table button[data-rep="2"]');
+      await page.waitForTimeout(1500);
+      const state = await page.evaluate(() => {
+        const v = document.getElementById('result-video');
+        const r = v.getBoundingClientRect();
+        return { paused: v.paused, t: v.currentTime, rate: v.playbackRate, top: r.top, bottom: r.bottom, vh: window.innerHeight };
+      });
+      summary.play_rep_2 = state;
+      assert.equal(state.paused, false, 'Play rep 2 plays');
+      assert.equal(state.rate, 0.5, 'at the chosen speed');
+      assert.ok(state.t > rep2.startTimestampMs / 1000 && state.t < rep2.endTimestampMs / 1000 + 0.2, `within rep 2 (${state.t})`);
+      assert.ok(state.bottom > 0 && state.top < state.vh, 'the player is in view');
+      // Switching overlay keeps it playing.
+      await page.check('input[name="overlay"][value="original"]');
+      await page.waitForTimeout(1200);
+      const switched = await page.evaluate(() => ({ paused: document.getElementById('result-video').paused, src: document.getElementById('result-video').currentSrc }));
+      summary.overlay_switch_keeps_playing = !switched.paused;
+      assert.equal(switched.paused, false, 'switching overlay keeps the video playing');
+      // A click anywhere on a rep's row plays that rep as well.
+      const last = guru.analysis.reps[apiReps - 1];
+      await page.click(`#rep-table tr[data-rep="${apiReps}"] td:last-child`);
+      await page.waitForTimeout(800);
+      const rowPlay = await page.$eval('#result-video', (v) => ({ paused: v.paused, t: v.currentTime }));
+      summary.row_click_plays = rowPlay;
+      assert.ok(!rowPlay.paused && rowPlay.t >= last.startTimestampMs / 1000 - 0.05, `a row click plays rep ${apiReps} (${rowPlay.t})`);
+      await page.check('input[name="overlay"][value="all"]');
+      await page.waitForFunction(() => /annotated_all/.test(document.getElementById('result-video').currentSrc) && document.getElementById('result-video').readyState >= 1);
+      await page.waitForTimeout(300);
+      await page.evaluate(() => document.getElementById('result-video').pause());
+      await page.selectOption('#play-speed', '1');
+    }
+
+    // ---- chart seeking by keyboard.
+    await page.evaluate(() => {
+      const v = document.getElementById('result-video');
+      v.pause();
+      v.currentTime = 0;
+    });
+    await page.waitForTimeout(500);
+    await page.focus('[data-testid="primary-chart"] svg');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(200);
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(400);
+    const keyed = await page.$eval('#result-video', (v) => v.currentTime);
+    summary.keyboard_seek_s = keyed;
+    assert.ok(Math.abs(keyed - 2) < 0.15, `two ArrowRight presses seek to 2 s (${keyed})`);
+    await page.keyboard.press('PageDown');
+    await page.waitForTimeout(400);
+    const nextRep = guru.analysis.reps.find((r) => r.startTimestampMs > 2050);
+    if (nextRep) {
+      const t = await page.$eval('#result-video', (v) => v.currentTime);
+      assert.ok(Math.abs(t - nextRep.startTimestampMs / 1000) < 0.15, `Page Down jumps to the next rep (${t})`);
+    }
+
+    // ---- touch targets.
+    const targets = await page.evaluate(() =>
+      [...document.querySelectorAll('#rep-table .rep-play, .overlay-picker label, .session-item')].map((n) => {
+        const r = n.getBoundingClientRect();
+        return { what: n.className || n.tagName, w: r.width, h: r.height };
+      }),
+    );
+    const small = targets.filter((t) => t.h < 44 || t.w < 44);
+    assert.deepEqual(small, [], 'touch targets are at least 44 px');
+
+    // ---- the rep table fits a 1366 px laptop screen.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.waitForTimeout(400);
+    const fit = await page.$eval('#rep-table', (t) => ({ table: t.scrollWidth, wrap: t.parentElement.clientWidth }));
+    summary.rep_table_1366 = fit;
+    assert.ok(fit.table <= fit.wrap + 1, `the rep table fits 1366 px (${fit.table} > ${fit.wrap})`);
+    await page.$eval('#results', (n) => n.scrollIntoView({ block: 'start' }));
+    await reviewShot(page, 'results');
+    await page.$eval('#rep-table', (n) => n.scrollIntoView({ block: 'center' }));
+    await reviewShot(page, 'reps-and-form');
+    summary.axe.push(await axe(page, 'results'));
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // ---- history: Back and Forward stay in the app.
+    const inApp = page.url();
+    await page.goBack();
+    await page.waitForTimeout(500);
+    summary.back_url = page.url();
+    assert.ok(page.url().startsWith(base), 'Back stays in the app');
+    assert.ok(!page.url().includes('#video='), 'Back returns to the view before the upload');
+    assert.ok(!(await visible(page, '#results')), 'Back leaves the result');
+    await page.goForward();
+    await page.waitForSelector('#results:not([hidden]) #rep-count', { timeout: 15_000 });
+    assert.equal(page.url(), inApp, 'Forward returns to the result');
+
+    // ---- a hostile history entry: truncated and escaped, the page does not widen.
+    const hostile = `<img src=x onerror="window.__xss=1">${'n'.repeat(100_000)}.mp4`;
+    await page.evaluate((name) => {
+      const entries = JSON.parse(localStorage.getItem('fitvision.history') || '[]');
+      entries.unshift({ id: 'hostile-entry', filename: name, activity: 'push_up', state: 'failed', reason: 'UNREADABLE_VIDEO', createdAt: new Date().toISOString() });
+      localStorage.setItem('fitvision.history', JSON.stringify(entries));
+    }, hostile);
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.session-item[data-video-id="hostile-entry"]', { timeout: 15_000 });
+    const entry = await page.$eval('.session-item[data-video-id="hostile-entry"]', (n) => ({
+      name: n.querySelector('.session-name').textContent,
+      state: n.dataset.state,
+      reason: n.querySelector('.session-reason')?.textContent ?? '',
+      imgs: document.querySelectorAll('#session-list img').length,
+      xss: Boolean(window.__xss),
+    }));
+    summary.hostile_entry = { name_length: entry.name.length, state: entry.state, reason: entry.reason, imgs: entry.imgs };
+    assert.ok(entry.name.length <= 80, `the name is truncated (${entry.name.length})`);
+    assert.equal(entry.imgs, 0, 'the name is text, not markup');
+    assert.equal(entry.xss, false);
+    assert.equal(entry.state, 'failed');
+    assert.match(entry.reason, /not a video we can read/, 'a failed entry shows its reason');
+    const own = await page.$eval(`.session-item[data-video-id="${id}"]`, (n) => ({ state: n.dataset.state, meta: n.querySelector('.session-meta').textContent }));
+    summary.own_entry = own;
+    assert.equal(own.state, 'complete');
+    assert.match(own.meta, new RegExp(`Complete · ${apiReps} reps`));
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 1, `a long name does not widen the page (${wide}px)`);
+    // Clicking an entry opens it and scrolls to the result.
+    await page.$eval('#session-list', (n) => n.scrollIntoView({ block: 'end' }));
+    await page.click(`.session-item[data-video-id="${id}"]`);
+    await page.waitForSelector('#results:not([hidden]) #rep-count', { timeout: 15_000 });
+    await page.waitForTimeout(300);
+    const resultsTop = await page.$eval('#results', (n) => n.getBoundingClientRect().top);
+    assert.ok(Math.abs(resultsTop) < 50, `clicking an entry scrolls to the result (top ${resultsTop})`);
+
+    // ---- phone-sized screen: one column, no horizontal scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(artifacts, 'browser-mobile.png'), fullPage: true });
+    await page.$eval('#results', (n) => n.scrollIntoView({ block: 'start' }));
+    await reviewShot(page, 'mobile');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     summary.mobile_horizontal_overflow_px = overflow;
     assert.ok(overflow <= 1, `no horizontal scrolling on a phone (${overflow}px)`);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
+    // ---- a non-video upload: plain message, error state, old result cleared, no session.
+    const sessionsBefore = (await api('/v1/sessions?newest_first=true&limit=50')).sessions?.length ?? 0;
+    await page.setInputFiles('#file-input', { name: 'holiday-notes.mp4', mimeType: 'video/mp4', buffer: Buffer.from('these are notes, not a video\n'.repeat(40)) });
+    await page.selectOption('#activity', activity);
+    await page.click('#upload-button');
+    await page.waitForSelector('#upload-error:not([hidden])', { timeout: 30_000 });
+    const shown = (await page.textContent('#upload-error')).trim();
+    summary.non_video_message = shown;
+    assert.equal(shown, NOT_A_VIDEO, 'a plain message for a file that is not a video');
+    assert.equal(await page.$eval('#progress', (n) => n.dataset.state), 'failed', 'the progress is in its error state');
+    assert.ok(!(await visible(page, '#results')), 'the previous result is cleared');
+    assert.ok(!page.url().includes('#video='), 'the address names no video');
+    await page.waitForTimeout(1500);
+    const listed = await page.$$eval('.session-item', (nodes) => nodes.map((n) => n.textContent));
+    assert.ok(!listed.some((t) => t.includes('holiday-notes')), 'the failed upload is not listed as a session');
+    const server = (await api('/v1/sessions?newest_first=true&limit=50')).sessions ?? [];
+    assert.ok(!server.some((s) => (s.title ?? '').includes('holiday-notes')), 'nor kept on the server');
+    summary.sessions_before_after = [sessionsBefore, server.length];
+    await reviewShot(page, 'upload-error');
+    summary.axe.push(await axe(page, 'upload error'));
+
+    // ---- sign out: the stored history goes.
+    await page.click('#sign-out');
+    await page.waitForSelector('#signin:not([hidden])');
+    const stored = await page.evaluate(() => localStorage.getItem('fitvision.history'));
+    assert.equal(stored, null, 'sign-out clears the stored history');
+
+    for (const run of summary.axe) {
+      assert.deepEqual(run.serious, [], `axe (${run.label}): no serious or critical violations`);
+    }
     summary.console_errors = consoleErrors;
   },
 );
