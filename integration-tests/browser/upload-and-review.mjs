@@ -9,6 +9,7 @@
 //   - the rep count shown (#rep-count) equals the API's (GET /videos/{id}?include=analysis),
 //   - the primary chart has one shaded band (.rep-band) per rep, seekable by keyboard,
 //   - the rep table has tempo and form columns and fits 1366 px; the Form card says passed/failed,
+//   - the page asks the coach for feedback, which appears and names the measured rep count,
 //   - the annotated video plays; "Play rep 2" plays that rep at 0.5x with the player in view,
 //     and switching overlay keeps it playing; rep buttons and radios are >= 44 px,
 //   - Back and Forward move between the app's views; a hostile 100,000-character
@@ -218,6 +219,14 @@ await runInBrowser(
     const faults = await page.$$eval('#faults li', (nodes) => nodes.map((n) => n.textContent.trim()));
     summary.form_checks = faults;
     assert.ok(faults.length > 0 && faults.every((t) => /(Passed|Needs work): \d+ of \d+ (reps?|checks?) passed/.test(t)), `Form card says passed/failed: ${faults}`);
+    // ---- coaching: the page asks the coach, and the feedback names the measured count.
+    await page.waitForSelector('#coaching[data-state="ready"] p', { timeout: 120_000 });
+    const coaching = (await page.textContent('#coaching')).trim();
+    summary.coaching = coaching.slice(0, 200);
+    assert.ok(
+      new RegExp(`\\b${apiReps} reps?\\b`).test(coaching),
+      `the coaching names the ${apiReps} measured reps: ${coaching.slice(0, 300)}`,
+    );
     await page.screenshot({ path: join(artifacts, 'browser-results.png'), fullPage: true });
 
     // The annotated video is rendered after the analysis: wait for the page to swap it in.

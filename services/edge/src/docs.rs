@@ -100,7 +100,6 @@ pub async fn openapi_json() -> Response {
     response
 }
 
-/// `GET /api/status`
 /// `GET /api/whoami`: who the credential signs in as (the web page shows it).
 #[utoipa::path(get, path = "/api/whoami", tag = "Info",
     responses((status = 200, description = "{userId, tenantId, role}: the caller the credential authenticates", body = Object),
@@ -115,6 +114,7 @@ pub async fn whoami(Extension(caller): Extension<Caller>) -> Json<serde_json::Va
     }))
 }
 
+/// `GET /api/status`
 #[utoipa::path(get, path = "/api/status", tag = "Info",
     responses((status = 200, description = "{status: healthy, ...}", body = Object),
         (status = 503, description = "The session service is not serving", body = Object)))]

@@ -175,6 +175,15 @@ export class Api {
     }
   }
 
+  /** Asks the coach to write feedback on a session's analysis (any session kind);
+   * the thread is written once the reps are counted. Returns its id. */
+  async requestCoaching(sessionId) {
+    const reply = await this.request('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/threads`, {
+      json: { topics: ['overall'] },
+    });
+    return reply?.threadIds?.overall ?? reply?.thread_ids?.overall ?? null;
+  }
+
   eventsUrl(id) {
     return this.url(`/videos/${encodeURIComponent(id)}/events`);
   }

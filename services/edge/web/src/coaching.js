@@ -6,12 +6,29 @@ export function coachingTexts(response) {
   const visit = (v, depth) => {
     if (depth > 5 || v === null || v === undefined) return;
     if (typeof v === 'string') {
-      if (v.trim().split(/\s+/).length >= 6) out.push(v.trim());
+      for (const line of coachLines(v)) {
+        if (line.split(/\s+/).length >= 6) out.push(line);
+      }
       return;
     }
     if (Array.isArray(v)) v.forEach((x) => visit(x, depth + 1));
     else if (typeof v === 'object') Object.values(v).forEach((x) => visit(x, depth + 1));
   };
   visit(response, 0);
-  return [...new Set(out)].slice(0, 8);
+  return [...new Set(out)].slice(0, 12);
+}
+
+/** Thread ids recorded on a session (`threads.<purpose>.<topic>` attributes), requested
+ * coaching first (the page asks for it), at most six. */
+export function recordedThreadIds(attributes) {
+  const entries = Object.entries(attributes ?? {}).filter(([k]) => k.startsWith('threads.'));
+  entries.sort(([a], [b]) => Number(b.startsWith('threads.requested.')) - Number(a.startsWith('threads.requested.')));
+  return entries.map(([, v]) => v).slice(0, 6);
+}
+
+/** A coach's text, as its lines (headline, what went well, faults, cues, ...): every
+ * line counts, short or written without spaces (Chinese). */
+export function coachLines(text) {
+  if (typeof text !== 'string') return [];
+  return text.split(/\n+/).map((line) => line.trim()).filter(Boolean);
 }

@@ -21,7 +21,7 @@ import {
   truncateMiddle,
 } from './messages.js';
 import { streamEvents } from './sse.js';
-import { coachingTexts } from './coaching.js';
+import { coachLines, coachingTexts, recordedThreadIds } from './coaching.js';
 import { LIVE_ACTIVITIES, LiveSet, drawPose } from './live.js';
 
 const $ = (id) => document.getElementById(id);
@@ -849,31 +849,61 @@ function renderFaults(model) {
   box.append(list);
 }
 
+/** Polls a coaching thread until it is written (or fails, or the page moved on). */
+async function awaitThread(threadId, stillWanted, timeoutMs = 120000) {
+  const deadline = Date.now() + timeoutMs;
+  while (stillWanted() && Date.now() < deadline) {
+    const thread = await api.thread(threadId).catch(() => null);
+    const status = String(thread?.status ?? '').toLowerCase();
+    if (status === 'complete' || status === 'failed') return thread;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return null;
+}
+
+let coachingGeneration = 0;
+
 async function loadCoaching(model, detail) {
   const box = $('coaching');
+  const generation = ++coachingGeneration;
+  const stillWanted = () => generation === coachingGeneration;
   box.replaceChildren(h('p', { class: 'muted', text: 'Asking the coach…' }));
   const texts = [];
-  // 1. Feedback carried with the result; 2. comment threads recorded on the
-  // session; 3. the trainer's on-demand analysis for workout sessions.
+  let failure = null;
+  // 1. Feedback carried with the result; 2. comment threads recorded on the session
+  // (a pending one is waited for); 3. the trainer's analysis for workout sessions;
+  // 4. otherwise the page asks the coach for feedback on this analysis.
   for (const item of pick(detail, 'coaching', []) ?? []) texts.push(...coachingTexts(item));
   const attributes = pick(pick(detail, 'session', null), 'attributes', {}) ?? {};
-  const threadIds = Object.entries(attributes)
-    .filter(([k]) => k.startsWith('threads.'))
-    .map(([, v]) => v);
-  for (const threadId of threadIds.slice(0, 6)) {
-    const thread = await api.thread(threadId).catch(() => null);
-    if (thread && String(thread.status).toLowerCase() === 'complete') texts.push(...coachingTexts(thread.comment ?? thread.text));
+  for (const threadId of recordedThreadIds(attributes)) {
+    let thread = await api.thread(threadId).catch(() => null);
+    if (String(thread?.status).toLowerCase() === 'pending') {
+      box.replaceChildren(h('p', { class: 'muted', text: 'The coach is writing feedback from the measured reps…' }));
+      thread = await awaitThread(threadId, stillWanted);
+    }
+    if (String(thread?.status).toLowerCase() === 'complete') texts.push(...coachLines(thread.comment ?? thread.text));
+    if (texts.length) break;
   }
   const kind = String(pick(pick(detail, 'session', null), 'kind', ''));
   if (!texts.length && /WORKOUT/i.test(kind)) {
     texts.push(...coachingTexts((await api.trainerCoaching(model.sessionId).catch(() => null))?.ai_analysis));
   }
+  if (!texts.length && model.sessionId && stillWanted()) {
+    box.replaceChildren(h('p', { class: 'muted', text: 'The coach is writing feedback from the measured reps…' }));
+    const threadId = await api.requestCoaching(model.sessionId).catch(() => null);
+    const thread = threadId ? await awaitThread(threadId, stillWanted) : null;
+    if (String(thread?.status).toLowerCase() === 'complete') texts.push(...coachLines(thread.comment ?? thread.text));
+    else if (thread?.error) failure = thread.error;
+  }
+  if (!stillWanted()) return;
   box.replaceChildren();
   const unique = [...new Set(texts)];
   if (!unique.length) {
-    box.append(h('p', { class: 'muted', text: 'No coaching feedback is available for this video yet.' }));
+    const why = failure ? `Coaching could not be written: ${failure}` : 'No coaching feedback is available for this video yet.';
+    box.append(h('p', { class: 'muted', text: why }));
     return;
   }
+  box.setAttribute('data-state', 'ready');
   for (const t of unique) box.append(h('p', { text: t }));
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { detailFrom } from '../src/api.js';
 import { linePath, niceStep } from '../src/chart.js';
-import { coachingTexts } from '../src/coaching.js';
+import { coachLines, coachingTexts, recordedThreadIds } from '../src/coaching.js';
 import { anglesCsv, keypointsCsv, metresPerPixel, trc } from '../src/exports.js';
 import { enumName, pick } from '../src/fields.js';
 import { splitUnit } from '../src/format.js';
@@ -156,6 +156,28 @@ test('field helpers read both JSON spellings and enum names', () => {
 test('coaching text is found in nested responses', () => {
   const texts = coachingTexts({ ai_analysis: 'Keep your chest up and sit deeper on every rep.', status: 'complete' });
   assert.deepEqual(texts, ['Keep your chest up and sit deeper on every rep.']);
+});
+
+test("a coach's text is read line by line", () => {
+  const text = 'Push-up: 7 reps counted in this set.\nKeep the body in one straight line from head to heels.\nOk.';
+  assert.deepEqual(coachingTexts({ comment: text }), [
+    'Push-up: 7 reps counted in this set.',
+    'Keep the body in one straight line from head to heels.',
+  ]);
+});
+
+test("every line of a coach's thread is shown, short or Chinese", () => {
+  assert.deepEqual(coachLines('Squat: 3 reps counted.\n\n深蹲：共完成3次。\n'), ['Squat: 3 reps counted.', '深蹲：共完成3次。']);
+  assert.deepEqual(coachLines(undefined), []);
+});
+
+test('requested coaching threads are read first', () => {
+  const ids = recordedThreadIds({
+    'threads.summary.velocity': 't1',
+    name: 'x',
+    'threads.requested.overall': 't2',
+  });
+  assert.deepEqual(ids, ['t2', 't1']);
 });
 
 test('frames from j2p are in pixels', () => {
