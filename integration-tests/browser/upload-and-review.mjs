@@ -10,6 +10,7 @@
 //   - the primary chart has one shaded band (.rep-band) per rep, seekable by keyboard,
 //   - the rep table has tempo and form columns and fits 1366 px; the Form card says passed/failed,
 //   - the page asks the coach for feedback, which appears and names the measured rep count,
+//   - a per-rep CSV (one row per rep) is offered under a name with the exercise, upload and date,
 //   - the annotated video plays; "Play rep 2" plays that rep at 0.5x with the player in view,
 //     and switching overlay keeps it playing; rep buttons and radios are >= 44 px,
 //   - Back and Forward move between the app's views; a hostile 100,000-character
@@ -219,6 +220,14 @@ await runInBrowser(
     const faults = await page.$$eval('#faults li', (nodes) => nodes.map((n) => n.textContent.trim()));
     summary.form_checks = faults;
     assert.ok(faults.length > 0 && faults.every((t) => /(Passed|Needs work): \d+ of \d+ (reps?|checks?) passed/.test(t)), `Form card says passed/failed: ${faults}`);
+    // ---- downloads: a per-rep CSV with one row per rep, under a name that says what it is.
+    const repsCsvLink = await page.$eval('#downloads a[download$="-reps.csv"]', (a) => ({ name: a.download }));
+    summary.reps_csv = repsCsvLink.name;
+    const [repsDownload] = await Promise.all([page.waitForEvent('download'), page.click('#downloads a[download$="-reps.csv"]')]);
+    const repsCsvText = readFileSync(await repsDownload.path(), 'utf8');
+    assert.equal(repsCsvText.trim().split('\n').length, apiReps + 1, `one CSV row per rep: ${repsCsvText}`);
+    assert.ok(/^[a-z_]+_[\w-]+_\d{4}-\d{2}-\d{2}-reps\.csv$/.test(repsCsvLink.name), `descriptive name: ${repsCsvLink.name}`);
+
     // ---- coaching: the page asks the coach, and the feedback names the measured count.
     await page.waitForSelector('#coaching[data-state="ready"] p', { timeout: 120_000 });
     const coaching = (await page.textContent('#coaching')).trim();

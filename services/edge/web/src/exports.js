@@ -1,6 +1,7 @@
 // Downloadable files built from the view model: keypoints and angles as JSON
-// and CSV, and a .trc marker file for OpenSim.
+// and CSV, one row per rep as CSV, and a .trc marker file for OpenSim.
 import { JOINTS } from './joints.js';
+import { repTempo } from './messages.js';
 
 function csvCell(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return '';
@@ -84,6 +85,45 @@ export function anglesCsv(model) {
     rows.push([t, ...names.map((n) => model.series[n].values[i])]);
   });
   return csv(rows);
+}
+
+/** One row per rep: timing, tempo, form and each per-rep measurement, for a spreadsheet. */
+export function repsCsv(model) {
+  const types = [...new Set(model.reps.flatMap((r) => (r.analyses ?? []).map((a) => a.type)))].filter(Boolean);
+  const rows = [['rep', 'start_s', 'bottom_s', 'end_s', 'down_s', 'up_s', 'duration_s', 'good_form', ...types.map((t) => t.toLowerCase())]];
+  for (const rep of model.reps) {
+    const { downS, upS } = repTempo(rep);
+    const value = (type) => (rep.analyses ?? []).find((a) => a.type === type)?.value;
+    rows.push([
+      rep.index,
+      rep.startMs / 1000,
+      rep.midMs / 1000,
+      rep.endMs / 1000,
+      downS,
+      upS,
+      (rep.endMs - rep.startMs) / 1000,
+      rep.goodForm === undefined ? '' : rep.goodForm ? 'yes' : 'no',
+      ...types.map(value),
+    ]);
+  }
+  return csv(rows);
+}
+
+/**
+ * A download name that says what the file holds: exercise, the upload's own name and
+ * its date, e.g. `squat_monday-set-2_2026-12-05` (letters, digits, '-' and '_' only).
+ */
+export function downloadBase(model, uploadName = '', createdAt = '') {
+  const slug = (text) =>
+    String(text ?? '')
+      .replace(/\.[a-z0-9]{2,4}$/i, '')
+      .normalize('NFKD')
+      .replace(/[^\w-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40);
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(String(createdAt ?? ''))?.[0] ?? '';
+  const parts = [slug(model.activity) || 'exercise', slug(uploadName), date].filter(Boolean);
+  return parts.length > 1 ? parts.join('_') : `${parts[0]}_${slug(model.id).slice(0, 8)}`;
 }
 
 /**

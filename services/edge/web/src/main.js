@@ -3,7 +3,7 @@ import './style.css';
 import { FALLBACK_CATALOG, activityLabel, catalogEntries, domainIn, guidanceFor, isLift, menuFromCatalog } from './activities.js';
 import { Api, ApiError, storedKey, storeKey } from './api.js';
 import { PALETTE, drawChart } from './chart.js';
-import { anglesCsv, anglesJson, keypointsCsv, keypointsJson, trc } from './exports.js';
+import { anglesCsv, anglesJson, downloadBase, keypointsCsv, keypointsJson, repsCsv, trc } from './exports.js';
 import { enumName, humanise, num, pick } from './fields.js';
 import { formatNumber, formatSeconds, splitUnit } from './format.js';
 import { anglesFromFrames, keyJointsFor } from './joints.js';
@@ -916,7 +916,9 @@ function renderDownloads(model) {
   const list = $('downloads');
   list.querySelectorAll('a[href^="blob:"]').forEach((a) => URL.revokeObjectURL(a.href));
   list.replaceChildren();
-  const base = `fitvision-${model.id}`;
+  const entry = readHistory().find((e) => e.id === model.id);
+  const base = downloadBase(model, entry?.filename, entry?.createdAt);
+  if (model.reps.length) list.append(download(`${base}-reps.csv`, repsCsv(model), 'text/csv'));
   if (model.joints.frames.length) {
     list.append(download(`${base}-keypoints.json`, keypointsJson(model), 'application/json'));
     list.append(download(`${base}-keypoints.csv`, keypointsCsv(model), 'text/csv'));

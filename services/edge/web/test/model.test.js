@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { detailFrom } from '../src/api.js';
 import { linePath, niceStep } from '../src/chart.js';
 import { coachLines, coachingTexts, recordedThreadIds } from '../src/coaching.js';
-import { anglesCsv, keypointsCsv, metresPerPixel, trc } from '../src/exports.js';
+import { anglesCsv, downloadBase, keypointsCsv, metresPerPixel, repsCsv, trc } from '../src/exports.js';
 import { enumName, pick } from '../src/fields.js';
 import { splitUnit } from '../src/format.js';
 import { angleAt, framesFromJ2p } from '../src/joints.js';
@@ -183,4 +183,26 @@ test('requested coaching threads are read first', () => {
 test('frames from j2p are in pixels', () => {
   const { frames } = framesFromJ2p(j2p(2));
   assert.deepEqual(frames[0].points.leftKnee, { x: 500, y: 1400, score: 0.9 });
+});
+
+test('the per-rep CSV has one row per rep with tempo, form and measurements', () => {
+  const model = {
+    reps: [
+      { index: 1, startMs: 1000, midMs: 2200, endMs: 3000, goodForm: true, analyses: [{ type: 'KNEE_ANGLE_DEGREES', value: 82.5 }] },
+      { index: 2, startMs: 3500, midMs: 4500, endMs: 5000, goodForm: false, eccentricS: 0.9, concentricS: 0.6, analyses: [] },
+    ],
+  };
+  assert.equal(
+    repsCsv(model),
+    'rep,start_s,bottom_s,end_s,down_s,up_s,duration_s,good_form,knee_angle_degrees\n' +
+      '1,1,2.2,3,1.2,0.8,2,yes,82.5\n' +
+      '2,3.5,4.5,5,0.9,0.6,1.5,no,\n',
+  );
+});
+
+test('download names say the exercise, the upload and its date', () => {
+  const model = { id: '01a24586-bb4b-77dd', activity: 'squat' };
+  assert.equal(downloadBase(model, 'Monday set 2.MP4', '2026-12-05T09:30:00Z'), 'squat_Monday-set-2_2026-12-05');
+  assert.equal(downloadBase(model, '<script>../../x</script>.mov', ''), 'squat_script-x-script');
+  assert.equal(downloadBase(model), 'squat_01a24586');
 });
