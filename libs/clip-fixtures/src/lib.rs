@@ -92,7 +92,8 @@ pub fn track_cache_dir() -> PathBuf {
 /// Bumped whenever the pose pipeline's output changes for the same options (a new field,
 /// another tracker), so that no tool reads a track an older pipeline made.
 /// 2: camera motion per frame. 3: people who vanish are looked for again with a margin.
-pub const TRACK_FORMAT_VERSION: u32 = 3;
+/// 4: under-exposed frames are brightened before inference.
+pub const TRACK_FORMAT_VERSION: u32 = 4;
 
 /// A pose track and, when it was computed rather than read from the cache, how long the
 /// pose inference took.

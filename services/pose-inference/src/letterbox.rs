@@ -160,6 +160,8 @@ impl Letterbox {
             resized.try_clone()?
         };
         let bytes = resized.data_bytes()?;
+        // Read from the whole scaled frame, so a window sees the whole input's pixels.
+        let lut = exposure_lut(bytes);
         let (width, height) = (self.input_width as usize, self.input_height as usize);
         let plane = width * height;
         let mut tensor = vec![PAD_VALUE; 3 * plane];
@@ -194,19 +196,97 @@ impl Letterbox {
                 &mut blue[offset..offset + count],
             );
             for (column, bgr) in pixels.chunks_exact(3).enumerate() {
-                blue[column] = f32::from(bgr[0]) / 255.0;
-                green[column] = f32::from(bgr[1]) / 255.0;
-                red[column] = f32::from(bgr[2]) / 255.0;
+                blue[column] = lut[usize::from(bgr[0])];
+                green[column] = lut[usize::from(bgr[1])];
+                red[column] = lut[usize::from(bgr[2])];
             }
         }
         Ok(tensor)
     }
 }
 
+/// The brightness (HSV value, the brightest channel) that the 99th-percentile pixel of a
+/// frame must reach, as a share of full scale: YOLO pose models are trained with value
+/// gains of 0.6-1.4 on ordinary photos, so a frame darker than this (a dim gym, a phone
+/// at night) lies outside what the model has seen, and it loses joints.
+const EXPOSED_P99_VALUE: f32 = 0.75 * 255.0;
+/// The most gain applied: beyond it the sensor noise drowns the picture anyway.
+const MAX_EXPOSURE_GAIN: f32 = 3.0;
+/// Pixels sampled for the brightness histogram (every n-th).
+const EXPOSURE_SAMPLE_STEP: usize = 4;
+
+/// Byte -> model input value, with the gain an auto-exposure would apply to an
+/// under-exposed frame (identity for a well-exposed one). The gain is continuous in the
+/// frame's brightness, so consecutive frames of one scene get nearly the same gain.
+fn exposure_lut(bgr: &[u8]) -> [f32; 256] {
+    let mut histogram = [0_u32; 256];
+    let mut samples = 0_u32;
+    for pixel in bgr.chunks_exact(3).step_by(EXPOSURE_SAMPLE_STEP) {
+        histogram[usize::from(pixel[0].max(pixel[1]).max(pixel[2]))] += 1;
+        samples += 1;
+    }
+    let mut gain = 1.0_f32;
+    if samples > 0 {
+        let wanted = samples - samples / 100;
+        let mut seen = 0;
+        let p99 = histogram
+            .iter()
+            .position(|&count| {
+                seen += count;
+                seen >= wanted
+            })
+            .unwrap_or(255) as f32;
+        gain = (EXPOSED_P99_VALUE / p99.max(1.0)).clamp(1.0, MAX_EXPOSURE_GAIN);
+    }
+    std::array::from_fn(|v| (v as f32 * gain).min(255.0) / 255.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use fitvision_video::opencv::core::{CV_8UC3, Rect, Scalar};
+
+    /// Pixels (BGR) of a ramp from 0 to `top`, forty pixels per level.
+    fn ramp(top: u8) -> Vec<u8> {
+        (0..=top)
+            .flat_map(|v| std::iter::repeat_n([v, v / 2, v], 40))
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn a_well_exposed_frame_is_fed_unchanged() {
+        let lut = exposure_lut(&ramp(255));
+        for (v, value) in lut.iter().enumerate() {
+            assert_eq!(*value, v as f32 / 255.0);
+        }
+    }
+
+    #[test]
+    fn a_dark_frame_is_brought_to_the_exposure_the_model_was_trained_on() {
+        // A ramp to 80 (a third of full scale, as a dim room): its brightest pixels
+        // are lifted to 0.75 of full scale (the 99th percentile, a level below the
+        // top, exactly); black stays black.
+        let lut = exposure_lut(&ramp(80));
+        assert_eq!(lut[0], 0.0);
+        let top = lut[80] * 255.0;
+        assert!(
+            (EXPOSED_P99_VALUE..EXPOSED_P99_VALUE * 80.0 / 78.0).contains(&top),
+            "{top}"
+        );
+        // Nearly black: the gain stops at its limit rather than amplifying noise.
+        let lut = exposure_lut(&ramp(20));
+        assert!((lut[19] - 19.0 * MAX_EXPOSURE_GAIN / 255.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_gain_changes_smoothly_with_the_brightness() {
+        // Two frames a level apart around the threshold get nearly the same input.
+        let (below, above) = (exposure_lut(&ramp(190)), exposure_lut(&ramp(192)));
+        for (v, (b, a)) in below.iter().zip(&above).enumerate() {
+            assert!((b - a).abs() <= 0.015, "level {v}");
+        }
+    }
 
     #[test]
     fn fitted_rounds_to_stride_and_keeps_aspect() {
