@@ -22,7 +22,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         / p.keypoints.len().max(1) as f32;
                     println!(
                         "{:>5} {:>8.0} box x {:>6.1} y {:>6.1} w {:>6.1} h {:>6.1} det {:.2} kp {:.2}",
-                        f.frame_index, f.timestamp_ms, b.x_px, b.y_px, b.width_px, b.height_px, p.confidence, mean
+                        f.frame_index,
+                        f.timestamp_ms,
+                        b.x_px,
+                        b.y_px,
+                        b.width_px,
+                        b.height_px,
+                        p.confidence,
+                        mean
                     );
                 }
                 None => println!("{:>5} {:>8.0} -", f.frame_index, f.timestamp_ms),
