@@ -11,6 +11,8 @@
 //   - the rep table has tempo and form columns and fits 1366 px; the Form card says passed/failed,
 //   - the page asks the coach for feedback, which appears and names the measured rep count,
 //   - a per-rep CSV (one row per rep) is offered under a name with the exercise, upload and date,
+//   - a second session of the same clip is compared with the first (reps, tempo side by side,
+//     both angle curves on one chart),
 //   - the annotated video plays; "Play rep 2" plays that rep at 0.5x with the player in view,
 //     and switching overlay keeps it playing; rep buttons and radios are >= 44 px,
 //   - Back and Forward move between the app's views; a hostile 100,000-character
@@ -401,6 +403,34 @@ await runInBrowser(
     await page.waitForTimeout(300);
     const resultsTop = await page.$eval('#results', (n) => n.getBoundingClientRect().top);
     assert.ok(Math.abs(resultsTop) < 50, `clicking an entry scrolls to the result (top ${resultsTop})`);
+
+    // ---- a second session of the same exercise, compared with the first.
+    await page.setInputFiles('#file-input', video);
+    await page.selectOption('#activity', activity);
+    await page.click('#upload-button');
+    await page.waitForFunction(
+      (first) => {
+        const m = /video=([^&]+)/.exec(location.hash);
+        return m && decodeURIComponent(m[1]) !== first && document.querySelector('#results:not([hidden]) #rep-count');
+      },
+      id,
+      { timeout: timeoutMs, polling: 500 },
+    );
+    await page.waitForSelector(`#compare-with option[value="${id}"]`, { timeout: 30_000 });
+    await page.selectOption('#compare-with', id);
+    await page.waitForSelector('#compare-table tbody tr', { timeout: 30_000 });
+    const comparison = await page.$$eval('#compare-table tbody tr', (rows) =>
+      rows.map((r) => [...r.children].map((c) => c.textContent.trim())),
+    );
+    summary.comparison = comparison.slice(0, 6);
+    const repsRow = comparison.find((r) => r[0] === 'Reps');
+    assert.deepEqual(repsRow?.slice(1), [String(apiReps), String(apiReps), '±0'], `both sessions' reps side by side: ${JSON.stringify(repsRow)}`);
+    assert.ok(comparison.some((r) => /^Mean time down/.test(r[0])), 'tempo is compared');
+    const curves = await page.$$eval('[data-testid="compare-chart"] path.series', (n) => n.length);
+    summary.compare_chart_lines = curves;
+    assert.equal(curves, 2, 'both sets drawn on one chart');
+    await page.$eval('#compare', (n) => n.scrollIntoView({ block: 'start' }));
+    await reviewShot(page, 'compare');
 
     // ---- phone-sized screen: one column, no horizontal scrolling.
     await page.setViewportSize({ width: 390, height: 844 });

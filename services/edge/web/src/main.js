@@ -22,6 +22,7 @@ import {
 } from './messages.js';
 import { streamEvents } from './sse.js';
 import { coachLines, coachingTexts, recordedThreadIds } from './coaching.js';
+import { compareRows, sharedCurve } from './compare.js';
 import { LIVE_ACTIVITIES, LiveSet, drawPose } from './live.js';
 
 const $ = (id) => document.getElementById(id);
@@ -469,6 +470,92 @@ function renderResults(model) {
   renderRepTable(model);
   renderFaults(model);
   renderDownloads(model);
+  renderCompareChoices(model);
+}
+
+// ---------------------------------------------------------------- compare
+
+/** Complete sessions listed in "Your sessions" (the last list shown). */
+let sessionEntries = [];
+
+function renderCompareChoices(model) {
+  const select = $('compare-with');
+  const chosen = select.value;
+  const others = sessionEntries
+    .filter((e) => e.id !== model.id && statusLabel(e.state) === 'Complete')
+    .sort((x, y) => Number(y.activity === model.activity) - Number(x.activity === model.activity));
+  select.replaceChildren(h('option', { value: '', text: others.length ? 'Choose a session…' : 'No other analysed session yet' }));
+  for (const e of others.slice(0, 50)) {
+    const when = e.createdAt ? new Date(e.createdAt).toLocaleDateString() : '';
+    const reps = e.repCount !== undefined && e.repCount !== null ? `${e.repCount} reps` : '';
+    const text = [activityLabel(e.activity), truncateMiddle(e.filename || e.id, 40), when, reps].filter(Boolean).join(' · ');
+    select.append(h('option', { value: e.id, text }));
+  }
+  if (others.some((e) => e.id === chosen)) select.value = chosen;
+  else $('compare-result').replaceChildren();
+}
+
+$('compare-with').addEventListener('change', async (event) => {
+  const otherId = event.target.value;
+  const box = $('compare-result');
+  const model = current?.model;
+  box.replaceChildren();
+  if (!otherId || !model) return;
+  box.append(h('p', { class: 'muted', text: 'Loading the other session…' }));
+  try {
+    const [guru, detail] = await Promise.all([api.getVideo(otherId, 'analysis,j2p'), api.getVideoDetail(otherId)]);
+    if (current?.model !== model || $('compare-with').value !== otherId) return;
+    renderComparison(model, buildViewModel(otherId, guru, detail));
+  } catch (e) {
+    box.replaceChildren(h('p', { class: 'bad-text', text: `Could not open that session: ${friendlyError(e)}` }));
+  }
+});
+
+function renderComparison(model, other) {
+  const box = $('compare-result');
+  box.replaceChildren();
+  const name = (m) => {
+    const entry = sessionEntries.find((e) => e.id === m.id) ?? readHistory().find((e) => e.id === m.id);
+    return truncateMiddle(entry?.filename || activityLabel(m.activity), 30);
+  };
+  if (other.activity !== model.activity) {
+    box.append(h('p', { class: 'muted', text: `Different exercises (${activityLabel(model.activity)} and ${activityLabel(other.activity)}): only the shared numbers are compared.` }));
+  }
+  const table = h('table', { id: 'compare-table' });
+  table.append(h('caption', { class: 'visually-hidden', text: 'This session and the chosen one, side by side' }));
+  table.append(
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Measure' }), h('th', { scope: 'col', text: `This session (${name(model)})` }), h('th', { scope: 'col', text: `Compared (${name(other)})` }), h('th', { scope: 'col', text: 'Change' }))),
+  );
+  const body = h('tbody');
+  const cell = (v, unit) => (Number.isFinite(v) ? `${formatNumber(v, Math.abs(v) >= 100 ? 0 : 1)}${unit ? ` ${unit}` : ''}` : '—');
+  for (const row of compareRows(model, other)) {
+    const change = Number.isFinite(row.a) && Number.isFinite(row.b) ? row.b - row.a : undefined;
+    const changeText = change === undefined ? '—' : `${change > 0 ? '+' : change < 0 ? '−' : '±'}${cell(Math.abs(change), row.unit)}`;
+    body.append(h('tr', {}, h('th', { scope: 'row', text: row.label }), h('td', { text: cell(row.a, row.unit) }), h('td', { text: cell(row.b, row.unit) }), h('td', { text: changeText })));
+  }
+  table.append(body);
+  box.append(h('div', { class: 'table-wrap' }, table));
+  const families = keyJointsFor(model.activity);
+  const preferred = Object.keys(model.series).filter((n) => families.some((f) => n.includes(f)) && n.includes('angle'));
+  const curve = sharedCurve(model, other, [...preferred, ...Object.keys(model.series)]);
+  if (!curve) {
+    box.append(h('p', { class: 'muted', text: 'The two sessions share no angle curve to overlay.' }));
+    return;
+  }
+  const figure = h('figure', { class: 'chart', 'data-testid': 'compare-chart' });
+  figure.append(h('figcaption', { text: `${humanise(curve.name)}: both sets from their start` }));
+  const holder = h('div');
+  figure.append(holder);
+  box.append(figure);
+  const unit = model.series[curve.name]?.unit || 'deg';
+  drawChart(holder, {
+    title: humanise(curve.name),
+    timesMs: curve.timesMs,
+    lines: [
+      { name: 'this', label: `This session (${name(model)})`, unit, values: curve.a, color: PALETTE[0] },
+      { name: 'other', label: `Compared (${name(other)})`, unit, values: curve.b, color: PALETTE[1] },
+    ],
+  });
 }
 
 function overlayChoice() {
@@ -1002,6 +1089,8 @@ async function renderSessions() {
     .filter((e) => !(statusLabel(e.state) === 'Not uploaded' && e.id !== progressFor))
     .sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')));
   list.replaceChildren();
+  sessionEntries = entries;
+  if (current?.model) renderCompareChoices(current.model);
   if (!entries.length) {
     list.append(h('li', { class: 'muted', text: 'Uploaded videos will appear here.' }));
     return;
