@@ -18,6 +18,12 @@ pub fn bgr((b, g, r): (u8, u8, u8)) -> Scalar {
     Scalar::new(f64::from(b), f64::from(g), f64::from(r), 0.0)
 }
 
+/// Smallest Hershey font scale (for body text) that stays legible under its dark
+/// outline, about 9 px capitals: on small frames text is not scaled below it.
+const MIN_FONT_SCALE: f64 = 0.4;
+/// Frames whose shorter side is under 0.8 x 540 = 432 px get no angle labels at joints.
+const MIN_UNIT_FOR_JOINT_LABELS: f64 = 0.8;
+
 /// Sizes derived from the frame: one unit is 1/540 of the shorter side.
 #[derive(Debug, Clone, Copy)]
 pub struct Pen {
@@ -42,7 +48,14 @@ impl Pen {
     }
 
     fn font_scale(&self, size: f64) -> f64 {
-        0.55 * size * self.unit
+        (0.55 * size * self.unit).max(MIN_FONT_SCALE * size)
+    }
+
+    /// Whether the frame is large enough for angle labels beside the joints: on a
+    /// small one (a 320x240 or 426x240 clip) a legible label covers the limbs it
+    /// names, and the panel already prints the same angles.
+    pub fn has_room_for_joint_labels(&self) -> bool {
+        self.unit >= MIN_UNIT_FOR_JOINT_LABELS
     }
 
     fn font_thickness(&self, size: f64) -> i32 {
@@ -229,5 +242,29 @@ impl Pen {
             0,
         )?;
         Ok(extent.width + 2 * radius as i32 + self.px(4.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_on_a_small_frame_stays_legible() -> Result<()> {
+        // A 320x240 clip: scaled with the frame, a joint label would be ~5 px tall.
+        let small = Pen::for_frame(320, 240);
+        assert!(small.text_size("76", 0.95)?.height >= 8);
+        // A 1080p frame keeps its frame-relative size (larger than the floor).
+        let large = Pen::for_frame(1920, 1080);
+        assert!(large.text_size("76", 0.95)?.height > 2 * small.text_size("76", 0.95)?.height);
+        Ok(())
+    }
+
+    #[test]
+    fn angle_labels_beside_joints_need_room() {
+        assert!(!Pen::for_frame(320, 240).has_room_for_joint_labels());
+        assert!(!Pen::for_frame(426, 240).has_room_for_joint_labels());
+        assert!(Pen::for_frame(960, 544).has_room_for_joint_labels());
+        assert!(Pen::for_frame(720, 1280).has_room_for_joint_labels());
     }
 }

@@ -67,7 +67,9 @@ impl<'a> Overlay<'a> {
             }
         }
         if self.flavour == Flavour::All {
-            if let Some(subject) = subject {
+            if let Some(subject) = subject
+                && self.pen.has_room_for_joint_labels()
+            {
                 self.draw_joint_angles(frame, t_ms, subject)?;
             }
             self.draw_panel(frame, t_ms)?;
