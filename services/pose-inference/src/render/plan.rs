@@ -269,7 +269,20 @@ fn check_label(check: &str) -> String {
 /// by their robust range instead of a per-exercise list, so new exercises work.
 fn key_angles(result: &AnalysisResult) -> Vec<AngleTrack> {
     let n = result.series_timestamps_ms.len();
-    let mut candidates: Vec<(f64, AngleTrack)> = result
+    // The joints the exercise measures per rep ("ELBOW_ANGLE_DEGREES" -> "elbow") come
+    // first: on a poorly seen body a joint the exercise does not use (the legs of a
+    // close-up push-up) can swing more in pose noise than the elbow in the reps.
+    let measured: Vec<String> = result
+        .reps
+        .iter()
+        .flat_map(|rep| &rep.analyses)
+        .filter_map(|a| {
+            let kind = a.analysis_type.to_ascii_lowercase();
+            kind.strip_suffix("_angle_degrees").map(str::to_owned)
+        })
+        .collect();
+    let is_measured = |name: &str| measured.iter().any(|joint| name.contains(joint.as_str()));
+    let mut candidates: Vec<(bool, f64, AngleTrack)> = result
         .series
         .iter()
         .filter(|(name, series)| {
@@ -278,6 +291,7 @@ fn key_angles(result: &AnalysisResult) -> Vec<AngleTrack> {
         .filter_map(|(name, series)| {
             let spread = robust_range(&series.values)?;
             Some((
+                is_measured(name),
                 spread,
                 AngleTrack {
                     label: angle_label(name),
@@ -292,12 +306,17 @@ fn key_angles(result: &AnalysisResult) -> Vec<AngleTrack> {
             ))
         })
         .collect();
-    // Largest movement first; the name breaks ties so output is deterministic.
-    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
+    // Measured joints first, then the largest movement; the name breaks ties so the
+    // output is deterministic.
+    candidates.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| b.1.total_cmp(&a.1))
+            .then_with(|| a.2.label.cmp(&b.2.label))
+    });
     candidates
         .into_iter()
         .take(MAX_ANGLES)
-        .map(|(_, track)| track)
+        .map(|(_, _, track)| track)
         .collect()
 }
 
@@ -382,7 +401,7 @@ fn nearest_index(times: &[f64], t: f64) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fitvision_proto::v1::{AuthenticityCheck, Evidence, Phase, Rep, Series};
+    use fitvision_proto::v1::{AuthenticityCheck, Evidence, Phase, Rep, RepAnalysis, Series};
 
     fn rep(end_ms: f64) -> Rep {
         Rep {
@@ -490,6 +509,26 @@ mod tests {
         // Nearest sample within 1.5 periods; none beyond.
         assert_eq!(plan.angles_at(340.0)[0].1, 120.0);
         assert!(plan.angles_at(1200.0).is_empty());
+
+        // When the reps measure the elbow, the elbow comes first although the knee
+        // moves more.
+        let measured = AnalysisResult {
+            reps: vec![Rep {
+                analyses: vec![RepAnalysis {
+                    analysis_type: "ELBOW_ANGLE_DEGREES".to_owned(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..result
+        };
+        let plan = OverlayPlan::new(Some(&measured), None);
+        let labels: Vec<String> = plan
+            .angles_at(300.0)
+            .iter()
+            .map(|(t, _)| t.label.clone())
+            .collect();
+        assert_eq!(labels, ["R elbow", "L knee"]);
     }
 
     #[test]
