@@ -416,7 +416,7 @@ await runInBrowser(
       id,
       { timeout: timeoutMs, polling: 500 },
     );
-    await page.waitForSelector(`#compare-with option[value="${id}"]`, { timeout: 30_000 });
+    await page.waitForSelector(`#compare-with option[value="${id}"]`, { state: 'attached', timeout: 30_000 });
     await page.selectOption('#compare-with', id);
     await page.waitForSelector('#compare-table tbody tr', { timeout: 30_000 });
     const comparison = await page.$$eval('#compare-table tbody tr', (rows) =>
