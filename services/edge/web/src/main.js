@@ -381,6 +381,12 @@ async function watchUntilDone(id) {
 
 // ---------------------------------------------------------------- results
 
+/** A video's Guru data (analysis, joints) and full result, as the page's view model. */
+async function loadVideo(id) {
+  const [guru, detail] = await Promise.all([api.getVideo(id, 'analysis,j2p'), api.getVideoDetail(id)]);
+  return { model: buildViewModel(id, guru, detail), detail };
+}
+
 /**
  * Shows a video: its progress while it is analysed (never a "0 reps" result),
  * else its result. `scroll`: bring the result into view (a click in the list).
@@ -394,9 +400,8 @@ async function openVideo(id, { scroll = false, attempt = 0 } = {}) {
   if (progressFor !== id) resetProgress();
   $('results-subtitle').textContent = 'Loading…';
   try {
-    const [guru, detail] = await Promise.all([api.getVideo(id, 'analysis,j2p'), api.getVideoDetail(id)]);
+    const { model, detail } = await loadVideo(id);
     if (current?.id !== id) return;
-    const model = buildViewModel(id, guru, detail);
     current.model = model;
     if (model.state === 'not_uploaded') {
       show('results', false);
@@ -503,9 +508,9 @@ $('compare-with').addEventListener('change', async (event) => {
   if (!otherId || !model) return;
   box.append(h('p', { class: 'muted', text: 'Loading the other session…' }));
   try {
-    const [guru, detail] = await Promise.all([api.getVideo(otherId, 'analysis,j2p'), api.getVideoDetail(otherId)]);
+    const other = (await loadVideo(otherId)).model;
     if (current?.model !== model || $('compare-with').value !== otherId) return;
-    renderComparison(model, buildViewModel(otherId, guru, detail));
+    renderComparison(model, other);
   } catch (e) {
     box.replaceChildren(h('p', { class: 'bad-text', text: `Could not open that session: ${friendlyError(e)}` }));
   }
