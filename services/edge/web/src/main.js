@@ -960,20 +960,23 @@ async function loadCoaching(model, detail) {
   const generation = ++coachingGeneration;
   const stillWanted = () => generation === coachingGeneration;
   box.replaceChildren(h('p', { class: 'muted', text: 'Asking the coach…' }));
+  // A thread once written (a pending one is waited for, saying so), or null.
+  const written = async (threadId, thread) => {
+    if (thread && String(thread.status).toLowerCase() !== 'pending') return thread;
+    box.replaceChildren(h('p', { class: 'muted', text: 'The coach is writing feedback from the measured reps…' }));
+    return awaitThread(threadId, stillWanted);
+  };
+  const linesOf = (thread) => (String(thread?.status).toLowerCase() === 'complete' ? coachLines(thread.comment ?? thread.text) : []);
   const texts = [];
   let failure = null;
-  // 1. Feedback carried with the result; 2. comment threads recorded on the session
-  // (a pending one is waited for); 3. the trainer's analysis for workout sessions;
-  // 4. otherwise the page asks the coach for feedback on this analysis.
+  // 1. Feedback carried with the result; 2. comment threads recorded on the session;
+  // 3. the trainer's analysis for workout sessions; 4. otherwise the page asks the
+  // coach for feedback on this analysis.
   for (const item of pick(detail, 'coaching', []) ?? []) texts.push(...coachingTexts(item));
   const attributes = pick(pick(detail, 'session', null), 'attributes', {}) ?? {};
   for (const threadId of recordedThreadIds(attributes)) {
-    let thread = await api.thread(threadId).catch(() => null);
-    if (String(thread?.status).toLowerCase() === 'pending') {
-      box.replaceChildren(h('p', { class: 'muted', text: 'The coach is writing feedback from the measured reps…' }));
-      thread = await awaitThread(threadId, stillWanted);
-    }
-    if (String(thread?.status).toLowerCase() === 'complete') texts.push(...coachLines(thread.comment ?? thread.text));
+    const thread = await api.thread(threadId).catch(() => null);
+    if (thread) texts.push(...linesOf(await written(threadId, thread)));
     if (texts.length) break;
   }
   const kind = String(pick(pick(detail, 'session', null), 'kind', ''));
@@ -981,11 +984,10 @@ async function loadCoaching(model, detail) {
     texts.push(...coachingTexts((await api.trainerCoaching(model.sessionId).catch(() => null))?.ai_analysis));
   }
   if (!texts.length && model.sessionId && stillWanted()) {
-    box.replaceChildren(h('p', { class: 'muted', text: 'The coach is writing feedback from the measured reps…' }));
     const threadId = await api.requestCoaching(model.sessionId).catch(() => null);
-    const thread = threadId ? await awaitThread(threadId, stillWanted) : null;
-    if (String(thread?.status).toLowerCase() === 'complete') texts.push(...coachLines(thread.comment ?? thread.text));
-    else if (thread?.error) failure = thread.error;
+    const thread = threadId ? await written(threadId, null) : null;
+    texts.push(...linesOf(thread));
+    if (!texts.length && thread?.error) failure = thread.error;
   }
   if (!stillWanted()) return;
   box.replaceChildren();
