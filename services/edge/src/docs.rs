@@ -16,8 +16,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::auth::Caller;
-use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, trainer};
+use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, shares, trainer};
 use crate::state::AppState;
+use crate::transcode;
 
 struct SecuritySchemes;
 
@@ -71,6 +72,8 @@ impl Modify for SecuritySchemes {
         admin::get_authenticity_policy, admin::put_authenticity_policy,
         analysis_limits::get_analysis_limits, analysis_limits::put_analysis_limits,
         live::issue_token, live::open,
+        transcode::create_share_link, transcode::list_share_links, transcode::revoke_share_link,
+        shares::open_shared,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -85,6 +88,7 @@ impl Modify for SecuritySchemes {
         (name = "Progress", description = "Server-sent events of the analysis pipeline"),
         (name = "Admin", description = "Tenant administration: the authenticity policy (block or flag). Errors: {\"error\": ...}"),
         (name = "Live", description = "Live rep counting over a WebSocket: frames in, poses, reps, cues and a summary out. Rep times in `rep` events are in the client's clock; in the summary, from the first analysed frame. Errors: {\"error\": ...}"),
+        (name = "Sharing", description = "Share links: a revocable link with its own lifetime that opens one session's result without an API key (on the web page: `/#share=<token>`). Errors: {\"error\": ...}"),
         (name = "Info", description = "Health and documentation"),
     )
 )]

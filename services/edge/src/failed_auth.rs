@@ -67,12 +67,17 @@ pub async fn limit_failed_authentications(
         error.retry_after_s = Some(retry_after_s);
         return error.into_response();
     }
+    // A share link's token is a credential in the path: an unknown one is a guess.
+    let share_link = request.uri().path().starts_with("/v1/shared/");
     let presented = request.headers().contains_key(header::AUTHORIZATION)
         || request.headers().contains_key("x-api-key")
-        || request.uri().path() == "/oauth2/token";
+        || request.uri().path() == "/oauth2/token"
+        || share_link;
     let response = next.run(request).await;
+    let refused = response.status() == StatusCode::UNAUTHORIZED
+        || (share_link && response.status() == StatusCode::NOT_FOUND);
     if presented
-        && response.status() == StatusCode::UNAUTHORIZED
+        && refused
         && let Some(client) = client
         && let Some(blocked_s) = state.failed_auth().failed(client, Instant::now())
     {

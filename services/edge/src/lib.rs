@@ -33,7 +33,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -42,7 +42,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::{ApiError, Family};
-use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, trainer};
+use crate::routes::{admin, ai_move, analysis_limits, guru, lifting, live, oauth, shares, trainer};
 
 /// Largest body of a route that takes no video: JSON, forms, the token request.
 pub const SMALL_BODY_BYTES: usize = 256 * 1024;
@@ -208,6 +208,14 @@ pub fn router(state: AppState) -> Router {
             "/v1/sessions/{session_id}/threads",
             post(transcode::create_threads),
         )
+        .route(
+            "/v1/sessions/{session_id}/shares",
+            post(transcode::create_share_link).get(transcode::list_share_links),
+        )
+        .route(
+            "/v1/shares/{share_id}",
+            delete(transcode::revoke_share_link),
+        )
         .route("/v1/videos/{video_id}", get(transcode::get_video))
         .route("/v1/threads/{thread_id}", get(transcode::get_thread))
         .route(
@@ -234,6 +242,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(size_checked(Family::Guru)),
         )
         .route("/files/{*key}", get(downloads::download))
+        // The token is the credential (a share link opened without an API key).
+        .route("/v1/shared/{token}", get(shares::open_shared))
         // Authenticates itself: by header, or by a token from POST /live/token.
         .route("/live", get(live::open))
         .route_layer(public(Family::Plain));

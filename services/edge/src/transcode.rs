@@ -11,9 +11,10 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use fitvision_proto::v1::{
-    CreateSessionRequest, CreateThreadsRequest, CreateThreadsResponse, DeleteSessionRequest,
-    GetCatalogExerciseRequest, GetSessionRequest, GetThreadRequest, GetVideoRequest,
-    ListCatalogExercisesRequest, ListSessionsRequest, UpdateSessionRequest,
+    CreateSessionRequest, CreateShareLinkRequest, CreateThreadsRequest, CreateThreadsResponse,
+    DeleteSessionRequest, GetCatalogExerciseRequest, GetSessionRequest, GetThreadRequest,
+    GetVideoRequest, ListCatalogExercisesRequest, ListSessionsRequest, ListShareLinksRequest,
+    RevokeShareLinkRequest, UpdateSessionRequest,
 };
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor};
 use serde_json::{Map, Value};
@@ -102,14 +103,18 @@ fn request_message<T: prost::Message + Default>(
         .map_err(|e| ApiError::internal(FAMILY, format!("cannot build {name}: {e}")))
 }
 
-/// Canonical proto3 JSON of a reply.
-fn reply_json<T: prost::Message>(name: &str, reply: &T) -> ApiResult<Json<Value>> {
+/// Canonical proto3 JSON of a message (`name` without its package).
+pub(crate) fn message_json<T: prost::Message>(name: &str, message: &T) -> ApiResult<Value> {
     let desc = descriptor(name)?;
-    let dynamic = DynamicMessage::decode(desc, reply.encode_to_vec().as_slice())
+    let dynamic = DynamicMessage::decode(desc, message.encode_to_vec().as_slice())
         .map_err(|e| ApiError::internal(FAMILY, format!("cannot decode {name}: {e}")))?;
     serde_json::to_value(&dynamic)
-        .map(Json)
         .map_err(|e| ApiError::internal(FAMILY, format!("cannot encode {name}: {e}")))
+}
+
+/// Canonical proto3 JSON of a reply.
+fn reply_json<T: prost::Message>(name: &str, reply: &T) -> ApiResult<Json<Value>> {
+    message_json(name, reply).map(Json)
 }
 
 pub async fn create_session(
@@ -267,6 +272,83 @@ pub async fn create_threads(
         "CreateThreadsResponse",
         &CreateThreadsResponse { thread_ids },
     )
+}
+
+/// `POST /v1/sessions/{session_id}/shares`: a share link of the session, with the
+/// page's address that opens it (`url`) beside the proto reply's fields.
+#[utoipa::path(post, path = "/v1/sessions/{session_id}/shares", tag = "Sharing",
+    params(("session_id" = String, Path, description = "Session (a Guru video id is its session id)")),
+    request_body(content = Object, description = "{ttlSeconds?}: lifetime of the link, default 2592000 (30 days), at most 31536000 (365 days)"),
+    responses((status = 200, description = "{share: {shareId, sessionId, createdBy, createdAt, expiresAt, active}, token, url}: the token is shown only here; `url` opens the result on the web page without an API key", body = Object),
+        (status = 400, description = "Invalid body or lifetime"), (status = 401, description = "Unauthorized"),
+        (status = 403, description = "Another user's session"), (status = 404, description = "Unknown session")),
+    security(("bearer" = [])))]
+pub async fn create_share_link(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let request: CreateShareLinkRequest = request_message(
+        "CreateShareLinkRequest",
+        &body,
+        &query,
+        &[("session_id", session_id)],
+    )?;
+    let reply = state
+        .session()
+        .create_share_link(caller.request(request))
+        .await
+        .api(FAMILY)?;
+    let mut json = message_json("CreateShareLinkResponse", &reply)?;
+    json["url"] = Value::String(format!(
+        "{}/#share={}",
+        state.public_base(&headers),
+        reply.token
+    ));
+    Ok(Json(json))
+}
+
+/// `GET /v1/sessions/{session_id}/shares`
+#[utoipa::path(get, path = "/v1/sessions/{session_id}/shares", tag = "Sharing",
+    params(("session_id" = String, Path, description = "Session")),
+    responses((status = 200, description = "{shares: [{shareId, sessionId, createdBy, createdAt, expiresAt, revokedAt?, active?}]}, newest first (no tokens)", body = Object),
+        (status = 400, description = "Invalid request"), (status = 401, description = "Unauthorized"),
+        (status = 403, description = "Another user's session"), (status = 404, description = "Unknown session")),
+    security(("bearer" = [])))]
+pub async fn list_share_links(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(session_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let reply = state
+        .session()
+        .list_share_links(caller.request(ListShareLinksRequest { session_id }))
+        .await
+        .api(FAMILY)?;
+    reply_json("ListShareLinksResponse", &reply)
+}
+
+/// `DELETE /v1/shares/{share_id}`
+#[utoipa::path(delete, path = "/v1/shares/{share_id}", tag = "Sharing",
+    params(("share_id" = String, Path, description = "Share link id")),
+    responses((status = 200, description = "{share}: the link, revoked (revoking twice keeps the first time)", body = Object),
+        (status = 400, description = "Invalid request"), (status = 401, description = "Unauthorized"),
+        (status = 403, description = "Another user's session"), (status = 404, description = "Unknown share link")),
+    security(("bearer" = [])))]
+pub async fn revoke_share_link(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(share_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let reply = state
+        .session()
+        .revoke_share_link(caller.request(RevokeShareLinkRequest { share_id }))
+        .await
+        .api(FAMILY)?;
+    reply_json("RevokeShareLinkResponse", &reply)
 }
 
 pub async fn list_catalog_exercises(

@@ -30,6 +30,8 @@ pub struct Principal {
     pub key_id: String,
     /// An admin of the default tenant: may act in every tenant.
     pub platform_admin: bool,
+    /// Set for the holder of a share link: reads this one session and nothing else.
+    pub shared_session: Option<String>,
 }
 
 impl Principal {
@@ -50,6 +52,16 @@ impl Principal {
             scopes: self.scopes.clone(),
             enabled_modules: self.enabled_modules.clone(),
             key_id: self.key_id.clone(),
+        }
+    }
+
+    /// NOT_FOUND for every session but the shared one, for a share link's holder.
+    pub fn check_shared(&self, session_id: &str) -> Result<(), Status> {
+        match &self.shared_session {
+            Some(shared) if shared != session_id => {
+                Err(SessionError::not_found("session", session_id).into())
+            }
+            _ => Ok(()),
         }
     }
 
@@ -290,6 +302,7 @@ impl Authenticator {
             scopes: serde_json::from_str(&key.scopes).unwrap_or_default(),
             enabled_modules,
             key_id: key.id.clone(),
+            shared_session: None,
         })
     }
 

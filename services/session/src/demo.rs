@@ -71,6 +71,7 @@ async fn ensure(ctx: &AppContext, clip: &Path) -> anyhow::Result<()> {
             .collect(),
         key_id: String::new(),
         platform_admin: false,
+        shared_session: None,
     };
     for (kind, exercise) in DEMOS {
         let existing = session::Entity::find()

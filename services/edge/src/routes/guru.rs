@@ -656,7 +656,21 @@ pub async fn get_video(
 ) -> ApiResult<Json<Value>> {
     let includes = params.includes()?;
     let session = load(&state, &caller, &id).await?;
-    let video = primary_video(&session);
+    video_json(&state, &caller, &headers, &session, &includes)
+        .await
+        .map(Json)
+}
+
+/// A Guru video as `GET /videos/{id}` shows it: `session` read by `caller` (also the
+/// holder of a share link, see [`super::shares`]).
+pub(crate) async fn video_json(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    session: &Session,
+    includes: &Includes,
+) -> ApiResult<Value> {
+    let video = primary_video(session);
     let upload_status = match video.map(|v| v.status()) {
         None | Some(VideoStatus::AwaitingUpload) | Some(VideoStatus::Unspecified) => "Pending",
         Some(VideoStatus::Failed) | Some(VideoStatus::Blocked) => "Failed",
@@ -665,8 +679,8 @@ pub async fn get_video(
     let mut out = json!({
         "id": session.session_id,
         "status": upload_status,
-        "uri": video.and_then(|v| v.original.as_ref()).map(|o| state.download_url(&headers, &o.key)),
-        "overlays": overlays(&state, &caller, &headers, video).await?,
+        "uri": video.and_then(|v| v.original.as_ref()).map(|o| state.download_url(headers, &o.key)),
+        "overlays": overlays(state, caller, headers, video).await?,
         "fps": video.and_then(|v| v.info.as_ref()).map(|i| i.fps),
         "domain": session.attributes.get("domain"),
         "activity": (!session.exercise_id.is_empty()).then_some(&session.exercise_id),
@@ -681,16 +695,16 @@ pub async fn get_video(
         out["reason"] = json!(reason(v));
     }
     if includes.analysis {
-        out["analysis"] = analysis_json(&session);
+        out["analysis"] = analysis_json(session);
     }
     // j2p and objects are built from the same pose track: it is read once.
     let track = if includes.j2p || includes.objects {
-        video_track(&state, &caller, video).await?
+        video_track(state, caller, video).await?
     } else {
         None
     };
     if includes.j2p {
-        out["j2p"] = j2p_json(&session, track.as_ref());
+        out["j2p"] = j2p_json(session, track.as_ref());
     }
     if includes.objects {
         out["objects"] = match (video, &track) {
@@ -698,7 +712,7 @@ pub async fn get_video(
             _ => json!([]),
         };
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// `PUT /videos/{id}`

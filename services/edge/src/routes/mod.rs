@@ -10,6 +10,7 @@ pub mod live;
 pub mod oauth;
 mod pose_track;
 mod sessions;
+pub mod shares;
 pub mod trainer;
 
 use std::sync::OnceLock;

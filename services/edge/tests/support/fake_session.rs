@@ -506,6 +506,36 @@ impl SessionService for FakeSession {
         Err(Status::unimplemented("fake session: analysis limits"))
     }
 
+    // Share links are exercised against the real session service
+    // (integration-tests/tests/edge_share_links.rs).
+    async fn create_share_link(
+        &self,
+        _: Request<fitvision_proto::v1::CreateShareLinkRequest>,
+    ) -> Res<fitvision_proto::v1::CreateShareLinkResponse> {
+        Err(Status::unimplemented("fake session: share links"))
+    }
+
+    async fn list_share_links(
+        &self,
+        _: Request<fitvision_proto::v1::ListShareLinksRequest>,
+    ) -> Res<fitvision_proto::v1::ListShareLinksResponse> {
+        Err(Status::unimplemented("fake session: share links"))
+    }
+
+    async fn revoke_share_link(
+        &self,
+        _: Request<fitvision_proto::v1::RevokeShareLinkRequest>,
+    ) -> Res<fitvision_proto::v1::RevokeShareLinkResponse> {
+        Err(Status::unimplemented("fake session: share links"))
+    }
+
+    async fn open_share_link(
+        &self,
+        _: Request<fitvision_proto::v1::OpenShareLinkRequest>,
+    ) -> Res<fitvision_proto::v1::OpenShareLinkResponse> {
+        Err(Status::unimplemented("fake session: share links"))
+    }
+
     async fn create_session(&self, r: Request<CreateSessionRequest>) -> Res<CreateSessionResponse> {
         let p = caller(&r)?;
         let r = r.into_inner();

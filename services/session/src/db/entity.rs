@@ -413,3 +413,30 @@ pub mod setting {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A revocable read-only link to one session's result (only the token's sha256 is
+/// stored; the token is shown once, at creation).
+pub mod share_link {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "share_links")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub session_id: String,
+        /// The user who created it.
+        pub created_by: String,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        pub created_at: i64,
+        pub expires_at: i64,
+        pub revoked_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

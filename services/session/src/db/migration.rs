@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(TenantBlockingPolicies),
             Box::new(TenantPoseModels),
             Box::new(TenantAnalysisLimits),
+            Box::new(ShareLinks),
         ]
     }
 }
@@ -475,6 +476,64 @@ impl MigrationTrait for TenantAnalysisLimits {
             .drop_table(
                 Table::drop()
                     .table(Alias::new("tenant_analysis_limits"))
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Share links (issue 21): revocable read-only links to one session's result.
+struct ShareLinks;
+
+impl MigrationName for ShareLinks {
+    fn name(&self) -> &str {
+        "m0005_share_links"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ShareLinks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(table(
+                "share_links",
+                vec![
+                    string("id"),
+                    string("tenant_id"),
+                    string("session_id"),
+                    string("created_by"),
+                    string("token_hash"),
+                    millis("created_at"),
+                    millis("expires_at"),
+                    millis_null("revoked_at"),
+                ],
+                &["id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "share_links_token_hash",
+                "share_links",
+                &["token_hash"],
+                true,
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "share_links_session",
+                "share_links",
+                &["session_id"],
+                false,
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(Alias::new("share_links"))
                     .if_exists()
                     .to_owned(),
             )

@@ -4,6 +4,7 @@
 mod admin;
 mod catalog;
 pub(crate) mod sessions;
+mod shares;
 mod threads;
 pub(crate) mod upload;
 mod videos;
@@ -34,6 +35,15 @@ impl SessionApi {
 
     async fn principal<T>(&self, request: &Request<T>) -> Result<Principal, Status> {
         self.ctx.auth.from_metadata(request.metadata()).await
+    }
+
+    /// [`Self::principal`] for the read RPCs of a shared result: they also accept
+    /// `authorization: Share <token>`, whose holder reads that one session only.
+    async fn reader<T>(&self, request: &Request<T>) -> Result<Principal, Status> {
+        match shares::share_token(request.metadata()) {
+            Some(token) => shares::reader(&self.ctx, token).await,
+            None => self.principal(request).await,
+        }
     }
 }
 
@@ -176,7 +186,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::GetSessionRequest>,
     ) -> Result<Response<pb::GetSessionResponse>, Status> {
-        let principal = self.principal(&request).await?;
+        let principal = self.reader(&request).await?;
         let session = sessions::get(&self.ctx, &principal, &request.get_ref().session_id).await?;
         Ok(Response::new(pb::GetSessionResponse {
             session: Some(session),
@@ -238,7 +248,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::GetVideoRequest>,
     ) -> Result<Response<pb::GetVideoResponse>, Status> {
-        let principal = self.principal(&request).await?;
+        let principal = self.reader(&request).await?;
         videos::get(&self.ctx, &principal, &request.get_ref().video_id)
             .await
             .map(Response::new)
@@ -250,7 +260,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::StreamPoseTrackRequest>,
     ) -> Result<Response<Self::StreamPoseTrackStream>, Status> {
-        let principal = self.principal(&request).await?;
+        let principal = self.reader(&request).await?;
         videos::stream_pose_track(&self.ctx, &principal, &request.get_ref().video_id)
             .await
             .map(Response::new)
@@ -260,7 +270,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::RequestAnnotatedVideoRequest>,
     ) -> Result<Response<pb::RequestAnnotatedVideoResponse>, Status> {
-        let principal = self.principal(&request).await?;
+        let principal = self.reader(&request).await?;
         videos::request_annotated(&self.ctx, &principal, request.into_inner())
             .await
             .map(Response::new)
@@ -280,8 +290,48 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::GetThreadRequest>,
     ) -> Result<Response<pb::GetThreadResponse>, Status> {
-        let principal = self.principal(&request).await?;
+        let principal = self.reader(&request).await?;
         threads::get(&self.ctx, &principal, &request.get_ref().thread_id)
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_share_link(
+        &self,
+        request: Request<pb::CreateShareLinkRequest>,
+    ) -> Result<Response<pb::CreateShareLinkResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        shares::create(&self.ctx, &principal, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_share_links(
+        &self,
+        request: Request<pb::ListShareLinksRequest>,
+    ) -> Result<Response<pb::ListShareLinksResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        shares::list(&self.ctx, &principal, &request.get_ref().session_id)
+            .await
+            .map(Response::new)
+    }
+
+    async fn revoke_share_link(
+        &self,
+        request: Request<pb::RevokeShareLinkRequest>,
+    ) -> Result<Response<pb::RevokeShareLinkResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        shares::revoke(&self.ctx, &principal, &request.get_ref().share_id)
+            .await
+            .map(Response::new)
+    }
+
+    async fn open_share_link(
+        &self,
+        request: Request<pb::OpenShareLinkRequest>,
+    ) -> Result<Response<pb::OpenShareLinkResponse>, Status> {
+        // The token is the credential: no `authorization` is needed.
+        shares::open(&self.ctx, &request.get_ref().token)
             .await
             .map(Response::new)
     }

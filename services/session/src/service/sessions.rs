@@ -18,7 +18,9 @@ use super::admin::{ensure_tenant, ensure_user};
 use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::convert::{session_to_proto, stats_to_proto, subject_to_json, video_to_proto};
-use crate::db::entity::{artefact, session, step_result, thread, user, user_stat, video};
+use crate::db::entity::{
+    artefact, session, share_link, step_result, thread, user, user_stat, video,
+};
 use crate::db::{new_id, now_ms};
 use crate::error::{SessionError, db_status, storage_status};
 
@@ -323,6 +325,7 @@ pub async fn load_authorized(
         .ok_or_else(|| {
             SessionError::SessionNotFound(format!("session '{session_id}' not found"))
         })?;
+    principal.check_shared(session_id)?;
     principal.check_owner(&model.tenant_id, &model.user_id, "session", session_id)?;
     Ok(model)
 }
@@ -903,6 +906,11 @@ pub async fn delete(
             .await
             .map_err(db_status)?;
     }
+    share_link::Entity::delete_many()
+        .filter(share_link::Column::SessionId.eq(session_id))
+        .exec(&txn)
+        .await
+        .map_err(db_status)?;
     thread::Entity::delete_many()
         .filter(thread::Column::SessionId.eq(session_id))
         .exec(&txn)
