@@ -13,6 +13,14 @@ const BASE_ARGS = [
 ];
 
 /**
+ * A second chromium for fresh browser contexts (no storage shared with the
+ * test's own profile: what someone opening a link elsewhere gets). Close it.
+ */
+export function launchBrowser({ executablePath, extraArgs = [] }) {
+  return chromium.launch({ executablePath, headless: true, args: [...BASE_ARGS, ...extraArgs] });
+}
+
+/**
  * Runs `body(page, summary)` in a fresh chromium; prints the summary, screenshots
  * `<name>-failure.png` into `artifacts` on failure and exits 1 then.
  */

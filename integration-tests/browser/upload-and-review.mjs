@@ -17,9 +17,21 @@
 //     and switching overlay keeps it playing; rep buttons and radios are >= 44 px,
 //   - Back and Forward move between the app's views; a hostile 100,000-character
 //     history name is truncated and escaped; 390x844 has no horizontal scroll,
+//   - Progress lists both sessions of the exercise oldest first (reps, form, tempo), this one
+//     marked, with a chart point per session; the older one opens from the keyboard,
+//   - a share link (7 days) is created from the page; opened in a fresh browser (no key, no
+//     storage) it shows the result with the API's rep count, the coaching, no key box and no
+//     upload/history/compare/progress/share controls, read with no credential and storing
+//     nothing; revoked from the page, it says so in a fresh browser; an unknown link says so,
+//   - Print summary prints; under print media the video, upload, history and controls are
+//     hidden and the rep count, rep table, chart, form and coaching shown; the PDF of the
+//     page is exactly one A4 and one Letter page,
 //   - a non-video upload shows the plain message, the progress in its error state,
 //     clears the previous result and lists no session (here or on the server),
-//   - axe-core finds no serious or critical violation (signed out, results, error),
+//   - every option of the exercise menu analyses a short real clip (4 s at 360p, cut at
+//     test time) to a result: complete, or failed with its reason in words on the page
+//     (FITVISION_BROWSER_MENU_CLIPS=0 skips this),
+//   - axe-core finds no serious or critical violation (signed out, results, shared result, error),
 //   - signing out clears the stored history.
 // Screenshots go to integration-tests/artifacts/; small ones of the main views to
 // integration-tests/artifacts/review/ (committed for review).
@@ -27,15 +39,17 @@
 // Env: FITVISION_EDGE_URL (default http://127.0.0.1:8080), FITVISION_API_KEY (required),
 //      FITVISION_TEST_VIDEO (default ../shared/videos/squat_side_3reps.mp4 next to the repo),
 //      FITVISION_TEST_ACTIVITY (default squat), CHROMIUM (default /usr/bin/chromium),
-//      FITVISION_BROWSER_TIMEOUT_S (default 600).
+//      FITVISION_BROWSER_TIMEOUT_S (default 600), FITVISION_BROWSER_MENU_CLIPS (0: skip the
+//      clip per menu option), FITVISION_BROWSER_MENU_TIMEOUT_S (default 360).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { runInBrowser } from './harness.mjs';
+import { launchBrowser, runInBrowser } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -49,6 +63,10 @@ const artifacts = resolve(repo, 'integration-tests/artifacts');
 const review = join(artifacts, 'review');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const NOT_A_VIDEO = 'This file is not a video we can read: MP4, MOV or WebM.';
+const videos = dirname(video);
+const ffmpegOk = spawnSync('ffmpeg', ['-version']).status === 0;
+const menuClips = process.env.FITVISION_BROWSER_MENU_CLIPS !== '0' && ffmpegOk && existsSync(join(videos, 'ground_truth.json'));
+const menuTimeoutMs = Number(process.env.FITVISION_BROWSER_MENU_TIMEOUT_S ?? 360) * 1000;
 
 function skip(reason) {
   console.log(`SKIPPED: ${reason}`);
@@ -72,6 +90,45 @@ async function api(path, { method = 'GET', json } = {}) {
   const text = await response.text();
   assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
   return text ? JSON.parse(text) : null;
+}
+
+/** A clip of `exercise` from the shared videos' ground truth (an honest one-person
+ * recording first), else a one-person clip of any exercise. */
+function clipFor(exercise) {
+  const truth = JSON.parse(readFileSync(join(videos, 'ground_truth.json'), 'utf8'));
+  const matches = truth.filter((c) => c.exercise === exercise && c.people === 1 && existsSync(join(videos, c.file)));
+  const best = matches.find((c) => c.honest === true) ?? matches.find((c) => c.honest !== false) ?? matches[0];
+  return best?.file ?? 'squat_bodyweight_side_bluewall.mp4';
+}
+
+let clipDir = null;
+/** The first 4 s of a shared clip at 360p (made at test time; the clips stay outside the repository). */
+function shortClip(file) {
+  clipDir ??= mkdtempSync(join(tmpdir(), 'fitvision-menu-clips-'));
+  const out = join(clipDir, `short-${basename(file)}`);
+  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-t', '4', '-i', join(videos, file), '-vf', 'scale=-2:360', '-an', '-c:v', 'libx264', '-preset', 'veryfast', out]);
+  assert.equal(r.status, 0, `ffmpeg ${file}: ${r.stderr}`);
+  return out;
+}
+
+/** A Guru upload (POST /videos, then the multipart upload); null when the tenant has too many in flight (429). */
+async function uploadClip(path, activity, domain) {
+  const bytes = readFileSync(path);
+  const name = `menu-${activity}.mp4`;
+  const response = await fetch(`${base}/videos`, {
+    method: 'POST',
+    headers: { Authorization: `API-KEY ${apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ filename: name, size: bytes.length, activity, domain }),
+  });
+  if (response.status === 429) return null;
+  assert.ok(response.ok, `POST /videos (${activity}): HTTP ${response.status} ${await response.clone().text()}`);
+  const created = await response.json();
+  const form = new FormData();
+  for (const [k, v] of Object.entries(created.fields ?? {})) form.append(k, v);
+  form.append('file', new Blob([bytes], { type: 'video/mp4' }), name);
+  const upload = await fetch(new URL(created.url, `${base}/`), { method: 'POST', body: form, headers: { Authorization: `API-KEY ${apiKey}` } });
+  assert.ok(upload.ok, `upload (${activity}): HTTP ${upload.status} ${(await upload.text()).slice(0, 200)}`);
+  return created.id;
 }
 
 /** A small PNG of the view for review (downscaled with ffmpeg when present). */
@@ -432,6 +489,176 @@ await runInBrowser(
     await page.$eval('#compare', (n) => n.scrollIntoView({ block: 'start' }));
     await reviewShot(page, 'compare');
 
+    // ---- progress over time: both sessions of this exercise, oldest first, this one marked.
+    const id2 = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('video');
+    const guru2 = await api(`/videos/${encodeURIComponent(id2)}?include=analysis`);
+    const reps2 = guru2.analysis.reps.length;
+    summary.second_id = id2;
+    await page.waitForFunction(
+      (ids) => {
+        const rows = [...document.querySelectorAll('#progress-table tbody tr')].map((r) => r.dataset.videoId);
+        return ids.every((x) => rows.includes(x));
+      },
+      [id, id2],
+      { timeout: 30_000 },
+    );
+    const progressRows = await page.$$eval('#progress-table tbody tr', (rows) =>
+      rows.map((r) => ({ id: r.dataset.videoId, current: r.getAttribute('aria-current') === 'true', cells: [...r.children].map((c) => c.textContent.trim()) })),
+    );
+    summary.progress_rows = progressRows.map((r) => r.cells);
+    assert.deepEqual(progressRows.map((r) => r.id), [id, id2], 'both sessions, oldest first');
+    assert.deepEqual(progressRows.map((r) => r.current), [false, true], 'this session is marked');
+    assert.deepEqual(progressRows.map((r) => r.cells[1]), [String(apiReps), String(reps2)], 'reps per session');
+    assert.ok(progressRows.every((r) => /%/.test(r.cells[2]) && /s down/.test(r.cells[3])), `form and tempo per session: ${JSON.stringify(progressRows)}`);
+    const progressCharts = await page.$$eval('#progress-over-time svg.progress-svg', (svgs) =>
+      svgs.map((svg) => ({ points: svg.querySelectorAll('circle.point').length, current: svg.querySelectorAll('circle.point.current').length, path: Boolean(svg.querySelector('path.series')?.getAttribute('d')) })),
+    );
+    summary.progress_charts = progressCharts;
+    assert.ok(progressCharts.length >= 1, 'a chart of reps per session');
+    assert.ok(progressCharts.every((c) => c.points === 2 && c.current === 1 && c.path), `one point per session, this one marked: ${JSON.stringify(progressCharts)}`);
+    // The older session opens from the keyboard.
+    await page.focus(`#progress-table button.progress-open[data-video-id="${id}"]`);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.videoId), id, 'the older session is reachable by keyboard');
+    await page.$eval('#progress-over-time', (n) => n.scrollIntoView({ block: 'start' }));
+    await reviewShot(page, 'progress-over-time');
+
+    // ---- share link: created with its lifetime, opened without a key in a fresh browser, revoked.
+    await page.waitForSelector('#share:not([hidden])');
+    // This session's coaching is written before it is shared (the shared view shows it, never asks for it).
+    await page.waitForSelector('#coaching[data-state="ready"] p', { timeout: 120_000 });
+    await page.selectOption('#share-ttl', String(7 * 86400));
+    await page.click('#share-create');
+    await page.waitForSelector('#share-created:not([hidden])', { timeout: 15_000 });
+    const shareLink = await page.inputValue('#share-url');
+    summary.share_link = shareLink.replace(/#share=.*/, '#share=…');
+    assert.ok(shareLink.startsWith(`${base}/#share=`), `the link is this page with #share=: ${shareLink}`);
+    assert.match(await page.textContent('#share-expiry'), /Valid until/);
+    await page.click('#share-copy');
+    await page.waitForFunction(() => document.getElementById('share-copied').textContent.trim() !== '', null, { timeout: 5_000 });
+    summary.share_copy = (await page.textContent('#share-copied')).trim();
+    await page.waitForSelector('#share-table tbody tr[data-status="active"] button.share-revoke', { timeout: 15_000 });
+    const shares = (await api(`/v1/sessions/${encodeURIComponent(id2)}/shares`)).shares ?? [];
+    assert.equal(shares.length, 1, 'one share of the session');
+    const share = shares[0];
+    const lifetimeDays = (Date.parse(share.expiresAt ?? share.expires_at) - Date.now()) / 86400_000;
+    summary.share_lifetime_days = Math.round(lifetimeDays * 100) / 100;
+    assert.ok(Math.abs(lifetimeDays - 7) < 0.1, `the chosen lifetime (7 days): ${lifetimeDays}`);
+    await page.$eval('#share', (n) => n.scrollIntoView({ block: 'start' }));
+    await reviewShot(page, 'share-create');
+
+    const freshBrowser = await launchBrowser({ executablePath, extraArgs: ['--autoplay-policy=no-user-gesture-required'] });
+    const inFreshContext = async (fn) => {
+      const context = await freshBrowser.newContext({ viewport: { width: 1280, height: 900 } });
+      try {
+        const p = await context.newPage();
+        p.on('pageerror', (e) => consoleErrors.push(`fresh: ${e}`));
+        return await fn(p);
+      } finally {
+        await context.close();
+      }
+    };
+    try {
+      const sharedView = await inFreshContext(async (p) => {
+        const sharedRequests = [];
+        p.on('request', (r) => r.url().includes('/v1/shared/') && sharedRequests.push(r.headers().authorization ?? null));
+        await p.goto(shareLink, { waitUntil: 'domcontentloaded' });
+        await p.waitForSelector('#results:not([hidden]) #rep-count', { timeout: 30_000 });
+        await p.waitForSelector('#coaching[data-state="ready"] p', { timeout: 15_000 });
+        const view = {
+          reps: Number((await p.textContent('#rep-count')).trim()),
+          banner: (await p.textContent('#share-banner')).trim(),
+          bands: await p.$$eval('[data-testid="primary-chart"] .rep-band', (n) => n.length),
+          rows: await p.$$eval('#rep-table tbody tr', (n) => n.length),
+          coaching: (await p.textContent('#coaching')).trim(),
+          player: await visible(p, '#result-video'),
+          print_button: await visible(p, '#print-summary'),
+          storage: await p.evaluate(() => Object.keys(localStorage)),
+          authorization_sent: sharedRequests,
+          hidden: {},
+        };
+        for (const sel of ['#signin', '#api-key', '#intro', '#upload', '#live', '#sessions', '#share', '#compare', '#progress-over-time', '#account']) {
+          view.hidden[sel] = !(await visible(p, sel));
+        }
+        await p.waitForFunction(() => document.getElementById('result-video').readyState >= 1, null, { timeout: 30_000 });
+        await p.evaluate(() => window.scrollTo(0, 0));
+        await reviewShot(p, 'share-view');
+        view.axe = await axe(p, 'shared result');
+        await p.setViewportSize({ width: 390, height: 844 });
+        await p.waitForTimeout(300);
+        view.mobile_overflow_px = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        return view;
+      });
+      summary.shared_view = { ...sharedView, coaching: sharedView.coaching.slice(0, 120) };
+      summary.axe.push(sharedView.axe);
+      assert.equal(sharedView.reps, reps2, 'the shared result shows the API rep count');
+      assert.equal(sharedView.bands, reps2, 'with the rep bands on the chart');
+      assert.equal(sharedView.rows, reps2, 'and the rep table');
+      assert.match(sharedView.banner, /^Shared result — link valid until /);
+      assert.ok(new RegExp(`\\b${reps2} reps?\\b`).test(sharedView.coaching), `the coaching written for the session: ${sharedView.coaching.slice(0, 200)}`);
+      assert.ok(sharedView.player, 'the video player is shown');
+      assert.ok(sharedView.print_button, 'the summary can be printed from the shared view');
+      assert.deepEqual(Object.entries(sharedView.hidden).filter(([, hidden]) => !hidden), [], 'no key box, upload, history, share, compare or progress');
+      assert.ok(sharedView.authorization_sent.length > 0 && sharedView.authorization_sent.every((a) => a === null), 'the shared result is read without a credential');
+      assert.deepEqual(sharedView.storage, [], 'nothing is stored in the athlete\'s browser');
+      assert.ok(sharedView.mobile_overflow_px <= 1, `no horizontal scrolling on a phone (${sharedView.mobile_overflow_px}px)`);
+
+      // Revoked through the page: the link stops working.
+      await page.click(`#share-table button.share-revoke[data-share-id="${share.shareId ?? share.share_id}"]`);
+      await page.waitForSelector(`#share-table tr[data-share-id="${share.shareId ?? share.share_id}"][data-status="revoked"]`, { timeout: 15_000 });
+      assert.ok(!(await visible(page, '#share-created')), 'the revoked link is no longer offered');
+      const openLink = (link) =>
+        inFreshContext(async (p) => {
+          await p.goto(link, { waitUntil: 'domcontentloaded' });
+          await p.waitForSelector('#shared-error:not([hidden])', { timeout: 15_000 });
+          return { text: (await p.textContent('#shared-error-text')).trim(), results: await visible(p, '#results'), key: await visible(p, '#api-key') };
+        });
+      const revoked = await openLink(shareLink);
+      summary.revoked_link = revoked;
+      assert.match(revoked.text, /^This share link was revoked.* Ask your coach for a new one\.$/, `the revoked message: ${revoked.text}`);
+      assert.ok(!revoked.results && !revoked.key, 'no result and no key box');
+      const unknown = await openLink(`${base}/#share=fvshare_doesnotexist`);
+      assert.equal(unknown.text, 'This share link does not exist.');
+    } finally {
+      await freshBrowser.close();
+    }
+
+    // ---- printable one-page summary.
+    await page.evaluate(() => {
+      window.__printed = 0;
+      window.print = () => {
+        window.__printed += 1;
+      };
+    });
+    await page.click('#print-summary');
+    assert.equal(await page.evaluate(() => window.__printed), 1, 'Print summary prints');
+    await page.emulateMedia({ media: 'print' });
+    await page.waitForTimeout(400);
+    const printHidden = {};
+    for (const sel of ['#upload', '#live', '#sessions', '#result-video', '#player', '#share', '#compare', '#progress-over-time', '#downloads-card', '#print-summary', '.site-header nav', '#account']) {
+      printHidden[sel] = !(await visible(page, sel));
+    }
+    const printShown = {};
+    for (const sel of ['#rep-count', '#rep-table', '[data-testid="primary-chart"] svg', '#faults', '#coaching p']) {
+      printShown[sel] = await visible(page, sel);
+    }
+    summary.print = { hidden: printHidden, shown: printShown };
+    assert.deepEqual(Object.entries(printHidden).filter(([, hidden]) => !hidden), [], 'print hides the video, upload, history and controls');
+    assert.deepEqual(Object.entries(printShown).filter(([, shown]) => !shown), [], 'print shows the rep count, rep table, chart, form and coaching');
+    assert.equal(await page.$$eval('#rep-table tbody tr', (n) => n.length), reps2, 'every rep in the printed table');
+    summary.print.pdf_pages = {};
+    for (const format of ['A4', 'Letter']) {
+      const pdf = await page.pdf({ format });
+      const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
+      summary.print.pdf_pages[format] = pages;
+      assert.equal(pages, 1, `the summary is one ${format} page (${pages})`);
+    }
+    await page.setViewportSize({ width: 794, height: 1123 });
+    await page.waitForTimeout(300);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await reviewShot(page, 'print-summary');
+    await page.emulateMedia({ media: 'screen' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     // ---- phone-sized screen: one column, no horizontal scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
@@ -463,6 +690,59 @@ await runInBrowser(
     summary.sessions_before_after = [sessionsBefore, server.length];
     await reviewShot(page, 'upload-error');
     summary.axe.push(await axe(page, 'upload error'));
+
+    // ---- every option of the menu analyses a real clip to a result: a short clip of the
+    // exercise (any clip with one person where none matches) for each, uploaded together;
+    // each ends complete, or failed with its reason in words on the page.
+    if (menuClips) {
+      const started = Date.now();
+      const jobs = offered.map((o) => ({ activity: o.id, domain: o.domain, clip: clipFor(o.id) }));
+      const made = new Map();
+      for (const job of jobs) {
+        if (!made.has(job.clip)) made.set(job.clip, shortClip(job.clip));
+        job.path = made.get(job.clip);
+      }
+      const waiting = [...jobs];
+      const running = new Set();
+      const results = [];
+      const menuDeadline = Date.now() + menuTimeoutMs;
+      while ((waiting.length || running.size) && Date.now() < menuDeadline) {
+        // A few at a time: the tenant's limit on analyses in flight answers 429 beyond it.
+        while (waiting.length && running.size < 6) {
+          const job = waiting[0];
+          const id = await uploadClip(job.path, job.activity, job.domain);
+          if (!id) break;
+          waiting.shift();
+          running.add({ ...job, id });
+        }
+        await new Promise((r) => setTimeout(r, 1500));
+        for (const job of [...running]) {
+          const g = await api(`/videos/${encodeURIComponent(job.id)}?include=analysis`);
+          const state = String(g.analysis?.status ?? '').toLowerCase();
+          if (state === 'complete' || state === 'failed' || String(g.status).toLowerCase() === 'failed') {
+            running.delete(job);
+            results.push({ activity: job.activity, clip: job.clip, id: job.id, state: state || 'failed', reps: g.analysis?.reps?.length ?? 0, reason: g.reason ?? g.analysis?.reason ?? '' });
+          }
+        }
+      }
+      const unfinished = [...waiting.map((j) => j.activity), ...[...running].map((j) => j.activity)];
+      assert.deepEqual(unfinished, [], `every option reaches a result within ${menuTimeoutMs / 1000} s`);
+      // A failed one says why, in words, where the page shows it.
+      for (const r of results.filter((x) => x.state !== 'complete')) {
+        await page.goto(`${base}/#video=${encodeURIComponent(r.id)}`, { waitUntil: 'domcontentloaded' });
+        await page.reload({ waitUntil: 'domcontentloaded' });
+        await page.waitForSelector('#results-warning:not([hidden])', { timeout: 30_000 });
+        r.shown = (await page.textContent('#results-warning')).trim();
+        assert.match(r.shown, /^Analysis failed: [A-Z][a-z]/, `${r.activity}: the reason in words: ${r.shown}`);
+        assert.ok(!/[A-Z]{3,}_[A-Z]{3,}/.test(r.shown), `${r.activity}: no raw reason code: ${r.shown}`);
+      }
+      summary.menu_clips = { seconds: (Date.now() - started) / 1000, results: results.map(({ activity, clip, state, reps, shown }) => ({ activity, clip, state, reps, shown })) };
+      assert.equal(results.length, offered.length, 'one result per option');
+      log('menu clips:', results.map((r) => `${r.activity}=${r.state}`).join(' '), `in ${summary.menu_clips.seconds} s`);
+      rmSync(clipDir, { recursive: true, force: true });
+    } else {
+      summary.menu_clips = 'skipped (FITVISION_BROWSER_MENU_CLIPS=0 or no ffmpeg)';
+    }
 
     // ---- sign out: the stored history goes.
     await page.click('#sign-out');

@@ -188,9 +188,24 @@ export class Api {
     return this.url(`/videos/${encodeURIComponent(id)}/events`);
   }
 
-  async listSessions() {
+  /** Share links (session owner or admin): create one with its lifetime, list, revoke. */
+  createShare(sessionId, ttlSeconds) {
+    const json = ttlSeconds ? { ttlSeconds } : {};
+    return this.request('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/shares`, { json });
+  }
+
+  listShares(sessionId) {
+    return this.request('GET', `/v1/sessions/${encodeURIComponent(sessionId)}/shares`);
+  }
+
+  revokeShare(shareId) {
+    return this.request('DELETE', `/v1/shares/${encodeURIComponent(shareId)}`);
+  }
+
+  /** The newest sessions (20 for the session list; 50 for the progress over time). */
+  async listSessions(limit = 20) {
     try {
-      return await this.request('GET', '/v1/sessions?newest_first=true&limit=20');
+      return await this.request('GET', `/v1/sessions?newest_first=true&limit=${limit}`);
     } catch (e) {
       if (e instanceof ApiError) return null;
       throw e;
@@ -210,6 +225,28 @@ export class Api {
       throw e;
     }
   }
+}
+
+/**
+ * A shared result (`GET /v1/shared/{token}`), read with no credential at all:
+ * {share, video (Guru JSON), detail: {session, coaching}}. Throws ApiError
+ * (404 unknown link, 410 revoked or expired).
+ */
+export async function getShared(token, base = '') {
+  const path = `/v1/shared/${encodeURIComponent(token)}`;
+  const response = await fetch(`${base}${path}`, { cache: 'no-store', credentials: 'omit' });
+  const text = await response.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (!response.ok) {
+    const detail = (body && typeof body === 'object' && (body.message || body.detail || body.error)) || response.statusText;
+    throw new ApiError(response.status, `GET /v1/shared: ${response.status} ${detail}`, body);
+  }
+  return body;
 }
 
 /** Newest completed video of a session (else the newest). */

@@ -3,7 +3,7 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const DEFAULT_WIDTH = 800;
-const HEIGHT = 220;
+const DEFAULT_HEIGHT = 220;
 const PAD = { left: 44, right: 12, top: 14, bottom: 26 };
 export const PALETTE = ['#0b6bcb', '#d4461c', '#2e8540', '#8a3ffc', '#b28600'];
 
@@ -75,10 +75,12 @@ export function seekKey(key, shift, nowMs, endMs, reps = []) {
  * Draws into `container`. Returns {setTime(ms)} to move the playhead.
  * onSeek(ms) is called when the user clicks a position.
  */
-export function drawChart(container, { title, timesMs, lines, reps = [], phases = [], durationMs = 0, onSeek }) {
+export function drawChart(container, { title, timesMs, lines, reps = [], phases = [], durationMs = 0, onSeek, width, height }) {
   container.replaceChildren();
-  // One SVG unit per CSS pixel: labels keep their shape on any screen width.
-  const WIDTH = Math.max(280, Math.round(container.clientWidth || DEFAULT_WIDTH));
+  // One SVG unit per CSS pixel: labels keep their shape on any screen width
+  // (`width`: a fixed width, e.g. the printed page's column).
+  const WIDTH = Math.max(280, Math.round(width || container.clientWidth || DEFAULT_WIDTH));
+  const HEIGHT = Math.max(120, Math.round(height || DEFAULT_HEIGHT));
   const t0 = 0;
   const t1 = Math.max(durationMs || 0, timesMs.length ? timesMs[timesMs.length - 1] : 0, 1);
   let lo = Infinity;

@@ -32,3 +32,24 @@ export function coachLines(text) {
   if (typeof text !== 'string') return [];
   return text.split(/\n+/).map((line) => line.trim()).filter(Boolean);
 }
+
+/** The lines of the coaching carried with a shared result (`detail.coaching`): each
+ * completed thread's `comment`/`text` line by line (a pending or failed one is left
+ * out); an item of another shape gives its sentences. De-duplicated, in order. */
+export function sharedCoachingLines(coaching) {
+  const out = [];
+  for (const item of Array.isArray(coaching) ? coaching : coaching ? [coaching] : []) {
+    if (typeof item === 'string') {
+      out.push(...coachLines(item));
+      continue;
+    }
+    if (!item || typeof item !== 'object') continue;
+    // "complete", or the proto enum's JSON name "THREAD_STATUS_COMPLETE".
+    const status = String(item.status ?? '').toLowerCase().replace(/^thread_status_/, '');
+    if (status && status !== 'complete' && status !== 'completed') continue;
+    const text = item.comment ?? item.text;
+    if (typeof text === 'string') out.push(...coachLines(text));
+    else out.push(...coachingTexts(item));
+  }
+  return [...new Set(out)];
+}

@@ -1,7 +1,7 @@
 // The page: sign in, upload (Guru flow), live progress, then results.
 import './style.css';
 import { FALLBACK_CATALOG, activityLabel, catalogEntries, domainIn, guidanceFor, isLift, menuFromCatalog } from './activities.js';
-import { Api, ApiError, storedKey, storeKey } from './api.js';
+import { Api, ApiError, detailFrom, getShared, storedKey, storeKey } from './api.js';
 import { PALETTE, drawChart } from './chart.js';
 import { anglesCsv, anglesJson, downloadBase, keypointsCsv, keypointsJson, repsCsv, trc } from './exports.js';
 import { enumName, humanise, num, pick } from './fields.js';
@@ -21,9 +21,11 @@ import {
   truncateMiddle,
 } from './messages.js';
 import { streamEvents } from './sse.js';
-import { coachLines, coachingTexts, recordedThreadIds } from './coaching.js';
+import { coachLines, coachingTexts, recordedThreadIds, sharedCoachingLines } from './coaching.js';
 import { compareRows, sharedCurve } from './compare.js';
 import { LIVE_ACTIVITIES, LiveSet, drawPose } from './live.js';
+import { DEFAULT_SHARE_TTL_S, SHARE_LIFETIMES, formatDay, shareError, shareRows, shareTokenFromHash, shareUrl, sharedBanner, sharedLinkError } from './share.js';
+import { drawProgressChart, formText, hasProgress, progressLabels, progressPoints, tempoText, trendText } from './progress.js';
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -37,6 +39,8 @@ let menu = menuFromCatalog(FALLBACK_CATALOG);
 let me = null; // {userId, tenantId, role} from GET /api/whoami
 /** The video the progress box is about (null: none). */
 let progressFor = null;
+/** Share mode: the `#share=<token>` the page was opened with (no key, read-only). */
+let shareToken = null;
 
 function show(id, visible) {
   $(id).hidden = !visible;
@@ -99,6 +103,8 @@ async function signedIn(key) {
   if (me?.userId) {
     $('account-label').textContent = `Signed in as ${truncateMiddle(me.userId, 40)}${me.tenantId ? ` (${truncateMiddle(me.tenantId, 30)})` : ''}`;
     refreshSessions();
+    // The progress lists this user's own sessions once it is known who that is.
+    if (current?.model && !$('results').hidden) renderProgress(current.model);
   }
   const entries = catalogEntries(body);
   if (entries.length) {
@@ -267,6 +273,7 @@ function clearResults() {
     video.load();
   }
   repLoop = null;
+  shareFor = null;
 }
 
 $('upload-form').addEventListener('submit', async (event) => {
@@ -460,9 +467,11 @@ window.addEventListener('popstate', () => {
 });
 
 function renderResults(model) {
+  const day = formatDay(model.createdAt);
   $('results-subtitle').textContent =
     `${activityLabel(model.activity)} · ${model.state === 'complete' ? 'analysis complete' : model.state}` +
-    (model.durationMs ? ` · ${formatSeconds(model.durationMs)}` : '');
+    (model.durationMs ? ` · ${formatSeconds(model.durationMs)}` : '') +
+    (day ? ` · ${day}` : '');
   const warnings = [...model.warnings];
   if (model.state === 'failed') warnings.unshift(`Analysis failed: ${failureText(model.reason, model.reasonDetail)}`);
   $('results-warning').textContent = warnings.join(' ');
@@ -475,7 +484,10 @@ function renderResults(model) {
   renderRepTable(model);
   renderFaults(model);
   renderDownloads(model);
+  if (shareToken || !api) return;
   renderCompareChoices(model);
+  renderShare(model);
+  renderProgress(model);
 }
 
 // ---------------------------------------------------------------- compare
@@ -614,8 +626,10 @@ async function followOverlay(id, signal) {
       if (choice !== 'original') return;
     }
     try {
-      await sleep(POLL_MS, signal);
-      const guru = await api.getVideo(id, 'analysis');
+      // A shared result is re-read whole (joints too): less often.
+      await sleep(shareToken ? POLL_MS * 3 : POLL_MS, signal);
+      // Signed media URLs come fresh with each read (the share link's, in share mode).
+      const guru = shareToken ? (await getShared(shareToken)).video : await api.getVideo(id, 'analysis');
       for (const [kind, o] of Object.entries(guru?.overlays ?? {})) {
         model.overlays[kind] = { status: String(o?.status ?? 'Pending'), uri: o?.uri ?? null };
       }
@@ -803,7 +817,13 @@ function chartSpecs(model) {
   return specs;
 }
 
+/** Charts as printed: two side by side in the page's column (drawn at that size, so
+ * their labels keep a legible size on paper). */
+const PRINT_CHART = { width: 340, height: 160 };
+let printing = false;
+
 function renderCharts(model) {
+  const size = printing ? PRINT_CHART : {};
   const box = $('charts');
   box.replaceChildren();
   current.charts = [];
@@ -825,6 +845,7 @@ function renderCharts(model) {
         phases: model.phases,
         durationMs: model.durationMs,
         onSeek: seek,
+        ...size,
       }),
     );
   });
@@ -1039,9 +1060,312 @@ window.addEventListener('resize', () => {
       lastChartWidth = width;
       renderCharts(current.model);
       current.charts.forEach((c) => c.setTime($('result-video').currentTime * 1000));
+      drawProgressCharts();
     }
   }, 150);
 });
+
+// ---------------------------------------------------------------- share links
+
+/** The session the share card is about (null: none). */
+let shareFor = null;
+/** The link just created: {shareId, url} (shown in the box until revoked). */
+let createdShare = null;
+
+function fillShareLifetimes() {
+  const select = $('share-ttl');
+  select.replaceChildren(
+    ...SHARE_LIFETIMES.map((l) => h('option', { value: String(l.seconds), selected: l.seconds === DEFAULT_SHARE_TTL_S, text: l.label })),
+  );
+  select.value = String(DEFAULT_SHARE_TTL_S);
+}
+
+function renderShare(model) {
+  show('share', true);
+  if (shareFor !== model.sessionId) {
+    shareFor = model.sessionId;
+    createdShare = null;
+    show('share-created', false);
+    $('share-url').value = '';
+    $('share-copied').textContent = '';
+    setError('share-error', '');
+    $('share-links').replaceChildren();
+  }
+  loadShares(model.sessionId);
+}
+
+async function loadShares(sessionId) {
+  const box = $('share-links');
+  try {
+    const reply = await api.listShares(sessionId);
+    if (shareFor !== sessionId) return;
+    renderShareList(shareRows(reply));
+  } catch (e) {
+    if (shareFor !== sessionId) return;
+    box.replaceChildren(h('p', { class: 'muted', text: `The links could not be listed: ${shareError(e)}` }));
+  }
+}
+
+function renderShareList(rows) {
+  const box = $('share-links');
+  if (!rows.length) {
+    box.replaceChildren(h('p', { class: 'muted', text: 'No links yet.' }));
+    return;
+  }
+  const table = h('table', { id: 'share-table' });
+  table.append(h('caption', { class: 'visually-hidden', text: 'Share links to this session: when each was created, until when it is valid, and whether it still works' }));
+  table.append(h('thead', {}, h('tr', {}, ...['Created', 'Valid until', 'Status', 'Action'].map((t) => h('th', { scope: 'col', text: t })))));
+  const body = h('tbody');
+  for (const row of rows) {
+    const cls = row.active ? 'ok-text' : 'muted';
+    body.append(
+      h(
+        'tr',
+        { 'data-share-id': row.id, 'data-status': row.status.toLowerCase() },
+        h('td', { text: row.created || '–' }),
+        h('td', { text: row.expires || '–' }),
+        h('td', { class: cls }, h('span', { 'aria-hidden': 'true', text: row.active ? '✓ ' : '✕ ' }), row.status),
+        h(
+          'td',
+          {},
+          row.active
+            ? h('button', {
+                type: 'button',
+                class: 'secondary share-revoke',
+                'data-share-id': row.id,
+                'aria-label': `Revoke the link created ${row.created}, valid until ${row.expires}`,
+                onclick: (event) => revokeShare(row.id, event.currentTarget),
+                text: 'Revoke',
+              })
+            : row.revoked
+              ? `Revoked ${row.revoked}`
+              : '',
+        ),
+      ),
+    );
+  }
+  table.append(body);
+  box.replaceChildren(h('div', { class: 'table-wrap' }, table));
+}
+
+async function revokeShare(shareId, button) {
+  const sessionId = shareFor;
+  if (!api || !sessionId) return;
+  button.disabled = true;
+  setError('share-error', '');
+  try {
+    await api.revokeShare(shareId);
+    if (createdShare?.shareId === shareId) {
+      createdShare = null;
+      show('share-created', false);
+      $('share-url').value = '';
+    }
+    $('share-copied').textContent = 'The link was revoked: it no longer opens the result.';
+  } catch (e) {
+    setError('share-error', shareError(e));
+    button.disabled = false;
+  }
+  if (shareFor === sessionId) await loadShares(sessionId);
+}
+
+$('share-create').addEventListener('click', async () => {
+  const sessionId = shareFor;
+  if (!api || !sessionId) return;
+  const button = $('share-create');
+  button.disabled = true;
+  setError('share-error', '');
+  $('share-copied').textContent = '';
+  try {
+    const reply = await api.createShare(sessionId, Number($('share-ttl').value) || DEFAULT_SHARE_TTL_S);
+    if (shareFor !== sessionId) return;
+    const share = pick(reply, 'share', {}) ?? {};
+    const url = shareUrl(location, pick(reply, 'token', ''), pick(reply, 'url', ''));
+    createdShare = { shareId: String(pick(share, 'share_id', '')), url };
+    $('share-url').value = url;
+    const until = formatDay(pick(share, 'expires_at'));
+    $('share-expiry').textContent = until ? `Valid until ${until}. Send it to the athlete; revoke it below to stop it working.` : '';
+    show('share-created', true);
+    $('share-url').focus();
+    $('share-url').select();
+    await loadShares(sessionId);
+  } catch (e) {
+    setError('share-error', shareError(e));
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('share-copy').addEventListener('click', async () => {
+  const input = $('share-url');
+  const url = input.value;
+  if (!url) return;
+  try {
+    await navigator.clipboard.writeText(url);
+    $('share-copied').textContent = 'Copied the link.';
+  } catch {
+    input.focus();
+    input.select();
+    const copied = document.queryCommandSupported?.('copy') && document.execCommand('copy');
+    $('share-copied').textContent = copied ? 'Copied the link.' : 'The link is selected: copy it with Ctrl+C (⌘C on a Mac).';
+  }
+});
+
+// ---------------------------------------------------------------- progress over time
+
+let progressGeneration = 0;
+
+async function renderProgress(model) {
+  const box = $('progress-over-time-body');
+  const generation = ++progressGeneration;
+  show('progress-over-time', true);
+  $('progress-over-time-title').textContent = `Progress: ${activityLabel(model.activity)}`;
+  box.replaceChildren(h('p', { class: 'muted', text: 'Loading your sessions…' }));
+  const reply = await api?.listSessions(50).catch(() => null);
+  if (generation !== progressGeneration || current?.model !== model) return;
+  const points = progressPoints(reply, { exerciseId: model.activity, userId: me?.userId ?? '', currentId: model.sessionId });
+  if (!hasProgress(points)) {
+    box.replaceChildren(h('p', { class: 'muted', 'data-state': 'too-few', text: 'Need at least two analysed sessions of this exercise to show progress.' }));
+    return;
+  }
+  const labels = progressLabels(points);
+  const currentIndex = points.findIndex((p) => p.current);
+  const charts = h('div', { class: 'progress-charts' });
+  const figure = (title) => {
+    const holder = h('div');
+    charts.append(h('figure', { class: 'chart progress-chart' }, h('figcaption', { text: title }), holder));
+    return holder;
+  };
+  const repsHolder = figure('Reps per session');
+  const scores = points.map((p) => p.formScore);
+  const formHolder = scores.some(Number.isFinite) ? figure('Form score per session (%)') : null;
+
+  const table = h('table', { id: 'progress-table' });
+  table.append(h('caption', { class: 'visually-hidden', text: `Analysed sessions of ${activityLabel(model.activity)}, oldest first` }));
+  table.append(h('thead', {}, h('tr', {}, ...['Session', 'Reps', 'Form', 'Tempo (mean)'].map((t) => h('th', { scope: 'col', text: t })))));
+  const body = h('tbody');
+  points.forEach((p, i) => {
+    const when = p.at ? new Date(p.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : labels[i];
+    const first = p.current
+      ? h('th', { scope: 'row' }, when, h('strong', { class: 'progress-this', text: ' (this session)' }))
+      : h(
+          'th',
+          { scope: 'row' },
+          h('button', {
+            type: 'button',
+            class: 'link-button progress-open',
+            'data-video-id': p.id,
+            'aria-label': `Open the session of ${when}`,
+            onclick: () => {
+              setHash(p.id, true);
+              openVideo(p.id, { scroll: true });
+            },
+            text: when,
+          }),
+        );
+    body.append(
+      h(
+        'tr',
+        { 'data-video-id': p.id, class: p.current ? 'progress-current' : undefined, 'aria-current': p.current ? 'true' : undefined },
+        first,
+        h('td', { text: String(p.reps) }),
+        h('td', { text: formText(p) }),
+        h('td', { text: tempoText(p) }),
+      ),
+    );
+  });
+  table.append(body);
+  const since = labels[0];
+  const trend = [
+    trendText(points, 'reps', ' reps', since) && `Reps ${trendText(points, 'reps', '', since)}`,
+    trendText(points, 'formScore', '%', since) && `form score ${trendText(points, 'formScore', '%', since)}`,
+  ].filter(Boolean);
+  const summaryLine = h('p', { class: 'progress-trend', text: `${points.length} sessions. ${trend.join('; ')}${trend.length ? '.' : ''}` });
+  box.replaceChildren(summaryLine, charts, h('div', { class: 'table-wrap' }, table));
+  progressCharts = [[repsHolder, { title: 'Reps', values: points.map((p) => p.reps), labels, currentIndex, color: PALETTE[0] }]];
+  if (formHolder) progressCharts.push([formHolder, { title: 'Form score', values: scores, labels, currentIndex, unit: '%', color: PALETTE[2] }]);
+  drawProgressCharts();
+}
+
+/** The progress charts last shown: [holder, options] (redrawn at a new width). */
+let progressCharts = [];
+
+function drawProgressCharts() {
+  for (const [holder, options] of progressCharts) if (holder.isConnected) drawProgressChart(holder, options);
+}
+
+// ---------------------------------------------------------------- share mode
+
+/**
+ * The page opened with `#share=<token>`: the shared result, read-only, without a key.
+ * Nothing is written (no coaching requested, no history kept).
+ */
+async function openShared(token) {
+  shareToken = token;
+  document.body.classList.add('share-mode');
+  document.title = 'Shared result — fitvision';
+  for (const id of ['intro', 'signin', 'account', 'upload', 'live', 'sessions', 'docs', 'share', 'progress-over-time', 'compare']) show(id, false);
+  show('app', true);
+  show('results', false);
+  const abort = new AbortController();
+  current = { abort, charts: [], model: null, id: null };
+  try {
+    const reply = await getShared(token);
+    const guru = pick(reply, 'video', null);
+    const detail = detailFrom(pick(reply, 'detail', null));
+    const share = pick(reply, 'share', null);
+    const id = guru?.id ?? pick(share, 'session_id', '');
+    const model = buildViewModel(id, guru, detail);
+    current = { abort, charts: [], model, id };
+    show('results', true);
+    $('share-banner').textContent = sharedBanner(share);
+    show('share-banner', true);
+    renderResults(model);
+    if (model.state === 'pending') {
+      $('results-warning').textContent = 'This result is still being analysed. Open the link again in a minute.';
+      show('results-warning', true);
+    }
+    renderSharedCoaching(pick(pick(reply, 'detail', null), 'coaching', null));
+    followOverlay(id, abort.signal);
+  } catch (e) {
+    show('app', false);
+    show('shared-error', true);
+    $('shared-error-text').textContent = sharedLinkError(e);
+  }
+}
+
+/** Coaching written before the link was shared (never asked for here). */
+function renderSharedCoaching(coaching) {
+  const box = $('coaching');
+  const lines = sharedCoachingLines(coaching);
+  box.replaceChildren();
+  if (!lines.length) {
+    box.append(h('p', { class: 'muted', text: 'No coaching feedback was written for this result.' }));
+    return;
+  }
+  box.setAttribute('data-state', 'ready');
+  for (const t of lines) box.append(h('p', { text: t }));
+}
+
+// A different share link (or none) typed into the address: start again from it.
+window.addEventListener('hashchange', () => {
+  if (shareTokenFromHash(location.hash) !== shareToken) location.reload();
+});
+
+// ---------------------------------------------------------------- print
+
+$('print-summary').addEventListener('click', () => window.print());
+
+/** Charts are redrawn for paper (two side by side) while printing, then for the screen. */
+function setPrinting(value) {
+  if (printing === value) return;
+  printing = value;
+  if (!current?.model || $('results').hidden) return;
+  renderCharts(current.model);
+  current.charts.forEach((c) => c.setTime($('result-video').currentTime * 1000));
+}
+window.addEventListener('beforeprint', () => setPrinting(true));
+window.addEventListener('afterprint', () => setPrinting(false));
+window.matchMedia?.('print').addEventListener?.('change', (event) => setPrinting(event.matches));
 
 // ---------------------------------------------------------------- sessions
 
@@ -1214,7 +1538,12 @@ $('live-stop').addEventListener('click', () => {
 
 fillLiveActivities();
 fillActivities();
+fillShareLifetimes();
 wireDropZone();
-const key = storedKey();
-if (key) signedIn(key);
-else signedOut();
+const sharedToken = shareTokenFromHash(location.hash);
+if (sharedToken) openShared(sharedToken);
+else {
+  const key = storedKey();
+  if (key) signedIn(key);
+  else signedOut();
+}

@@ -166,6 +166,8 @@ export function buildViewModel(id, guru, detail) {
     })),
     warnings: pick(result, 'warnings', []) ?? [],
     authenticity: authenticityFrom(pick(video, 'authenticity', null) ?? guru?.authenticity ?? null),
+    // When the video was uploaded (the summary's date).
+    createdAt: String(pick(video, 'created_at', '') || guru?.createdAt || guru?.created_at || ''),
     sessionId: pick(video, 'session_id', '') || pick(pick(detail, 'session', null), 'session_id', '') || id,
     joints,
   };
