@@ -1081,6 +1081,12 @@ function fillShareLifetimes() {
 }
 
 function renderShare(model) {
+  // Only a finished analysis is worth sending to the athlete.
+  if (model.state !== 'complete') {
+    show('share', false);
+    shareFor = null;
+    return;
+  }
   show('share', true);
   if (shareFor !== model.sessionId) {
     shareFor = model.sessionId;
