@@ -1,8 +1,9 @@
 //! Byte-mutation fuzzing of what the edge parses from the internet, through its real
-//! HTTP server (issue 20): multipart upload bodies and external JWTs, each a valid
-//! request with bytes flipped, cut, inserted or repeated. The edge must answer every
-//! one with a 4xx or a success, never a 5xx or a dropped connection, and a mutated
-//! token must never be accepted. `PROPTEST_CASES` sets the length of the run (CI runs
+//! HTTP server (issue 20): multipart upload bodies, external JWTs and the `Range` header
+//! of signed downloads, each a valid request with bytes flipped, cut, inserted or
+//! repeated. The edge must answer every one with a 4xx or a success, never a 5xx or a
+//! dropped connection, a mutated token must never be accepted, and a partial download
+//! must be exactly the bytes its `Content-Range` names. `PROPTEST_CASES` sets the length of the run (CI runs
 //! the default 256 per target; README: the long run).
 
 mod support;
@@ -22,6 +23,8 @@ const BOUNDARY: &str = "fuzzboundary7MA4YWxkTrZu0gW";
 struct Target {
     runtime: tokio::runtime::Runtime,
     harness: Harness,
+    /// A signed download URL of [`download_bytes`], stored in the harness's object store.
+    download_url: String,
     /// A workout session of the fake session service to submit into.
     session_id: String,
     token: String,
@@ -65,13 +68,46 @@ fn target() -> &'static Target {
             Some(TRUSTED_KID),
             &tokens::claims("fuzz-user", "gofa"),
         );
+        let key = "fuzz/download.bin";
+        let file = harness.storage.path().join(key);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, download_bytes()).unwrap();
+        let signer = fitvision_edge::signing::Signer::new(b"test-signing-key".to_vec(), 3600);
+        let (expires, sig) = signer.sign_download(key, fitvision_edge::signing::now_s());
+        let download_url = harness.url(&format!("/files/{key}?expires={expires}&sig={sig}"));
         Target {
             runtime,
             harness,
+            download_url,
             session_id,
             token,
         }
     })
+}
+
+/// The downloaded object: 40,000 bytes, each telling its position apart from its
+/// neighbours', so a wrong slice cannot pass for the right one.
+fn download_bytes() -> Vec<u8> {
+    (0..40_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+/// Valid `Range` values the mutations start from: single, open, suffix and multiple ranges.
+const RANGE_SEEDS: [&str; 6] = [
+    "bytes=0-99",
+    "bytes=1000-",
+    "bytes=-500",
+    "bytes=39990-40010",
+    "bytes=0-0,5-9",
+    "bytes=100-200, 300-400",
+];
+
+/// `bytes first-last/total` of a `Content-Range` header.
+fn content_range(value: &str) -> Option<(usize, usize, usize)> {
+    let (span, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = span.split_once('-')?;
+    Some((first.parse().ok()?, last.parse().ok()?, total.parse().ok()?))
 }
 
 fn multipart_body() -> Vec<u8> {
@@ -145,6 +181,49 @@ proptest! {
                 status.is_client_error(),
                 "a mutated token was answered {status}"
             );
+        }
+    }
+
+    #[test]
+    fn mutated_range_headers_get_the_bytes_they_name_or_a_client_error(
+        seed in 0..RANGE_SEEDS.len(),
+        edits in mutations(4),
+    ) {
+        let target = target();
+        let range = mutated(RANGE_SEEDS[seed].as_bytes(), &edits);
+        let Ok(value) = reqwest::header::HeaderValue::from_bytes(&range) else {
+            return Ok(());
+        };
+        let answer = target.runtime.block_on(async {
+            let response = target
+                .harness
+                .client
+                .get(&target.download_url)
+                .header("range", value)
+                .send()
+                .await?;
+            let status = response.status();
+            let range_header = response
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            Ok::<_, reqwest::Error>((status, range_header, response.bytes().await?))
+        });
+        let (status, range_header, body) =
+            answer.map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
+        let file = download_bytes();
+        match status.as_u16() {
+            200 => prop_assert_eq!(body.as_ref(), file.as_slice()),
+            206 => {
+                let header = range_header.unwrap_or_default();
+                let (first, last, total) = content_range(&header)
+                    .ok_or_else(|| TestCaseError::fail(format!("206 with Content-Range {header:?}")))?;
+                prop_assert_eq!(total, file.len());
+                prop_assert!(first <= last && last < file.len(), "{}", header);
+                prop_assert_eq!(body.as_ref(), &file[first..=last]);
+            }
+            code => prop_assert!((400..500).contains(&code), "{}", status),
         }
     }
 }
