@@ -90,10 +90,23 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
         (first, last, max)
     };
     // Whether the return of a rep (start top `top`, bottom at `bottom`) that the clip's
-    // end at `end` cuts off had finished, its top plateau beginning at `from`.
+    // end at `end` cuts off had finished, its top plateau beginning at `from`. The
+    // finished level must be reached by two samples: at the clip's edge a lone sample
+    // has no later neighbour to despike or filter it against (one glitched last frame
+    // would otherwise finish a rep), while a real arrival at the top decelerates, so
+    // its last tenth of the way spans more than one sample.
     let return_finished = |top: f64, bottom: usize, from: usize, end: usize| {
-        let (first, _, max) = plateau_bounds(from, end);
-        let (out, back) = (top - o(bottom), max - o(bottom));
+        let (first, _, _) = plateau_bounds(from, end);
+        let (mut highest, mut second) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for v in (from..=end).filter(|&i| signal[i].is_some()).map(o) {
+            if v > highest {
+                second = highest;
+                highest = v;
+            } else if v > second {
+                second = v;
+            }
+        }
+        let (out, back) = (top - o(bottom), second - o(bottom));
         back >= FINISHED_RETURN_SHARE * out || times_s[end] - times_s[first] >= SETTLED_AT_TOP_S
     };
 
@@ -335,6 +348,15 @@ mod tests {
         assert_eq!(
             segment_reps(&times(full.len()), &full, &rules(StartPosition::High)).len(),
             4
+        ); // A cut return whose lone last frame glitches to the top does not finish the rep
+        // (a pose outlier at the clip's edge has no later frame to be despiked against).
+        let mut glitched = cut.clone();
+        glitched.push(Some(161.0));
+        let reps = segment_reps(
+            &times(glitched.len()),
+            &glitched,
+            &rules(StartPosition::High),
         );
+        assert_eq!(reps.len(), 3);
     }
 }
