@@ -29,6 +29,26 @@ export function storeKey(key) {
   }
 }
 
+/**
+ * The JSON (else text) body of a reply; an ApiError carrying it when the status is not
+ * a success, its message naming the request and the reply's own error text.
+ */
+async function replyBody(method, path, response) {
+  const text = await response.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (!response.ok) {
+    const detail =
+      (body && typeof body === 'object' && (body.detail || body.error || body.message || body.reason)) || response.statusText;
+    throw new ApiError(response.status, `${method} ${path}: ${response.status} ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`, body);
+  }
+  return body;
+}
+
 export class Api {
   constructor(key, base = '') {
     this.key = key;
@@ -49,20 +69,7 @@ export class Api {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(json);
     }
-    const response = await fetch(this.url(path), init);
-    const text = await response.text();
-    let body = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
-    }
-    if (!response.ok) {
-      const detail =
-        (body && (body.detail || body.error || body.message || body.reason)) || response.statusText;
-      throw new ApiError(response.status, `${method} ${path}: ${response.status} ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`, body);
-    }
-    return body;
+    return replyBody(method, path, await fetch(this.url(path), init));
   }
 
   /** Checks the key: 401 means it is wrong; anything else means the edge accepted it. */
@@ -235,18 +242,7 @@ export class Api {
 export async function getShared(token, base = '') {
   const path = `/v1/shared/${encodeURIComponent(token)}`;
   const response = await fetch(`${base}${path}`, { cache: 'no-store', credentials: 'omit' });
-  const text = await response.text();
-  let body = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  if (!response.ok) {
-    const detail = (body && typeof body === 'object' && (body.message || body.detail || body.error)) || response.statusText;
-    throw new ApiError(response.status, `GET /v1/shared: ${response.status} ${detail}`, body);
-  }
-  return body;
+  return replyBody('GET', '/v1/shared', response);
 }
 
 /** Newest completed video of a session (else the newest). */
