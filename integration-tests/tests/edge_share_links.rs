@@ -42,6 +42,17 @@ async fn create_video(edge: &Edge, auth: &str, clip: &std::path::Path) -> String
     id
 }
 
+/// `GET /v1/shared/{token}` with no credential at all.
+async fn open_shared(edge: &Edge, token: &str) -> (u16, Value) {
+    edge.send(
+        Method::GET,
+        &format!("/v1/shared/{token}"),
+        None,
+        Body::Empty,
+    )
+    .await
+}
+
 fn millis_between(from: &Value, to: &Value) -> i64 {
     let parse = |v: &Value| {
         chrono::DateTime::parse_from_rfc3339(v.as_str().expect("timestamp"))
@@ -100,10 +111,7 @@ async fn a_share_link_opens_one_result_without_a_key_until_revoked_or_expired() 
 
     // Opened without any credential: the result, with the measured reps and media
     // URLs that work.
-    let shared_path = format!("/v1/shared/{token}");
-    let (status, opened) = edge
-        .send(Method::GET, &shared_path, None, Body::Empty)
-        .await;
+    let (status, opened) = open_shared(&edge, &token).await;
     assert_eq!(status, 200, "{opened}");
     assert_eq!(opened["video"]["id"], id.as_str());
     assert_eq!(
@@ -254,9 +262,7 @@ async fn a_share_link_opens_one_result_without_a_key_until_revoked_or_expired() 
     assert_eq!(status, 200, "{revoked}");
     assert!(revoked["share"]["revokedAt"].is_string(), "{revoked}");
     assert_ne!(revoked["share"]["active"], true, "{revoked}");
-    let (status, body) = edge
-        .send(Method::GET, &shared_path, None, Body::Empty)
-        .await;
+    let (status, body) = open_shared(&edge, &token).await;
     assert_error("a revoked link", status, &body, 410, "error");
     assert_eq!(body["error"], "share link revoked");
     let refused = grpc
@@ -270,14 +276,7 @@ async fn a_share_link_opens_one_result_without_a_key_until_revoked_or_expired() 
         .expect_err("a revoked token over gRPC");
     assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
     let second_token = second["token"].as_str().expect("token");
-    let (status, body) = edge
-        .send(
-            Method::GET,
-            &format!("/v1/shared/{second_token}"),
-            None,
-            Body::Empty,
-        )
-        .await;
+    let (status, body) = open_shared(&edge, second_token).await;
     assert_eq!(status, 200, "the other link: {body}");
 
     // Expired: gone as well; an unknown token is not found.
@@ -286,24 +285,10 @@ async fn a_share_link_opens_one_result_without_a_key_until_revoked_or_expired() 
         .await;
     assert_eq!(status, 200, "{short}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (status, body) = edge
-        .send(
-            Method::GET,
-            &format!("/v1/shared/{}", short["token"].as_str().unwrap()),
-            None,
-            Body::Empty,
-        )
-        .await;
+    let (status, body) = open_shared(&edge, short["token"].as_str().unwrap()).await;
     assert_error("an expired link", status, &body, 410, "error");
     assert_eq!(body["error"], "share link expired");
-    let (status, body) = edge
-        .send(
-            Method::GET,
-            "/v1/shared/fvshare_nosuchtoken",
-            None,
-            Body::Empty,
-        )
-        .await;
+    let (status, body) = open_shared(&edge, "fvshare_nosuchtoken").await;
     assert_error("an unknown link", status, &body, 404, "error");
 
     // Deleting the session deletes its links.
@@ -316,13 +301,6 @@ async fn a_share_link_opens_one_result_without_a_key_until_revoked_or_expired() 
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = edge
-        .send(
-            Method::GET,
-            &format!("/v1/shared/{second_token}"),
-            None,
-            Body::Empty,
-        )
-        .await;
+    let (status, body) = open_shared(&edge, second_token).await;
     assert_eq!(status, 404, "a deleted session's link: {body}");
 }
