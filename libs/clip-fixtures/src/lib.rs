@@ -95,6 +95,16 @@ pub fn track_cache_dir() -> PathBuf {
 /// 4: under-exposed frames are brightened before inference.
 pub const TRACK_FORMAT_VERSION: u32 = 4;
 
+/// Revision of one model family's own stage, for changes that alter only that family's
+/// tracks (the others' cached tracks stay valid). BlazePose 2: wide frames are also
+/// searched in tiles, and two people are told apart by their torsos, not their boxes.
+fn family_revision(options: &PoseOptions) -> &'static str {
+    match options.model_id.as_deref() {
+        Some(id) if id.starts_with("blazepose") => ":blazepose-2",
+        _ => "",
+    }
+}
+
 /// A pose track and, when it was computed rather than read from the cache, how long the
 /// pose inference took.
 pub struct CachedTrack {
@@ -180,7 +190,13 @@ fn cache_file_name(video: &Path, options: &PoseOptions) -> anyhow::Result<String
         }
         content.update(&buffer[..read]);
     }
-    let options_digest = Sha256::digest(format!("{TRACK_FORMAT_VERSION}:{options:?}").as_bytes());
+    let options_digest = Sha256::digest(
+        format!(
+            "{TRACK_FORMAT_VERSION}:{options:?}{}",
+            family_revision(options)
+        )
+        .as_bytes(),
+    );
     let stem = video.file_stem().unwrap_or_default().to_string_lossy();
     Ok(format!(
         "{stem}.{}.{}.posetrack.pb",

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use fitvision_video::opencv::core::{BORDER_CONSTANT, Mat, Scalar, Size};
+use fitvision_video::opencv::core::{BORDER_CONSTANT, Mat, Rect, Scalar, Size};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
 use ort::session::Session;
@@ -37,6 +37,13 @@ const LANDMARK_SIDE: u32 = 256;
 /// by IoU 0.3 are one person (their boxes averaged, weighted by score).
 const DETECTOR_MIN_SCORE: f32 = 0.5;
 const DETECTOR_NMS_IOU: f32 = 0.3;
+/// A frame whose long side exceeds its short side by this factor is also searched in
+/// square tiles ([`detector_tiles`]): from 4:3 on, where a letterboxed person shrinks to
+/// three quarters of the height a square frame would give them.
+const TILE_ABOVE_ASPECT: f32 = 4.0 / 3.0;
+/// A tile's hit reaching this close (share of the tile's side) to an edge of the tile
+/// inside the frame is cut by it.
+const TILE_EDGE_MARGIN: f32 = 0.02;
 /// Raw detector scores are clipped to this before the sigmoid (MediaPipe's setting).
 const SCORE_CLIP: f32 = 100.0;
 /// The region is this much larger than the alignment circle: room for the limbs.
@@ -49,8 +56,15 @@ const MIN_POSE_PRESENCE: f32 = 0.5;
 const REDETECT_EVERY_FRAMES: u32 = 15;
 /// At most this many people are followed at once.
 const MAX_REGIONS: usize = 6;
-/// Two regions or detections overlapping this much are the same person.
-const SAME_PERSON_IOU: f32 = 0.5;
+/// Two readings are the same person when their torso landmarks (shoulders and hips) lie
+/// within this share of a torso's length of each other. Boxes cannot tell: a child doing
+/// push-ups beside an adult lies inside the adult's box, while two regions that drifted
+/// onto one person read the same landmarks to within a few pixels.
+const SAME_PERSON_TORSO_SHARE: f32 = 0.5;
+/// A detection or region whose hips' centre lies within this share of a followed
+/// region's side from that region's centre (its hips' centre) is the person followed
+/// there: the side is 2.5 times the body's radius, so this is about half a torso.
+const SAME_PERSON_REGION_SHARE: f32 = 0.1;
 /// Landmarks reported per person, and points the network outputs (the 33 plus the
 /// alignment points and others MediaPipe uses internally).
 const LANDMARKS: usize = 33;
@@ -65,6 +79,8 @@ const LEFT_EAR: usize = 7;
 const RIGHT_EAR: usize = 8;
 const LEFT_SHOULDER: usize = 11;
 const RIGHT_SHOULDER: usize = 12;
+const LEFT_HIP: usize = 23;
+const RIGHT_HIP: usize = 24;
 /// The top of the head lies beyond the ears by this share of the ears-to-shoulders
 /// distance (head height above the ear ~0.065 stature, ear to shoulder line ~0.13).
 const HEAD_ABOVE_EARS: f32 = 0.5;
@@ -130,12 +146,38 @@ impl Region {
         ]
     }
 
-    /// Axis-aligned bounds of the rotated square (for overlap tests).
-    fn bounds(&self) -> PixelBox {
-        let (sin, cos) = self.rotation.sin_cos();
-        let half = self.side / 2.0 * (sin.abs() + cos.abs());
-        PixelBox::from_centre(self.cx, self.cy, 2.0 * half, 2.0 * half)
+    /// Whether a person whose hips' centre is `hips` is the one this region follows.
+    fn holds(&self, hips: (f32, f32)) -> bool {
+        (hips.0 - self.cx).hypot(hips.1 - self.cy) < SAME_PERSON_REGION_SHARE * self.side
     }
+}
+
+fn midpoint(a: &PixelKeypoint, b: &PixelKeypoint) -> (f32, f32) {
+    ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0)
+}
+
+/// The hips' centre of a reading's 33 landmarks.
+fn hips_centre(keypoints: &[PixelKeypoint]) -> (f32, f32) {
+    midpoint(&keypoints[LEFT_HIP], &keypoints[RIGHT_HIP])
+}
+
+/// Whether two readings' landmarks are one person (see [`SAME_PERSON_TORSO_SHARE`]).
+fn same_person(a: &[PixelKeypoint], b: &[PixelKeypoint]) -> bool {
+    let torso = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP];
+    let torso_length = |k: &[PixelKeypoint]| {
+        let (shoulders, hips) = (
+            midpoint(&k[LEFT_SHOULDER], &k[RIGHT_SHOULDER]),
+            midpoint(&k[LEFT_HIP], &k[RIGHT_HIP]),
+        );
+        (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1)
+    };
+    let apart = torso
+        .iter()
+        .map(|&j| (a[j].x - b[j].x).hypot(a[j].y - b[j].y))
+        .sum::<f32>()
+        / torso.len() as f32;
+    let scale = (torso_length(a) + torso_length(b)) / 2.0;
+    apart <= SAME_PERSON_TORSO_SHARE * scale
 }
 
 /// The detector's SSD anchor centres (input fractions), in its output order: MediaPipe's
@@ -185,10 +227,16 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 /// Decodes the detector's outputs (`raw`: anchors x 12 in input px relative to the
-/// anchor; `scores`: logits) into frame-pixel persons, merged by weighted NMS.
-fn decode_detector(raw: &[f32], scores: &[f32], letterbox: &Letterbox) -> Vec<PersonHit> {
+/// anchor; `scores`: logits) on the part of the frame at `offset` that `letterbox` fed
+/// it into frame-pixel persons (not yet merged).
+fn decode_detector(
+    raw: &[f32],
+    scores: &[f32],
+    letterbox: &Letterbox,
+    offset: (f32, f32),
+) -> Vec<PersonHit> {
     let side = DETECTOR_SIDE as f32;
-    let mut hits: Vec<PersonHit> = detector_anchors()
+    detector_anchors()
         .iter()
         .zip(raw.chunks_exact(DETECTOR_VALUES))
         .zip(scores)
@@ -197,7 +245,10 @@ fn decode_detector(raw: &[f32], scores: &[f32], letterbox: &Letterbox) -> Vec<Pe
             if score < DETECTOR_MIN_SCORE {
                 return None;
             }
-            let point = |x: f32, y: f32| letterbox.to_frame(x + ax * side, y + ay * side);
+            let point = |x: f32, y: f32| {
+                let (fx, fy) = letterbox.to_frame(x + ax * side, y + ay * side);
+                (fx + offset.0, fy + offset.1)
+            };
             let (cx, cy) = point(values[0], values[1]);
             Some(PersonHit {
                 bbox: PixelBox::from_centre(
@@ -211,9 +262,49 @@ fn decode_detector(raw: &[f32], scores: &[f32], letterbox: &Letterbox) -> Vec<Pe
                 edge: point(values[6], values[7]),
             })
         })
-        .collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-    weighted_nms(hits)
+        .collect()
+}
+
+/// Square tiles (x, y, side) of a `width` x `height` frame that the detector also searches
+/// when the frame is far from square: letterboxed whole into its 224 px input, a
+/// panorama or a side-by-side of two clips leaves each person a few dozen pixels tall,
+/// below what the detector finds (MediaPipe's model is made for a person near a phone).
+/// Tiles are as large as the short side and overlap by at least half of it, so anyone
+/// narrower than half the short side lies whole in one of them.
+fn detector_tiles(width: u32, height: u32) -> Vec<(u32, u32, u32)> {
+    let (long, short) = (width.max(height), width.min(height));
+    if short == 0 || (long as f32) < TILE_ABOVE_ASPECT * short as f32 {
+        return Vec::new();
+    }
+    let spare = long - short;
+    let count = spare.div_ceil(short / 2).max(1) + 1;
+    (0..count)
+        .map(|k| {
+            let along = (spare as u64 * k as u64 / (count - 1) as u64) as u32;
+            if width >= height {
+                (along, 0, short)
+            } else {
+                (0, along, short)
+            }
+        })
+        .collect()
+}
+
+/// Whether `hit`, found in tile (`x`, `y`, `side`) of a `width` x `height` frame, is
+/// cut by an edge of the tile that lies inside the frame: then it is part of a person
+/// whom the whole frame or a neighbouring tile sees whole.
+fn cut_by_tile(
+    hit: &PersonHit,
+    (x, y, side): (u32, u32, u32),
+    (width, height): (u32, u32),
+) -> bool {
+    let margin = TILE_EDGE_MARGIN * side as f32;
+    let (x1, y1) = (x as f32, y as f32);
+    let (x2, y2) = (x1 + side as f32, y1 + side as f32);
+    (x > 0 && hit.bbox.x1 < x1 + margin)
+        || (y > 0 && hit.bbox.y1 < y1 + margin)
+        || (x + side < width && hit.bbox.x2 > x2 - margin)
+        || (y + side < height && hit.bbox.y2 > y2 - margin)
 }
 
 /// MediaPipe's weighted NMS: each best-scoring hit absorbs the hits overlapping it by
@@ -304,17 +395,38 @@ impl BlazePose {
         })
     }
 
-    /// Persons the detector finds in the whole frame.
+    /// Persons the detector finds in the frame: in the whole frame and, when it is far
+    /// from square, in its [`detector_tiles`]; merged by weighted NMS.
     fn detect(&self, frame: &Mat) -> Result<Vec<PersonHit>, PoseError> {
+        let (width, height) = (frame.cols() as u32, frame.rows() as u32);
+        let mut hits = self.detect_in(frame, (0.0, 0.0))?;
+        for tile in detector_tiles(width, height) {
+            let (x, y, side) = tile;
+            let part = frame
+                .roi(Rect::new(x as i32, y as i32, side as i32, side as i32))?
+                .try_clone()?;
+            let found = self.detect_in(&part, (x as f32, y as f32))?;
+            hits.extend(
+                found
+                    .into_iter()
+                    .filter(|hit| !cut_by_tile(hit, tile, (width, height))),
+            );
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Ok(weighted_nms(hits))
+    }
+
+    /// Persons the detector finds in `image`, a part of the frame at `offset`.
+    fn detect_in(&self, image: &Mat, offset: (f32, f32)) -> Result<Vec<PersonHit>, PoseError> {
         let letterbox = Letterbox::fixed(
-            frame.cols() as u32,
-            frame.rows() as u32,
+            image.cols() as u32,
+            image.rows() as u32,
             DETECTOR_SIDE,
             DETECTOR_SIDE,
         );
         // The detector was trained on [-1, 1] inputs.
         let tensor: Vec<f32> = letterbox
-            .tensor(frame)?
+            .tensor(image)?
             .into_iter()
             .map(|value| value * 2.0 - 1.0)
             .collect();
@@ -334,7 +446,7 @@ impl BlazePose {
                 detector_anchors().len()
             )));
         }
-        Ok(decode_detector(raw, scores, &letterbox))
+        Ok(decode_detector(raw, scores, &letterbox, offset))
     }
 
     /// Reads the landmarks in `region`; `None` when the network sees nobody there.
@@ -526,7 +638,7 @@ impl PoseModel for BlazePose {
             for region in fresh {
                 let known = readings
                     .iter()
-                    .any(|r| r.detection.bbox.iou(&region.bounds()) >= SAME_PERSON_IOU / 2.0);
+                    .any(|r| region.holds(hips_centre(&r.detection.keypoints)));
                 if !known && let Some(reading) = self.read_region(&frame, &region)? {
                     readings.push(reading);
                 }
@@ -539,7 +651,7 @@ impl PoseModel for BlazePose {
         for reading in readings {
             let duplicate = detections
                 .iter()
-                .any(|d| d.bbox.iou(&reading.detection.bbox) >= SAME_PERSON_IOU);
+                .any(|d| same_person(&d.keypoints, &reading.detection.keypoints));
             if duplicate || reading.detection.score < min_confidence {
                 continue;
             }
@@ -562,9 +674,7 @@ fn add_new_people(regions: &mut Vec<Region>, hits: Vec<PersonHit>) {
         let Some(region) = Region::from_alignment(hit.centre, hit.edge) else {
             continue;
         };
-        let followed = regions
-            .iter()
-            .any(|r| r.bounds().iou(&region.bounds()) >= SAME_PERSON_IOU);
+        let followed = regions.iter().any(|r| r.holds((region.cx, region.cy)));
         if !followed && regions.len() < MAX_REGIONS {
             regions.push(region);
         }
@@ -625,6 +735,94 @@ mod tests {
         let x = m[0][0] * u + m[0][1] * v + m[0][2];
         let y = m[1][0] * u + m[1][1] * v + m[1][2];
         assert!(close((x as f32, y as f32), (425.0, 400.0)));
+    }
+
+    #[test]
+    fn square_and_nearly_square_frames_are_searched_whole_only() {
+        assert!(detector_tiles(640, 640).is_empty());
+        assert!(detector_tiles(700, 600).is_empty());
+    }
+
+    #[test]
+    fn wide_frames_get_overlapping_tiles_covering_the_frame() {
+        for (width, height) in [(1280, 720), (320, 240), (1708, 480), (1920, 1080)] {
+            let tiles = detector_tiles(width, height);
+            assert!(tiles.len() >= 2, "{width}x{height}: {tiles:?}");
+            assert_eq!(tiles[0], (0, 0, height));
+            let last = tiles.last().unwrap();
+            assert_eq!(
+                last.0 + last.2,
+                width,
+                "the last tile ends at the frame's edge"
+            );
+            for pair in tiles.windows(2) {
+                let overlap = pair[0].0 + pair[0].2 - pair[1].0;
+                assert!(overlap >= height / 2, "{width}x{height}: {tiles:?}");
+            }
+        }
+        // Portrait: tiles run down the frame.
+        let tiles = detector_tiles(720, 1280);
+        assert_eq!(tiles.last().map(|t| (t.0, t.1 + t.2)), Some((0, 1280)));
+    }
+
+    #[test]
+    fn a_hit_cut_by_an_inner_tile_edge_is_dropped_but_not_one_at_the_frame_edge() {
+        let person = |x1: f32, x2: f32| PersonHit {
+            bbox: PixelBox {
+                x1,
+                y1: 100.0,
+                x2,
+                y2: 400.0,
+            },
+            score: 0.9,
+            centre: ((x1 + x2) / 2.0, 250.0),
+            edge: ((x1 + x2) / 2.0, 100.0),
+        };
+        let frame = (1280, 720);
+        let first = (0, 0, 720);
+        let last = (560, 0, 720);
+        assert!(!cut_by_tile(&person(0.0, 200.0), first, frame));
+        assert!(cut_by_tile(&person(600.0, 719.0), first, frame));
+        assert!(!cut_by_tile(&person(900.0, 1280.0), last, frame));
+        assert!(cut_by_tile(&person(561.0, 700.0), last, frame));
+        assert!(!cut_by_tile(&person(300.0, 500.0), first, frame));
+    }
+
+    /// 33 landmarks of a person lying in a push-up: shoulders at x, hips 200 px behind.
+    fn lying_person(x: f32, y: f32) -> Vec<PixelKeypoint> {
+        (0..LANDMARKS)
+            .map(|i| {
+                let along = match i {
+                    LEFT_HIP | RIGHT_HIP => 200.0,
+                    _ => 0.0,
+                };
+                PixelKeypoint {
+                    x: x + along + (i % 3) as f32,
+                    y,
+                    score: 0.9,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_readings_of_one_body_are_one_person_and_a_body_beside_it_is_another() {
+        let adult = lying_person(400.0, 300.0);
+        assert!(same_person(&adult, &lying_person(410.0, 305.0)));
+        // A child beside the adult: inside the adult's box, a torso length away.
+        assert!(!same_person(&adult, &lying_person(650.0, 320.0)));
+    }
+
+    #[test]
+    fn a_region_holds_the_person_whose_hips_are_near_its_centre() {
+        let region = Region {
+            cx: 600.0,
+            cy: 300.0,
+            side: 900.0,
+            rotation: 0.0,
+        };
+        assert!(region.holds((640.0, 310.0)));
+        assert!(!region.holds((760.0, 300.0)));
     }
 
     #[test]
