@@ -167,7 +167,9 @@ pub fn people_in_frame(
         return real.len();
     }
     // Largest first; a detection lying mostly inside an already counted person is the same
-    // body detected twice (lying or folded poses), not a second person.
+    // body detected twice (lying or folded poses), not a second person, unless the two
+    // torsos are plainly apart: a child doing push-ups beside an adult lies inside the
+    // adult's box.
     let mut sized: Vec<&PersonPose> = real
         .into_iter()
         .filter(|p| box_height(p) >= params.min_relative_height * tallest)
@@ -175,12 +177,44 @@ pub fn people_in_frame(
     sized.sort_by(|a, b| box_area(b).total_cmp(&box_area(a)));
     let mut kept: Vec<&PersonPose> = Vec::new();
     for p in sized {
-        if !kept.iter().any(|k| overlap_of(p, k) >= 0.6) {
+        if !kept
+            .iter()
+            .any(|k| overlap_of(p, k) >= 0.6 && !torsos_apart(p, k))
+        {
             kept.push(p);
         }
     }
     kept.len()
 }
+
+/// Whether two detections' torsos lie on average more than [`TORSOS_APART_LENGTHS`] torso
+/// lengths apart: two bodies. The same body detected twice puts its shoulders and hips
+/// on the same joints. Compared on the shoulders and hips confidently seen in both (at
+/// least two: in a side view the far side is hidden), scaled by the longer torso side
+/// (shoulder to hip) either detection shows.
+fn torsos_apart(a: &PersonPose, b: &PersonPose) -> bool {
+    use track::coco::{LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER};
+    let distance = |p: (f64, f64), q: (f64, f64)| (p.0 - q.0).hypot(p.1 - q.1);
+    let side_length = |p: &PersonPose| {
+        [(LEFT_SHOULDER, LEFT_HIP), (RIGHT_SHOULDER, RIGHT_HIP)]
+            .into_iter()
+            .filter_map(|(s, h)| Some(distance(track::point(p, s)?, track::point(p, h)?)))
+            .fold(0.0_f64, f64::max)
+    };
+    let length = side_length(a).max(side_length(b));
+    let distances: Vec<f64> = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]
+        .into_iter()
+        .filter_map(|j| Some(distance(track::point(a, j)?, track::point(b, j)?)))
+        .collect();
+    if length <= 1.0 || distances.len() < 2 {
+        return false;
+    }
+    distances.iter().sum::<f64>() / distances.len() as f64 > TORSOS_APART_LENGTHS * length
+}
+
+/// See [`torsos_apart`]: a whole torso length, far beyond keypoint noise (a few percent
+/// of it) and beyond a duplicate's misplaced joints.
+const TORSOS_APART_LENGTHS: f64 = 1.0;
 
 fn box_area(p: &PersonPose) -> f32 {
     p.r#box
@@ -379,6 +413,19 @@ mod tests {
             vec![active(1, 100.0, 300.0, i), active(2, 105.0, 280.0, i)]
         });
         assert_eq!(check(&t, &PeopleParams::default()).score, 0.0);
+    }
+
+    #[test]
+    fn a_second_body_inside_a_large_box_is_a_second_person_when_the_torsos_are_apart() {
+        // An adult lying in a push-up has a wide box; a child beside them lies inside it.
+        let t = track(90, 30.0, |i| {
+            let mut adult = active(1, 100.0, 300.0, i);
+            if let Some(b) = adult.r#box.as_mut() {
+                b.width_px = 800.0;
+            }
+            vec![adult, active(2, 500.0, 280.0, i)]
+        });
+        assert_eq!(check(&t, &PeopleParams::default()).score, 100.0);
     }
 
     #[test]
