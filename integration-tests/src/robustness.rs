@@ -228,6 +228,9 @@ pub struct Measured {
     pub fps: f64,
     /// Analysed frames [`Measured::coverage`] is counted over.
     pub coverage_frames: usize,
+    /// Share of the athlete's confident joints that the `portrait` variant's centre crop
+    /// keeps (None for a frame that is not landscape).
+    pub joints_in_portrait_crop: Option<f64>,
 }
 
 impl Measured {
@@ -319,6 +322,7 @@ impl Evaluator {
             coverage: coverage(&track, &case.kind),
             coverage_frames: coverage_frames(&track, &case.kind),
             fps: track.video.as_ref().map_or(0.0, |v| v.fps),
+            joints_in_portrait_crop: joints_in_portrait_crop(&track),
         }))
     }
 }
@@ -346,6 +350,48 @@ pub fn coverage(track: &PoseTrack, kind: &CaseKind) -> f64 {
 /// How many frames [`coverage`] counts over.
 pub fn coverage_frames(track: &PoseTrack, kind: &CaseKind) -> usize {
     judged_frames(track, kind).len()
+}
+
+/// A portrait crop that keeps less than this share of the athlete's joints does not film
+/// the set: a phone held upright at the same spot frames the athlete (or stands farther
+/// back), it does not cut off the head and hands of a close-up side view. The count is
+/// not judged on such a crop (its verdict still is).
+pub const PORTRAIT_CROP_KEEPS_ATHLETE: f64 = 0.9;
+
+/// Share of the main subject's confident joints (score >= 0.5) inside the centre 9:16
+/// crop that `make-variants.sh` makes of a landscape frame; None when not landscape.
+pub fn joints_in_portrait_crop(track: &PoseTrack) -> Option<f64> {
+    let video = track.video.as_ref()?;
+    let (width, height) = (f64::from(video.width_px), f64::from(video.height_px));
+    if video.rotation_deg % 180 != 0 || width <= height {
+        return None;
+    }
+    let half = height * 9.0 / 16.0 / 2.0;
+    let (left, right) = (width / 2.0 - half, width / 2.0 + half);
+    let main = fitvision_exercise_engine::subject::dominant_track_id(track)?;
+    let (mut inside, mut all) = (0_usize, 0_usize);
+    for person in track
+        .frames
+        .iter()
+        .flat_map(|f| &f.persons)
+        .filter(|p| p.track_id == main)
+    {
+        for k in person.keypoints.iter().filter(|k| k.score >= 0.5) {
+            all += 1;
+            inside += usize::from((left..=right).contains(&f64::from(k.x_px)));
+        }
+    }
+    (all > 0).then(|| inside as f64 / all as f64)
+}
+
+/// Whether the count invariant applies to `case`: not on a portrait crop that cuts the
+/// athlete out of the picture (see [`PORTRAIT_CROP_KEEPS_ATHLETE`]).
+fn count_judged(case: &Case, original: Option<&Measured>) -> bool {
+    case.truth.count_graded()
+        && !(case.kind == CaseKind::Variant("portrait")
+            && original
+                .and_then(|o| o.joints_in_portrait_crop)
+                .is_some_and(|share| share < PORTRAIT_CROP_KEEPS_ATHLETE))
 }
 
 /// The analysed frames of the set itself (a title variant's cards left out).
@@ -396,7 +442,7 @@ pub fn judge(measured: Vec<(Case, Measured)>) -> Vec<Cell> {
                     if case.truth.honest == Some(true) && m.report.blocked {
                         failures.push(format!("honest blocked ({})", m.main_reason()));
                     }
-                    if case.truth.count_graded() && m.count() != case.truth.reps {
+                    if count_judged(&case, original) && m.count() != case.truth.reps {
                         failures.push(format!(
                             "count {} != {}",
                             m.count().map_or("-".into(), |c| c.to_string()),
@@ -434,6 +480,8 @@ pub struct Totals {
     pub tamper_blocked: usize,
     pub count_cases: usize,
     pub count_exact: usize,
+    /// Graded cells whose count is not judged: portrait crops that cut the athlete off.
+    pub count_not_judged: usize,
     pub jump_cases: usize,
     pub jump_within: usize,
     pub coverage_cases: usize,
@@ -459,11 +507,13 @@ impl Totals {
                 t.honest_cases += 1;
                 t.honest_blocked += usize::from(m.report.blocked);
             }
-            if c.case.truth.count_graded() {
+            let original = originals.get(c.case.truth.file.as_str());
+            if count_judged(&c.case, original.copied()) {
                 t.count_cases += 1;
                 t.count_exact += usize::from(m.count() == c.case.truth.reps);
+            } else if c.case.truth.count_graded() {
+                t.count_not_judged += 1;
             }
-            let original = originals.get(c.case.truth.file.as_str());
             if c.case.kind != CaseKind::Original
                 && let (Some(o), Some(v)) = (original.and_then(|o| o.jump_cm()), m.jump_cm())
             {
@@ -592,8 +642,18 @@ pub fn render(cells: &[Cell]) -> String {
     );
     let _ = writeln!(
         s,
-        "exact counts (H/M-H):    {}/{}",
-        t.count_exact, t.count_cases
+        "exact counts (H/M-H):    {}/{}{}",
+        t.count_exact,
+        t.count_cases,
+        if t.count_not_judged > 0 {
+            format!(
+                " ({} portrait crop(s) keeping under {:.0}% of the athlete's joints not judged)",
+                t.count_not_judged,
+                PORTRAIT_CROP_KEEPS_ATHLETE * 100.0
+            )
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(
         s,
@@ -692,5 +752,53 @@ mod jump_tolerance_tests {
         assert!((3.0..3.3).contains(&at_60), "{at_60}");
         assert_eq!(jump_tolerance_cm(5.0, 30.0), JUMP_TOLERANCE_CM);
         assert_eq!(jump_tolerance_cm(71.8, 0.0), JUMP_TOLERANCE_CM);
+    }
+}
+
+#[cfg(test)]
+mod portrait_crop_tests {
+    use super::*;
+    use fitvision_proto::v1::{Keypoint, PersonPose, PoseFrame, VideoInfo};
+
+    fn track(width: u32, height: u32, xs: &[f32]) -> PoseTrack {
+        let keypoints = xs
+            .iter()
+            .map(|&x| Keypoint {
+                x_px: x,
+                y_px: 100.0,
+                score: 0.9,
+                ..Keypoint::default()
+            })
+            .chain(std::iter::once(Keypoint {
+                x_px: 0.0,
+                y_px: 0.0,
+                score: 0.1,
+                ..Keypoint::default()
+            }))
+            .collect();
+        PoseTrack {
+            video: Some(VideoInfo {
+                width_px: width,
+                height_px: height,
+                ..VideoInfo::default()
+            }),
+            frames: vec![PoseFrame {
+                persons: vec![PersonPose {
+                    track_id: 1,
+                    keypoints,
+                    ..PersonPose::default()
+                }],
+                ..PoseFrame::default()
+            }],
+            ..PoseTrack::default()
+        }
+    }
+
+    #[test]
+    fn the_share_of_confident_joints_inside_the_centre_crop() {
+        // 1280x720: the 9:16 centre crop spans x 437.5..842.5; the unsure joint is ignored.
+        let share = joints_in_portrait_crop(&track(1280, 720, &[100.0, 500.0, 640.0, 1200.0]));
+        assert_eq!(share, Some(0.5));
+        assert_eq!(joints_in_portrait_crop(&track(720, 1280, &[100.0])), None);
     }
 }
