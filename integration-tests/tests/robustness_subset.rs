@@ -20,10 +20,11 @@ const CLIPS: [&str; 3] = [
     "jump_cmj_overlay78cm",
 ];
 
-/// Share of count cells exact on this subset when it was last improved (23 of 29:
-/// every jumping-jack and jump cell, 4 of 10 close-up push-up cells). Raise it as the
-/// counts improve; never lower it to make a change pass.
-const EXACT_COUNT_RATCHET: f64 = 0.75;
+/// Share of count cells exact on this subset when it was last improved (25 of 27 on
+/// 2026-12-05: every jumping-jack and jump cell, 7 of 9 close-up push-up cells; the
+/// portrait crop of the close-up, which keeps under 90% of the athlete's joints, is not
+/// judged). Raise it as the counts improve; never lower it to make a change pass.
+const EXACT_COUNT_RATCHET: f64 = 0.9;
 
 #[test]
 fn honest_variants_keep_verdict_count_jump_and_coverage() -> anyhow::Result<()> {
