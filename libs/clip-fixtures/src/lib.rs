@@ -97,10 +97,11 @@ pub const TRACK_FORMAT_VERSION: u32 = 4;
 
 /// Revision of one model family's own stage, for changes that alter only that family's
 /// tracks (the others' cached tracks stay valid). BlazePose 2: wide frames are also
-/// searched in tiles, and two people are told apart by their torsos, not their boxes.
+/// searched in tiles, and two people are told apart by their torsos, not their boxes;
+/// 3: tiles at most every 15 analysed frames.
 fn family_revision(options: &PoseOptions) -> &'static str {
     match options.model_id.as_deref() {
-        Some(id) if id.starts_with("blazepose") => ":blazepose-2",
+        Some(id) if id.starts_with("blazepose") => ":blazepose-3",
         _ => "",
     }
 }

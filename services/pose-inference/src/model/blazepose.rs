@@ -343,6 +343,8 @@ struct Following {
     frame_size: Option<(u32, u32)>,
     regions: Vec<Region>,
     frames_since_detection: u32,
+    /// Analysed frames since the frame was last searched in tiles; None before the first.
+    frames_since_tiles: Option<u32>,
 }
 
 /// What the landmark network saw in one region.
@@ -395,12 +397,17 @@ impl BlazePose {
         })
     }
 
-    /// Persons the detector finds in the frame: in the whole frame and, when it is far
-    /// from square, in its [`detector_tiles`]; merged by weighted NMS.
-    fn detect(&self, frame: &Mat) -> Result<Vec<PersonHit>, PoseError> {
+    /// Persons the detector finds in the frame: in the whole frame and, with `tiles`
+    /// when it is far from square, in its [`detector_tiles`]; merged by weighted NMS.
+    fn detect(&self, frame: &Mat, tiles: bool) -> Result<Vec<PersonHit>, PoseError> {
         let (width, height) = (frame.cols() as u32, frame.rows() as u32);
         let mut hits = self.detect_in(frame, (0.0, 0.0))?;
-        for tile in detector_tiles(width, height) {
+        let tiles = if tiles {
+            detector_tiles(width, height)
+        } else {
+            Vec::new()
+        };
+        for tile in tiles {
             let (x, y, side) = tile;
             let part = frame
                 .roi(Rect::new(x as i32, y as i32, side as i32, side as i32))?
@@ -613,9 +620,20 @@ impl PoseModel for BlazePose {
             };
         }
         let mut detected_now = false;
+        // Tiles cost three or more detector passes: they run at most every
+        // REDETECT_EVERY_FRAMES frames (small people are found at the next such pass),
+        // not on every frame where someone was lost or nobody is followed.
+        let tiles = following
+            .frames_since_tiles
+            .is_none_or(|n| n >= REDETECT_EVERY_FRAMES);
+        following.frames_since_tiles = Some(if tiles {
+            0
+        } else {
+            following.frames_since_tiles.unwrap_or(0) + 1
+        });
         if following.regions.is_empty() || following.frames_since_detection >= REDETECT_EVERY_FRAMES
         {
-            add_new_people(&mut following.regions, self.detect(&frame)?);
+            add_new_people(&mut following.regions, self.detect(&frame, tiles)?);
             following.frames_since_detection = 0;
             detected_now = true;
         } else {
@@ -633,7 +651,7 @@ impl PoseModel for BlazePose {
             // Someone followed a frame ago is gone from their region: look for them (and
             // anyone else) in the whole frame now rather than a frame late.
             let mut fresh = Vec::new();
-            add_new_people(&mut fresh, self.detect(&frame)?);
+            add_new_people(&mut fresh, self.detect(&frame, false)?);
             following.frames_since_detection = 0;
             for region in fresh {
                 let known = readings
