@@ -667,6 +667,25 @@ pub fn render(cells: &[Cell]) -> String {
         t.coverage_kept,
         t.coverage_cases
     );
+    for c in cells
+        .iter()
+        .filter(|c| c.case.kind == CaseKind::Variant("portrait"))
+    {
+        let original = cells
+            .iter()
+            .find(|o| o.case.kind == CaseKind::Original && o.case.truth.file == c.case.truth.file);
+        if c.case.truth.count_graded() && !count_judged(&c.case, original.map(|o| &o.measured)) {
+            let share = original
+                .and_then(|o| o.measured.joints_in_portrait_crop)
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "count not judged: {} [portrait]: the crop keeps {:.0}% of the athlete's joints",
+                c.case.truth.stem(),
+                share * 100.0
+            );
+        }
+    }
     let failing: Vec<&Cell> = cells.iter().filter(|c| !c.failures.is_empty()).collect();
     if !failing.is_empty() {
         let _ = writeln!(s, "\ninvariants broken:");
