@@ -354,8 +354,8 @@ pub fn coverage_frames(track: &PoseTrack, kind: &CaseKind) -> usize {
 
 /// A portrait crop that keeps less than this share of the athlete's joints does not film
 /// the set: a phone held upright at the same spot frames the athlete (or stands farther
-/// back), it does not cut off the head and hands of a close-up side view. The count is
-/// not judged on such a crop (its verdict still is).
+/// back), it does not cut off the head and hands of a close-up side view. Count and pose
+/// coverage are not judged on such a crop (its verdict still is).
 pub const PORTRAIT_CROP_KEEPS_ATHLETE: f64 = 0.9;
 
 /// Share of the main subject's confident joints (score >= 0.5) inside the centre 9:16
@@ -384,14 +384,27 @@ pub fn joints_in_portrait_crop(track: &PoseTrack) -> Option<f64> {
     (all > 0).then(|| inside as f64 / all as f64)
 }
 
-/// Whether the count invariant applies to `case`: not on a portrait crop that cuts the
-/// athlete out of the picture (see [`PORTRAIT_CROP_KEEPS_ATHLETE`]).
+/// Whether `case` is a portrait crop that cuts the athlete out of the picture (see
+/// [`PORTRAIT_CROP_KEEPS_ATHLETE`]): the invariants that need the athlete in the picture
+/// (count, pose coverage) do not apply to it; its verdict still does.
+fn crop_cuts_athlete(case: &Case, original: Option<&Measured>) -> bool {
+    case.kind == CaseKind::Variant("portrait")
+        && original
+            .and_then(|o| o.joints_in_portrait_crop)
+            .is_some_and(|share| share < PORTRAIT_CROP_KEEPS_ATHLETE)
+}
+
+/// Whether the count invariant applies to `case`.
 fn count_judged(case: &Case, original: Option<&Measured>) -> bool {
-    case.truth.count_graded()
-        && !(case.kind == CaseKind::Variant("portrait")
-            && original
-                .and_then(|o| o.joints_in_portrait_crop)
-                .is_some_and(|share| share < PORTRAIT_CROP_KEEPS_ATHLETE))
+    case.truth.count_graded() && !crop_cuts_athlete(case, original)
+}
+
+/// Whether the pose-coverage invariant applies to `case`: a single athlete whose original
+/// keeps the bar, in a picture that still holds them.
+fn coverage_judged(case: &Case, original: Option<&Measured>) -> bool {
+    case.truth.people == 1
+        && original.is_some_and(|o| o.coverage >= COVERAGE_BAR)
+        && !crop_cuts_athlete(case, original)
 }
 
 /// The analysed frames of the set itself (a title variant's cards left out).
@@ -454,10 +467,7 @@ pub fn judge(measured: Vec<(Case, Measured)>) -> Vec<Cell> {
                     {
                         failures.push(format!("jump {v:.1} cm vs {o:.1}"));
                     }
-                    if case.truth.people == 1
-                        && original.is_some_and(|o| o.coverage >= COVERAGE_BAR)
-                        && !keeps_coverage(&m)
-                    {
+                    if coverage_judged(&case, original) && !keeps_coverage(&m) {
                         failures.push(format!("coverage {:.0}%", m.coverage * 100.0));
                     }
                 }
@@ -480,7 +490,8 @@ pub struct Totals {
     pub tamper_blocked: usize,
     pub count_cases: usize,
     pub count_exact: usize,
-    /// Graded cells whose count is not judged: portrait crops that cut the athlete off.
+    /// Graded cells whose count is not judged: portrait crops that cut the athlete off
+    /// (their pose coverage is not judged either).
     pub count_not_judged: usize,
     pub jump_cases: usize,
     pub jump_within: usize,
@@ -522,7 +533,7 @@ impl Totals {
                     (o - v).abs() <= jump_tolerance_cm(o, coarser_fps(original.copied(), m)),
                 );
             }
-            if c.case.truth.people == 1 && original.is_some_and(|o| o.coverage >= COVERAGE_BAR) {
+            if coverage_judged(&c.case, original.copied()) {
                 t.coverage_cases += 1;
                 t.coverage_kept += usize::from(keeps_coverage(m));
             }
@@ -674,13 +685,13 @@ pub fn render(cells: &[Cell]) -> String {
         let original = cells
             .iter()
             .find(|o| o.case.kind == CaseKind::Original && o.case.truth.file == c.case.truth.file);
-        if c.case.truth.count_graded() && !count_judged(&c.case, original.map(|o| &o.measured)) {
+        if crop_cuts_athlete(&c.case, original.map(|o| &o.measured)) {
             let share = original
                 .and_then(|o| o.measured.joints_in_portrait_crop)
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "count not judged: {} [portrait]: the crop keeps {:.0}% of the athlete's joints",
+                "count and coverage not judged: {} [portrait]: the crop keeps {:.0}% of the athlete's joints",
                 c.case.truth.stem(),
                 share * 100.0
             );
