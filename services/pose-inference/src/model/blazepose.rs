@@ -5,7 +5,9 @@
 //! from a rotated square crop of that region. The region of the next frame comes from
 //! this frame's landmarks, so the detector runs only when someone is lost, when nobody
 //! is followed yet, and every [`REDETECT_EVERY_FRAMES`] analysed frames to notice people
-//! who walk in. Every followed person is one region (multi-person).
+//! who walk in. Every followed person is one region (multi-person). A frame far from
+//! square is also searched in square tiles (at most once per detection period), so that
+//! people small in a wide frame are found too.
 //!
 //! Geometry follows MediaPipe's `pose_detection_to_roi` / `pose_landmarks_to_roi`:
 //! two alignment points (the hips' centre and a point on the circle around the body)
@@ -273,7 +275,7 @@ fn decode_detector(
 /// narrower than half the short side lies whole in one of them.
 fn detector_tiles(width: u32, height: u32) -> Vec<(u32, u32, u32)> {
     let (long, short) = (width.max(height), width.min(height));
-    if short == 0 || (long as f32) < TILE_ABOVE_ASPECT * short as f32 {
+    if short < 2 || (long as f32) < TILE_ABOVE_ASPECT * short as f32 {
         return Vec::new();
     }
     let spare = long - short;
@@ -759,6 +761,10 @@ mod tests {
     fn square_and_nearly_square_frames_are_searched_whole_only() {
         assert!(detector_tiles(640, 640).is_empty());
         assert!(detector_tiles(700, 600).is_empty());
+        assert!(
+            detector_tiles(3, 1).is_empty(),
+            "a degenerate frame has no tiles"
+        );
     }
 
     #[test]
