@@ -228,8 +228,8 @@ pub struct Measured {
     pub fps: f64,
     /// Analysed frames [`Measured::coverage`] is counted over.
     pub coverage_frames: usize,
-    /// Share of the athlete's confident joints that the `portrait` variant's centre crop
-    /// keeps (None for a frame that is not landscape).
+    /// For an original: share of the athlete's confident joints that its `portrait`
+    /// variant's centre crop keeps (None for a variant, or a frame not landscape).
     pub joints_in_portrait_crop: Option<f64>,
 }
 
@@ -322,7 +322,9 @@ impl Evaluator {
             coverage: coverage(&track, &case.kind),
             coverage_frames: coverage_frames(&track, &case.kind),
             fps: track.video.as_ref().map_or(0.0, |v| v.fps),
-            joints_in_portrait_crop: joints_in_portrait_crop(&track),
+            joints_in_portrait_crop: (case.kind == CaseKind::Original)
+                .then(|| joints_in_portrait_crop(&track))
+                .flatten(),
         }))
     }
 }
@@ -481,6 +483,15 @@ pub fn judge(measured: Vec<(Case, Measured)>) -> Vec<Cell> {
         .collect()
 }
 
+/// Each clip's original cell, by file name.
+fn originals_by_file(cells: &[Cell]) -> BTreeMap<&str, &Measured> {
+    cells
+        .iter()
+        .filter(|c| c.case.kind == CaseKind::Original)
+        .map(|c| (c.case.truth.file.as_str(), &c.measured))
+        .collect()
+}
+
 /// Totals of a judged table.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Totals {
@@ -502,11 +513,7 @@ pub struct Totals {
 impl Totals {
     pub fn of(cells: &[Cell]) -> Self {
         let mut t = Self::default();
-        let originals: BTreeMap<&str, &Measured> = cells
-            .iter()
-            .filter(|c| c.case.kind == CaseKind::Original)
-            .map(|c| (c.case.truth.file.as_str(), &c.measured))
-            .collect();
+        let originals = originals_by_file(cells);
         for c in cells {
             let m = &c.measured;
             if let CaseKind::Tamper(_) = c.case.kind {
@@ -678,17 +685,13 @@ pub fn render(cells: &[Cell]) -> String {
         t.coverage_kept,
         t.coverage_cases
     );
-    for c in cells
-        .iter()
-        .filter(|c| c.case.kind == CaseKind::Variant("portrait"))
-    {
-        let original = cells
-            .iter()
-            .find(|o| o.case.kind == CaseKind::Original && o.case.truth.file == c.case.truth.file);
-        if crop_cuts_athlete(&c.case, original.map(|o| &o.measured)) {
-            let share = original
-                .and_then(|o| o.measured.joints_in_portrait_crop)
-                .unwrap_or_default();
+    let originals = originals_by_file(cells);
+    for c in cells {
+        let original = originals.get(c.case.truth.file.as_str()).copied();
+        if let Some(share) = original
+            .and_then(|o| o.joints_in_portrait_crop)
+            .filter(|_| crop_cuts_athlete(&c.case, original))
+        {
             let _ = writeln!(
                 s,
                 "count and coverage not judged: {} [portrait]: the crop keeps {:.0}% of the athlete's joints",

@@ -95,15 +95,16 @@ pub fn track_cache_dir() -> PathBuf {
 /// 4: under-exposed frames are brightened before inference.
 pub const TRACK_FORMAT_VERSION: u32 = 4;
 
-/// Revision of one model family's own stage, for changes that alter only that family's
-/// tracks (the others' cached tracks stay valid). BlazePose 2: wide frames are also
-/// searched in tiles, and two people are told apart by their torsos, not their boxes;
-/// 3: tiles at most every 15 analysed frames.
-fn family_revision(options: &PoseOptions) -> &'static str {
-    match options.model_id.as_deref() {
-        Some(id) if id.starts_with("blazepose") => ":blazepose-3",
-        _ => "",
-    }
+/// Revision of one model family's own output (its pose-inference module keeps it), for
+/// changes that alter only that family's tracks: the others' cached tracks stay valid.
+fn family_revision(options: &PoseOptions) -> String {
+    options
+        .model_id
+        .as_deref()
+        .and_then(fitvision_pose_inference::model::output_revision)
+        .map_or_else(String::new, |(family, revision)| {
+            format!(":{family}-{revision}")
+        })
 }
 
 /// A pose track and, when it was computed rather than read from the cache, how long the

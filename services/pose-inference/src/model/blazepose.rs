@@ -31,6 +31,11 @@ use crate::PoseError;
 use crate::geometry::{Detection, PixelBox, PixelKeypoint};
 use crate::letterbox::{Focus, Letterbox};
 
+/// Revision of this family's output for the same options: bumped when a change here
+/// alters the tracks BlazePose produces, so caches keyed by it never serve stale ones.
+/// 2: wide frames are also searched in tiles, and two people are told apart by their
+/// torsos, not their boxes; 3: tiles at most every 15 analysed frames.
+pub const OUTPUT_REVISION: u32 = 3;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.

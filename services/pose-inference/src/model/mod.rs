@@ -17,6 +17,15 @@ pub use yolo::YoloPose;
 use crate::letterbox::{Focus, Letterbox};
 use crate::{Detection, PoseError};
 
+/// The family a model id belongs to and the revision of that family's output, when it
+/// keeps one (see e.g. [`blazepose::OUTPUT_REVISION`]), for caches of pose tracks. Model
+/// ids name their family first (`blazepose-full`, `yolo11n-pose-...`).
+pub fn output_revision(model_id: &str) -> Option<(&'static str, u32)> {
+    model_id
+        .starts_with("blazepose")
+        .then_some(("blazepose", blazepose::OUTPUT_REVISION))
+}
+
 /// What the registry knows about a loaded model (from its manifest).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelInfo {
