@@ -216,15 +216,19 @@ impl Analyzer {
     }
 }
 
-/// A "text line" at least this tall (share of the frame height) inside a person is a body
-/// part (see [`on_clothing`]).
+/// A "text line" at least this tall (share of the frame height) on a person is a body
+/// part (see [`part_of_person`]).
 const BODY_PART_MIN_TEXT_HEIGHT: f32 = 0.2;
 
-/// Text boxes on a person say nothing about editing when they are part of the person: text
-/// printed on clothing (a shirt logo: inside the person's box and narrower than them), or a
-/// "line" taller than a fifth of the frame (a text-line detector reads arms spread wide as
-/// one giant line; real caption lines are far thinner). Captions that cross the body are
-/// wider than the person and thin, and are kept.
+/// ... and so is one at least this tall against the person's own box height: caption
+/// letters over an athlete are a few percent of the frame, about a tenth of a full-body
+/// athlete's height at most, while a bright shirt or shoulders with a bar read as a "line"
+/// a quarter to three quarters of the body tall.
+const BODY_PART_MIN_PERSON_SHARE: f32 = 0.25;
+
+/// Text boxes on a person say nothing about editing when they are part of the person
+/// (see [`part_of_person`]); the person boxes come from the analysed frame nearest the
+/// sample.
 fn on_clothing(
     b: &TextBox,
     track: &PoseTrack,
@@ -241,17 +245,113 @@ fn on_clothing(
         return false;
     };
     let (w, h) = (width as f32, height as f32);
-    let (tx, ty, tw, th) = (b.x * w, b.y * h, b.w * w, b.h * h);
+    let text = PixelRect {
+        x: b.x * w,
+        y: b.y * h,
+        w: b.w * w,
+        h: b.h * h,
+    };
     frame
         .persons
         .iter()
         .filter_map(|p| p.r#box.as_ref())
         .any(|pb| {
-            let ix = (tx + tw).min(pb.x_px + pb.width_px) - tx.max(pb.x_px);
-            let iy = (ty + th).min(pb.y_px + pb.height_px) - ty.max(pb.y_px);
-            ix > 0.0
-                && iy > 0.0
-                && ix * iy >= 0.8 * tw * th
-                && (tw <= 0.8 * pb.width_px || b.h >= BODY_PART_MIN_TEXT_HEIGHT)
+            let person = PixelRect {
+                x: pb.x_px,
+                y: pb.y_px,
+                w: pb.width_px,
+                h: pb.height_px,
+            };
+            part_of_person(&text, &person, h)
         })
+}
+
+/// An axis-aligned rectangle in pixels.
+#[derive(Debug, Clone, Copy)]
+struct PixelRect {
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+}
+
+impl PixelRect {
+    /// The share of this rectangle's area that lies inside `other`.
+    fn share_inside(&self, other: &PixelRect) -> f32 {
+        let ix = (self.x + self.w).min(other.x + other.w) - self.x.max(other.x);
+        let iy = (self.y + self.h).min(other.y + other.h) - self.y.max(other.y);
+        if ix <= 0.0 || iy <= 0.0 || self.w * self.h <= 0.0 {
+            return 0.0;
+        }
+        ix * iy / (self.w * self.h)
+    }
+}
+
+/// Whether a detected "text line" is part of the person rather than an edit:
+/// - text printed on clothing: nearly all of it (80%) inside the person's box and
+///   narrower than them (a shirt logo);
+/// - a body part read as text: a "line" taller than a fifth of the frame or a quarter of
+///   the person, lying mostly (over half) on them. A text-line detector reads arms spread
+///   wide, a bright shirt or shoulders under a bar as one giant line, and such a blob may
+///   spill past the person's box onto a mirror or the bar; real caption lines are far
+///   thinner than a body.
+///
+/// Captions that cross the body are wider than the person and thin, and are kept.
+fn part_of_person(text: &PixelRect, person: &PixelRect, frame_height: f32) -> bool {
+    let inside = text.share_inside(person);
+    let printed_on_clothing = inside >= 0.8 && text.w <= 0.8 * person.w;
+    let body_sized = text.h >= BODY_PART_MIN_TEXT_HEIGHT * frame_height
+        || text.h >= BODY_PART_MIN_PERSON_SHARE * person.h;
+    printed_on_clothing || (body_sized && inside > 0.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRAME_HEIGHT: f32 = 720.0;
+
+    fn rect(x: f32, y: f32, w: f32, h: f32) -> PixelRect {
+        PixelRect { x, y, w, h }
+    }
+
+    /// A standing athlete, 120 px wide and 340 px tall, seen from the front.
+    fn athlete() -> PixelRect {
+        rect(270.0, 250.0, 120.0, 340.0)
+    }
+
+    #[test]
+    fn a_logo_on_the_shirt_is_clothing() {
+        assert!(part_of_person(&rect(300.0, 320.0, 50.0, 20.0), &athlete(), FRAME_HEIGHT));
+    }
+
+    #[test]
+    fn a_caption_across_the_body_is_kept() {
+        // Wider than the athlete, 30 px letters: an edit.
+        assert!(!part_of_person(&rect(150.0, 400.0, 360.0, 30.0), &athlete(), FRAME_HEIGHT));
+        // A short caption word on the chest, as wide as the athlete: still an edit.
+        assert!(!part_of_person(&rect(275.0, 300.0, 110.0, 30.0), &athlete(), FRAME_HEIGHT));
+    }
+
+    #[test]
+    fn shoulders_under_a_bar_read_as_a_line_are_the_body() {
+        // 89 px wide (more than 0.8 of the athlete) and 97 px tall: over a quarter of them.
+        assert!(part_of_person(&rect(290.0, 290.0, 89.0, 97.0), &athlete(), FRAME_HEIGHT));
+        // Wider than the athlete, spilling onto the bar: 76% on them.
+        assert!(part_of_person(&rect(248.0, 286.0, 167.0, 255.0), &athlete(), FRAME_HEIGHT));
+    }
+
+    #[test]
+    fn a_body_sized_blob_mostly_off_the_person_is_not_theirs() {
+        // As tall as the blobs above, but only a third of it on the athlete.
+        assert!(!part_of_person(&rect(350.0, 290.0, 120.0, 97.0), &athlete(), FRAME_HEIGHT));
+    }
+
+    #[test]
+    fn a_giant_line_spilling_onto_a_mirror_is_the_body() {
+        // A tenth of a 426 px portrait frame's athlete is far below a fifth of the frame;
+        // this "line" is a third of the frame tall and 69% on the athlete.
+        let person = rect(26.0, 107.0, 134.0, 268.0);
+        assert!(part_of_person(&rect(42.0, 108.0, 170.0, 143.0), &person, 426.0));
+    }
 }

@@ -118,11 +118,21 @@ pub enum Side {
     AtOrAfter,
 }
 
+/// How far (ms) on one side of a frame [`person_seen_on_side`] looks: long enough that a
+/// tracker fading out over the first few frames of a new picture (a quarter second) is
+/// the minority, shorter than the shortest card worth telling apart (about a second).
+const SIDE_WINDOW_MS: f64 = 800.0;
+
 /// Like [`person_seen_near`], but only from analysed frames on one `side` of the frame.
 /// Across a cut the two sides are different pictures: when the pose stage skipped the
 /// last frame of a title card, the nearest analysed frame may be the first of the set,
 /// and the card would read as "athlete present". The frame before a cut is judged from
 /// frames at or before it, the frame after from frames at or after it.
+///
+/// The side is judged by most of its analysed frames within [`SIDE_WINDOW_MS`], not by
+/// the one next to the cut: a pose model that follows the athlete from frame to frame
+/// (BlazePose tracks its region of interest) still "sees" a fading person in the first
+/// frames of a black outro card cut in straight after the set.
 pub fn person_seen_on_side(
     track: &PoseTrack,
     frame_index: u32,
@@ -130,16 +140,37 @@ pub fn person_seen_on_side(
     side: Side,
 ) -> Option<bool> {
     let frames = &track.frames;
-    let found = match side {
-        Side::AtOrBefore => {
-            let after = frames.partition_point(|f| f.frame_index <= frame_index);
-            after.checked_sub(1).and_then(|k| frames.get(k))
-        }
-        Side::AtOrAfter => frames.get(frames.partition_point(|f| f.frame_index < frame_index)),
+    let on_side: &[fitvision_proto::v1::PoseFrame] = match side {
+        Side::AtOrBefore => &frames[..frames.partition_point(|f| f.frame_index <= frame_index)],
+        Side::AtOrAfter => &frames[frames.partition_point(|f| f.frame_index < frame_index)..],
     };
-    found
-        .filter(|f| (f.timestamp_ms - timestamp_ms).abs() <= PRESENCE_NEAR_MS)
-        .map(|f| !f.persons.is_empty())
+    let within = |f: &&fitvision_proto::v1::PoseFrame| {
+        (f.timestamp_ms - timestamp_ms).abs() <= SIDE_WINDOW_MS
+    };
+    let window: Vec<bool> = match side {
+        Side::AtOrBefore => on_side
+            .iter()
+            .rev()
+            .take_while(within)
+            .map(|f| !f.persons.is_empty())
+            .collect(),
+        Side::AtOrAfter => on_side
+            .iter()
+            .take_while(within)
+            .map(|f| !f.persons.is_empty())
+            .collect(),
+    };
+    // The nearest analysed frame must lie within the presence reach, as for
+    // `person_seen_near`.
+    let nearest = match side {
+        Side::AtOrBefore => on_side.last(),
+        Side::AtOrAfter => on_side.first(),
+    }?;
+    if (nearest.timestamp_ms - timestamp_ms).abs() > PRESENCE_NEAR_MS {
+        return None;
+    }
+    let seen = window.iter().filter(|p| **p).count();
+    Some(2 * seen > window.len())
 }
 
 /// How far (ms) a person's box may be borrowed from the nearest analysed frame. The pose
@@ -364,9 +395,34 @@ mod tests {
             person_seen_on_side(&t, set_start, ms, Side::AtOrBefore),
             Some(false)
         );
+    }
+
+    #[test]
+    fn a_tracker_fading_into_an_outro_card_does_not_put_the_athlete_in_it() {
+        // The set (frames 0-279) cut to a black outro card (280-339), analysed every other
+        // frame; the pose model's tracker still reports a fading person on the card's
+        // first four analysed frames (280-286).
+        let mut t = track(340, 30.0, |i| {
+            if i < 287 {
+                vec![stick_person(1, 100.0, 100.0, 300.0)]
+            } else {
+                Vec::new()
+            }
+        });
+        t.frames.retain(|f| f.frame_index % 2 == 0);
+        let ms = |i: u32| i as f64 * 1000.0 / 30.0;
         assert_eq!(
-            person_seen_on_side(&t, 9, 300.0, Side::AtOrAfter),
+            person_seen_on_side(&t, 280, ms(280), Side::AtOrAfter),
             Some(false)
+        );
+        assert_eq!(
+            person_seen_on_side(&t, 279, ms(279), Side::AtOrBefore),
+            Some(true)
+        );
+        // Past the track's end nothing is known.
+        assert_eq!(
+            person_seen_on_side(&t, 400, ms(400), Side::AtOrAfter),
+            None
         );
     }
 

@@ -178,7 +178,11 @@ const MOVING_STATURES_PER_S: f64 = 0.12;
 const FREEZE_EDGE_MS: f64 = 400.0;
 
 /// A frozen stretch with a person in at most this share of its frames shows no athlete.
-const CARD_MAX_PERSON_SHARE: f64 = 0.1;
+/// A frozen stretch is one picture shown again and again, so the pose model's answer on
+/// most of its frames is the answer: a tracker that follows the athlete from the frame
+/// before (BlazePose keeps its region of interest) carries a fading "person" a few frames
+/// into a card that cuts in straight after the set.
+const CARD_MAX_PERSON_SHARE: f64 = 0.5;
 
 /// Whether a person was detected around each decoded frame, from the pose track: the
 /// nearest analysed frame within half a second decides; unknown without a track.
@@ -984,6 +988,30 @@ mod tests {
         assert_eq!(found[0].score, 0.0, "{found:?}");
         assert_eq!(found[1].score, STILL_CARD_SCORE, "{found:?}");
         assert!(found[1].summary.contains("at rest"), "{found:?}");
+    }
+
+    /// Reps until 3.0 s, then a still card without the athlete until 5.0 s, cut in
+    /// straight after a rep: the pose model's tracker carries a fading "person" through
+    /// the card's first quarter second, then sees nobody; the set goes on after it.
+    fn card_with_a_fading_tracker() -> PoseTrack {
+        track(180, 30.0, |i| {
+            if freeze_frames(i) && i >= 98 {
+                return vec![];
+            }
+            let t = if freeze_frames(i) { 90 } else { i };
+            vec![stick_person(1, 300.0, 200.0 + bobbing(t, 60.0), 600.0)]
+        })
+    }
+
+    #[test]
+    fn a_card_is_told_by_most_of_its_frames_not_a_tracker_fading_into_it() {
+        let found = judge_freeze(&card_with_a_fading_tracker());
+        assert_eq!(found[0].score, 0.0, "{found:?}");
+        let card = found
+            .iter()
+            .find(|f| f.summary.contains("without the athlete"))
+            .unwrap_or_else(|| panic!("no card finding: {found:?}"));
+        assert_eq!(card.score, STILL_CARD_SCORE, "{found:?}");
     }
 
     #[test]
