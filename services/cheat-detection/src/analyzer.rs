@@ -322,29 +322,53 @@ mod tests {
 
     #[test]
     fn a_logo_on_the_shirt_is_clothing() {
-        assert!(part_of_person(&rect(300.0, 320.0, 50.0, 20.0), &athlete(), FRAME_HEIGHT));
+        assert!(part_of_person(
+            &rect(300.0, 320.0, 50.0, 20.0),
+            &athlete(),
+            FRAME_HEIGHT
+        ));
     }
 
     #[test]
     fn a_caption_across_the_body_is_kept() {
         // Wider than the athlete, 30 px letters: an edit.
-        assert!(!part_of_person(&rect(150.0, 400.0, 360.0, 30.0), &athlete(), FRAME_HEIGHT));
+        assert!(!part_of_person(
+            &rect(150.0, 400.0, 360.0, 30.0),
+            &athlete(),
+            FRAME_HEIGHT
+        ));
         // A short caption word on the chest, as wide as the athlete: still an edit.
-        assert!(!part_of_person(&rect(275.0, 300.0, 110.0, 30.0), &athlete(), FRAME_HEIGHT));
+        assert!(!part_of_person(
+            &rect(275.0, 300.0, 110.0, 30.0),
+            &athlete(),
+            FRAME_HEIGHT
+        ));
     }
 
     #[test]
     fn shoulders_under_a_bar_read_as_a_line_are_the_body() {
         // 89 px wide (more than 0.8 of the athlete) and 97 px tall: over a quarter of them.
-        assert!(part_of_person(&rect(290.0, 290.0, 89.0, 97.0), &athlete(), FRAME_HEIGHT));
+        assert!(part_of_person(
+            &rect(290.0, 290.0, 89.0, 97.0),
+            &athlete(),
+            FRAME_HEIGHT
+        ));
         // Wider than the athlete, spilling onto the bar: 76% on them.
-        assert!(part_of_person(&rect(248.0, 286.0, 167.0, 255.0), &athlete(), FRAME_HEIGHT));
+        assert!(part_of_person(
+            &rect(248.0, 286.0, 167.0, 255.0),
+            &athlete(),
+            FRAME_HEIGHT
+        ));
     }
 
     #[test]
     fn a_body_sized_blob_mostly_off_the_person_is_not_theirs() {
         // As tall as the blobs above, but only a third of it on the athlete.
-        assert!(!part_of_person(&rect(350.0, 290.0, 120.0, 97.0), &athlete(), FRAME_HEIGHT));
+        assert!(!part_of_person(
+            &rect(350.0, 290.0, 120.0, 97.0),
+            &athlete(),
+            FRAME_HEIGHT
+        ));
     }
 
     #[test]
@@ -352,6 +376,10 @@ mod tests {
         // A tenth of a 426 px portrait frame's athlete is far below a fifth of the frame;
         // this "line" is a third of the frame tall and 69% on the athlete.
         let person = rect(26.0, 107.0, 134.0, 268.0);
-        assert!(part_of_person(&rect(42.0, 108.0, 170.0, 143.0), &person, 426.0));
+        assert!(part_of_person(
+            &rect(42.0, 108.0, 170.0, 143.0),
+            &person,
+            426.0
+        ));
     }
 }

@@ -420,10 +420,7 @@ mod tests {
             Some(true)
         );
         // Past the track's end nothing is known.
-        assert_eq!(
-            person_seen_on_side(&t, 400, ms(400), Side::AtOrAfter),
-            None
-        );
+        assert_eq!(person_seen_on_side(&t, 400, ms(400), Side::AtOrAfter), None);
     }
 
     #[test]
