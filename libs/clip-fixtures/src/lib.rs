@@ -192,6 +192,18 @@ fn cache_file_name(video: &Path, options: &PoseOptions) -> anyhow::Result<String
         }
         content.update(&buffer[..read]);
     }
+    // The default model is keyed by its name, so that changing the default never serves
+    // the tracks of the model that was the default before.
+    let options = &PoseOptions {
+        model_id: Some(
+            options
+                .model_id
+                .clone()
+                .filter(|id| !id.trim().is_empty())
+                .unwrap_or_else(|| fitvision_pose_inference::engine::DEFAULT_MODEL_ID.to_owned()),
+        ),
+        ..options.clone()
+    };
     let options_digest = Sha256::digest(
         format!(
             "{TRACK_FORMAT_VERSION}:{options:?}{}",
@@ -238,6 +250,27 @@ mod tests {
             cache_file_name(&clip, &PoseOptions::default()).expect("name")
         );
         assert_ne!(default, cache_file_name(&clip, &sampled).expect("name"));
+        // The default model is keyed by its name: the same track whether named or not,
+        // another track once another model is the default.
+        let named = |id: &str| PoseOptions {
+            model_id: Some(id.to_owned()),
+            ..PoseOptions::default()
+        };
+        let default_model = fitvision_pose_inference::engine::DEFAULT_MODEL_ID;
+        assert_eq!(
+            default,
+            cache_file_name(&clip, &named(default_model)).expect("name")
+        );
+        assert_eq!(default, cache_file_name(&clip, &named(" ")).expect("name"));
+        let other = if default_model.starts_with("blazepose") {
+            "yolo11n-pose-dynamic"
+        } else {
+            "blazepose-full"
+        };
+        assert_ne!(
+            default,
+            cache_file_name(&clip, &named(other)).expect("name")
+        );
         std::fs::write(&clip, b"other content").expect("write");
         assert_ne!(
             default,
