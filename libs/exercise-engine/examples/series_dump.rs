@@ -15,7 +15,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for path in &args[2..] {
         let track = PoseTrack::decode(std::fs::read(path)?.as_slice())?;
         let r = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())?;
-        let series = r.series.get(&args[1]).ok_or("no such series")?;
+        let series = r.series.get(&args[1]).ok_or_else(|| {
+            let known: Vec<&String> = r.series.keys().collect();
+            format!("no series {:?}; the result has {known:?}", args[1])
+        })?;
         columns.push(series.values.clone());
     }
     let rows = columns.iter().map(Vec::len).max().unwrap_or(0);

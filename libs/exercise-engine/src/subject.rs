@@ -17,6 +17,8 @@ pub const DEFAULT_MIN_SCORE: f64 = 0.3;
 
 /// Minimum box overlap for a different track id to be taken as the same person.
 const STITCH_MIN_IOU: f64 = 0.3;
+/// How many of the subject's most recent boxes a different track id may overlap.
+const STITCH_REFERENCES: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Keypoint {
@@ -191,24 +193,30 @@ impl SubjectTrack {
             .unwrap_or(fps);
 
         // Which person of each frame is the subject: the dominant id, else (the
-        // tracker lost the identity) whoever overlaps the subject's nearest known
-        // box, first looking back in time, then forward.
+        // tracker lost the identity) whoever overlaps one of the subject's nearest known
+        // boxes, first looking back in time, then forward. Several boxes, not the last
+        // one alone: one misread frame (a box squashed to the arms mid-rep) must not cut
+        // the subject off for the rest of the clip.
         let mut chosen: Vec<Option<usize>> = track
             .frames
             .iter()
             .map(|f| f.persons.iter().position(|p| p.track_id == id))
             .collect();
-        let stitch = |f: &fitvision_proto::v1::PoseFrame, reference: &BoundingBox| {
+        let stitch = |f: &fitvision_proto::v1::PoseFrame, references: &[BoundingBox]| {
             f.persons
                 .iter()
                 .enumerate()
-                .filter_map(|(k, p)| p.r#box.as_ref().map(|b| (k, iou(reference, b))))
+                .filter_map(|(k, p)| {
+                    let b = p.r#box.as_ref()?;
+                    let overlap = references.iter().map(|r| iou(r, b)).fold(0.0_f64, f64::max);
+                    Some((k, overlap))
+                })
                 .filter(|(_, o)| *o >= STITCH_MIN_IOU)
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(k, _)| k)
         };
         for order in [false, true] {
-            let mut reference: Option<BoundingBox> = None;
+            let mut references: std::collections::VecDeque<BoundingBox> = Default::default();
             let indices: Vec<usize> = if order {
                 (0..n).rev().collect()
             } else {
@@ -216,13 +224,14 @@ impl SubjectTrack {
             };
             for i in indices {
                 let f = &track.frames[i];
-                if chosen[i].is_none()
-                    && let Some(r) = &reference
-                {
-                    chosen[i] = stitch(f, r);
+                if chosen[i].is_none() && !references.is_empty() {
+                    chosen[i] = stitch(f, references.make_contiguous());
                 }
                 if let Some(b) = chosen[i].and_then(|k| f.persons[k].r#box) {
-                    reference = Some(b);
+                    if references.len() == STITCH_REFERENCES {
+                        references.pop_front();
+                    }
+                    references.push_back(b);
                 }
             }
         }

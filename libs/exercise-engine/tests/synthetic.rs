@@ -114,6 +114,36 @@ fn three_squats_have_textbook_timestamps_and_depth() {
 }
 
 #[test]
+fn a_subject_whose_identity_breaks_after_one_misread_box_is_still_followed() {
+    // Five squats. Mid-set the tracker misreads one frame (a box squashed to half the
+    // body's height and three times its width, overlapping the next frame's box by IoU 0.25)
+    // and then follows the same athlete under a new id to the end. The athlete was
+    // dominant under the first id, so everything after the break is stitched on.
+    let mut track = squat_track(5, 2.0, 30.0, 0.0, 0.0, 0, 3);
+    let misread = track.frames.len() / 2;
+    for (i, frame) in track.frames.iter_mut().enumerate().skip(misread) {
+        let person = &mut frame.persons[0];
+        if i == misread {
+            let b = person.r#box.as_mut().expect("box");
+            b.x_px -= b.width_px;
+            b.width_px *= 3.0;
+            b.height_px /= 2.0;
+        } else {
+            person.track_id = 2;
+        }
+    }
+    // The new id holds the smaller share of the clip.
+    let share_of_new: usize = track
+        .frames
+        .iter()
+        .filter(|f| f.persons.iter().any(|p| p.track_id == 2))
+        .count();
+    assert!(2 * share_of_new < track.frames.len());
+    let r = run("squat", &track, Subject::default());
+    assert_eq!(r.rep_count, 5);
+}
+
+#[test]
 fn shallow_squats_are_flagged_by_the_depth_check() {
     let frames = 200;
     let track = synthetic::track(30.0, frames, |t| {
