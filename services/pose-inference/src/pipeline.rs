@@ -361,14 +361,15 @@ const REDETECT_MARGIN: f32 = 0.25;
 /// Highest confidence kept for a keypoint placed outside the picture.
 const OUTSIDE_KEYPOINT_SCORE: f32 = 0.2;
 
-/// Adds the re-detected people that the first pass missed (those overlapping nobody it
-/// found).
-fn merge_new_detections(found: &mut Vec<Detection>, recovered: Vec<Detection>) {
+/// Adds the re-detected people that the first pass missed (those the model does not
+/// take for anybody it found).
+fn merge_new_detections(
+    model: &dyn PoseModel,
+    found: &mut Vec<Detection>,
+    recovered: Vec<Detection>,
+) {
     for d in recovered {
-        if !found
-            .iter()
-            .any(|f| f.bbox.iou(&d.bbox) >= VANISHED_MAX_IOU)
-        {
+        if !found.iter().any(|f| model.same_person(f, &d)) {
             found.push(d);
         }
     }
@@ -553,7 +554,7 @@ impl<'m> Analysis<'m> {
             // to a portrait crop, person found in 76% -> 95% of frames with a 25% margin).
             let recovered = self.detect_with_margin(&decoded.image)?;
             self.totals.frames_redetected += 1;
-            merge_new_detections(&mut output.detections, recovered);
+            merge_new_detections(self.model, &mut output.detections, recovered);
         }
         drop(decoded.image);
 

@@ -34,8 +34,10 @@ use crate::letterbox::{Focus, Letterbox};
 /// Revision of this family's output for the same options: bumped when a change here
 /// alters the tracks BlazePose produces, so caches keyed by it never serve stale ones.
 /// 2: wide frames are also searched in tiles, and two people are told apart by their
-/// torsos, not their boxes; 3: tiles at most every 15 analysed frames.
-pub const OUTPUT_REVISION: u32 = 3;
+/// torsos, not their boxes; 3: tiles at most every 15 analysed frames; 4: two readings
+/// standing on the same feet, or mostly sharing a box with torsos a torso's length or
+/// less apart, are one person.
+pub const OUTPUT_REVISION: u32 = 4;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
@@ -68,6 +70,17 @@ const MAX_REGIONS: usize = 6;
 /// push-ups beside an adult lies inside the adult's box, while two regions that drifted
 /// onto one person read the same landmarks to within a few pixels.
 const SAME_PERSON_TORSO_SHARE: f32 = 0.5;
+/// Two readings whose ankles both lie within this share of the longer torso of each
+/// other's stand on the same spot: one body. Two people cannot; a second "person" read
+/// from one athlete's legs can (a pull-up filmed from behind with the head cut off by the
+/// frame: the landmark network fits a whole small body into the thighs and shins, feet on
+/// the athlete's feet, its torso half a torso below theirs).
+const SAME_FEET_TORSO_SHARE: f32 = 0.25;
+/// Boxes overlapping this much hold one body unless the torsos are a torso's length
+/// apart (see [`same_body`]).
+const SAME_BODY_MIN_IOU: f32 = 0.5;
+/// Landmarks count for telling people apart from this visibility on.
+const MIN_SAME_PERSON_VISIBILITY: f32 = 0.5;
 /// A detection or region whose hips' centre lies within this share of a followed
 /// region's side from that region's centre (its hips' centre) is the person followed
 /// there: the side is 2.5 times the body's radius, so this is about half a torso.
@@ -88,6 +101,8 @@ const LEFT_SHOULDER: usize = 11;
 const RIGHT_SHOULDER: usize = 12;
 const LEFT_HIP: usize = 23;
 const RIGHT_HIP: usize = 24;
+const LEFT_ANKLE: usize = 27;
+const RIGHT_ANKLE: usize = 28;
 /// The top of the head lies beyond the ears by this share of the ears-to-shoulders
 /// distance (head height above the ear ~0.065 stature, ear to shoulder line ~0.13).
 const HEAD_ABOVE_EARS: f32 = 0.5;
@@ -168,23 +183,54 @@ fn hips_centre(keypoints: &[PixelKeypoint]) -> (f32, f32) {
     midpoint(&keypoints[LEFT_HIP], &keypoints[RIGHT_HIP])
 }
 
-/// Whether two readings' landmarks are one person (see [`SAME_PERSON_TORSO_SHARE`]).
-fn same_person(a: &[PixelKeypoint], b: &[PixelKeypoint]) -> bool {
+/// Length of a reading's torso (shoulders' centre to hips' centre), px.
+fn torso_length(k: &[PixelKeypoint]) -> f32 {
+    let (shoulders, hips) = (
+        midpoint(&k[LEFT_SHOULDER], &k[RIGHT_SHOULDER]),
+        midpoint(&k[LEFT_HIP], &k[RIGHT_HIP]),
+    );
+    (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1)
+}
+
+/// Mean distance between two readings' torso landmarks (shoulders and hips), px.
+fn torsos_apart(a: &[PixelKeypoint], b: &[PixelKeypoint]) -> f32 {
     let torso = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP];
-    let torso_length = |k: &[PixelKeypoint]| {
-        let (shoulders, hips) = (
-            midpoint(&k[LEFT_SHOULDER], &k[RIGHT_SHOULDER]),
-            midpoint(&k[LEFT_HIP], &k[RIGHT_HIP]),
-        );
-        (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1)
-    };
-    let apart = torso
+    torso
         .iter()
         .map(|&j| (a[j].x - b[j].x).hypot(a[j].y - b[j].y))
         .sum::<f32>()
-        / torso.len() as f32;
+        / torso.len() as f32
+}
+
+/// Whether two readings' landmarks are one person: their torsos coincide
+/// ([`SAME_PERSON_TORSO_SHARE`]) or they stand on the same feet
+/// ([`SAME_FEET_TORSO_SHARE`]).
+fn same_person(a: &[PixelKeypoint], b: &[PixelKeypoint]) -> bool {
     let scale = (torso_length(a) + torso_length(b)) / 2.0;
-    apart <= SAME_PERSON_TORSO_SHARE * scale
+    let same_torso = torsos_apart(a, b) <= SAME_PERSON_TORSO_SHARE * scale;
+    let feet = [LEFT_ANKLE, RIGHT_ANKLE];
+    let feet_seen = feet.iter().all(|&j| {
+        a[j].score >= MIN_SAME_PERSON_VISIBILITY && b[j].score >= MIN_SAME_PERSON_VISIBILITY
+    });
+    let longer_torso = torso_length(a).max(torso_length(b));
+    let same_feet = feet_seen
+        && feet.iter().all(|&j| {
+            (a[j].x - b[j].x).hypot(a[j].y - b[j].y) <= SAME_FEET_TORSO_SHARE * longer_torso
+        });
+    same_torso || same_feet
+}
+
+/// Whether two readings of one frame are one body: by their landmarks
+/// ([`same_person`]), or their boxes mostly coincide ([`SAME_BODY_MIN_IOU`]) with torsos
+/// within a torso's length of each other. A second region that drifted onto a walker
+/// reads them squashed (hips where the shoulders are): its landmarks differ, its box
+/// does not. A child beside an adult has a box far smaller than the adult's and a torso
+/// a torso's length away.
+fn same_body(a: &Detection, b: &Detection) -> bool {
+    same_person(&a.keypoints, &b.keypoints)
+        || (a.bbox.iou(&b.bbox) >= SAME_BODY_MIN_IOU
+            && torsos_apart(&a.keypoints, &b.keypoints)
+                <= torso_length(&a.keypoints).max(torso_length(&b.keypoints)))
 }
 
 /// The detector's SSD anchor centres (input fractions), in its output order: MediaPipe's
@@ -587,6 +633,14 @@ impl PoseModel for BlazePose {
         MIN_POSE_PRESENCE
     }
 
+    /// Overlapping boxes, or landmarks of one body (see [`same_body`]): a second
+    /// "person" read from an athlete's legs lies inside their box without overlapping it
+    /// much.
+    fn same_person(&self, a: &Detection, b: &Detection) -> bool {
+        a.bbox.iou(&b.bbox) >= super::SAME_PERSON_MIN_IOU
+            || (a.keypoints.len() == LANDMARKS && b.keypoints.len() == LANDMARKS && same_body(a, b))
+    }
+
     fn whole_frame_long_side(&self) -> Option<u32> {
         None
     }
@@ -674,9 +728,7 @@ impl PoseModel for BlazePose {
         let mut detections: Vec<Detection> = Vec::new();
         following.regions.clear();
         for reading in readings {
-            let duplicate = detections
-                .iter()
-                .any(|d| same_person(&d.keypoints, &reading.detection.keypoints));
+            let duplicate = detections.iter().any(|d| same_body(d, &reading.detection));
             if duplicate || reading.detection.score < min_confidence {
                 continue;
             }
@@ -840,6 +892,103 @@ mod tests {
         assert!(same_person(&adult, &lying_person(410.0, 305.0)));
         // A child beside the adult: inside the adult's box, a torso length away.
         assert!(!same_person(&adult, &lying_person(650.0, 320.0)));
+    }
+
+    /// An athlete hanging from a bar, seen from behind: shoulders at y 130, hips at 330,
+    /// ankles at 600 (px), every landmark clearly visible.
+    fn hanging_athlete() -> Vec<PixelKeypoint> {
+        (0..LANDMARKS)
+            .map(|i| {
+                let y = match i {
+                    LEFT_SHOULDER | RIGHT_SHOULDER => 130.0,
+                    LEFT_HIP | RIGHT_HIP => 330.0,
+                    25..=26 => 465.0,
+                    LEFT_ANKLE.. => 600.0,
+                    _ => 50.0,
+                };
+                let x = if i % 2 == 1 { 250.0 } else { 310.0 };
+                PixelKeypoint { x, y, score: 0.9 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_squashed_second_reading_sharing_the_box_is_the_same_body_a_child_beside_is_not() {
+        let detection = |keypoints: Vec<PixelKeypoint>, (x1, y1, x2, y2)| Detection {
+            bbox: PixelBox { x1, y1, x2, y2 },
+            score: 0.9,
+            keypoints,
+        };
+        // A walker seen from the side (shoulders 130, hips 330, ankles 600) and a second
+        // region's reading of them with the hips where the shoulders are: landmarks
+        // 110 px apart on average, boxes overlapping by IoU 0.7.
+        let walker = detection(hanging_athlete(), (230.0, 20.0, 330.0, 640.0));
+        let squashed: Vec<PixelKeypoint> = hanging_athlete()
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| PixelKeypoint {
+                y: match i {
+                    LEFT_SHOULDER | RIGHT_SHOULDER => 110.0,
+                    LEFT_HIP | RIGHT_HIP => 140.0,
+                    LEFT_ANKLE.. => k.y - 60.0,
+                    _ => k.y,
+                },
+                ..k
+            })
+            .collect();
+        let squashed = detection(squashed, (235.0, 100.0, 325.0, 600.0));
+        assert!(!same_person(&walker.keypoints, &squashed.keypoints));
+        assert!(same_body(&walker, &squashed));
+        // A child lying beside an adult in a push-up: inside the adult's box, a torso's
+        // length (and more) away.
+        let adult = detection(lying_person(400.0, 300.0), (380.0, 260.0, 900.0, 360.0));
+        let child = detection(lying_person(650.0, 320.0), (630.0, 290.0, 900.0, 350.0));
+        assert!(!same_body(&adult, &child));
+    }
+
+    #[test]
+    fn a_small_body_read_from_an_athletes_legs_is_the_athlete() {
+        let athlete = hanging_athlete();
+        // The landmark network's "person" in the athlete's legs: a head on the knees, a
+        // 20 px torso at the thighs, its ankles within 15 px of the athlete's.
+        let legs: Vec<PixelKeypoint> = athlete
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let y = match i {
+                    LEFT_SHOULDER | RIGHT_SHOULDER => 430.0,
+                    LEFT_HIP | RIGHT_HIP => 410.0,
+                    25..=26 => 510.0,
+                    LEFT_ANKLE.. => k.y - 10.0,
+                    _ => 455.0,
+                };
+                PixelKeypoint {
+                    x: k.x + 8.0,
+                    y,
+                    score: 0.9,
+                }
+            })
+            .collect();
+        assert!(same_person(&athlete, &legs));
+        // Someone standing beside the athlete, three quarters of a torso to the side: another.
+        let beside: Vec<PixelKeypoint> = athlete
+            .iter()
+            .map(|k| PixelKeypoint {
+                x: k.x + 150.0,
+                ..*k
+            })
+            .collect();
+        assert!(!same_person(&athlete, &beside));
+        // Feet the network cannot see say nothing.
+        let unseen_feet: Vec<PixelKeypoint> = legs
+            .iter()
+            .enumerate()
+            .map(|(i, k)| PixelKeypoint {
+                score: if i >= LEFT_ANKLE { 0.2 } else { k.score },
+                ..*k
+            })
+            .collect();
+        assert!(!same_person(&athlete, &unseen_feet));
     }
 
     #[test]

@@ -106,4 +106,14 @@ pub trait PoseModel: Send + Sync {
 
     /// Confidence used when a request does not set one.
     fn default_confidence(&self) -> f32;
+
+    /// Whether two detections of one frame (from different passes over it) are the same
+    /// person. By default their boxes overlap; a model whose keypoints tell bodies apart
+    /// better says so from them.
+    fn same_person(&self, a: &Detection, b: &Detection) -> bool {
+        a.bbox.iou(&b.bbox) >= SAME_PERSON_MIN_IOU
+    }
 }
+
+/// Two boxes of one frame overlapping this much hold the same person.
+pub const SAME_PERSON_MIN_IOU: f32 = 0.3;
