@@ -1,6 +1,10 @@
 # The image the Helm chart (helm/fitvision) deploys: every service binary, the
 # models and the ONNX Runtime library. Build from the repository root:
 #   docker build -t fitvision:0.1.0 .
+# The image carries only permissively licensed weights (BlazePose, the default pose
+# model, and the text detector: Apache-2.0). The AGPL-3.0 YOLO11n-pose weights are
+# left out unless asked for (models/README.md):
+#   docker build --build-arg WITH_AGPL_YOLO=true -t fitvision:0.1.0-yolo .
 # Base images come from Docker Hub; everything else from Debian, crates.io and
 # PyPI, the same sources scripts/setup.sh uses.
 
@@ -35,6 +39,8 @@ RUN apt-get update \
 COPY --from=build /usr/local/lib/fitvision /usr/local/lib/fitvision
 COPY --from=build /out/ /usr/local/bin/
 COPY models /opt/fitvision/models
+ARG WITH_AGPL_YOLO=false
+RUN if [ "$WITH_AGPL_YOLO" != "true" ]; then rm -rf /opt/fitvision/models/yolo11n-pose; fi
 COPY --from=build /demo/sports2d-demo.mp4 /opt/fitvision/demo/sports2d-demo.mp4
 WORKDIR /opt/fitvision
 ENV FITVISION_MODELS_DIR=/opt/fitvision/models \

@@ -1349,9 +1349,11 @@ async fn guru(edge: &Edge, token: &str, id: &str) {
         ],
     );
     let joints = j2p["jointToPoints"].as_object().unwrap();
-    // The 17-keypoint model has no hand points: they are left out, not invented.
-    assert!(!joints.contains_key("leftHand") && !joints.contains_key("rightHand"));
+    // The default model (BlazePose, 33 landmarks) has hands; a 17-keypoint model leaves
+    // them out rather than inventing them (`joint_names` unit tests).
     for joint in [
+        "leftHand",
+        "rightHand",
         "leftAnkle",
         "leftElbow",
         "leftEye",

@@ -178,3 +178,55 @@ fn blazepose_follows_two_people_at_once() {
         "a track id jumped {jump:.2} box heights between frames"
     );
 }
+
+/// A deployment that takes no AGPL weights (the container image without
+/// `WITH_AGPL_YOLO`): a models directory holding only the Apache-2.0 BlazePose files
+/// loads with the default configuration, and the default model finds the athlete.
+#[test]
+fn the_default_model_runs_from_a_models_directory_without_the_agpl_weights() {
+    let Some(dir) = shared_videos() else {
+        return;
+    };
+    let permissive = tempfile::tempdir().expect("temp dir");
+    let source = fitvision_pose_inference::default_models_dir().join("blazepose");
+    for entry in std::fs::read_dir(&source).expect("models/blazepose") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(
+            &path,
+            permissive.path().join(path.file_name().expect("name")),
+        )
+        .expect("copy");
+    }
+    assert_eq!(
+        fitvision_pose_inference::engine::DEFAULT_MODEL_ID,
+        BLAZEPOSE
+    );
+    let config = fitvision_pose_inference::RegistryConfig {
+        models_dir: permissive.path().to_path_buf(),
+        default_model: fitvision_pose_inference::engine::DEFAULT_MODEL_ID.to_owned(),
+        ..fitvision_pose_inference::RegistryConfig::from_env()
+    };
+    let engine = fitvision_pose_inference::PoseEngine::load(&config)
+        .expect("the default model loads without the YOLO weights");
+    let (track, _) = engine
+        .extract(
+            &dir.join("squat_bodyweight_side_bluewall.mp4"),
+            &PoseOptions {
+                target_fps: FPS,
+                ..PoseOptions::default()
+            },
+        )
+        .expect("pose track");
+    assert_eq!(track.model_id, BLAZEPOSE);
+    assert_eq!(track.schema, KeypointSchema::Blazepose33 as i32);
+    let found = track
+        .frames
+        .iter()
+        .filter(|f| !f.persons.is_empty())
+        .count();
+    assert!(
+        found * 100 >= track.frames.len() * 95,
+        "athlete in {found} of {} frames",
+        track.frames.len()
+    );
+}

@@ -16,18 +16,25 @@ fn two_people_tracked_on_the_sports2d_demo_with_consistent_output() {
     assert_eq!((info.width_px, info.height_px), (1768, 994));
     assert_eq!(info.frame_count, 230);
     assert!((info.fps - 30.0).abs() < 0.1, "fps {}", info.fps);
-    assert_eq!(track.schema, KeypointSchema::Coco17 as i32);
+    // The default model's schema: BlazePose's 33 landmarks (YOLO models give COCO's 17).
+    assert_eq!(
+        track.model_id,
+        fitvision_pose_inference::engine::DEFAULT_MODEL_ID
+    );
+    assert_eq!(track.schema, KeypointSchema::Blazepose33 as i32);
+    let keypoints_per_person = 33;
     assert_eq!(track.frames.len(), 230);
     assert_eq!(summary.frames_analysed, 230);
 
-    // Every frame: timestamps increase, keypoints are 17 with consistent px/normalised values.
+    // Every frame: timestamps increase, keypoints are the schema's with consistent
+    // px/normalised values.
     for pair in track.frames.windows(2) {
         assert!(pair[1].timestamp_ms > pair[0].timestamp_ms);
         assert_eq!(pair[1].frame_index, pair[0].frame_index + 1);
     }
     for frame in &track.frames {
         for person in &frame.persons {
-            assert_eq!(person.keypoints.len(), 17);
+            assert_eq!(person.keypoints.len(), keypoints_per_person);
             for keypoint in &person.keypoints {
                 assert!((keypoint.x_norm - keypoint.x_px / 1768.0).abs() < 1e-4);
                 assert!((keypoint.y_norm - keypoint.y_px / 994.0).abs() < 1e-4);
@@ -77,10 +84,13 @@ fn two_people_tracked_on_the_sports2d_demo_with_consistent_output() {
     assert_eq!(flipper_ids.len(), 1, "flipper ids {flipper_ids:?}");
     assert!(walker_ids.is_disjoint(&flipper_ids));
 
-    // No id jumps from one person to the other anywhere in the clip.
+    // No id jumps from one person to the other anywhere in the clip: the two are over
+    // two box heights apart throughout, while the flipper curled up mid-flip (a box
+    // ~140 px tall) moves half a box height in the tenth of a second a tracking model
+    // may lose them for.
     let jump = common::worst_id_jump(&track);
     assert!(
-        jump < 0.5,
+        jump < 0.75,
         "a track id jumped {jump:.2} box heights between frames"
     );
 }

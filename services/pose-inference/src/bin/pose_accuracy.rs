@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use fitvision_pose_inference::engine::DEFAULT_MODEL_ID;
 use fitvision_pose_inference::focus::FocusConfig;
 use fitvision_pose_inference::{InputPolicy, PoseEngine, PoseOptions, RegistryConfig};
 use fitvision_proto::v1::{PersonPose, PoseTrack};
@@ -39,6 +38,10 @@ const SECTION_A: &[&str] = &[
     "squat_side_3reps.mp4",
     "squat_wall_pillarbox.mp4",
 ];
+/// The model whose input policies (whole frame, person-sized) are compared by default:
+/// the YOLO pose family reads a letterboxed frame of any size; BlazePose reads fixed
+/// crops of each person and has no such policy.
+const DEFAULT_MODEL_ID: &str = "yolo11n-pose-dynamic";
 const MIN_KEYPOINT_SCORE: f32 = 0.5;
 const MIN_MATCH_IOU: f32 = 0.5;
 
@@ -46,7 +49,7 @@ const MIN_MATCH_IOU: f32 = 0.5;
 struct Args {
     /// A configuration under test, `MODEL:whole` or `MODEL:person:PX` (person-sized
     /// inputs, the largest person's long side at PX input px); repeatable. Default:
-    /// the service's default configuration.
+    /// the YOLO dynamic model with its default input policy.
     #[arg(long = "candidate")]
     candidates: Vec<String>,
     #[arg(long, default_value = DEFAULT_MODEL_ID)]

@@ -210,6 +210,10 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// The model `--ablation` takes apart: the levers it measures (whole-frame vs
+/// person-sized input, INT8) are those of the YOLO pose family.
+const ABLATION_MODEL_ID: &str = "yolo11n-pose-dynamic";
+
 /// The configurations of `--ablation`: the session-1 pipeline, then one change at a
 /// time, then the combinations; the configured setup always comes first.
 fn configurations(args: &Args, repo: &Path, fixture: &Path) -> Result<Vec<(String, Setup)>> {
@@ -217,8 +221,8 @@ fn configurations(args: &Args, repo: &Path, fixture: &Path) -> Result<Vec<(Strin
     if !args.ablation {
         return Ok(vec![chosen]);
     }
-    let fp32 = DEFAULT_MODEL_ID.to_owned();
-    let int8 = format!("{DEFAULT_MODEL_ID}-int8");
+    let fp32 = ABLATION_MODEL_ID.to_owned();
+    let int8 = format!("{ABLATION_MODEL_ID}-int8");
     let int8_dir = int8_models_dir(repo, fixture, &int8)?;
     let base = Setup {
         model: fp32.clone(),
@@ -267,7 +271,7 @@ fn int8_models_dir(repo: &Path, fixture: &Path, id: &str) -> Result<PathBuf> {
         return Ok(dir);
     }
     std::fs::create_dir_all(&dir)?;
-    let source = repo.join(format!("models/yolo11n-pose/{DEFAULT_MODEL_ID}.onnx"));
+    let source = repo.join(format!("models/yolo11n-pose/{ABLATION_MODEL_ID}.onnx"));
     let output = Command::new(bench_peer::python())
         .arg(repo.join("models/quantize_yolo_pose.py"))
         .args([&source, &model, &fixture.to_path_buf()])
