@@ -19,13 +19,16 @@ fn main() -> anyhow::Result<()> {
     }
     println!();
     for path in std::env::args().skip(1) {
-        let track = PoseTrack::decode(std::fs::read(&path)?.as_slice())?;
-        let subject = track::main_subject_series(&track);
+        let stored = PoseTrack::decode(std::fs::read(&path)?.as_slice())?;
+        // The checks read the 17 COCO keypoints; a 33-landmark track is read as those.
+        let track = fitvision_exercise_engine::subject::coco17_view(&stored);
+        let track = track.as_ref();
+        let subject = track::main_subject_series(track);
         let Some(stature) = body_physics::stature_px(&subject) else {
             println!("{path}: no stature");
             continue;
         };
-        let speeds: Vec<f64> = body_physics::body_speeds(&track, &subject, stature)
+        let speeds: Vec<f64> = body_physics::body_speeds(track, &subject, stature)
             .iter()
             .map(|s| s.1)
             .collect();
@@ -46,7 +49,7 @@ fn main() -> anyhow::Result<()> {
                 accel_half_window_s: w,
                 ..BodyParams::default()
             };
-            let peak = body_physics::peak_sustained_downward_g(&track, &subject, stature, &params);
+            let peak = body_physics::peak_sustained_downward_g(track, &subject, stature, &params);
             print!(" {:>7.2}", peak.unwrap_or(f64::NAN));
         }
         println!();

@@ -2,10 +2,15 @@
 //! tenant's blocking policy.
 //!
 //! Combined score (documented contract):
-//!   score = 100 * (1 - prod_i (1 - w_i * s_i / 100))
-//! a "noisy OR" of the weighted check scores: one check at 100 with weight 1 gives 100,
-//! independent weak suspicions add up but never exceed 100, and a check at 0 changes
-//! nothing. Weights say how strongly a check alone means "not a fair recording":
+//!   score = 100 * (1 - (1 - max_u w_u * s_u / 100) * prod_f (1 - w_f * s_f / 100))
+//! a "noisy OR" of the weighted scores of the flagged checks f (score >= 50, the line from
+//! which a check itself says "suspicious"), joined by the strongest of the unflagged
+//! checks u: one check at 100 with weight 1 gives 100, independent suspicions add up but
+//! never exceed 100, and a check at 0 changes nothing. Findings below the flag line are
+//! reported for a reviewer (a static watermark, one pose glitch against gravity, a title
+//! card) and do not add up among themselves: a watermark and a glitch are not together
+//! evidence of an edit, and an honest athlete must not be blocked for them. Weights say
+//! how strongly a check alone means "not a fair recording":
 //!   multiple_people 1.0, manipulation 1.0 (someone else in frame / edited time are
 //!   disqualifying), camera_consistency 0.9 (cuts are; a single zoom change may be honest),
 //!   text_overlay 0.6 (branding and watermarks are common on honest uploads; counters and
@@ -100,10 +105,18 @@ fn risk_name(risk: RiskLevel) -> &'static str {
 
 /// Combines outcomes into the report under `policy`.
 pub fn report(outcomes: Vec<CheckOutcome>, policy: Policy) -> AuthenticityReport {
-    let keep = outcomes
+    let weighted = |o: &CheckOutcome| weight(o.check) * o.score / 100.0;
+    let strongest_unflagged = outcomes
         .iter()
-        .map(|o| 1.0 - weight(o.check) * o.score / 100.0)
-        .product::<f64>();
+        .filter(|o| !o.flagged)
+        .map(weighted)
+        .fold(0.0_f64, f64::max);
+    let keep = (1.0 - strongest_unflagged)
+        * outcomes
+            .iter()
+            .filter(|o| o.flagged)
+            .map(|o| 1.0 - weighted(o))
+            .product::<f64>();
     let score = (100.0 * (1.0 - keep)).clamp(0.0, 100.0);
     let risk = risk_level(score);
     let over_threshold = policy.over_threshold(score, risk);
@@ -191,6 +204,38 @@ mod tests {
         );
         assert!((r.score - 61.5).abs() < 1e-9, "{}", r.score);
         assert_eq!(r.risk_level, RiskLevel::Medium as i32);
+        assert!(r.blocked);
+    }
+
+    #[test]
+    fn findings_below_the_flag_line_do_not_add_up_to_a_block() {
+        // One pose glitch against gravity (35), a static watermark (20) and a small
+        // camera wobble (10): each reported, none flagged. The strongest stands: 35.
+        let r = report(
+            vec![
+                outcome(MANIPULATION, 35.0),
+                outcome(TEXT_OVERLAY, 20.0),
+                outcome(CAMERA_CONSISTENCY, 10.0),
+            ],
+            Policy::default(),
+        );
+        assert!((r.score - 35.0).abs() < 1e-9, "{}", r.score);
+        assert!(!r.blocked && !r.over_threshold);
+        // A flagged check is joined by the strongest unflagged one:
+        // 1 - (1 - 0.35)(1 - 0.6*0.9) = 1 - 0.65*0.46 = 0.701.
+        let r = report(
+            vec![
+                outcome(MANIPULATION, 35.0),
+                outcome(TEXT_OVERLAY, 90.0),
+                outcome(CAMERA_CONSISTENCY, 10.0),
+            ],
+            Policy::default(),
+        );
+        assert!((r.score - 70.1).abs() < 1e-9, "{}", r.score);
+        assert!(r.blocked);
+        // One unflagged check over the block line still blocks on its own (0.9 * 45).
+        let r = report(vec![outcome(CAMERA_CONSISTENCY, 45.0)], Policy::default());
+        assert!((r.score - 40.5).abs() < 1e-9, "{}", r.score);
         assert!(r.blocked);
     }
 

@@ -36,8 +36,9 @@ use crate::letterbox::{Focus, Letterbox};
 /// 2: wide frames are also searched in tiles, and two people are told apart by their
 /// torsos, not their boxes; 3: tiles at most every 15 analysed frames; 4: two readings
 /// standing on the same feet, or mostly sharing a box with torsos a torso's length or
-/// less apart, are one person.
-pub const OUTPUT_REVISION: u32 = 4;
+/// less apart, are one person; 5: of two readings of one body, the person followed
+/// longest keeps theirs.
+pub const OUTPUT_REVISION: u32 = 5;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
@@ -125,6 +126,8 @@ struct Region {
     cy: f32,
     side: f32,
     rotation: f32,
+    /// Analysed frames this person has been followed for (0: found by the detector now).
+    followed_frames: u32,
 }
 
 fn normalize_radians(angle: f32) -> f32 {
@@ -146,6 +149,7 @@ impl Region {
             cy: centre.1,
             side: 2.0 * radius * REGION_SCALE,
             rotation: normalize_radians(FRAC_PI_2 - (-dy).atan2(dx)),
+            followed_frames: 0,
         })
     }
 
@@ -700,11 +704,12 @@ impl PoseModel for BlazePose {
         } else {
             following.frames_since_detection += 1;
         }
-        let mut readings = Vec::new();
+        // Each reading with how long its person has been followed.
+        let mut readings: Vec<(u32, RegionReading)> = Vec::new();
         let mut lost = false;
         for region in &following.regions {
             match self.read_region(&frame, region)? {
-                Some(reading) => readings.push(reading),
+                Some(reading) => readings.push((region.followed_frames, reading)),
                 None => lost = true,
             }
         }
@@ -717,22 +722,31 @@ impl PoseModel for BlazePose {
             for region in fresh {
                 let known = readings
                     .iter()
-                    .any(|r| region.holds(hips_centre(&r.detection.keypoints)));
+                    .any(|(_, r)| region.holds(hips_centre(&r.detection.keypoints)));
                 if !known && let Some(reading) = self.read_region(&frame, &region)? {
-                    readings.push(reading);
+                    readings.push((region.followed_frames, reading));
                 }
             }
         }
-        // Two regions that drifted onto one person: keep the more confident reading.
-        readings.sort_by(|a, b| b.detection.score.total_cmp(&a.detection.score));
+        // Two readings of one body (a region that drifted onto a followed person, or the
+        // detector finding them again a little off their region): keep the reading of
+        // the person followed longest, as MediaPipe keeps a followed region until it is
+        // lost, then the more confident one. Taking whichever reading scores a little
+        // higher in each frame would make the body jump between two fits of it.
+        readings.sort_by(|(age_a, a), (age_b, b)| {
+            age_b
+                .cmp(age_a)
+                .then(b.detection.score.total_cmp(&a.detection.score))
+        });
         let mut detections: Vec<Detection> = Vec::new();
         following.regions.clear();
-        for reading in readings {
+        for (age, reading) in readings {
             let duplicate = detections.iter().any(|d| same_body(d, &reading.detection));
             if duplicate || reading.detection.score < min_confidence {
                 continue;
             }
-            if let Some(region) = reading.next_region {
+            if let Some(mut region) = reading.next_region {
+                region.followed_frames = age.saturating_add(1);
                 following.regions.push(region);
             }
             detections.push(reading.detection);
@@ -998,6 +1012,7 @@ mod tests {
             cy: 300.0,
             side: 900.0,
             rotation: 0.0,
+            followed_frames: 0,
         };
         assert!(region.holds((640.0, 310.0)));
         assert!(!region.holds((760.0, 300.0)));
