@@ -140,36 +140,29 @@ pub fn person_seen_on_side(
     side: Side,
 ) -> Option<bool> {
     let frames = &track.frames;
-    let on_side: &[fitvision_proto::v1::PoseFrame] = match side {
-        Side::AtOrBefore => &frames[..frames.partition_point(|f| f.frame_index <= frame_index)],
-        Side::AtOrAfter => &frames[frames.partition_point(|f| f.frame_index < frame_index)..],
-    };
     let within = |f: &&fitvision_proto::v1::PoseFrame| {
         (f.timestamp_ms - timestamp_ms).abs() <= SIDE_WINDOW_MS
     };
-    let window: Vec<bool> = match side {
-        Side::AtOrBefore => on_side
+    // The side's analysed frames within the window, nearest first.
+    let window: Vec<&fitvision_proto::v1::PoseFrame> = match side {
+        Side::AtOrBefore => frames[..frames.partition_point(|f| f.frame_index <= frame_index)]
             .iter()
             .rev()
             .take_while(within)
-            .map(|f| !f.persons.is_empty())
             .collect(),
-        Side::AtOrAfter => on_side
+        Side::AtOrAfter => frames[frames.partition_point(|f| f.frame_index < frame_index)..]
             .iter()
             .take_while(within)
-            .map(|f| !f.persons.is_empty())
             .collect(),
     };
-    // The nearest analysed frame must lie within the presence reach, as for
-    // `person_seen_near`.
-    let nearest = match side {
-        Side::AtOrBefore => on_side.last(),
-        Side::AtOrAfter => on_side.first(),
-    }?;
+    // Nothing is known unless the nearest analysed frame lies within the presence reach,
+    // as for `person_seen_near` (shorter than the window).
+    let nearest = window.first()?;
     if (nearest.timestamp_ms - timestamp_ms).abs() > PRESENCE_NEAR_MS {
         return None;
     }
-    let seen = window.iter().filter(|p| **p).count();
+    // Most of the window, not half of it: a tie is no evidence of the athlete.
+    let seen = window.iter().filter(|f| !f.persons.is_empty()).count();
     Some(2 * seen > window.len())
 }
 
