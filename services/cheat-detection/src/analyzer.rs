@@ -19,6 +19,7 @@ use crate::checks::{CAMERA_CONSISTENCY, CheckOutcome, MULTIPLE_PEOPLE, TEXT_OVER
 use crate::error::CheckError;
 use crate::frames::{self, SamplingPlan, VideoSamples};
 use crate::ocr::{TextBox, TextDetector};
+use crate::track::PixelRect;
 use crate::verdict::{self, Policy};
 
 /// All tunables of the checks, with documented defaults.
@@ -255,36 +256,7 @@ fn on_clothing(
         .persons
         .iter()
         .filter_map(|p| p.r#box.as_ref())
-        .any(|pb| {
-            let person = PixelRect {
-                x: pb.x_px,
-                y: pb.y_px,
-                w: pb.width_px,
-                h: pb.height_px,
-            };
-            part_of_person(&text, &person, h)
-        })
-}
-
-/// An axis-aligned rectangle in pixels.
-#[derive(Debug, Clone, Copy)]
-struct PixelRect {
-    x: f32,
-    y: f32,
-    w: f32,
-    h: f32,
-}
-
-impl PixelRect {
-    /// The share of this rectangle's area that lies inside `other`.
-    fn share_inside(&self, other: &PixelRect) -> f32 {
-        let ix = (self.x + self.w).min(other.x + other.w) - self.x.max(other.x);
-        let iy = (self.y + self.h).min(other.y + other.h) - self.y.max(other.y);
-        if ix <= 0.0 || iy <= 0.0 || self.w * self.h <= 0.0 {
-            return 0.0;
-        }
-        ix * iy / (self.w * self.h)
-    }
+        .any(|pb| part_of_person(&text, &PixelRect::from(pb), h))
 }
 
 /// Whether a detected "text line" is part of the person rather than an edit:

@@ -166,6 +166,38 @@ pub fn person_seen_on_side(
     Some(2 * seen > window.len())
 }
 
+/// An axis-aligned rectangle in pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct PixelRect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl PixelRect {
+    /// The share of this rectangle's area that lies inside `other`.
+    pub fn share_inside(&self, other: &PixelRect) -> f32 {
+        let ix = (self.x + self.w).min(other.x + other.w) - self.x.max(other.x);
+        let iy = (self.y + self.h).min(other.y + other.h) - self.y.max(other.y);
+        if ix <= 0.0 || iy <= 0.0 || self.w * self.h <= 0.0 {
+            return 0.0;
+        }
+        ix * iy / (self.w * self.h)
+    }
+}
+
+impl From<&fitvision_proto::v1::BoundingBox> for PixelRect {
+    fn from(b: &fitvision_proto::v1::BoundingBox) -> Self {
+        Self {
+            x: b.x_px,
+            y: b.y_px,
+            w: b.width_px,
+            h: b.height_px,
+        }
+    }
+}
+
 /// How far (ms) a person's box may be borrowed from the nearest analysed frame. The pose
 /// stage may analyse a subset of frames (an exercise counted at 15 fps skips every other
 /// frame of a 30 fps video); at 10 fps or more the nearest analysed frame is at most 50 ms

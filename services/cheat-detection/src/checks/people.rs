@@ -227,12 +227,7 @@ fn overlap_of(a: &PersonPose, b: &PersonPose) -> f32 {
     let (Some(x), Some(y)) = (a.r#box.as_ref(), b.r#box.as_ref()) else {
         return 0.0;
     };
-    let ix = (x.x_px + x.width_px).min(y.x_px + y.width_px) - x.x_px.max(y.x_px);
-    let iy = (x.y_px + x.height_px).min(y.y_px + y.height_px) - x.y_px.max(y.y_px);
-    if ix <= 0.0 || iy <= 0.0 {
-        return 0.0;
-    }
-    ix * iy / box_area(a).max(1e-6)
+    crate::track::PixelRect::from(x).share_inside(&crate::track::PixelRect::from(y))
 }
 
 /// A stretch of frames where two or more people were present.

@@ -210,13 +210,13 @@ fn torsos_apart(a: &[PixelKeypoint], b: &[PixelKeypoint]) -> f32 {
 /// ([`SAME_PERSON_TORSO_SHARE`]) or they stand on the same feet
 /// ([`SAME_FEET_TORSO_SHARE`]).
 fn same_person(a: &[PixelKeypoint], b: &[PixelKeypoint]) -> bool {
-    let scale = (torso_length(a) + torso_length(b)) / 2.0;
-    let same_torso = torsos_apart(a, b) <= SAME_PERSON_TORSO_SHARE * scale;
+    let (torso_a, torso_b) = (torso_length(a), torso_length(b));
+    let same_torso = torsos_apart(a, b) <= SAME_PERSON_TORSO_SHARE * (torso_a + torso_b) / 2.0;
     let feet = [LEFT_ANKLE, RIGHT_ANKLE];
     let feet_seen = feet.iter().all(|&j| {
         a[j].score >= MIN_SAME_PERSON_VISIBILITY && b[j].score >= MIN_SAME_PERSON_VISIBILITY
     });
-    let longer_torso = torso_length(a).max(torso_length(b));
+    let longer_torso = torso_a.max(torso_b);
     let same_feet = feet_seen
         && feet.iter().all(|&j| {
             (a[j].x - b[j].x).hypot(a[j].y - b[j].y) <= SAME_FEET_TORSO_SHARE * longer_torso
