@@ -34,6 +34,13 @@ const CLIPS: [&str; 8] = [
     "squat_wall_pillarbox.mp4",
 ];
 const ANALYSIS_TIMEOUT: Duration = Duration::from_secs(1200);
+/// `FITVISION_JOB_LEASE_SECS` in `scripts/scale-out.sh`, in ms.
+const SCALE_OUT_LEASE_MS: u64 = 10_000;
+/// When a killed session's upload area must be gone: silent two leases, found by
+/// a sweep that runs once a lease, after a last beat up to a third of a lease
+/// before the kill; plus a lease of slack for a loaded machine.
+const SWEEP_BOUND: Duration =
+    Duration::from_millis(4 * SCALE_OUT_LEASE_MS + SCALE_OUT_LEASE_MS / 3);
 const PSQL: &str = "/usr/lib/postgresql/15/bin/psql";
 
 /// The topology started by the script in a temporary directory; `down` on drop.
@@ -290,6 +297,7 @@ async fn replicas_survive_killed_session_and_pose_replicas() {
         started.elapsed().as_secs_f64()
     );
 
+    let mut killed_at = None;
     if kills {
         // Let the pipelines get going, so the kills hit work in flight.
         tokio::time::sleep(Duration::from_secs(8)).await;
@@ -299,6 +307,7 @@ async fn replicas_survive_killed_session_and_pose_replicas() {
         assert_ne!(pending, vec!["0"], "the kills must hit work in flight");
         scale_out.script(&["kill", "pose-inference-1"]).unwrap();
         scale_out.script(&["kill", "session-1"]).unwrap();
+        killed_at = Some(Instant::now());
     }
 
     let mut transient = 0;
@@ -351,15 +360,34 @@ async fn replicas_survive_killed_session_and_pose_replicas() {
     // No orphans: every object belongs to a stored video, no upload left half-written,
     // and every artefact the database names is in the bucket.
     let videos: BTreeSet<String> = scale_out.sql("SELECT id FROM videos").into_iter().collect();
-    let keys = scale_out.bucket_keys().await;
     // Each session process keeps one heartbeat object of its upload area; a killed
-    // one's is swept by a live replica two leases after it fell silent.
-    let heartbeats: Vec<&String> = keys
-        .iter()
-        .filter(|k| k.starts_with("tmp/upload-areas/"))
-        .collect();
+    // one's is swept by a live replica once it has been silent two leases. The live
+    // replica sweeps once a lease and the killed one last beat up to a third of a
+    // lease before the kill, so the sweep is due at most 3 1/3 leases after the kill:
+    // the clips may well finish before that.
     let live_sessions = if kills { 1 } else { 2 };
-    assert_eq!(heartbeats.len(), live_sessions, "{heartbeats:?}");
+    let sweep_due = killed_at.map(|at| at + SWEEP_BOUND);
+    let keys = loop {
+        let keys = scale_out.bucket_keys().await;
+        let heartbeats: Vec<&String> = keys
+            .iter()
+            .filter(|k| k.starts_with("tmp/upload-areas/"))
+            .collect();
+        if heartbeats.len() == live_sessions {
+            break keys;
+        }
+        assert!(
+            sweep_due.is_some_and(|due| Instant::now() < due),
+            "upload-area heartbeats not swept in time: {heartbeats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    if let Some(at) = killed_at {
+        eprintln!(
+            "the killed session's upload area was gone {:.1} s after the kill",
+            at.elapsed().as_secs_f64()
+        );
+    }
     for key in keys.iter().filter(|k| !k.starts_with("tmp/upload-areas/")) {
         let owner = key
             .strip_prefix("videos/")
