@@ -105,10 +105,19 @@ async fn main() -> Result<()> {
     analyse(&edge, &token, &clips[0]).await?;
 
     println!(
-        "{:<46} {:>9} {:>6} {:>8} {:>8} {:>7} {:>5} {:>5}  verdict",
-        "clip", "size", "frames", "ours s", "peer s", "ratio", "reps", "truth"
+        "{:<46} {:>9} {:>6} {:>8} {:>8} {:>7} {:>5} {:>5}  {:<20} verdict",
+        "clip",
+        "size",
+        "frames",
+        "ours s",
+        "peer s",
+        "ratio",
+        "reps",
+        "truth",
+        "poses/auth/metrics"
     );
     for clip in &clips {
+        let log_before = suite.logs().len();
         let ours = analyse(&edge, &token, clip).await?;
         let (width, height, frames) = probe(&clip.path)?;
         let peer = if with_peer {
@@ -117,8 +126,9 @@ async fn main() -> Result<()> {
         } else {
             None
         };
+        let steps = step_seconds(suite.logs().get(log_before..).unwrap_or_default());
         println!(
-            "{:<46} {:>9} {:>6} {:>8.2} {:>8} {:>7} {:>5} {:>5}  {}{}",
+            "{:<46} {:>9} {:>6} {:>8.2} {:>8} {:>7} {:>5} {:>5}  {:<20} {}{}",
             clip.path.file_name().unwrap_or_default().to_string_lossy(),
             format!("{width}x{height}"),
             frames,
@@ -127,6 +137,7 @@ async fn main() -> Result<()> {
             peer.map_or("-".into(), |p| format!("{:.2}x", p / ours.seconds)),
             ours.reps,
             clip.truth.map_or("-".into(), |t| t.to_string()),
+            steps,
             ours.status,
             if ours.detail.is_empty() {
                 String::new()
@@ -227,6 +238,26 @@ async fn analyse(edge: &Edge, token: &str, clip: &Clip) -> Result<Ours> {
         reps: analysis["reps"].as_array().map_or(0, Vec::len),
         detail: analysis["reason"].as_str().unwrap_or_default().to_owned(),
     })
+}
+
+/// The seconds each pipeline step took, from the suite's "pipeline step computed"
+/// log lines written since one analysis began: "poses/authenticity/metrics".
+fn step_seconds(log: &str) -> String {
+    let took = |step: &str| {
+        log.lines()
+            .filter(|line| line.contains("pipeline step computed"))
+            .filter(|line| line.contains(&format!("step=\"{step}\"")))
+            .find_map(|line| {
+                line.split("ms=")
+                    .nth(1)?
+                    .split_whitespace()
+                    .next()?
+                    .parse::<f64>()
+                    .ok()
+            })
+            .map_or("?".to_owned(), |ms| format!("{:.2}", ms / 1000.0))
+    };
+    ["poses", "authenticity", "metrics"].map(took).join("/")
 }
 
 /// Width, height and frame count from ffprobe.

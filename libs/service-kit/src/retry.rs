@@ -26,12 +26,17 @@ const FIRST_PAUSE: Duration = Duration::from_millis(600);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Methods that only read, judged by the gRPC method name.
+/// Reads whose request is a stream: it cannot be kept whole to send again (and
+/// waiting for its end before sending would stall the caller that feeds it).
+const STREAMED_READS: [&str; 1] = ["CheckVideoAsPosesArrive"];
+
+/// Methods that only read with one request message, judged by the gRPC method name.
 pub fn is_read_method(path: &str) -> bool {
     let method = path.rsplit('/').next().unwrap_or_default();
     ["Get", "List", "Watch", "Check", "Probe", "Authenticate"]
         .iter()
         .any(|prefix| method.starts_with(prefix))
+        && !STREAMED_READS.contains(&method)
 }
 
 /// Resends read calls that failed at the transport level (see the module docs).
@@ -115,6 +120,7 @@ mod tests {
             assert!(is_read_method(read), "{read}");
         }
         for write in [
+            "/fitvision.v1.CheatDetectionService/CheckVideoAsPosesArrive",
             "/fitvision.v1.SessionService/UploadVideo",
             "/fitvision.v1.SessionService/CreateSession",
             "/fitvision.v1.SessionService/DeleteSession",

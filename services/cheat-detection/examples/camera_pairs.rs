@@ -8,7 +8,11 @@ fn main() -> anyhow::Result<()> {
     let path = std::env::args().nth(1).expect("usage: camera_pairs VIDEO");
     let path = std::path::Path::new(&path);
     let (track, _) = eval::pose_track(path, "")?;
-    let samples = frames::sample_video(path, Some(&track), &frames::SamplingPlan::default())?;
+    let samples = frames::sample_video(
+        path,
+        fitvision_cheat_detection::growing::TrackFeed::Whole(&track),
+        &frames::SamplingPlan::default(),
+    )?;
     let params = CameraParams::default();
     println!("from  to  kp  good inl  zoom  hist  gray  corr  gain  bg  step  spike  => class");
     for p in &samples.camera_pairs {

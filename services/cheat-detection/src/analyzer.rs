@@ -18,6 +18,7 @@ use crate::checks::text::{self, TextObservation, TextParams};
 use crate::checks::{CAMERA_CONSISTENCY, CheckOutcome, MULTIPLE_PEOPLE, TEXT_OVERLAY};
 use crate::error::CheckError;
 use crate::frames::{self, SamplingPlan, VideoSamples};
+use crate::growing::{GrowingTrack, TrackFeed};
 use crate::ocr::{TextBox, TextDetector};
 use crate::track::PixelRect;
 use crate::verdict::{self, Policy};
@@ -90,13 +91,59 @@ impl Analyzer {
         exercise_id: &str,
         policy: Policy,
     ) -> Result<Analysis, CheckError> {
+        let started = Instant::now();
+        let feed = track.map_or(TrackFeed::None, TrackFeed::Whole);
+        let samples = frames::sample_video(video, feed, &self.params.sampling)?;
+        let decode_and_sample = started.elapsed();
+        self.judge(
+            samples,
+            track,
+            exercise_id,
+            policy,
+            started,
+            decode_and_sample,
+        )
+    }
+
+    /// Checks `video` while its pose track is still being computed: the frame pass
+    /// decodes alongside the pose stage and reads `track` as it grows; the checks that
+    /// need the whole track run once it is complete. The report is the one
+    /// [`analyze`](Self::analyze) gives on the finished track.
+    pub fn analyze_as_poses_arrive(
+        &self,
+        video: &Path,
+        track: &GrowingTrack,
+        exercise_id: &str,
+        policy: Policy,
+    ) -> Result<Analysis, CheckError> {
+        let started = Instant::now();
+        let samples =
+            frames::sample_video(video, TrackFeed::Growing(track), &self.params.sampling)?;
+        let decode_and_sample = started.elapsed();
+        let whole = track.complete()?;
+        self.judge(
+            samples,
+            Some(&whole),
+            exercise_id,
+            policy,
+            started,
+            decode_and_sample,
+        )
+    }
+
+    /// The checks on the sampled pictures and the whole track, and the verdict.
+    fn judge(
+        &self,
+        samples: VideoSamples,
+        track: Option<&PoseTrack>,
+        exercise_id: &str,
+        policy: Policy,
+        started: Instant,
+        decode_and_sample: Duration,
+    ) -> Result<Analysis, CheckError> {
         // The checks know the 17 COCO body keypoints; a 33-landmark track is read as those.
         let view = track.map(fitvision_exercise_engine::subject::coco17_view);
         let track = view.as_deref();
-        let started = Instant::now();
-        let samples = frames::sample_video(video, track, &self.params.sampling)?;
-        let decode_and_sample = started.elapsed();
-
         let text_started = Instant::now();
         let observations = self.detect_text(&samples, track)?;
         let text_detection = text_started.elapsed();

@@ -17,6 +17,8 @@ pub enum CheckError {
     Inference(String),
     #[error("pose track is not a valid PoseTrack protobuf: {0}")]
     BadPoseTrack(#[from] prost::DecodeError),
+    #[error("the pose track stopped arriving before its end")]
+    TrackAbandoned,
 }
 
 impl CheckError {
@@ -25,6 +27,7 @@ impl CheckError {
         match self {
             CheckError::Video(error) => video_failure(error),
             CheckError::BadPoseTrack(_) => (Code::InvalidArgument, FailureCode::InvalidPoseTrack),
+            CheckError::TrackAbandoned => (Code::Cancelled, FailureCode::Cancelled),
             CheckError::OpenCv(_) | CheckError::Model { .. } | CheckError::Inference(_) => {
                 (Code::Internal, FailureCode::Internal)
             }

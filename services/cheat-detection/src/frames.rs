@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use fitvision_proto::v1::PoseTrack;
 use fitvision_video::VideoDecoder;
 use fitvision_video::opencv::calib3d;
 use fitvision_video::opencv::core::{
@@ -19,6 +18,7 @@ use fitvision_video::opencv::prelude::*;
 use crate::checks::camera::CameraPair;
 use crate::checks::manipulation::FrameSignal;
 use crate::error::CheckError;
+use crate::growing::TrackFeed;
 use crate::track::Side;
 
 /// What to sample, in time rather than frames so that 24, 30 and 60 fps clips are treated alike.
@@ -91,11 +91,12 @@ const THUMB_WIDTH: i32 = 64;
 /// Grey-level standard deviation under which a frame is one flat colour (fade, blank card).
 const UNIFORM_STD: f64 = 6.0;
 
-/// Decodes `path` once and collects the sampled signals. `track` (optional) supplies person
-/// boxes so that feature matching looks at the background, not the moving athlete.
+/// Decodes `path` once and collects the sampled signals. `track` supplies person boxes
+/// so that feature matching looks at the background, not the moving athlete; a track
+/// still arriving is waited for only as far as each camera sample needs.
 pub fn sample_video(
     path: &Path,
-    track: Option<&PoseTrack>,
+    track: TrackFeed<'_>,
     plan: &SamplingPlan,
 ) -> Result<VideoSamples, CheckError> {
     let mut decoder = VideoDecoder::open(path)?;
@@ -139,19 +140,18 @@ pub fn sample_video(
 
         if frame.timestamp_ms >= next_camera_ms {
             next_camera_ms = frame.timestamp_ms + plan.camera_interval_ms;
+            let people = person_boxes.around(frame.index, frame.timestamp_ms)?;
             let mut current = camera_frame(
                 &frame.image,
                 frame.index,
                 frame.timestamp_ms,
                 plan.camera_width_px,
-                person_boxes.get(frame.index, frame.timestamp_ms),
+                people.boxes,
                 meta.width,
                 &mut orb,
             )?;
-            current.person_seen_before =
-                person_boxes.person_seen(frame.index, frame.timestamp_ms, Side::AtOrBefore);
-            current.person_seen_after =
-                person_boxes.person_seen(frame.index, frame.timestamp_ms, Side::AtOrAfter);
+            current.person_seen_before = people.seen_before;
+            current.person_seen_after = people.seen_after;
             if let Some(prev) = &prev_camera {
                 camera_pairs.push(compare(prev, &current, &matcher)?);
             }
@@ -288,32 +288,36 @@ fn resize_max_side(image: &Mat, max_side: i32) -> Result<Mat, CheckError> {
 
 /// Person boxes per frame index, from the pose track.
 struct PersonBoxes<'a> {
-    track: Option<&'a PoseTrack>,
+    track: TrackFeed<'a>,
+}
+
+/// What the pose track tells about the people around one sampled frame.
+#[derive(Default)]
+struct PeopleAround {
+    /// Boxes (x, y, w, h in source pixels) of the people in the analysed frame nearest
+    /// to this one (see [`crate::track::BOX_NEAR_MS`]).
+    boxes: Vec<(f32, f32, f32, f32)>,
+    /// Whether the track saw anyone at or just before / at or just after this frame
+    /// (None without a track; see [`crate::track::person_seen_on_side`]).
+    seen_before: Option<bool>,
+    seen_after: Option<bool>,
 }
 
 impl<'a> PersonBoxes<'a> {
-    fn new(track: Option<&'a PoseTrack>) -> Self {
+    fn new(track: TrackFeed<'a>) -> Self {
         Self { track }
     }
 
-    /// Whether the nearest analysed frame on `side` had a person (None without a track).
-    fn person_seen(&self, frame_index: u32, timestamp_ms: f64, side: Side) -> Option<bool> {
-        crate::track::person_seen_on_side(self.track?, frame_index, timestamp_ms, side)
-    }
-
-    /// Boxes (x, y, w, h in source pixels) of the people in the analysed frame nearest to
-    /// this one (see [`crate::track::BOX_NEAR_MS`]).
-    fn get(&self, frame_index: u32, timestamp_ms: f64) -> Vec<(f32, f32, f32, f32)> {
-        let Some(track) = self.track else {
-            return Vec::new();
-        };
-        let found = crate::track::analysed_frame_near(
-            track,
-            frame_index,
-            timestamp_ms,
-            crate::track::BOX_NEAR_MS,
-        );
-        found
+    /// Reads the track as far as the farthest look-up reaches (the side window).
+    fn around(&self, frame_index: u32, timestamp_ms: f64) -> Result<PeopleAround, CheckError> {
+        let reach_ms = crate::track::SIDE_WINDOW_MS.max(crate::track::BOX_NEAR_MS);
+        let people = self.track.read_until(timestamp_ms + reach_ms, |track| {
+            let boxes = crate::track::analysed_frame_near(
+                track,
+                frame_index,
+                timestamp_ms,
+                crate::track::BOX_NEAR_MS,
+            )
             .map(|f| {
                 f.persons
                     .iter()
@@ -321,7 +325,24 @@ impl<'a> PersonBoxes<'a> {
                     .map(|b| (b.x_px, b.y_px, b.width_px, b.height_px))
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+            PeopleAround {
+                boxes,
+                seen_before: crate::track::person_seen_on_side(
+                    track,
+                    frame_index,
+                    timestamp_ms,
+                    Side::AtOrBefore,
+                ),
+                seen_after: crate::track::person_seen_on_side(
+                    track,
+                    frame_index,
+                    timestamp_ms,
+                    Side::AtOrAfter,
+                ),
+            }
+        })?;
+        Ok(people.unwrap_or_default())
     }
 }
 

@@ -18,6 +18,7 @@ pub mod error;
 #[cfg(feature = "eval")]
 pub mod eval;
 pub mod frames;
+pub mod growing;
 pub mod ocr;
 pub mod service;
 pub mod track;

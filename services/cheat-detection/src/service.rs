@@ -4,15 +4,20 @@
 use std::sync::Arc;
 
 use fitvision_proto::v1::cheat_detection_service_server::CheatDetectionService;
-use fitvision_proto::v1::{CheckVideoRequest, CheckVideoResponse, PoseTrack};
+use fitvision_proto::v1::check_video_as_poses_arrive_request::Part;
+use fitvision_proto::v1::{
+    CheckVideoAsPosesArriveRequest, CheckVideoAsPosesArriveResponse, CheckVideoRequest,
+    CheckVideoResponse, PoseTrack,
+};
 use fitvision_service_kit::failure::{self, FailureCode, storage_failure};
 use fitvision_storage::{Storage, StorageError};
 use prost::Message;
 use tokio::sync::Semaphore;
-use tonic::{Code, Request, Response, Status};
+use tonic::{Code, Request, Response, Status, Streaming};
 
-use crate::analyzer::Analyzer;
+use crate::analyzer::{Analysis, Analyzer};
 use crate::error::CheckError;
+use crate::growing::GrowingTrack;
 use crate::verdict::Policy;
 
 pub struct CheatDetection {
@@ -125,17 +130,102 @@ impl CheatDetectionService for CheatDetection {
         .await
         .map_err(task_failed)?
         .map_err(Status::from)?;
-        tracing::info!(
-            video = %video_key,
-            score = analysis.report.score,
-            blocked = analysis.report.blocked,
-            over_threshold = analysis.report.over_threshold,
-            mode = policy.mode.as_str_name(),
-            ms = analysis.timings.total.as_millis() as u64,
-            "authenticity checked"
-        );
+        log_checked(&video_key, &analysis, policy);
         Ok(Response::new(CheckVideoResponse {
             report: Some(analysis.report),
         }))
     }
+
+    async fn check_video_as_poses_arrive(
+        &self,
+        request: Request<Streaming<CheckVideoAsPosesArriveRequest>>,
+    ) -> Result<Response<CheckVideoAsPosesArriveResponse>, Status> {
+        let mut parts = request.into_inner();
+        let Some(Part::Start(start)) = parts.message().await?.and_then(|m| m.part) else {
+            return Err(invalid_argument("the first message must be `start`"));
+        };
+        let video_key = start
+            .video
+            .map(|v| v.key)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| invalid_argument("start.video.key is required"))?;
+        let policy = Policy::from_request(start.policy.as_ref());
+        let copy = self
+            .storage
+            .local_copy(&video_key)
+            .await
+            .map_err(|e| storage_status("video", &video_key, e))?;
+        let _permit = self.permits.clone().acquire_owned().await.map_err(|_| {
+            failure::status(Code::Unavailable, FailureCode::Unavailable, "shutting down")
+        })?;
+        let track = Arc::new(GrowingTrack::new());
+        let analysis = tokio::task::spawn_blocking({
+            let analyzer = self.analyzer.clone();
+            let track = track.clone();
+            let exercise_id = start.exercise_id;
+            move || {
+                let result =
+                    analyzer.analyze_as_poses_arrive(copy.as_ref(), &track, &exercise_id, policy);
+                drop(copy);
+                result
+            }
+        });
+        // The track as the pose stage produces it; the frame pass reads it as it grows.
+        let fed = loop {
+            match parts.message().await {
+                Ok(Some(CheckVideoAsPosesArriveRequest {
+                    part: Some(Part::Frames(batch)),
+                })) => track.push(batch.frames),
+                Ok(Some(CheckVideoAsPosesArriveRequest {
+                    part: Some(Part::End(end)),
+                })) => {
+                    track.finish(end);
+                    break Ok(());
+                }
+                Ok(Some(_)) => {
+                    track.abandon();
+                    break Err(invalid_argument("only `frames` and `end` follow `start`"));
+                }
+                Ok(None) => {
+                    track.abandon();
+                    break Err(failure::status(
+                        Code::Cancelled,
+                        FailureCode::Cancelled,
+                        "the pose track ended without its `end` message",
+                    ));
+                }
+                Err(status) => {
+                    track.abandon();
+                    break Err(status);
+                }
+            }
+        };
+        let analysis = analysis.await.map_err(task_failed)?;
+        fed?;
+        let analysis = analysis.map_err(Status::from)?;
+        log_checked(&video_key, &analysis, policy);
+        Ok(Response::new(CheckVideoAsPosesArriveResponse {
+            report: Some(analysis.report),
+        }))
+    }
+}
+
+fn invalid_argument(message: &str) -> Status {
+    failure::status(
+        Code::InvalidArgument,
+        FailureCode::InvalidArgument,
+        message.to_owned(),
+    )
+}
+
+fn log_checked(video_key: &str, analysis: &Analysis, policy: Policy) {
+    tracing::info!(
+        video = %video_key,
+        score = analysis.report.score,
+        blocked = analysis.report.blocked,
+        over_threshold = analysis.report.over_threshold,
+        mode = policy.mode.as_str_name(),
+        ms = analysis.timings.total.as_millis() as u64,
+        "authenticity checked"
+    );
 }

@@ -121,7 +121,7 @@ pub enum Side {
 /// How far (ms) on one side of a frame [`person_seen_on_side`] looks: long enough that a
 /// tracker fading out over the first few frames of a new picture (a quarter second) is
 /// the minority, shorter than the shortest card worth telling apart (about a second).
-const SIDE_WINDOW_MS: f64 = 800.0;
+pub const SIDE_WINDOW_MS: f64 = 800.0;
 
 /// Like [`person_seen_near`], but only from analysed frames on one `side` of the frame.
 /// Across a cut the two sides are different pictures: when the pose stage skipped the

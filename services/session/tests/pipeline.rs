@@ -159,32 +159,68 @@ impl CheatDetectionService for Fake {
             request.get_ref().pose_track.is_some(),
             "the stored track is passed on"
         );
-        let requested = request.get_ref().policy;
+        Ok(Response::new(pb::CheckVideoResponse {
+            report: Some(self.report(request.get_ref().policy)),
+        }))
+    }
+
+    async fn check_video_as_poses_arrive(
+        &self,
+        request: Request<tonic::Streaming<pb::CheckVideoAsPosesArriveRequest>>,
+    ) -> Result<Response<pb::CheckVideoAsPosesArriveResponse>, Status> {
+        use pb::check_video_as_poses_arrive_request::Part;
+        let mut parts = request.into_inner();
+        let Some(Part::Start(start)) = parts.message().await?.and_then(|m| m.part) else {
+            panic!("the stream starts with `start`");
+        };
+        assert!(start.video.is_some(), "the stored video is named");
+        let mut frames = 0;
+        loop {
+            match parts.message().await?.and_then(|m| m.part) {
+                Some(Part::Frames(batch)) => frames += batch.frames.len(),
+                Some(Part::End(end)) => {
+                    assert!(end.video.is_some(), "the end carries the video info");
+                    break;
+                }
+                other => {
+                    return Err(Status::cancelled(format!(
+                        "the track ended without `end` after {frames} frames: {other:?}"
+                    )));
+                }
+            }
+        }
+        assert!(frames > 0, "the pose frames are fed to the check");
+        Ok(Response::new(pb::CheckVideoAsPosesArriveResponse {
+            report: Some(self.report(start.policy)),
+        }))
+    }
+}
+
+impl Fake {
+    fn report(&self, requested: Option<pb::BlockingPolicy>) -> pb::AuthenticityReport {
         self.0.policies.lock().unwrap().push(requested);
         // Applies the policy as cheat-detection does: over the thresholds blocks,
         // unless the mode is FLAG.
         let policy = fitvision_proto::blocking::effective(requested.as_ref());
         let over = self.0.block.load(Ordering::SeqCst);
         let blocked = over && policy.mode() != pb::BlockingMode::Flag;
-        Ok(Response::new(pb::CheckVideoResponse {
-            report: Some(pb::AuthenticityReport {
-                score: if over { 80.0 } else { 5.0 },
-                risk_level: if over {
-                    pb::RiskLevel::High
-                } else {
-                    pb::RiskLevel::Low
-                } as i32,
-                blocked,
-                checks: vec![],
-                summary: if over {
-                    "text overlay detected".into()
-                } else {
-                    String::new()
-                },
-                policy: Some(policy),
-                over_threshold: over,
-            }),
-        }))
+        pb::AuthenticityReport {
+            score: if over { 80.0 } else { 5.0 },
+            risk_level: if over {
+                pb::RiskLevel::High
+            } else {
+                pb::RiskLevel::Low
+            } as i32,
+            blocked,
+            checks: vec![],
+            summary: if over {
+                "text overlay detected".into()
+            } else {
+                String::new()
+            },
+            policy: Some(policy),
+            over_threshold: over,
+        }
     }
 }
 

@@ -108,10 +108,24 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     )
     .await?;
 
+    // When neither poses nor verdict are stored, the check decodes alongside the pose
+    // stage (the cores share two decodes instead of running them in turn).
+    let mut concurrent_check = None;
     let poses = match load_step(ctx, &model.id, STEP_POSES).await? {
         Some(bytes) => PosesOutcome::decode(bytes.as_slice())
             .map_err(|e| StepError::Transient(format!("stored poses unreadable: {e}")))?,
-        None => compute_poses(ctx, model).await?,
+        None => {
+            if load_step(ctx, &model.id, STEP_AUTHENTICITY)
+                .await?
+                .is_none()
+            {
+                concurrent_check = Some(ConcurrentCheck::start(ctx, model).await?);
+            }
+            let started = Instant::now();
+            let poses = compute_poses(ctx, model, concurrent_check.as_ref()).await?;
+            log_step_time(&model.id, STEP_POSES, started);
+            poses
+        }
     };
     check_pose_quality(ctx, &poses)?;
     set_progress(
@@ -139,24 +153,30 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
         Some(bytes) => pb::AuthenticityReport::decode(bytes.as_slice())
             .map_err(|e| StepError::Transient(format!("stored report unreadable: {e}")))?,
         None => {
-            // The tenant's policy as it stands now; the report records it, so a
-            // later change of policy does not change this verdict.
-            let policy = crate::blocking::stored(&ctx.db, &model.tenant_id).await?;
-            let request = pb::CheckVideoRequest {
-                video: Some(original.clone()),
-                pose_track: Some(track.clone()),
-                exercise_id: model.exercise_id.clone(),
-                policy,
-                pose_track_inline: None,
+            let report = match concurrent_check.take() {
+                Some(check) => check.report(&model.id).await?,
+                None => {
+                    let request = pb::CheckVideoRequest {
+                        video: Some(original.clone()),
+                        pose_track: Some(track.clone()),
+                        exercise_id: model.exercise_id.clone(),
+                        policy: check_policy(ctx, model).await?,
+                        pose_track_inline: None,
+                    };
+                    let started = Instant::now();
+                    let response = ctx
+                        .clients
+                        .cheat
+                        .clone()
+                        .check_video(request)
+                        .await
+                        .map_err(|s| {
+                            status_error("cheat-detection", s, pb::FailureCode::Internal)
+                        })?;
+                    log_step_time(&model.id, STEP_AUTHENTICITY, started);
+                    response.into_inner().report.unwrap_or_default()
+                }
             };
-            let response = ctx
-                .clients
-                .cheat
-                .clone()
-                .check_video(request)
-                .await
-                .map_err(|s| status_error("cheat-detection", s, pb::FailureCode::Internal))?;
-            let report = response.into_inner().report.unwrap_or_default();
             store_step(ctx, &model.id, STEP_AUTHENTICITY, report.encode_to_vec()).await?;
             report
         }
@@ -203,6 +223,7 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     }
 
     if load_step(ctx, &model.id, STEP_METRICS).await?.is_none() {
+        let started = Instant::now();
         // No exercise given: the metrics service recognises it from the track (and
         // fails the video with UNKNOWN_EXERCISE and its best guess when it cannot).
         let exercise_choice = if model.exercise_id.is_empty() {
@@ -255,6 +276,7 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
             .map_err(|s| status_error("exercise-metrics", s, pb::FailureCode::Internal))?;
         let result = response.into_inner().result.unwrap_or_default();
         store_step(ctx, &model.id, STEP_METRICS, result.encode_to_vec()).await?;
+        log_step_time(&model.id, STEP_METRICS, started);
     }
     set_progress(
         ctx,
@@ -285,6 +307,116 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     Ok(())
 }
 
+/// The tenant's policy as it stands now; the report records it, so a later change of
+/// policy does not change the verdict.
+async fn check_policy(
+    ctx: &AppContext,
+    model: &video::Model,
+) -> Result<Option<pb::BlockingPolicy>, StepError> {
+    Ok(crate::blocking::stored(&ctx.db, &model.tenant_id).await?)
+}
+
+/// Pose frames sent to the concurrent check per message.
+const CHECK_BATCH_FRAMES: usize = 8;
+
+/// An authenticity check started before the pose stage: it decodes the video alongside
+/// it and is fed the pose track as the frames arrive. Dropped before its report is
+/// taken (the pipeline stopped early), it is cancelled.
+struct ConcurrentCheck {
+    /// Taken (closing the request stream) once the track's end is sent.
+    track: std::sync::Mutex<Option<tokio::sync::mpsc::Sender<pb::CheckVideoAsPosesArriveRequest>>>,
+    report: tokio::task::JoinHandle<Result<pb::AuthenticityReport, tonic::Status>>,
+    started: Instant,
+}
+
+impl ConcurrentCheck {
+    async fn start(ctx: &AppContext, model: &video::Model) -> Result<Self, StepError> {
+        let original = video_original(model).ok_or_else(|| {
+            StepError::VideoFailed(
+                pb::FailureCode::Internal,
+                "the video has no stored original".into(),
+            )
+        })?;
+        let start = pb::CheckVideoRequest {
+            video: Some(original),
+            pose_track: None,
+            exercise_id: model.exercise_id.clone(),
+            policy: check_policy(ctx, model).await?,
+            pose_track_inline: None,
+        };
+        // Room for a whole clip's batches: the pose stage never waits on the check.
+        let (track, parts) = tokio::sync::mpsc::channel(1024);
+        track
+            .try_send(pb::CheckVideoAsPosesArriveRequest {
+                part: Some(pb::check_video_as_poses_arrive_request::Part::Start(start)),
+            })
+            .map_err(|e| StepError::Transient(format!("starting the check: {e}")))?;
+        let mut client = ctx.clients.cheat.clone();
+        let report = tokio::spawn(async move {
+            let response = client
+                .check_video_as_poses_arrive(tokio_stream::wrappers::ReceiverStream::new(parts))
+                .await?;
+            Ok(response.into_inner().report.unwrap_or_default())
+        });
+        Ok(Self {
+            track: std::sync::Mutex::new(Some(track)),
+            report,
+            started: Instant::now(),
+        })
+    }
+
+    /// Sends the next pose frames; a check that has already ended (it failed) is not
+    /// fed, and its error comes with its report.
+    async fn send(&self, frames: Vec<pb::PoseFrame>) {
+        let part =
+            pb::check_video_as_poses_arrive_request::Part::Frames(pb::PoseFrameBatch { frames });
+        self.send_part(part, false).await;
+    }
+
+    /// Sends the track's end and closes the request stream.
+    async fn end(&self, end: pb::PoseTrackEnd) {
+        let part = pb::check_video_as_poses_arrive_request::Part::End(end);
+        self.send_part(part, true).await;
+    }
+
+    async fn send_part(&self, part: pb::check_video_as_poses_arrive_request::Part, last: bool) {
+        let sender = {
+            let mut slot = self.track.lock().unwrap_or_else(|p| p.into_inner());
+            if last { slot.take() } else { slot.clone() }
+        };
+        if let Some(sender) = sender {
+            let _ = sender
+                .send(pb::CheckVideoAsPosesArriveRequest { part: Some(part) })
+                .await;
+        }
+    }
+
+    async fn report(mut self, video_id: &str) -> Result<pb::AuthenticityReport, StepError> {
+        let report = (&mut self.report)
+            .await
+            .map_err(|e| StepError::Transient(format!("authenticity check task: {e}")))?
+            .map_err(|s| status_error("cheat-detection", s, pb::FailureCode::Internal))?;
+        log_step_time(video_id, STEP_AUTHENTICITY, self.started);
+        Ok(report)
+    }
+}
+
+impl Drop for ConcurrentCheck {
+    fn drop(&mut self) {
+        self.report.abort();
+    }
+}
+
+/// Where the time of a video's analysis goes, for operators and the benchmarks.
+fn log_step_time(video_id: &str, step: &str, started: Instant) {
+    tracing::info!(
+        video = video_id,
+        step,
+        ms = started.elapsed().as_millis() as u64,
+        "pipeline step computed"
+    );
+}
+
 /// Frames per second the pose stage analyses for this video: the configured rate;
 /// else, when so configured, the rate its exercise needs (every frame when the
 /// exercise is unknown; the metrics step reports that); else every frame.
@@ -307,7 +439,13 @@ async fn pose_rate(ctx: &AppContext, model: &video::Model) -> Result<f64, StepEr
 }
 
 /// Streams poses, reporting decoding progress, and stores the track.
-async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOutcome, StepError> {
+/// Runs the pose stage on the video and stores its track; `check`, when given, is fed
+/// the frames as they arrive.
+async fn compute_poses(
+    ctx: &AppContext,
+    model: &video::Model,
+    check: Option<&ConcurrentCheck>,
+) -> Result<PosesOutcome, StepError> {
     let original = video_original(model).ok_or_else(|| {
         StepError::VideoFailed(
             pb::FailureCode::Internal,
@@ -336,6 +474,8 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
     let limits =
         crate::limits::in_force(&ctx.db, &model.tenant_id, &ctx.settings.analysis_limits).await?;
     let mut track = pb::PoseTrack::default();
+    // Frames already sent to the concurrent check.
+    let mut check_sent = 0;
     let mut summary = None;
     let mut last_report = Instant::now();
     while let Some(message) = stream.next().await {
@@ -358,6 +498,12 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
                     &limits,
                 )?;
                 track.frames.push(frame);
+                if let Some(check) = check
+                    && track.frames.len() - check_sent >= CHECK_BATCH_FRAMES
+                {
+                    check.send(track.frames[check_sent..].to_vec()).await;
+                    check_sent = track.frames.len();
+                }
                 if last_report.elapsed() >= Duration::from_millis(500) {
                     last_report = Instant::now();
                     let expected = track
@@ -393,6 +539,16 @@ async fn compute_poses(ctx: &AppContext, model: &video::Model) -> Result<PosesOu
         && info.frame_count == 0
     {
         info.frame_count = summary.frames_decoded;
+    }
+    if let Some(check) = check {
+        check.send(track.frames[check_sent..].to_vec()).await;
+        check
+            .end(pb::PoseTrackEnd {
+                schema: track.schema,
+                video: track.video.clone(),
+                model_id: track.model_id.clone(),
+            })
+            .await;
     }
     let frames_with_person = if summary.frames_with_person > 0 {
         summary.frames_with_person

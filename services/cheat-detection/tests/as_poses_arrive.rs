@@ -1,0 +1,65 @@
+//! Checking a video while its pose track is still arriving gives the report the
+//! finished track gives: the frame pass waits for the track only as far as each sample
+//! needs, and the track checks run on the whole track. Real clips, real pose track (the
+//! shared track cache or computed in-process), the track fed from another thread in
+//! small batches while the frame pass runs.
+//!
+//!   cargo test -p fitvision-cheat-detection --features eval --test as_poses_arrive
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fitvision_cheat_detection::eval;
+use fitvision_cheat_detection::growing::GrowingTrack;
+use fitvision_cheat_detection::{Analyzer, Params, Policy, TextDetector};
+use fitvision_proto::v1::PoseTrackEnd;
+
+/// A clip with a cut (the sides of a cut read the track both ways) and a plain set.
+const CLIPS: [(&str, &str); 2] = [
+    ("pushup_side_stock_cut.mp4", "push_up"),
+    ("squat_side_3reps.mp4", "squat"),
+];
+
+#[test]
+fn the_report_while_poses_arrive_is_the_report_on_the_finished_track() -> anyhow::Result<()> {
+    let videos = eval::videos_dir();
+    if !videos.is_dir() {
+        eprintln!("skipped: needs the test videos at {}", videos.display());
+        return Ok(());
+    }
+    let models = fitvision_onnx::default_models_dir();
+    let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
+    for (clip, exercise) in CLIPS {
+        let video = videos.join(clip);
+        let (track, _) = eval::pose_track(&video, exercise)?;
+        let whole = analyzer.analyze(&video, Some(&track), exercise, Policy::default())?;
+
+        let growing = Arc::new(GrowingTrack::new());
+        let feeder = {
+            let growing = growing.clone();
+            let track = track.clone();
+            std::thread::spawn(move || {
+                for batch in track.frames.chunks(8) {
+                    // Slower than the frame pass at first, so that it has to wait.
+                    std::thread::sleep(Duration::from_millis(2));
+                    growing.push(batch.to_vec());
+                }
+                growing.finish(PoseTrackEnd {
+                    schema: track.schema,
+                    video: track.video.clone(),
+                    model_id: track.model_id.clone(),
+                });
+            })
+        };
+        let arriving =
+            analyzer.analyze_as_poses_arrive(&video, &growing, exercise, Policy::default())?;
+        feeder.join().expect("feeder");
+        assert!(
+            !whole.report.checks.is_empty(),
+            "{clip}: the report has its checks"
+        );
+        assert_eq!(arriving.report, whole.report, "{clip}");
+        assert_eq!(arriving.camera_samples, whole.camera_samples, "{clip}");
+    }
+    Ok(())
+}
