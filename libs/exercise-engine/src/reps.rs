@@ -12,6 +12,11 @@
 //!
 //! A clip that begins away from the start position (e.g. mid-rep) only counts
 //! from the first time the start position is reached: the start-position gate.
+//! One exception: a clip that opens on the way out, before the `enter` threshold,
+//! and goes straight down to the far end shows the rep's departure, only not its
+//! top. That rep starts at the clip's first sample and faces the same range gates
+//! as any other (half the set's median excursion), so a clip cut just after the
+//! top counts the rep and one opening near the bottom does not.
 //! A gap in the signal longer than half the maximum rep duration resets the gate.
 
 use fitvision_kinematics::stats::{self, SortedWindow};
@@ -111,7 +116,11 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
     };
 
     enum State {
-        Unknown,
+        /// Not yet at the start position; `opening` is the first sample while the
+        /// signal has only moved away from the start since it (see the module docs).
+        Unknown {
+            opening: Option<usize>,
+        },
         AtStart(Plateau),
         Away {
             start: usize,
@@ -119,7 +128,7 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
             bottom: usize,
         },
     }
-    let mut state = State::Unknown;
+    let mut state = State::Unknown { opening: None };
     let mut pending: Option<(usize, f64, usize)> = None;
     let mut candidates: Vec<(usize, f64, usize, usize, f64)> = Vec::new();
     let mut last_present: Option<usize> = None;
@@ -137,14 +146,39 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
                 let (first, _, max) = plateau_bounds(pl.from, p);
                 candidates.push((s, top, b, first.max(pl.first), max));
             }
-            state = State::Unknown;
+            state = State::Unknown { opening: None };
             pending = None;
         }
-        last_present = Some(i);
         let n = norm(i, v);
+        let previous = last_present.filter(|&p| p != i);
+        last_present = Some(i);
         state = match state {
-            State::Unknown if n >= rules.exit => State::AtStart(Plateau { first: i, from: i }),
-            State::Unknown => State::Unknown,
+            State::Unknown { .. } if n >= rules.exit => {
+                State::AtStart(Plateau { first: i, from: i })
+            }
+            State::Unknown { opening: None } if previous.is_none() && n >= rules.enter => {
+                State::Unknown { opening: Some(i) }
+            }
+            State::Unknown {
+                opening: Some(first),
+            } => match previous {
+                // Still going away from the start (within the plateau tolerance).
+                Some(p) if orient(v) <= o(p) + PLATEAU_TOLERANCE * range => {
+                    if n < rules.enter {
+                        State::Away {
+                            start: first,
+                            top: o(first),
+                            bottom: i,
+                        }
+                    } else {
+                        State::Unknown {
+                            opening: Some(first),
+                        }
+                    }
+                }
+                _ => State::Unknown { opening: None },
+            },
+            State::Unknown { opening: None } => State::Unknown { opening: None },
             State::AtStart(pl) if n < rules.enter => {
                 let (first, last, max) = plateau_bounds(pl.from, i);
                 if let Some((s, top, b)) = pending.take() {
@@ -323,6 +357,31 @@ mod tests {
             .collect();
         let reps = segment_reps(&times(150), &s, &rules(StartPosition::High));
         assert_eq!(reps.len(), 2);
+    }
+
+    #[test]
+    fn a_clip_opening_on_the_way_down_counts_that_rep_when_enough_of_it_shows() {
+        // 2 s reps between 80 and 160 deg; the clip opens on the way down, at `opening`
+        // of the range, then runs two more full reps and ends at the top.
+        let reps_opening_at = |opening: f64| {
+            let phase0 = (2.0 * opening - 1.0).acos();
+            let n = (2.0 * 60.0 + (std::f64::consts::TAU - phase0) / std::f64::consts::TAU * 60.0)
+                as usize;
+            let s: Vec<Option<f64>> = (0..=n)
+                .map(|i| {
+                    Some(120.0 + 40.0 * (phase0 + i as f64 / 60.0 * std::f64::consts::TAU).cos())
+                })
+                .collect();
+            segment_reps(&times(s.len()), &s, &rules(StartPosition::High))
+        };
+        // Over half the way down still to go: the rep shows, it counts.
+        let reps = reps_opening_at(0.6);
+        assert_eq!(reps.len(), 3);
+        assert_eq!(reps[0].start, 0);
+        // Opening below the enter threshold, near the bottom: only the way back shows.
+        assert_eq!(reps_opening_at(0.3).len(), 2);
+        // Between the thresholds but under half the median excursion: the gate rejects it.
+        assert_eq!(reps_opening_at(0.4).len(), 2);
     }
 
     #[test]
