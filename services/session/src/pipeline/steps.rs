@@ -10,6 +10,7 @@ use fitvision_service_kit::failure::{FailureCode, failure_code};
 use prost::Message;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio_stream::StreamExt;
+use tracing::Instrument;
 
 use super::{is_transient, load_video};
 use crate::context::AppContext;
@@ -352,12 +353,16 @@ impl ConcurrentCheck {
             })
             .map_err(|e| StepError::Transient(format!("starting the check: {e}")))?;
         let mut client = ctx.clients.cheat.clone();
-        let report = tokio::spawn(async move {
-            let response = client
-                .check_video_as_poses_arrive(tokio_stream::wrappers::ReceiverStream::new(parts))
-                .await?;
-            Ok(response.into_inner().report.unwrap_or_default())
-        });
+        // In the job's span, so that the call carries the job's trace context.
+        let report = tokio::spawn(
+            async move {
+                let response = client
+                    .check_video_as_poses_arrive(tokio_stream::wrappers::ReceiverStream::new(parts))
+                    .await?;
+                Ok(response.into_inner().report.unwrap_or_default())
+            }
+            .instrument(tracing::Span::current()),
+        );
         Ok(Self {
             track: std::sync::Mutex::new(Some(track)),
             report,
