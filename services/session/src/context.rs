@@ -21,6 +21,8 @@ pub struct AppContext {
     pub wake: Arc<Notify>,
     pub clients: Clients,
     pub settings: Settings,
+    /// Pose stages this process has in flight (running or waiting for a run slot).
+    pub pose_stages: std::sync::atomic::AtomicUsize,
 }
 
 /// Tunables read by handlers and steps.
@@ -35,6 +37,8 @@ pub struct Settings {
     pub pose_rate_from_exercise: bool,
     pub min_person_frame_ratio: f64,
     pub auto_render: bool,
+    /// See `Config::check_during_poses`.
+    pub check_during_poses: bool,
     /// This process's upload area (see `fitvision_storage::Storage::beat_upload_area`).
     pub upload_area: String,
 }

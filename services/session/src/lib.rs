@@ -113,8 +113,10 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
             pose_rate_from_exercise: config.pose_rate_from_exercise,
             min_person_frame_ratio: config.min_person_frame_ratio,
             auto_render: config.auto_render,
+            check_during_poses: config.check_during_poses,
             upload_area: instance.clone(),
         },
+        pose_stages: Default::default(),
     });
     if let Some(clip) = &config.demo_video {
         demo::spawn_ensure(context.clone(), clip.clone());
