@@ -10,9 +10,9 @@ use fitvision_proto::v1::{
     CheckVideoResponse, PoseTrack,
 };
 use fitvision_service_kit::failure::{self, FailureCode, storage_failure};
-use fitvision_storage::{Storage, StorageError};
+use fitvision_storage::{LocalCopy, Storage, StorageError};
 use prost::Message;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Code, Request, Response, Status, Streaming};
 
 use crate::analyzer::{Analysis, Analyzer};
@@ -34,6 +34,25 @@ impl CheatDetection {
             storage,
             permits: Arc::new(Semaphore::new(max_parallel.max(1))),
         }
+    }
+}
+
+impl CheatDetection {
+    /// A local copy of the stored video and a slot to analyse it in (analyses are
+    /// CPU-bound: the slots bound how many run at once).
+    async fn video_and_slot(
+        &self,
+        video_key: &str,
+    ) -> Result<(LocalCopy, OwnedSemaphorePermit), Status> {
+        let copy = self
+            .storage
+            .local_copy(video_key)
+            .await
+            .map_err(|e| storage_status("video", video_key, e))?;
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| {
+            failure::status(Code::Unavailable, FailureCode::Unavailable, "shutting down")
+        })?;
+        Ok((copy, permit))
     }
 }
 
@@ -112,14 +131,7 @@ impl CheatDetectionService for CheatDetection {
                 report: Some(analysis.report),
             }));
         };
-        let copy = self
-            .storage
-            .local_copy(&video_key)
-            .await
-            .map_err(|e| storage_status("video", &video_key, e))?;
-        let _permit = self.permits.clone().acquire_owned().await.map_err(|_| {
-            failure::status(Code::Unavailable, FailureCode::Unavailable, "shutting down")
-        })?;
+        let (copy, _permit) = self.video_and_slot(&video_key).await?;
         let analyzer = self.analyzer.clone();
         let exercise_id = request.exercise_id;
         let analysis = tokio::task::spawn_blocking(move || {
@@ -150,14 +162,7 @@ impl CheatDetectionService for CheatDetection {
             .filter(|k| !k.is_empty())
             .ok_or_else(|| invalid_argument("start.video.key is required"))?;
         let policy = Policy::from_request(start.policy.as_ref());
-        let copy = self
-            .storage
-            .local_copy(&video_key)
-            .await
-            .map_err(|e| storage_status("video", &video_key, e))?;
-        let _permit = self.permits.clone().acquire_owned().await.map_err(|_| {
-            failure::status(Code::Unavailable, FailureCode::Unavailable, "shutting down")
-        })?;
+        let (copy, _permit) = self.video_and_slot(&video_key).await?;
         let track = Arc::new(GrowingTrack::new());
         let analysis = tokio::task::spawn_blocking({
             let analyzer = self.analyzer.clone();
