@@ -109,8 +109,8 @@ async fn run_steps(ctx: &AppContext, model: &video::Model) -> Result<(), StepErr
     )
     .await?;
 
-    // When neither poses nor verdict are stored, the check decodes alongside the pose
-    // stage (the cores share two decodes instead of running them in turn).
+    // When neither poses nor verdict are stored, the check may decode alongside the
+    // pose stage (see `compute_poses`) instead of after it.
     let mut concurrent_check = None;
     let poses = match load_step(ctx, &model.id, STEP_POSES).await? {
         Some(bytes) => PosesOutcome::decode(bytes.as_slice())
@@ -340,14 +340,12 @@ impl Drop for PoseStageInFlight<'_> {
 /// Pose frames sent to the concurrent check per message.
 const CHECK_BATCH_FRAMES: usize = 8;
 
-/// An authenticity check started before the pose stage: it decodes the video alongside
+/// An authenticity check started with the pose stage: it decodes the video alongside
 /// it and is fed the pose track as the frames arrive. Dropped before its report is
 /// taken (the pipeline stopped early), it is cancelled.
 struct ConcurrentCheck {
     /// Taken (closing the request stream) once the track's end is sent.
-    track: std::sync::Mutex<
-        Option<tokio::sync::mpsc::UnboundedSender<pb::CheckVideoAsPosesArriveRequest>>,
-    >,
+    track: Option<tokio::sync::mpsc::UnboundedSender<pb::CheckVideoAsPosesArriveRequest>>,
     report: tokio::task::JoinHandle<Result<pb::AuthenticityReport, tonic::Status>>,
     started: Instant,
 }
@@ -389,7 +387,7 @@ impl ConcurrentCheck {
             .instrument(tracing::Span::current()),
         );
         Ok(Self {
-            track: std::sync::Mutex::new(Some(track)),
+            track: Some(track),
             report,
             started: Instant::now(),
         })
@@ -400,22 +398,16 @@ impl ConcurrentCheck {
     fn send(&self, frames: Vec<pb::PoseFrame>) {
         let part =
             pb::check_video_as_poses_arrive_request::Part::Frames(pb::PoseFrameBatch { frames });
-        self.send_part(part, false);
+        if let Some(track) = &self.track {
+            let _ = track.send(pb::CheckVideoAsPosesArriveRequest { part: Some(part) });
+        }
     }
 
     /// Sends the track's end and closes the request stream.
-    fn end(&self, end: pb::PoseTrackEnd) {
+    fn end(&mut self, end: pb::PoseTrackEnd) {
         let part = pb::check_video_as_poses_arrive_request::Part::End(end);
-        self.send_part(part, true);
-    }
-
-    fn send_part(&self, part: pb::check_video_as_poses_arrive_request::Part, last: bool) {
-        let sender = {
-            let mut slot = self.track.lock().unwrap_or_else(|p| p.into_inner());
-            if last { slot.take() } else { slot.clone() }
-        };
-        if let Some(sender) = sender {
-            let _ = sender.send(pb::CheckVideoAsPosesArriveRequest { part: Some(part) });
+        if let Some(track) = self.track.take() {
+            let _ = track.send(pb::CheckVideoAsPosesArriveRequest { part: Some(part) });
         }
     }
 
@@ -466,8 +458,7 @@ async fn pose_rate(ctx: &AppContext, model: &video::Model) -> Result<f64, StepEr
         .map_or(0.0, |definition| definition.analysis_fps()))
 }
 
-/// Streams poses, reporting decoding progress, and stores the track.
-/// Runs the pose stage on the video and stores its track. `with_check`: the
+/// Streams poses, reporting decoding progress, and stores the track. `with_check`: the
 /// authenticity check starts once the pose stage has its run slot (so a video queued
 /// for one holds no decoder) and is fed the frames as they arrive.
 async fn compute_poses(
@@ -505,12 +496,11 @@ async fn compute_poses(
     // flight the cores are busy anyway: overlapping gains nothing there and only holds
     // a second decoder per video (measured: same wall time for 4 videos at once, 70 MB
     // more memory), so the check then runs after the poses.
-    let check = if with_check && stages.alone() {
+    let mut check = if with_check && stages.alone() {
         Some(ConcurrentCheck::start(ctx, model).await?)
     } else {
         None
     };
-    let check_ref = check.as_ref();
     let limits =
         crate::limits::in_force(&ctx.db, &model.tenant_id, &ctx.settings.analysis_limits).await?;
     let mut track = pb::PoseTrack::default();
@@ -538,7 +528,7 @@ async fn compute_poses(
                     &limits,
                 )?;
                 track.frames.push(frame);
-                if let Some(check) = check_ref
+                if let Some(check) = &check
                     && track.frames.len() - check_sent >= CHECK_BATCH_FRAMES
                 {
                     check.send(track.frames[check_sent..].to_vec());
@@ -580,7 +570,7 @@ async fn compute_poses(
     {
         info.frame_count = summary.frames_decoded;
     }
-    if let Some(check) = check_ref {
+    if let Some(check) = check.as_mut() {
         check.send(track.frames[check_sent..].to_vec());
         check.end(pb::PoseTrackEnd {
             schema: track.schema,
