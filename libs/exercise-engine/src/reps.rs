@@ -150,7 +150,7 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
             pending = None;
         }
         let n = norm(i, v);
-        let previous = last_present.filter(|&p| p != i);
+        let previous = last_present;
         last_present = Some(i);
         state = match state {
             State::Unknown { .. } if n >= rules.exit => {
