@@ -1,5 +1,5 @@
 //! Prints a compact per-frame view of a video's pose track (person count, track ids,
-//! box centres): `cargo run --release -p fitvision-pose-inference --example pose_dump --
+//! box centres and sizes): `cargo run --release -p fitvision-pose-inference --example pose_dump --
 //! VIDEO [TARGET_FPS [MIN_CONFIDENCE [whole]]]` (`whole`: no person-sized inputs).
 
 use fitvision_pose_inference::{InputPolicy, PoseEngine, PoseOptions};
@@ -37,10 +37,11 @@ fn main() -> anyhow::Result<()> {
             .map(|person| {
                 let bbox = person.r#box.unwrap_or_default();
                 format!(
-                    "#{}@({:.0},{:.0} h{:.0} c{:.2})",
+                    "#{}@({:.0},{:.0} {:.0}x{:.0} c{:.2})",
                     person.track_id,
                     bbox.x_px + bbox.width_px / 2.0,
                     bbox.y_px + bbox.height_px / 2.0,
+                    bbox.width_px,
                     bbox.height_px,
                     person.confidence
                 )
