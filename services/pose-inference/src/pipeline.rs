@@ -7,6 +7,7 @@
 //! what to analyse in a frame (the whole frame or the region around the tracked
 //! people, see [`crate::focus`]) depends on the tracks of the frame before.
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
@@ -145,6 +146,7 @@ pub fn stream_poses(
         frames_analysed = totals.frames_analysed,
         frames_focused = totals.frames_focused,
         frames_redetected = totals.frames_redetected,
+        frames_followed_back = totals.frames_followed_back,
         "pose run done"
     );
     if totals.frames_with_person == 0 {
@@ -217,6 +219,8 @@ struct StageTotals {
     frames_focused: u32,
     /// Frames analysed a second time with a margin because someone vanished.
     frames_redetected: u32,
+    /// Opening frames where the first person found was followed back into.
+    frames_followed_back: u32,
     preprocess_ms: f64,
     inference_ms: f64,
     postprocess_ms: f64,
@@ -323,6 +327,62 @@ fn decode_frames(
         }
     }
     Ok(totals)
+}
+
+/// A frame's detections before tracking, and what finishing the frame needs of them.
+struct FoundPeople {
+    output: crate::model::InferenceOutput,
+    letterbox: crate::letterbox::Letterbox,
+    preprocess_ms: f64,
+}
+
+impl FoundPeople {
+    fn anyone(&self, min_confidence: f32) -> bool {
+        self.output
+            .detections
+            .iter()
+            .any(|d| d.score >= min_confidence)
+    }
+}
+
+/// Pictures held at the start of a video while nobody has been found: at most this
+/// many bytes (ten 1080p frames, 22 at 720p), so a video that opens on an empty scene
+/// costs a bounded amount of memory and its earliest frames are let go.
+const OPENING_HOLD_BYTES: usize = 64 << 20;
+
+/// The frames analysed before anyone was found, held until someone is, so the first
+/// person found can be followed back into them (see [`Analysis::follow_back`]).
+#[derive(Default)]
+struct OpeningFrames {
+    held: VecDeque<(DecodedFrame, FoundPeople)>,
+    bytes: usize,
+    /// Someone was found: nothing more is held.
+    done: bool,
+}
+
+impl OpeningFrames {
+    /// Holds a frame with nobody in it; returns the oldest ones that no longer fit.
+    fn hold(
+        &mut self,
+        decoded: DecodedFrame,
+        found: FoundPeople,
+    ) -> Vec<(DecodedFrame, FoundPeople)> {
+        self.bytes += picture_bytes(&decoded.image);
+        self.held.push_back((decoded, found));
+        let mut released = Vec::new();
+        while self.bytes > OPENING_HOLD_BYTES {
+            let Some(oldest) = self.held.pop_front() else {
+                break;
+            };
+            self.bytes -= picture_bytes(&oldest.0.image);
+            released.push(oldest);
+        }
+        released
+    }
+}
+
+fn picture_bytes(image: &Mat) -> usize {
+    image.total() * image.elem_size().unwrap_or(3)
 }
 
 /// The inference side of one run.
@@ -525,16 +585,85 @@ impl<'m> Analysis<'m> {
         meta: &VideoMeta,
         emit: &mut dyn FnMut(PoseEvent) -> Flow,
     ) -> Result<(), PoseError> {
-        for decoded in receiver {
-            let frame = self.analyse(decoded, meta)?;
+        let mut emit_frame = |frame: PoseFrame| {
             if emit(PoseEvent::Frame(frame)) == Flow::Stop {
                 return Err(PoseError::Pipeline("consumer went away".to_owned()));
             }
+            Ok(())
+        };
+        let mut opening = OpeningFrames::default();
+        for decoded in receiver {
+            let found = self.find_people(&decoded)?;
+            if !opening.done {
+                if !found.anyone(self.min_confidence) {
+                    for (decoded, found) in opening.hold(decoded, found) {
+                        emit_frame(self.finish(decoded, found, meta)?)?;
+                    }
+                    continue;
+                }
+                opening.done = true;
+                self.follow_back(&decoded, &mut opening.held)?;
+                for (decoded, found) in opening.held.drain(..) {
+                    emit_frame(self.finish(decoded, found, meta)?)?;
+                }
+            }
+            emit_frame(self.finish(decoded, found, meta)?)?;
+        }
+        // Nobody in the whole video.
+        for (decoded, found) in opening.held.drain(..) {
+            emit_frame(self.finish(decoded, found, meta)?)?;
+        }
+        Ok(())
+    }
+
+    /// Follows the first person found (in `first_found`) back into the frames `held`
+    /// before it, latest first, until a frame no longer shows them. A detector misses
+    /// bodies in unusual postures (lying, crouched) that a model following a region
+    /// from the frame next to it still reads: BlazePose found an athlete lying for
+    /// sit-ups 0.2 s into a 24 fps re-encoding but from the first frame of the original,
+    /// and the set's first rep was lost with those frames.
+    fn follow_back(
+        &mut self,
+        first_found: &DecodedFrame,
+        held: &mut VecDeque<(DecodedFrame, FoundPeople)>,
+    ) -> Result<(), PoseError> {
+        if held.is_empty() {
+            return Ok(());
+        }
+        // The model's own memory, walking backwards from the frame where it found them.
+        let mut memory = FrameMemory::default();
+        let primed = self.model.infer(
+            self.model.prepare(&first_found.image, None)?,
+            self.detection_floor,
+            &mut memory,
+        )?;
+        self.totals.inference_ms += primed.inference_ms;
+        for (decoded, found) in held.iter_mut().rev() {
+            let input = self.model.prepare(&decoded.image, None)?;
+            let letterbox = input.letterbox;
+            let output = self.model.infer(input, self.detection_floor, &mut memory)?;
+            found.output.inference_ms += output.inference_ms;
+            let anyone = output
+                .detections
+                .iter()
+                .any(|d| d.score >= self.min_confidence);
+            if !anyone {
+                break;
+            }
+            found.output.detections = output.detections;
+            found.letterbox = letterbox;
+            self.totals.frames_followed_back += 1;
         }
         Ok(())
     }
 
     fn analyse(&mut self, decoded: DecodedFrame, meta: &VideoMeta) -> Result<PoseFrame, PoseError> {
+        let found = self.find_people(&decoded)?;
+        self.finish(decoded, found, meta)
+    }
+
+    /// The model's detections in one frame (the first half of its analysis).
+    fn find_people(&mut self, decoded: &DecodedFrame) -> Result<FoundPeople, PoseError> {
         let (width, height) = (decoded.image.cols() as u32, decoded.image.rows() as u32);
         let focus = self
             .focus
@@ -556,7 +685,28 @@ impl<'m> Analysis<'m> {
             self.totals.frames_redetected += 1;
             merge_new_detections(self.model, &mut output.detections, recovered);
         }
+        Ok(FoundPeople {
+            output,
+            letterbox,
+            preprocess_ms,
+        })
+    }
+
+    /// Tracks the people found in a frame and follows the camera: the frame's output.
+    /// Frames are finished in their order (the tracker and the camera path run forward).
+    fn finish(
+        &mut self,
+        decoded: DecodedFrame,
+        found: FoundPeople,
+        meta: &VideoMeta,
+    ) -> Result<PoseFrame, PoseError> {
+        let (width, height) = (decoded.image.cols() as u32, decoded.image.rows() as u32);
         drop(decoded.image);
+        let FoundPeople {
+            output,
+            letterbox,
+            preprocess_ms,
+        } = found;
 
         let started = Instant::now();
         // Every detection (tracked or not) is someone whose movement is not the camera's.
@@ -784,5 +934,193 @@ mod tests {
             Err(PoseError::InvalidOptions(_))
         ));
         assert!(PoseOptions::default().validate().is_ok());
+    }
+
+    /// A model whose detector finds a person only when the frame says it can (first
+    /// pixel 2), and which, once it has found them, keeps reading them in the next
+    /// frames it is given while they are there (1), as BlazePose follows a region.
+    struct FollowingModel {
+        info: crate::model::ModelInfo,
+    }
+
+    #[derive(Default)]
+    struct Followed(bool);
+
+    const NOBODY: u8 = 0;
+    const UNDETECTABLE: u8 = 1;
+    const DETECTABLE: u8 = 2;
+
+    impl FollowingModel {
+        fn new() -> Self {
+            Self {
+                info: crate::model::ModelInfo {
+                    id: "following".to_owned(),
+                    family: "test".to_owned(),
+                    schema: fitvision_proto::v1::KeypointSchema::Coco17,
+                    keypoint_count: 17,
+                    input_width: 32,
+                    input_height: 32,
+                    dynamic_shape: false,
+                    licence: "test".to_owned(),
+                    sha256_hex: String::new(),
+                },
+            }
+        }
+    }
+
+    impl PoseModel for FollowingModel {
+        fn info(&self) -> &crate::model::ModelInfo {
+            &self.info
+        }
+
+        fn prepare(
+            &self,
+            frame: &Mat,
+            _focus: Option<crate::letterbox::Focus>,
+        ) -> Result<crate::model::PreparedInput, PoseError> {
+            let (width, height) = (frame.cols() as u32, frame.rows() as u32);
+            Ok(crate::model::PreparedInput {
+                tensor: Vec::new(),
+                frame: Some(frame.try_clone()?),
+                letterbox: crate::letterbox::Letterbox::fixed(width, height, width, height),
+                frame_width: width,
+                frame_height: height,
+            })
+        }
+
+        fn whole_frame_long_side(&self) -> Option<u32> {
+            None
+        }
+
+        fn input_stride(&self) -> u32 {
+            1
+        }
+
+        fn infer(
+            &self,
+            input: crate::model::PreparedInput,
+            _min_confidence: f32,
+            memory: &mut FrameMemory,
+        ) -> Result<crate::model::InferenceOutput, PoseError> {
+            let frame = input.frame.expect("the frame");
+            let code = *frame.at_2d::<fitvision_video::opencv::core::Vec3b>(0, 0)?;
+            let followed: &mut Followed = memory.get_or_default();
+            followed.0 = code[0] == DETECTABLE || (code[0] == UNDETECTABLE && followed.0);
+            let detections = if followed.0 {
+                let keypoint = crate::geometry::PixelKeypoint {
+                    x: 16.0,
+                    y: 16.0,
+                    score: 0.9,
+                };
+                vec![Detection {
+                    bbox: crate::PixelBox {
+                        x1: 8.0,
+                        y1: 8.0,
+                        x2: 24.0,
+                        y2: 24.0,
+                    },
+                    score: 0.9,
+                    keypoints: vec![keypoint; 17],
+                }]
+            } else {
+                Vec::new()
+            };
+            Ok(crate::model::InferenceOutput {
+                detections,
+                inference_ms: 0.0,
+                postprocess_ms: 0.0,
+            })
+        }
+
+        fn default_confidence(&self) -> f32 {
+            0.5
+        }
+    }
+
+    /// Runs the analysis over frames of `size` whose first pixel is each of `codes`;
+    /// returns each output frame's index and track ids.
+    fn track_ids(codes: &[u8], size: (i32, i32)) -> Vec<(u32, Vec<u32>)> {
+        use fitvision_video::opencv::core::{CV_8UC3, Scalar};
+        let model = FollowingModel::new();
+        let mut analysis = Analysis::new(&model, &PoseOptions::default());
+        let (sender, receiver) = sync_channel(codes.len());
+        for (index, &code) in codes.iter().enumerate() {
+            let image = Mat::new_rows_cols_with_default(
+                size.1,
+                size.0,
+                CV_8UC3,
+                Scalar::all(f64::from(code)),
+            )
+            .expect("frame");
+            let frame = DecodedFrame {
+                index: index as u32,
+                timestamp_ms: index as f64 * 40.0,
+                image,
+                matches: Vec::new(),
+            };
+            sender.send(frame).expect("queued");
+        }
+        drop(sender);
+        let meta = VideoMeta {
+            width: size.0 as u32,
+            height: size.1 as u32,
+            rotation_deg: 0,
+            header_fps: 25.0,
+            header_frame_count: codes.len() as u32,
+            codec: String::new(),
+        };
+        let mut frames = Vec::new();
+        analysis
+            .consume(receiver, &meta, &mut |event| {
+                if let PoseEvent::Frame(frame) = event {
+                    let ids = frame.persons.iter().map(|p| p.track_id).collect();
+                    frames.push((frame.frame_index, ids));
+                }
+                Flow::Continue
+            })
+            .expect("analysed");
+        frames
+    }
+
+    #[test]
+    fn the_first_person_found_is_followed_back_into_the_opening_frames() {
+        const N: u8 = NOBODY;
+        const U: u8 = UNDETECTABLE;
+        const D: u8 = DETECTABLE;
+        let frames = track_ids(&[N, N, U, U, U, D, U, D], (32, 32));
+        // Every frame comes out, in order.
+        let indices: Vec<u32> = frames.iter().map(|(index, _)| *index).collect();
+        assert_eq!(indices, (0..8).collect::<Vec<_>>());
+        // Nobody where nobody is; the person from the first frame they are in (the
+        // detector found them only in frame 5), under one track.
+        assert!(
+            frames[..2].iter().all(|(_, ids)| ids.is_empty()),
+            "{frames:?}"
+        );
+        let id = frames[5].1.clone();
+        assert_eq!(id.len(), 1, "{frames:?}");
+        assert!(frames[2..].iter().all(|(_, ids)| *ids == id), "{frames:?}");
+    }
+
+    #[test]
+    fn a_video_without_anyone_comes_out_whole_and_empty() {
+        let frames = track_ids(&[NOBODY, UNDETECTABLE, NOBODY, UNDETECTABLE], (32, 32));
+        assert_eq!(frames.len(), 4);
+        assert!(frames.iter().all(|(_, ids)| ids.is_empty()), "{frames:?}");
+    }
+
+    #[test]
+    fn opening_frames_are_held_only_up_to_the_memory_bound() {
+        // 1080p frames: ten fit in the hold. The person is there from the first of 14,
+        // found by the detector in the last: the three oldest were let go unread.
+        let mut codes = vec![UNDETECTABLE; 13];
+        codes.push(DETECTABLE);
+        let frames = track_ids(&codes, (1920, 1080));
+        let with_person: Vec<u32> = frames
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(index, _)| *index)
+            .collect();
+        assert_eq!(with_person, (3..14).collect::<Vec<_>>());
     }
 }
