@@ -4,7 +4,11 @@
 //!   cargo run -p fitvision-cheat-detection --example text_boxes -- VIDEO FRAME [FRAME ...]
 
 use fitvision_cheat_detection::TextDetector;
+use fitvision_cheat_detection::frames::SamplingPlan;
 use fitvision_video::VideoDecoder;
+use fitvision_video::opencv::core::{Mat, Size};
+use fitvision_video::opencv::imgproc;
+use fitvision_video::opencv::prelude::*;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +27,23 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         println!("frame {}", frame.index);
-        for b in detector.detect(&frame.image)? {
+        // Scaled as the check's frame pass scales its text samples.
+        let side = SamplingPlan::default().text_max_side_px;
+        let scale = f64::from(side) / f64::from(frame.image.cols().max(frame.image.rows()).max(1));
+        let mut sample = Mat::default();
+        imgproc::resize(
+            &frame.image,
+            &mut sample,
+            Size::default(),
+            scale,
+            scale,
+            if scale < 1.0 {
+                imgproc::INTER_AREA
+            } else {
+                imgproc::INTER_LINEAR
+            },
+        )?;
+        for b in detector.detect(&sample)? {
             println!(
                 "  text x {:.3} y {:.3} w {:.3} h {:.3} score {:.2}",
                 b.x, b.y, b.w, b.h, b.score

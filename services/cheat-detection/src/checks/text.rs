@@ -43,6 +43,13 @@ pub struct TextParams {
     /// Text at least this tall (share of frame height) and wide is a caption, not scenery.
     pub caption_min_height: f32,
     pub caption_min_width: f32,
+    /// ... and a caption is a line of words: its box is at least this many times as wide
+    /// as tall in pixels. A Latin glyph is about 0.5-0.7 of the line height wide, so a
+    /// box this narrow holds one character at most, which is a counter's digit (judged as
+    /// an overlay) or no text at all: a dark shirt that fills a small portrait frame
+    /// reads as a square "line" (measured 0.9-1.0, against 1.9-4.9 for the captions
+    /// and titles of the shared clips and the tamper set's text).
+    pub caption_min_aspect: f32,
     /// Share of samples with captions that is flagged (60) ... and scores 100 ...
     pub caption_share_flag: f64,
     pub caption_share_full: f64,
@@ -68,6 +75,7 @@ impl Default for TextParams {
             changing_share: 0.25,
             caption_min_height: 0.03,
             caption_min_width: 0.12,
+            caption_min_aspect: 1.2,
             caption_share_flag: 0.25,
             caption_share_full: 0.75,
             caption_min_samples: 2,
@@ -233,11 +241,17 @@ pub fn check(
             overlays.push(r)
         }
     }
-    let is_caption = |b: &TextBox| b.h >= p.caption_min_height && b.w >= p.caption_min_width;
+    let is_caption = |s: usize, b: &TextBox| {
+        let gray = &samples[s].gray;
+        let frame_aspect = gray.cols() as f32 / gray.rows().max(1) as f32;
+        b.h >= p.caption_min_height
+            && b.w >= p.caption_min_width
+            && b.w * frame_aspect >= p.caption_min_aspect * b.h
+    };
     let caption_samples: Vec<usize> = (0..n)
         .filter(|&s| {
             of_kind(RegionKind::Transient)
-                .any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(b)))
+                .any(|r| r.members.iter().any(|(ms, b)| *ms == s && is_caption(s, b)))
         })
         .collect();
     let caption_share = caption_samples.len() as f64 / n as f64;
@@ -622,6 +636,38 @@ mod tests {
             "{}",
             out.score
         );
+    }
+
+    #[test]
+    fn a_square_text_box_that_comes_and_goes_is_not_a_caption() {
+        // The same comings and goings as captions, but each box as tall as it is wide in
+        // pixels (0.15 x 0.3 of a 200 x 100 frame): no line of words.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                let boxes = if i < 4 {
+                    vec![bx(0.05 + 0.2 * i as f32, 0.3, 0.15, 0.3)]
+                } else {
+                    vec![]
+                };
+                frame(i, boxes, None)
+            })
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert!(out.score < 60.0, "{}: {}", out.score, out.reason);
+        assert!(!out.reason.contains("captions"), "{}", out.reason);
+        // A third as tall, the same boxes are captions.
+        let s: Vec<_> = (0..6)
+            .map(|i| {
+                let boxes = if i < 4 {
+                    vec![bx(0.05 + 0.2 * i as f32, 0.3, 0.15, 0.1)]
+                } else {
+                    vec![]
+                };
+                frame(i, boxes, None)
+            })
+            .collect();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert!(out.reason.contains("captions"), "{}", out.reason);
     }
 
     #[test]
