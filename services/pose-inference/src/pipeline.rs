@@ -346,7 +346,7 @@ impl FoundPeople {
 }
 
 /// Pictures held at the start of a video while nobody has been found: at most this
-/// many bytes (ten 1080p frames, 22 at 720p), so a video that opens on an empty scene
+/// many bytes (ten 1080p frames, 24 at 720p), so a video that opens on an empty scene
 /// costs a bounded amount of memory and its earliest frames are let go.
 const OPENING_HOLD_BYTES: usize = 64 << 20;
 
