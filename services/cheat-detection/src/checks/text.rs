@@ -640,33 +640,36 @@ mod tests {
 
     #[test]
     fn a_square_text_box_that_comes_and_goes_is_not_a_caption() {
-        // The same comings and goings as captions, but each box as tall as it is wide in
-        // pixels (0.15 x 0.3 of a 200 x 100 frame): no line of words.
-        let s: Vec<_> = (0..6)
-            .map(|i| {
-                let boxes = if i < 4 {
-                    vec![bx(0.05 + 0.2 * i as f32, 0.3, 0.15, 0.3)]
-                } else {
-                    vec![]
-                };
-                frame(i, boxes, None)
-            })
-            .collect();
-        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        // The comings and goings of captions (boxes at four places in 4 of 6 samples),
+        // with boxes `h` tall and 0.15 wide on a 200 x 100 frame.
+        let coming_and_going = |h: f32| -> Vec<TextObservation> {
+            (0..6)
+                .map(|i| {
+                    let boxes = if i < 4 {
+                        vec![bx(0.05 + 0.2 * i as f32, 0.3, 0.15, h)]
+                    } else {
+                        vec![]
+                    };
+                    frame(i, boxes, None)
+                })
+                .collect()
+        };
+        // As tall as wide in pixels: no line of words.
+        let out = check(
+            &coming_and_going(0.3),
+            &CameraPath::default(),
+            &TextParams::default(),
+        )
+        .unwrap();
         assert!(out.score < 60.0, "{}: {}", out.score, out.reason);
         assert!(!out.reason.contains("captions"), "{}", out.reason);
         // A third as tall, the same boxes are captions.
-        let s: Vec<_> = (0..6)
-            .map(|i| {
-                let boxes = if i < 4 {
-                    vec![bx(0.05 + 0.2 * i as f32, 0.3, 0.15, 0.1)]
-                } else {
-                    vec![]
-                };
-                frame(i, boxes, None)
-            })
-            .collect();
-        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        let out = check(
+            &coming_and_going(0.1),
+            &CameraPath::default(),
+            &TextParams::default(),
+        )
+        .unwrap();
         assert!(out.reason.contains("captions"), "{}", out.reason);
     }
 
