@@ -3,19 +3,23 @@
 //!
 //!   cargo run -p fitvision-exercise-engine --example rep_spans -- EXERCISE TRACK.pb ...
 
-use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
-use fitvision_proto::v1::{PoseTrack, Subject};
-use prost::Message as _;
+mod stored;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+use fitvision_exercise_engine::{AnalyzeOptions, analyze};
+use fitvision_proto::v1::Subject;
+
+fn main() -> Result<(), stored::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let catalog = Catalog::builtin()?;
-    let def = catalog.get(&args[0]).ok_or("unknown exercise")?;
+    let def = stored::exercise(&args[0])?;
     for path in &args[1..] {
-        let track = PoseTrack::decode(std::fs::read(path)?.as_slice())?;
-        let result = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())?;
+        let (name, track) = stored::track(path)?;
+        let result = analyze(
+            &def,
+            &track,
+            &Subject::default(),
+            &AnalyzeOptions::default(),
+        )?;
         let last_s = track.frames.last().map_or(0.0, |f| f.timestamp_ms / 1000.0);
-        let name = path.rsplit('/').next().unwrap_or(path);
         println!("{name} ({} reps, clip {last_s:.2} s)", result.rep_count);
         for rep in &result.reps {
             println!(

@@ -3,18 +3,23 @@
 //!
 //!   cargo run -p fitvision-exercise-engine --example series_dump -- EXERCISE SERIES TRACK.pb ...
 
-use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
-use fitvision_proto::v1::{PoseTrack, Subject};
-use prost::Message as _;
+mod stored;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+use fitvision_exercise_engine::{AnalyzeOptions, analyze};
+use fitvision_proto::v1::Subject;
+
+fn main() -> Result<(), stored::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let catalog = Catalog::builtin()?;
-    let def = catalog.get(&args[0]).ok_or("unknown exercise")?;
+    let def = stored::exercise(&args[0])?;
     let mut columns = Vec::new();
     for path in &args[2..] {
-        let track = PoseTrack::decode(std::fs::read(path)?.as_slice())?;
-        let r = analyze(def, &track, &Subject::default(), &AnalyzeOptions::default())?;
+        let (_, track) = stored::track(path)?;
+        let r = analyze(
+            &def,
+            &track,
+            &Subject::default(),
+            &AnalyzeOptions::default(),
+        )?;
         let series = r.series.get(&args[1]).ok_or_else(|| {
             let known: Vec<&String> = r.series.keys().collect();
             format!("no series {:?}; the result has {known:?}", args[1])

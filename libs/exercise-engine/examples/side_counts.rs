@@ -3,10 +3,11 @@
 //!
 //!   cargo run -p fitvision-exercise-engine --example side_counts -- EXERCISE TRACK.pb ...
 
+mod stored;
+
 use fitvision_exercise_engine::definition::{SideChoice, SignalSpec};
-use fitvision_exercise_engine::{AnalyzeOptions, Catalog, analyze};
-use fitvision_proto::v1::{PoseTrack, Subject};
-use prost::Message as _;
+use fitvision_exercise_engine::{AnalyzeOptions, analyze};
+use fitvision_proto::v1::Subject;
 
 fn with_side(spec: &SignalSpec, side: SideChoice) -> SignalSpec {
     let mut spec = spec.clone();
@@ -20,13 +21,11 @@ fn with_side(spec: &SignalSpec, side: SideChoice) -> SignalSpec {
     spec
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), stored::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let catalog = Catalog::builtin()?;
-    let def = catalog.get(&args[0]).ok_or("unknown exercise")?;
+    let def = stored::exercise(&args[0])?;
     for path in &args[1..] {
-        let track = PoseTrack::decode(std::fs::read(path)?.as_slice())?;
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let (name, track) = stored::track(path)?;
         print!("{:<56}", &name[..name.len().min(56)]);
         for (label, side) in [
             ("auto", SideChoice::Auto),

@@ -336,13 +336,9 @@ struct FoundPeople {
     preprocess_ms: f64,
 }
 
-impl FoundPeople {
-    fn anyone(&self, min_confidence: f32) -> bool {
-        self.output
-            .detections
-            .iter()
-            .any(|d| d.score >= min_confidence)
-    }
+/// Whether any of `detections` is confident enough to start a track.
+fn anyone(detections: &[Detection], min_confidence: f32) -> bool {
+    detections.iter().any(|d| d.score >= min_confidence)
 }
 
 /// Pictures held at the start of a video while nobody has been found: at most this
@@ -595,7 +591,7 @@ impl<'m> Analysis<'m> {
         for decoded in receiver {
             let found = self.find_people(&decoded)?;
             if !opening.done {
-                if !found.anyone(self.min_confidence) {
+                if !anyone(&found.output.detections, self.min_confidence) {
                     for (decoded, found) in opening.hold(decoded, found) {
                         emit_frame(self.finish(decoded, found, meta)?)?;
                     }
@@ -643,11 +639,7 @@ impl<'m> Analysis<'m> {
             let letterbox = input.letterbox;
             let output = self.model.infer(input, self.detection_floor, &mut memory)?;
             found.output.inference_ms += output.inference_ms;
-            let anyone = output
-                .detections
-                .iter()
-                .any(|d| d.score >= self.min_confidence);
-            if !anyone {
+            if !anyone(&output.detections, self.min_confidence) {
                 break;
             }
             found.output.detections = output.detections;
