@@ -4,11 +4,8 @@
 //!   cargo run -p fitvision-cheat-detection --example text_boxes -- VIDEO FRAME [FRAME ...]
 
 use fitvision_cheat_detection::TextDetector;
-use fitvision_cheat_detection::frames::SamplingPlan;
+use fitvision_cheat_detection::frames::{SamplingPlan, resize_max_side};
 use fitvision_video::VideoDecoder;
-use fitvision_video::opencv::core::{Mat, Size};
-use fitvision_video::opencv::imgproc;
-use fitvision_video::opencv::prelude::*;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,21 +25,7 @@ fn main() -> anyhow::Result<()> {
         }
         println!("frame {}", frame.index);
         // Scaled as the check's frame pass scales its text samples.
-        let side = SamplingPlan::default().text_max_side_px;
-        let scale = f64::from(side) / f64::from(frame.image.cols().max(frame.image.rows()).max(1));
-        let mut sample = Mat::default();
-        imgproc::resize(
-            &frame.image,
-            &mut sample,
-            Size::default(),
-            scale,
-            scale,
-            if scale < 1.0 {
-                imgproc::INTER_AREA
-            } else {
-                imgproc::INTER_LINEAR
-            },
-        )?;
+        let sample = resize_max_side(&frame.image, SamplingPlan::default().text_max_side_px)?;
         for b in detector.detect(&sample)? {
             println!(
                 "  text x {:.3} y {:.3} w {:.3} h {:.3} score {:.2}",

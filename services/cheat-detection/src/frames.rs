@@ -269,7 +269,8 @@ fn mean_abs_diff(a: &Mat, b: &Mat) -> Result<f64, CheckError> {
     Ok(cv::mean_def(&diff)?[0])
 }
 
-fn resize_max_side(image: &Mat, max_side: i32) -> Result<Mat, CheckError> {
+/// `image` scaled so that its longer side is `max_side` px (as the text samples are).
+pub fn resize_max_side(image: &Mat, max_side: i32) -> Result<Mat, CheckError> {
     let size = image.size()?;
     let scale = f64::from(max_side) / f64::from(size.width.max(size.height).max(1));
     let target = Size::new(
