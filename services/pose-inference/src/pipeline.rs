@@ -341,22 +341,20 @@ fn anyone(detections: &[Detection], min_confidence: f32) -> bool {
     detections.iter().any(|d| d.score >= min_confidence)
 }
 
-/// Pictures held at the start of a video while nobody has been found: at most this
-/// many bytes (ten 1080p frames, 24 at 720p), so a video that opens on an empty scene
-/// costs a bounded amount of memory and its earliest frames are let go.
-const OPENING_HOLD_BYTES: usize = 64 << 20;
+/// Pictures held while nobody is found: at most this many bytes (ten 1080p frames, 24
+/// at 720p, 190 at 360p), so a video that opens on an empty scene, or that the athlete
+/// leaves, costs a bounded amount of memory and the earliest such frames are let go.
+const UNSEEN_HOLD_BYTES: usize = 64 << 20;
 
-/// The frames analysed before anyone was found, held until someone is, so the first
-/// person found can be followed back into them (see [`Analysis::follow_back`]).
+/// The latest run of analysed frames where nobody was found, held until someone is, so
+/// that the person found can be followed back into them (see [`Analysis::follow_back`]).
 #[derive(Default)]
-struct OpeningFrames {
+struct UnseenFrames {
     held: VecDeque<(DecodedFrame, FoundPeople)>,
     bytes: usize,
-    /// Someone was found: nothing more is held.
-    done: bool,
 }
 
-impl OpeningFrames {
+impl UnseenFrames {
     /// Holds a frame with nobody in it; returns the oldest ones that no longer fit.
     fn hold(
         &mut self,
@@ -366,7 +364,7 @@ impl OpeningFrames {
         self.bytes += picture_bytes(&decoded.image);
         self.held.push_back((decoded, found));
         let mut released = Vec::new();
-        while self.bytes > OPENING_HOLD_BYTES {
+        while self.bytes > UNSEEN_HOLD_BYTES {
             let Some(oldest) = self.held.pop_front() else {
                 break;
             };
@@ -374,6 +372,12 @@ impl OpeningFrames {
             released.push(oldest);
         }
         released
+    }
+
+    /// Every held frame, oldest first; nothing is held afterwards.
+    fn release(&mut self) -> Vec<(DecodedFrame, FoundPeople)> {
+        self.bytes = 0;
+        self.held.drain(..).collect()
     }
 }
 
@@ -587,40 +591,48 @@ impl<'m> Analysis<'m> {
             }
             Ok(())
         };
-        let mut opening = OpeningFrames::default();
+        let mut unseen = UnseenFrames::default();
+        let mut found_anyone = false;
         for decoded in receiver {
             let found = self.find_people(&decoded)?;
-            if !opening.done {
-                if !anyone(&found.output.detections, self.min_confidence) {
-                    for (decoded, found) in opening.hold(decoded, found) {
+            if !anyone(&found.output.detections, self.min_confidence) {
+                // Held at the opening with any model; after someone was found, only a
+                // model that follows regions can bring them back into these frames.
+                if !found_anyone || self.model.follows_regions() {
+                    // Finished later: the people tracked lately are forgotten on this
+                    // frame's clock, as finishing it now would.
+                    self.remember_tracked(decoded.timestamp_ms, std::iter::empty());
+                    for (decoded, found) in unseen.hold(decoded, found) {
                         emit_frame(self.finish(decoded, found, meta)?)?;
                     }
-                    continue;
-                }
-                opening.done = true;
-                self.follow_back(&decoded, &mut opening.held)?;
-                for (decoded, found) in opening.held.drain(..) {
+                } else {
                     emit_frame(self.finish(decoded, found, meta)?)?;
                 }
+                continue;
+            }
+            found_anyone = true;
+            self.follow_back(&decoded, &mut unseen.held)?;
+            for (decoded, found) in unseen.release() {
+                emit_frame(self.finish(decoded, found, meta)?)?;
             }
             emit_frame(self.finish(decoded, found, meta)?)?;
         }
-        // Nobody in the whole video.
-        for (decoded, found) in opening.held.drain(..) {
+        // Nobody found again before the end.
+        for (decoded, found) in unseen.release() {
             emit_frame(self.finish(decoded, found, meta)?)?;
         }
         Ok(())
     }
 
-    /// Follows the first person found (in `first_found`) back into the frames `held`
-    /// before it, latest first, until a frame no longer shows them. A detector misses
-    /// bodies in unusual postures (lying, crouched) that a model following a region
-    /// from the frame next to it still reads: BlazePose found an athlete lying for
-    /// sit-ups 0.2 s into a 24 fps re-encoding but from the first frame of the original,
-    /// and the set's first rep was lost with those frames.
+    /// Follows the person found (in `found_in`) back into the frames `held` before it,
+    /// where nobody was found, latest first, until a frame no longer shows them. A
+    /// detector misses bodies in unusual postures (lying, crouched, hanging) that a
+    /// model following a region from the frame next to it still reads: BlazePose found
+    /// an athlete lying for sit-ups 0.2 s into a 24 fps re-encoding but from the first
+    /// frame of the original, and the set's first rep was lost with those frames.
     fn follow_back(
         &mut self,
-        first_found: &DecodedFrame,
+        found_in: &DecodedFrame,
         held: &mut VecDeque<(DecodedFrame, FoundPeople)>,
     ) -> Result<(), PoseError> {
         if held.is_empty() {
@@ -629,7 +641,7 @@ impl<'m> Analysis<'m> {
         // The model's own memory, walking backwards from the frame where it found them.
         let mut memory = FrameMemory::default();
         let primed = self.model.infer(
-            self.model.prepare(&first_found.image, None)?,
+            self.model.prepare(&found_in.image, None)?,
             self.detection_floor,
             &mut memory,
         )?;
@@ -930,9 +942,12 @@ mod tests {
 
     /// A model whose detector finds a person only when the frame says it can (first
     /// pixel 2), and which, once it has found them, keeps reading them in the next
-    /// frames it is given while they are there (1), as BlazePose follows a region.
+    /// frames it is given while they are there (1), as BlazePose follows a region. In a
+    /// frame where it loses them (3), the person is there but read by neither.
     struct FollowingModel {
         info: crate::model::ModelInfo,
+        /// What the model says of itself (see [`PoseModel::follows_regions`]).
+        follows_regions: bool,
     }
 
     #[derive(Default)]
@@ -941,10 +956,12 @@ mod tests {
     const NOBODY: u8 = 0;
     const UNDETECTABLE: u8 = 1;
     const DETECTABLE: u8 = 2;
+    const LOST: u8 = 3;
 
     impl FollowingModel {
-        fn new() -> Self {
+        fn new(follows_regions: bool) -> Self {
             Self {
+                follows_regions,
                 info: crate::model::ModelInfo {
                     id: "following".to_owned(),
                     family: "test".to_owned(),
@@ -986,6 +1003,10 @@ mod tests {
 
         fn input_stride(&self) -> u32 {
             1
+        }
+
+        fn follows_regions(&self) -> bool {
+            self.follows_regions
         }
 
         fn infer(
@@ -1032,9 +1053,16 @@ mod tests {
     /// Runs the analysis over frames of `size` whose first pixel is each of `codes`;
     /// returns each output frame's index and track ids.
     fn track_ids(codes: &[u8], size: (i32, i32)) -> Vec<(u32, Vec<u32>)> {
+        track_ids_with(&FollowingModel::new(true), codes, size)
+    }
+
+    fn track_ids_with(
+        model: &FollowingModel,
+        codes: &[u8],
+        size: (i32, i32),
+    ) -> Vec<(u32, Vec<u32>)> {
         use fitvision_video::opencv::core::{CV_8UC3, Scalar};
-        let model = FollowingModel::new();
-        let mut analysis = Analysis::new(&model, &PoseOptions::default());
+        let mut analysis = Analysis::new(model, &PoseOptions::default());
         let (sender, receiver) = sync_channel(codes.len());
         for (index, &code) in codes.iter().enumerate() {
             let image = Mat::new_rows_cols_with_default(
@@ -1114,5 +1142,34 @@ mod tests {
             .map(|(index, _)| *index)
             .collect();
         assert_eq!(with_person, (3..14).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_person_lost_mid_video_is_followed_back_from_where_they_are_found_again() {
+        const U: u8 = UNDETECTABLE;
+        const D: u8 = DETECTABLE;
+        let codes = [D, U, LOST, U, U, U, D, U];
+        let frames = track_ids(&codes, (32, 32));
+        let indices: Vec<u32> = frames.iter().map(|(index, _)| *index).collect();
+        assert_eq!(indices, (0..8).collect::<Vec<_>>());
+        // Only the frame where the model itself loses them stays empty; the frames
+        // after it, which it read only once the detector had found them again, carry
+        // the person under the track they had before.
+        let id = frames[0].1.clone();
+        assert_eq!(id.len(), 1, "{frames:?}");
+        assert!(frames[2].1.is_empty(), "{frames:?}");
+        for (index, ids) in frames.iter().filter(|(index, _)| *index != 2) {
+            assert_eq!(*ids, id, "frame {index}: {frames:?}");
+        }
+
+        // A model that reads every frame afresh cannot bring them back: those frames
+        // go out as they were found, empty.
+        let frames = track_ids_with(&FollowingModel::new(false), &codes, (32, 32));
+        let empty: Vec<u32> = frames
+            .iter()
+            .filter(|(_, ids)| ids.is_empty())
+            .map(|(index, _)| *index)
+            .collect();
+        assert_eq!(empty, vec![2, 3, 4, 5], "{frames:?}");
     }
 }

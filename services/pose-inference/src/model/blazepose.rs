@@ -37,8 +37,9 @@ use crate::letterbox::{Focus, Letterbox};
 /// torsos, not their boxes; 3: tiles at most every 15 analysed frames; 4: two readings
 /// standing on the same feet, or mostly sharing a box with torsos a torso's length or
 /// less apart, are one person; 5: of two readings of one body, the person followed
-/// longest keeps theirs.
-pub const OUTPUT_REVISION: u32 = 5;
+/// longest keeps theirs; 6: a person lost mid-video is followed back from the frame
+/// where they are found again (see [`PoseModel::follows_regions`]).
+pub const OUTPUT_REVISION: u32 = 6;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
@@ -643,6 +644,10 @@ impl PoseModel for BlazePose {
     fn same_person(&self, a: &Detection, b: &Detection) -> bool {
         a.bbox.iou(&b.bbox) >= super::SAME_PERSON_MIN_IOU
             || (a.keypoints.len() == LANDMARKS && b.keypoints.len() == LANDMARKS && same_body(a, b))
+    }
+
+    fn follows_regions(&self) -> bool {
+        true
     }
 
     fn whole_frame_long_side(&self) -> Option<u32> {

@@ -113,6 +113,13 @@ pub trait PoseModel: Send + Sync {
     fn same_person(&self, a: &Detection, b: &Detection) -> bool {
         a.bbox.iou(&b.bbox) >= SAME_PERSON_MIN_IOU
     }
+
+    /// Whether the model reads a frame from the person's region in the frame before
+    /// (BlazePose), and so can follow someone through frames where its detector finds
+    /// nobody. A model that looks at every frame afresh finds nobody there again.
+    fn follows_regions(&self) -> bool {
+        false
+    }
 }
 
 /// Two boxes of one frame overlapping this much hold the same person.
