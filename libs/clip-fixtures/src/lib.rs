@@ -93,8 +93,9 @@ pub fn track_cache_dir() -> PathBuf {
 /// another tracker), so that no tool reads a track an older pipeline made.
 /// 2: camera motion per frame. 3: people who vanish are looked for again with a margin.
 /// 4: under-exposed frames are brightened before inference. 5: the first person found
-/// is followed back into the opening frames where the detector missed them.
-pub const TRACK_FORMAT_VERSION: u32 = 5;
+/// is followed back into the opening frames where the detector missed them. 6: frames
+/// held for following back are kept at 640 px.
+pub const TRACK_FORMAT_VERSION: u32 = 6;
 
 /// Revision of one model family's own output (its pose-inference module keeps it), for
 /// changes that alter only that family's tracks: the others' cached tracks stay valid.

@@ -41,7 +41,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 format!("{}-{}", index(a), index(b))
             })
             .collect();
-        println!("{path}\t{}\t{frames}\t{}", runs.len(), listed.join(" "));
+        println!(
+            "{path}\t{}\t{frames}\t{}\t{first}",
+            runs.len(),
+            listed.join(" ")
+        );
     }
     Ok(())
 }

@@ -3,8 +3,10 @@
 //!
 //!   cargo run -p fitvision-cheat-detection --example body_physics_stats -- TRACK.posetrack.pb ...
 //!
-//! Prints, per track, the stature, the tempo (95th percentile, statures/s) and the peak
-//! sustained downward acceleration (g) for several fit windows.
+//! Prints, per track, the stature, the tempo (95th percentile, statures/s), the peak
+//! sustained downward acceleration (g) for several fit windows, and at the default
+//! window the peaks of the separate stretches held at 0.8 g or more, highest first (the
+//! gravity clock blocks only on two stretches over its limit).
 
 use fitvision_cheat_detection::checks::body_physics::{self, BodyParams};
 use fitvision_cheat_detection::track;
@@ -17,7 +19,7 @@ fn main() -> anyhow::Result<()> {
     for w in windows {
         print!(" {:>7}", format!("g@{w}"));
     }
-    println!();
+    println!("  stretches>=0.8g");
     for path in std::env::args().skip(1) {
         let stored = PoseTrack::decode(std::fs::read(&path)?.as_slice())?;
         // The checks read the 17 COCO keypoints; a 33-landmark track is read as those.
@@ -52,7 +54,34 @@ fn main() -> anyhow::Result<()> {
             let peak = body_physics::peak_sustained_downward_g(track, &subject, stature, &params);
             print!(" {:>7.2}", peak.unwrap_or(f64::NAN));
         }
-        println!();
+        let held =
+            body_physics::sustained_downward_g(track, &subject, stature, &BodyParams::default());
+        let stretches: Vec<String> = stretch_peaks(&held, STRETCH_FLOOR_G)
+            .iter()
+            .map(|g| format!("{g:.2}"))
+            .collect();
+        println!("  {}", stretches.join(" "));
     }
     Ok(())
+}
+
+/// Stretches are listed from this sustained downward acceleration (g).
+const STRETCH_FLOOR_G: f64 = 0.8;
+
+/// The peak of each run of values at or over `floor`, highest first.
+fn stretch_peaks(held: &[Option<f64>], floor: f64) -> Vec<f64> {
+    let mut peaks = Vec::new();
+    let mut current: Option<f64> = None;
+    for value in held.iter().chain(std::iter::once(&None)) {
+        match (value.filter(|&g| g >= floor), current) {
+            (Some(g), top) => current = Some(top.map_or(g, |t: f64| t.max(g))),
+            (None, Some(top)) => {
+                peaks.push(top);
+                current = None;
+            }
+            (None, None) => {}
+        }
+    }
+    peaks.sort_by(|a, b| b.total_cmp(a));
+    peaks
 }

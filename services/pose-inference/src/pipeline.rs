@@ -195,7 +195,10 @@ pub fn collect_pose_track(
 struct DecodedFrame {
     index: u32,
     timestamp_ms: f64,
+    /// The picture as decoded, or smaller while it is held (see [`UnseenFrames`]).
     image: Mat,
+    /// Width and height as decoded: what the frame's pixels are measured in.
+    size: (u32, u32),
     /// Features matched with the previous kept frame (for the camera motion), found on
     /// the decoding thread where they cost no inference time.
     matches: Vec<PointPair>,
@@ -318,6 +321,7 @@ fn decode_frames(
         let frame = DecodedFrame {
             index,
             timestamp_ms,
+            size: image_size(&image),
             image,
             matches,
         };
@@ -341,16 +345,29 @@ fn anyone(detections: &[Detection], min_confidence: f32) -> bool {
     detections.iter().any(|d| d.score >= min_confidence)
 }
 
-/// Pictures held while nobody is found: at most this many bytes (ten 1080p frames, 24
-/// at 720p, 190 at 360p), so a video that opens on an empty scene, or that the athlete
-/// leaves, costs a bounded amount of memory and the earliest such frames are let go.
-const UNSEEN_HOLD_BYTES: usize = 64 << 20;
+/// Pictures held while nobody is found: at most this many bytes, so a video that opens
+/// on an empty scene, or that the athlete leaves, costs a bounded amount of memory (four
+/// videos in flight at once stay under 100 MB of held pictures) and the earliest such
+/// frames are let go.
+const UNSEEN_HOLD_BYTES: usize = 24 << 20;
+
+/// Held pictures are scaled down to this long side: 36 frames fit in the hold (2.4 s at
+/// 15 analysed fps) whatever the source. The 640x360 re-encodings of every shared clip
+/// are read as well as their sources (robustness table, `lowres`), and following back
+/// through 640x360 pictures recovered 26 frames of a side push-up intro.
+const HELD_LONG_SIDE_PX: u32 = 640;
+
+/// A frame where nobody was found, held smaller than decoded.
+struct HeldFrame {
+    decoded: DecodedFrame,
+    found: FoundPeople,
+}
 
 /// The latest run of analysed frames where nobody was found, held until someone is, so
 /// that the person found can be followed back into them (see [`Analysis::follow_back`]).
 #[derive(Default)]
 struct UnseenFrames {
-    held: VecDeque<(DecodedFrame, FoundPeople)>,
+    held: VecDeque<HeldFrame>,
     bytes: usize,
 }
 
@@ -358,27 +375,79 @@ impl UnseenFrames {
     /// Holds a frame with nobody in it; returns the oldest ones that no longer fit.
     fn hold(
         &mut self,
-        decoded: DecodedFrame,
+        mut decoded: DecodedFrame,
         found: FoundPeople,
-    ) -> Vec<(DecodedFrame, FoundPeople)> {
+    ) -> Result<Vec<HeldFrame>, PoseError> {
+        if let Some(small) = held_picture(&decoded.image)? {
+            decoded.image = small;
+        }
         self.bytes += picture_bytes(&decoded.image);
-        self.held.push_back((decoded, found));
+        self.held.push_back(HeldFrame { decoded, found });
         let mut released = Vec::new();
         while self.bytes > UNSEEN_HOLD_BYTES {
             let Some(oldest) = self.held.pop_front() else {
                 break;
             };
-            self.bytes -= picture_bytes(&oldest.0.image);
+            self.bytes -= picture_bytes(&oldest.decoded.image);
             released.push(oldest);
         }
-        released
+        Ok(released)
     }
 
     /// Every held frame, oldest first; nothing is held afterwards.
-    fn release(&mut self) -> Vec<(DecodedFrame, FoundPeople)> {
+    fn release(&mut self) -> Vec<HeldFrame> {
         self.bytes = 0;
         self.held.drain(..).collect()
     }
+}
+
+/// Width and height of a picture in pixels.
+fn image_size(image: &Mat) -> (u32, u32) {
+    (image.cols().max(0) as u32, image.rows().max(0) as u32)
+}
+
+/// `image` scaled down to [`HELD_LONG_SIDE_PX`]; `None` when it is not larger.
+fn held_picture(image: &Mat) -> Result<Option<Mat>, PoseError> {
+    let (width, height) = image_size(image);
+    let scale = HELD_LONG_SIDE_PX as f32 / width.max(height).max(1) as f32;
+    if scale >= 1.0 {
+        return Ok(None);
+    }
+    let target = fitvision_video::opencv::core::Size::new(
+        ((width as f32 * scale).round() as i32).max(1),
+        ((height as f32 * scale).round() as i32).max(1),
+    );
+    let mut small = Mat::default();
+    fitvision_video::opencv::imgproc::resize(
+        image,
+        &mut small,
+        target,
+        0.0,
+        0.0,
+        fitvision_video::opencv::imgproc::INTER_AREA,
+    )?;
+    Ok(Some(small))
+}
+
+/// `detection`, read on a picture of `read_size`, in the pixels of a frame of `size`.
+fn rescaled(mut detection: Detection, read_size: (u32, u32), size: (u32, u32)) -> Detection {
+    if read_size == size {
+        return detection;
+    }
+    let sx = size.0 as f32 / read_size.0.max(1) as f32;
+    let sy = size.1 as f32 / read_size.1.max(1) as f32;
+    let b = detection.bbox;
+    detection.bbox = crate::PixelBox {
+        x1: b.x1 * sx,
+        y1: b.y1 * sy,
+        x2: b.x2 * sx,
+        y2: b.y2 * sy,
+    };
+    for k in &mut detection.keypoints {
+        k.x *= sx;
+        k.y *= sy;
+    }
+    detection
 }
 
 fn picture_bytes(image: &Mat) -> usize {
@@ -602,8 +671,8 @@ impl<'m> Analysis<'m> {
                     // Finished later: the people tracked lately are forgotten on this
                     // frame's clock, as finishing it now would.
                     self.remember_tracked(decoded.timestamp_ms, std::iter::empty());
-                    for (decoded, found) in unseen.hold(decoded, found) {
-                        emit_frame(self.finish(decoded, found, meta)?)?;
+                    for held in unseen.hold(decoded, found)? {
+                        emit_frame(self.finish(held.decoded, held.found, meta)?)?;
                     }
                 } else {
                     emit_frame(self.finish(decoded, found, meta)?)?;
@@ -612,14 +681,14 @@ impl<'m> Analysis<'m> {
             }
             found_anyone = true;
             self.follow_back(&decoded, &mut unseen.held)?;
-            for (decoded, found) in unseen.release() {
-                emit_frame(self.finish(decoded, found, meta)?)?;
+            for held in unseen.release() {
+                emit_frame(self.finish(held.decoded, held.found, meta)?)?;
             }
             emit_frame(self.finish(decoded, found, meta)?)?;
         }
         // Nobody found again before the end.
-        for (decoded, found) in unseen.release() {
-            emit_frame(self.finish(decoded, found, meta)?)?;
+        for held in unseen.release() {
+            emit_frame(self.finish(held.decoded, held.found, meta)?)?;
         }
         Ok(())
     }
@@ -633,29 +702,34 @@ impl<'m> Analysis<'m> {
     fn follow_back(
         &mut self,
         found_in: &DecodedFrame,
-        held: &mut VecDeque<(DecodedFrame, FoundPeople)>,
+        held: &mut VecDeque<HeldFrame>,
     ) -> Result<(), PoseError> {
         if held.is_empty() {
             return Ok(());
         }
-        // The model's own memory, walking backwards from the frame where it found them.
+        // The model's own memory, walking backwards from the frame where it found them,
+        // on pictures the size of the held ones (its regions are in their pixels).
+        let smaller = held_picture(&found_in.image)?;
         let mut memory = FrameMemory::default();
         let primed = self.model.infer(
-            self.model.prepare(&found_in.image, None)?,
+            self.model
+                .prepare(smaller.as_ref().unwrap_or(&found_in.image), None)?,
             self.detection_floor,
             &mut memory,
         )?;
         self.totals.inference_ms += primed.inference_ms;
-        for (decoded, found) in held.iter_mut().rev() {
+        for HeldFrame { decoded, found } in held.iter_mut().rev() {
             let input = self.model.prepare(&decoded.image, None)?;
-            let letterbox = input.letterbox;
             let output = self.model.infer(input, self.detection_floor, &mut memory)?;
             found.output.inference_ms += output.inference_ms;
             if !anyone(&output.detections, self.min_confidence) {
                 break;
             }
-            found.output.detections = output.detections;
-            found.letterbox = letterbox;
+            found.output.detections = output
+                .detections
+                .into_iter()
+                .map(|d| rescaled(d, image_size(&decoded.image), decoded.size))
+                .collect();
             self.totals.frames_followed_back += 1;
         }
         Ok(())
@@ -668,7 +742,7 @@ impl<'m> Analysis<'m> {
 
     /// The model's detections in one frame (the first half of its analysis).
     fn find_people(&mut self, decoded: &DecodedFrame) -> Result<FoundPeople, PoseError> {
-        let (width, height) = (decoded.image.cols() as u32, decoded.image.rows() as u32);
+        let (width, height) = decoded.size;
         let focus = self
             .focus
             .as_ref()
@@ -704,7 +778,7 @@ impl<'m> Analysis<'m> {
         found: FoundPeople,
         meta: &VideoMeta,
     ) -> Result<PoseFrame, PoseError> {
-        let (width, height) = (decoded.image.cols() as u32, decoded.image.rows() as u32);
+        let (width, height) = decoded.size;
         drop(decoded.image);
         let FoundPeople {
             output,
@@ -796,6 +870,7 @@ impl<'m> FrameTracker<'m> {
         let frame = DecodedFrame {
             index: self.received,
             timestamp_ms,
+            size: image_size(&image),
             image,
             matches,
         };
@@ -1019,18 +1094,20 @@ mod tests {
             let code = *frame.at_2d::<fitvision_video::opencv::core::Vec3b>(0, 0)?;
             let followed: &mut Followed = memory.get_or_default();
             followed.0 = code[0] == DETECTABLE || (code[0] == UNDETECTABLE && followed.0);
+            // The person fills the middle half of the picture, whatever its size.
+            let (w, h) = (frame.cols() as f32, frame.rows() as f32);
             let detections = if followed.0 {
                 let keypoint = crate::geometry::PixelKeypoint {
-                    x: 16.0,
-                    y: 16.0,
+                    x: w / 2.0,
+                    y: h / 2.0,
                     score: 0.9,
                 };
                 vec![Detection {
                     bbox: crate::PixelBox {
-                        x1: 8.0,
-                        y1: 8.0,
-                        x2: 24.0,
-                        y2: 24.0,
+                        x1: w / 4.0,
+                        y1: h / 4.0,
+                        x2: w * 0.75,
+                        y2: h * 0.75,
                     },
                     score: 0.9,
                     keypoints: vec![keypoint; 17],
@@ -1061,6 +1138,16 @@ mod tests {
         codes: &[u8],
         size: (i32, i32),
     ) -> Vec<(u32, Vec<u32>)> {
+        pose_frames(model, codes, size)
+            .into_iter()
+            .map(|frame| {
+                let ids = frame.persons.iter().map(|p| p.track_id).collect();
+                (frame.frame_index, ids)
+            })
+            .collect()
+    }
+
+    fn pose_frames(model: &FollowingModel, codes: &[u8], size: (i32, i32)) -> Vec<PoseFrame> {
         use fitvision_video::opencv::core::{CV_8UC3, Scalar};
         let mut analysis = Analysis::new(model, &PoseOptions::default());
         let (sender, receiver) = sync_channel(codes.len());
@@ -1075,6 +1162,7 @@ mod tests {
             let frame = DecodedFrame {
                 index: index as u32,
                 timestamp_ms: index as f64 * 40.0,
+                size: image_size(&image),
                 image,
                 matches: Vec::new(),
             };
@@ -1093,8 +1181,7 @@ mod tests {
         analysis
             .consume(receiver, &meta, &mut |event| {
                 if let PoseEvent::Frame(frame) = event {
-                    let ids = frame.persons.iter().map(|p| p.track_id).collect();
-                    frames.push((frame.frame_index, ids));
+                    frames.push(frame);
                 }
                 Flow::Continue
             })
@@ -1130,18 +1217,36 @@ mod tests {
     }
 
     #[test]
-    fn opening_frames_are_held_only_up_to_the_memory_bound() {
-        // 1080p frames: ten fit in the hold. The person is there from the first of 14,
-        // found by the detector in the last: the three oldest were let go unread.
-        let mut codes = vec![UNDETECTABLE; 13];
+    fn frames_are_held_smaller_and_only_up_to_the_memory_bound() {
+        // 1080p frames are held at 640x360: 36 fit in the hold. The person is there from
+        // the first of 41, found by the detector in the last: the 4 oldest were let go
+        // unread.
+        let mut codes = vec![UNDETECTABLE; 40];
         codes.push(DETECTABLE);
-        let frames = track_ids(&codes, (1920, 1080));
+        let frames = pose_frames(&FollowingModel::new(true), &codes, (1920, 1080));
         let with_person: Vec<u32> = frames
             .iter()
-            .filter(|(_, ids)| !ids.is_empty())
-            .map(|(index, _)| *index)
+            .filter(|frame| !frame.persons.is_empty())
+            .map(|frame| frame.frame_index)
             .collect();
-        assert_eq!(with_person, (3..14).collect::<Vec<_>>());
+        assert_eq!(with_person, (4..41).collect::<Vec<_>>());
+        // What was read on the smaller pictures is in the frame's own pixels: the person
+        // fills the middle half of the 1920x1080 frame, under one track throughout.
+        for frame in &frames[4..] {
+            let [person] = frame.persons.as_slice() else {
+                panic!("one person in frame {}", frame.frame_index);
+            };
+            assert_eq!(person.track_id, frames[40].persons[0].track_id);
+            let b = person.r#box.expect("a box");
+            assert_eq!(
+                (b.x_px, b.y_px, b.width_px, b.height_px),
+                (480.0, 270.0, 960.0, 540.0),
+                "frame {}",
+                frame.frame_index
+            );
+            let nose = &person.keypoints[0];
+            assert_eq!((nose.x_px, nose.y_px), (960.0, 540.0));
+        }
     }
 
     #[test]
