@@ -11,12 +11,14 @@ mod decode;
 mod encode;
 mod error;
 mod rotation;
+pub mod shrink;
 
 pub use camera_motion::{FeatureMatcher, Similarity};
 pub use decode::{DecodedFrame, SampledFrame, VideoDecoder, VideoMeta};
 pub use encode::{EncoderSettings, FrameWriter};
 pub use error::VideoError;
 pub use rotation::Rotation;
+pub use shrink::shrink;
 
 /// Re-exported so callers use the same OpenCV types as the decoder.
 pub use opencv;

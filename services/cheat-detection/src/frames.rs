@@ -361,16 +361,16 @@ fn camera_frame(
         let h = ((f64::from(size.height) * f64::from(width) / f64::from(size.width.max(1))).round()
             as i32)
             .max(8);
-        let mut out = Mat::default();
-        imgproc::resize(
-            image,
-            &mut out,
-            Size::new(width, h),
-            0.0,
-            0.0,
-            imgproc::INTER_AREA,
-        )?;
-        out
+        // Ten times a second of video: a 1080x1920 frame shrunk by area resampling alone
+        // took 7.9 ms, 4.7 s of CPU over a minute of such video (see `shrink`).
+        let target = Size::new(width, h);
+        if target.width < size.width && target.height < size.height {
+            fitvision_video::shrink(image, target)?
+        } else {
+            let mut out = Mat::default();
+            imgproc::resize(image, &mut out, target, 0.0, 0.0, imgproc::INTER_AREA)?;
+            out
+        }
     };
     let mut gray = Mat::default();
     imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
