@@ -86,13 +86,22 @@ impl FeatureMatcher {
             ((size.width as f32 / to_source).round() as i32).max(8),
             ((size.height as f32 / to_source).round() as i32).max(8),
         );
-        let interpolation = if to_source > 1.0 {
-            imgproc::INTER_AREA
+        // Every analysed frame passes here on the decoding thread: area resampling alone
+        // took 7.9 ms for a 1080x1920 frame, `shrink` 3.0 ms (see there).
+        let small = if target.width < size.width && target.height < size.height {
+            crate::shrink(image, target)?
         } else {
-            imgproc::INTER_LINEAR
+            let mut enlarged = Mat::default();
+            imgproc::resize(
+                image,
+                &mut enlarged,
+                target,
+                0.0,
+                0.0,
+                imgproc::INTER_LINEAR,
+            )?;
+            enlarged
         };
-        let mut small = Mat::default();
-        imgproc::resize(image, &mut small, target, 0.0, 0.0, interpolation)?;
         let mut gray = Mat::default();
         if small.channels() == 1 {
             gray = small;
