@@ -211,11 +211,12 @@ async fn live_refuses_what_it_cannot_count() {
 }
 
 /// A recorded set replayed 4x too fast (as a cheat streaming a video file would) is
-/// reported by the body-physics check of the live track: the body moves faster than
-/// the exercise's controlled tempo at the feed's clock. At 15 analysed frames per
-/// second the gravity clock cannot hold over three frames on such a replay, and a
-/// tempo alone never blocks (an explosive set is honest), so the set is kept with the
-/// finding; the honest sets above have none.
+/// reported by the body-physics check of the live track, by either of its clocks: the
+/// body moves faster than the exercise's controlled tempo at the feed's clock (a
+/// finding that never blocks alone: an explosive set is honest), or it falls faster
+/// than gravity allows over several frames (which blocks). Which one holds depends on
+/// the frames analysed: a live session drops pictures while its machine is behind, so
+/// a loaded machine analyses fewer of them. The honest sets above are not blocked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sped_up_replay_is_reported() {
     const SPEED_UP: f64 = 4.0;
@@ -244,12 +245,11 @@ async fn a_sped_up_replay_is_reported() {
         .as_array()
         .and_then(|checks| checks.iter().find(|c| c["check"] == "manipulation"))
         .expect("the body-physics check ran");
+    let reason = manipulation["reason"].as_str().unwrap();
     assert!(
         manipulation["score"].as_f64().unwrap() > 0.0
-            && manipulation["reason"]
-                .as_str()
-                .unwrap()
-                .contains("sped-up playback"),
+            && (reason.contains("sped-up playback")
+                || reason.contains("plays faster than it was filmed")),
         "{manipulation}"
     );
     // Stored with its report, like an upload under the same verdict.
