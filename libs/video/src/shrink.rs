@@ -12,7 +12,8 @@ use opencv::core::{Mat, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-/// `image` resized to `target`, which is no larger on either side.
+/// `image` resized to `target`. Made for a smaller target; one that is not smaller by a
+/// whole factor of 2 or more is resized by area resampling alone.
 pub fn shrink(image: &Mat, target: Size) -> opencv::Result<Mat> {
     let (width, height) = (image.cols(), image.rows());
     let whole = (width / target.width.max(1)).min(height / target.height.max(1));

@@ -363,14 +363,7 @@ fn camera_frame(
             .max(8);
         // Ten times a second of video: a 1080x1920 frame shrunk by area resampling alone
         // took 7.9 ms, 4.7 s of CPU over a minute of such video (see `shrink`).
-        let target = Size::new(width, h);
-        if target.width < size.width && target.height < size.height {
-            fitvision_video::shrink(image, target)?
-        } else {
-            let mut out = Mat::default();
-            imgproc::resize(image, &mut out, target, 0.0, 0.0, imgproc::INTER_AREA)?;
-            out
-        }
+        fitvision_video::shrink(image, Size::new(width, h))?
     };
     let mut gray = Mat::default();
     imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
