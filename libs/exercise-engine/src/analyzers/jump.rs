@@ -157,6 +157,14 @@ pub fn find_flights_with(
         while b + 1 < n && rise(b, after).is_some_and(|r| r > contact_px) {
             b += 1;
         }
+        // A flight is timed from contact to contact: a trace that opens or ends in the air
+        // (the clip cut mid-flight, or a swaying camera lifting the whole picture at an edge)
+        // shows no take-off or no landing to time it by.
+        let unseen_contact = |k: usize, base: f64| rise(k, base).is_some_and(|r| r > contact_px);
+        if unseen_contact(a, before) || unseen_contact(b, after) {
+            i = b.max(j) + 1;
+            continue;
+        }
         let take_off = crossing(times_s, |k| rise(k, before), a, a + 1, contact_px);
         let landing = crossing(times_s, |k| rise(k, after), b - 1, b, contact_px);
         let period = 1.0 / sample_rate_hz.max(1e-6);
@@ -179,14 +187,13 @@ pub fn find_flights_with(
                 continue;
             }
         }
-        let (take_off, landing) = match (take_off, landing, ballistic) {
+        let (take_off, landing) = match (take_off, landing, ballistic.and_then(|f| f.crossings)) {
             // The parabola through every airborne frame times the crossings more finely
             // than the two frames around each; it must agree with them within a frame.
-            (Some(t0), Some(t1), Some(fit))
-                if (fit.take_off_s - t0).abs() <= period
-                    && (fit.landing_s - t1).abs() <= period =>
+            (Some(t0), Some(t1), Some((fit_t0, fit_t1)))
+                if (fit_t0 - t0).abs() <= period && (fit_t1 - t1).abs() <= period =>
             {
-                (Some(fit.take_off_s), Some(fit.landing_s))
+                (Some(fit_t0), Some(fit_t1))
             }
             (t0, t1, _) => (t0, t1),
         };
@@ -225,10 +232,12 @@ const FREE_FALL_MAX_G: f64 = 3.0;
 /// A parabola fitted to a flight (see [`ballistic_fit`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct BallisticFit {
-    take_off_s: f64,
-    landing_s: f64,
-    /// Downward acceleration of the airborne ankles in pixels/s^2.
+    /// Downward acceleration of the airborne ankles in pixels/s^2 (negative when the
+    /// fitted curve opens the wrong way: rising and sinking is not falling).
     acceleration_px_s2: f64,
+    /// Times the curve crosses the take-off and landing levels, when it opens downward
+    /// in the picture and reaches both.
+    crossings: Option<(f64, f64)>,
 }
 
 /// In the air the ankles follow a parabola (gravity, nothing else): fitted by least
@@ -236,8 +245,8 @@ struct BallisticFit {
 /// times it crosses the take-off level (`level_up`, image y) on the way up and the landing
 /// level (`level_down`) on the way down, using every airborne frame rather than only the
 /// two around each crossing, and the acceleration it implies. `None` when too few frames
-/// are airborne or the fit does not open downward in the picture (y grows downward, so
-/// the fitted curvature must be > 0).
+/// are airborne to fit; no crossings when the fit does not open downward in the picture
+/// (y grows downward, so the fitted curvature must be > 0) or misses a level.
 #[allow(clippy::too_many_arguments)]
 fn ballistic_fit(
     times_s: &[f64],
@@ -272,23 +281,20 @@ fn ballistic_fit(
             .filter_map(|k| ankle_y[k].map(|y| (times_s[k] - t_ref - mid, y)))
             .map(|(u, y)| (u, y - a * u * u)),
     )?;
-    if a <= 0.0 {
-        return None;
-    }
     // y(u) = c0 + c1 u + a u^2 with u = t - t_ref - mid; roots of y(u) = level.
     let roots = |level: f64| {
         let disc = c1 * c1 - 4.0 * a * (c0 - level);
-        (disc >= 0.0).then(|| {
+        (a > 0.0 && disc >= 0.0).then(|| {
             let r = disc.sqrt();
             ((-c1 - r) / (2.0 * a), (-c1 + r) / (2.0 * a))
         })
     };
-    let (up, _) = roots(level_up)?;
-    let (_, down) = roots(level_down)?;
+    let crossings = roots(level_up)
+        .zip(roots(level_down))
+        .map(|((up, _), (_, down))| (t_ref + mid + up, t_ref + mid + down));
     Some(BallisticFit {
-        take_off_s: t_ref + mid + up,
-        landing_s: t_ref + mid + down,
         acceleration_px_s2: c2,
+        crossings,
     })
 }
 
@@ -503,6 +509,53 @@ mod tests {
             let err = (f[0].height_m() - expected).abs();
             assert!(err < 0.006, "phase={phase} err={err}");
         }
+    }
+
+    #[test]
+    fn a_clip_cut_in_the_air_times_only_the_flight_it_shows_whole() {
+        // The trace of a 0.5 s jump at 30 fps, cut so that it opens 0.1 s after take-off,
+        // followed by a whole second jump: the first has no take-off to time it by.
+        let unit = 0.779 * 1.75 * 400.0;
+        let (times, y) = trace(30.0, 0.5, 0.0, 400.0, unit);
+        let (second_times, second_y) = trace(30.0, 0.4, 0.0, 400.0, unit);
+        let cut = 33; // t0 = 1.0 s; the ankles are 3 frames into the air
+        let mut times: Vec<f64> = times[cut..].iter().map(|t| t - times[cut]).collect();
+        let mut y = y[cut..].to_vec();
+        let offset = times.last().copied().unwrap_or(0.0) + 1.0 / 30.0;
+        times.extend(second_times.iter().map(|t| t + offset));
+        y.extend(second_y);
+        let flights = find_flights(&times, &y, unit, 30.0);
+        assert_eq!(flights.len(), 1, "{flights:?}");
+        let expected = GRAVITY_M_S2 * 0.4f64.powi(2) / 8.0;
+        assert!((flights[0].height_m() - expected).abs() < 0.006);
+        assert!(flights[0].take_off_s > offset, "{flights:?}");
+    }
+
+    #[test]
+    fn feet_that_sink_and_rise_again_in_the_air_did_not_leave_the_ground() {
+        // Feet snapped up, sinking to 0.15 body units (above the contact level) and
+        // rising again before they come down: a body in free fall cannot turn back up
+        // without touching down, so the curve through the stretch bends the wrong way
+        // and no 0.9 s "jump" is timed from it.
+        let unit = 0.779 * 1.75 * 400.0;
+        let times: Vec<f64> = (0..150).map(|i| i as f64 / 30.0).collect();
+        let y: Vec<Option<f64>> = times
+            .iter()
+            .map(|&t| {
+                let u = t - 2.0;
+                let lift = if (0.0..0.05).contains(&u) {
+                    0.35 * u / 0.05
+                } else if (0.05..0.85).contains(&u) {
+                    0.15 + 0.2 * ((u - 0.45) / 0.4).powi(2)
+                } else if (0.85..0.9).contains(&u) {
+                    0.35 * (0.9 - u) / 0.05
+                } else {
+                    0.0
+                };
+                Some(800.0 - unit * lift)
+            })
+            .collect();
+        assert!(find_flights(&times, &y, unit, 30.0).is_empty());
     }
 
     #[test]
