@@ -48,7 +48,11 @@ export async function runInBrowser({ name, executablePath, artifacts, extraArgs 
   }
   console.log(JSON.stringify(summary, null, 2));
   if (failed) {
+    // Node's fetch says only "fetch failed"; the reason (a reset, a refused or closed
+    // connection) is in its cause, and the stack says which request it was.
     console.error('FAILED:', failed.message);
+    if (failed.cause) console.error('  cause:', failed.cause.code ?? '', failed.cause.message ?? failed.cause);
+    console.error(failed.stack);
     process.exit(1);
   }
 }
