@@ -62,20 +62,8 @@ async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_peer = !args.iter().any(|a| a == "--no-peer");
     // --concurrent=N: afterwards, every clip N times at once.
-    let concurrent: Option<usize> = args
-        .iter()
-        .find_map(|a| a.strip_prefix("--concurrent="))
-        .map(str::parse)
-        .transpose()
-        .context("--concurrent=N takes a number")?;
-    let repeat: usize = args
-        .iter()
-        .find_map(|a| a.strip_prefix("--repeat="))
-        .map(str::parse)
-        .transpose()
-        .context("--repeat=N takes a number")?
-        .unwrap_or(1)
-        .max(1);
+    let concurrent = count_flag(&args, "--concurrent=")?;
+    let repeat = count_flag(&args, "--repeat=")?.unwrap_or(1).max(1);
     let named: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -201,6 +189,15 @@ async fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The number given as `PREFIXN` on the command line, if any.
+fn count_flag(args: &[String], prefix: &str) -> Result<Option<usize>> {
+    args.iter()
+        .find_map(|a| a.strip_prefix(prefix))
+        .map(str::parse)
+        .transpose()
+        .with_context(|| format!("{prefix}N takes a number"))
 }
 
 /// The clip's labelled exercise and count (None for clips without reps) from
