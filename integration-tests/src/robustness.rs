@@ -740,6 +740,16 @@ fn truncate(s: &str, n: usize) -> &str {
 
 /// Runs `scripts/make-variants.sh` (idempotent) for `clips` (all when empty) into `out`.
 pub fn make_variants(videos: &Path, out: &Path, clips: &[String]) -> anyhow::Result<()> {
+    make_variants_of_kinds(videos, out, clips, &[])
+}
+
+/// [`make_variants`] making only the variants `kinds` (all of [`VARIANTS`] when empty).
+pub fn make_variants_of_kinds(
+    videos: &Path,
+    out: &Path,
+    clips: &[String],
+    kinds: &[&str],
+) -> anyhow::Result<()> {
     let script = crate::workspace_root().join("scripts/make-variants.sh");
     let mut command = std::process::Command::new("bash");
     command
@@ -749,6 +759,9 @@ pub fn make_variants(videos: &Path, out: &Path, clips: &[String]) -> anyhow::Res
         .stdout(std::process::Stdio::null());
     if !clips.is_empty() {
         command.env("FITVISION_VARIANT_CLIPS", clips.join(" "));
+    }
+    if !kinds.is_empty() {
+        command.env("FITVISION_VARIANT_KINDS", kinds.join(" "));
     }
     let status = command.status()?;
     anyhow::ensure!(status.success(), "{} failed: {status}", script.display());

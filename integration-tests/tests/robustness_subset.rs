@@ -78,3 +78,39 @@ fn honest_variants_keep_verdict_count_jump_and_coverage() -> anyhow::Result<()> 
     println!("counts off (known gap): {broken:#?}");
     Ok(())
 }
+
+/// A sit-up set after a 3 s title card: the athlete is first found lying flat, where
+/// the detector may point the body head-to-feet, and a followed body keeps the
+/// orientation it was found with. The detector's periodic look at the same body, read
+/// the other way up, turns it round: the card's copy counts every rep, like the clip.
+#[test]
+fn a_set_found_lying_down_after_a_title_card_is_read_head_up() -> anyhow::Result<()> {
+    let Some(videos) = fitvision_clip_fixtures::shared_videos() else {
+        return Ok(());
+    };
+    let only = vec!["sit_up_stock_watermark_camera_move".to_owned()];
+    let variants = robustness::variants_dir();
+    robustness::make_variants_of_kinds(&videos, &variants, &only, &["titlecard"])?;
+    let evaluator = Evaluator::new()?;
+    let cases = robustness::cases(&videos, Some(&variants), None, &only, true, &[])?;
+    let mut counted = Vec::new();
+    for case in cases
+        .iter()
+        .filter(|c| matches!(c.kind.label(), "original" | "titlecard"))
+    {
+        counted.push((
+            case.kind.label().to_owned(),
+            evaluator.measure(case)?.count(),
+        ));
+    }
+    let truth = cases.first().and_then(|c| c.truth.reps);
+    assert!(truth.is_some(), "the clip's reps are labelled");
+    assert_eq!(
+        counted,
+        vec![
+            ("original".to_owned(), truth),
+            ("titlecard".to_owned(), truth)
+        ]
+    );
+    Ok(())
+}

@@ -38,8 +38,9 @@ use crate::letterbox::{Focus, Letterbox};
 /// standing on the same feet, or mostly sharing a box with torsos a torso's length or
 /// less apart, are one person; 5: of two readings of one body, the person followed
 /// longest keeps theirs; 6: a person lost mid-video is followed back from the frame
-/// where they are found again (see [`PoseModel::follows_regions`]).
-pub const OUTPUT_REVISION: u32 = 6;
+/// where they are found again (see [`PoseModel::follows_regions`]); 7: a followed body
+/// that the detector points the other way is read both ways up (see `read_followed`).
+pub const OUTPUT_REVISION: u32 = 7;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
@@ -514,6 +515,36 @@ impl BlazePose {
         Ok(decode_detector(raw, scores, &letterbox, offset))
     }
 
+    /// Reads a followed person in `region`. When the detector has just pointed their body
+    /// the other way (`contrary`), the region is read that way up too, and the reading
+    /// whose crop the landmark network more surely holds a person keeps the person.
+    ///
+    /// A followed region takes its orientation from the landmarks of the frame before,
+    /// so a body read upside down once stays upside down: a sit-up set found lying flat
+    /// (after a title card, say) may be found head-to-feet, and nothing afterwards turns
+    /// it round. The detector's periodic pass is an independent view of the same body;
+    /// an upside-down crop makes the network doubt a person is there at all, the right
+    /// way up does not, so its person score settles which view is right.
+    fn read_followed(
+        &self,
+        frame: &Mat,
+        region: &Region,
+        contrary: Option<&Region>,
+    ) -> Result<Option<RegionReading>, PoseError> {
+        let followed = self.read_region(frame, region)?;
+        let Some(contrary) = contrary else {
+            return Ok(followed);
+        };
+        let turned = self.read_region(frame, contrary)?;
+        Ok(match (followed, turned) {
+            (Some(followed), Some(turned)) if turned.detection.score > followed.detection.score => {
+                Some(turned)
+            }
+            (None, turned) => turned,
+            (followed, _) => followed,
+        })
+    }
+
     /// Reads the landmarks in `region`; `None` when the network sees nobody there.
     fn read_region(
         &self,
@@ -701,9 +732,14 @@ impl PoseModel for BlazePose {
         } else {
             following.frames_since_tiles.unwrap_or(0) + 1
         });
+        // The detector's own view of the people already followed, where it points their
+        // body the other way (see `read_followed`).
+        let mut contrary: Vec<Option<Region>> = Vec::new();
         if following.regions.is_empty() || following.frames_since_detection >= REDETECT_EVERY_FRAMES
         {
-            add_new_people(&mut following.regions, self.detect(&frame, tiles)?);
+            let hits = self.detect(&frame, tiles)?;
+            contrary = contrary_regions(&following.regions, &hits);
+            add_new_people(&mut following.regions, hits);
             following.frames_since_detection = 0;
             detected_now = true;
         } else {
@@ -712,8 +748,9 @@ impl PoseModel for BlazePose {
         // Each reading with how long its person has been followed.
         let mut readings: Vec<(u32, RegionReading)> = Vec::new();
         let mut lost = false;
-        for region in &following.regions {
-            match self.read_region(&frame, region)? {
+        for (index, region) in following.regions.iter().enumerate() {
+            let contrary = contrary.get(index).and_then(Option::as_ref);
+            match self.read_followed(&frame, region, contrary)? {
                 Some(reading) => readings.push((region.followed_frames, reading)),
                 None => lost = true,
             }
@@ -762,6 +799,22 @@ impl PoseModel for BlazePose {
             postprocess_ms: 0.0,
         })
     }
+}
+
+/// For each followed region, in order, the region of the detector's hit on the same
+/// person when the hit points the body more than a right angle away from the region.
+fn contrary_regions(regions: &[Region], hits: &[PersonHit]) -> Vec<Option<Region>> {
+    regions
+        .iter()
+        .map(|followed| {
+            hits.iter()
+                .filter_map(|hit| Region::from_alignment(hit.centre, hit.edge))
+                .find(|hit| {
+                    followed.holds((hit.cx, hit.cy))
+                        && normalize_radians(hit.rotation - followed.rotation).abs() > FRAC_PI_2
+                })
+        })
+        .collect()
 }
 
 /// Adds a region for each detected person not already followed, up to [`MAX_REGIONS`].
@@ -831,6 +884,38 @@ mod tests {
         let x = m[0][0] * u + m[0][1] * v + m[0][2];
         let y = m[1][0] * u + m[1][1] * v + m[1][2];
         assert!(close((x as f32, y as f32), (425.0, 400.0)));
+    }
+
+    #[test]
+    fn the_detector_pointing_a_followed_body_the_other_way_is_a_contrary_view() {
+        // A body lying head right, followed; hips at (300, 400).
+        let followed = Region::from_alignment((300.0, 400.0), (400.0, 400.0)).unwrap();
+        let hit = |centre: (f32, f32), edge: (f32, f32)| PersonHit {
+            bbox: PixelBox {
+                x1: 150.0,
+                y1: 300.0,
+                x2: 450.0,
+                y2: 500.0,
+            },
+            score: 0.9,
+            centre,
+            edge,
+        };
+        // The same hips, head left: the other way round.
+        let head_left = hit((305.0, 402.0), (205.0, 402.0));
+        // The same hips, the head a little raised (sitting up): within a right angle.
+        let head_up_right = hit((305.0, 402.0), (380.0, 340.0));
+        // Another body, head left, a torso away.
+        let other_person = hit((600.0, 400.0), (500.0, 400.0));
+        let contrary = contrary_regions(&[followed], &[other_person.clone(), head_left]);
+        assert_eq!(contrary.len(), 1);
+        let turned = contrary[0].expect("the same body pointed the other way");
+        assert!((turned.rotation + FRAC_PI_2).abs() < 0.05, "{turned:?}");
+        assert_eq!(
+            contrary_regions(&[followed], &[head_up_right, other_person]),
+            vec![None]
+        );
+        assert!(contrary_regions(&[], &[hit((305.0, 402.0), (205.0, 402.0))]).is_empty());
     }
 
     #[test]
