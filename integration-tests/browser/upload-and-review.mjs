@@ -42,12 +42,13 @@
 //      FITVISION_BROWSER_TIMEOUT_S (default 600), FITVISION_BROWSER_MENU_CLIPS (0: skip the
 //      clip per menu option), FITVISION_BROWSER_MENU_TIMEOUT_S (default 360).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { launchBrowser, runInBrowser } from './harness.mjs';
 
@@ -101,13 +102,29 @@ function clipFor(exercise) {
   return best?.file ?? 'squat_bodyweight_side_bluewall.mp4';
 }
 
+/**
+ * ffmpeg run without blocking the event loop. A blocking run (spawnSync) longer than the
+ * edge's keep-alive idle limit let the edge close a pooled connection that undici, its
+ * loop stalled, had not yet seen closed: the next POST went out on it and failed with
+ * "other side closed" (seen once in CI). undici does not retry a non-idempotent request.
+ */
+const execFileAsync = promisify(execFile);
+async function ffmpeg(args) {
+  try {
+    await execFileAsync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', ...args]);
+    return { ok: true, stderr: '' };
+  } catch (error) {
+    return { ok: false, stderr: String(error.stderr ?? error.message) };
+  }
+}
+
 let clipDir = null;
 /** The first 4 s of a shared clip at 360p (made at test time; the clips stay outside the repository). */
-function shortClip(file) {
+async function shortClip(file) {
   clipDir ??= mkdtempSync(join(tmpdir(), 'fitvision-menu-clips-'));
   const out = join(clipDir, `short-${basename(file)}`);
-  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-t', '4', '-i', join(videos, file), '-vf', 'scale=-2:360', '-an', '-c:v', 'libx264', '-preset', 'veryfast', out]);
-  assert.equal(r.status, 0, `ffmpeg ${file}: ${r.stderr}`);
+  const r = await ffmpeg(['-t', '4', '-i', join(videos, file), '-vf', 'scale=-2:360', '-an', '-c:v', 'libx264', '-preset', 'veryfast', out]);
+  assert.ok(r.ok, `ffmpeg ${file}: ${r.stderr}`);
   return out;
 }
 
@@ -137,9 +154,9 @@ async function reviewShot(page, name) {
   const full = join(review, `${name}.full.png`);
   const out = join(review, `${name}.png`);
   await page.screenshot({ path: full, fullPage: false });
-  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', full, '-vf',
+  const r = await ffmpeg(['-i', full, '-vf',
     "scale='min(720,iw)':-1:flags=lanczos,split[a][b];[a]palettegen=max_colors=96[p];[b][p]paletteuse=dither=none", out]);
-  if (r.status === 0) rmSync(full, { force: true });
+  if (r.ok) rmSync(full, { force: true });
   else renameSync(full, out);
 }
 
@@ -699,7 +716,7 @@ await runInBrowser(
       const jobs = offered.map((o) => ({ activity: o.id, domain: o.domain, clip: clipFor(o.id) }));
       const made = new Map();
       for (const job of jobs) {
-        if (!made.has(job.clip)) made.set(job.clip, shortClip(job.clip));
+        if (!made.has(job.clip)) made.set(job.clip, await shortClip(job.clip));
         job.path = made.get(job.clip);
       }
       const waiting = [...jobs];
