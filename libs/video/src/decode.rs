@@ -1,14 +1,8 @@
 use std::path::{Path, PathBuf};
 
-use opencv::core::{Mat, Size};
-use opencv::prelude::*;
-use opencv::videoio::{
-    CAP_FFMPEG, CAP_PROP_FOURCC, CAP_PROP_FPS, CAP_PROP_FRAME_COUNT, CAP_PROP_FRAME_HEIGHT,
-    CAP_PROP_FRAME_WIDTH, CAP_PROP_ORIENTATION_AUTO, CAP_PROP_ORIENTATION_META, CAP_PROP_POS_MSEC,
-    VideoCapture,
-};
+use opencv::core::Mat;
 
-use crate::{Rotation, VideoError};
+use crate::{DecodeOptions, FrameScanner, VideoError};
 
 /// Smallest and largest accepted side, and the largest pixel count (8K UHD):
 /// beyond these a "video" is a mistake or an attack on memory, not an exercise clip.
@@ -19,8 +13,6 @@ const MAX_PIXELS: u64 = 7680 * 4320;
 /// reported as truncated. Headers lie by a few frames (or ~25% on re-encoded social clips),
 /// never by half.
 const TRUNCATION_SHARE: f64 = 0.5;
-/// Used when neither the header nor the stream gives a plausible frame period.
-const FALLBACK_FPS: f64 = 30.0;
 
 /// What the container says, corrected for rotation.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,16 +56,15 @@ pub enum SampledFrame {
 }
 
 /// Streaming decoder over one video file. Holds at most one decoded frame.
+///
+/// Frames come from [`FrameScanner`] (FFmpeg directly, one decoder thread by default):
+/// the same pictures OpenCV's capture gives (same colour conversion), without the
+/// conversion of frames sampling skips and with the codec's threading chosen here.
 pub struct VideoDecoder {
-    capture: VideoCapture,
+    scanner: FrameScanner,
     path: PathBuf,
-    meta: VideoMeta,
-    rotation: Rotation,
     /// Frame read during `open` to prove the file decodes; handed out first.
     pending: Option<DecodedFrame>,
-    next_index: u32,
-    last_timestamp_ms: Option<f64>,
-    nominal_period_ms: f64,
     finished: bool,
 }
 
@@ -81,64 +72,17 @@ impl VideoDecoder {
     /// Opens `path`, validates its resolution and decodes the first frame, so a file
     /// that is not a video or has no decodable frame fails here with a typed error.
     pub fn open(path: &Path) -> Result<Self, VideoError> {
-        let file_meta = std::fs::metadata(path).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => VideoError::NotFound(path.to_owned()),
-            _ => VideoError::Io(error),
-        })?;
-        if file_meta.len() == 0 {
-            return Err(VideoError::Empty(path.to_owned()));
-        }
-        let path_text = path
-            .to_str()
-            .ok_or_else(|| VideoError::NotAVideo(path.to_owned()))?;
-        let mut capture = VideoCapture::from_file(path_text, CAP_FFMPEG)?;
-        if !capture.is_opened()? {
-            return Err(VideoError::NotAVideo(path.to_owned()));
-        }
-        // We rotate ourselves: whether OpenCV auto-rotates depends on the build and the
-        // version, while the metadata read below is reliable in both cases.
-        let auto_rotation_off = capture.set(CAP_PROP_ORIENTATION_AUTO, 0.0)?;
-        let rotation = if auto_rotation_off {
-            clockwise_rotation(capture.get(CAP_PROP_ORIENTATION_META)?)
-        } else {
-            Rotation::None
-        };
-        let coded_width = capture.get(CAP_PROP_FRAME_WIDTH)?.max(0.0) as u32;
-        let coded_height = capture.get(CAP_PROP_FRAME_HEIGHT)?.max(0.0) as u32;
-        check_resolution(coded_width, coded_height)?;
-        let (width, height) = if rotation.is_transposing() {
-            (coded_height, coded_width)
-        } else {
-            (coded_width, coded_height)
-        };
-        let header_fps = sane_positive(capture.get(CAP_PROP_FPS)?).unwrap_or(0.0);
-        let header_frame_count = sane_positive(capture.get(CAP_PROP_FRAME_COUNT)?)
-            .map(|count| count.min(f64::from(u32::MAX)) as u32)
-            .unwrap_or(0);
-        let codec = fourcc_text(capture.get(CAP_PROP_FOURCC)?);
-        let meta = VideoMeta {
-            width,
-            height,
-            rotation_deg: rotation.degrees(),
-            header_fps,
-            header_frame_count,
-            codec,
-        };
-        let nominal_period_ms = 1000.0
-            / if header_fps > 0.0 {
-                header_fps
-            } else {
-                FALLBACK_FPS
-            };
+        Self::open_with(path, DecodeOptions::default())
+    }
+
+    /// As [`VideoDecoder::open`], with the codec's options.
+    pub fn open_with(path: &Path, options: DecodeOptions) -> Result<Self, VideoError> {
+        let scanner = FrameScanner::open(path, options)?;
+        check_resolution(scanner.meta().width, scanner.meta().height)?;
         let mut decoder = Self {
-            capture,
+            scanner,
             path: path.to_owned(),
-            meta,
-            rotation,
             pending: None,
-            next_index: 0,
-            last_timestamp_ms: None,
-            nominal_period_ms,
             finished: false,
         };
         match decoder.advance(&mut |_, _| true)? {
@@ -149,7 +93,7 @@ impl VideoDecoder {
     }
 
     pub fn meta(&self) -> &VideoMeta {
-        &self.meta
+        self.scanner.meta()
     }
 
     pub fn path(&self) -> &Path {
@@ -158,7 +102,7 @@ impl VideoDecoder {
 
     /// Frames handed out or pending so far.
     pub fn frames_decoded(&self) -> u32 {
-        self.next_index
+        self.scanner.frames_decoded()
     }
 
     /// Decodes the next frame; converts and rotates it only when `keep` says so,
@@ -167,49 +111,20 @@ impl VideoDecoder {
         &mut self,
         keep: &mut dyn FnMut(u32, f64) -> bool,
     ) -> Result<Option<SampledFrame>, VideoError> {
-        if !self.capture.grab()? {
+        let Some(frame) = self.scanner.next_frame()? else {
             return Ok(None);
-        }
-        let index = self.next_index;
-        let timestamp_ms = self.next_timestamp(self.capture.get(CAP_PROP_POS_MSEC)?);
-        self.next_index += 1;
-        if !keep(index, timestamp_ms) {
+        };
+        if !keep(frame.index, frame.timestamp_ms) {
             return Ok(Some(SampledFrame::Skipped {
-                index,
-                timestamp_ms,
+                index: frame.index,
+                timestamp_ms: frame.timestamp_ms,
             }));
         }
-        let mut coded = Mat::default();
-        if !self.capture.retrieve(&mut coded, 0)? || coded.empty() {
-            return Ok(None);
-        }
-        let image = self.to_displayed(coded, index)?;
         Ok(Some(SampledFrame::Kept(DecodedFrame {
-            index,
-            timestamp_ms,
-            image,
+            index: frame.index,
+            timestamp_ms: frame.timestamp_ms,
+            image: self.scanner.bgr()?,
         })))
-    }
-
-    fn to_displayed(&self, coded: Mat, index: u32) -> Result<Mat, VideoError> {
-        let image = self.rotation.apply(coded)?;
-        let expected = Size::new(self.meta.width as i32, self.meta.height as i32);
-        if image.size()? == expected {
-            return Ok(image);
-        }
-        // Mid-stream size changes (spliced clips) are rare; keeping one geometry for
-        // the whole video keeps every keypoint in one coordinate system.
-        tracing::warn!(index, "frame size changed mid-stream; resizing");
-        let mut resized = Mat::default();
-        opencv::imgproc::resize(
-            &image,
-            &mut resized,
-            expected,
-            0.0,
-            0.0,
-            opencv::imgproc::INTER_LINEAR,
-        )?;
-        Ok(resized)
     }
 
     /// Streams frames, converting only those `keep(index, timestamp_ms)` accepts;
@@ -247,37 +162,23 @@ impl VideoDecoder {
 
     /// Timestamp of the last decoded frame, ms.
     pub fn last_timestamp_ms(&self) -> Option<f64> {
-        self.last_timestamp_ms
+        self.scanner.last_timestamp_ms()
     }
 
     /// Frame period assumed where the stream gives none (from the header rate).
     pub fn nominal_period_ms(&self) -> f64 {
-        self.nominal_period_ms
-    }
-
-    /// Decoder timestamps are the truth for variable frame rate video, but a missing
-    /// or non-increasing one (no pts, B-frame quirks) is replaced by the previous one
-    /// plus the nominal period, so downstream time derivatives stay finite.
-    fn next_timestamp(&mut self, reported_ms: f64) -> f64 {
-        let timestamp = match self.last_timestamp_ms {
-            None if reported_ms.is_finite() && reported_ms >= 0.0 => reported_ms,
-            None => 0.0,
-            Some(last) if reported_ms.is_finite() && reported_ms > last => reported_ms,
-            Some(last) => last + self.nominal_period_ms,
-        };
-        self.last_timestamp_ms = Some(timestamp);
-        timestamp
+        self.scanner.nominal_period_ms()
     }
 
     /// Called when the decoder runs dry: a stream ending far before its declared
     /// duration is a truncated upload, not a short video.
     fn check_complete(&self) -> Result<(), VideoError> {
         let (Some(declared_ms), Some(last_ms)) =
-            (self.meta.declared_duration_ms(), self.last_timestamp_ms)
+            (self.meta().declared_duration_ms(), self.last_timestamp_ms())
         else {
             return Ok(());
         };
-        let decoded_ms = last_ms + self.nominal_period_ms;
+        let decoded_ms = last_ms + self.nominal_period_ms();
         if decoded_ms < declared_ms * TRUNCATION_SHARE {
             return Err(VideoError::Truncated {
                 decoded_ms,
@@ -302,21 +203,6 @@ impl Iterator for VideoDecoder {
     }
 }
 
-/// OpenCV 4.6.x (Debian 12's) reports the display matrix angle counter-clockwise
-/// (regression opencv/opencv#22088, fixed in 4.7), every other version clockwise; a
-/// portrait phone clip would otherwise come out upside down.
-fn clockwise_rotation(orientation_meta_deg: f64) -> Rotation {
-    let version = (
-        opencv::core::get_version_major(),
-        opencv::core::get_version_minor(),
-    );
-    if version == (4, 6) {
-        Rotation::from_degrees(-orientation_meta_deg)
-    } else {
-        Rotation::from_degrees(orientation_meta_deg)
-    }
-}
-
 fn check_resolution(width: u32, height: u32) -> Result<(), VideoError> {
     let within = |side: u32| (MIN_SIDE_PX..=MAX_SIDE_PX).contains(&side);
     if within(width) && within(height) && u64::from(width) * u64::from(height) <= MAX_PIXELS {
@@ -329,31 +215,6 @@ fn check_resolution(width: u32, height: u32) -> Result<(), VideoError> {
         max: MAX_SIDE_PX,
         max_pixels: MAX_PIXELS,
     })
-}
-
-fn sane_positive(value: f64) -> Option<f64> {
-    (value.is_finite() && value > 0.0).then_some(value)
-}
-
-/// Codec name from the fourcc OpenCV reports; container tags for the same codec
-/// (`avc1`/`h264`, `hvc1`/`hev1`, ...) map to one name.
-fn fourcc_text(value: f64) -> String {
-    let code = value.max(0.0) as u32;
-    let text: String = code
-        .to_le_bytes()
-        .iter()
-        .filter(|byte| byte.is_ascii_graphic())
-        .map(|&byte| char::from(byte).to_ascii_lowercase())
-        .collect();
-    match text.as_str() {
-        "" => "unknown".to_owned(),
-        "avc1" | "avc3" | "h264" | "x264" => "h264".to_owned(),
-        "hvc1" | "hev1" | "hevc" | "h265" => "hevc".to_owned(),
-        "vp09" | "vp90" => "vp9".to_owned(),
-        "vp08" | "vp80" => "vp8".to_owned(),
-        "av01" => "av1".to_owned(),
-        _ => text,
-    }
 }
 
 #[cfg(test)]
@@ -376,14 +237,5 @@ mod tests {
             check_resolution(10_000, 100),
             Err(VideoError::AbsurdResolution { .. })
         ));
-    }
-
-    #[test]
-    fn fourcc_decodes_little_endian_text() {
-        let fourcc = |tag: &[u8; 4]| f64::from(u32::from_le_bytes(*tag));
-        assert_eq!(fourcc_text(fourcc(b"avc1")), "h264");
-        assert_eq!(fourcc_text(fourcc(b"vp09")), "vp9");
-        assert_eq!(fourcc_text(fourcc(b"mp4v")), "mp4v");
-        assert_eq!(fourcc_text(0.0), "unknown");
     }
 }

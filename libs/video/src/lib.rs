@@ -5,12 +5,16 @@
 //! or leave implicit: rotation metadata is applied (frames come out as displayed),
 //! timestamps come from the decoder (variable frame rate), and the header's frame
 //! count is reported but never trusted.
+//!
+//! [`FrameScanner`] is the light pass for work that looks at every frame but needs
+//! colour pictures only now and then: FFmpeg directly, grey from the luma plane.
 
 pub mod camera_motion;
 mod decode;
 mod encode;
 mod error;
 mod rotation;
+mod scan;
 pub mod shrink;
 
 pub use camera_motion::{FeatureMatcher, Similarity};
@@ -18,6 +22,7 @@ pub use decode::{DecodedFrame, SampledFrame, VideoDecoder, VideoMeta};
 pub use encode::{EncoderSettings, FrameWriter};
 pub use error::VideoError;
 pub use rotation::Rotation;
+pub use scan::{DecodeOptions, FrameScanner, ScannedFrame};
 pub use shrink::shrink;
 
 /// Re-exported so callers use the same OpenCV types as the decoder.

@@ -1,0 +1,489 @@
+//! Every frame of a video, decoded by FFmpeg directly.
+//!
+//! OpenCV's capture converts every frame it hands out to full-size BGR and passes no
+//! options to the codec (thread count, loop filter). A pass that looks at every frame but
+//! needs colour pictures only now and then (the authenticity check: a small grey
+//! thumbnail of every frame, a colour picture ten times a second; the pose stage: colour
+//! for the analysed frames only) pays for conversions it throws away. [`FrameScanner`]
+//! decodes each frame once and leaves it in the codec's planes: a grey thumbnail is read
+//! straight from the luma plane, and BGR is made only for the frames asked for, with the
+//! conversion OpenCV's FFmpeg backend uses (so pictures are the same). It can also ask the
+//! codec to skip the in-loop deblocking filter, which changes pixels by a few grey levels
+//! at block edges and costs about a quarter of H.264 decoding time
+//! (see `DecodeOptions::skip_loop_filter`).
+//!
+//! [`VideoDecoder`](crate::VideoDecoder) hands out the scanner's frames, so the pose
+//! stage and the checks count frames and read timestamps alike (every decoded frame
+//! counts; presentation time from the stream, made strictly increasing) and two passes
+//! over one file match frame by frame.
+
+use std::path::Path;
+use std::sync::Once;
+
+use ffmpeg_next as ff;
+use opencv::core::{CV_8UC1, CV_8UC3, Mat, Size};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use crate::{Rotation, VideoError, VideoMeta};
+
+/// Used when the stream gives no plausible frame rate (as `VideoDecoder`).
+const FALLBACK_FPS: f64 = 30.0;
+
+/// How FFmpeg decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Skip the codec's in-loop deblocking filter. Pictures then differ from the
+    /// normal decode by a few grey levels along block edges (errors also carry on
+    /// to frames predicted from them, within a group of pictures). Made for signals
+    /// measured on small, averaged images.
+    pub skip_loop_filter: bool,
+    /// Decoder threads; 0 lets FFmpeg choose (one per core, plus one).
+    pub decoder_threads: usize,
+}
+
+impl Default for DecodeOptions {
+    /// Every picture exactly as coded, on one decoder thread: decoding runs beside
+    /// model inference (and the authenticity check's own pass) on a small machine,
+    /// where frame threads only add hand-over work. A pass over a 1080p clip cost
+    /// 12-13 ms of CPU per frame with FFmpeg's own thread count and 8.6-9.8 with one
+    /// (`decode_cost` example).
+    fn default() -> Self {
+        Self {
+            skip_loop_filter: false,
+            decoder_threads: 1,
+        }
+    }
+}
+
+/// Index and presentation time of the frame the scanner stands on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScannedFrame {
+    /// 0-based index counting every decoded frame.
+    pub index: u32,
+    /// Presentation time, ms, strictly increasing.
+    pub timestamp_ms: f64,
+}
+
+/// Streams the frames of one video; holds one decoded frame at a time.
+pub struct FrameScanner {
+    input: ff::format::context::Input,
+    decoder: ff::decoder::Video,
+    stream_index: usize,
+    /// Seconds per stream time-base tick.
+    seconds_per_tick: f64,
+    start_pts: i64,
+    meta: VideoMeta,
+    rotation: Rotation,
+    frame: ff::frame::Video,
+    /// Converter to BGR for the current source format and size.
+    to_bgr: Option<(ff::format::Pixel, u32, u32, ff::software::scaling::Context)>,
+    next_index: u32,
+    last_timestamp_ms: Option<f64>,
+    nominal_period_ms: f64,
+    input_done: bool,
+    finished: bool,
+}
+
+fn init_ffmpeg() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Registration is a no-op on FFmpeg >= 4; the log level keeps codec chatter
+        // (the same level OpenCV sets) out of the service logs.
+        let _ = ff::init();
+        ff::util::log::set_level(ff::util::log::Level::Error);
+    });
+}
+
+impl FrameScanner {
+    /// Opens `path` for scanning. Errors are those of [`crate::VideoDecoder::open`] for
+    /// a missing, empty or undecodable file.
+    pub fn open(path: &Path, options: DecodeOptions) -> Result<Self, VideoError> {
+        init_ffmpeg();
+        let file_meta = std::fs::metadata(path).map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => VideoError::NotFound(path.to_owned()),
+            _ => VideoError::Io(error),
+        })?;
+        if file_meta.len() == 0 {
+            return Err(VideoError::Empty(path.to_owned()));
+        }
+        let not_a_video = |_| VideoError::NotAVideo(path.to_owned());
+        let input = ff::format::input(&path).map_err(not_a_video)?;
+        let stream = input
+            .streams()
+            .best(ff::media::Type::Video)
+            .ok_or_else(|| VideoError::NotAVideo(path.to_owned()))?;
+        let stream_index = stream.index();
+        let time_base = stream.time_base();
+        let seconds_per_tick = rational(time_base).unwrap_or(0.0);
+        let start_pts = match stream.start_time() {
+            ff::ffi::AV_NOPTS_VALUE => 0,
+            start => start,
+        };
+        let rotation = Rotation::from_degrees(clockwise_display_rotation(&stream));
+        let header_fps = rational(stream.avg_frame_rate())
+            .filter(|fps| *fps > 0.0)
+            .or_else(|| rational(stream.rate()).filter(|fps| *fps > 0.0))
+            .unwrap_or(0.0);
+        let header_frame_count = header_frame_count(&input, &stream, header_fps);
+
+        let mut context = ff::codec::context::Context::from_parameters(stream.parameters())
+            .map_err(not_a_video)?;
+        context.set_threading(ff::threading::Config {
+            kind: ff::threading::Type::Frame,
+            count: options.decoder_threads,
+            ..Default::default()
+        });
+        let mut decoder = context.decoder().video().map_err(not_a_video)?;
+        if options.skip_loop_filter {
+            // SAFETY: the context is open and owned by `decoder`; codecs read this
+            // field per slice, so setting it after opening is what FFmpeg's own
+            // `-skip_loop_filter` option does.
+            unsafe {
+                (*decoder.as_mut_ptr()).skip_loop_filter = ff::ffi::AVDiscard::AVDISCARD_ALL;
+            }
+        }
+        // The codec's name, not the decoder's ("av1" whether dav1d or libaom decodes).
+        let codec = match decoder.id() {
+            ff::codec::Id::None => "unknown".to_owned(),
+            id => id.name().to_owned(),
+        };
+        let (coded_width, coded_height) = (decoder.width(), decoder.height());
+        let (width, height) = if rotation.is_transposing() {
+            (coded_height, coded_width)
+        } else {
+            (coded_width, coded_height)
+        };
+        let meta = VideoMeta {
+            width,
+            height,
+            rotation_deg: rotation.degrees(),
+            header_fps,
+            header_frame_count,
+            codec,
+        };
+        let nominal_period_ms = 1000.0
+            / if header_fps > 0.0 {
+                header_fps
+            } else {
+                FALLBACK_FPS
+            };
+        Ok(Self {
+            input,
+            decoder,
+            stream_index,
+            seconds_per_tick,
+            start_pts,
+            meta,
+            rotation,
+            frame: ff::frame::Video::empty(),
+            to_bgr: None,
+            next_index: 0,
+            last_timestamp_ms: None,
+            nominal_period_ms,
+            input_done: false,
+            finished: false,
+        })
+    }
+
+    pub fn meta(&self) -> &VideoMeta {
+        &self.meta
+    }
+
+    /// Frames decoded so far.
+    pub fn frames_decoded(&self) -> u32 {
+        self.next_index
+    }
+
+    /// Timestamp of the last decoded frame, ms.
+    pub fn last_timestamp_ms(&self) -> Option<f64> {
+        self.last_timestamp_ms
+    }
+
+    /// Frame period assumed where the stream gives none (from the header rate).
+    pub fn nominal_period_ms(&self) -> f64 {
+        self.nominal_period_ms
+    }
+
+    /// Decodes the next frame; `None` at the end of the stream. A packet the codec
+    /// rejects (a damaged frame) is skipped, as players do.
+    pub fn next_frame(&mut self) -> Result<Option<ScannedFrame>, VideoError> {
+        while !self.finished {
+            match self.decoder.receive_frame(&mut self.frame) {
+                Ok(()) => return Ok(Some(self.stamp_current())),
+                Err(ff::Error::Eof) => self.finished = true,
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
+                    self.feed()?;
+                }
+                Err(error) => {
+                    // A damaged frame: skipped, as players do; decoding goes on.
+                    tracing::debug!(%error, "frame not decoded; skipped");
+                    self.feed()?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sends the next packet of the video stream to the codec (or the end of input).
+    fn feed(&mut self) -> Result<(), VideoError> {
+        if self.input_done {
+            // receive_frame answered EAGAIN after end of input was sent: nothing left.
+            self.finished = true;
+            return Ok(());
+        }
+        let mut packet = ff::Packet::empty();
+        loop {
+            match packet.read(&mut self.input) {
+                Ok(()) if packet.stream() == self.stream_index => {
+                    if let Err(error) = self.decoder.send_packet(&packet) {
+                        tracing::debug!(%error, "packet rejected by the codec; skipped");
+                    }
+                    return Ok(());
+                }
+                Ok(()) => continue,
+                Err(ff::Error::Eof) => break,
+                Err(error) => {
+                    // A damaged container ends the stream where it breaks, as
+                    // `VideoDecoder` does; what was decoded so far stands.
+                    tracing::debug!(%error, "container read failed; stream ends here");
+                    break;
+                }
+            }
+        }
+        self.input_done = true;
+        let _ = self.decoder.send_eof();
+        Ok(())
+    }
+
+    fn stamp_current(&mut self) -> ScannedFrame {
+        let index = self.next_index;
+        self.next_index += 1;
+        let reported_ms = self
+            .frame
+            .timestamp()
+            .map(|ts| (ts - self.start_pts) as f64 * self.seconds_per_tick * 1000.0)
+            .unwrap_or(f64::NAN);
+        let timestamp_ms = match self.last_timestamp_ms {
+            None if reported_ms.is_finite() && reported_ms >= 0.0 => reported_ms,
+            None => 0.0,
+            Some(last) if reported_ms.is_finite() && reported_ms > last => reported_ms,
+            Some(last) => last + self.nominal_period_ms,
+        };
+        self.last_timestamp_ms = Some(timestamp_ms);
+        ScannedFrame {
+            index,
+            timestamp_ms,
+        }
+    }
+
+    /// The current frame as a grey picture of `displayed` size (rotation applied),
+    /// resized linearly: grey levels as a BGR decode turned grey would give (within
+    /// rounding). Read from the luma plane where the format has one, so that a
+    /// thumbnail costs a few hundred pixel reads, not a full-frame conversion.
+    pub fn gray(&mut self, displayed: Size) -> Result<Mat, VideoError> {
+        let coded_target = if self.rotation.is_transposing() {
+            Size::new(displayed.height, displayed.width)
+        } else {
+            displayed
+        };
+        let Some(full_range) = luma_range(self.frame.format()) else {
+            let bgr = self.bgr()?;
+            let mut small = Mat::default();
+            imgproc::resize(&bgr, &mut small, displayed, 0.0, 0.0, imgproc::INTER_LINEAR)?;
+            let mut gray = Mat::default();
+            imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+            return Ok(gray);
+        };
+        let (width, height) = (self.frame.width() as i32, self.frame.height() as i32);
+        let stride = self.frame.stride(0);
+        let plane = self.frame.data(0);
+        // SAFETY: the plane holds `height` rows of `stride` bytes and outlives `luma`,
+        // which is only read by `resize` below.
+        let luma = unsafe {
+            Mat::new_rows_cols_with_data_unsafe(
+                height,
+                width,
+                CV_8UC1,
+                plane.as_ptr().cast_mut().cast(),
+                stride,
+            )?
+        };
+        let mut small = Mat::default();
+        imgproc::resize(
+            &luma,
+            &mut small,
+            coded_target,
+            0.0,
+            0.0,
+            imgproc::INTER_LINEAR,
+        )?;
+        drop(luma);
+        if !full_range {
+            // Studio-range luma (16..235) to the 0..255 grey a BGR decode gives:
+            // grey = 0.299 R + 0.587 G + 0.114 B of the BT.601 conversion is exactly
+            // 255/219 (Y - 16); the chroma terms cancel.
+            let lut = Mat::from_slice(&STUDIO_TO_FULL)?;
+            let mut expanded = Mat::default();
+            opencv::core::lut(&small, &lut, &mut expanded)?;
+            small = expanded;
+        }
+        Ok(self.rotation.apply(small)?)
+    }
+
+    /// The current frame in BGR at its displayed size (rotation applied), converted as
+    /// OpenCV's FFmpeg backend converts (bicubic chroma), so checks see the same pixels
+    /// whichever decoder made them.
+    pub fn bgr(&mut self) -> Result<Mat, VideoError> {
+        let (format, width, height) =
+            (self.frame.format(), self.frame.width(), self.frame.height());
+        let converter = match &mut self.to_bgr {
+            Some((f, w, h, converter)) if (*f, *w, *h) == (format, width, height) => converter,
+            slot => {
+                let converter = ff::software::scaling::Context::get(
+                    format,
+                    width,
+                    height,
+                    ff::format::Pixel::BGR24,
+                    width,
+                    height,
+                    ff::software::scaling::Flags::BICUBIC,
+                )
+                .map_err(|error| VideoError::Encoder(format!("no BGR conversion: {error}")))?;
+                &mut slot.insert((format, width, height, converter)).3
+            }
+        };
+        let mut converted = ff::frame::Video::empty();
+        converter
+            .run(&self.frame, &mut converted)
+            .map_err(|error| VideoError::Encoder(format!("BGR conversion failed: {error}")))?;
+        let stride = converted.stride(0);
+        let plane = converted.data(0);
+        // SAFETY: `converted` holds `height` rows of `stride` bytes; the Mat wrapping
+        // them is copied (`try_clone`) before `converted` is dropped.
+        let coded = unsafe {
+            Mat::new_rows_cols_with_data_unsafe(
+                height as i32,
+                width as i32,
+                CV_8UC3,
+                plane.as_ptr().cast_mut().cast(),
+                stride,
+            )?
+        }
+        .try_clone()?;
+        let image = self.rotation.apply(coded)?;
+        let expected = Size::new(self.meta.width as i32, self.meta.height as i32);
+        if image.size()? == expected {
+            return Ok(image);
+        }
+        // Mid-stream size change (spliced clips): one geometry for the whole video.
+        let mut resized = Mat::default();
+        imgproc::resize(
+            &image,
+            &mut resized,
+            expected,
+            0.0,
+            0.0,
+            imgproc::INTER_LINEAR,
+        )?;
+        Ok(resized)
+    }
+}
+
+/// `Some(full_range)` for 8-bit formats whose first plane is luma.
+fn luma_range(format: ff::format::Pixel) -> Option<bool> {
+    use ff::format::Pixel;
+    match format {
+        Pixel::YUV420P
+        | Pixel::YUV422P
+        | Pixel::YUV444P
+        | Pixel::YUV440P
+        | Pixel::YUV411P
+        | Pixel::NV12
+        | Pixel::NV21 => Some(false),
+        // The "J" formats are full range, as swscale reads them.
+        Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P | Pixel::YUVJ440P | Pixel::GRAY8 => {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
+/// 255/219 (Y - 16), rounded and clamped.
+const STUDIO_TO_FULL: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut y = 0;
+    while y < 256 {
+        let scaled = if y <= 16 {
+            0
+        } else {
+            ((y as i32 - 16) * 255 * 2 + 219) / (219 * 2)
+        };
+        table[y] = if scaled > 255 { 255 } else { scaled as u8 };
+        y += 1;
+    }
+    table
+};
+
+fn rational(value: ff::Rational) -> Option<f64> {
+    (value.denominator() != 0)
+        .then(|| f64::from(value.numerator()) / f64::from(value.denominator()))
+        .filter(|v| v.is_finite())
+}
+
+/// Clockwise rotation the display matrix asks for, degrees (0 without one).
+fn clockwise_display_rotation(stream: &ff::format::stream::Stream) -> f64 {
+    for side_data in stream.side_data() {
+        if side_data.kind() != ff::codec::packet::side_data::Type::DisplayMatrix {
+            continue;
+        }
+        let bytes = side_data.data();
+        if bytes.len() < 9 * 4 {
+            continue;
+        }
+        // SAFETY: a display matrix is nine 32-bit integers; FFmpeg reads them
+        // unaligned-safe from the side-data buffer it allocated.
+        let counter_clockwise =
+            unsafe { ff::ffi::av_display_rotation_get(bytes.as_ptr().cast::<i32>()) };
+        if counter_clockwise.is_finite() {
+            return -counter_clockwise;
+        }
+    }
+    0.0
+}
+
+/// Frame count as OpenCV reports it: the stream's, else duration x rate.
+fn header_frame_count(
+    input: &ff::format::context::Input,
+    stream: &ff::format::stream::Stream,
+    fps: f64,
+) -> u32 {
+    if stream.frames() > 0 {
+        return stream.frames().min(i64::from(u32::MAX)) as u32;
+    }
+    let mut seconds = input.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE);
+    if !(seconds > 0.0) {
+        seconds = stream.duration() as f64 * rational(stream.time_base()).unwrap_or(0.0);
+    }
+    let frames = (seconds * fps + 0.5).floor();
+    if frames.is_finite() && frames > 0.0 {
+        frames.min(f64::from(u32::MAX)) as u32
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn studio_range_expands_to_full_grey() {
+        assert_eq!(STUDIO_TO_FULL[0], 0);
+        assert_eq!(STUDIO_TO_FULL[16], 0);
+        assert_eq!(STUDIO_TO_FULL[235], 255);
+        assert_eq!(STUDIO_TO_FULL[255], 255);
+        // Mid grey: 255/219 * (126 - 16) = 128.08.
+        assert_eq!(STUDIO_TO_FULL[126], 128);
+    }
+}
