@@ -3,8 +3,9 @@
 //! every 100 ms of video. Compared: OpenCV's capture (what `VideoDecoder` was until
 //! FFmpeg was used directly: every frame converted to BGR, the thumbnail shrunk from it)
 //! and the FFmpeg scanner (thumbnail from the luma plane, BGR only at the samples) with
-//! its decoding options. Prints wall and CPU ms per frame
-//! (CPU of this process: user + system, so decoder threads count).
+//! its decoding options; then decoding alone and with a BGR picture of every frame (the
+//! pose stage's work on analysed frames). Prints wall and CPU ms per frame (CPU of this
+//! process: user + system, so decoder threads count).
 //!
 //!   cargo run --release -p fitvision-video --example decode_cost -- VIDEO [REPEATS]
 
@@ -57,15 +58,34 @@ fn opencv_pass(path: &Path) -> Result<u32, VideoError> {
     Ok(frames)
 }
 
-fn scanner_pass(path: &Path, options: DecodeOptions) -> Result<u32, VideoError> {
+/// What a pass does with each frame besides decoding it.
+#[derive(Clone, Copy)]
+enum Work {
+    /// The check's: grey thumbnail of every frame, BGR every `SAMPLE_MS`.
+    Check,
+    /// Decoding alone.
+    Nothing,
+    /// A BGR picture of every frame (the pose stage's work on an analysed frame).
+    BgrEveryFrame,
+}
+
+fn scanner_pass(path: &Path, options: DecodeOptions, work: Work) -> Result<u32, VideoError> {
     let mut scanner = FrameScanner::open(path, options)?;
     let thumb = thumb_size(scanner.meta().width, scanner.meta().height);
     let (mut frames, mut next_sample_ms) = (0, 0.0);
     while let Some(frame) = scanner.next_frame()? {
-        scanner.gray(thumb)?;
-        if frame.timestamp_ms >= next_sample_ms {
-            next_sample_ms = frame.timestamp_ms + SAMPLE_MS;
-            scanner.bgr()?;
+        match work {
+            Work::Check => {
+                scanner.gray(thumb)?;
+                if frame.timestamp_ms >= next_sample_ms {
+                    next_sample_ms = frame.timestamp_ms + SAMPLE_MS;
+                    scanner.bgr()?;
+                }
+            }
+            Work::Nothing => {}
+            Work::BgrEveryFrame => {
+                scanner.bgr()?;
+            }
         }
         frames += 1;
     }
@@ -81,19 +101,32 @@ fn main() -> Result<(), VideoError> {
         skip_loop_filter,
         decoder_threads,
     };
-    let passes: [(&str, Option<DecodeOptions>); 5] = [
+    let check = |options| Some((options, Work::Check));
+    let passes = [
         ("opencv capture: BGR every frame", None),
-        ("scanner: auto threads", Some(scanner(false, 0))),
-        ("scanner: 1 thread", Some(scanner(false, 1))),
-        ("scanner: no deblock, auto threads", Some(scanner(true, 0))),
-        ("scanner: no deblock, 1 thread", Some(scanner(true, 1))),
+        ("scanner: auto threads", check(scanner(false, 0))),
+        ("scanner: 1 thread", check(scanner(false, 1))),
+        ("scanner: no deblock, auto threads", check(scanner(true, 0))),
+        ("scanner: no deblock, 1 thread", check(scanner(true, 1))),
+        (
+            "decode only, 1 thread",
+            Some((scanner(false, 1), Work::Nothing)),
+        ),
+        (
+            "decode + BGR every frame, 1 thread",
+            Some((scanner(false, 1), Work::BgrEveryFrame)),
+        ),
+        (
+            "decode + BGR every frame, auto threads",
+            Some((scanner(false, 0), Work::BgrEveryFrame)),
+        ),
     ];
     for round in 0..repeats {
         for (name, options) in &passes {
             let (wall, cpu) = (Instant::now(), cpu_seconds());
             let frames = match options {
                 None => opencv_pass(path)?,
-                Some(options) => scanner_pass(path, *options)?,
+                Some((options, work)) => scanner_pass(path, *options, *work)?,
             };
             let per_frame = |seconds: f64| seconds * 1000.0 / f64::from(frames.max(1));
             println!(

@@ -43,15 +43,16 @@ pub struct DecodeOptions {
 }
 
 impl Default for DecodeOptions {
-    /// Every picture exactly as coded, on one decoder thread: decoding runs beside
-    /// model inference (and the authenticity check's own pass) on a small machine,
-    /// where frame threads only add hand-over work. A pass over a 1080p clip cost
-    /// 12-13 ms of CPU per frame with FFmpeg's own thread count and 8.6-9.8 with one
-    /// (`decode_cost` example).
+    /// Every picture exactly as coded, with FFmpeg's own thread count (as OpenCV's
+    /// capture decoded). One thread was tried for the pose stage and dropped: a 1080p
+    /// frame decoded and converted to BGR took 10.9-11.8 ms of CPU on one thread against
+    /// 9.4-12.1 through OpenCV's threads, no saving, while the stage's decoding thread,
+    /// which must keep pace with inference, took twice the wall time (`decode_cost`
+    /// example, 1920x1080 clip, this project's 2-core machine).
     fn default() -> Self {
         Self {
             skip_loop_filter: false,
-            decoder_threads: 1,
+            decoder_threads: 0,
         }
     }
 }
@@ -77,13 +78,26 @@ pub struct FrameScanner {
     rotation: Rotation,
     frame: ff::frame::Video,
     /// Converter to BGR for the current source format and size.
-    to_bgr: Option<(ff::format::Pixel, u32, u32, ff::software::scaling::Context)>,
+    to_bgr: Option<(ff::format::Pixel, u32, u32, BgrConverter)>,
     next_index: u32,
     last_timestamp_ms: Option<f64>,
     nominal_period_ms: f64,
     input_done: bool,
     finished: bool,
 }
+
+/// FFmpeg's scaler context and the picture it writes into, owned by one scanner. The
+/// picture is kept between frames: allocating 6 MB afresh for each 1080p frame made the
+/// conversion cost 11 ms instead of ~4 (page faults on a new mapping every time).
+struct BgrConverter {
+    context: ff::software::scaling::Context,
+    picture: ff::frame::Video,
+}
+
+// SAFETY: an SwsContext holds no thread-bound state; it is only unsafe to use from two
+// threads at once, which `&mut` access through the owning scanner rules out. Moving it
+// with its scanner to another thread (decoding runs on blocking threads) is sound.
+unsafe impl Send for BgrConverter {}
 
 fn init_ffmpeg() {
     static INIT: Once = Once::new();
@@ -340,7 +354,7 @@ impl FrameScanner {
         let converter = match &mut self.to_bgr {
             Some((f, w, h, converter)) if (*f, *w, *h) == (format, width, height) => converter,
             slot => {
-                let converter = ff::software::scaling::Context::get(
+                let context = ff::software::scaling::Context::get(
                     format,
                     width,
                     height,
@@ -350,17 +364,22 @@ impl FrameScanner {
                     ff::software::scaling::Flags::BICUBIC,
                 )
                 .map_err(|error| VideoError::Encoder(format!("no BGR conversion: {error}")))?;
+                let converter = BgrConverter {
+                    context,
+                    picture: ff::frame::Video::empty(),
+                };
                 &mut slot.insert((format, width, height, converter)).3
             }
         };
-        let mut converted = ff::frame::Video::empty();
         converter
-            .run(&self.frame, &mut converted)
+            .context
+            .run(&self.frame, &mut converter.picture)
             .map_err(|error| VideoError::Encoder(format!("BGR conversion failed: {error}")))?;
+        let converted = &converter.picture;
         let stride = converted.stride(0);
         let plane = converted.data(0);
         // SAFETY: `converted` holds `height` rows of `stride` bytes; the Mat wrapping
-        // them is copied (`try_clone`) before `converted` is dropped.
+        // them is copied (`try_clone`) while `converted` is borrowed.
         let coded = unsafe {
             Mat::new_rows_cols_with_data_unsafe(
                 height as i32,
@@ -476,6 +495,14 @@ fn header_frame_count(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decoders move to blocking threads with their video.
+    #[test]
+    fn decoders_can_move_between_threads() {
+        fn movable<T: Send>() {}
+        movable::<FrameScanner>();
+        movable::<crate::VideoDecoder>();
+    }
 
     #[test]
     fn studio_range_expands_to_full_grey() {

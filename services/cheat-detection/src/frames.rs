@@ -50,11 +50,12 @@ impl Default for SamplingPlan {
             text_max_samples: 16,
             text_max_side_px: 640,
             // The signals are read on 64 px thumbnails and 320 px grey pictures, where the
-            // deblocking filter's few grey levels at block edges average out; skipping it
-            // and decoding on one thread (the check runs beside the pose stage, which
-            // keeps the other core busy: frame threads only add hand-over work) took the
-            // pass over a 1080p clip from 13.1-13.4 to 6.2-7.6 ms of CPU per frame
-            // (`decode_cost` example).
+            // deblocking filter's few grey levels at block edges average out. Skipping it,
+            // with grey thumbnails from the luma plane and BGR only at the samples, took
+            // this pass from 9.4-13.4 ms of CPU per 1080p frame (OpenCV's capture, every
+            // frame in BGR) to 6.2-7.7; one decoder thread rather than FFmpeg's count
+            // saves a little more CPU (7.4-8.4 with its count), and the check runs beside
+            // the pose stage, which keeps the other core busy (`decode_cost` example).
             decode: DecodeOptions {
                 skip_loop_filter: true,
                 decoder_threads: 1,
