@@ -480,10 +480,12 @@ fn header_frame_count(
     if stream.frames() > 0 {
         return stream.frames().min(i64::from(u32::MAX)) as u32;
     }
-    let mut seconds = input.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE);
-    if !(seconds > 0.0) {
-        seconds = stream.duration() as f64 * rational(stream.time_base()).unwrap_or(0.0);
-    }
+    let container_seconds = input.duration() as f64 / f64::from(ff::ffi::AV_TIME_BASE);
+    let seconds = if container_seconds > 0.0 {
+        container_seconds
+    } else {
+        stream.duration() as f64 * rational(stream.time_base()).unwrap_or(0.0)
+    };
     let frames = (seconds * fps + 0.5).floor();
     if frames.is_finite() && frames > 0.0 {
         frames.min(f64::from(u32::MAX)) as u32
