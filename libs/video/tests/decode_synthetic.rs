@@ -5,19 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
-use fitvision_video::opencv::core::{Mat, Vec3b};
+use fitvision_video::opencv::core::{Mat, Size, Vec3b};
+use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
-use fitvision_video::{EncoderSettings, FrameWriter, VideoDecoder, VideoError};
+use fitvision_video::{
+    DecodeOptions, EncoderSettings, FrameScanner, FrameWriter, VideoDecoder, VideoError,
+};
 
-fn ffmpeg(args: &[&str]) -> Result<()> {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .status()
-        .context("ffmpeg must be installed")?;
-    ensure!(status.success(), "ffmpeg {args:?} failed");
-    Ok(())
-}
+mod common;
+use common::ffmpeg;
 
 /// A 1 s test pattern with a moving element, so frames differ from one another.
 fn test_pattern(dir: &Path, name: &str, size: &str, extra: &[&str]) -> Result<PathBuf> {
@@ -114,6 +110,30 @@ fn rotation_metadata_is_applied_like_ffmpeg_displays_it() -> Result<()> {
             difference < 3.0,
             "rotate={rotate}: mean abs diff {difference}"
         );
+        // A grey thumbnail read from the luma plane turns with the picture: it matches
+        // one made from the displayed (rotated) BGR picture.
+        let mut scanner = FrameScanner::open(&rotated, DecodeOptions::default())?;
+        let thumb = Size::new(
+            64,
+            (64.0 * f64::from(height) / f64::from(width)).round() as i32,
+        );
+        while scanner.next_frame()?.is_some() {
+            let mut small = Mat::default();
+            imgproc::resize(
+                &scanner.bgr()?,
+                &mut small,
+                thumb,
+                0.0,
+                0.0,
+                imgproc::INTER_LINEAR,
+            )?;
+            let mut from_bgr = Mat::default();
+            imgproc::cvt_color_def(&small, &mut from_bgr, imgproc::COLOR_BGR2GRAY)?;
+            let from_luma = scanner.gray(thumb)?;
+            let bytes = from_bgr.data_bytes()?;
+            let diff = mean_abs_diff(&from_luma, bytes)?;
+            assert!(diff < 2.0, "rotate={rotate}: thumbnail differs by {diff}");
+        }
     }
     Ok(())
 }

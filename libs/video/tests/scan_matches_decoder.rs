@@ -5,7 +5,6 @@
 //! made here with the ffmpeg CLI; one test also runs over shared clips when present.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
 use fitvision_video::opencv::core::{self as cv, Mat, Size};
@@ -16,15 +15,8 @@ use fitvision_video::opencv::videoio::{
 };
 use fitvision_video::{DecodeOptions, FrameScanner, VideoError};
 
-fn ffmpeg(args: &[&str]) -> Result<()> {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .status()
-        .context("ffmpeg must be installed")?;
-    ensure!(status.success(), "ffmpeg {args:?} failed");
-    Ok(())
-}
+mod common;
+use common::ffmpeg;
 
 /// A 2 s moving test pattern encoded with `codec_args`.
 fn clip(dir: &Path, name: &str, filter: &str, codec_args: &[&str]) -> Result<PathBuf> {
@@ -203,61 +195,6 @@ fn shared_clips_decode_to_the_frames_opencv_gave() -> Result<()> {
         compared += assert_scanner_matches_opencv(&path, DecodeOptions::default())?;
     }
     eprintln!("{compared} frames compared");
-    Ok(())
-}
-
-/// A thumbnail read from the luma plane turns with the picture: it matches one made
-/// from the displayed (rotated) BGR picture.
-#[test]
-fn grey_thumbnails_follow_rotation_metadata() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let coded = clip(
-        dir.path(),
-        "coded.mp4",
-        "null",
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
-    )?;
-    for rotate in ["90", "180", "270"] {
-        let rotated = dir.path().join(format!("rotated_{rotate}.mp4"));
-        ffmpeg(&[
-            "-i",
-            coded.to_str().unwrap(),
-            "-c",
-            "copy",
-            "-metadata:s:v:0",
-            &format!("rotate={rotate}"),
-            rotated.to_str().unwrap(),
-        ])?;
-        let mut scanner = FrameScanner::open(&rotated, DecodeOptions::default())?;
-        let (width, height) = (scanner.meta().width, scanner.meta().height);
-        assert_eq!(
-            (width, height),
-            if rotate == "180" {
-                (320, 240)
-            } else {
-                (240, 320)
-            }
-        );
-        let thumb = Size::new(
-            64,
-            (64.0 * f64::from(height) / f64::from(width)).round() as i32,
-        );
-        while scanner.next_frame()?.is_some() {
-            let mut small = Mat::default();
-            imgproc::resize(
-                &scanner.bgr()?,
-                &mut small,
-                thumb,
-                0.0,
-                0.0,
-                imgproc::INTER_LINEAR,
-            )?;
-            let mut from_bgr = Mat::default();
-            imgproc::cvt_color_def(&small, &mut from_bgr, imgproc::COLOR_BGR2GRAY)?;
-            let diff = mean_abs_diff(&scanner.gray(thumb)?, &from_bgr)?;
-            assert!(diff < 2.0, "rotate={rotate}: thumbnail differs by {diff}");
-        }
-    }
     Ok(())
 }
 
