@@ -57,9 +57,9 @@ pub enum SampledFrame {
 
 /// Streaming decoder over one video file. Holds at most one decoded frame.
 ///
-/// Frames come from [`FrameScanner`] (FFmpeg directly, one decoder thread by default):
-/// the same pictures OpenCV's capture gives (same colour conversion), without the
-/// conversion of frames sampling skips and with the codec's threading chosen here.
+/// Frames come from [`FrameScanner`] (FFmpeg directly, with its default options): the
+/// same pictures OpenCV's capture gives (same colour conversion), without the conversion
+/// of frames sampling skips.
 pub struct VideoDecoder {
     scanner: FrameScanner,
     path: PathBuf,
@@ -72,12 +72,7 @@ impl VideoDecoder {
     /// Opens `path`, validates its resolution and decodes the first frame, so a file
     /// that is not a video or has no decodable frame fails here with a typed error.
     pub fn open(path: &Path) -> Result<Self, VideoError> {
-        Self::open_with(path, DecodeOptions::default())
-    }
-
-    /// As [`VideoDecoder::open`], with the codec's options.
-    pub fn open_with(path: &Path, options: DecodeOptions) -> Result<Self, VideoError> {
-        let scanner = FrameScanner::open(path, options)?;
+        let scanner = FrameScanner::open(path, DecodeOptions::default())?;
         check_resolution(scanner.meta().width, scanner.meta().height)?;
         let mut decoder = Self {
             scanner,
