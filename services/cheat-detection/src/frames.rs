@@ -53,9 +53,10 @@ impl Default for SamplingPlan {
             // deblocking filter's few grey levels at block edges average out. Skipping it,
             // with grey thumbnails from the luma plane and BGR only at the samples, took
             // this pass from 9.4-13.4 ms of CPU per 1080p frame (OpenCV's capture, every
-            // frame in BGR) to 6.2-8.4 (`decode_cost` example). FFmpeg's own thread count
-            // is kept: with one thread the check outlasted the pose stage on a lone 1080p
-            // clip by 1.5 s, one core idle meanwhile (`e2e_bench`).
+            // frame in BGR) to 7.4-9.4 with FFmpeg's own thread count, 6.2-7.7 on one
+            // thread (`decode_cost` example, two 1080p clips). FFmpeg's count is kept: with
+            // one thread the check outlasted the pose stage on a lone 1080p clip by 1.5 s,
+            // one core idle meanwhile (`e2e_bench`).
             decode: DecodeOptions {
                 skip_loop_filter: true,
                 ..DecodeOptions::default()
