@@ -215,9 +215,10 @@ pub fn video_failure(error: &fitvision_video::VideoError) -> (Code, FailureCode)
             (Code::InvalidArgument, FailureCode::UnsupportedResolution)
         }
         VideoError::Truncated { .. } => (Code::InvalidArgument, FailureCode::TruncatedVideo),
-        VideoError::Encoder(_) | VideoError::OpenCv(_) | VideoError::Io(_) => {
-            (Code::Internal, FailureCode::VideoError)
-        }
+        VideoError::Encoder(_)
+        | VideoError::Conversion(_)
+        | VideoError::OpenCv(_)
+        | VideoError::Io(_) => (Code::Internal, FailureCode::VideoError),
     }
 }
 

@@ -28,6 +28,8 @@ pub enum VideoError {
     Truncated { decoded_ms: f64, declared_ms: f64 },
     #[error("encoder failed: {0}")]
     Encoder(String),
+    #[error("colour conversion of a decoded frame failed: {0}")]
+    Conversion(String),
     #[error("opencv: {0}")]
     OpenCv(#[from] opencv::Error),
     #[error("i/o: {0}")]

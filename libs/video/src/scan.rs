@@ -363,7 +363,7 @@ impl FrameScanner {
                     height,
                     ff::software::scaling::Flags::BICUBIC,
                 )
-                .map_err(|error| VideoError::Encoder(format!("no BGR conversion: {error}")))?;
+                .map_err(|error| VideoError::Conversion(format!("no BGR converter: {error}")))?;
                 let converter = BgrConverter {
                     context,
                     picture: ff::frame::Video::empty(),
@@ -374,7 +374,7 @@ impl FrameScanner {
         converter
             .context
             .run(&self.frame, &mut converter.picture)
-            .map_err(|error| VideoError::Encoder(format!("BGR conversion failed: {error}")))?;
+            .map_err(|error| VideoError::Conversion(format!("to BGR: {error}")))?;
         let converted = &converter.picture;
         let stride = converted.stride(0);
         let plane = converted.data(0);
