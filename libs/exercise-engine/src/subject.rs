@@ -329,6 +329,13 @@ impl SubjectTrack {
         }
     }
 
+    /// Whether [`Self::ground_point`] and the like are in the ground's frame: the pose
+    /// stage measured the camera well enough to undo its motion. Otherwise they are image
+    /// positions, which a moving camera moves.
+    pub fn has_ground_frame(&self) -> bool {
+        self.camera.iter().any(Option::is_some)
+    }
+
     pub fn ground_limb(&self, i: usize, limb: Limb, side: Side) -> Option<Point2> {
         self.ground_point(i, limb.on(side))
     }

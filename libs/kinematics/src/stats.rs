@@ -92,6 +92,25 @@ pub fn percentile_opt(values: &[Option<f64>], pct: f64) -> Option<f64> {
     percentile(&v, pct)
 }
 
+/// Theil-Sen line through `(x, y)` points: the median of the slopes between every two
+/// points with distinct `x`, and the median intercept under it, as `(slope, intercept)`.
+/// Up to ~29% of the points may be anything without moving the line much, where a
+/// least-squares line follows every outlier. `None` with fewer than two distinct `x`.
+/// Quadratic in the points: for short windows.
+pub fn theil_sen(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
+    for (k, &(x0, y0)) in points.iter().enumerate() {
+        for &(x1, y1) in &points[k + 1..] {
+            if x1 != x0 {
+                slopes.push((y1 - y0) / (x1 - x0));
+            }
+        }
+    }
+    let slope = median_in_place(&mut slopes)?;
+    let mut intercepts: Vec<f64> = points.iter().map(|&(x, y)| y - slope * x).collect();
+    Some((slope, median_in_place(&mut intercepts)?))
+}
+
 /// A multiset of values kept sorted (by `f64::total_cmp`) for sliding windows:
 /// adding or removing one sample costs a binary search and a short move,
 /// instead of re-selecting the whole window at every step.
@@ -162,6 +181,22 @@ pub fn percentile_of_sorted(sorted: &[f64], pct: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn theil_sen_keeps_the_line_through_outliers() {
+        // y = 2x + 1 on ten points, three of them thrown far off.
+        let mut points: Vec<(f64, f64)> = (0..10)
+            .map(|i| (f64::from(i), 2.0 * f64::from(i) + 1.0))
+            .collect();
+        points[2].1 = 100.0;
+        points[7].1 = -50.0;
+        points[9].1 = 40.0;
+        let (slope, intercept) = theil_sen(&points).unwrap();
+        assert!((slope - 2.0).abs() < 1e-9, "{slope}");
+        assert!((intercept - 1.0).abs() < 1e-9, "{intercept}");
+        assert_eq!(theil_sen(&[(1.0, 2.0), (1.0, 3.0)]), None);
+        assert_eq!(theil_sen(&[]), None);
+    }
 
     #[test]
     fn median_and_percentiles() {

@@ -73,14 +73,26 @@ pub fn limb_y(ctx: &Context, limb: Limb) -> Vec<Option<f64>> {
     clean::interpolate_gaps(&s.times_s, &despiked, 2)
 }
 
+/// What the ankle trace's positions are measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnkleFrame {
+    /// The ground's frame (the pose stage measured the camera and its motion is undone):
+    /// standing ankles stay put.
+    Ground,
+    /// The picture's, the camera's motion unknown (nothing behind the athlete to measure
+    /// it by): standing ankles move with a hand-held camera (see [`StandingLevel`]).
+    Picture,
+}
+
 /// Finds flights in the ankle trace: returns them with the standing-level baseline used.
 pub fn find_flights(
     times_s: &[f64],
     ankle_y: &[Option<f64>],
+    frame: AnkleFrame,
     body_unit_px: f64,
     sample_rate_hz: f64,
 ) -> Vec<Flight> {
-    find_flights_with(times_s, ankle_y, &[], body_unit_px, sample_rate_hz)
+    find_flights_with(times_s, ankle_y, &[], frame, body_unit_px, sample_rate_hz)
 }
 
 /// [`find_flights`], timing each flight with a parabola shared by the ankles and
@@ -90,10 +102,12 @@ pub fn find_flights_with(
     times_s: &[f64],
     ankle_y: &[Option<f64>],
     companions: &[&[Option<f64>]],
+    frame: AnkleFrame,
     body_unit_px: f64,
     sample_rate_hz: f64,
 ) -> Vec<Flight> {
     let n = ankle_y.len();
+    let drifts = frame == AnkleFrame::Picture;
     let contact_px = CONTACT_RISE_BODY * body_unit_px;
     let airborne_px = AIRBORNE_RISE_BODY * body_unit_px;
     // The standing level moves with a handheld camera: take it locally, as the
@@ -109,7 +123,6 @@ pub fn find_flights_with(
             stats::percentile(&w, 90.0)
         })
         .collect();
-    let rise = |i: usize, base: f64| ankle_y[i].map(|y| base - y);
 
     let mut flights = Vec::new();
     let mut i = 0;
@@ -139,34 +152,75 @@ pub fn find_flights_with(
                     .total_cmp(&ankle_y[b].unwrap_or(f64::MAX))
             })
             .unwrap_or(i);
-        // Standing levels just before and after (the contact phases).
+        // Standing levels just before and after the airborne frames (the contact phases),
+        // never reaching back into the last flight.
+        let floor = flights.last().map_or(0, |f: &Flight| f.first_contact);
         let window = (0.5 * sample_rate_hz).round() as usize;
-        let before = baseline(ankle_y, i.saturating_sub(window + 2), i.saturating_sub(2));
-        let after = baseline(ankle_y, (j + 3).min(n), (j + 3 + window).min(n));
-        let (Some(before), Some(after)) = (before.or(after), after.or(before)) else {
+        let levels_around = |first_airborne: usize, last_airborne: usize| {
+            let before = standing_level(
+                times_s,
+                ankle_y,
+                first_airborne.saturating_sub(window + 2).max(floor),
+                first_airborne.saturating_sub(2),
+                drifts,
+            );
+            let after = standing_level(
+                times_s,
+                ankle_y,
+                (last_airborne + 3).min(n),
+                (last_airborne + 3 + window).min(n),
+                drifts,
+            );
+            // One side unseen: the other's level stands for both, without its drift,
+            // which would be carried across the whole flight.
+            before
+                .or(after.map(StandingLevel::steady))
+                .zip(after.or(before.map(StandingLevel::steady)))
+        };
+        let rise = |k: usize, base: &StandingLevel| ankle_y[k].map(|y| base.at(times_s[k]) - y);
+        // Walk out from the apex to the contact level on each side (never back into the
+        // last flight). Inside the stretch every sample is present.
+        let contacts = |before: &StandingLevel, after: &StandingLevel| {
+            let mut a = apex;
+            while a > floor && rise(a, before).is_some_and(|r| r > contact_px) {
+                a -= 1;
+            }
+            let mut b = apex;
+            while b + 1 < n && rise(b, after).is_some_and(|r| r > contact_px) {
+                b += 1;
+            }
+            (a, b)
+        };
+        let Some((mut before, mut after)) = levels_around(i, j) else {
             i = j + 1;
             continue;
         };
-        // Walk out to the contact level on each side (never back into the last flight).
-        let floor = flights.last().map_or(0, |f: &Flight| f.first_contact);
-        let mut a = i;
-        while a > floor && rise(a, before).is_some_and(|r| r > contact_px) {
-            a -= 1;
+        let (mut a, mut b) = contacts(&before, &after);
+        // The stretch was read against the lowest the ankles get within a second, which a
+        // swaying picture moves too: standing frames lifted by the sway can open or close
+        // it. The levels are taken again next to the contacts found, and the contacts with
+        // them (a still camera finds the same ones).
+        if a < b
+            && let Some((again_before, again_after)) = levels_around(a + 1, b - 1)
+        {
+            (before, after) = (again_before, again_after);
+            (a, b) = contacts(&before, &after);
         }
-        let mut b = j;
-        while b + 1 < n && rise(b, after).is_some_and(|r| r > contact_px) {
-            b += 1;
+        if a >= b {
+            i = j + 1;
+            continue;
         }
         // A flight is timed from contact to contact: a trace that opens or ends in the air
         // (the clip cut mid-flight, or a swaying camera lifting the whole picture at an edge)
         // shows no take-off or no landing to time it by.
-        let unseen_contact = |k: usize, base: f64| rise(k, base).is_some_and(|r| r > contact_px);
-        if unseen_contact(a, before) || unseen_contact(b, after) {
+        let unseen_contact =
+            |k: usize, base: &StandingLevel| rise(k, base).is_some_and(|r| r > contact_px);
+        if unseen_contact(a, &before) || unseen_contact(b, &after) {
             i = b.max(j) + 1;
             continue;
         }
-        let take_off = crossing(times_s, |k| rise(k, before), a, a + 1, contact_px);
-        let landing = crossing(times_s, |k| rise(k, after), b - 1, b, contact_px);
+        let take_off = crossing(times_s, |k| rise(k, &before), a, a + 1, contact_px);
+        let landing = crossing(times_s, |k| rise(k, &after), b - 1, b, contact_px);
         let period = 1.0 / sample_rate_hz.max(1e-6);
         let ballistic = ballistic_fit(
             times_s,
@@ -174,8 +228,8 @@ pub fn find_flights_with(
             companions,
             a,
             b,
-            before - contact_px,
-            after - contact_px,
+            before.at(times_s[a]) - contact_px,
+            after.at(times_s[b]) - contact_px,
         );
         // A flight is a free fall: feet that rise and sink with a curvature far from
         // gravity's (a camera swaying, a body bobbing) did not leave the ground.
@@ -317,6 +371,76 @@ fn line_fit(points: impl Iterator<Item = (f64, f64)>) -> Option<(f64, f64)> {
     Some(((sy - c1 * su) / n, c1))
 }
 
+/// Where the standing ankles are in the picture on one side of a flight: a level that
+/// may drift in time. Standing feet do not move, but a hand-held camera's picture does,
+/// and with nothing behind the athlete to measure the camera by (a plain wall, a removed
+/// background), the pose stage leaves the ankles in the picture's frame. A sway of a few
+/// percent of the picture per second then carries the ground level by several cm between
+/// the middle of the standing window and the take-off or landing, moving the contact
+/// crossings by tens of ms; the drift read off the standing ankles themselves
+/// (Theil-Sen, so the first frames of the push-off or the landing's give do not tilt it)
+/// carries the level to the crossing. A still camera gives a flat line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StandingLevel {
+    /// Median time of the standing window's samples.
+    t_ref: f64,
+    level_px: f64,
+    drift_px_s: f64,
+}
+
+impl StandingLevel {
+    fn at(&self, t: f64) -> f64 {
+        self.level_px + self.drift_px_s * (t - self.t_ref)
+    }
+
+    fn steady(self) -> Self {
+        Self {
+            drift_px_s: 0.0,
+            ..self
+        }
+    }
+}
+
+/// Fewer standing samples than this give a level without a drift (a slope from two or
+/// three frames is mostly keypoint jitter).
+const DRIFT_MIN_SAMPLES: usize = 5;
+
+/// [`StandingLevel`] of the ankle samples in `from..to` (flat unless `drifts`); `None`
+/// when there are none. A flat level is the median: where the ground's frame is known the
+/// few frames of a push-off's heel rise at the window's end would only tilt a fitted line.
+fn standing_level(
+    times_s: &[f64],
+    y: &[Option<f64>],
+    from: usize,
+    to: usize,
+    drifts: bool,
+) -> Option<StandingLevel> {
+    let points: Vec<(f64, f64)> = (from..to.min(y.len()))
+        .filter_map(|k| y[k].map(|v| (times_s[k], v)))
+        .collect();
+    let times: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let t_ref = stats::median(&times)?;
+    let centred: Vec<(f64, f64)> = points.iter().map(|&(t, v)| (t - t_ref, v)).collect();
+    match (drifts && points.len() >= DRIFT_MIN_SAMPLES)
+        .then(|| stats::theil_sen(&centred))
+        .flatten()
+    {
+        Some((drift_px_s, level_px)) => Some(StandingLevel {
+            t_ref,
+            level_px,
+            drift_px_s,
+        }),
+        None => {
+            let values: Vec<f64> = points.iter().map(|p| p.1).collect();
+            Some(StandingLevel {
+                t_ref,
+                level_px: stats::median(&values)?,
+                drift_px_s: 0.0,
+            })
+        }
+    }
+}
+
 fn baseline(y: &[Option<f64>], from: usize, to: usize) -> Option<f64> {
     if from >= to {
         return None;
@@ -349,10 +473,16 @@ pub fn analyze(ctx: &mut Context, broad: bool) {
     };
     let ankles = ankle_y(ctx);
     let (knees, hips) = (limb_y(ctx, Limb::Knee), limb_y(ctx, Limb::Hip));
+    let frame = if ctx.subject.has_ground_frame() {
+        AnkleFrame::Ground
+    } else {
+        AnkleFrame::Picture
+    };
     let flights = find_flights_with(
         &ctx.subject.times_s,
         &ankles,
         &[&knees, &hips],
+        frame,
         unit,
         ctx.subject.sample_rate_hz,
     );
@@ -487,7 +617,7 @@ mod tests {
                 // A 1.75 m athlete at 400 px/m: chain = 0.779 * 1.75 * 400 px.
                 let unit = 0.779 * 1.75 * 400.0;
                 let (times, y) = trace(120.0, t, phase, 400.0, unit);
-                let flights = find_flights(&times, &y, unit, 120.0);
+                let flights = find_flights(&times, &y, AnkleFrame::Ground, unit, 120.0);
                 assert_eq!(flights.len(), 1, "t={t} phase={phase}");
                 let expected = GRAVITY_M_S2 * t * t / 8.0;
                 let err = (flights[0].height_m() - expected).abs();
@@ -504,10 +634,13 @@ mod tests {
         for phase in [0.0, 0.3, 0.6, 0.9] {
             let unit = 0.779 * 1.75 * 400.0;
             let (times, y) = trace(30.0, 0.78, phase, 400.0, unit);
-            let f = find_flights(&times, &y, unit, 30.0);
-            let expected = GRAVITY_M_S2 * 0.78f64.powi(2) / 8.0;
-            let err = (f[0].height_m() - expected).abs();
-            assert!(err < 0.006, "phase={phase} err={err}");
+            // A still picture whose camera could not be measured is timed alike.
+            for frame in [AnkleFrame::Ground, AnkleFrame::Picture] {
+                let f = find_flights(&times, &y, frame, unit, 30.0);
+                let expected = GRAVITY_M_S2 * 0.78f64.powi(2) / 8.0;
+                let err = (f[0].height_m() - expected).abs();
+                assert!(err < 0.006, "phase={phase} {frame:?} err={err}");
+            }
         }
     }
 
@@ -524,7 +657,7 @@ mod tests {
         let offset = times.last().copied().unwrap_or(0.0) + 1.0 / 30.0;
         times.extend(second_times.iter().map(|t| t + offset));
         y.extend(second_y);
-        let flights = find_flights(&times, &y, unit, 30.0);
+        let flights = find_flights(&times, &y, AnkleFrame::Ground, unit, 30.0);
         assert_eq!(flights.len(), 1, "{flights:?}");
         let expected = GRAVITY_M_S2 * 0.4f64.powi(2) / 8.0;
         assert!((flights[0].height_m() - expected).abs() < 0.006);
@@ -555,13 +688,45 @@ mod tests {
                 Some(800.0 - unit * lift)
             })
             .collect();
-        assert!(find_flights(&times, &y, unit, 30.0).is_empty());
+        assert!(find_flights(&times, &y, AnkleFrame::Ground, unit, 30.0).is_empty());
+    }
+
+    #[test]
+    fn a_swaying_camera_without_background_leaves_the_height_to_the_flight() {
+        // The same jump filmed hand-held in front of a plain wall: the whole picture sways
+        // (0.31 Hz, 0.09 body units either way, as a 90% crop wandering over a 1080p frame)
+        // and nothing behind the athlete lets the pose stage measure it, so the ankles
+        // carry the sway. At every phase of the sway the flight is still timed by its own
+        // contacts (levels taken at the window's middle were off by up to ~6 cm of
+        // ground, which timed a 0.45 s flight 70 ms long).
+        let unit = 0.779 * 1.75 * 400.0;
+        let sway_px = 0.09 * unit;
+        for t_flight in [0.45, 0.78] {
+            let expected = GRAVITY_M_S2 * t_flight * t_flight / 8.0;
+            for phase in 0..8 {
+                let (times, y) = trace(30.0, t_flight, 0.0, 400.0, unit);
+                let phase = f64::from(phase) * std::f64::consts::PI / 4.0;
+                let swayed: Vec<Option<f64>> = times
+                    .iter()
+                    .zip(&y)
+                    .map(|(&t, y)| {
+                        y.map(|y| {
+                            y + sway_px * (2.0 * std::f64::consts::PI * 0.31 * t + phase).sin()
+                        })
+                    })
+                    .collect();
+                let flights = find_flights(&times, &swayed, AnkleFrame::Picture, unit, 30.0);
+                assert_eq!(flights.len(), 1, "flight {t_flight} phase {phase}");
+                let err = flights[0].height_m() - expected;
+                assert!(err.abs() < 0.015, "flight {t_flight} phase {phase}: {err}");
+            }
+        }
     }
 
     #[test]
     fn standing_still_is_no_flight() {
         let times: Vec<f64> = (0..90).map(|i| i as f64 / 30.0).collect();
         let y: Vec<Option<f64>> = (0..90).map(|i| Some(800.0 + (i % 3) as f64)).collect();
-        assert!(find_flights(&times, &y, 600.0, 30.0).is_empty());
+        assert!(find_flights(&times, &y, AnkleFrame::Ground, 600.0, 30.0).is_empty());
     }
 }
