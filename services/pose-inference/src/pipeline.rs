@@ -764,7 +764,8 @@ impl<'m> Analysis<'m> {
             // to a portrait crop, person found in 76% -> 95% of frames with a 25% margin).
             // Before anyone was found there is no one to have left: a video may open on
             // an athlete the frame cuts (a hand-held side view whose sway crops head and
-            // feet for its first second), looked for with the margin too.
+            // feet for its first second), looked for with the margin too. The price: a
+            // title card, or a video with nobody in it, is read twice per analysed frame.
             let recovered = self.detect_with_margin(&decoded.image)?;
             self.totals.frames_redetected += 1;
             merge_new_detections(self.model, &mut output.detections, recovered);
