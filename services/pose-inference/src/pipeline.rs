@@ -469,8 +469,6 @@ struct Analysis<'m> {
     recently_tracked: Vec<(crate::PixelBox, f64)>,
     /// The model's own state between frames (see [`FrameMemory`]).
     memory: FrameMemory,
-    /// Whether anyone was found in an analysed frame yet.
-    found_anyone: bool,
 }
 
 /// The camera's path so far: every analysed frame expressed in the first one's pixels.
@@ -566,7 +564,6 @@ impl<'m> Analysis<'m> {
             totals: StageTotals::default(),
             camera: CameraPath::default(),
             recently_tracked: Vec::new(),
-            found_anyone: false,
             memory: FrameMemory::default(),
         }
     }
@@ -664,12 +661,13 @@ impl<'m> Analysis<'m> {
             Ok(())
         };
         let mut unseen = UnseenFrames::default();
+        let mut found_anyone = false;
         for decoded in receiver {
             let found = self.find_people(&decoded)?;
             if !anyone(&found.output.detections, self.min_confidence) {
                 // Held at the opening with any model; after someone was found, only a
                 // model that follows regions can bring them back into these frames.
-                if !self.found_anyone || self.model.follows_regions() {
+                if !found_anyone || self.model.follows_regions() {
                     // Finished later: the people tracked lately are forgotten on this
                     // frame's clock, as finishing it now would.
                     self.remember_tracked(decoded.timestamp_ms, std::iter::empty());
@@ -681,7 +679,7 @@ impl<'m> Analysis<'m> {
                 }
                 continue;
             }
-            self.found_anyone = true;
+            found_anyone = true;
             self.follow_back(&decoded, &mut unseen.held)?;
             for held in unseen.release() {
                 emit_frame(self.finish(held.decoded, held.found, meta)?)?;
@@ -756,16 +754,11 @@ impl<'m> Analysis<'m> {
         let mut output = self
             .model
             .infer(input, self.detection_floor, &mut self.memory)?;
-        let nobody_yet = !self.found_anyone && !anyone(&output.detections, self.min_confidence);
-        if nobody_yet || self.someone_vanished(&output.detections) {
+        if self.someone_vanished(&output.detections) {
             // A person tracked a moment ago is gone while nothing says they left: often a
             // body cut by the frame edge, crouched or half hidden, which the detector finds
             // again once the frame has room around it (measured: a close-up push-up cut
             // to a portrait crop, person found in 76% -> 95% of frames with a 25% margin).
-            // Before anyone was found there is no one to have left: a video may open on
-            // an athlete the frame cuts (a hand-held side view whose sway crops head and
-            // feet for its first second), looked for with the margin too. The price: a
-            // title card, or a video with nobody in it, is read twice per analysed frame.
             let recovered = self.detect_with_margin(&decoded.image)?;
             self.totals.frames_redetected += 1;
             merge_new_detections(self.model, &mut output.detections, recovered);
@@ -1039,10 +1032,6 @@ mod tests {
     const UNDETECTABLE: u8 = 1;
     const DETECTABLE: u8 = 2;
     const LOST: u8 = 3;
-    /// Someone the frame's edge cuts: found only when the frame is set in a margin.
-    const EDGE_CUT: u8 = 4;
-    /// The grey `detect_with_margin` pads with.
-    const MARGIN_GREY: u8 = 114;
 
     impl FollowingModel {
         fn new(follows_regions: bool) -> Self {
@@ -1103,14 +1092,8 @@ mod tests {
         ) -> Result<crate::model::InferenceOutput, PoseError> {
             let frame = input.frame.expect("the frame");
             let code = *frame.at_2d::<fitvision_video::opencv::core::Vec3b>(0, 0)?;
-            let centre = *frame.at_2d::<fitvision_video::opencv::core::Vec3b>(
-                frame.rows() / 2,
-                frame.cols() / 2,
-            )?;
-            let in_margin = code[0] == MARGIN_GREY && centre[0] == EDGE_CUT;
             let followed: &mut Followed = memory.get_or_default();
-            followed.0 =
-                code[0] == DETECTABLE || in_margin || (code[0] == UNDETECTABLE && followed.0);
+            followed.0 = code[0] == DETECTABLE || (code[0] == UNDETECTABLE && followed.0);
             // The person fills the middle half of the picture, whatever its size.
             let (w, h) = (frame.cols() as f32, frame.rows() as f32);
             let detections = if followed.0 {
@@ -1224,27 +1207,6 @@ mod tests {
         let id = frames[5].1.clone();
         assert_eq!(id.len(), 1, "{frames:?}");
         assert!(frames[2..].iter().all(|(_, ids)| *ids == id), "{frames:?}");
-    }
-
-    #[test]
-    fn an_athlete_the_frame_cuts_from_the_start_is_looked_for_with_a_margin() {
-        // The video opens on someone the detector misses as framed (cut by the edge) but
-        // finds with room around them: found from the first frame, though nobody was
-        // tracked yet whose vanishing would have asked for the margin.
-        const C: u8 = EDGE_CUT;
-        let frames = track_ids(&[C, C, C, DETECTABLE, DETECTABLE], (32, 32));
-        let with_person: Vec<u32> = frames
-            .iter()
-            .filter(|(_, ids)| !ids.is_empty())
-            .map(|(index, _)| *index)
-            .collect();
-        assert_eq!(with_person, vec![0, 1, 2, 3, 4], "{frames:?}");
-        // Nobody in the picture at all is looked for with the margin too, and not found.
-        let frames = track_ids(&[NOBODY, NOBODY, DETECTABLE], (32, 32));
-        assert!(
-            frames[0].1.is_empty() && frames[1].1.is_empty(),
-            "{frames:?}"
-        );
     }
 
     #[test]
