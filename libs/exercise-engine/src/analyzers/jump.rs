@@ -699,8 +699,11 @@ mod tests {
         // (0.31 Hz, 0.09 body units either way, as a 90% crop wandering over a 1080p frame)
         // and nothing behind the athlete lets the pose stage measure it, so the ankles
         // carry the sway. At every phase of the sway the flight is still timed by its own
-        // contacts (levels taken at the window's middle were off by up to ~6 cm of
-        // ground, which timed a 0.45 s flight 70 ms long).
+        // contacts, within 1.5 cm of height (on the real clip the median level of the
+        // half second before take-off stood ~0.06 body units off the ground at take-off,
+        // and a 0.45 s flight read 70 ms long; here, with fitted levels but contacts
+        // walked out from the airborne stretch's ends, standing frames lifted by the sway
+        // read as airborne and one phase read +37 cm).
         let unit = 0.779 * 1.75 * 400.0;
         let sway_px = 0.09 * unit;
         for t_flight in [0.45, 0.78] {
