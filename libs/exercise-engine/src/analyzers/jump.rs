@@ -417,30 +417,27 @@ fn standing_level(
     to: usize,
     drifts: bool,
 ) -> Option<StandingLevel> {
-    let points: Vec<(f64, f64)> = (from..to.min(y.len()))
+    let to = to.min(y.len());
+    let points: Vec<(f64, f64)> = (from..to)
         .filter_map(|k| y[k].map(|v| (times_s[k], v)))
         .collect();
     let times: Vec<f64> = points.iter().map(|p| p.0).collect();
     let t_ref = stats::median(&times)?;
-    let centred: Vec<(f64, f64)> = points.iter().map(|&(t, v)| (t - t_ref, v)).collect();
-    match (drifts && points.len() >= DRIFT_MIN_SAMPLES)
-        .then(|| stats::theil_sen(&centred))
-        .flatten()
-    {
-        Some((drift_px_s, level_px)) => Some(StandingLevel {
-            t_ref,
-            level_px,
-            drift_px_s,
-        }),
-        None => {
-            let values: Vec<f64> = points.iter().map(|p| p.1).collect();
-            Some(StandingLevel {
-                t_ref,
-                level_px: stats::median(&values)?,
-                drift_px_s: 0.0,
-            })
-        }
-    }
+    let fitted = (drifts && points.len() >= DRIFT_MIN_SAMPLES)
+        .then(|| {
+            let centred: Vec<(f64, f64)> = points.iter().map(|&(t, v)| (t - t_ref, v)).collect();
+            stats::theil_sen(&centred)
+        })
+        .flatten();
+    let (drift_px_s, level_px) = match fitted {
+        Some(fit) => fit,
+        None => (0.0, baseline(y, from, to)?),
+    };
+    Some(StandingLevel {
+        t_ref,
+        level_px,
+        drift_px_s,
+    })
 }
 
 fn baseline(y: &[Option<f64>], from: usize, to: usize) -> Option<f64> {
