@@ -1,10 +1,11 @@
-//! The model registry: every manifest under the models directory, each model loaded
-//! once at start and shared by all requests. Families plug in at [`load_family`].
+//! The model registry: every manifest under the models directory, each file verified
+//! at start, the default model loaded at start and the others on first use, each
+//! loaded once and shared by all requests. Families plug in at [`load_family`].
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use fitvision_proto::v1::{KeypointSchema, ModelDescriptor};
 use serde::Deserialize;
@@ -89,19 +90,26 @@ pub struct RegistryConfig {
 
 struct Entry {
     info: ModelInfo,
-    model: Arc<dyn PoseModel>,
+    files: VerifiedFiles,
+    /// Loaded on first use. The embedded suite serves one model unless a request names
+    /// another; loading all four at start held ~45 MB of weights and ONNX Runtime
+    /// buffers (heaptrack, 4 analyses in flight) that no request touched.
+    model: Mutex<Option<Arc<dyn PoseModel>>>,
 }
 
-/// Loaded models by id.
+/// Models by id, loaded when first asked for.
 pub struct ModelRegistry {
     entries: BTreeMap<String, Entry>,
     default_id: String,
+    environment: &'static ort::environment::Environment,
+    session: SessionOptions,
 }
 
 impl ModelRegistry {
-    /// Reads every manifest, verifies each file's sha256 and loads it. Fails if the
-    /// default model is missing or any selected model fails to load: a service that
-    /// cannot serve what it advertises must not report SERVING.
+    /// Reads every manifest, verifies each file's sha256 and loads the default model.
+    /// Fails if the default model is missing or fails to load, or any selected model's
+    /// files do not match their manifest: a service that cannot serve what it
+    /// advertises must not report SERVING.
     pub fn load(config: &RegistryConfig) -> Result<Self, PoseError> {
         let dylib = fitvision_onnx::dylib_path(config.ort_dylib.as_deref());
         let environment = fitvision_onnx::environment(&dylib)?;
@@ -143,13 +151,18 @@ impl ModelRegistry {
                 licence: manifest.licence.clone(),
                 sha256_hex: manifest.sha256.to_ascii_lowercase(),
             };
-            let files = ModelFiles {
-                model: &model_path,
-                detector: detector_path.as_deref(),
+            let files = VerifiedFiles {
+                model: model_path,
+                detector: detector_path,
             };
-            let model = load_family(environment, info.clone(), files, &config.session)?;
-            tracing::info!(model_id = %info.id, family = %info.family, "pose model loaded");
-            entries.insert(info.id.clone(), Entry { info, model });
+            entries.insert(
+                info.id.clone(),
+                Entry {
+                    info,
+                    files,
+                    model: Mutex::new(None),
+                },
+            );
         }
         if !entries.contains_key(&config.default_model) {
             return Err(PoseError::ModelLoad {
@@ -161,24 +174,49 @@ impl ModelRegistry {
                 ),
             });
         }
-        Ok(Self {
+        let registry = Self {
             entries,
             default_id: config.default_model.clone(),
-        })
+            environment,
+            session: config.session.clone(),
+        };
+        registry.get(None)?;
+        Ok(registry)
     }
 
-    /// The model for a request: `None` or empty = the default.
+    /// The model for a request (`None` or empty = the default), loaded if this is its
+    /// first use.
     pub fn get(&self, model_id: Option<&str>) -> Result<Arc<dyn PoseModel>, PoseError> {
         let id = model_id
             .filter(|id| !id.is_empty())
             .unwrap_or(&self.default_id);
-        self.entries
+        let entry = self
+            .entries
             .get(id)
-            .map(|entry| Arc::clone(&entry.model))
             .ok_or_else(|| PoseError::UnknownModel {
                 requested: id.to_owned(),
                 known: self.entries.keys().cloned().collect::<Vec<_>>().join(", "),
-            })
+            })?;
+        // Held while loading, so requests racing for the same model load it once.
+        let mut slot = entry.model.lock().map_err(|_| PoseError::ModelLoad {
+            model_id: id.to_owned(),
+            reason: "an earlier load of this model panicked".to_owned(),
+        })?;
+        if let Some(model) = slot.as_ref() {
+            return Ok(Arc::clone(model));
+        }
+        let model = load_family(
+            self.environment,
+            entry.info.clone(),
+            &entry.files,
+            &self.session,
+        )?;
+        tracing::info!(model_id = %entry.info.id, family = %entry.info.family, "pose model loaded");
+        Ok(Arc::clone(slot.insert(model)))
+    }
+
+    fn is_loaded(entry: &Entry) -> bool {
+        entry.model.lock().is_ok_and(|slot| slot.is_some())
     }
 
     pub fn default_id(&self) -> &str {
@@ -197,16 +235,16 @@ impl ModelRegistry {
                 dynamic_shape: entry.info.dynamic_shape,
                 licence: entry.info.licence.clone(),
                 sha256_hex: entry.info.sha256_hex.clone(),
-                loaded: true,
+                loaded: Self::is_loaded(entry),
             })
             .collect()
     }
 }
 
-/// The verified files of one manifest.
-struct ModelFiles<'a> {
-    model: &'a Path,
-    detector: Option<&'a Path>,
+/// The files of one manifest, their sha256 checked at start.
+struct VerifiedFiles {
+    model: PathBuf,
+    detector: Option<PathBuf>,
 }
 
 /// The one place that knows model families. A new family is a new `PoseModel`
@@ -214,25 +252,28 @@ struct ModelFiles<'a> {
 fn load_family(
     environment: &ort::environment::Environment,
     info: ModelInfo,
-    files: ModelFiles<'_>,
+    files: &VerifiedFiles,
     options: &SessionOptions,
 ) -> Result<Arc<dyn PoseModel>, PoseError> {
     match info.family.as_str() {
         "yolo-pose" => Ok(Arc::new(YoloPose::load(
             environment,
             info,
-            files.model,
+            &files.model,
             options,
         )?)),
         "blazepose" => {
-            let detector = files.detector.ok_or_else(|| PoseError::ModelLoad {
-                model_id: info.id.clone(),
-                reason: "family 'blazepose' needs a [detector] file in its manifest".to_owned(),
-            })?;
+            let detector = files
+                .detector
+                .as_deref()
+                .ok_or_else(|| PoseError::ModelLoad {
+                    model_id: info.id.clone(),
+                    reason: "family 'blazepose' needs a [detector] file in its manifest".to_owned(),
+                })?;
             Ok(Arc::new(BlazePose::load(
                 environment,
                 info,
-                files.model,
+                &files.model,
                 detector,
                 options,
             )?))

@@ -95,7 +95,12 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
         } else {
             ("AGPL-3.0", KeypointSchema::Coco17)
         };
-        assert!(model.loaded, "{model:?}");
+        // Only the default is loaded at start; the others load on first use.
+        assert_eq!(
+            model.loaded,
+            model.id == "yolo11n-pose-dynamic",
+            "{model:?}"
+        );
         assert_eq!(
             (model.licence.as_str(), model.schema),
             (expected.0, expected.1 as i32)
@@ -155,6 +160,16 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
     };
     assert_eq!(summary.model_id, "yolo11n-pose-640");
     assert_eq!(summary.frames_decoded, 230);
+    let loaded: Vec<_> = client
+        .list_models(ListModelsRequest {})
+        .await?
+        .into_inner()
+        .models
+        .into_iter()
+        .filter(|model| model.loaded)
+        .map(|model| model.id)
+        .collect();
+    assert_eq!(loaded, ["yolo11n-pose-640", "yolo11n-pose-dynamic"]);
     assert_eq!(
         summary.video.as_ref().map(|video| video.frame_count),
         Some(230)
