@@ -16,7 +16,8 @@
 //! - [`http`]: the same trace-context handling for axum/tower HTTP servers.
 //! - [`process::run_service`]: a service binary's whole `main` (malloc arena cap,
 //!   runtime, telemetry, shutdown on signals).
-//! - [`memory::cap_malloc_arenas`]: a bounded malloc footprint under concurrent analyses.
+//! - [`memory::cap_malloc_arenas`], [`memory::spawn_memory_releaser`]: a bounded malloc
+//!   footprint under concurrent analyses and after many.
 //! - [`failed_auth`]: refused credentials limited per client address, with back-off.
 //! - [`failure`]: typed failures, a [`failure::FailureCode`] in every status's details.
 

@@ -1,5 +1,6 @@
 //! What every service binary's `main` does, in one place: keep the files it creates
-//! private, cap malloc's arenas before any thread exists, start the async runtime,
+//! private, cap malloc's arenas before any thread exists, hand freed memory back
+//! to the system as it goes, start the async runtime,
 //! telemetry and the shutdown signal, and serve until it fires.
 
 use std::future::Future;
@@ -15,6 +16,7 @@ where
 {
     private_files();
     crate::memory::cap_malloc_arenas();
+    crate::memory::spawn_memory_releaser()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
