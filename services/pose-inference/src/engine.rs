@@ -2,12 +2,13 @@
 //! benches and other crates (e.g. evaluation) that want poses without gRPC.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fitvision_onnx::default_models_dir;
 use fitvision_proto::v1::{PoseSummary, PoseTrack};
 use fitvision_video::VideoDecoder;
 
+use crate::model::PoseModel;
 use crate::pipeline::{Flow, PoseEvent, PoseOptions, collect_pose_track, stream_poses};
 use crate::registry::{ModelRegistry, RegistryConfig};
 use crate::{PoseError, SessionOptions};
@@ -52,6 +53,19 @@ impl PoseEngine {
 
     pub fn registry(&self) -> &ModelRegistry {
         &self.registry
+    }
+
+    /// [`ModelRegistry::get`] from async code: a model's first use loads it, which
+    /// blocks for as long as ONNX Runtime takes to build its sessions, so it runs on
+    /// the blocking pool rather than an async worker.
+    pub async fn model(
+        self: &Arc<Self>,
+        model_id: Option<String>,
+    ) -> Result<Arc<dyn PoseModel>, PoseError> {
+        let engine = Arc::clone(self);
+        tokio::task::spawn_blocking(move || engine.registry.get(model_id.as_deref()))
+            .await
+            .map_err(|error| PoseError::Pipeline(format!("model loading task: {error}")))?
     }
 
     /// Streams events for the video at `path` (blocking; run it off the async runtime).

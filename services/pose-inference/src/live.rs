@@ -59,7 +59,7 @@ pub async fn track_frames(
         input: InputPolicy::default(),
         ..PoseOptions::default()
     };
-    let model = engine.registry().get(options.model_id.as_deref())?;
+    let model = engine.model(options.model_id.clone()).await?;
     let record_key = config.record_key.trim().to_owned();
     if !record_key.is_empty() {
         check_record_key(&storage, &record_key).await?;

@@ -94,7 +94,7 @@ impl PoseInferenceService for PoseInferenceApi {
             input: InputPolicy::default(),
         };
         options.validate()?;
-        let model = self.engine.registry().get(options.model_id.as_deref())?;
+        let model = self.engine.model(options.model_id.clone()).await?;
         let video = self.local_video(request.video.as_ref()).await?;
         // Open before answering, so unreadable videos fail the call itself, not the
         // stream; then close it until a run slot is free: an open decoder holds its
