@@ -97,6 +97,12 @@ struct Entry {
     model: Mutex<Option<Arc<dyn PoseModel>>>,
 }
 
+impl Entry {
+    fn is_loaded(&self) -> bool {
+        self.model.lock().is_ok_and(|slot| slot.is_some())
+    }
+}
+
 /// Models by id, loaded when first asked for.
 pub struct ModelRegistry {
     entries: BTreeMap<String, Entry>,
@@ -215,10 +221,6 @@ impl ModelRegistry {
         Ok(Arc::clone(slot.insert(model)))
     }
 
-    fn is_loaded(entry: &Entry) -> bool {
-        entry.model.lock().is_ok_and(|slot| slot.is_some())
-    }
-
     pub fn default_id(&self) -> &str {
         &self.default_id
     }
@@ -235,7 +237,7 @@ impl ModelRegistry {
                 dynamic_shape: entry.info.dynamic_shape,
                 licence: entry.info.licence.clone(),
                 sha256_hex: entry.info.sha256_hex.clone(),
-                loaded: Self::is_loaded(entry),
+                loaded: entry.is_loaded(),
             })
             .collect()
     }
