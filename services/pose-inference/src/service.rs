@@ -96,13 +96,10 @@ impl PoseInferenceService for PoseInferenceApi {
         options.validate()?;
         let model = self.engine.model(options.model_id.clone()).await?;
         let video = self.local_video(request.video.as_ref()).await?;
-        // Open before answering, so unreadable videos fail the call itself, not the
-        // stream; then close it until a run slot is free: an open decoder holds its
-        // first frame in BGR, a BGR buffer and FFmpeg's frame-thread pictures, and with
-        // 4 analyses in flight the 3 waiting ones held ~40 MB of these (heaptrack).
-        let (video, opened) = tokio::task::spawn_blocking(move || {
-            let opened = VideoDecoder::open(video.as_ref()).map(drop);
-            (video, opened)
+        // Open before answering, so unreadable videos fail the call itself, not the stream.
+        let (video, decoder) = tokio::task::spawn_blocking(move || {
+            let decoder = VideoDecoder::open(video.as_ref());
+            (video, decoder)
         })
         .await
         .map_err(|error| {
@@ -112,15 +109,26 @@ impl PoseInferenceService for PoseInferenceApi {
                 format!("decoder task: {error}"),
             )
         })?;
-        opened.map_err(crate::PoseError::from)?;
-        // Wait for a free run slot; the caller sees the stream start when it has one.
-        let slot = self.runs.clone().acquire_owned().await.map_err(|_| {
-            failure::status(
-                tonic::Code::Unavailable,
-                FailureCode::Internal,
-                "the pose service is shutting down",
-            )
-        })?;
+        let decoder = decoder.map_err(crate::PoseError::from)?;
+        // Wait for a free run slot; the caller sees the stream start when it has one. A
+        // run that must wait closes its decoder meanwhile and opens it again after: an
+        // open decoder holds its first frame in BGR, a BGR buffer and FFmpeg's
+        // frame-thread pictures, and with 4 analyses in flight the 3 waiting ones held
+        // ~40 MB of these (heaptrack).
+        let (slot, decoder) = match self.runs.clone().try_acquire_owned() {
+            Ok(slot) => (slot, Some(decoder)),
+            Err(_) => {
+                drop(decoder);
+                let slot = self.runs.clone().acquire_owned().await.map_err(|_| {
+                    failure::status(
+                        tonic::Code::Unavailable,
+                        FailureCode::Internal,
+                        "the pose service is shutting down",
+                    )
+                })?;
+                (slot, None)
+            }
+        };
 
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::task::spawn_blocking(move || {
@@ -138,9 +146,11 @@ impl PoseInferenceService for PoseInferenceApi {
                     Err(_) => Flow::Stop,
                 }
             };
-            let outcome = VideoDecoder::open(video.as_ref())
-                .map_err(crate::PoseError::from)
-                .and_then(|decoder| stream_poses(model.as_ref(), decoder, &options, &mut emit));
+            let outcome = match decoder {
+                Some(decoder) => Ok(decoder),
+                None => VideoDecoder::open(video.as_ref()).map_err(crate::PoseError::from),
+            }
+            .and_then(|decoder| stream_poses(model.as_ref(), decoder, &options, &mut emit));
             let last = match outcome {
                 Ok(summary) => Ok(StreamPosesResponse {
                     event: Some(Event::Summary(summary)),
