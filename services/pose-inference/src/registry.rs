@@ -92,7 +92,7 @@ struct Entry {
     info: ModelInfo,
     files: VerifiedFiles,
     /// Loaded on first use. The embedded suite serves one model unless a request names
-    /// another; loading all four at start held ~45 MB of weights and ONNX Runtime
+    /// another; loading all four at start held 53 MB of weights and ONNX Runtime
     /// buffers (heaptrack, 4 analyses in flight) that no request touched.
     model: Mutex<Option<Arc<dyn PoseModel>>>,
 }
