@@ -16,6 +16,7 @@ use fitvision_proto::v1::PoseTrack;
 use prost::Message as _;
 use sha2::{Digest as _, Sha256};
 
+use fitvision_pose_inference::cadence::CadenceConfig;
 use fitvision_pose_inference::{PoseOptions, extract_pose_track};
 
 /// Overrides where the shared videos are.
@@ -138,9 +139,16 @@ pub fn pose_options_for(exercise: &str) -> PoseOptions {
     let model_id = std::env::var(POSE_MODEL_ENV).ok().filter(|id| {
         !id.trim().is_empty() && id != fitvision_pose_inference::engine::DEFAULT_MODEL_ID
     });
+    // Coarse to fine where the session asks for it (its setting of the same name).
+    let coarse_to_fine = target_fps > 0.0
+        && !matches!(
+            std::env::var("FITVISION_POSE_COARSE_TO_FINE").as_deref(),
+            Ok("false" | "0")
+        );
     PoseOptions {
         model_id,
         target_fps,
+        cadence: coarse_to_fine.then(CadenceConfig::default),
         ..PoseOptions::default()
     }
 }
@@ -209,7 +217,9 @@ fn cache_file_name(video: &Path, options: &PoseOptions) -> anyhow::Result<String
     };
     let options_digest = Sha256::digest(
         format!(
-            "{TRACK_FORMAT_VERSION}:{options:?}{}",
+            "{TRACK_FORMAT_VERSION}:{}{}",
+            // Tracks cached before coarse to fine existed keep their key.
+            format!("{options:?}").replace(", cadence: None", ""),
             family_revision(options)
         )
         .as_bytes(),

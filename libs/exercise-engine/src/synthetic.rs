@@ -134,6 +134,7 @@ pub fn track(fps: f64, frames: usize, pose: impl Fn(f64) -> Option<BodyPose>) ->
                 let t = i as f64 / fps;
                 PoseFrame {
                     camera: None,
+                    interpolated: false,
                     frame_index: i as u32,
                     timestamp_ms: t * 1000.0,
                     persons: pose(t)

@@ -559,6 +559,7 @@ fn top_view_sit_ups(reps: usize, period_s: f64, top_deg: f64, fps: f64) -> PoseT
                     frame_index: i as u32,
                     timestamp_ms: i as f64 * 1000.0 / fps,
                     camera: None,
+                    interpolated: false,
                     persons: vec![PersonPose {
                         track_id: 1,
                         r#box: Some(BoundingBox {

@@ -362,6 +362,7 @@ pub(crate) mod testing {
             frames: (0..n)
                 .map(|i| PoseFrame {
                     camera: None,
+                    interpolated: false,
                     frame_index: i,
                     timestamp_ms: f64::from(i) * 1000.0 / fps,
                     persons: persons(i),

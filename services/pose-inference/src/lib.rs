@@ -8,6 +8,7 @@
 //! - In-process use: [`extract_pose_track`] / [`PoseEngine`]; over gRPC: [`run`].
 
 pub mod bench_peer;
+pub mod cadence;
 pub mod engine;
 mod error;
 mod execution;

@@ -21,6 +21,7 @@ use fitvision_video::opencv::core::Mat;
 use fitvision_video::opencv::prelude::*;
 use fitvision_video::{SampledFrame, VideoDecoder, VideoMeta};
 
+use crate::cadence::{Cadence, CadenceConfig, Plan};
 use crate::focus::{FocusConfig, FocusPlanner};
 use crate::model::{FrameMemory, PoseModel};
 use crate::tracker::{Tracker, TrackerConfig};
@@ -63,6 +64,8 @@ pub struct PoseOptions {
     /// Drop detections below this confidence (0 = the model's default).
     pub min_confidence: f32,
     pub input: InputPolicy,
+    /// Coarse to fine (see [`crate::cadence`]); `None` = every sampled frame analysed.
+    pub cadence: Option<CadenceConfig>,
 }
 
 impl PoseOptions {
@@ -77,6 +80,14 @@ impl PoseOptions {
             return Err(PoseError::InvalidOptions(format!(
                 "min_confidence must be within 0..1, got {}",
                 self.min_confidence
+            )));
+        }
+        if let Some(cadence) = &self.cadence
+            && !(cadence.max_bend_share.is_finite() && cadence.max_bend_share > 0.0)
+        {
+            return Err(PoseError::InvalidOptions(format!(
+                "coarse-to-fine bend limit must be > 0, got {}",
+                cadence.max_bend_share
             )));
         }
         if let InputPolicy::PersonSized(focus) = &self.input {
@@ -144,6 +155,7 @@ pub fn stream_poses(
     let totals = analysis.totals;
     tracing::debug!(
         frames_analysed = totals.frames_analysed,
+        frames_interpolated = totals.frames_interpolated,
         frames_focused = totals.frames_focused,
         frames_redetected = totals.frames_redetected,
         frames_followed_back = totals.frames_followed_back,
@@ -154,10 +166,13 @@ pub fn stream_poses(
             analysed_frames: totals.frames_analysed,
         });
     }
-    let per_frame = |total_ms: f64| total_ms / f64::from(totals.frames_analysed.max(1));
+    // Per frame the model saw (interpolated frames cost none of these stages).
+    let inferred = totals.frames_analysed - totals.frames_interpolated;
+    let per_frame = |total_ms: f64| total_ms / f64::from(inferred.max(1));
     Ok(PoseSummary {
         frames_decoded: decoded.frames_decoded,
         frames_analysed: totals.frames_analysed,
+        frames_interpolated: totals.frames_interpolated,
         frames_with_person: totals.frames_with_person,
         max_persons_in_frame: totals.max_persons_in_frame,
         model_id: model.info().id.clone(),
@@ -215,7 +230,10 @@ struct DecodeTotals {
 
 #[derive(Debug, Default)]
 struct StageTotals {
+    /// Frames given poses: inferred or interpolated.
     frames_analysed: u32,
+    /// Of those, frames whose poses were interpolated (see [`crate::cadence`]).
+    frames_interpolated: u32,
     frames_with_person: u32,
     max_persons_in_frame: u32,
     /// Frames where the model saw only a window around the tracked people.
@@ -469,6 +487,7 @@ struct Analysis<'m> {
     recently_tracked: Vec<(crate::PixelBox, f64)>,
     /// The model's own state between frames (see [`FrameMemory`]).
     memory: FrameMemory,
+    cadence: Option<CadenceConfig>,
 }
 
 /// The camera's path so far: every analysed frame expressed in the first one's pixels.
@@ -533,6 +552,15 @@ impl CameraPath {
     }
 }
 
+impl CameraPath {
+    /// Follows the camera through a frame the model does not see: the people are taken
+    /// to be where they were in the frame before.
+    fn advance_unseen(&mut self, matches: &[PointPair]) -> CameraMotion {
+        let people = self.last_people.clone();
+        self.advance(matches, people)
+    }
+}
+
 fn excluded_rect(bbox: &crate::PixelBox) -> ExcludedRect {
     let mx = bbox.width() * PERSON_EXCLUSION_MARGIN;
     let my = bbox.height() * PERSON_EXCLUSION_MARGIN;
@@ -565,6 +593,7 @@ impl<'m> Analysis<'m> {
             camera: CameraPath::default(),
             recently_tracked: Vec::new(),
             memory: FrameMemory::default(),
+            cadence: options.cadence,
         }
     }
 
@@ -654,17 +683,29 @@ impl<'m> Analysis<'m> {
         meta: &VideoMeta,
         emit: &mut dyn FnMut(PoseEvent) -> Flow,
     ) -> Result<(), PoseError> {
-        let mut emit_frame = |frame: PoseFrame| {
-            if emit(PoseEvent::Frame(frame)) == Flow::Stop {
-                return Err(PoseError::Pipeline("consumer went away".to_owned()));
+        let mut cadence = Cadence::new(self.cadence);
+        let mut emit_frames = |frames: Vec<PoseFrame>| {
+            for frame in frames {
+                if emit(PoseEvent::Frame(frame)) == Flow::Stop {
+                    return Err(PoseError::Pipeline("consumer went away".to_owned()));
+                }
             }
             Ok(())
         };
         let mut unseen = UnseenFrames::default();
         let mut found_anyone = false;
         for decoded in receiver {
+            // Frames held while nobody is found need the model on every frame after them.
+            let may_skip = found_anyone && unseen.held.is_empty();
+            if cadence.plan(decoded.index, may_skip) == Plan::Interpolate {
+                let camera = self.camera.advance_unseen(&decoded.matches);
+                cadence.hold(decoded.index, decoded.timestamp_ms, camera);
+                continue;
+            }
             let found = self.find_people(&decoded)?;
             if !anyone(&found.output.detections, self.min_confidence) {
+                // The frame waiting for this one cannot wait for those held after it.
+                emit_frames(cadence.flush().into_iter().collect())?;
                 // Held at the opening with any model; after someone was found, only a
                 // model that follows regions can bring them back into these frames.
                 if !found_anyone || self.model.follows_regions() {
@@ -672,24 +713,34 @@ impl<'m> Analysis<'m> {
                     // frame's clock, as finishing it now would.
                     self.remember_tracked(decoded.timestamp_ms, std::iter::empty());
                     for held in unseen.hold(decoded, found)? {
-                        emit_frame(self.finish(held.decoded, held.found, meta)?)?;
+                        let frame = self.finish(held.decoded, held.found, meta)?;
+                        emit_frames(cadence.emitted(frame))?;
                     }
                 } else {
-                    emit_frame(self.finish(decoded, found, meta)?)?;
+                    let frame = self.finish(decoded, found, meta)?;
+                    emit_frames(cadence.emitted(frame))?;
                 }
                 continue;
             }
             found_anyone = true;
             self.follow_back(&decoded, &mut unseen.held)?;
             for held in unseen.release() {
-                emit_frame(self.finish(held.decoded, held.found, meta)?)?;
+                let frame = self.finish(held.decoded, held.found, meta)?;
+                emit_frames(cadence.emitted(frame))?;
             }
-            emit_frame(self.finish(decoded, found, meta)?)?;
+            let frame = self.finish(decoded, found, meta)?;
+            emit_frames(cadence.emitted(frame))?;
         }
         // Nobody found again before the end.
+        emit_frames(cadence.flush().into_iter().collect())?;
         for held in unseen.release() {
-            emit_frame(self.finish(held.decoded, held.found, meta)?)?;
+            let frame = self.finish(held.decoded, held.found, meta)?;
+            emit_frames(cadence.emitted(frame))?;
         }
+        let (interpolated, with_person) = cadence.interpolated();
+        self.totals.frames_interpolated += interpolated;
+        self.totals.frames_analysed += interpolated;
+        self.totals.frames_with_person += with_person;
         Ok(())
     }
 
@@ -829,6 +880,7 @@ impl<'m> Analysis<'m> {
             timestamp_ms: decoded.timestamp_ms,
             persons,
             camera: Some(camera),
+            interpolated: false,
         })
     }
 }

@@ -16,6 +16,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::cadence::CadenceConfig;
 use crate::engine::PoseEngine;
 use crate::pipeline::{Flow, InputPolicy, PoseEvent, PoseOptions, stream_poses};
 
@@ -92,6 +93,10 @@ impl PoseInferenceService for PoseInferenceApi {
             max_persons: request.max_persons,
             min_confidence: request.min_confidence,
             input: InputPolicy::default(),
+            cadence: request
+                .sampling
+                .is_some_and(|sampling| sampling.coarse_to_fine)
+                .then(CadenceConfig::default),
         };
         options.validate()?;
         let model = self.engine.model(options.model_id.clone()).await?;

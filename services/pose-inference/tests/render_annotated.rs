@@ -66,6 +66,7 @@ fn synthetic_track(times: &[f64], w: u32, h: u32, period_ms: f64) -> PoseTrack {
         .enumerate()
         .map(|(i, &t)| PoseFrame {
             camera: None,
+            interpolated: false,
             frame_index: i as u32,
             timestamp_ms: t,
             persons: vec![PersonPose {

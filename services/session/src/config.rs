@@ -109,6 +109,17 @@ pub struct Config {
         action = clap::ArgAction::Set
     )]
     pub pose_rate_from_exercise: bool,
+    /// Coarse to fine when a video is analysed at a reduced rate: every other analysed
+    /// frame always, the ones between only where the motion bends, the others
+    /// interpolated (the pose service's `Sampling.coarse_to_fine`). `false` infers
+    /// every analysed frame.
+    #[arg(
+        long,
+        env = "FITVISION_POSE_COARSE_TO_FINE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub pose_coarse_to_fine: bool,
     /// Run the authenticity check alongside the pose stage (it decodes the video
     /// while the poses are computed and reads their track as it grows) instead of
     /// after it, when the video is the only one this process is analysing. The
@@ -167,6 +178,7 @@ impl Config {
             coaching_url: "http://127.0.0.1:50055".to_owned(),
             pose_target_fps: 0.0,
             pose_rate_from_exercise: true,
+            pose_coarse_to_fine: true,
             min_person_frame_ratio: 0.3,
             auto_render: false,
             check_during_poses: true,

@@ -35,6 +35,7 @@ pub struct Settings {
     pub job_max_attempts: i32,
     pub pose_target_fps: f64,
     pub pose_rate_from_exercise: bool,
+    pub pose_coarse_to_fine: bool,
     pub min_person_frame_ratio: f64,
     pub auto_render: bool,
     /// See `Config::check_during_poses`.

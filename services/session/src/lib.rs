@@ -111,6 +111,7 @@ pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Resu
             job_max_attempts: config.job_max_attempts.max(1),
             pose_target_fps: config.pose_target_fps,
             pose_rate_from_exercise: config.pose_rate_from_exercise,
+            pose_coarse_to_fine: config.pose_coarse_to_fine,
             min_person_frame_ratio: config.min_person_frame_ratio,
             auto_render: config.auto_render,
             check_during_poses: config.check_during_poses,

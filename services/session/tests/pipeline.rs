@@ -88,6 +88,7 @@ impl PoseInferenceService for Fake {
             events.push(pb::StreamPosesResponse {
                 event: Some(pb::stream_poses_response::Event::Frame(pb::PoseFrame {
                     camera: None,
+                    interpolated: false,
                     frame_index: index,
                     timestamp_ms: f64::from(index) * 33.3,
                     persons,

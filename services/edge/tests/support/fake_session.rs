@@ -881,6 +881,7 @@ impl SessionService for FakeSession {
             items.push(Ok(StreamPoseTrackResponse {
                 item: Some(Item::Frame(PoseFrame {
                     camera: None,
+                    interpolated: false,
                     frame_index: i,
                     timestamp_ms: f64::from(i) * 100.0,
                     persons: vec![PersonPose {

@@ -480,7 +480,12 @@ async fn compute_poses(
     let request = pb::StreamPosesRequest {
         video: Some(original),
         model_id,
-        sampling: Some(pb::Sampling { target_fps }),
+        sampling: Some(pb::Sampling {
+            target_fps,
+            // Only where frames are already sampled: jumps, sprints and lifts keep
+            // every frame for their events.
+            coarse_to_fine: ctx.settings.pose_coarse_to_fine && target_fps > 0.0,
+        }),
         max_persons: 0,
         min_confidence: 0.0,
     };
