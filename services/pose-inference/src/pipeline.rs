@@ -166,7 +166,8 @@ pub fn stream_poses(
             analysed_frames: totals.frames_analysed,
         });
     }
-    // Per frame the model saw (interpolated frames cost none of these stages).
+    let per_analysed = |total_ms: f64| total_ms / f64::from(totals.frames_analysed.max(1));
+    // The model's stages per frame it saw (interpolated frames cost none of them).
     let inferred = totals.frames_analysed - totals.frames_interpolated;
     let per_frame = |total_ms: f64| total_ms / f64::from(inferred.max(1));
     Ok(PoseSummary {
@@ -177,7 +178,7 @@ pub fn stream_poses(
         max_persons_in_frame: totals.max_persons_in_frame,
         model_id: model.info().id.clone(),
         schema: model.info().schema.into(),
-        decode_ms_per_frame: per_frame(decoded.decode_ms),
+        decode_ms_per_frame: per_analysed(decoded.decode_ms),
         preprocess_ms_per_frame: per_frame(totals.preprocess_ms),
         inference_ms_per_frame: per_frame(totals.inference_ms),
         postprocess_ms_per_frame: per_frame(totals.postprocess_ms),

@@ -22,6 +22,7 @@ use sha2::Digest;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use fitvision_pose_inference::bench_peer;
+use fitvision_pose_inference::cadence::CadenceConfig;
 use fitvision_pose_inference::engine::{
     DEFAULT_INPUT_LONG_SIDE, DEFAULT_INTRA_OP_THREADS, DEFAULT_MODEL_ID,
 };
@@ -71,6 +72,10 @@ struct Setup {
     /// Analyse every frame whole (no person-sized inputs).
     #[arg(long)]
     whole_frame: bool,
+    /// Coarse to fine (interpolate the frames between two coarse ones where the
+    /// motion is steady), as the session asks for controlled exercises.
+    #[arg(long)]
+    coarse_to_fine: bool,
     /// Person-sized inputs: the largest person's long side in input px.
     #[arg(long, default_value_t = FocusConfig::default().person_long_side_px)]
     person_px: f32,
@@ -103,6 +108,9 @@ impl Setup {
         if self.whole_frame {
             args.push("--whole-frame".to_owned());
         }
+        if self.coarse_to_fine {
+            args.push("--coarse-to-fine".to_owned());
+        }
         if let Some(dir) = &self.models_dir {
             args.push(format!("--models-dir={}", dir.display()));
         }
@@ -111,7 +119,7 @@ impl Setup {
 
     fn describe(&self) -> String {
         format!(
-            "model {} threads {} input {} {} target_fps {} opt_level {} memory_pattern {} spin {}",
+            "model {} threads {} input {} {} target_fps {}{} opt_level {} memory_pattern {} spin {}",
             self.model,
             self.threads,
             self.input_size,
@@ -121,6 +129,11 @@ impl Setup {
                 format!("person-sized({} px)", self.person_px)
             },
             self.target_fps,
+            if self.coarse_to_fine {
+                " coarse-to-fine"
+            } else {
+                ""
+            },
             self.opt_level,
             self.memory_pattern,
             self.spin
@@ -138,6 +151,7 @@ impl Setup {
                     ..FocusConfig::default()
                 })
             },
+            cadence: self.coarse_to_fine.then(CadenceConfig::default),
             ..PoseOptions::default()
         }
     }
@@ -184,23 +198,39 @@ fn main() -> Result<()> {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    println!("stage columns: mean ms per analysed frame (decode overlaps the rest)");
     println!(
-        "{:<36} {:>10} {:>6} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8}",
-        "video", "size", "frames", "decode", "prep", "infer", "post", "fps", "peakMB"
+        "stage columns: mean ms per analysed frame for decode (it overlaps the rest), per inferred frame for prep/infer/post; interp = analysed frames interpolated (coarse to fine)"
+    );
+    println!(
+        "{:<36} {:>10} {:>6} {:>8} {:>6} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>8}",
+        "video",
+        "size",
+        "frames",
+        "analysed",
+        "interp",
+        "decode",
+        "prep",
+        "infer",
+        "post",
+        "fps",
+        "wall s",
+        "peakMB"
     );
     for video in &videos {
         let report = run_in_child(&args.setup, video)?;
         println!(
-            "{:<36} {:>10} {:>6} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.2} {:>8.1}",
+            "{:<36} {:>10} {:>6} {:>8} {:>6} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.2} {:>7.2} {:>8.1}",
             video.file_name().unwrap_or_default().to_string_lossy(),
             format!("{}x{}", report["width"], report["height"]),
             report["frames_decoded"],
+            report["frames_analysed"],
+            report["frames_interpolated"],
             report["decode_ms"].as_f64().unwrap_or_default(),
             report["preprocess_ms"].as_f64().unwrap_or_default(),
             report["inference_ms"].as_f64().unwrap_or_default(),
             report["postprocess_ms"].as_f64().unwrap_or_default(),
             report["fps"].as_f64().unwrap_or_default(),
+            report["seconds"].as_f64().unwrap_or_default(),
             report["peak_rss_mb"].as_f64().unwrap_or_default(),
         );
     }
@@ -369,6 +399,7 @@ fn run_child(args: &Setup, video: &Path) -> Result<()> {
         "height": info.height_px,
         "frames_decoded": summary.frames_decoded,
         "frames_analysed": summary.frames_analysed,
+        "frames_interpolated": summary.frames_interpolated,
         "frames_with_person": summary.frames_with_person,
         "decode_ms": summary.decode_ms_per_frame,
         "preprocess_ms": summary.preprocess_ms_per_frame,
