@@ -139,11 +139,12 @@ pub fn pose_options_for(exercise: &str) -> PoseOptions {
     let model_id = std::env::var(POSE_MODEL_ENV).ok().filter(|id| {
         !id.trim().is_empty() && id != fitvision_pose_inference::engine::DEFAULT_MODEL_ID
     });
-    // Coarse to fine where the session asks for it (its setting of the same name).
+    // Coarse to fine where the session would ask for it (its setting of the same name,
+    // off by default).
     let coarse_to_fine = target_fps > 0.0
-        && !matches!(
+        && matches!(
             std::env::var("FITVISION_POSE_COARSE_TO_FINE").as_deref(),
-            Ok("false" | "0")
+            Ok("true" | "1")
         );
     PoseOptions {
         model_id,

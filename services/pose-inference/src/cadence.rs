@@ -19,11 +19,18 @@
 //! frames had not yet seen can be off by more (1% in the unit tests' reps).
 //!
 //! Measured on the stored 15 fps tracks of the 32 rep clips of the shared set
-//! (`cadence_sim`, integration tests): 28% of the frames interpolated, each rep count
-//! and each track-check score unchanged; against the pose the model found in the same
-//! frames, the farthest confident keypoint is off by a median 1.0%, 95th percentile
-//! 3.1% of the person's size. Limits of 3% and 8% interpolated 18% and 37%, with the
-//! same counts and scores; 5% is the one whose steady-motion bound matches the jitter.
+//! (`cadence_sim`): 28% of the frames interpolated, each rep count and each track-check
+//! score unchanged; against the pose the model found in the same frames, the farthest
+//! confident keypoint is off by a median 1.0%, 95th percentile 3.0% of the person's
+//! size. Limits of 3% and 8% interpolated 18% and 36%, with the same counts and scores;
+//! 5% is the one whose steady-motion bound matches the jitter. The pose stage also
+//! analyses every sampled frame while a tracked person is missing (see
+//! `pipeline::Analysis::consume`).
+//!
+//! Off by default in the session (`FITVISION_POSE_COARSE_TO_FINE`): the gain was not
+//! resolved end to end on the 2-core machine, and a model that follows people from
+//! frame to frame reacts to a skipped frame in ways the robustness table showed on
+//! edited clips (README, Performance).
 
 use std::collections::VecDeque;
 
@@ -303,14 +310,21 @@ fn between(a: &PersonPose, b: &PersonPose, share: f32) -> PersonPose {
 
 /// What coarse to fine would have emitted from `track`, a track of every sampled frame:
 /// the frames it would not have analysed replaced by its interpolation (the analysed
-/// ones kept as they are). For evaluating the cadence on stored tracks; the second
+/// ones kept as they are; the pose stage's rule that nobody seen within the last second
+/// may be missing is read from the track ids). For evaluating the cadence on stored tracks; the second
 /// value is how many frames were interpolated.
 pub fn thinned_track(track: &PoseTrack, config: CadenceConfig) -> (PoseTrack, u32) {
+    // As the pose stage: no frame is skipped while someone seen within the last second
+    // is missing from the frame before.
+    const RECENTLY_SEEN_MS: f64 = 1000.0;
     let mut cadence = Cadence::new(Some(config));
     let mut frames = Vec::with_capacity(track.frames.len());
     let mut found_anyone = false;
+    let mut last_seen: std::collections::HashMap<u32, f64> = Default::default();
+    let mut everyone_present = true;
     for frame in &track.frames {
-        if cadence.plan(frame.frame_index, found_anyone) == Plan::Interpolate {
+        let may_skip = found_anyone && everyone_present;
+        if cadence.plan(frame.frame_index, may_skip) == Plan::Interpolate {
             cadence.hold(
                 frame.frame_index,
                 frame.timestamp_ms,
@@ -319,6 +333,11 @@ pub fn thinned_track(track: &PoseTrack, config: CadenceConfig) -> (PoseTrack, u3
             continue;
         }
         found_anyone |= !frame.persons.is_empty();
+        for p in &frame.persons {
+            last_seen.insert(p.track_id, frame.timestamp_ms);
+        }
+        last_seen.retain(|_, seen| frame.timestamp_ms - *seen <= RECENTLY_SEEN_MS);
+        everyone_present = last_seen.values().all(|seen| *seen >= frame.timestamp_ms);
         frames.extend(cadence.emitted(frame.clone()));
     }
     frames.extend(cadence.flush());

@@ -76,6 +76,17 @@ impl Tracker {
         }
     }
 
+    /// Whether every live track (seen within `max_gap_ms`) was matched in the latest
+    /// frame: nobody is missing for the moment.
+    pub fn nobody_missing(&self) -> bool {
+        let latest = self
+            .tracks
+            .iter()
+            .map(|track| track.last_seen_ms)
+            .fold(f64::NEG_INFINITY, f64::max);
+        self.tracks.iter().all(|track| track.last_seen_ms >= latest)
+    }
+
     /// Matches one frame's detections; returns (track id, detection) ordered by id.
     ///
     /// Detections scoring at least `confident` are matched first and may start new
