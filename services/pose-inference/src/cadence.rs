@@ -30,7 +30,7 @@
 //! Off by default in the session (`FITVISION_POSE_COARSE_TO_FINE`): the gain was not
 //! resolved end to end on the 2-core machine, and a model that follows people from
 //! frame to frame reacts to a skipped frame in ways the robustness table showed on
-//! edited clips (README, Performance).
+//! edited clips (README, "Measured so far").
 
 use std::collections::VecDeque;
 
