@@ -115,6 +115,9 @@ impl Cadence {
     /// Plans the next sampled frame. `may_skip`: nothing else needs the model on it
     /// (the caller's own state, e.g. frames held while nobody is found).
     pub fn plan(&mut self, frame_index: u32, may_skip: bool) -> Plan {
+        let Some(config) = self.config else {
+            return Plan::Analyse;
+        };
         let position = self.planned;
         self.planned += 1;
         if position.is_multiple_of(2) {
@@ -123,9 +126,6 @@ impl Cadence {
             self.coarse_planned += 1;
             return Plan::Analyse;
         }
-        let Some(config) = self.config else {
-            return Plan::Analyse;
-        };
         // The three coarse frames before this one, all emitted, in a row.
         let latest = self.coarse_planned;
         let in_a_row = self.coarse.len() == 3
@@ -170,6 +170,9 @@ impl Cadence {
     /// The frames to emit, in order, now that `frame` (analysed) is finished: the
     /// interpolated one before it, if any, then `frame`.
     pub fn emitted(&mut self, frame: PoseFrame) -> Vec<PoseFrame> {
+        if self.config.is_none() {
+            return vec![frame];
+        }
         let mut out = Vec::with_capacity(2);
         if let Some(pending) = self.pending.take() {
             out.push(self.fill(pending, Some(&frame)));
