@@ -233,6 +233,7 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
             .filter(|&i| frames[i].interpolated)
             .collect();
         assert_eq!(interpolated.len() as u32, summary.frames_interpolated);
+        eprintln!("coarse to fine: {} of 445 interpolated", interpolated.len());
         // This service's default, YOLO, jitters more than BlazePose: 56 of 445 frames
         // here (BlazePose: 220, `real_videos`).
         assert!(interpolated.len() * 20 >= frames.len(), "{interpolated:?}");
