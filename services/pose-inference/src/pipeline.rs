@@ -529,6 +529,13 @@ fn merge_new_detections(
 const PERSON_EXCLUSION_MARGIN: f32 = 0.1;
 
 impl CameraPath {
+    /// Follows the camera through a frame the model does not see: the people are taken
+    /// to be where they were in the frame before.
+    fn advance_unseen(&mut self, matches: &[PointPair]) -> CameraMotion {
+        let people = self.last_people.clone();
+        self.advance(matches, people)
+    }
+
     fn advance(&mut self, matches: &[PointPair], people: Vec<ExcludedRect>) -> CameraMotion {
         let motion = estimate_background_motion(matches, &self.last_people, &people)
             .unwrap_or_else(|error| {
@@ -550,15 +557,6 @@ impl CameraPath {
             translate_y_px: t.ty,
             measured: motion.is_some(),
         }
-    }
-}
-
-impl CameraPath {
-    /// Follows the camera through a frame the model does not see: the people are taken
-    /// to be where they were in the frame before.
-    fn advance_unseen(&mut self, matches: &[PointPair]) -> CameraMotion {
-        let people = self.last_people.clone();
-        self.advance(matches, people)
     }
 }
 
