@@ -107,6 +107,11 @@ impl Cadence {
         }
     }
 
+    /// Whether coarse to fine is on for this run.
+    pub fn is_on(&self) -> bool {
+        self.config.is_some()
+    }
+
     /// Frames interpolated so far, and how many of them have someone in them.
     pub fn interpolated(&self) -> (u32, u32) {
         (self.interpolated, self.interpolated_with_person)

@@ -699,7 +699,10 @@ impl<'m> Analysis<'m> {
             // is analysed: a frame skipped there delays finding a lost person again, and
             // a person a model follows from frame to frame (BlazePose) may not be found
             // again by its detector in a push-up or a crouch.
-            let may_skip = found_anyone && unseen.held.is_empty() && self.tracker.nobody_missing();
+            let may_skip = cadence.is_on()
+                && found_anyone
+                && unseen.held.is_empty()
+                && self.tracker.nobody_missing();
             if cadence.plan(decoded.index, may_skip) == Plan::Interpolate {
                 let camera = self.camera.advance_unseen(&decoded.matches);
                 cadence.hold(decoded.index, decoded.timestamp_ms, camera);
