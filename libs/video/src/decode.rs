@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use opencv::core::Mat;
 
-use crate::{DecodeOptions, FrameScanner, VideoError};
+use crate::{DecodeOptions, FrameScanner, TimeSampler, VideoError};
 
 /// Smallest and largest accepted side, and the largest pixel count (8K UHD):
 /// beyond these a "video" is a mistake or an attack on memory, not an exercise clip.
@@ -65,6 +65,8 @@ pub struct VideoDecoder {
     path: PathBuf,
     /// Frame read during `open` to prove the file decodes; handed out first.
     pending: Option<DecodedFrame>,
+    /// The rate set by [`VideoDecoder::sample_at`].
+    sampler: Option<TimeSampler>,
     finished: bool,
 }
 
@@ -78,6 +80,7 @@ impl VideoDecoder {
             scanner,
             path: path.to_owned(),
             pending: None,
+            sampler: None,
             finished: false,
         };
         match decoder.advance(&mut |_, _| true)? {
@@ -95,9 +98,55 @@ impl VideoDecoder {
         &self.path
     }
 
-    /// Frames handed out or pending so far.
+    /// Frames of the stream handed out or pending so far (decoded or left out).
     pub fn frames_decoded(&self) -> u32 {
         self.scanner.frames_decoded()
+    }
+
+    /// Frames left undecoded so far (see [`VideoDecoder::sample_at`]).
+    pub fn frames_left_undecoded(&self) -> u64 {
+        self.scanner.frames_left_undecoded()
+    }
+
+    /// Samples the stream at `target_fps` ([`TimeSampler`]; 0 keeps every frame) for
+    /// [`VideoDecoder::next_in_sample`]. Frames no other frame is predicted from and the
+    /// sampler will not keep are then not decoded at all (H.264 non-reference pictures:
+    /// the B-frames of most re-encoded clips, about half their frames), yet still handed
+    /// out as skipped in their place, so indices, timestamps and the frames kept are
+    /// those of decoding everything. Call it before any frame is handed out; later it
+    /// samples without leaving frames out.
+    pub fn sample_at(&mut self, target_fps: f64) {
+        self.sample_at_decoding_all(target_fps);
+        let Some(sampler) = &self.sampler else {
+            return;
+        };
+        // The plan's copy of the sampler must have seen every frame the scanner has
+        // handed out: right after `open`, that is the pending first frame alone.
+        if self.scanner.frames_decoded() == 1
+            && let Some(first) = &self.pending
+        {
+            let mut copy = sampler.clone();
+            copy.keep(first.timestamp_ms);
+            self.scanner.leave_out_unsampled(copy);
+        }
+    }
+
+    /// [`VideoDecoder::sample_at`] decoding every frame (to measure what leaving frames
+    /// out saves).
+    pub fn sample_at_decoding_all(&mut self, target_fps: f64) {
+        self.sampler = Some(TimeSampler::new(target_fps, self.nominal_period_ms()));
+    }
+
+    /// [`VideoDecoder::next_sampled`] with the sampler of [`VideoDecoder::sample_at`]
+    /// (every frame kept when it was not called).
+    pub fn next_in_sample(&mut self) -> Option<Result<SampledFrame, VideoError>> {
+        let mut sampler = self
+            .sampler
+            .take()
+            .unwrap_or_else(|| TimeSampler::new(0.0, 0.0));
+        let next = self.next_sampled(|_, timestamp_ms| sampler.keep(timestamp_ms));
+        self.sampler = Some(sampler);
+        next
     }
 
     /// Decodes the next frame; converts and rotates it only when `keep` says so,
@@ -109,7 +158,19 @@ impl VideoDecoder {
         let Some(frame) = self.scanner.next_frame()? else {
             return Ok(None);
         };
-        if !keep(frame.index, frame.timestamp_ms) {
+        let kept = keep(frame.index, frame.timestamp_ms);
+        if kept && !frame.decoded {
+            // The plan's copy of the sampler skipped a frame this sampler keeps: not
+            // possible while both see the same timestamps, so the stream is not what
+            // the plan assumed. This frame is lost; none is left out after it.
+            tracing::warn!(
+                frame = frame.index,
+                "a frame left undecoded was wanted; leaving frames out stops"
+            );
+            self.scanner
+                .stop_leaving_out("the sampler kept a frame left undecoded");
+        }
+        if !kept || !frame.decoded {
             return Ok(Some(SampledFrame::Skipped {
                 index: frame.index,
                 timestamp_ms: frame.timestamp_ms,

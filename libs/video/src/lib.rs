@@ -11,9 +11,12 @@
 
 pub mod camera_motion;
 mod decode;
+pub mod disposable;
+pub mod drop_plan;
 mod encode;
 mod error;
 mod rotation;
+mod sampling;
 mod scan;
 pub mod shrink;
 
@@ -22,6 +25,7 @@ pub use decode::{DecodedFrame, SampledFrame, VideoDecoder, VideoMeta};
 pub use encode::{EncoderSettings, FrameWriter};
 pub use error::VideoError;
 pub use rotation::Rotation;
+pub use sampling::TimeSampler;
 pub use scan::{DecodeOptions, FrameScanner, ScannedFrame};
 pub use shrink::shrink;
 

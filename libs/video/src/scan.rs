@@ -12,11 +12,17 @@
 //! at block edges and costs about a quarter of H.264 decoding time
 //! (see `DecodeOptions::skip_loop_filter`).
 //!
+//! A sampled pass can also leave frames out altogether: H.264 pictures that no other
+//! picture is predicted from, when the sampler will not keep them, are never sent to the
+//! codec, yet still handed out in their place without pixels
+//! ([`FrameScanner::leave_out_unsampled`], [`crate::drop_plan`]).
+//!
 //! [`VideoDecoder`](crate::VideoDecoder) hands out the scanner's frames, so the pose
 //! stage and the checks count frames and read timestamps alike (every decoded frame
 //! counts; presentation time from the stream, made strictly increasing) and two passes
 //! over one file match frame by frame.
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Once;
 
@@ -25,7 +31,9 @@ use opencv::core::{CV_8UC1, CV_8UC3, Mat, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use crate::{Rotation, VideoError, VideoMeta};
+use crate::disposable::{NalFraming, is_disposable_h264};
+use crate::drop_plan::{DropPlan, InFlight, LOOKAHEAD_PACKETS, Stamper};
+use crate::{Rotation, TimeSampler, VideoError, VideoMeta};
 
 /// Used when the stream gives no plausible frame rate (as `VideoDecoder`).
 const FALLBACK_FPS: f64 = 30.0;
@@ -60,10 +68,13 @@ impl Default for DecodeOptions {
 /// Index and presentation time of the frame the scanner stands on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScannedFrame {
-    /// 0-based index counting every decoded frame.
+    /// 0-based index counting every frame of the stream.
     pub index: u32,
     /// Presentation time, ms, strictly increasing.
     pub timestamp_ms: f64,
+    /// False for a frame left undecoded (see [`FrameScanner::leave_out_unsampled`]): it
+    /// has its place and time but no pixels.
+    pub decoded: bool,
 }
 
 /// Streams the frames of one video; holds one decoded frame at a time.
@@ -80,9 +91,26 @@ pub struct FrameScanner {
     /// Converter to BGR for the current source format and size.
     to_bgr: Option<(ff::format::Pixel, u32, u32, BgrConverter)>,
     next_index: u32,
-    last_timestamp_ms: Option<f64>,
+    stamper: Stamper,
     nominal_period_ms: f64,
-    input_done: bool,
+    /// Packets read from the container and not yet sent to the codec (more than one
+    /// only while a drop plan reads ahead), with their reading order.
+    read_ahead: VecDeque<(ff::Packet, u64)>,
+    packets_read: u64,
+    in_flight: InFlight,
+    /// How the stream's packets frame their NAL units, for H.264 only.
+    nal_framing: Option<NalFraming>,
+    plan: Option<DropPlan>,
+    /// Frames left out that come before the decoded frame held in `frame`.
+    left_out_due: VecDeque<i64>,
+    /// `frame` holds a decoded frame not handed out yet.
+    frame_held: bool,
+    /// The frame handed out last was left undecoded.
+    current_undecoded: bool,
+    /// The container has no more packets.
+    demuxer_done: bool,
+    /// End of input was sent to the codec.
+    eof_sent: bool,
     finished: bool,
 }
 
@@ -141,8 +169,12 @@ impl FrameScanner {
             .unwrap_or(0.0);
         let header_frame_count = header_frame_count(&input, &stream, header_fps);
 
-        let mut context = ff::codec::context::Context::from_parameters(stream.parameters())
-            .map_err(not_a_video)?;
+        let parameters = stream.parameters();
+        let nal_framing = (parameters.id() == ff::codec::Id::H264)
+            .then(|| NalFraming::from_h264_extradata(extradata(&parameters)))
+            .flatten();
+        let mut context =
+            ff::codec::context::Context::from_parameters(parameters).map_err(not_a_video)?;
         context.set_threading(ff::threading::Config {
             kind: ff::threading::Type::Frame,
             count: options.decoder_threads,
@@ -193,25 +225,60 @@ impl FrameScanner {
             frame: ff::frame::Video::empty(),
             to_bgr: None,
             next_index: 0,
-            last_timestamp_ms: None,
+            stamper: Stamper::new(nominal_period_ms),
             nominal_period_ms,
-            input_done: false,
+            read_ahead: VecDeque::new(),
+            packets_read: 0,
+            in_flight: InFlight::default(),
+            nal_framing,
+            plan: None,
+            left_out_due: VecDeque::new(),
+            frame_held: false,
+            current_undecoded: false,
+            demuxer_done: false,
+            eof_sent: false,
             finished: false,
         })
+    }
+
+    /// From now on, leaves undecoded the frames nothing is predicted from that `sampler`
+    /// will not keep (H.264 only; other codecs decode every frame as before). `sampler`
+    /// must have been shown the timestamps of every frame handed out so far, in order,
+    /// and the caller must keep asking its own copy of it about every frame handed out
+    /// after: the frames left out are exactly frames that copy skips (see
+    /// [`crate::drop_plan`]). Returns whether frames may be left out.
+    pub fn leave_out_unsampled(&mut self, sampler: TimeSampler) -> bool {
+        if self.nal_framing.is_none() || sampler.keeps_every_frame() {
+            return false;
+        }
+        self.plan = Some(DropPlan::new(sampler, self.stamper.clone()));
+        true
+    }
+
+    /// Ends leaving frames out (the caller's sampler disagreed with the plan's copy).
+    pub fn stop_leaving_out(&mut self, why: &str) {
+        if let Some(plan) = &mut self.plan {
+            plan.stop(why);
+        }
+    }
+
+    /// Frames left undecoded so far.
+    pub fn frames_left_undecoded(&self) -> u64 {
+        self.plan.as_ref().map_or(0, DropPlan::dropped_total)
     }
 
     pub fn meta(&self) -> &VideoMeta {
         &self.meta
     }
 
-    /// Frames decoded so far.
+    /// Frames of the stream handed out so far (decoded or left out).
     pub fn frames_decoded(&self) -> u32 {
         self.next_index
     }
 
-    /// Timestamp of the last decoded frame, ms.
+    /// Timestamp of the last frame handed out, ms.
     pub fn last_timestamp_ms(&self) -> Option<f64> {
-        self.last_timestamp_ms
+        self.stamper.last_ms()
     }
 
     /// Frame period assumed where the stream gives none (from the header rate).
@@ -219,12 +286,35 @@ impl FrameScanner {
         self.nominal_period_ms
     }
 
-    /// Decodes the next frame; `None` at the end of the stream. A packet the codec
-    /// rejects (a damaged frame) is skipped, as players do.
+    /// The next frame, decoded or (while a drop plan runs) left out; `None` at the end
+    /// of the stream. A packet the codec rejects (a damaged frame) is skipped, as
+    /// players do.
     pub fn next_frame(&mut self) -> Result<Option<ScannedFrame>, VideoError> {
-        while !self.finished {
+        loop {
+            if let Some(pts) = self.left_out_due.pop_front() {
+                return Ok(Some(self.hand_out_left_out(pts)));
+            }
+            if self.frame_held {
+                self.frame_held = false;
+                return Ok(Some(self.hand_out_decoded()));
+            }
+            if self.finished {
+                if let Some(plan) = &mut self.plan {
+                    self.left_out_due.extend(plan.at_end());
+                }
+                if self.left_out_due.is_empty() {
+                    return Ok(None);
+                }
+                continue;
+            }
             match self.decoder.receive_frame(&mut self.frame) {
-                Ok(()) => return Ok(Some(self.stamp_current())),
+                Ok(()) => {
+                    if let Some(plan) = &mut self.plan {
+                        let earlier = plan.before_output(self.frame.pts(), self.frame.timestamp());
+                        self.left_out_due.extend(earlier);
+                    }
+                    self.frame_held = true;
+                }
                 Err(ff::Error::Eof) => self.finished = true,
                 Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
                     self.feed()?;
@@ -236,24 +326,64 @@ impl FrameScanner {
                 }
             }
         }
-        Ok(None)
     }
 
-    /// Sends the next packet of the video stream to the codec (or the end of input).
+    /// Sends the next packet of the video stream to the codec (or the end of input),
+    /// leaving out those the drop plan says no one will look at.
     fn feed(&mut self) -> Result<(), VideoError> {
-        if self.input_done {
-            // receive_frame answered EAGAIN after end of input was sent: nothing left.
-            self.finished = true;
+        loop {
+            let wanted = if self.plan.as_ref().is_some_and(DropPlan::is_active) {
+                LOOKAHEAD_PACKETS as usize
+            } else {
+                1
+            };
+            while !self.demuxer_done && self.read_ahead.len() < wanted {
+                self.read_packet();
+            }
+            if let Some(plan) = &mut self.plan {
+                let (start_pts, seconds_per_tick) = (self.start_pts, self.seconds_per_tick);
+                plan.resolve(
+                    &mut self.in_flight,
+                    self.packets_read,
+                    self.demuxer_done,
+                    |pts| (pts - start_pts) as f64 * seconds_per_tick * 1000.0,
+                );
+            }
+            let Some((packet, _)) = self.read_ahead.pop_front() else {
+                if self.eof_sent {
+                    // receive_frame answered EAGAIN after end of input was sent: nothing left.
+                    self.finished = true;
+                } else {
+                    self.eof_sent = true;
+                    let _ = self.decoder.send_eof();
+                }
+                return Ok(());
+            };
+            if self.leave_out(&packet) {
+                continue;
+            }
+            if let Err(error) = self.decoder.send_packet(&packet) {
+                tracing::debug!(%error, "packet rejected by the codec; skipped");
+            }
             return Ok(());
         }
+    }
+
+    /// Reads the next packet of the video stream into `read_ahead`.
+    fn read_packet(&mut self) {
         let mut packet = ff::Packet::empty();
         loop {
             match packet.read(&mut self.input) {
                 Ok(()) if packet.stream() == self.stream_index => {
-                    if let Err(error) = self.decoder.send_packet(&packet) {
-                        tracing::debug!(%error, "packet rejected by the codec; skipped");
+                    // A packet the container marks to be discarded (before the start of
+                    // an edit list) is decoded for the frames after it but yields no
+                    // frame of its own: it has no place in the stream.
+                    if flags(&packet) & ff::ffi::AV_PKT_FLAG_DISCARD == 0 {
+                        self.in_flight.read(packet.pts(), self.packets_read);
                     }
-                    return Ok(());
+                    self.read_ahead.push_back((packet, self.packets_read));
+                    self.packets_read += 1;
+                    return;
                 }
                 Ok(()) => continue,
                 Err(ff::Error::Eof) => break,
@@ -265,30 +395,61 @@ impl FrameScanner {
                 }
             }
         }
-        self.input_done = true;
-        let _ = self.decoder.send_eof();
-        Ok(())
+        self.demuxer_done = true;
     }
 
-    fn stamp_current(&mut self) -> ScannedFrame {
+    /// Whether the plan leaves `packet` out (and records it to take its place).
+    fn leave_out(&mut self, packet: &ff::Packet) -> bool {
+        let (Some(plan), Some(framing)) = (&mut self.plan, self.nal_framing) else {
+            return false;
+        };
+        // A packet the container marks to be discarded yields no frame, and a corrupt
+        // one may yield none: either way it must not be stood in for.
+        let marked =
+            flags(packet) & (ff::ffi::AV_PKT_FLAG_DISCARD | ff::ffi::AV_PKT_FLAG_CORRUPT) != 0;
+        let disposable = !marked
+            && packet
+                .data()
+                .is_some_and(|data| is_disposable_h264(data, framing));
+        plan.drop_if_unsampled(packet.pts(), disposable)
+    }
+
+    fn hand_out_decoded(&mut self) -> ScannedFrame {
+        let reported = self.frame.timestamp();
+        let plan_deciding = self.plan.as_ref().is_some_and(DropPlan::is_active);
+        if !plan_deciding && let Some(pts) = reported {
+            self.in_flight.settle(pts);
+        }
+        self.current_undecoded = false;
+        self.stamp(reported, true)
+    }
+
+    fn hand_out_left_out(&mut self, pts: i64) -> ScannedFrame {
+        self.current_undecoded = true;
+        self.stamp(Some(pts), false)
+    }
+
+    fn stamp(&mut self, reported: Option<i64>, decoded: bool) -> ScannedFrame {
         let index = self.next_index;
         self.next_index += 1;
-        let reported_ms = self
-            .frame
-            .timestamp()
+        let reported_ms = reported
             .map(|ts| (ts - self.start_pts) as f64 * self.seconds_per_tick * 1000.0)
             .unwrap_or(f64::NAN);
-        let timestamp_ms = match self.last_timestamp_ms {
-            None if reported_ms.is_finite() && reported_ms >= 0.0 => reported_ms,
-            None => 0.0,
-            Some(last) if reported_ms.is_finite() && reported_ms > last => reported_ms,
-            Some(last) => last + self.nominal_period_ms,
-        };
-        self.last_timestamp_ms = Some(timestamp_ms);
         ScannedFrame {
             index,
-            timestamp_ms,
+            timestamp_ms: self.stamper.stamp(reported_ms),
+            decoded,
         }
+    }
+
+    /// Pixels are asked of a frame left undecoded.
+    fn no_pixels(&self) -> Result<(), VideoError> {
+        if self.current_undecoded {
+            return Err(VideoError::Conversion(
+                "the frame was left undecoded (no sampler keeps it)".to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     /// The current frame as a grey picture of `displayed` size (rotation applied),
@@ -296,6 +457,7 @@ impl FrameScanner {
     /// rounding). Read from the luma plane where the format has one, so that a
     /// thumbnail costs a few hundred pixel reads, not a full-frame conversion.
     pub fn gray(&mut self, displayed: Size) -> Result<Mat, VideoError> {
+        self.no_pixels()?;
         let coded_target = if self.rotation.is_transposing() {
             Size::new(displayed.height, displayed.width)
         } else {
@@ -349,6 +511,7 @@ impl FrameScanner {
     /// OpenCV's FFmpeg backend converts (bicubic chroma), so checks see the same pixels
     /// whichever decoder made them.
     pub fn bgr(&mut self) -> Result<Mat, VideoError> {
+        self.no_pixels()?;
         let (format, width, height) =
             (self.frame.format(), self.frame.width(), self.frame.height());
         let converter = match &mut self.to_bgr {
@@ -443,6 +606,27 @@ const STUDIO_TO_FULL: [u8; 256] = {
     }
     table
 };
+
+/// The packet's `AV_PKT_FLAG_*` bits (the wrapper exposes only key and corrupt).
+fn flags(packet: &ff::Packet) -> i32 {
+    // SAFETY: reading a plain field of a packet borrowed for the call.
+    unsafe { (*ff::packet::Ref::as_ptr(packet)).flags }
+}
+
+/// The codec's extradata (`avcC` for H.264 in MP4), empty when there is none.
+fn extradata(parameters: &ff::codec::Parameters) -> &[u8] {
+    // SAFETY: the parameters own `extradata_size` bytes at `extradata` (or a null
+    // pointer), alive as long as `parameters` is borrowed.
+    unsafe {
+        let raw = &*parameters.as_ptr();
+        match usize::try_from(raw.extradata_size) {
+            Ok(size) if size > 0 && !raw.extradata.is_null() => {
+                std::slice::from_raw_parts(raw.extradata, size)
+            }
+            _ => &[],
+        }
+    }
+}
 
 fn rational(value: ff::Rational) -> Option<f64> {
     (value.denominator() != 0)

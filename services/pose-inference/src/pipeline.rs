@@ -174,6 +174,7 @@ pub fn stream_poses(
         frames_decoded: decoded.frames_decoded,
         frames_analysed: totals.frames_analysed,
         frames_interpolated: totals.frames_interpolated,
+        frames_left_undecoded: decoded.frames_left_undecoded,
         frames_with_person: totals.frames_with_person,
         max_persons_in_frame: totals.max_persons_in_frame,
         model_id: model.info().id.clone(),
@@ -227,6 +228,7 @@ struct DecodeTotals {
     last_timestamp_ms: Option<f64>,
     nominal_period_ms: f64,
     decode_ms: f64,
+    frames_left_undecoded: u32,
 }
 
 #[derive(Debug, Default)]
@@ -248,61 +250,14 @@ struct StageTotals {
     postprocess_ms: f64,
 }
 
-/// Chooses frames by their decoder timestamps (not by index), so variable frame
-/// rate video is sampled evenly in time.
-struct Sampler {
-    period_ms: f64,
-    next_due_ms: Option<f64>,
-}
-
-impl Sampler {
-    /// `nominal_period_ms`: the source's frame period (0 or NaN when unknown). The
-    /// sampling period is rounded up to a whole number of source frames, so a 25 fps
-    /// clip sampled at "at most 15" keeps every frame instead of alternating 40 and
-    /// 80 ms steps: uneven steps would bend the low-pass filters downstream, which
-    /// assume a steady rate.
-    fn new(target_fps: f64, nominal_period_ms: f64) -> Self {
-        let period_ms = if target_fps > 0.0 {
-            let wanted = 1000.0 / target_fps;
-            if nominal_period_ms.is_finite() && nominal_period_ms > 0.0 {
-                // A hair of tolerance: 29.97 fps sampled at 15 must still take every other frame.
-                let frames = ((wanted / nominal_period_ms) + 0.01).floor().max(1.0);
-                frames * nominal_period_ms
-            } else {
-                wanted
-            }
-        } else {
-            0.0
-        };
-        Self {
-            period_ms,
-            next_due_ms: None,
-        }
-    }
-
-    fn keep(&mut self, timestamp_ms: f64) -> bool {
-        // Half a millisecond of slack absorbs timestamp rounding in containers.
-        const SLACK_MS: f64 = 0.5;
-        if self.period_ms == 0.0 {
-            return true;
-        }
-        match self.next_due_ms {
-            Some(due) if timestamp_ms + SLACK_MS < due => false,
-            Some(due) => {
-                let next = due + self.period_ms;
-                self.next_due_ms = Some(if next <= timestamp_ms {
-                    timestamp_ms + self.period_ms
-                } else {
-                    next
-                });
-                true
-            }
-            None => {
-                self.next_due_ms = Some(timestamp_ms + self.period_ms);
-                true
-            }
-        }
-    }
+/// `FITVISION_POSE_DECODE_EVERY_FRAME=true` decodes every frame, sampled or not, as the
+/// pose stage did before it left frames out (`VideoDecoder::sample_at`): the poses are
+/// the same either way; it is there to measure the saving (`pose-bench`).
+fn decode_every_frame() -> bool {
+    static EVERY_FRAME: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *EVERY_FRAME.get_or_init(|| {
+        std::env::var("FITVISION_POSE_DECODE_EVERY_FRAME").is_ok_and(|value| value == "true")
+    })
 }
 
 fn decode_frames(
@@ -310,7 +265,11 @@ fn decode_frames(
     target_fps: f64,
     sender: SyncSender<DecodedFrame>,
 ) -> Result<DecodeTotals, PoseError> {
-    let mut sampler = Sampler::new(target_fps, decoder.nominal_period_ms());
+    if decode_every_frame() {
+        decoder.sample_at_decoding_all(target_fps);
+    } else {
+        decoder.sample_at(target_fps);
+    }
     let mut matcher = FeatureMatcher::new()?;
     let mut totals = DecodeTotals {
         nominal_period_ms: decoder.nominal_period_ms(),
@@ -318,7 +277,7 @@ fn decode_frames(
     };
     loop {
         let started = Instant::now();
-        let Some(next) = decoder.next_sampled(|_, timestamp_ms| sampler.keep(timestamp_ms)) else {
+        let Some(next) = decoder.next_in_sample() else {
             break;
         };
         totals.decode_ms += started.elapsed().as_secs_f64() * 1000.0;
@@ -349,6 +308,8 @@ fn decode_frames(
             break;
         }
     }
+    totals.frames_left_undecoded =
+        u32::try_from(decoder.frames_left_undecoded()).unwrap_or(u32::MAX);
     Ok(totals)
 }
 
@@ -1010,47 +971,6 @@ fn decoded_video_info(meta: &VideoMeta, decoded: &DecodeTotals) -> VideoInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sampler_keeps_every_frame_without_a_target() {
-        let mut sampler = Sampler::new(0.0, 33.3);
-        assert!((0..10).all(|i| sampler.keep(f64::from(i) * 33.3)));
-    }
-
-    #[test]
-    fn sampler_follows_time_not_index() {
-        // 30 fps source sampled at 10 fps keeps every third frame.
-        let mut sampler = Sampler::new(10.0, f64::NAN);
-        let kept: Vec<u32> = (0..30)
-            .filter(|&i| sampler.keep(f64::from(i) * 1000.0 / 30.0))
-            .collect();
-        assert_eq!(kept, (0..30).step_by(3).collect::<Vec<_>>());
-        // A variable-rate stretch (frames 100 ms apart) keeps every frame.
-        let mut sampler = Sampler::new(10.0, f64::NAN);
-        let timestamps = [0.0, 33.3, 66.7, 100.0, 200.0, 300.0, 400.0];
-        let kept: Vec<f64> = timestamps
-            .into_iter()
-            .filter(|&t| sampler.keep(t))
-            .collect();
-        assert_eq!(kept, vec![0.0, 100.0, 200.0, 300.0, 400.0]);
-    }
-
-    #[test]
-    fn sampler_steps_by_whole_source_frames() {
-        let kept = |source_fps: f64, target_fps: f64, frames: u32| -> Vec<u32> {
-            let period = 1000.0 / source_fps;
-            let mut sampler = Sampler::new(target_fps, period);
-            (0..frames)
-                .filter(|&i| sampler.keep(f64::from(i) * period))
-                .collect()
-        };
-        // 25 fps at "at most 15": every frame (two frames would be 12.5 fps).
-        assert_eq!(kept(25.0, 15.0, 10), (0..10).collect::<Vec<_>>());
-        // 29.97 and 30 fps: every other frame; 60 fps: every fourth.
-        assert_eq!(kept(29.97, 15.0, 10), vec![0, 2, 4, 6, 8]);
-        assert_eq!(kept(30.0, 15.0, 10), vec![0, 2, 4, 6, 8]);
-        assert_eq!(kept(60.0, 15.0, 12), vec![0, 4, 8]);
-    }
 
     #[test]
     fn options_are_validated() {

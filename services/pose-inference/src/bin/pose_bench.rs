@@ -199,13 +199,14 @@ fn main() -> Result<()> {
             .join(" ")
     );
     println!(
-        "stage columns: mean ms per analysed frame for decode (it overlaps the rest), per inferred frame for prep/infer/post; interp = analysed frames interpolated (coarse to fine)"
+        "stage columns: mean ms per analysed frame for decode (it overlaps the rest), per inferred frame for prep/infer/post; interp = analysed frames interpolated (coarse to fine); undec = frames left undecoded (non-reference pictures not sampled); cpu s = the run's user + system CPU time"
     );
     println!(
-        "{:<36} {:>10} {:>6} {:>8} {:>6} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>8}",
+        "{:<36} {:>10} {:>6} {:>6} {:>8} {:>6} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8}",
         "video",
         "size",
         "frames",
+        "undec",
         "analysed",
         "interp",
         "decode",
@@ -214,15 +215,17 @@ fn main() -> Result<()> {
         "post",
         "fps",
         "wall s",
+        "cpu s",
         "peakMB"
     );
     for video in &videos {
         let report = run_in_child(&args.setup, video)?;
         println!(
-            "{:<36} {:>10} {:>6} {:>8} {:>6} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.2} {:>7.2} {:>8.1}",
+            "{:<36} {:>10} {:>6} {:>6} {:>8} {:>6} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.2} {:>7.2} {:>7.2} {:>8.1}",
             video.file_name().unwrap_or_default().to_string_lossy(),
             format!("{}x{}", report["width"], report["height"]),
             report["frames_decoded"],
+            report["frames_left_undecoded"],
             report["frames_analysed"],
             report["frames_interpolated"],
             report["decode_ms"].as_f64().unwrap_or_default(),
@@ -231,6 +234,7 @@ fn main() -> Result<()> {
             report["postprocess_ms"].as_f64().unwrap_or_default(),
             report["fps"].as_f64().unwrap_or_default(),
             report["seconds"].as_f64().unwrap_or_default(),
+            report["cpu_seconds"].as_f64().unwrap_or_default(),
             report["peak_rss_mb"].as_f64().unwrap_or_default(),
         );
     }
@@ -400,6 +404,7 @@ fn run_child(args: &Setup, video: &Path) -> Result<()> {
         "frames_decoded": summary.frames_decoded,
         "frames_analysed": summary.frames_analysed,
         "frames_interpolated": summary.frames_interpolated,
+        "frames_left_undecoded": summary.frames_left_undecoded,
         "frames_with_person": summary.frames_with_person,
         "decode_ms": summary.decode_ms_per_frame,
         "preprocess_ms": summary.preprocess_ms_per_frame,
@@ -409,6 +414,8 @@ fn run_child(args: &Setup, video: &Path) -> Result<()> {
         // Every source frame has an output only without a target rate.
         "fps": f64::from(if args.target_fps > 0.0 { summary.frames_analysed } else { summary.frames_decoded }) / seconds,
         "peak_rss_mb": peak_rss_kb()? as f64 / 1024.0,
+        // Includes loading the model (the same for every run): compare runs, not clips.
+        "cpu_seconds": cpu_seconds()?,
     });
     println!("{report}");
     Ok(())
@@ -430,6 +437,21 @@ fn run_in_child(setup: &Setup, video: &Path) -> Result<serde_json::Value> {
     let stdout = String::from_utf8(output.stdout)?;
     let line = stdout.lines().last().context("child printed nothing")?;
     Ok(serde_json::from_str(line)?)
+}
+
+/// User + system CPU time of this process so far (`/proc/self/stat`, clock ticks of
+/// 1/100 s, the Linux default). Less disturbed than wall time by other work on a shared
+/// machine: it counts only this process's time on a core.
+fn cpu_seconds() -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let after_name = stat.rsplit_once(')').context("stat format")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 (from 0) here.
+    let ticks = |i: usize| -> Result<f64> {
+        Ok(fields.get(i).context("stat field")?.parse::<u64>()? as f64)
+    };
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 /// VmHWM: the process's peak resident set.
