@@ -168,6 +168,8 @@ async fn stream_poses_over_grpc() -> anyhow::Result<()> {
     };
     assert_eq!(summary.model_id, "yolo11n-pose-640");
     assert_eq!(summary.frames_decoded, 230);
+    // VP9: only H.264 frames are ever left undecoded.
+    assert_eq!(summary.frames_left_undecoded, 0);
     let loaded: Vec<_> = client
         .list_models(ListModelsRequest {})
         .await?

@@ -241,3 +241,31 @@ fn coarse_to_fine_spares_steady_frames_and_interpolates_them_closely() {
     // Measured: median 0.9%, 95th percentile 1.6% of the box.
     assert!(median < 0.02 && p95 < 0.05, "median {median}, p95 {p95}");
 }
+
+/// The 1080x1920 60 fps squat (x264, B-frames) at 15 fps: the non-reference frames the
+/// sampler skips are never decoded, and the run still analyses every fourth frame of the
+/// stream with the athlete in each (the frames handed out are those of decoding every
+/// frame, bit for bit: `libs/video/tests/undecoded_frames.rs`).
+#[test]
+fn non_reference_frames_not_sampled_are_left_undecoded() {
+    let Some(dir) = shared_videos() else { return };
+    let name = "squat_barbell_side_60fps.mp4";
+    let options = PoseOptions {
+        target_fps: 15.0,
+        ..PoseOptions::default()
+    };
+    let (track, summary) = common::engine()
+        .extract(&dir.join(name), &options)
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
+    assert_eq!(summary.frames_decoded, 340);
+    // 168 of its 340 frames are non-reference pictures; those not kept: 127.
+    assert_eq!(summary.frames_left_undecoded, 127);
+    assert_eq!(summary.frames_analysed, 85);
+    let indices: Vec<u32> = track.frames.iter().map(|f| f.frame_index).collect();
+    assert_eq!(indices, (0..340).step_by(4).collect::<Vec<_>>());
+    assert!(
+        summary.frames_with_person >= 81,
+        "athlete in {} of 85 frames",
+        summary.frames_with_person
+    );
+}
