@@ -16,19 +16,23 @@ use common::ffmpeg;
 /// What a sampled pass hands out: (index, time, kept picture).
 type Pass = Vec<(u32, f64, Option<Mat>)>;
 
+fn entry(frame: SampledFrame) -> (u32, f64, Option<Mat>) {
+    match frame {
+        SampledFrame::Kept(frame) => (frame.index, frame.timestamp_ms, Some(frame.image)),
+        SampledFrame::Skipped {
+            index,
+            timestamp_ms,
+        } => (index, timestamp_ms, None),
+    }
+}
+
 /// Every frame decoded; the sampler asked about each in turn.
 fn decoding_everything(path: &Path, target_fps: f64) -> Result<Pass> {
     let mut decoder = VideoDecoder::open(path)?;
     let mut sampler = TimeSampler::new(target_fps, decoder.nominal_period_ms());
     let mut pass = Vec::new();
     while let Some(frame) = decoder.next_sampled(|_, timestamp_ms| sampler.keep(timestamp_ms)) {
-        pass.push(match frame? {
-            SampledFrame::Kept(frame) => (frame.index, frame.timestamp_ms, Some(frame.image)),
-            SampledFrame::Skipped {
-                index,
-                timestamp_ms,
-            } => (index, timestamp_ms, None),
-        });
+        pass.push(entry(frame?));
     }
     ensure!(decoder.frames_left_undecoded() == 0);
     Ok(pass)
@@ -40,13 +44,7 @@ fn leaving_frames_out(path: &Path, target_fps: f64) -> Result<(Pass, u64)> {
     decoder.sample_at(target_fps);
     let mut pass = Vec::new();
     while let Some(frame) = decoder.next_in_sample() {
-        pass.push(match frame? {
-            SampledFrame::Kept(frame) => (frame.index, frame.timestamp_ms, Some(frame.image)),
-            SampledFrame::Skipped {
-                index,
-                timestamp_ms,
-            } => (index, timestamp_ms, None),
-        });
+        pass.push(entry(frame?));
     }
     Ok((pass, decoder.frames_left_undecoded()))
 }
