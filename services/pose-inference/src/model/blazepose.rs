@@ -39,8 +39,10 @@ use crate::letterbox::{Focus, Letterbox};
 /// less apart, are one person; 5: of two readings of one body, the person followed
 /// longest keeps theirs; 6: a person lost mid-video is followed back from the frame
 /// where they are found again (see [`PoseModel::follows_regions`]); 7: a followed body
-/// that the detector points the other way is read both ways up (see `read_followed`).
-pub const OUTPUT_REVISION: u32 = 7;
+/// that the detector points the other way is read both ways up (see `read_followed`);
+/// 8: of those two readings, one that stands the body on its head loses
+/// (`upright_reading`).
+pub const OUTPUT_REVISION: u32 = 8;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
@@ -97,6 +99,7 @@ const VALUES_PER_POINT: usize = 5;
 /// The landmark network's alignment points: hips' centre and a point above the head.
 const ALIGN_CENTRE: usize = 33;
 const ALIGN_EDGE: usize = 34;
+const NOSE: usize = 0;
 /// Landmarks of the head and shoulders (for the top of the head).
 const LEFT_EAR: usize = 7;
 const RIGHT_EAR: usize = 8;
@@ -523,8 +526,7 @@ impl BlazePose {
     /// so a body read upside down once stays upside down: a sit-up set found lying flat
     /// (after a title card, say) may be found head-to-feet, and nothing afterwards turns
     /// it round. The detector's periodic pass is an independent view of the same body;
-    /// an upside-down crop makes the network doubt a person is there at all, the right
-    /// way up does not, so its person score settles which view is right.
+    /// which of the two readings is kept: [`upright_reading`].
     fn read_followed(
         &self,
         frame: &Mat,
@@ -537,11 +539,9 @@ impl BlazePose {
         };
         let turned = self.read_region(frame, contrary)?;
         Ok(match (followed, turned) {
-            (Some(followed), Some(turned)) if turned.detection.score > followed.detection.score => {
-                Some(turned)
-            }
+            (Some(followed), Some(turned)) => Some(upright_reading(followed, turned)),
             (None, turned) => turned,
-            (followed, _) => followed,
+            (followed, None) => followed,
         })
     }
 
@@ -801,6 +801,47 @@ impl PoseModel for BlazePose {
     }
 }
 
+/// A body read with its head lower than its feet by more than this share of the
+/// head-to-feet distance (the body axis over 30 degrees head-down) stands on its head.
+/// No exercise of the catalogue is done upside down; a wrong reading of a sitting or
+/// lying body is, whenever the real head is above the real feet.
+const HEAD_DOWN_SHARE: f32 = 0.5;
+
+/// Whether `keypoints` put the nose below the ankles' midpoint by more than
+/// [`HEAD_DOWN_SHARE`] of the distance between them (image y grows downward).
+fn stands_on_its_head(keypoints: &[PixelKeypoint]) -> bool {
+    let (Some(nose), Some(left), Some(right)) = (
+        keypoints.get(NOSE),
+        keypoints.get(LEFT_ANKLE),
+        keypoints.get(RIGHT_ANKLE),
+    ) else {
+        return false;
+    };
+    let feet = ((left.x + right.x) / 2.0, (left.y + right.y) / 2.0);
+    let length = (nose.x - feet.0).hypot(nose.y - feet.1);
+    length > 0.0 && nose.y - feet.1 > HEAD_DOWN_SHARE * length
+}
+
+/// Of two readings of one followed body the other way up, the one that does not stand
+/// it on its head; when neither or both do, the one whose crop the landmark network
+/// more surely holds a person. The person score alone was first used (stop 41), and it
+/// does not separate them: on the sit-ups found lying after a title card it read the
+/// head-to-feet view 0.983 against 0.998 on one machine, and 0.99995 against 0.998 on
+/// another (CPU kernels differ in the last digits), which kept the athlete upside down
+/// for the first rep there. Gravity does not depend on the machine: the real head is
+/// above the feet whenever the athlete sits up.
+fn upright_reading(followed: RegionReading, turned: RegionReading) -> RegionReading {
+    match (
+        stands_on_its_head(&followed.detection.keypoints),
+        stands_on_its_head(&turned.detection.keypoints),
+    ) {
+        (true, false) => turned,
+        (false, true) => followed,
+        _ if turned.detection.score > followed.detection.score => turned,
+        _ => followed,
+    }
+}
+
 /// For each followed region, in order, the region of the detector's hit on the same
 /// person when the hit points the body more than a right angle away from the region.
 fn contrary_regions(regions: &[Region], hits: &[PersonHit]) -> Vec<Option<Region>> {
@@ -836,6 +877,72 @@ mod tests {
 
     fn close(a: (f32, f32), b: (f32, f32)) -> bool {
         (a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-3
+    }
+
+    /// 33 landmarks with the nose at `nose` and both ankles at `feet`.
+    fn body(nose: (f32, f32), feet: (f32, f32)) -> Vec<PixelKeypoint> {
+        let mut keypoints = vec![
+            PixelKeypoint {
+                x: (nose.0 + feet.0) / 2.0,
+                y: (nose.1 + feet.1) / 2.0,
+                score: 0.9,
+            };
+            33
+        ];
+        keypoints[NOSE] = PixelKeypoint {
+            x: nose.0,
+            y: nose.1,
+            score: 0.9,
+        };
+        for ankle in [LEFT_ANKLE, RIGHT_ANKLE] {
+            keypoints[ankle] = PixelKeypoint {
+                x: feet.0,
+                y: feet.1,
+                score: 0.9,
+            };
+        }
+        keypoints
+    }
+
+    fn reading(keypoints: Vec<PixelKeypoint>, score: f32) -> RegionReading {
+        RegionReading {
+            detection: Detection {
+                bbox: PixelBox {
+                    x1: 0.0,
+                    y1: 0.0,
+                    x2: 400.0,
+                    y2: 360.0,
+                },
+                score,
+                keypoints,
+            },
+            next_region: None,
+        }
+    }
+
+    #[test]
+    fn a_reading_that_stands_the_body_on_its_head_loses_to_the_other_way_up() {
+        // Sitting up (the real head up and left, the feet down and right), read both ways:
+        // the head-to-feet view puts the "nose" on the feet, 0.77 of the body's length
+        // below its "ankles" (the sit-ups after a title card, measured), and it loses even
+        // with the higher person score.
+        let right_way = body((234.0, 103.0), (411.0, 319.0));
+        let head_down = body((411.0, 319.0), (234.0, 103.0));
+        assert!(stands_on_its_head(&head_down) && !stands_on_its_head(&right_way));
+        let kept = upright_reading(
+            reading(head_down.clone(), 0.99995),
+            reading(right_way.clone(), 0.998),
+        );
+        assert_eq!(kept.detection.keypoints[NOSE].y, 103.0);
+        let kept = upright_reading(reading(right_way, 0.998), reading(head_down, 0.99995));
+        assert_eq!(kept.detection.keypoints[NOSE].y, 103.0);
+        // Lying flat, neither stands on its head (the head 0.34 of the length lower than
+        // the feet, under the half): the person score decides.
+        let flat = body((400.0, 334.0), (129.0, 236.0));
+        let flat_turned = body((129.0, 236.0), (400.0, 334.0));
+        assert!(!stands_on_its_head(&flat) && !stands_on_its_head(&flat_turned));
+        let kept = upright_reading(reading(flat, 0.9), reading(flat_turned, 0.95));
+        assert_eq!(kept.detection.keypoints[NOSE].x, 129.0);
     }
 
     #[test]
