@@ -16,7 +16,7 @@ use fitvision_video::opencv::videoio::{
 use fitvision_video::{DecodeOptions, FrameScanner, VideoError};
 
 mod common;
-use common::ffmpeg;
+use common::{ffmpeg, shared_clip};
 
 /// A 2 s moving test pattern encoded with `codec_args`.
 fn clip(dir: &Path, name: &str, filter: &str, codec_args: &[&str]) -> Result<PathBuf> {
@@ -177,7 +177,6 @@ fn frames_match_opencv_on_b_frames_full_range_odd_sizes_and_vp9() -> Result<()> 
 /// capture, so the FFmpeg decoder must give them the very same frames.
 #[test]
 fn shared_clips_decode_to_the_frames_opencv_gave() -> Result<()> {
-    let videos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos");
     // Landscape 30 fps, portrait 1080x1920 at 60 fps with B-frames, a tiny 24 fps web
     // clip with B-frames.
     let clips = [
@@ -187,11 +186,9 @@ fn shared_clips_decode_to_the_frames_opencv_gave() -> Result<()> {
     ];
     let mut compared = 0;
     for clip in clips {
-        let path = videos.join(clip);
-        if !path.is_file() {
-            eprintln!("skipped {clip}: not in {}", videos.display());
+        let Some(path) = shared_clip(clip) else {
             continue;
-        }
+        };
         compared += assert_scanner_matches_opencv(&path, DecodeOptions::default())?;
     }
     eprintln!("{compared} frames compared");

@@ -11,7 +11,7 @@ use fitvision_video::opencv::prelude::*;
 use fitvision_video::{SampledFrame, TimeSampler, VideoDecoder};
 
 mod common;
-use common::ffmpeg;
+use common::{ffmpeg, shared_clip};
 
 /// What a sampled pass hands out: (index, time, kept picture).
 type Pass = Vec<(u32, f64, Option<Mat>)>;
@@ -190,18 +190,15 @@ fn a_cut_with_an_edit_list_keeps_its_frames_in_place() -> Result<()> {
 /// at 30 fps and a 426x240 web clip at 29.97 fps, all with B-frames.
 #[test]
 fn shared_clips_sample_the_same_frames_with_b_frames_left_out() -> Result<()> {
-    let videos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/videos");
     let clips = [
         "squat_barbell_side_60fps.mp4",
         "pullup_back_gym.mp4",
         "pushup_closeup_cropped.mp4",
     ];
     for clip in clips {
-        let path = videos.join(clip);
-        if !path.is_file() {
-            eprintln!("skipped {clip}: not in {}", videos.display());
+        let Some(path) = shared_clip(clip) else {
             continue;
-        }
+        };
         let (frames, kept, left_out) = assert_same_sample(&path, 15.0)?;
         eprintln!("{clip}: {frames} frames, {kept} kept, {left_out} left undecoded");
         assert!(left_out > 0, "{clip}: no frame left undecoded");
