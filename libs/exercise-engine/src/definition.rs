@@ -152,7 +152,8 @@ pub struct RepRules {
     pub exit: f64,
     /// Minimum excursion in the signal's unit (degrees or body units).
     pub min_range: f64,
-    /// Minimum excursion relative to the median excursion of the set (rejects set-up bends).
+    /// Minimum excursion relative to the median excursion of the set's other reps
+    /// (rejects set-up bends and the lesser half of a rep split by a pause).
     #[serde(default = "default_relative_range")]
     pub min_relative_range: f64,
     #[serde(default = "default_min_duration")]

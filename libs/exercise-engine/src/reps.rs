@@ -7,7 +7,8 @@
 //! sliding window, so a zoom or camera change re-normalises), oriented so that 1
 //! is the start position. Every candidate must then pass:
 //! - an absolute minimum range (a dead hang or a fidget is not a rep),
-//! - a minimum range relative to the set's median rep (a set-up bend is not a rep),
+//! - a minimum range relative to the median of the set's other reps (a set-up bend
+//!   is not a rep),
 //! - minimum and maximum durations.
 //!
 //! A clip that begins away from the start position (e.g. mid-rep) only counts
@@ -15,7 +16,7 @@
 //! One exception: a clip that opens on the way out, before the `enter` threshold,
 //! and goes straight down to the far end shows the rep's departure, only not its
 //! top. That rep starts at the clip's first sample and faces the same range gates
-//! as any other (half the set's median excursion), so a clip cut just after the
+//! as any other (half the other reps' median excursion), so a clip cut just after the
 //! top counts the rep and one opening near the bottom does not.
 //! A gap in the signal longer than half the maximum rep duration resets the gate.
 
@@ -232,10 +233,31 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
         })
         .collect();
     let ranges: Vec<f64> = reps.iter().map(|r| r.range).collect();
-    if let Some(median) = stats::median(&ranges) {
-        reps.retain(|r| r.range >= rules.min_relative_range * median);
-    }
+    let keep: Vec<bool> = (0..reps.len())
+        .map(|i| {
+            median_of_others(&ranges, i)
+                .is_none_or(|median| ranges[i] >= rules.min_relative_range * median)
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    reps.retain(|_| keep.next().unwrap_or(true));
     reps
+}
+
+/// The median of `ranges` without the one at `index`: each candidate is judged against
+/// the other reps of the set, not against a median it drags down itself. In a short set
+/// one rep split in two by a pause (a re-pull after a partial lowering) gives two
+/// partial excursions, and the median of all four candidates of a 3-rep set is the
+/// mean of a partial and a full rep; against the others, the lesser partial meets
+/// the full reps' median. `None` for a lone candidate.
+fn median_of_others(ranges: &[f64], index: usize) -> Option<f64> {
+    let others: Vec<f64> = ranges
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != index)
+        .map(|(_, &range)| range)
+        .collect();
+    stats::median(&others)
 }
 
 /// Robust (2nd..98th percentile) range of the signal within +-`half_window_s` of
@@ -344,6 +366,30 @@ mod tests {
         r.exit = 0.9;
         let reps = segment_reps(&times(s.len()), &s, &r);
         assert_eq!(reps.len(), 3);
+    }
+
+    #[test]
+    fn a_rep_split_by_a_partial_lowering_counts_once() {
+        // Two full reps between 170 and 20 deg, then a third whose athlete lowers only to
+        // 123 deg, pulls again to 58 and then lowers fully: four candidates, of ranges
+        // 150, 150, 103 (the pull, judged by its partial return) and 65 (the re-pull).
+        // Against the median of all four (126.5) the re-pull passes the half-median gate;
+        // against the others' (150), it does not.
+        let moves = [
+            170.0, 20.0, 170.0, 20.0, 170.0, 20.0, 123.0, 58.0, 170.0, 170.0,
+        ];
+        let mut s = Vec::new();
+        for pair in moves.windows(2) {
+            let (from, to) = (pair[0], pair[1]);
+            for i in 0..30 {
+                let t = (1.0 - (i as f64 / 30.0 * std::f64::consts::PI).cos()) / 2.0;
+                s.push(Some(from + (to - from) * t));
+            }
+        }
+        s.push(Some(170.0));
+        let reps = segment_reps(&times(s.len()), &s, &rules(StartPosition::High));
+        let ranges: Vec<i64> = reps.iter().map(|r| r.range.round() as i64).collect();
+        assert_eq!(ranges, vec![150, 150, 103]);
     }
 
     #[test]
