@@ -232,7 +232,9 @@ pub fn analyze(
         );
     }
     match (def.analyzer, def.mode) {
-        (AnalyzerKind::Generic, Mode::Rep) => generic_reps(&mut ctx),
+        (AnalyzerKind::Generic, Mode::Rep) => {
+            generic_reps(&mut ctx);
+        }
         (AnalyzerKind::Generic, Mode::Timer) => generic_hold(&mut ctx),
         (AnalyzerKind::Skipping, _) => analyzers::skipping::analyze(&mut ctx),
         (AnalyzerKind::VerticalJump, _) => analyzers::jump::analyze(&mut ctx, false),
@@ -265,11 +267,12 @@ fn signal_coverage(ctx: &Context, spec: &SignalSpec) -> f64 {
 }
 
 /// Generic rep counting on the definition's signal (or its fallback, see
-/// [`ExerciseDefinition::fallback`]).
-pub fn generic_reps(ctx: &mut Context) {
+/// [`ExerciseDefinition::fallback`]). Returns the spans counted, with their ranges
+/// unrounded (a rep's `range_of_motion` is rounded for display).
+pub fn generic_reps(ctx: &mut Context) -> Vec<RepSpan> {
     let (Some(spec), Some(rules)) = (ctx.def.signal.clone(), ctx.def.reps.clone()) else {
         ctx.warn("definition has no signal/rep rules: nothing to count");
-        return;
+        return Vec::new();
     };
     let (spec, rules) = match ctx.def.fallback.clone() {
         Some(fallback) if signal_coverage(ctx, &spec) < FALLBACK_BELOW_COVERAGE => {
@@ -294,6 +297,7 @@ pub fn generic_reps(ctx: &mut Context) {
         signals::unit_of(&spec),
         &followed,
     );
+    spans
 }
 
 /// Generic timer mode: total time the hold conditions are met.

@@ -815,3 +815,42 @@ fn a_runner_of_unknown_height_gets_distances_from_a_typical_stature_with_their_u
     );
     assert_eq!(uncertainty, None);
 }
+
+/// Skipping: 20 hops of `lift_px` (0.5 s each, half of it in the air) over 10 s at 30 fps.
+fn skipping_track(lift_px: f64) -> PoseTrack {
+    synthetic::track(30.0, 330, move |t| {
+        let phase = (t - 0.5) / 0.5;
+        let airborne = (0.5..10.5).contains(&t) && phase.fract() < 0.5;
+        Some(BodyPose {
+            lift_px: if airborne {
+                lift_px * (TAU * phase.fract()).sin()
+            } else {
+                0.0
+            },
+            ..Default::default()
+        })
+    })
+}
+
+#[test]
+fn hop_height_follows_the_hops_without_rounding_steps() {
+    // Hops of 20 and 21 px differ by 0.004 body units of this figure: a hop height taken
+    // from the reps' displayed ranges (rounded to 0.01) moves by a whole step or not at
+    // all; measured, it moves by the hops' own 5%.
+    let subject = Subject {
+        height_m: 1.75,
+        ..Subject::default()
+    };
+    let low = run("skipping", &skipping_track(20.0), subject);
+    let high = run("skipping", &skipping_track(21.0), subject);
+    assert_eq!(low.rep_count, 20);
+    assert_eq!(high.rep_count, 20);
+    let (h_low, h_high) = (
+        low.metrics[metrics::JUMP_HEIGHT_CM],
+        high.metrics[metrics::JUMP_HEIGHT_CM],
+    );
+    assert!(
+        (h_high / h_low - 1.05).abs() < 0.005,
+        "{h_low} cm and {h_high} cm"
+    );
+}

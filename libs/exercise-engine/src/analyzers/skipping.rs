@@ -5,7 +5,7 @@ use crate::analyze::{Context, generic_reps};
 use crate::names::metrics;
 
 pub fn analyze(ctx: &mut Context) {
-    generic_reps(ctx);
+    let spans = generic_reps(ctx);
     let mids: Vec<f64> = ctx.result.reps.iter().map(|r| r.mid_timestamp_ms).collect();
     let count = mids.len();
     ctx.metric(metrics::JUMP_COUNT, count as f64);
@@ -18,8 +18,11 @@ pub fn analyze(ctx: &mut Context) {
     if count == 0 {
         return;
     }
-    // Rep ranges are in body units (the definition follows a height signal).
-    let mut ranges: Vec<f64> = ctx.result.reps.iter().map(|r| r.range_of_motion).collect();
+    // Hop ranges are in body units (the definition follows a height signal), taken
+    // from the spans rather than the reps: a rep's `range_of_motion` is rounded to
+    // 0.01 body units, over a centimetre for a small athlete in the picture, a quarter
+    // of a 4 cm hop.
+    let mut ranges: Vec<f64> = spans.iter().map(|span| span.range).collect();
     ranges.sort_by(f64::total_cmp);
     let median = ranges[ranges.len() / 2];
     let unit = ctx.subject.body_unit_px();
