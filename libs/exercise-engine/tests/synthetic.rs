@@ -834,9 +834,9 @@ fn skipping_track(lift_px: f64) -> PoseTrack {
 
 #[test]
 fn hop_height_follows_the_hops_without_rounding_steps() {
-    // Hops of 20 and 21 px differ by 0.004 body units of this figure: a hop height taken
-    // from the reps' displayed ranges (rounded to 0.01) moves by a whole step or not at
-    // all; measured, it moves by the hops' own 5%.
+    // Hops of 20 and 21 px are 0.031 and 0.033 body units of this figure (its chain is
+    // 640 px): the reps' displayed ranges, rounded to 0.01, read 0.03 for both, and a hop
+    // height taken from them does not move; measured, it moves by the hops' own 5%.
     let subject = Subject {
         height_m: 1.75,
         ..Subject::default()
