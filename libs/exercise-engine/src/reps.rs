@@ -214,7 +214,7 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
         candidates.push((s, top, b, first, max));
     }
 
-    let mut reps: Vec<RepSpan> = candidates
+    let reps: Vec<RepSpan> = candidates
         .into_iter()
         .filter_map(|(start, top_before, mid, end, top_after)| {
             let out = top_before - o(mid);
@@ -233,15 +233,14 @@ pub fn segment_reps(times_s: &[f64], signal: &[Option<f64>], rules: &RepRules) -
         })
         .collect();
     let ranges: Vec<f64> = reps.iter().map(|r| r.range).collect();
-    let keep: Vec<bool> = (0..reps.len())
-        .map(|i| {
-            median_of_others(&ranges, i)
-                .is_none_or(|median| ranges[i] >= rules.min_relative_range * median)
+    reps.into_iter()
+        .enumerate()
+        .filter(|(i, rep)| {
+            median_of_others(&ranges, *i)
+                .is_none_or(|median| rep.range >= rules.min_relative_range * median)
         })
-        .collect();
-    let mut keep = keep.into_iter();
-    reps.retain(|_| keep.next().unwrap_or(true));
-    reps
+        .map(|(_, rep)| rep)
+        .collect()
 }
 
 /// The median of `ranges` without the one at `index`: each candidate is judged against
