@@ -57,12 +57,27 @@ impl PixelBox {
         }
     }
 
-    pub fn iou(&self, other: &Self) -> f32 {
+    /// Area of the part the two boxes share.
+    fn overlap_area(&self, other: &Self) -> f32 {
         let overlap_width = (self.x2.min(other.x2) - self.x1.max(other.x1)).max(0.0);
         let overlap_height = (self.y2.min(other.y2) - self.y1.max(other.y1)).max(0.0);
-        let overlap = overlap_width * overlap_height;
+        overlap_width * overlap_height
+    }
+
+    pub fn iou(&self, other: &Self) -> f32 {
+        let overlap = self.overlap_area(other);
         let union = self.area() + other.area() - overlap;
         if union <= 0.0 { 0.0 } else { overlap / union }
+    }
+
+    /// The share of this box's area that lies inside `other` (0 for an empty box).
+    pub fn share_inside(&self, other: &Self) -> f32 {
+        let area = self.area();
+        if area <= 0.0 {
+            0.0
+        } else {
+            self.overlap_area(other) / area
+        }
     }
 }
 

@@ -41,8 +41,9 @@ use crate::letterbox::{Focus, Letterbox};
 /// where they are found again (see [`PoseModel::follows_regions`]); 7: a followed body
 /// that the detector points the other way is read both ways up (see `read_followed`);
 /// 8: of those two readings, one that stands the body on its head loses
-/// (`upright_reading`).
-pub const OUTPUT_REVISION: u32 = 8;
+/// (`upright_reading`); 9: a body tracked in part and now read whole in a larger box
+/// is not looked for again in a margin (the pipeline's `FOUND_WHOLE_MIN_SHARE`).
+pub const OUTPUT_REVISION: u32 = 9;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
