@@ -467,8 +467,10 @@ const VANISHED_MAX_IOU: f32 = 0.3;
 /// ... nor holds this share of it: a body tracked in a part of itself (a partial reading
 /// of the upper body on a pull-up bar, say) and now read whole in a larger box is there.
 /// Counted as vanished, it sent the frame to the margin re-detection (a padded frame,
-/// the detector over it and its tiles, ~60 ms of CPU) on every frame for a second: on
-/// 84 of the 180 analysed frames of a chin-up clip, doubling its pose stage's time.
+/// the detector over it and its tiles: 80-115 ms of CPU on 2 cores) on every frame for
+/// a second: on 84 of the 180 analysed frames of a chin-up clip, doubling its pose
+/// stage's time. The price: someone lost while standing inside a larger person's box is
+/// not looked for in the margin, which is meant for bodies cut by the frame's edge.
 const FOUND_WHOLE_MIN_SHARE: f32 = 0.7;
 /// A person tracked within this long who has no detection now is looked for again.
 const RECENTLY_TRACKED_MS: f64 = 1000.0;
