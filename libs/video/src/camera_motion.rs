@@ -12,14 +12,15 @@
 //! thread; the fit needs the people's boxes and is cheap.
 
 use opencv::calib3d;
-use opencv::core::{self as cv, DMatch, KeyPoint, Mat, Point2f, Size, Vector};
-use opencv::features2d::{BFMatcher, ORB, ORB_ScoreType};
+use opencv::core::{self as cv, KeyPoint, Mat, Point2f, Size, Vector};
+use opencv::features2d::{ORB, ORB_ScoreType};
 use opencv::imgproc;
 use opencv::prelude::*;
 
 pub use fitvision_kinematics::geometry::Similarity;
 
 use crate::VideoError;
+use crate::descriptor_match::unambiguous_matches;
 
 /// A matched background candidate: the same scene point in the previous and the current
 /// frame, in source pixels.
@@ -43,7 +44,6 @@ struct Features {
 /// Matches each frame's ORB features with the previous frame's.
 pub struct FeatureMatcher {
     orb: cv::Ptr<ORB>,
-    matcher: cv::Ptr<BFMatcher>,
     width: i32,
     previous: Option<Features>,
 }
@@ -69,7 +69,6 @@ impl FeatureMatcher {
                 31,
                 FAST_THRESHOLD,
             )?,
-            matcher: BFMatcher::create(cv::NORM_HAMMING, false)?,
             width: FEATURE_WIDTH,
             previous: None,
         })
@@ -134,32 +133,17 @@ impl FeatureMatcher {
         if a.descriptors.rows() < 8 || b.descriptors.rows() < 8 {
             return Ok(Vec::new());
         }
-        let mut knn = Vector::<Vector<DMatch>>::new();
-        self.matcher.knn_train_match(
-            &a.descriptors,
-            &b.descriptors,
-            &mut knn,
-            2,
-            &cv::no_array(),
-            false,
-        )?;
-        let mut pairs = Vec::with_capacity(knn.len());
-        for candidates in knn.iter() {
-            if candidates.len() < 2 {
-                continue;
-            }
-            let (m, n) = (candidates.get(0)?, candidates.get(1)?);
-            // Lowe's ratio test: only unambiguous matches.
-            if m.distance < 0.8 * n.distance {
-                let p = a.keypoints.get(m.query_idx as usize)?.pt();
-                let q = b.keypoints.get(m.train_idx as usize)?.pt();
-                pairs.push(PointPair {
+        unambiguous_matches(&a.descriptors, &b.descriptors)?
+            .into_iter()
+            .map(|pair| {
+                let p = a.keypoints.get(pair.query)?.pt();
+                let q = b.keypoints.get(pair.train)?.pt();
+                Ok(PointPair {
                     previous: (p.x * a.to_source, p.y * a.to_source),
                     current: (q.x * b.to_source, q.y * b.to_source),
-                });
-            }
-        }
-        Ok(pairs)
+                })
+            })
+            .collect()
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod camera_motion;
 mod decode;
+mod descriptor_match;
 pub mod disposable;
 pub mod drop_plan;
 mod encode;
@@ -22,6 +23,7 @@ pub mod shrink;
 
 pub use camera_motion::{FeatureMatcher, Similarity};
 pub use decode::{DecodedFrame, SampledFrame, VideoDecoder, VideoMeta};
+pub use descriptor_match::{DescriptorMatch, LOWE_RATIO, unambiguous_matches};
 pub use encode::{EncoderSettings, FrameWriter};
 pub use error::VideoError;
 pub use rotation::Rotation;

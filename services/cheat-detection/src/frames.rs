@@ -10,12 +10,12 @@ use std::path::Path;
 
 use fitvision_video::opencv::calib3d;
 use fitvision_video::opencv::core::{
-    self as cv, DMatch, KeyPoint, Mat, Point2f, Rect, Scalar, Size, Vector,
+    self as cv, KeyPoint, Mat, Point2f, Rect, Scalar, Size, Vector,
 };
-use fitvision_video::opencv::features2d::{BFMatcher, ORB, ORB_ScoreType};
+use fitvision_video::opencv::features2d::{ORB, ORB_ScoreType};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
-use fitvision_video::{DecodeOptions, FrameScanner};
+use fitvision_video::{DecodeOptions, FrameScanner, unambiguous_matches};
 
 use crate::checks::camera::CameraPair;
 use crate::checks::manipulation::FrameSignal;
@@ -125,7 +125,6 @@ pub fn sample_video(
     let person_boxes = PersonBoxes::new(track);
 
     let mut orb = ORB::create(500, 1.2, 8, 15, 0, 2, ORB_ScoreType::HARRIS_SCORE, 31, 12)?;
-    let matcher = BFMatcher::create(cv::NORM_HAMMING, false)?;
 
     let mut signals = Vec::new();
     let mut camera_pairs = Vec::new();
@@ -176,7 +175,7 @@ pub fn sample_video(
             current.person_seen_before = people.seen_before;
             current.person_seen_after = people.seen_after;
             if let Some(prev) = &prev_camera {
-                camera_pairs.push(compare(prev, &current, &matcher)?);
+                camera_pairs.push(compare(prev, &current)?);
             }
             prev_camera = Some(current);
         }
@@ -456,11 +455,7 @@ fn camera_frame(
 }
 
 /// Geometric and photometric relation between two camera samples.
-fn compare(
-    a: &CameraFrame,
-    b: &CameraFrame,
-    matcher: &cv::Ptr<BFMatcher>,
-) -> Result<CameraPair, CheckError> {
+fn compare(a: &CameraFrame, b: &CameraFrame) -> Result<CameraPair, CheckError> {
     let hist_distance = imgproc::compare_hist(&a.hist, &b.hist, imgproc::HISTCMP_BHATTACHARYYA)?;
     // Grey change of the background only: an athlete swinging their arms changes many
     // pixels without any change of camera.
@@ -488,27 +483,11 @@ fn compare(
     let (mut shift_x, mut shift_y) = (0.0, 0.0);
     let mut zoom = 1.0;
     if a.descriptors.rows() >= 8 && b.descriptors.rows() >= 8 {
-        let mut knn = Vector::<Vector<DMatch>>::new();
-        matcher.knn_train_match(
-            &a.descriptors,
-            &b.descriptors,
-            &mut knn,
-            2,
-            &cv::no_array(),
-            false,
-        )?;
         let mut src = Vector::<Point2f>::new();
         let mut dst = Vector::<Point2f>::new();
-        for pair in knn.iter() {
-            if pair.len() < 2 {
-                continue;
-            }
-            let (m, n) = (pair.get(0)?, pair.get(1)?);
-            // Lowe's ratio test: keep only unambiguous matches.
-            if m.distance < 0.8 * n.distance {
-                src.push(a.keypoints.get(m.query_idx as usize)?.pt());
-                dst.push(b.keypoints.get(m.train_idx as usize)?.pt());
-            }
+        for pair in unambiguous_matches(&a.descriptors, &b.descriptors)? {
+            src.push(a.keypoints.get(pair.query)?.pt());
+            dst.push(b.keypoints.get(pair.train)?.pt());
         }
         good = src.len();
         if good >= 8 {

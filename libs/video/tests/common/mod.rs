@@ -6,6 +6,7 @@ use std::process::Command;
 use anyhow::{Context, Result, ensure};
 
 /// Runs the ffmpeg CLI quietly, overwriting its output.
+#[allow(dead_code)] // not every test binary that includes this module uses it
 pub fn ffmpeg(args: &[&str]) -> Result<()> {
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y"])
