@@ -1044,15 +1044,15 @@ mod tests {
             &self.info
         }
 
-        fn prepare(
+        fn prepare<'f>(
             &self,
-            frame: &Mat,
+            frame: &'f Mat,
             _focus: Option<crate::letterbox::Focus>,
-        ) -> Result<crate::model::PreparedInput, PoseError> {
+        ) -> Result<crate::model::PreparedInput<'f>, PoseError> {
             let (width, height) = (frame.cols() as u32, frame.rows() as u32);
             Ok(crate::model::PreparedInput {
                 tensor: Vec::new(),
-                frame: Some(frame.try_clone()?),
+                frame: Some(frame),
                 letterbox: crate::letterbox::Letterbox::fixed(width, height, width, height),
                 frame_width: width,
                 frame_height: height,
@@ -1073,7 +1073,7 @@ mod tests {
 
         fn infer(
             &self,
-            input: crate::model::PreparedInput,
+            input: crate::model::PreparedInput<'_>,
             _min_confidence: f32,
             memory: &mut FrameMemory,
         ) -> Result<crate::model::InferenceOutput, PoseError> {

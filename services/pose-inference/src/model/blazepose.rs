@@ -692,11 +692,15 @@ impl PoseModel for BlazePose {
 
     /// Only keeps the frame: which crops the landmark network reads depends on the
     /// frame before, known in `infer`.
-    fn prepare(&self, frame: &Mat, _focus: Option<Focus>) -> Result<PreparedInput, PoseError> {
+    fn prepare<'f>(
+        &self,
+        frame: &'f Mat,
+        _focus: Option<Focus>,
+    ) -> Result<PreparedInput<'f>, PoseError> {
         let (frame_width, frame_height) = (frame.cols() as u32, frame.rows() as u32);
         Ok(PreparedInput {
             tensor: Vec::new(),
-            frame: Some(frame.try_clone()?),
+            frame: Some(frame),
             letterbox: Letterbox::fixed(frame_width, frame_height, LANDMARK_SIDE, LANDMARK_SIDE),
             frame_width,
             frame_height,
@@ -705,7 +709,7 @@ impl PoseModel for BlazePose {
 
     fn infer(
         &self,
-        input: PreparedInput,
+        input: PreparedInput<'_>,
         min_confidence: f32,
         memory: &mut FrameMemory,
     ) -> Result<InferenceOutput, PoseError> {
@@ -738,7 +742,7 @@ impl PoseModel for BlazePose {
         let mut contrary: Vec<Option<Region>> = Vec::new();
         if following.regions.is_empty() || following.frames_since_detection >= REDETECT_EVERY_FRAMES
         {
-            let hits = self.detect(&frame, tiles)?;
+            let hits = self.detect(frame, tiles)?;
             contrary = contrary_regions(&following.regions, &hits);
             add_new_people(&mut following.regions, hits);
             following.frames_since_detection = 0;
@@ -751,7 +755,7 @@ impl PoseModel for BlazePose {
         let mut lost = false;
         for (index, region) in following.regions.iter().enumerate() {
             let contrary = contrary.get(index).and_then(Option::as_ref);
-            match self.read_followed(&frame, region, contrary)? {
+            match self.read_followed(frame, region, contrary)? {
                 Some(reading) => readings.push((region.followed_frames, reading)),
                 None => lost = true,
             }
@@ -760,13 +764,13 @@ impl PoseModel for BlazePose {
             // Someone followed a frame ago is gone from their region: look for them (and
             // anyone else) in the whole frame now rather than a frame late.
             let mut fresh = Vec::new();
-            add_new_people(&mut fresh, self.detect(&frame, false)?);
+            add_new_people(&mut fresh, self.detect(frame, false)?);
             following.frames_since_detection = 0;
             for region in fresh {
                 let known = readings
                     .iter()
                     .any(|(_, r)| region.holds(hips_centre(&r.detection.keypoints)));
-                if !known && let Some(reading) = self.read_region(&frame, &region)? {
+                if !known && let Some(reading) = self.read_region(frame, &region)? {
                     readings.push((region.followed_frames, reading));
                 }
             }

@@ -41,11 +41,13 @@ pub struct ModelInfo {
 }
 
 /// A frame turned into model input, plus what is needed to map outputs back.
-pub struct PreparedInput {
+pub struct PreparedInput<'f> {
     pub tensor: Vec<f32>,
     /// The frame itself, for models that crop it again after a first pass (BlazePose
-    /// crops each person's region for the landmark network).
-    pub frame: Option<Mat>,
+    /// crops each person's region for the landmark network): borrowed, since `infer`
+    /// follows `prepare` while the frame is still held (a copy of a 1080p frame is 6 MB
+    /// written and page-faulted in on every analysed frame).
+    pub frame: Option<&'f Mat>,
     pub letterbox: Letterbox,
     pub frame_width: u32,
     pub frame_height: u32,
@@ -78,15 +80,19 @@ impl FrameMemory {
     }
 }
 
-/// A pose model. `prepare` runs on the decode thread and `infer` on the inference
-/// thread, so preprocessing of frame n+1 overlaps inference of frame n.
+/// A pose model. Each frame is given to `prepare` and its input then to `infer`, one
+/// after the other on the analysing thread (decoding runs on its own thread).
 pub trait PoseModel: Send + Sync {
     fn info(&self) -> &ModelInfo;
 
     /// Letterboxes/normalises one BGR frame into the model's input tensor: the whole
     /// frame, or only `focus` where the model takes inputs of any size (see
     /// [`PoseModel::whole_frame_long_side`]); fixed-size models ignore `focus`.
-    fn prepare(&self, frame: &Mat, focus: Option<Focus>) -> Result<PreparedInput, PoseError>;
+    fn prepare<'f>(
+        &self,
+        frame: &'f Mat,
+        focus: Option<Focus>,
+    ) -> Result<PreparedInput<'f>, PoseError>;
 
     /// For models that take inputs of any size: the long side the whole frame is scaled
     /// to, i.e. the scale the model is trusted at. `None` for fixed-size models.
@@ -99,7 +105,7 @@ pub trait PoseModel: Send + Sync {
     /// `min_confidence`; `memory` carries the model's state from the video's frame before.
     fn infer(
         &self,
-        input: PreparedInput,
+        input: PreparedInput<'_>,
         min_confidence: f32,
         memory: &mut FrameMemory,
     ) -> Result<InferenceOutput, PoseError>;

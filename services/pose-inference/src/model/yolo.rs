@@ -97,7 +97,11 @@ impl PoseModel for YoloPose {
         STRIDE
     }
 
-    fn prepare(&self, frame: &Mat, focus: Option<Focus>) -> Result<PreparedInput, PoseError> {
+    fn prepare<'f>(
+        &self,
+        frame: &'f Mat,
+        focus: Option<Focus>,
+    ) -> Result<PreparedInput<'f>, PoseError> {
         let (frame_width, frame_height) = (frame.cols() as u32, frame.rows() as u32);
         let letterbox = self.letterbox_for(frame_width, frame_height, focus);
         Ok(PreparedInput {
@@ -111,7 +115,7 @@ impl PoseModel for YoloPose {
 
     fn infer(
         &self,
-        input: PreparedInput,
+        input: PreparedInput<'_>,
         min_confidence: f32,
         _memory: &mut FrameMemory,
     ) -> Result<InferenceOutput, PoseError> {
