@@ -42,8 +42,10 @@ use crate::letterbox::{Focus, Letterbox};
 /// that the detector points the other way is read both ways up (see `read_followed`);
 /// 8: of those two readings, one that stands the body on its head loses
 /// (`upright_reading`); 9: a body tracked in part and now read whole in a larger box
-/// is not looked for again in a margin (the pipeline's `FOUND_WHOLE_MIN_SHARE`).
-pub const OUTPUT_REVISION: u32 = 9;
+/// is not looked for again in a margin (the pipeline's `FOUND_WHOLE_MIN_SHARE`); 10: the
+/// camera's motion in portrait frames is found on a 320 px long side, not a 320 px width
+/// (`fitvision_video::camera_motion::FEATURE_LONG_SIDE`).
+pub const OUTPUT_REVISION: u32 = 10;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
