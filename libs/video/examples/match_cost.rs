@@ -1,43 +1,23 @@
 //! What matching two frames' ORB descriptors costs: OpenCV's brute-force matcher
 //! (`knnMatch`, k = 2, then the ratio test) against `unambiguous_matches`, on the
 //! consecutive analysed frames of a video, with the pose stage's feature settings
-//! (400 features on a 320 px wide grey copy) or the authenticity check's (500). Prints
+//! (400 features on a grey copy with a 320 px long side) or the authenticity check's
+//! feature count (500). Prints
 //! ms per frame pair for each, and whether they kept the same pairs.
 //!
 //!   cargo run --release -p fitvision-video --example match_cost -- VIDEO [FEATURES] [REPEATS]
 
 use std::time::Instant;
 
-use fitvision_video::opencv::core::{self as cv, DMatch, KeyPoint, Mat, Size, Vector};
-use fitvision_video::opencv::features2d::{BFMatcher, ORB, ORB_ScoreType};
+use fitvision_video::camera_motion::FEATURE_LONG_SIDE;
+use fitvision_video::opencv::core::{self as cv, KeyPoint, Mat, Size, Vector};
+use fitvision_video::opencv::features2d::{ORB, ORB_ScoreType};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
-use fitvision_video::{
-    DescriptorMatch, LOWE_RATIO, VideoDecoder, VideoError, shrink, unambiguous_matches,
-};
+use fitvision_video::{VideoDecoder, VideoError, shrink, unambiguous_matches};
 
-fn opencv_matches(
-    matcher: &cv::Ptr<BFMatcher>,
-    query: &Mat,
-    train: &Mat,
-) -> Result<Vec<DescriptorMatch>, VideoError> {
-    let mut knn = Vector::<Vector<DMatch>>::new();
-    matcher.knn_train_match(query, train, &mut knn, 2, &cv::no_array(), false)?;
-    let mut pairs = Vec::new();
-    for candidates in knn.iter() {
-        if candidates.len() < 2 {
-            continue;
-        }
-        let (m, n) = (candidates.get(0)?, candidates.get(1)?);
-        if m.distance < LOWE_RATIO * n.distance {
-            pairs.push(DescriptorMatch {
-                query: m.query_idx as usize,
-                train: m.train_idx as usize,
-            });
-        }
-    }
-    Ok(pairs)
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn main() -> Result<(), VideoError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,9 +42,13 @@ fn main() -> Result<(), VideoError> {
     // Every other frame, as the pose stage analyses a 30 fps clip at 15 fps.
     for frame in VideoDecoder::open(std::path::Path::new(path))?.step_by(2) {
         let image = frame?.image;
-        let width = 320;
-        let height = (image.rows() * width / image.cols().max(1)).max(8);
-        let small = shrink(&image, Size::new(width, height))?;
+        let (width, height) = (image.cols().max(1), image.rows().max(1));
+        let scale = f64::from(FEATURE_LONG_SIDE) / f64::from(width.max(height));
+        let target = Size::new(
+            ((f64::from(width) * scale).round() as i32).max(8),
+            ((f64::from(height) * scale).round() as i32).max(8),
+        );
+        let small = shrink(&image, target)?;
         let mut gray = Mat::default();
         imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
         let mut keypoints = Vector::<KeyPoint>::new();
@@ -81,12 +65,11 @@ fn main() -> Result<(), VideoError> {
         "{path}: {} frame pairs, {mean_rows:.0} descriptors per frame on average",
         descriptors.len().saturating_sub(1)
     );
-    let matcher = BFMatcher::create(cv::NORM_HAMMING, false)?;
     for round in 0..repeats {
         let started = Instant::now();
         let mut theirs = Vec::new();
         for pair in descriptors.windows(2) {
-            theirs.push(opencv_matches(&matcher, &pair[0], &pair[1])?);
+            theirs.push(common::opencv_matches(&pair[0], &pair[1])?);
         }
         let opencv_ms = started.elapsed().as_secs_f64() * 1000.0 / pairs;
         let started = Instant::now();

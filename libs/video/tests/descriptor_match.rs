@@ -5,35 +5,14 @@
 //! distances decides.
 
 use anyhow::{Result, ensure};
-use fitvision_video::opencv::core::{self as cv, CV_8U, DMatch, KeyPoint, Mat, Scalar, Vector};
-use fitvision_video::opencv::features2d::{BFMatcher, ORB, ORB_ScoreType};
+use fitvision_video::opencv::core::{self as cv, CV_8U, KeyPoint, Mat, Scalar, Vector};
+use fitvision_video::opencv::features2d::{ORB, ORB_ScoreType};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
-use fitvision_video::{DescriptorMatch, LOWE_RATIO, VideoDecoder, unambiguous_matches};
+use fitvision_video::{VideoDecoder, unambiguous_matches};
 
 mod common;
-use common::shared_clip;
-
-/// The pairs OpenCV's matcher and the ratio test keep.
-fn opencv_matches(query: &Mat, train: &Mat) -> Result<Vec<DescriptorMatch>> {
-    let matcher = BFMatcher::create(cv::NORM_HAMMING, false)?;
-    let mut knn = Vector::<Vector<DMatch>>::new();
-    matcher.knn_train_match(query, train, &mut knn, 2, &cv::no_array(), false)?;
-    let mut pairs = Vec::new();
-    for candidates in knn.iter() {
-        if candidates.len() < 2 {
-            continue;
-        }
-        let (m, n) = (candidates.get(0)?, candidates.get(1)?);
-        if m.distance < LOWE_RATIO * n.distance {
-            pairs.push(DescriptorMatch {
-                query: m.query_idx as usize,
-                train: m.train_idx as usize,
-            });
-        }
-    }
-    Ok(pairs)
-}
+use common::{opencv_matches, shared_clip};
 
 fn orb_descriptors(image: &Mat) -> Result<Mat> {
     let mut orb = ORB::create(400, 1.2, 6, 15, 0, 2, ORB_ScoreType::HARRIS_SCORE, 31, 8)?;

@@ -29,3 +29,33 @@ pub fn shared_clip(name: &str) -> Option<PathBuf> {
     eprintln!("skipped {name}: not in {}", videos.display());
     None
 }
+
+/// The pairs OpenCV's brute-force Hamming matcher (`knnMatch`, k = 2) and Lowe's ratio
+/// test keep: the reference `fitvision_video::unambiguous_matches` replaced, for the
+/// equivalence test and the `match_cost` example.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn opencv_matches(
+    query: &fitvision_video::opencv::core::Mat,
+    train: &fitvision_video::opencv::core::Mat,
+) -> fitvision_video::opencv::Result<Vec<fitvision_video::DescriptorMatch>> {
+    use fitvision_video::opencv::core::{self as cv, DMatch, Vector};
+    use fitvision_video::opencv::features2d::BFMatcher;
+    use fitvision_video::opencv::prelude::*;
+    let matcher = BFMatcher::create(cv::NORM_HAMMING, false)?;
+    let mut knn = Vector::<Vector<DMatch>>::new();
+    matcher.knn_train_match(query, train, &mut knn, 2, &cv::no_array(), false)?;
+    let mut pairs = Vec::new();
+    for candidates in knn.iter() {
+        if candidates.len() < 2 {
+            continue;
+        }
+        let (m, n) = (candidates.get(0)?, candidates.get(1)?);
+        if m.distance < fitvision_video::LOWE_RATIO * n.distance {
+            pairs.push(fitvision_video::DescriptorMatch {
+                query: m.query_idx as usize,
+                train: m.train_idx as usize,
+            });
+        }
+    }
+    Ok(pairs)
+}
