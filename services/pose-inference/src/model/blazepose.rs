@@ -6,8 +6,9 @@
 //! this frame's landmarks, so the detector runs only when someone is lost, when nobody
 //! is followed yet, and every [`REDETECT_EVERY_FRAMES`] analysed frames to notice people
 //! who walk in. Every followed person is one region (multi-person). A frame far from
-//! square is also searched in square tiles (at most once per detection period), so that
-//! people small in a wide frame are found too.
+//! square is also searched in square tiles, so that people small in a wide frame are
+//! found too: every tile while nobody is followed, one tile in turn per detection period
+//! while someone is (see [`tiles_for_pass`]).
 //!
 //! Geometry follows MediaPipe's `pose_detection_to_roi` / `pose_landmarks_to_roi`:
 //! two alignment points (the hips' centre and a point on the circle around the body)
@@ -44,8 +45,10 @@ use crate::letterbox::{Focus, Letterbox};
 /// (`upright_reading`); 9: a body tracked in part and now read whole in a larger box
 /// is not looked for again in a margin (the pipeline's `FOUND_WHOLE_MIN_SHARE`); 10: the
 /// camera's motion in portrait frames is found on a 320 px long side, not a 320 px width
-/// (`fitvision_video::camera_motion::FEATURE_LONG_SIDE`).
-pub const OUTPUT_REVISION: u32 = 10;
+/// (`fitvision_video::camera_motion::FEATURE_LONG_SIDE`); 11: while someone is followed,
+/// a detection period searches one tile in turn, not all of them, and tiles are due on
+/// the next detector pass rather than on a frame without one (see [`tiles_for_pass`]).
+pub const OUTPUT_REVISION: u32 = 11;
 /// The detector's square input side.
 const DETECTOR_SIDE: u32 = 224;
 /// The landmark network's square input side.
@@ -330,13 +333,16 @@ fn decode_detector(
         .collect()
 }
 
+/// A square part of the frame: left, top, side in pixels.
+type Tile = (u32, u32, u32);
+
 /// Square tiles (x, y, side) of a `width` x `height` frame that the detector also searches
 /// when the frame is far from square: letterboxed whole into its 224 px input, a
 /// panorama or a side-by-side of two clips leaves each person a few dozen pixels tall,
 /// below what the detector finds (MediaPipe's model is made for a person near a phone).
 /// Tiles are as large as the short side and overlap by at least half of it, so anyone
 /// narrower than half the short side lies whole in one of them.
-fn detector_tiles(width: u32, height: u32) -> Vec<(u32, u32, u32)> {
+fn detector_tiles(width: u32, height: u32) -> Vec<Tile> {
     let (long, short) = (width.max(height), width.min(height));
     if short < 2 || (long as f32) < TILE_ABOVE_ASPECT * short as f32 {
         return Vec::new();
@@ -353,6 +359,20 @@ fn detector_tiles(width: u32, height: u32) -> Vec<(u32, u32, u32)> {
             }
         })
         .collect()
+}
+
+/// The tiles one detector pass searches, of a frame's `tiles`. While nobody is followed
+/// it is every tile: the athlete may be small in a wide frame and must be found at once.
+/// While someone is, the tiles only serve to notice small people who walk in or stand
+/// by, and each costs a detector pass (as much as a landmark pass): one tile per
+/// detection period, `turn` choosing which, so each is searched every few periods
+/// (every 1.5 s at 30 analysed fps for the three tiles of a 16:9 frame) and a period
+/// costs two detector passes instead of four.
+fn tiles_for_pass(tiles: &[Tile], anyone_followed: bool, turn: usize) -> Vec<Tile> {
+    if !anyone_followed || tiles.is_empty() {
+        return tiles.to_vec();
+    }
+    vec![tiles[turn % tiles.len()]]
 }
 
 /// Whether `hit`, found in tile (`x`, `y`, `side`) of a `width` x `height` frame, is
@@ -410,6 +430,9 @@ struct Following {
     frames_since_detection: u32,
     /// Analysed frames since the frame was last searched in tiles; None before the first.
     frames_since_tiles: Option<u32>,
+    /// Detection periods with tiles searched while someone was followed (which tile is
+    /// next, see [`tiles_for_pass`]).
+    tile_turn: usize,
 }
 
 /// What the landmark network saw in one region.
@@ -462,17 +485,12 @@ impl BlazePose {
         })
     }
 
-    /// Persons the detector finds in the frame: in the whole frame and, with `tiles`
-    /// when it is far from square, in its [`detector_tiles`]; merged by weighted NMS.
-    fn detect(&self, frame: &Mat, tiles: bool) -> Result<Vec<PersonHit>, PoseError> {
+    /// Persons the detector finds in the frame: in the whole frame and in `tiles` of it
+    /// (see [`detector_tiles`]); merged by weighted NMS.
+    fn detect(&self, frame: &Mat, tiles: &[Tile]) -> Result<Vec<PersonHit>, PoseError> {
         let (width, height) = (frame.cols() as u32, frame.rows() as u32);
         let mut hits = self.detect_in(frame, (0.0, 0.0))?;
-        let tiles = if tiles {
-            detector_tiles(width, height)
-        } else {
-            Vec::new()
-        };
-        for tile in tiles {
+        for &tile in tiles {
             let (x, y, side) = tile;
             let part = frame
                 .roi(Rect::new(x as i32, y as i32, side as i32, side as i32))?
@@ -728,23 +746,34 @@ impl PoseModel for BlazePose {
             };
         }
         let mut detected_now = false;
-        // Tiles cost three or more detector passes: they run at most every
-        // REDETECT_EVERY_FRAMES frames (small people are found at the next such pass),
-        // not on every frame where someone was lost or nobody is followed.
-        let tiles = following
+        // Tiles cost a detector pass each: they are searched on the first detector pass
+        // at least REDETECT_EVERY_FRAMES frames after the last (small people are found
+        // then), not on every frame where someone was lost or nobody is followed.
+        let tiles_due = following
             .frames_since_tiles
             .is_none_or(|n| n >= REDETECT_EVERY_FRAMES);
-        following.frames_since_tiles = Some(if tiles {
-            0
-        } else {
-            following.frames_since_tiles.unwrap_or(0) + 1
-        });
+        following.frames_since_tiles = following.frames_since_tiles.map(|n| n + 1);
         // The detector's own view of the people already followed, where it points their
         // body the other way (see `read_followed`).
         let mut contrary: Vec<Option<Region>> = Vec::new();
         if following.regions.is_empty() || following.frames_since_detection >= REDETECT_EVERY_FRAMES
         {
-            let hits = self.detect(frame, tiles)?;
+            let tiles = if tiles_due {
+                following.frames_since_tiles = Some(0);
+                let anyone_followed = !following.regions.is_empty();
+                let tiles = tiles_for_pass(
+                    &detector_tiles(size.0, size.1),
+                    anyone_followed,
+                    following.tile_turn,
+                );
+                if anyone_followed {
+                    following.tile_turn += 1;
+                }
+                tiles
+            } else {
+                Vec::new()
+            };
+            let hits = self.detect(frame, &tiles)?;
             contrary = contrary_regions(&following.regions, &hits);
             add_new_people(&mut following.regions, hits);
             following.frames_since_detection = 0;
@@ -766,7 +795,7 @@ impl PoseModel for BlazePose {
             // Someone followed a frame ago is gone from their region: look for them (and
             // anyone else) in the whole frame now rather than a frame late.
             let mut fresh = Vec::new();
-            add_new_people(&mut fresh, self.detect(frame, false)?);
+            add_new_people(&mut fresh, self.detect(frame, &[])?);
             following.frames_since_detection = 0;
             for region in fresh {
                 let known = readings
@@ -1062,6 +1091,25 @@ mod tests {
         // Portrait: tiles run down the frame.
         let tiles = detector_tiles(720, 1280);
         assert_eq!(tiles.last().map(|t| (t.0, t.1 + t.2)), Some((0, 1280)));
+    }
+
+    #[test]
+    fn every_tile_while_nobody_is_followed_one_in_turn_while_someone_is() {
+        let tiles = detector_tiles(1280, 720);
+        assert_eq!(tiles.len(), 3);
+        assert_eq!(tiles_for_pass(&tiles, false, 7), tiles);
+        // Three periods in a row while someone is followed search each tile once.
+        let searched: Vec<Tile> = (4..7)
+            .flat_map(|turn| tiles_for_pass(&tiles, true, turn))
+            .collect();
+        assert_eq!(searched.len(), 3);
+        for tile in &tiles {
+            assert!(
+                searched.contains(tile),
+                "{tile:?} never searched: {searched:?}"
+            );
+        }
+        assert!(tiles_for_pass(&[], true, 2).is_empty());
     }
 
     #[test]
