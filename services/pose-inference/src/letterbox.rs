@@ -5,7 +5,7 @@
 //! input would have there, so what the model sees of a person does not depend on
 //! where the window falls.
 
-use fitvision_video::opencv::core::{Mat, Size};
+use fitvision_video::opencv::core::{Mat, Size, ToInputArray};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
 
@@ -144,7 +144,7 @@ impl Letterbox {
 
     /// Resizes `frame` (8-bit BGR) and writes the input window of it as a normalised
     /// RGB CHW tensor.
-    pub fn tensor(&self, frame: &Mat) -> Result<Vec<f32>, PoseError> {
+    pub fn tensor(&self, frame: &impl ToInputArray) -> Result<Vec<f32>, PoseError> {
         let mut resized = Mat::default();
         imgproc::resize(
             frame,

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use fitvision_video::opencv::core::{BORDER_CONSTANT, Mat, Rect, Scalar, Size};
+use fitvision_video::opencv::core::{BORDER_CONSTANT, Mat, Rect, Scalar, Size, ToInputArray};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
 use ort::session::Session;
@@ -492,9 +492,8 @@ impl BlazePose {
         let mut hits = self.detect_in(frame, (0.0, 0.0))?;
         for &tile in tiles {
             let (x, y, side) = tile;
-            let part = frame
-                .roi(Rect::new(x as i32, y as i32, side as i32, side as i32))?
-                .try_clone()?;
+            // A view into the frame, not a copy: the detector's letterbox resizes from it.
+            let part = frame.roi(Rect::new(x as i32, y as i32, side as i32, side as i32))?;
             let found = self.detect_in(&part, (x as f32, y as f32))?;
             hits.extend(
                 found
@@ -507,7 +506,11 @@ impl BlazePose {
     }
 
     /// Persons the detector finds in `image`, a part of the frame at `offset`.
-    fn detect_in(&self, image: &Mat, offset: (f32, f32)) -> Result<Vec<PersonHit>, PoseError> {
+    fn detect_in(
+        &self,
+        image: &(impl MatTraitConst + ToInputArray),
+        offset: (f32, f32),
+    ) -> Result<Vec<PersonHit>, PoseError> {
         let letterbox = Letterbox::fixed(
             image.cols() as u32,
             image.rows() as u32,
