@@ -435,6 +435,25 @@ struct Following {
     tile_turn: usize,
 }
 
+impl Following {
+    /// The tiles a detector pass searches now that tiles are due (see [`tiles_for_pass`]);
+    /// the next are due [`REDETECT_EVERY_FRAMES`] analysed frames from this one.
+    fn tiles_for_this_pass(&mut self) -> Vec<Tile> {
+        self.frames_since_tiles = Some(0);
+        let (width, height) = self.frame_size.unwrap_or_default();
+        let anyone_followed = !self.regions.is_empty();
+        let tiles = tiles_for_pass(
+            &detector_tiles(width, height),
+            anyone_followed,
+            self.tile_turn,
+        );
+        if anyone_followed {
+            self.tile_turn += 1;
+        }
+        tiles
+    }
+}
+
 /// What the landmark network saw in one region.
 struct RegionReading {
     detection: Detection,
@@ -762,17 +781,7 @@ impl PoseModel for BlazePose {
         if following.regions.is_empty() || following.frames_since_detection >= REDETECT_EVERY_FRAMES
         {
             let tiles = if tiles_due {
-                following.frames_since_tiles = Some(0);
-                let anyone_followed = !following.regions.is_empty();
-                let tiles = tiles_for_pass(
-                    &detector_tiles(size.0, size.1),
-                    anyone_followed,
-                    following.tile_turn,
-                );
-                if anyone_followed {
-                    following.tile_turn += 1;
-                }
-                tiles
+                following.tiles_for_this_pass()
             } else {
                 Vec::new()
             };
