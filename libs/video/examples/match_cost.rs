@@ -9,12 +9,12 @@
 
 use std::time::Instant;
 
-use fitvision_video::camera_motion::FEATURE_LONG_SIDE;
-use fitvision_video::opencv::core::{self as cv, KeyPoint, Mat, Size, Vector};
+use fitvision_video::camera_motion::feature_image;
+use fitvision_video::opencv::core::{self as cv, KeyPoint, Mat, Vector};
 use fitvision_video::opencv::features2d::{ORB, ORB_ScoreType};
 use fitvision_video::opencv::imgproc;
 use fitvision_video::opencv::prelude::*;
-use fitvision_video::{VideoDecoder, VideoError, shrink, unambiguous_matches};
+use fitvision_video::{VideoDecoder, VideoError, unambiguous_matches};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -42,13 +42,7 @@ fn main() -> Result<(), VideoError> {
     // Every other frame, as the pose stage analyses a 30 fps clip at 15 fps.
     for frame in VideoDecoder::open(std::path::Path::new(path))?.step_by(2) {
         let image = frame?.image;
-        let (width, height) = (image.cols().max(1), image.rows().max(1));
-        let scale = f64::from(FEATURE_LONG_SIDE) / f64::from(width.max(height));
-        let target = Size::new(
-            ((f64::from(width) * scale).round() as i32).max(8),
-            ((f64::from(height) * scale).round() as i32).max(8),
-        );
-        let small = shrink(&image, target)?;
+        let (small, _) = feature_image(&image)?;
         let mut gray = Mat::default();
         imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
         let mut keypoints = Vector::<KeyPoint>::new();

@@ -44,7 +44,6 @@ struct Features {
 /// Matches each frame's ORB features with the previous frame's.
 pub struct FeatureMatcher {
     orb: cv::Ptr<ORB>,
-    long_side: i32,
     previous: Option<Features>,
 }
 
@@ -57,6 +56,35 @@ pub const FEATURE_LONG_SIDE: i32 = 320;
 const MAX_FEATURES: i32 = 400;
 /// Corner contrast (grey levels) FAST needs: low enough for dim, low-contrast rooms.
 const FAST_THRESHOLD: i32 = 8;
+
+/// `image` at the working size features are found on, a [`FEATURE_LONG_SIDE`] long
+/// side, landscape or portrait, with the source pixels per working pixel. Small videos
+/// are enlarged so that ORB's pyramid and border still leave room for features on a
+/// 200 px picture.
+pub fn feature_image(image: &Mat) -> Result<(Mat, f32), VideoError> {
+    let size = image.size()?;
+    let to_source = size.width.max(size.height) as f32 / FEATURE_LONG_SIDE as f32;
+    let target = Size::new(
+        ((size.width as f32 / to_source).round() as i32).max(8),
+        ((size.height as f32 / to_source).round() as i32).max(8),
+    );
+    // Every analysed frame passes here on the decoding thread: area resampling alone
+    // took 7.9 ms to shrink a 1080x1920 frame to 320 px wide, `shrink` 3.0 ms (see
+    // there).
+    if target.width < size.width && target.height < size.height {
+        return Ok((crate::shrink(image, target)?, to_source));
+    }
+    let mut enlarged = Mat::default();
+    imgproc::resize(
+        image,
+        &mut enlarged,
+        target,
+        0.0,
+        0.0,
+        imgproc::INTER_LINEAR,
+    )?;
+    Ok((enlarged, to_source))
+}
 
 impl FeatureMatcher {
     pub fn new() -> Result<Self, VideoError> {
@@ -72,7 +100,6 @@ impl FeatureMatcher {
                 31,
                 FAST_THRESHOLD,
             )?,
-            long_side: FEATURE_LONG_SIDE,
             previous: None,
         })
     }
@@ -80,32 +107,7 @@ impl FeatureMatcher {
     /// Features of `image` (BGR) matched with the previous frame's (empty for the first
     /// frame, or when either frame has no texture).
     pub fn next(&mut self, image: &Mat) -> Result<Vec<PointPair>, VideoError> {
-        let size = image.size()?;
-        // Every frame at the same working size, landscape or portrait: small videos are
-        // enlarged so that ORB's pyramid and border still leave room for features on a
-        // 200 px picture.
-        let to_source = size.width.max(size.height) as f32 / self.long_side.max(1) as f32;
-        let target = Size::new(
-            ((size.width as f32 / to_source).round() as i32).max(8),
-            ((size.height as f32 / to_source).round() as i32).max(8),
-        );
-        // Every analysed frame passes here on the decoding thread: area resampling alone
-        // took 7.9 ms to shrink a 1080x1920 frame to 320 px wide, `shrink` 3.0 ms (see
-        // there).
-        let small = if target.width < size.width && target.height < size.height {
-            crate::shrink(image, target)?
-        } else {
-            let mut enlarged = Mat::default();
-            imgproc::resize(
-                image,
-                &mut enlarged,
-                target,
-                0.0,
-                0.0,
-                imgproc::INTER_LINEAR,
-            )?;
-            enlarged
-        };
+        let (small, to_source) = feature_image(image)?;
         let mut gray = Mat::default();
         if small.channels() == 1 {
             gray = small;
