@@ -96,8 +96,10 @@ pub fn track_cache_dir() -> PathBuf {
 /// 4: under-exposed frames are brightened before inference. 5: the first person found
 /// is followed back into the opening frames where the detector missed them. 6: frames
 /// held for following back are kept at 640 px. 7: camera features are found on frames
-/// shrunk by whole-block averaging then linear resampling.
-pub const TRACK_FORMAT_VERSION: u32 = 7;
+/// shrunk by whole-block averaging then linear resampling. 8: camera features are found
+/// on the decoded luma plane shrunk so (`VideoDecoder::keep_feature_pictures`), not on
+/// the BGR frame shrunk and turned grey.
+pub const TRACK_FORMAT_VERSION: u32 = 8;
 
 /// Revision of one model family's own output (its pose-inference module keeps it), for
 /// changes that alter only that family's tracks: the others' cached tracks stay valid.

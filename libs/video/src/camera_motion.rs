@@ -57,17 +57,32 @@ const MAX_FEATURES: i32 = 400;
 /// Corner contrast (grey levels) FAST needs: low enough for dim, low-contrast rooms.
 const FAST_THRESHOLD: i32 = 8;
 
+/// The working size features are found on for a `width` x `height` frame, with the
+/// source pixels per working pixel (see [`feature_image`]).
+pub fn feature_size(width: i32, height: i32) -> (Size, f32) {
+    let to_source = width.max(height) as f32 / FEATURE_LONG_SIDE as f32;
+    let target = Size::new(
+        ((width as f32 / to_source).round() as i32).max(8),
+        ((height as f32 / to_source).round() as i32).max(8),
+    );
+    (target, to_source)
+}
+
+/// A frame's grey picture at the working size features are found on
+/// ([`feature_size`]), with the source pixels per working pixel.
+#[derive(Debug)]
+pub struct FeaturePicture {
+    pub gray: Mat,
+    pub to_source: f32,
+}
+
 /// `image` at the working size features are found on, a [`FEATURE_LONG_SIDE`] long
 /// side, landscape or portrait, with the source pixels per working pixel. Small videos
 /// are enlarged so that ORB's pyramid and border still leave room for features on a
 /// 200 px picture.
 pub fn feature_image(image: &Mat) -> Result<(Mat, f32), VideoError> {
     let size = image.size()?;
-    let to_source = size.width.max(size.height) as f32 / FEATURE_LONG_SIDE as f32;
-    let target = Size::new(
-        ((size.width as f32 / to_source).round() as i32).max(8),
-        ((size.height as f32 / to_source).round() as i32).max(8),
-    );
+    let (target, to_source) = feature_size(size.width, size.height);
     // Every analysed frame passes here on the decoding thread: area resampling alone
     // took 7.9 ms to shrink a 1080x1920 frame to 320 px wide, `shrink` 3.0 ms (see
     // there).
@@ -114,6 +129,15 @@ impl FeatureMatcher {
         } else {
             imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
         }
+        self.next_picture(FeaturePicture { gray, to_source })
+    }
+
+    /// [`FeatureMatcher::next`] on a frame's feature picture made already (by the
+    /// decoder from the luma plane: [`crate::VideoDecoder::keep_feature_pictures`]).
+    pub fn next_picture(
+        &mut self,
+        FeaturePicture { gray, to_source }: FeaturePicture,
+    ) -> Result<Vec<PointPair>, VideoError> {
         let mut keypoints = Vector::<KeyPoint>::new();
         let mut descriptors = Mat::default();
         self.orb.detect_and_compute(

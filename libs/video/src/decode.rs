@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 
 use opencv::core::Mat;
 
+use crate::camera_motion::{FeaturePicture, feature_size};
 use crate::{DecodeOptions, FrameScanner, TimeSampler, VideoError};
 
 /// Smallest and largest accepted side, and the largest pixel count (8K UHD):
@@ -47,6 +48,9 @@ pub struct DecodedFrame {
     pub timestamp_ms: f64,
     /// BGR, 8-bit, rotation applied.
     pub image: Mat,
+    /// The grey picture camera features are found on, when the decoder was asked for
+    /// it ([`VideoDecoder::keep_feature_pictures`]).
+    pub feature_picture: Option<FeaturePicture>,
 }
 
 /// A decoded frame that sampling either kept (converted to BGR) or skipped.
@@ -67,6 +71,8 @@ pub struct VideoDecoder {
     pending: Option<DecodedFrame>,
     /// The rate set by [`VideoDecoder::sample_at`].
     sampler: Option<TimeSampler>,
+    /// Kept frames come with their feature picture.
+    feature_pictures: bool,
     finished: bool,
 }
 
@@ -81,6 +87,7 @@ impl VideoDecoder {
             path: path.to_owned(),
             pending: None,
             sampler: None,
+            feature_pictures: false,
             finished: false,
         };
         match decoder.advance(&mut |_, _| true)? {
@@ -131,6 +138,38 @@ impl VideoDecoder {
         }
     }
 
+    /// Hands out each kept frame with its camera-feature picture
+    /// ([`DecodedFrame::feature_picture`]), made from the decoded luma plane (a third
+    /// of the bytes of the BGR frame, and already grey) rather than from the BGR frame
+    /// shrunk and turned grey: ~3 ms less CPU per analysed 1080p frame (`pose-bench`).
+    /// Call it before any frame is handed out; the frame read by `open` is still the
+    /// scanner's current one then.
+    pub fn keep_feature_pictures(&mut self) -> Result<(), VideoError> {
+        self.feature_pictures = true;
+        if self.scanner.frames_decoded() == 1
+            && self
+                .pending
+                .as_ref()
+                .is_some_and(|first| first.feature_picture.is_none())
+        {
+            let picture = self.feature_picture()?;
+            if let Some(first) = &mut self.pending {
+                first.feature_picture = Some(picture);
+            }
+        }
+        Ok(())
+    }
+
+    /// The scanner's current frame as a feature picture.
+    fn feature_picture(&mut self) -> Result<FeaturePicture, VideoError> {
+        let meta = self.scanner.meta();
+        let (size, to_source) = feature_size(meta.width as i32, meta.height as i32);
+        Ok(FeaturePicture {
+            gray: self.scanner.gray_shrunk(size)?,
+            to_source,
+        })
+    }
+
     /// [`VideoDecoder::sample_at`] decoding every frame (to measure what leaving frames
     /// out saves).
     pub fn sample_at_decoding_all(&mut self, target_fps: f64) {
@@ -176,10 +215,16 @@ impl VideoDecoder {
                 timestamp_ms: frame.timestamp_ms,
             }));
         }
+        let feature_picture = if self.feature_pictures {
+            Some(self.feature_picture()?)
+        } else {
+            None
+        };
         Ok(Some(SampledFrame::Kept(DecodedFrame {
             index: frame.index,
             timestamp_ms: frame.timestamp_ms,
             image: self.scanner.bgr()?,
+            feature_picture,
         })))
     }
 

@@ -195,6 +195,118 @@ fn shared_clips_decode_to_the_frames_opencv_gave() -> Result<()> {
     Ok(())
 }
 
+/// The camera samples' small picture, converted and shrunk in one pass by FFmpeg's
+/// scaler, is the full-size BGR picture shrunk (`fitvision_video::shrink`): same size and
+/// orientation, stored sideways or not, and the same pixels within a few grey levels.
+#[test]
+fn a_shrunk_picture_is_the_full_picture_shrunk_at_any_rotation() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let coded = clip(
+        dir.path(),
+        "coded.mp4",
+        "scale=1280:720",
+        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    )?;
+    let mut clips = vec![(coded.clone(), 0)];
+    for rotate in [90, 180] {
+        let rotated = dir.path().join(format!("rotated_{rotate}.mp4"));
+        ffmpeg(&[
+            "-i",
+            coded.to_str().unwrap(),
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            &format!("rotate={rotate}"),
+            rotated.to_str().unwrap(),
+        ])?;
+        clips.push((rotated, rotate));
+    }
+    for (path, rotate) in clips {
+        let mut scanner = FrameScanner::open(&path, DecodeOptions::default())?;
+        let meta = scanner.meta().clone();
+        let target = Size::new(
+            320,
+            (320.0 * meta.height as f64 / meta.width as f64).round() as i32,
+        );
+        let mut compared = 0;
+        while let Some(frame) = scanner.next_frame()? {
+            if frame.index % 10 != 0 {
+                continue;
+            }
+            let shrunk = scanner.bgr_shrunk(target)?;
+            assert_eq!(shrunk.size()?, target, "rotate={rotate}");
+            let reference = fitvision_video::shrink(&scanner.bgr()?, target)?;
+            let difference = mean_abs_diff(&shrunk, &reference)?;
+            assert!(
+                difference < 3.0,
+                "rotate={rotate} frame {}: {difference} grey levels apart",
+                frame.index
+            );
+            compared += 1;
+        }
+        assert_eq!(compared, 6, "rotate={rotate}");
+    }
+    Ok(())
+}
+
+/// The camera-feature picture a decoder hands out with each kept frame, read from the
+/// luma plane, is the one the matcher made from the BGR frame (`feature_image`, then
+/// grey): same size and scale, stored sideways or not, the first frame included, and
+/// the same grey levels within a few.
+#[test]
+fn feature_pictures_from_luma_are_the_bgr_feature_images() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let coded = clip(
+        dir.path(),
+        "coded.mp4",
+        "scale=1280:720",
+        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    )?;
+    let small = clip(
+        dir.path(),
+        "small.mp4",
+        "scale=202:150",
+        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    )?;
+    let rotated = dir.path().join("rotated.mp4");
+    ffmpeg(&[
+        "-i",
+        coded.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        rotated.to_str().unwrap(),
+    ])?;
+    for path in [&coded, &small, &rotated] {
+        let name = path.display();
+        let mut decoder = fitvision_video::VideoDecoder::open(path)?;
+        decoder.keep_feature_pictures()?;
+        let mut frames = 0;
+        for frame in decoder {
+            let frame = frame?;
+            let picture = frame
+                .feature_picture
+                .with_context(|| format!("{name} frame {}: no feature picture", frame.index))?;
+            let (expected, to_source) =
+                fitvision_video::camera_motion::feature_image(&frame.image)?;
+            let mut expected_gray = Mat::default();
+            imgproc::cvt_color_def(&expected, &mut expected_gray, imgproc::COLOR_BGR2GRAY)?;
+            assert_eq!(picture.gray.size()?, expected_gray.size()?, "{name}");
+            assert_eq!(picture.to_source, to_source, "{name}");
+            let difference = mean_abs_diff(&picture.gray, &expected_gray)?;
+            assert!(
+                difference < 2.0,
+                "{name} frame {}: {difference} grey levels apart",
+                frame.index
+            );
+            frames += 1;
+        }
+        assert_eq!(frames, 60, "{name}");
+    }
+    Ok(())
+}
+
 #[test]
 fn scanner_rejects_what_is_not_a_video() -> Result<()> {
     let dir = tempfile::tempdir()?;

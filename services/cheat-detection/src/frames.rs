@@ -118,6 +118,7 @@ pub fn sample_video(
     let mut scanner = FrameScanner::open(path, plan.decode)?;
     let meta = scanner.meta().clone();
     let thumb_size = thumbnail_size(meta.width, meta.height);
+    let camera_size = camera_picture_size(meta.width, meta.height, plan.camera_width_px);
     let declared_ms = meta.declared_duration_ms().unwrap_or(10_000.0);
     let text_interval = (declared_ms / plan.text_min_samples as f64)
         .min(plan.text_interval_ms)
@@ -159,15 +160,13 @@ pub fn sample_video(
         if !camera_due && !text_due {
             continue;
         }
-        let image = scanner.bgr()?;
         if camera_due {
             next_camera_ms = frame.timestamp_ms + plan.camera_interval_ms;
             let people = person_boxes.around(frame.index, frame.timestamp_ms)?;
             let mut current = camera_frame(
-                &image,
+                scanner.bgr_shrunk(camera_size)?,
                 frame.index,
                 frame.timestamp_ms,
-                plan.camera_width_px,
                 people.boxes,
                 meta.width,
                 &mut orb,
@@ -184,7 +183,7 @@ pub fn sample_video(
             text_samples.push(TextSample {
                 frame_index: frame.index,
                 timestamp_ms: frame.timestamp_ms,
-                image: resize_max_side(&image, plan.text_max_side_px)?,
+                image: resize_max_side(&scanner.bgr()?, plan.text_max_side_px)?,
             });
         }
     }
@@ -361,24 +360,24 @@ impl<'a> PersonBoxes<'a> {
     }
 }
 
+/// Size of a camera sample's picture: `width` wide, the frame's aspect kept.
+fn camera_picture_size(frame_width: u32, frame_height: u32, width: i32) -> Size {
+    let height =
+        (f64::from(frame_height) * f64::from(width) / f64::from(frame_width.max(1))).round() as i32;
+    Size::new(width, height.max(8))
+}
+
+/// The camera sample of one frame from its picture `small` (BGR, see
+/// [`camera_picture_size`]); `boxes` are the people in source pixels.
 fn camera_frame(
-    image: &Mat,
+    small: Mat,
     frame_index: u32,
     timestamp_ms: f64,
-    width: i32,
     boxes: Vec<(f32, f32, f32, f32)>,
     source_width: u32,
     orb: &mut cv::Ptr<ORB>,
 ) -> Result<CameraFrame, CheckError> {
-    let small = {
-        let size = image.size()?;
-        let h = ((f64::from(size.height) * f64::from(width) / f64::from(size.width.max(1))).round()
-            as i32)
-            .max(8);
-        // Ten times a second of video: a 1080x1920 frame shrunk by area resampling alone
-        // took 7.9 ms, 4.7 s of CPU over a minute of such video (see `shrink`).
-        fitvision_video::shrink(image, Size::new(width, h))?
-    };
+    let width = small.cols();
     let mut gray = Mat::default();
     imgproc::cvt_color_def(&small, &mut gray, imgproc::COLOR_BGR2GRAY)?;
     let (brightness, std) = mean_std(&gray)?;

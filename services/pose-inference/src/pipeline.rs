@@ -270,6 +270,7 @@ fn decode_frames(
     } else {
         decoder.sample_at(target_fps);
     }
+    decoder.keep_feature_pictures()?;
     let mut matcher = FeatureMatcher::new()?;
     let mut totals = DecodeTotals {
         nominal_period_ms: decoder.nominal_period_ms(),
@@ -281,8 +282,12 @@ fn decode_frames(
             break;
         };
         totals.decode_ms += started.elapsed().as_secs_f64() * 1000.0;
-        let (index, timestamp_ms, image) = match next? {
-            SampledFrame::Kept(frame) => (frame.index, frame.timestamp_ms, Some(frame.image)),
+        let (index, timestamp_ms, kept) = match next? {
+            SampledFrame::Kept(frame) => (
+                frame.index,
+                frame.timestamp_ms,
+                Some((frame.image, frame.feature_picture)),
+            ),
             SampledFrame::Skipped {
                 index,
                 timestamp_ms,
@@ -291,8 +296,14 @@ fn decode_frames(
         totals.frames_decoded = index + 1;
         totals.first_timestamp_ms.get_or_insert(timestamp_ms);
         totals.last_timestamp_ms = Some(timestamp_ms);
-        let Some(image) = image else { continue };
-        let matches = matcher.next(&image).unwrap_or_else(|error| {
+        let Some((image, feature_picture)) = kept else {
+            continue;
+        };
+        let matches = match feature_picture {
+            Some(picture) => matcher.next_picture(picture),
+            None => matcher.next(&image),
+        }
+        .unwrap_or_else(|error| {
             tracing::debug!(%error, frame = index, "camera features failed; camera assumed still");
             Vec::new()
         });
