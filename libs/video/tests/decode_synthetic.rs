@@ -13,7 +13,7 @@ use fitvision_video::{
 };
 
 mod common;
-use common::ffmpeg;
+use common::{ffmpeg, rotated_copy};
 
 /// A 1 s test pattern with a moving element, so frames differ from one another.
 fn test_pattern(dir: &Path, name: &str, size: &str, extra: &[&str]) -> Result<PathBuf> {
@@ -76,20 +76,11 @@ fn rotation_metadata_is_applied_like_ffmpeg_displays_it() -> Result<()> {
         "320x240",
         &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
     )?;
-    for rotate in ["90", "180", "270"] {
-        let rotated = dir.path().join(format!("rotated_{rotate}.mp4"));
-        ffmpeg(&[
-            "-i",
-            coded.to_str().unwrap(),
-            "-c",
-            "copy",
-            "-metadata:s:v:0",
-            &format!("rotate={rotate}"),
-            rotated.to_str().unwrap(),
-        ])?;
+    for rotate in [90, 180, 270] {
+        let rotated = rotated_copy(&coded, rotate)?;
         let mut decoder = VideoDecoder::open(&rotated)?;
         let meta = decoder.meta().clone();
-        let transposed = rotate != "180";
+        let transposed = rotate != 180;
         let (width, height) = if transposed { (240, 320) } else { (320, 240) };
         assert_eq!(
             (meta.width, meta.height),

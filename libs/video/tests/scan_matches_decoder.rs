@@ -16,7 +16,7 @@ use fitvision_video::opencv::videoio::{
 use fitvision_video::{DecodeOptions, FrameScanner, VideoError};
 
 mod common;
-use common::{ffmpeg, shared_clip};
+use common::{ffmpeg, rotated_copy, shared_clip};
 
 /// A 2 s moving test pattern encoded with `codec_args`.
 fn clip(dir: &Path, name: &str, filter: &str, codec_args: &[&str]) -> Result<PathBuf> {
@@ -209,17 +209,7 @@ fn a_shrunk_picture_is_the_full_picture_shrunk_at_any_rotation() -> Result<()> {
     )?;
     let mut clips = vec![(coded.clone(), 0)];
     for rotate in [90, 180] {
-        let rotated = dir.path().join(format!("rotated_{rotate}.mp4"));
-        ffmpeg(&[
-            "-i",
-            coded.to_str().unwrap(),
-            "-c",
-            "copy",
-            "-metadata:s:v:0",
-            &format!("rotate={rotate}"),
-            rotated.to_str().unwrap(),
-        ])?;
-        clips.push((rotated, rotate));
+        clips.push((rotated_copy(&coded, rotate)?, rotate));
     }
     for (path, rotate) in clips {
         let mut scanner = FrameScanner::open(&path, DecodeOptions::default())?;
@@ -268,16 +258,7 @@ fn feature_pictures_from_luma_are_the_bgr_feature_images() -> Result<()> {
         "scale=202:150",
         &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
     )?;
-    let rotated = dir.path().join("rotated.mp4");
-    ffmpeg(&[
-        "-i",
-        coded.to_str().unwrap(),
-        "-c",
-        "copy",
-        "-metadata:s:v:0",
-        "rotate=90",
-        rotated.to_str().unwrap(),
-    ])?;
+    let rotated = rotated_copy(&coded, 90)?;
     for path in [&coded, &small, &rotated] {
         let name = path.display();
         let mut decoder = fitvision_video::VideoDecoder::open(path)?;

@@ -17,6 +17,23 @@ pub fn ffmpeg(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// A copy of `source` (next to it) whose stream says to display it turned by
+/// `degrees` (counter-clockwise, as the `rotate` tag has it): a phone's sideways clip.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn rotated_copy(source: &Path, degrees: i32) -> Result<PathBuf> {
+    let rotated = source.with_file_name(format!("rotated_{degrees}.mp4"));
+    ffmpeg(&[
+        "-i",
+        source.to_str().context("a UTF-8 path")?,
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        &format!("rotate={degrees}"),
+        rotated.to_str().context("a UTF-8 path")?,
+    ])?;
+    Ok(rotated)
+}
+
 /// The shared clip `name` (`../shared/videos`), or None, with a message, when absent:
 /// tests over real clips run where the shared set is and pass without it.
 #[allow(dead_code)] // not every test binary that includes this module uses it
