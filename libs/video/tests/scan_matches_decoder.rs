@@ -35,6 +35,16 @@ fn clip(dir: &Path, name: &str, filter: &str, codec_args: &[&str]) -> Result<Pat
     Ok(path)
 }
 
+/// [`clip`] in plain H.264 (yuv420p), resized by `filter`.
+fn h264_clip(dir: &Path, name: &str, filter: &str) -> Result<PathBuf> {
+    clip(
+        dir,
+        name,
+        filter,
+        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    )
+}
+
 fn mean_abs_diff(a: &Mat, b: &Mat) -> Result<f64> {
     ensure!(a.size()? == b.size()?, "sizes differ");
     let mut diff = Mat::default();
@@ -141,12 +151,7 @@ fn frames_match_opencv_on_b_frames_full_range_odd_sizes_and_vp9() -> Result<()> 
         "null",
         &["-c:v", "libx264", "-pix_fmt", "yuvj420p"],
     )?;
-    let odd = clip(
-        dir.path(),
-        "odd.mp4",
-        "scale=202:150",
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
-    )?;
+    let odd = h264_clip(dir.path(), "odd.mp4", "scale=202:150")?;
     let vp9 = clip(
         dir.path(),
         "vp9.webm",
@@ -201,12 +206,7 @@ fn shared_clips_decode_to_the_frames_opencv_gave() -> Result<()> {
 #[test]
 fn a_shrunk_picture_is_the_full_picture_shrunk_at_any_rotation() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let coded = clip(
-        dir.path(),
-        "coded.mp4",
-        "scale=1280:720",
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
-    )?;
+    let coded = h264_clip(dir.path(), "coded.mp4", "scale=1280:720")?;
     let mut clips = vec![(coded.clone(), 0)];
     for rotate in [90, 180] {
         clips.push((rotated_copy(&coded, rotate)?, rotate));
@@ -246,18 +246,8 @@ fn a_shrunk_picture_is_the_full_picture_shrunk_at_any_rotation() -> Result<()> {
 #[test]
 fn feature_pictures_from_luma_are_the_bgr_feature_images() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let coded = clip(
-        dir.path(),
-        "coded.mp4",
-        "scale=1280:720",
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
-    )?;
-    let small = clip(
-        dir.path(),
-        "small.mp4",
-        "scale=202:150",
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
-    )?;
+    let coded = h264_clip(dir.path(), "coded.mp4", "scale=1280:720")?;
+    let small = h264_clip(dir.path(), "small.mp4", "scale=202:150")?;
     let rotated = rotated_copy(&coded, 90)?;
     for path in [&coded, &small, &rotated] {
         let name = path.display();
