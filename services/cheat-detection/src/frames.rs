@@ -4,9 +4,11 @@
 //! most frames are never converted to colour. Heavier work runs on a sparse sample: ORB
 //! features + RANSAC homography + colour histograms at ~10 Hz on 320 px greyscale for
 //! camera consistency, and a few frames (about one per 1.5 s) kept at detector size for
-//! text detection; only these are converted to BGR.
+//! text detection; only these are converted to BGR. Decoding (with the thumbnails and
+//! the samples' pictures) runs on a thread of its own, the sampling on the caller's.
 
 use std::path::Path;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use fitvision_video::opencv::calib3d;
 use fitvision_video::opencv::core::{
@@ -54,12 +56,13 @@ impl Default for SamplingPlan {
             // with grey thumbnails from the luma plane and BGR only at the samples, took
             // this pass from 9.4-13.4 ms of CPU per 1080p frame (OpenCV's capture, every
             // frame in BGR) to 7.4-9.4 with FFmpeg's own thread count, 6.2-7.7 on one
-            // thread (`decode_cost` example, two 1080p clips). FFmpeg's count is kept: with
-            // one thread the check outlasted the pose stage on a lone 1080p clip by 1.5 s,
-            // one core idle meanwhile (`e2e_bench`).
+            // thread (`decode_cost` example, two 1080p clips). One thread, since decoding
+            // has a thread of its own beside the sampling (see `sample_video`); with one
+            // thread and the sampling in turn, the check outlasted the pose stage on a
+            // lone 1080p clip by 1.5 s, one core idle meanwhile (`e2e_bench`).
             decode: DecodeOptions {
                 skip_loop_filter: true,
-                ..DecodeOptions::default()
+                decoder_threads: 1,
             },
         }
     }
@@ -107,22 +110,41 @@ const THUMB_WIDTH: i32 = 64;
 /// Grey-level standard deviation under which a frame is one flat colour (fade, blank card).
 const UNIFORM_STD: f64 = 6.0;
 
+/// What the decoding thread hands on for one frame: its thumbnail, and the pictures
+/// of the samples due at it.
+struct FramePictures {
+    index: u32,
+    timestamp_ms: f64,
+    /// Grey, [`thumbnail_size`].
+    thumb: Mat,
+    /// BGR, [`camera_picture_size`], at a camera sample.
+    camera: Option<Mat>,
+    /// BGR, the text detector's size, at a text sample.
+    text: Option<Mat>,
+}
+
+/// Frames decoded ahead of the sampling side: a camera sample waits there for the pose
+/// track to reach it while the decoder goes on.
+const FRAMES_AHEAD: usize = 8;
+
 /// Decodes `path` once and collects the sampled signals. `track` supplies person boxes
 /// so that feature matching looks at the background, not the moving athlete; a track
 /// still arriving is waited for only as far as each camera sample needs.
+///
+/// Decoding runs on a thread of its own with one FFmpeg thread, the sampling (feature
+/// matching, the waits for the track) on the caller's: the two overlap, without
+/// FFmpeg's frame threads (three on two cores) and their hand-overs, which paid only
+/// while the sampling waited on the decoding in turn. The check alone on a 1080x1920
+/// 60 fps clip (`cheat-eval`, interleaved with the pass before, three runs each): CPU
+/// 4.21 / 4.52 / 4.75 -> 3.38 / 4.06 / 3.79 s, this pass 2.19 / 2.35 / 2.46 -> 1.74 /
+/// 2.23 / 2.06 s. Decoding is bit-exact with any thread count: the signals are the same.
 pub fn sample_video(
     path: &Path,
     track: TrackFeed<'_>,
     plan: &SamplingPlan,
 ) -> Result<VideoSamples, CheckError> {
-    let mut scanner = FrameScanner::open(path, plan.decode)?;
+    let scanner = FrameScanner::open(path, plan.decode)?;
     let meta = scanner.meta().clone();
-    let thumb_size = thumbnail_size(meta.width, meta.height);
-    let camera_size = camera_picture_size(meta.width, meta.height, plan.camera_width_px);
-    let declared_ms = meta.declared_duration_ms().unwrap_or(10_000.0);
-    let text_interval = (declared_ms / plan.text_min_samples as f64)
-        .min(plan.text_interval_ms)
-        .max(declared_ms / plan.text_max_samples as f64);
     let person_boxes = PersonBoxes::new(track);
 
     let mut orb = ORB::create(500, 1.2, 8, 15, 0, 2, ORB_ScoreType::HARRIS_SCORE, 31, 12)?;
@@ -132,61 +154,66 @@ pub fn sample_video(
     let mut text_samples = Vec::new();
     let mut prev_thumb: Option<Mat> = None;
     let mut prev_camera: Option<CameraFrame> = None;
-    let mut next_camera_ms = 0.0;
-    let mut next_text_ms = text_interval * 0.25;
     let mut last_ts = 0.0;
     let mut count = 0u32;
 
-    while let Some(frame) = scanner.next_frame()? {
-        count += 1;
-        last_ts = frame.timestamp_ms;
-        let (thumb, thumb_bytes, uniform) = thumbnail(scanner.gray(thumb_size)?)?;
-        let diff_to_prev = match &prev_thumb {
-            Some(prev) => Some(mean_abs_diff(prev, &thumb)? as f32),
-            None => None,
-        };
-        signals.push(FrameSignal {
-            frame_index: frame.index,
-            timestamp_ms: frame.timestamp_ms,
-            diff_to_prev,
-            uniform,
-            thumb: thumb_bytes,
-        });
-        prev_thumb = Some(thumb);
-
-        let camera_due = frame.timestamp_ms >= next_camera_ms;
-        let text_due =
-            frame.timestamp_ms >= next_text_ms && text_samples.len() < plan.text_max_samples;
-        if !camera_due && !text_due {
-            continue;
-        }
-        if camera_due {
-            next_camera_ms = frame.timestamp_ms + plan.camera_interval_ms;
-            let people = person_boxes.around(frame.index, frame.timestamp_ms)?;
-            let mut current = camera_frame(
-                scanner.bgr_shrunk(camera_size)?,
-                frame.index,
-                frame.timestamp_ms,
-                people.boxes,
-                meta.width,
-                &mut orb,
-            )?;
-            current.person_seen_before = people.seen_before;
-            current.person_seen_after = people.seen_after;
-            if let Some(prev) = &prev_camera {
-                camera_pairs.push(compare(prev, &current)?);
-            }
-            prev_camera = Some(current);
-        }
-        if text_due {
-            next_text_ms = frame.timestamp_ms + text_interval;
-            text_samples.push(TextSample {
-                frame_index: frame.index,
-                timestamp_ms: frame.timestamp_ms,
-                image: resize_max_side(&scanner.bgr()?, plan.text_max_side_px)?,
+    let (sender, receiver) = sync_channel(FRAMES_AHEAD);
+    std::thread::scope(|scope| -> Result<(), CheckError> {
+        let decoding = scope.spawn(move || decode_pictures(scanner, plan, sender));
+        for pictures in receiver {
+            let FramePictures {
+                index,
+                timestamp_ms,
+                thumb,
+                camera,
+                text,
+            } = pictures;
+            count += 1;
+            last_ts = timestamp_ms;
+            let (thumb, thumb_bytes, uniform) = thumbnail(thumb)?;
+            let diff_to_prev = match &prev_thumb {
+                Some(prev) => Some(mean_abs_diff(prev, &thumb)? as f32),
+                None => None,
+            };
+            signals.push(FrameSignal {
+                frame_index: index,
+                timestamp_ms,
+                diff_to_prev,
+                uniform,
+                thumb: thumb_bytes,
             });
+            prev_thumb = Some(thumb);
+
+            if let Some(picture) = camera {
+                let people = person_boxes.around(index, timestamp_ms)?;
+                let mut current = camera_frame(
+                    picture,
+                    index,
+                    timestamp_ms,
+                    people.boxes,
+                    meta.width,
+                    &mut orb,
+                )?;
+                current.person_seen_before = people.seen_before;
+                current.person_seen_after = people.seen_after;
+                if let Some(prev) = &prev_camera {
+                    camera_pairs.push(compare(prev, &current)?);
+                }
+                prev_camera = Some(current);
+            }
+            if let Some(image) = text {
+                text_samples.push(TextSample {
+                    frame_index: index,
+                    timestamp_ms,
+                    image,
+                });
+            }
         }
-    }
+        // The receiver is drained: decoding has ended, with its error if it failed.
+        decoding
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
     attach_frame_steps(&mut camera_pairs, &signals);
     let duration_ms = if count >= 2 {
         last_ts * f64::from(count) / f64::from(count - 1)
@@ -208,6 +235,52 @@ pub fn sample_video(
         camera_pairs,
         text_samples,
     })
+}
+
+/// The decoding side of [`sample_video`]: every frame's thumbnail, and the camera and
+/// text pictures where their samples fall due (in video time), sent in decoding order.
+/// Ends early, without error, when the sampling side has gone away.
+fn decode_pictures(
+    mut scanner: FrameScanner,
+    plan: &SamplingPlan,
+    sender: SyncSender<FramePictures>,
+) -> Result<(), CheckError> {
+    let meta = scanner.meta().clone();
+    let thumb_size = thumbnail_size(meta.width, meta.height);
+    let camera_size = camera_picture_size(meta.width, meta.height, plan.camera_width_px);
+    let declared_ms = meta.declared_duration_ms().unwrap_or(10_000.0);
+    let text_interval = (declared_ms / plan.text_min_samples as f64)
+        .min(plan.text_interval_ms)
+        .max(declared_ms / plan.text_max_samples as f64);
+    let mut next_camera_ms = 0.0;
+    let mut next_text_ms = text_interval * 0.25;
+    let mut text_samples = 0;
+    while let Some(frame) = scanner.next_frame()? {
+        let camera = if frame.timestamp_ms >= next_camera_ms {
+            next_camera_ms = frame.timestamp_ms + plan.camera_interval_ms;
+            Some(scanner.bgr_shrunk(camera_size)?)
+        } else {
+            None
+        };
+        let text = if frame.timestamp_ms >= next_text_ms && text_samples < plan.text_max_samples {
+            next_text_ms = frame.timestamp_ms + text_interval;
+            text_samples += 1;
+            Some(resize_max_side(&scanner.bgr()?, plan.text_max_side_px)?)
+        } else {
+            None
+        };
+        let pictures = FramePictures {
+            index: frame.index,
+            timestamp_ms: frame.timestamp_ms,
+            thumb: scanner.gray(thumb_size)?,
+            camera,
+            text,
+        };
+        if sender.send(pictures).is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Frame steps on each side of a step that make up its surroundings.

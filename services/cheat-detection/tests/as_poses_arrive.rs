@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fitvision_cheat_detection::eval;
 use fitvision_cheat_detection::growing::GrowingTrack;
-use fitvision_cheat_detection::{Analyzer, Params, Policy, TextDetector};
+use fitvision_cheat_detection::{Analyzer, CheckError, Params, Policy, TextDetector};
 use fitvision_proto::v1::PoseTrackEnd;
 
 /// A clip with a cut (the sides of a cut read the track both ways) and a plain set.
@@ -62,4 +62,37 @@ fn the_report_while_poses_arrive_is_the_report_on_the_finished_track() -> anyhow
         assert_eq!(arriving.camera_samples, whole.camera_samples, "{clip}");
     }
     Ok(())
+}
+
+/// A pose track that stops arriving half-way ends the check with that error, at once:
+/// the frame pass stops waiting, and the decoding beside it stops with it instead of
+/// blocking on pictures nobody takes.
+#[test]
+fn a_track_that_stops_arriving_ends_the_check_with_its_error() -> anyhow::Result<()> {
+    let videos = eval::videos_dir();
+    if !videos.is_dir() {
+        eprintln!("skipped: needs the test videos at {}", videos.display());
+        return Ok(());
+    }
+    let models = fitvision_onnx::default_models_dir();
+    let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
+    let (clip, exercise) = CLIPS[1];
+    let video = videos.join(clip);
+    let (track, _) = eval::pose_track(&video, exercise)?;
+    let growing = Arc::new(GrowingTrack::new());
+    growing.push(track.frames[..track.frames.len() / 2].to_vec());
+    let abandoner = {
+        let growing = growing.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            growing.abandon();
+        })
+    };
+    let outcome = analyzer.analyze_as_poses_arrive(&video, &growing, exercise, Policy::default());
+    abandoner.join().expect("abandoner");
+    match outcome {
+        Err(CheckError::TrackAbandoned) => Ok(()),
+        Err(other) => anyhow::bail!("{clip}: expected the abandoned track's error, got {other}"),
+        Ok(_) => anyhow::bail!("{clip}: a check on half a track gave a report"),
+    }
 }
