@@ -20,15 +20,23 @@ const CLIPS: [(&str, &str); 2] = [
     ("squat_side_3reps.mp4", "squat"),
 ];
 
-#[test]
-fn the_report_while_poses_arrive_is_the_report_on_the_finished_track() -> anyhow::Result<()> {
+/// The shared videos' folder and an analyzer, or None (said on stderr) without the videos.
+fn videos_and_analyzer() -> anyhow::Result<Option<(std::path::PathBuf, Analyzer)>> {
     let videos = eval::videos_dir();
     if !videos.is_dir() {
         eprintln!("skipped: needs the test videos at {}", videos.display());
-        return Ok(());
+        return Ok(None);
     }
     let models = fitvision_onnx::default_models_dir();
     let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
+    Ok(Some((videos, analyzer)))
+}
+
+#[test]
+fn the_report_while_poses_arrive_is_the_report_on_the_finished_track() -> anyhow::Result<()> {
+    let Some((videos, analyzer)) = videos_and_analyzer()? else {
+        return Ok(());
+    };
     for (clip, exercise) in CLIPS {
         let video = videos.join(clip);
         let (track, _) = eval::pose_track(&video, exercise)?;
@@ -69,13 +77,9 @@ fn the_report_while_poses_arrive_is_the_report_on_the_finished_track() -> anyhow
 /// blocking on pictures nobody takes.
 #[test]
 fn a_track_that_stops_arriving_ends_the_check_with_its_error() -> anyhow::Result<()> {
-    let videos = eval::videos_dir();
-    if !videos.is_dir() {
-        eprintln!("skipped: needs the test videos at {}", videos.display());
+    let Some((videos, analyzer)) = videos_and_analyzer()? else {
         return Ok(());
-    }
-    let models = fitvision_onnx::default_models_dir();
-    let analyzer = Analyzer::new(TextDetector::load(&models, 2)?, Params::default());
+    };
     let (clip, exercise) = CLIPS[1];
     let video = videos.join(clip);
     let (track, _) = eval::pose_track(&video, exercise)?;
