@@ -632,6 +632,93 @@ fn squats_behind_a_rack_are_counted_on_the_shoulders_when_the_legs_are_hidden() 
     );
 }
 
+/// Pull-ups from a dead hang: the body rises by `rise_share` of the shoulder-to-ankle
+/// chain and back, `reps` times, with the elbows and wrists hidden (hands and bar cut
+/// by the top of the frame, or a forearm lost against a busy background).
+fn pull_ups_with_hidden_arms(reps: usize, rise_share: f64) -> PoseTrack {
+    let (fps, period) = (30.0, 2.5);
+    let lead = 1.0;
+    let frames = ((lead + reps as f64 * period + 1.0) * fps) as usize;
+    let mut track = synthetic::track(fps, frames, move |t| {
+        let active = t - lead;
+        let rise = if active >= 0.0 && active <= reps as f64 * period {
+            0.5 - 0.5 * (active / period * TAU).cos()
+        } else {
+            0.0
+        };
+        Some(BodyPose {
+            shoulder_deg: 180.0,
+            lift_px: 100.0 + rise_share * synthetic::CHAIN_PX * rise,
+            ..Default::default()
+        })
+    });
+    for frame in &mut track.frames {
+        for p in &mut frame.persons {
+            for k in [7, 8, 9, 10] {
+                p.keypoints[k].score = 0.05;
+            }
+        }
+    }
+    track
+}
+
+#[test]
+fn pull_ups_with_the_arms_hidden_are_counted_on_the_shoulders_rise() {
+    // The shoulders of the shared pull-up clips rise by 0.21-1.0 chain lengths per rep
+    // (each clip and its re-recordings); a quarter of the chain is a plain pull-up.
+    let r = run(
+        "chin_up",
+        &pull_ups_with_hidden_arms(4, 0.25),
+        Subject::default(),
+    );
+    assert_eq!(r.rep_count, 4, "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("hidden")),
+        "{:?}",
+        r.warnings
+    );
+    // A hang that only sways (shoulders within 4% of the chain) is no rep.
+    let r = run(
+        "chin_up",
+        &pull_ups_with_hidden_arms(4, 0.04),
+        Subject::default(),
+    );
+    assert_eq!(r.rep_count, 0, "{:?}", r.warnings);
+}
+
+#[test]
+fn an_enlarged_copy_of_the_athlete_seen_now_and_then_does_not_become_the_subject() {
+    // A portrait set re-framed to landscape over a blurred, enlarged copy of itself: the
+    // detector finds the copy in one analysed frame in eight, at 3.2 times the athlete's
+    // size (ten times the area), moving with them. The athlete is in every frame.
+    let mut track = squat_track(4, 2.5, 30.0, 0.3, 0.0, 0, 1);
+    for (i, frame) in track.frames.iter_mut().enumerate() {
+        if !i.is_multiple_of(8) {
+            continue;
+        }
+        let mut copy = frame.persons[0].clone();
+        copy.track_id = 2;
+        let scale = 3.2_f32;
+        for k in &mut copy.keypoints {
+            k.x_px = k.x_px * scale - 600.0;
+            k.y_px = k.y_px * scale - 2000.0;
+        }
+        if let Some(b) = copy.r#box.as_mut() {
+            b.x_px = b.x_px * scale - 600.0;
+            b.y_px = b.y_px * scale - 2000.0;
+            b.width_px *= scale;
+            b.height_px *= scale;
+        }
+        frame.persons.push(copy);
+    }
+    assert_eq!(
+        fitvision_exercise_engine::subject::dominant_track_id(&track),
+        Some(1)
+    );
+    let r = run("squat", &track, Subject::default());
+    assert_eq!(r.rep_count, 4, "{:?}", r.warnings);
+}
+
 #[test]
 fn a_plate_scales_distances_of_other_exercises_too() {
     // A sit-and-reach with the hands 45 px beyond the ankles: 10 cm at 450 px/m
