@@ -15,6 +15,8 @@
 #   <clip>__shake.mp4      mild hand-held shake: a slowly wandering 90% crop, scaled back
 #   <clip>__titlecard.mp4  a 3 s title card (text on black, nobody in it) before the set
 #                          and a 2 s outro card after it
+#   <clip>__blurfill.mp4   re-framed for the other orientation (a 16:9 canvas whose long
+#                          side is the clip's, turned) over a blurred, enlarged copy of itself
 #
 # Nothing is written into the repository: the set goes to a cache directory.
 #
@@ -31,7 +33,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="${1:-${FITVISION_SHARED_VIDEOS:-$REPO/../shared/videos}}"
 OUT="${2:-${FITVISION_VARIANTS_DIR:-/var/tmp/fitvision-variants}}"
 FONT="${FITVISION_TAMPER_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf}"
-KINDS=" ${FITVISION_VARIANT_KINDS:-dark lowres mirror fps24 fps60 portrait sideways shake titlecard} "
+KINDS=" ${FITVISION_VARIANT_KINDS:-dark lowres mirror fps24 fps60 portrait sideways shake titlecard blurfill} "
 
 [[ -d "$SRC" ]] || { echo "source videos not found: $SRC" >&2; exit 1; }
 [[ -f "$FONT" ]] || { echo "font not found: $FONT (set FITVISION_TAMPER_FONT)" >&2; exit 1; }
@@ -110,6 +112,14 @@ for clip in "${CLIPS[@]}"; do
   # Hand-held shake: a 90% window wandering smoothly over the frame (two slow,
   # incommensurate sways), scaled back to the source size.
   run shake -i "$src" -vf "crop=trunc(iw*0.9/2)*2:trunc(ih*0.9/2)*2:x='(iw-ow)/2*(1+0.7*sin(2*PI*t*0.45))':y='(ih-oh)/2*(1+0.7*sin(2*PI*t*0.31+1.3))',scale=$w:$h,setsar=1" "${ENC[@]}"
+
+  # Posted in the other orientation, as social apps re-frame a clip: a landscape set on
+  # a portrait canvas (a portrait one on a landscape canvas), the clip fitted inside and
+  # the rest filled with a blurred copy of it enlarged to cover the canvas. The copy holds
+  # a large, blurred double of the athlete moving with them.
+  if (( w > h )); then cw=$(( w * 9 / 32 * 2 )); ch=$(( w / 2 * 2 )); else cw=$(( h / 2 * 2 )); ch=$(( h * 9 / 32 * 2 )); fi
+  blur=$(( (cw < ch ? cw : ch) / 32 + 1 ))
+  run blurfill -i "$src" -filter_complex "[0:v]split[a][b];[a]scale=$cw:$ch:force_original_aspect_ratio=increase,crop=$cw:$ch,boxblur=$blur:2[fill];[b]scale=$cw:$ch:force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2[clip];[fill][clip]overlay=(W-w)/2:(H-h)/2,setsar=1" "${ENC[@]}"
 
   # Title card before the set and an outro after it: text on black, nobody in frame.
   target=$(out titlecard)

@@ -28,7 +28,7 @@ use serde::Deserialize;
 use sha2::Digest as _;
 
 /// Honest re-recordings made by `scripts/make-variants.sh`, in table order.
-pub const VARIANTS: [&str; 9] = [
+pub const VARIANTS: [&str; 10] = [
     "dark",
     "lowres",
     "mirror",
@@ -38,6 +38,7 @@ pub const VARIANTS: [&str; 9] = [
     "sideways",
     "shake",
     "titlecard",
+    "blurfill",
 ];
 
 /// Length of the title card and the outro card `make-variants.sh` adds (seconds).
