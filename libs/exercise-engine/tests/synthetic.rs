@@ -604,20 +604,10 @@ fn squats_behind_a_rack_are_counted_on_the_shoulders_when_the_legs_are_hidden() 
     // Four squats whose knees and ankles are hidden (a rack in front of the lifter, a
     // dark gym): the knee angle cannot be measured, the shoulders' drop still counts.
     let mut track = squat_track(4, 2.5, 30.0, 0.3, 0.0, 0, 1);
-    for frame in &mut track.frames {
-        for p in &mut frame.persons {
-            for k in [13, 14, 15, 16] {
-                p.keypoints[k].score = 0.05;
-            }
-        }
-    }
+    hide(&mut track, &[13, 14, 15, 16]);
     let r = run("squat", &track, Subject::default());
     assert_eq!(r.rep_count, 4, "{:?}", r.warnings);
-    assert!(
-        r.warnings.iter().any(|w| w.contains("hidden")),
-        "{:?}",
-        r.warnings
-    );
+    assert!(counted_on_the_fallback(&r), "{:?}", r.warnings);
     // With the legs visible, the knee angle counts as before (no fallback).
     let r = run(
         "squat",
@@ -625,11 +615,24 @@ fn squats_behind_a_rack_are_counted_on_the_shoulders_when_the_legs_are_hidden() 
         Subject::default(),
     );
     assert_eq!(r.rep_count, 4);
-    assert!(
-        !r.warnings.iter().any(|w| w.contains("hidden")),
-        "{:?}",
-        r.warnings
-    );
+    assert!(!counted_on_the_fallback(&r), "{:?}", r.warnings);
+}
+
+/// Gives the `keypoints` (COCO-17 indices) of everyone in `track` a confidence too low
+/// to be seen.
+fn hide(track: &mut PoseTrack, keypoints: &[usize]) {
+    for frame in &mut track.frames {
+        for p in &mut frame.persons {
+            for &k in keypoints {
+                p.keypoints[k].score = 0.05;
+            }
+        }
+    }
+}
+
+/// Whether the reps were counted on the definition's fallback signal (its warning).
+fn counted_on_the_fallback(r: &fitvision_proto::v1::AnalysisResult) -> bool {
+    r.warnings.iter().any(|w| w.contains("hidden"))
 }
 
 /// Pull-ups from a dead hang: the body rises by `rise_share` of the shoulder-to-ankle
@@ -652,13 +655,7 @@ fn pull_ups_with_hidden_arms(reps: usize, rise_share: f64) -> PoseTrack {
             ..Default::default()
         })
     });
-    for frame in &mut track.frames {
-        for p in &mut frame.persons {
-            for k in [7, 8, 9, 10] {
-                p.keypoints[k].score = 0.05;
-            }
-        }
-    }
+    hide(&mut track, &[7, 8, 9, 10]);
     track
 }
 
@@ -672,11 +669,7 @@ fn pull_ups_with_the_arms_hidden_are_counted_on_the_shoulders_rise() {
         Subject::default(),
     );
     assert_eq!(r.rep_count, 4, "{:?}", r.warnings);
-    assert!(
-        r.warnings.iter().any(|w| w.contains("hidden")),
-        "{:?}",
-        r.warnings
-    );
+    assert!(counted_on_the_fallback(&r), "{:?}", r.warnings);
     // A hang that only sways (shoulders within 4% of the chain) is no rep.
     let r = run(
         "chin_up",
