@@ -17,6 +17,8 @@
 #                          and a 2 s outro card after it
 #   <clip>__blurfill.mp4   re-framed for the other orientation (a 16:9 canvas whose long
 #                          side is the clip's, turned) over a blurred, enlarged copy of itself
+#   <clip>__tilt.mp4       a phone not held level: the picture turned 5 degrees clockwise,
+#                          enlarged just enough (x1.15 for 16:9) to fill the frame
 #
 # Nothing is written into the repository: the set goes to a cache directory.
 #
@@ -33,7 +35,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="${1:-${FITVISION_SHARED_VIDEOS:-$REPO/../shared/videos}}"
 OUT="${2:-${FITVISION_VARIANTS_DIR:-/var/tmp/fitvision-variants}}"
 FONT="${FITVISION_TAMPER_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf}"
-KINDS=" ${FITVISION_VARIANT_KINDS:-dark lowres mirror fps24 fps60 portrait sideways shake titlecard blurfill} "
+KINDS=" ${FITVISION_VARIANT_KINDS:-dark lowres mirror fps24 fps60 portrait sideways shake titlecard blurfill tilt} "
 
 [[ -d "$SRC" ]] || { echo "source videos not found: $SRC" >&2; exit 1; }
 [[ -f "$FONT" ]] || { echo "font not found: $FONT (set FITVISION_TAMPER_FONT)" >&2; exit 1; }
@@ -120,6 +122,11 @@ for clip in "${CLIPS[@]}"; do
   if (( w > h )); then cw=$(( w * 9 / 32 * 2 )); ch=$(( w / 2 * 2 )); else cw=$(( h / 2 * 2 )); ch=$(( h * 9 / 32 * 2 )); fi
   blur=$(( (cw < ch ? cw : ch) / 32 + 1 ))
   run blurfill -i "$src" -filter_complex "[0:v]split[a][b];[a]scale=$cw:$ch:force_original_aspect_ratio=increase,crop=$cw:$ch,boxblur=$blur:2[fill];[b]scale=$cw:$ch:force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2[clip];[fill][clip]overlay=(W-w)/2:(H-h)/2,setsar=1" "${ENC[@]}"
+
+  # A phone not held level (propped on a bag, held in one hand): the picture turned by
+  # 5 degrees and enlarged by the least factor that leaves no empty corner,
+  # cos(a) + (long / short) * sin(a), as a straightening crop does.
+  run tilt -i "$src" -vf "scale=iw*$(python3 -c "import math; a=math.radians(5); print(round(math.cos(a) + max($w,$h) / min($w,$h) * math.sin(a), 4))"):-1,rotate=5*PI/180:ow=$w:oh=$h:bilinear=1,setsar=1" "${ENC[@]}"
 
   # Title card before the set and an outro after it: text on black, nobody in frame.
   target=$(out titlecard)

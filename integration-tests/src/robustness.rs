@@ -28,7 +28,7 @@ use serde::Deserialize;
 use sha2::Digest as _;
 
 /// Honest re-recordings made by `scripts/make-variants.sh`, in table order.
-pub const VARIANTS: [&str; 10] = [
+pub const VARIANTS: [&str; 11] = [
     "dark",
     "lowres",
     "mirror",
@@ -39,6 +39,7 @@ pub const VARIANTS: [&str; 10] = [
     "shake",
     "titlecard",
     "blurfill",
+    "tilt",
 ];
 
 /// Length of the title card and the outro card `make-variants.sh` adds (seconds).

@@ -1,7 +1,7 @@
 //! The robustness invariants on a fast subset of the shared clips (the whole table is
 //! `cargo run --release -p fitvision-integration-tests --bin robustness`, see README):
 //! every honest re-recording (darker, 360p, mirrored, 24/60 fps, portrait, sideways,
-//! shaken, with title cards, re-framed over a blurred copy) of three short clips keeps an
+//! shaken, with title cards, re-framed over a blurred copy, tilted) of three short clips keeps an
 //! honest clip unblocked, the jump height within 3 cm and the pose coverage; exact counts
 //! are held to the share reached so far (a ratchet), because the close-up low-resolution
 //! push-ups still lose reps on several re-recordings (the pose of that rear-oblique,

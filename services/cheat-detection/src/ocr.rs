@@ -33,6 +33,45 @@ impl TextBox {
         self.w * self.h
     }
 
+    /// The smallest box holding both (its score is this one's).
+    pub fn union(&self, other: &TextBox) -> TextBox {
+        let (x, y) = (self.x.min(other.x), self.y.min(other.y));
+        TextBox {
+            x,
+            y,
+            w: (self.x + self.w).max(other.x + other.w) - x,
+            h: (self.y + self.h).max(other.y + other.h) - y,
+            score: self.score,
+        }
+    }
+
+    /// Whether the segment from `a` to `b` (in the box's units) passes through the box
+    /// (Liang-Barsky clipping).
+    pub fn crossed_by(&self, (a, b): ((f32, f32), (f32, f32))) -> bool {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut enter, mut leave) = (0.0_f32, 1.0_f32);
+        for (p, q) in [
+            (-dx, a.0 - self.x),
+            (dx, self.x + self.w - a.0),
+            (-dy, a.1 - self.y),
+            (dy, self.y + self.h - a.1),
+        ] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return false;
+                }
+            } else {
+                let t = q / p;
+                if p < 0.0 {
+                    enter = enter.max(t);
+                } else {
+                    leave = leave.min(t);
+                }
+            }
+        }
+        enter <= leave
+    }
+
     pub fn iou(&self, other: &TextBox) -> f32 {
         let ix = (self.x + self.w).min(other.x + other.w) - self.x.max(other.x);
         let iy = (self.y + self.h).min(other.y + other.h) - self.y.max(other.y);

@@ -124,7 +124,26 @@ pub fn find_flights_with(
         })
         .collect();
 
+    // The pose stage may lose the jumper for a few frames in the air (the head out of
+    // the top of the picture at the apex): a flight goes on through a short unseen run
+    // between airborne samples (see [`MAX_UNSEEN_IN_FLIGHT_S`]).
+    let max_unseen = ((MAX_UNSEEN_IN_FLIGHT_S * sample_rate_hz).floor() as usize).max(1);
+    let next_seen = |k: usize| (k + 1..(k + 2 + max_unseen).min(n)).find(|&m| ankle_y[m].is_some());
+    let previous_seen = |k: usize| {
+        (k.saturating_sub(max_unseen + 1)..k)
+            .rev()
+            .find(|&m| ankle_y[m].is_some())
+    };
+    let airborne = |k: usize| {
+        ankle_y[k]
+            .zip(level[k])
+            .is_some_and(|(y, l)| l - y >= airborne_px)
+    };
+
     let mut flights = Vec::new();
+    // Where the last stretch looked at ended: a stretch dropped (its landing unseen, say)
+    // was still in the air, and the next one's standing level must not be read there.
+    let mut examined_until = 0;
     let mut i = 0;
     while i < n {
         let (Some(y), Some(l)) = (ankle_y[i], level[i]) else {
@@ -137,12 +156,8 @@ pub fn find_flights_with(
         }
         // Extent of this airborne stretch.
         let mut j = i;
-        while j + 1 < n
-            && ankle_y[j + 1]
-                .zip(level[j + 1])
-                .is_some_and(|(y, l)| l - y >= airborne_px)
-        {
-            j += 1;
+        while let Some(next) = next_seen(j).filter(|&m| airborne(m)) {
+            j = next;
         }
         let apex = (i..=j)
             .filter(|&k| ankle_y[k].is_some())
@@ -154,7 +169,10 @@ pub fn find_flights_with(
             .unwrap_or(i);
         // Standing levels just before and after the airborne frames (the contact phases),
         // never reaching back into the last flight.
-        let floor = flights.last().map_or(0, |f: &Flight| f.first_contact);
+        let floor = flights
+            .last()
+            .map_or(0, |f: &Flight| f.first_contact)
+            .max(examined_until);
         let window = (0.5 * sample_rate_hz).round() as usize;
         let levels_around = |first_airborne: usize, last_airborne: usize| {
             let before = standing_level(
@@ -179,19 +197,32 @@ pub fn find_flights_with(
         };
         let rise = |k: usize, base: &StandingLevel| ankle_y[k].map(|y| base.at(times_s[k]) - y);
         // Walk out from the apex to the contact level on each side (never back into the
-        // last flight). Inside the stretch every sample is present.
+        // last flight), over short unseen runs in the air.
         let contacts = |before: &StandingLevel, after: &StandingLevel| {
             let mut a = apex;
             while a > floor && rise(a, before).is_some_and(|r| r > contact_px) {
-                a -= 1;
+                match previous_seen(a).filter(|&m| m >= floor) {
+                    Some(m) => a = m,
+                    None => {
+                        a -= 1;
+                        break;
+                    }
+                }
             }
             let mut b = apex;
             while b + 1 < n && rise(b, after).is_some_and(|r| r > contact_px) {
-                b += 1;
+                match next_seen(b) {
+                    Some(m) => b = m,
+                    None => {
+                        b += 1;
+                        break;
+                    }
+                }
             }
             (a, b)
         };
         let Some((mut before, mut after)) = levels_around(i, j) else {
+            examined_until = j;
             i = j + 1;
             continue;
         };
@@ -208,6 +239,7 @@ pub fn find_flights_with(
             (a, b) = contacts(&before, &after);
         }
         if a >= b {
+            examined_until = j;
             i = j + 1;
             continue;
         }
@@ -217,11 +249,15 @@ pub fn find_flights_with(
         let unseen_contact =
             |k: usize, base: &StandingLevel| rise(k, base).is_some_and(|r| r > contact_px);
         if unseen_contact(a, &before) || unseen_contact(b, &after) {
+            examined_until = j;
             i = b.max(j) + 1;
             continue;
         }
-        let take_off = crossing(times_s, |k| rise(k, &before), a, a + 1, contact_px);
-        let landing = crossing(times_s, |k| rise(k, &after), b - 1, b, contact_px);
+        // Between the contact and the airborne sample next to it (seen, over a short gap).
+        let first_up = next_seen(a).unwrap_or(a + 1);
+        let last_up = previous_seen(b).unwrap_or(b - 1);
+        let take_off = crossing(times_s, |k| rise(k, &before), a, first_up, contact_px);
+        let landing = crossing(times_s, |k| rise(k, &after), last_up, b, contact_px);
         let period = 1.0 / sample_rate_hz.max(1e-6);
         let ballistic = ballistic_fit(
             times_s,
@@ -238,6 +274,7 @@ pub fn find_flights_with(
         if let Some(fit) = &ballistic {
             let g = fit.acceleration_px_s2 / px_per_m / GRAVITY_M_S2;
             if !(FREE_FALL_MIN_G..=FREE_FALL_MAX_G).contains(&g) {
+                examined_until = j;
                 i = b.max(j) + 1;
                 continue;
             }
@@ -263,10 +300,17 @@ pub fn find_flights_with(
                 first_contact: b,
             });
         }
+        examined_until = j;
         i = b.max(j) + 1;
     }
     flights
 }
+
+/// Longest unseen run a flight goes on through. Between two airborne samples, a landing
+/// and a new take-off take at least the fall from the airborne rise to the contact rise
+/// and the climb back ([`AIRBORNE_RISE_BODY`] - [`CONTACT_RISE_BODY`], about 6 cm: 0.11 s
+/// each way under gravity), so a shorter gap between airborne samples is one flight.
+const MAX_UNSEEN_IN_FLIGHT_S: f64 = 0.15;
 
 /// Minimum airborne frames for a ballistic fit (a parabola needs three; one more
 /// makes it a fit rather than an interpolation).
@@ -639,6 +683,30 @@ mod tests {
                 let expected = GRAVITY_M_S2 * 0.78f64.powi(2) / 8.0;
                 let err = (f[0].height_m() - expected).abs();
                 assert!(err < 0.006, "phase={phase} {frame:?} err={err}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_jumper_unseen_for_a_tenth_of_a_second_in_the_air_is_timed_over_the_whole_flight() {
+        // A 0.78 s jump at 30 fps whose jumper is lost for 1-4 frames around the apex (the
+        // head out of the top of the picture): still one flight, timed as when seen whole;
+        // never a short second "flight" read from the apex to the landing.
+        let unit = 0.779 * 1.75 * 400.0;
+        let expected = GRAVITY_M_S2 * 0.78f64.powi(2) / 8.0;
+        for unseen in 1..=4 {
+            for phase in [0.0, 0.5] {
+                let (times, mut y) = trace(30.0, 0.78, phase, 400.0, unit);
+                // Take-off at 1.0 s, the apex 0.39 s later (frame 41.7).
+                y[41..41 + unseen].fill(None);
+                let flights = find_flights(&times, &y, AnkleFrame::Ground, unit, 30.0);
+                assert_eq!(
+                    flights.len(),
+                    1,
+                    "unseen {unseen} phase {phase}: {flights:?}"
+                );
+                let err = (flights[0].height_m() - expected).abs();
+                assert!(err < 0.006, "unseen {unseen} phase {phase}: err {err}");
             }
         }
     }

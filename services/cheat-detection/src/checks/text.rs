@@ -25,7 +25,14 @@ pub struct TextObservation {
     /// Whether the pose track saw anyone in this frame (None without a track). Text on a
     /// frame without the athlete (a title card, an outro) says nothing about the set.
     pub athlete_seen: Option<bool>,
+    /// The limbs of the people the pose track saw in the analysed frame nearest this one
+    /// (None without a track or such a frame): what may hide text behind them.
+    pub limbs: Option<Vec<Limb>>,
 }
+
+/// A body's limb (or a line across its torso) as a segment between two joints, in frame
+/// shares (0..1) like [`TextBox`].
+pub type Limb = ((f32, f32), (f32, f32));
 
 #[derive(Debug, Clone)]
 pub struct TextParams {
@@ -158,6 +165,84 @@ fn anchoring(
     }
 }
 
+/// Why a region the detector read in some samples only is missing from the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Absences {
+    /// Its text was there all along: in each sample it is missing from, its place shows
+    /// what it showed where it was read (small text near the detector's limit is read in
+    /// one sample and not the next), or a body in front of it hid it (text behind the
+    /// athlete, a label on the rack behind a pull-up, comes and goes as their legs pass).
+    Stayed,
+    /// It was gone from the picture at least once: it comes and goes.
+    Gone,
+}
+
+/// Whether the region's text stayed in the picture while the detector missed it, sample
+/// by sample (see [`Absences`]). A caption is drawn over the picture: when it goes its
+/// place shows something else, and no body hides it, so a region read while a limb
+/// crosses it is never taken as hidden by a body.
+fn absences(samples: &[&TextObservation], region: &Region) -> Result<Absences, CheckError> {
+    let Some(place) = region
+        .members
+        .iter()
+        .map(|(_, b)| *b)
+        .reduce(|a, b| a.union(&b))
+    else {
+        return Ok(Absences::Gone);
+    };
+    let crosses = |sample: &TextObservation, b: &TextBox| {
+        sample
+            .limbs
+            .as_ref()
+            .is_some_and(|limbs| limbs.iter().any(|limb| b.crossed_by(*limb)))
+    };
+    let behind_people = !region
+        .members
+        .iter()
+        .any(|(s, seen)| crosses(samples[*s], seen));
+    for (s, sample) in samples.iter().enumerate() {
+        if region.members.iter().any(|(member, _)| *member == s) {
+            continue;
+        }
+        if shows_the_text(samples, region, &place, s)? {
+            continue;
+        }
+        if behind_people && crosses(sample, &place) {
+            continue;
+        }
+        return Ok(Absences::Gone);
+    }
+    Ok(Absences::Stayed)
+}
+
+/// Whether sample `s` shows at the region's `place` the same shape as a sample where the
+/// region was read (see [`structure_corr`]).
+fn shows_the_text(
+    samples: &[&TextObservation],
+    region: &Region,
+    place: &TextBox,
+    s: usize,
+) -> Result<bool, CheckError> {
+    let gray = &samples[s].gray;
+    let size = gray.size()?;
+    let rect = Rect::new(
+        (place.x * size.width as f32) as i32,
+        (place.y * size.height as f32) as i32,
+        ((place.w * size.width as f32).ceil() as i32).max(1),
+        ((place.h * size.height as f32).ceil() as i32).max(1),
+    ) & Rect::new(0, 0, size.width, size.height);
+    if rect.area() == 0 {
+        return Ok(false);
+    }
+    for (member, _) in &region.members {
+        let read = &samples[*member].gray;
+        if read.size()? == size && structure_corr(gray, read, rect)? >= REDRAWN_MAX_CORR {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Whether the region touches a frame border in most appearances (see `border_margin`).
 fn clipped_by_frame(region: &Region, p: &TextParams) -> bool {
     let m = p.border_margin;
@@ -210,19 +295,30 @@ pub fn check(
     }
     // Each region is an overlay (same place in most samples and not moving with the
     // scene), scene text (follows the camera), or transient (comes and goes).
+    // Text read in a few samples only whose text stayed in the picture meanwhile (see
+    // [`Absences`]) does not come and go: text that a body hides is behind the people,
+    // and text read now and then at a place that keeps showing it is small or faint,
+    // near the detector's limit, as scene text is (an app's counter or caption is drawn
+    // to be read, and is read in most samples). Neither is judged as an edit.
     let kinds: Vec<RegionKind> = regions
         .iter()
         .map(|r| {
             let anchor = anchoring(samples, r, camera, p);
             if anchor == Anchoring::Scene || clipped_by_frame(r, p) {
-                RegionKind::Scene
-            } else if n >= 3 && r.members.len() as f64 / n as f64 >= p.static_presence {
-                RegionKind::Overlay
-            } else {
-                RegionKind::Transient
+                return Ok(RegionKind::Scene);
             }
+            if n < 3 {
+                return Ok(RegionKind::Transient);
+            }
+            if r.members.len() as f64 / n as f64 >= p.static_presence {
+                return Ok(RegionKind::Overlay);
+            }
+            Ok(match absences(samples, r)? {
+                Absences::Stayed => RegionKind::Scene,
+                Absences::Gone => RegionKind::Transient,
+            })
         })
-        .collect();
+        .collect::<Result<_, CheckError>>()?;
     let of_kind = |k: RegionKind| {
         regions
             .iter()
@@ -503,6 +599,7 @@ mod tests {
             gray,
             boxes,
             athlete_seen: None,
+            limbs: None,
         }
     }
 
@@ -593,6 +690,7 @@ mod tests {
             gray,
             boxes: vec![bx(0.1, 0.1, 0.4, 0.2)],
             athlete_seen: None,
+            limbs: None,
         }
     }
 
@@ -626,7 +724,7 @@ mod tests {
                 } else {
                     vec![]
                 };
-                frame(i, boxes, None)
+                with_glyphs(frame(i, boxes, None))
             })
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
@@ -636,6 +734,133 @@ mod tests {
             "{}",
             out.score
         );
+    }
+
+    /// Draws glyph-like bright blocks inside each of the frame's text boxes (the
+    /// detector's boxes hold text: where it goes, its place shows something else).
+    fn with_glyphs(mut f: TextObservation) -> TextObservation {
+        let (w, h) = (f.gray.cols() as f32, f.gray.rows() as f32);
+        for b in f.boxes.clone() {
+            let (x0, y0, bw, bh) = (b.x * w, b.y * h, b.w * w, b.h * h);
+            let glyph = (bh * 0.6).max(2.0);
+            let mut x = x0 + bh * 0.2;
+            let mut k = 0;
+            while x + glyph <= x0 + bw {
+                let tall = if k % 3 == 0 { bh * 0.8 } else { bh * 0.5 };
+                imgproc::rectangle(
+                    &mut f.gray,
+                    Rect::new(x as i32, (y0 + bh - tall) as i32, glyph as i32, tall as i32),
+                    Scalar::all(250.0),
+                    -1,
+                    imgproc::LINE_8,
+                    0,
+                )
+                .unwrap();
+                x += glyph * 1.5;
+                k += 1;
+            }
+        }
+        f
+    }
+
+    /// Six samples of a pull-up filmed from behind, on a 200 x 100 frame, with a label on
+    /// the rack at (0.3..0.6, 0.8..0.9): the shins hang over it at the bottom of each rep
+    /// (samples 1, 3 and 4) and are drawn up above it at the top (samples 0, 2 and 5),
+    /// where the detector reads it in samples 0 and 2 only (small text near its limit).
+    /// `drawn_over`: the text is a caption drawn over the picture, shins or not.
+    fn label_and_shins(drawn_over: bool) -> Vec<TextObservation> {
+        let label = bx(0.3, 0.8, 0.3, 0.1);
+        (0..6)
+            .map(|i| {
+                let at_top = i == 0 || i == 2 || i == 5;
+                let shins: Limb = if at_top {
+                    ((0.45, 0.45), (0.45, 0.7))
+                } else {
+                    ((0.45, 0.7), (0.45, 0.98))
+                };
+                let thigh: Limb = ((0.45, 0.2), shins.0);
+                // The label is in the picture throughout; `read`: the detector reads it.
+                let mut f = with_glyphs(frame(i, vec![label], None));
+                let read = i == 0 || i == 2 || (drawn_over && !at_top);
+                if !at_top && !drawn_over {
+                    // The shins, dark, in front of the label.
+                    imgproc::rectangle(
+                        &mut f.gray,
+                        Rect::new(70, 70, 45, 30),
+                        Scalar::all(20.0),
+                        -1,
+                        imgproc::LINE_8,
+                        0,
+                    )
+                    .unwrap();
+                }
+                if !read {
+                    f.boxes.clear();
+                }
+                f.athlete_seen = Some(true);
+                f.limbs = Some(vec![thigh, shins]);
+                f
+            })
+            .collect()
+    }
+
+    #[test]
+    fn text_that_stays_while_the_detector_misses_it_or_a_body_hides_it_is_scene_text() {
+        let out = check(
+            &label_and_shins(false),
+            &CameraPath::default(),
+            &TextParams::default(),
+        )
+        .unwrap();
+        assert_eq!(out.score, SCENE_TEXT_SCORE, "{}", out.reason);
+        // Without the limbs (no pose track) the samples where the shins hide it are
+        // unexplained: the label comes and goes, as captions do.
+        let mut unknown = label_and_shins(false);
+        for f in &mut unknown {
+            f.limbs = None;
+        }
+        let out = check(&unknown, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert!(out.score >= 60.0, "{}", out.reason);
+        // Read only where the shins are up, in the picture unread otherwise: it stays where
+        // it is, text near the detector's limit, not an edit.
+        let mut unhidden = label_and_shins(false);
+        for (i, f) in unhidden.iter_mut().enumerate() {
+            if i != 0 && i != 2 {
+                *f = with_glyphs(frame(i as u32, vec![bx(0.3, 0.8, 0.3, 0.1)], None));
+                f.boxes.clear();
+                f.athlete_seen = Some(true);
+            }
+        }
+        let out = check(&unhidden, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert_eq!(out.score, SCENE_TEXT_SCORE, "{}", out.reason);
+    }
+
+    #[test]
+    fn text_read_while_a_limb_crosses_it_is_drawn_over_the_picture() {
+        // A caption read over the shins in samples 1 and 3, where they cross it: no body
+        // hides it. Gone from the picture in samples 2 and 5: it comes and goes.
+        let mut s = label_and_shins(true);
+        for i in [2, 5] {
+            s[i] = frame(i as u32, vec![], None);
+            s[i].athlete_seen = Some(true);
+            s[i].limbs = Some(vec![((0.45, 0.2), (0.45, 0.7))]);
+        }
+        s[0].boxes.clear();
+        s[4].boxes.clear();
+        let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
+        assert!(out.score >= 60.0, "{}", out.reason);
+        assert!(out.reason.contains("captions"), "{}", out.reason);
+    }
+
+    #[test]
+    fn a_segment_crosses_a_box_only_through_it() {
+        let b = bx(0.2, 0.2, 0.2, 0.1);
+        assert!(b.crossed_by(((0.1, 0.25), (0.5, 0.25))), "straight through");
+        assert!(b.crossed_by(((0.25, 0.22), (0.3, 0.28))), "inside");
+        assert!(b.crossed_by(((0.1, 0.1), (0.5, 0.4))), "diagonally");
+        assert!(!b.crossed_by(((0.1, 0.1), (0.5, 0.15))), "above");
+        assert!(!b.crossed_by(((0.1, 0.1), (0.1, 0.5))), "beside");
+        assert!(!b.crossed_by(((0.0, 0.15), (0.3, 0.45))), "past the corner");
     }
 
     #[test]
@@ -650,7 +875,7 @@ mod tests {
                     } else {
                         vec![]
                     };
-                    frame(i, boxes, None)
+                    with_glyphs(frame(i, boxes, None))
                 })
                 .collect()
         };
@@ -720,7 +945,7 @@ mod tests {
     #[test]
     fn small_moving_text_is_scene_text() {
         let s: Vec<_> = (0..6)
-            .map(|i| frame(i, vec![bx(0.1 * i as f32, 0.5, 0.05, 0.02)], None))
+            .map(|i| with_glyphs(frame(i, vec![bx(0.1 * i as f32, 0.5, 0.05, 0.02)], None)))
             .collect();
         let out = check(&s, &CameraPath::default(), &TextParams::default()).unwrap();
         assert_eq!(out.score, SCENE_TEXT_SCORE);
